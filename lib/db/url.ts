@@ -1,0 +1,23 @@
+import path from 'node:path'
+
+export const DEFAULT_DATABASE_URL = 'file:./data/quai.db'
+
+export type DatabaseKind = 'sqlite' | 'postgresql'
+
+export function resolveDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL
+}
+
+export function databaseKind(url: string): DatabaseKind {
+  if (url.startsWith('file:')) return 'sqlite'
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return 'postgresql'
+  throw new Error(
+    `DATABASE_URL must start with "file:" (embedded SQLite) or "postgresql://" (PostgreSQL), got "${url.split(':')[0]}:…"`,
+  )
+}
+
+/** The absolute path of a SQLite database file, relative paths taken from the project root. */
+export function sqliteFileFromUrl(url: string, root: string = process.cwd()): string {
+  const file = url.replace(/^file:/, '').replace(/\?.*$/, '')
+  return path.isAbsolute(file) ? file : path.join(root, file)
+}
