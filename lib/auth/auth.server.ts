@@ -1,0 +1,56 @@
+import 'server-only'
+import { betterAuth } from 'better-auth'
+import { prismaAdapter } from 'better-auth/adapters/prisma'
+import { nextCookies } from 'better-auth/next-js'
+import { getDb } from '../db/client.server'
+import { databaseKind, resolveDatabaseUrl } from '../db/url'
+import { getEnv } from '../env.server'
+
+async function createAuth() {
+  const db = await getDb()
+  const env = getEnv()
+  return betterAuth({
+    appName: 'Quai',
+    baseURL: env.appUrl,
+    secret: env.authSecret,
+    database: prismaAdapter(db, { provider: databaseKind(resolveDatabaseUrl()) }),
+    emailAndPassword: {
+      enabled: true,
+      disableSignUp: env.QUAI_ALLOW_SIGNUP === 'false',
+      minPasswordLength: 8,
+      maxPasswordLength: 128,
+      autoSignIn: true,
+    },
+    user: {
+      additionalFields: {
+        // Never settable from a sign-up form: only the first account and `npm run user:role` change it.
+        role: { type: 'string', required: false, defaultValue: 'student', input: false },
+        locale: { type: 'string', required: false, input: true },
+      },
+    },
+    session: { expiresIn: 60 * 60 * 24 * 14, updateAge: 60 * 60 * 24 },
+    rateLimit: { enabled: true, storage: 'database', window: 60, max: 100 },
+    databaseHooks: {
+      user: {
+        create: {
+          // The very first account of an installation is its instructor.
+          before: async (user) => {
+            const count = await db.user.count()
+            return { data: { ...user, role: count === 0 ? 'instructor' : 'student' } }
+          },
+        },
+      },
+    },
+    trustedOrigins: [env.appUrl],
+    plugins: [nextCookies()],
+  })
+}
+
+export type Auth = Awaited<ReturnType<typeof createAuth>>
+
+const globalForAuth = globalThis as unknown as { quaiAuth?: Promise<Auth> }
+
+export function getAuth(): Promise<Auth> {
+  globalForAuth.quaiAuth ??= createAuth()
+  return globalForAuth.quaiAuth
+}

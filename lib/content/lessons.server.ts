@@ -1,0 +1,89 @@
+import 'server-only'
+import fs from 'node:fs'
+import path from 'node:path'
+import { notFound } from 'next/navigation'
+import { compileLesson, LessonCompileError, type CompiledLesson } from './compile.server'
+import { loadContentTree, type ContentTree, type CourseRecord, type LessonRecord } from './load.server'
+import { contentRoot } from './paths'
+
+export type { CourseRecord, LessonRecord } from './load.server'
+
+type CachedTree = { tree: ContentTree; stamp: string }
+const globalForContent = globalThis as unknown as { quaiContent?: CachedTree }
+
+// A cheap fingerprint of the content folder: every file's path and mtime. Only computed
+// outside production, where authors edit lessons while the server runs.
+function contentStamp(root: string): string {
+  const parts: string[] = []
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name)
+      if (entry.isDirectory()) {
+        if (entry.name !== 'workspace' && entry.name !== 'node_modules') walk(full)
+      } else {
+        parts.push(`${full}:${fs.statSync(full).mtimeMs}`)
+      }
+    }
+  }
+  if (fs.existsSync(root)) walk(root)
+  return parts.join('|')
+}
+
+export function getContentTree(): ContentTree {
+  const root = contentRoot()
+  const cached = globalForContent.quaiContent
+  if (cached && process.env.NODE_ENV === 'production') return cached.tree
+  const stamp = contentStamp(root)
+  if (cached && cached.stamp === stamp) return cached.tree
+  const tree = loadContentTree(root)
+  globalForContent.quaiContent = { tree, stamp }
+  return tree
+}
+
+/** Courses that can be shown: a valid index. Lessons with problems are still listed, marked broken. */
+export function listCourses(): (CourseRecord & { index: NonNullable<CourseRecord['index']> })[] {
+  return getContentTree().courses.filter((c): c is CourseRecord & { index: NonNullable<CourseRecord['index']> } => c.index !== null)
+}
+
+export function getCourse(courseSlug: string): (CourseRecord & { index: NonNullable<CourseRecord['index']> }) | null {
+  return listCourses().find((c) => c.slug === courseSlug) ?? null
+}
+
+export function requireCourse(courseSlug: string) {
+  return getCourse(courseSlug) ?? notFound()
+}
+
+export function getLesson(courseSlug: string, lessonSlug: string): LessonRecord | null {
+  return getCourse(courseSlug)?.lessons.find((l) => l.slug === lessonSlug) ?? null
+}
+
+export function requireLesson(courseSlug: string, lessonSlug: string): LessonRecord {
+  return getLesson(courseSlug, lessonSlug) ?? notFound()
+}
+
+export function isHandsOn(lesson: LessonRecord): boolean {
+  return Boolean(lesson.frontmatter?.sandbox)
+}
+
+export type LessonPage =
+  | { ok: true; lesson: LessonRecord & { frontmatter: NonNullable<LessonRecord['frontmatter']> }; compiled: CompiledLesson }
+  | { ok: false; lesson: LessonRecord; reasons: string[] }
+
+/** The lesson with its compiled body, or the reasons it cannot be shown (never a blank page). */
+export async function loadLessonPage(lesson: LessonRecord): Promise<LessonPage> {
+  if (lesson.problems.length > 0 || !lesson.frontmatter) {
+    return { ok: false, lesson, reasons: lesson.problems.map((p) => `${path.basename(p.file)}: ${p.field}: ${p.message}`) }
+  }
+  try {
+    const compiled = await compileLesson(lesson.mdxPath, lesson.body)
+    return { ok: true, lesson: lesson as LessonRecord & { frontmatter: NonNullable<LessonRecord['frontmatter']> }, compiled }
+  } catch (error) {
+    const reasons = error instanceof LessonCompileError ? error.reasons : [(error as Error).message]
+    return { ok: false, lesson, reasons }
+  }
+}
+
+export function neighbours(course: CourseRecord, lessonSlug: string): { previous: LessonRecord | null; next: LessonRecord | null } {
+  const index = course.lessons.findIndex((l) => l.slug === lessonSlug)
+  return { previous: course.lessons[index - 1] ?? null, next: course.lessons[index + 1] ?? null }
+}

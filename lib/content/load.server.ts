@@ -1,0 +1,190 @@
+import 'server-only'
+import fs from 'node:fs'
+import path from 'node:path'
+import YAML from 'yaml'
+import type { z } from 'zod'
+import { problemsFromZod, type ContentProblem } from './problems'
+import { contentRoot, coursesDir, lessonKey } from './paths'
+import {
+  courseIndexSchema,
+  exercisesFileSchema,
+  lessonFrontmatterSchema,
+  quizSchema,
+  slug as slugSchema,
+  type CourseIndex,
+  type Exercise,
+  type LessonFrontmatter,
+  type Quiz,
+} from './schema'
+
+export type LessonRecord = {
+  key: string
+  courseSlug: string
+  slug: string
+  dir: string
+  mdxPath: string
+  /** Null when the frontmatter is missing or invalid; `problems` says why. */
+  frontmatter: LessonFrontmatter | null
+  /** The MDX source without its frontmatter. */
+  body: string
+  quiz: Quiz | null
+  exercises: Exercise[]
+  workspaceDir: string | null
+  problems: ContentProblem[]
+}
+
+export type CourseRecord = {
+  slug: string
+  dir: string
+  indexPath: string
+  index: CourseIndex | null
+  lessons: LessonRecord[]
+  problems: ContentProblem[]
+}
+
+export type ContentTree = { root: string; courses: CourseRecord[] }
+
+type Parsed<T> = { value: T | null; problems: ContentProblem[] }
+
+function parseYamlFile<T>(file: string, schema: z.ZodType<T>, text?: string): Parsed<T> {
+  let raw: unknown
+  try {
+    raw = YAML.parse(text ?? fs.readFileSync(file, 'utf8'), { prettyErrors: true })
+  } catch (error) {
+    return { value: null, problems: [{ file, field: '(yaml)', message: (error as Error).message.split('\n')[0] ?? 'invalid YAML' }] }
+  }
+  const result = schema.safeParse(raw ?? {})
+  return result.success ? { value: result.data, problems: [] } : { value: null, problems: problemsFromZod(file, result.error) }
+}
+
+const frontmatterPattern = /^---\r?\n([\s\S]*?)\r?\n---\r?\n?/
+
+export function splitFrontmatter(source: string): { frontmatter: string | null; body: string } {
+  const match = frontmatterPattern.exec(source)
+  if (!match) return { frontmatter: null, body: source }
+  return { frontmatter: match[1] ?? '', body: source.slice(match[0].length) }
+}
+
+export function loadLesson(courseSlug: string, lessonSlug: string, dir: string): LessonRecord {
+  const mdxPath = path.join(dir, 'lesson.mdx')
+  const problems: ContentProblem[] = []
+  const record: LessonRecord = {
+    key: lessonKey(courseSlug, lessonSlug),
+    courseSlug,
+    slug: lessonSlug,
+    dir,
+    mdxPath,
+    frontmatter: null,
+    body: '',
+    quiz: null,
+    exercises: [],
+    workspaceDir: null,
+    problems,
+  }
+  if (!fs.existsSync(mdxPath)) {
+    problems.push({ file: mdxPath, field: '(file)', message: 'lesson.mdx is missing' })
+    return record
+  }
+  const { frontmatter, body } = splitFrontmatter(fs.readFileSync(mdxPath, 'utf8'))
+  record.body = body
+  if (frontmatter === null) {
+    problems.push({ file: mdxPath, field: '(frontmatter)', message: 'the file must start with a --- YAML frontmatter block ---' })
+  } else {
+    const parsed = parseYamlFile(mdxPath, lessonFrontmatterSchema, frontmatter)
+    record.frontmatter = parsed.value
+    problems.push(...parsed.problems)
+  }
+
+  const quizPath = path.join(dir, 'quiz.yaml')
+  if (fs.existsSync(quizPath)) {
+    const parsed = parseYamlFile(quizPath, quizSchema)
+    record.quiz = parsed.value
+    problems.push(...parsed.problems)
+  }
+
+  const exercisesPath = path.join(dir, 'exercises.yaml')
+  if (fs.existsSync(exercisesPath)) {
+    const parsed = parseYamlFile(exercisesPath, exercisesFileSchema)
+    record.exercises = parsed.value?.exercises ?? []
+    problems.push(...parsed.problems)
+    if (parsed.value && record.frontmatter && !record.frontmatter.sandbox) {
+      problems.push({ file: mdxPath, field: 'sandbox', message: 'this lesson has exercises, so its frontmatter needs a sandbox block' })
+    }
+    const nodes = record.frontmatter?.sandbox?.nodes.map((n) => n.name) ?? []
+    record.exercises.forEach((exercise, i) => {
+      const targets = [
+        { field: `exercises[${i}].node`, node: exercise.node },
+        ...exercise.checks.map((check, j) => ({ field: `exercises[${i}].checks[${j}].node`, node: check.node })),
+      ]
+      for (const { field, node } of targets) {
+        if (node && nodes.length > 0 && !nodes.includes(node)) {
+          problems.push({ file: exercisesPath, field, message: `exercise "${exercise.id}": node "${node}" is not one of the lesson's sandbox nodes (${nodes.join(', ')})` })
+        }
+      }
+    })
+  }
+
+  const workspaceDir = path.join(dir, 'workspace')
+  if (fs.existsSync(workspaceDir) && fs.statSync(workspaceDir).isDirectory()) record.workspaceDir = workspaceDir
+  return record
+}
+
+export function loadCourse(courseSlug: string, dir: string): CourseRecord {
+  const indexPath = path.join(dir, 'course.yaml')
+  const course: CourseRecord = { slug: courseSlug, dir, indexPath, index: null, lessons: [], problems: [] }
+  if (!slugSchema.safeParse(courseSlug).success) {
+    course.problems.push({ file: dir, field: '(folder name)', message: 'a course folder name must be lower-case words joined by "-"' })
+  }
+  if (!fs.existsSync(indexPath)) {
+    course.problems.push({ file: indexPath, field: '(file)', message: 'course.yaml is missing' })
+    return course
+  }
+  const parsed = parseYamlFile(indexPath, courseIndexSchema)
+  course.index = parsed.value
+  course.problems.push(...parsed.problems)
+  if (!course.index) return course
+
+  const folders = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+  course.index.lessons.forEach((lessonSlug, i) => {
+    if (course.index!.lessons.indexOf(lessonSlug) !== i) {
+      course.problems.push({ file: indexPath, field: `lessons[${i}]`, message: `"${lessonSlug}" is listed twice` })
+      return
+    }
+    if (!folders.includes(lessonSlug)) {
+      course.problems.push({ file: indexPath, field: `lessons[${i}]`, message: `no folder ${lessonSlug}/ in this course` })
+      return
+    }
+    course.lessons.push(loadLesson(courseSlug, lessonSlug, path.join(dir, lessonSlug)))
+  })
+  for (const folder of folders) {
+    if (!course.index.lessons.includes(folder) && fs.existsSync(path.join(dir, folder, 'lesson.mdx'))) {
+      course.problems.push({ file: indexPath, field: 'lessons', message: `the lesson folder ${folder}/ is not listed` })
+    }
+  }
+  return course
+}
+
+/** Reads and validates every course and lesson file (not the MDX bodies: see compile.server.ts). */
+export function loadContentTree(root: string = contentRoot()): ContentTree {
+  const dir = coursesDir(root)
+  if (!fs.existsSync(dir)) return { root, courses: [] }
+  const courses = fs
+    .readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => loadCourse(d.name, path.join(dir, d.name)))
+  courses.sort((a, b) => (a.index?.order ?? 1e9) - (b.index?.order ?? 1e9) || a.slug.localeCompare(b.slug))
+  return { root, courses }
+}
+
+/** Resolves a prerequisite or link target ("lesson" in the same course, or "course/lesson"). */
+export function resolveLessonRef(tree: ContentTree, fromCourse: string, ref: string): LessonRecord | null {
+  const [courseSlug, lessonSlug] = ref.includes('/') ? ref.split('/') : [fromCourse, ref]
+  return tree.courses.find((c) => c.slug === courseSlug)?.lessons.find((l) => l.slug === lessonSlug) ?? null
+}
+
+export function allProblems(tree: ContentTree): ContentProblem[] {
+  return tree.courses.flatMap((c) => [...c.problems, ...c.lessons.flatMap((l) => l.problems)])
+}

@@ -1,0 +1,129 @@
+import { toString as hastToString } from 'hast-util-to-string'
+import { visit } from 'unist-util-visit'
+import type { Element, Root as HastRoot } from 'hast'
+import type { Root as MdastRoot } from 'mdast'
+
+// Remark/rehype plugins for lesson MDX. They also collect what `content:check` validates
+// (components, exercise references, links) into a report object owned by one compilation.
+
+export const authorComponents = ['Callout', 'Tabs', 'Tab', 'Exercise'] as const
+const generatedComponents = ['Mermaid']
+export const highlightedLanguages = new Set([
+  'bash', 'sh', 'shell', 'shellsession', 'zsh', 'console', 'yaml', 'yml', 'json', 'jsonc', 'dockerfile', 'docker',
+  'ini', 'toml', 'nginx', 'sql', 'js', 'javascript', 'ts', 'typescript', 'jsx', 'tsx', 'diff', 'python', 'make',
+  'makefile', 'hcl', 'text', 'txt', 'plaintext',
+])
+
+export type TocEntry = { id: string; text: string; depth: 2 | 3 }
+
+export type CompileReport = {
+  components: Set<string>
+  exerciseRefs: string[]
+  links: string[]
+  toc: TocEntry[]
+  errors: string[]
+}
+
+export const newReport = (): CompileReport => ({ components: new Set(), exerciseRefs: [], links: [], toc: [], errors: [] })
+
+type MdxJsxNode = { type: string; name?: string | null; attributes?: { type: string; name?: string; value?: unknown }[]; position?: { start: { line: number } } }
+
+const at = (node: { position?: { start: { line: number } } }) => (node.position ? ` (line ${node.position.start.line})` : '')
+
+export function remarkLessonRules(report: CompileReport) {
+  return () => (tree: MdastRoot) => {
+    visit(tree, (node, index, parent) => {
+      const any = node as unknown as MdxJsxNode
+      const type: string = node.type
+      switch (type) {
+        case 'mdxjsEsm':
+          report.errors.push(`import/export statements are not allowed in lessons${at(any)}`)
+          return
+        case 'mdxFlowExpression':
+        case 'mdxTextExpression':
+          report.errors.push(`JavaScript expressions {…} are not allowed in lessons; escape a literal brace as \\{${at(any)}`)
+          return
+        case 'mdxJsxFlowElement':
+        case 'mdxJsxTextElement': {
+          const name = any.name ?? ''
+          report.components.add(name)
+          if (!(authorComponents as readonly string[]).includes(name)) {
+            report.errors.push(`unknown component <${name}>${at(any)}; available: ${authorComponents.join(', ')}`)
+          }
+          for (const attribute of any.attributes ?? []) {
+            if (attribute.type !== 'mdxJsxAttribute' || (attribute.value !== null && attribute.value !== undefined && typeof attribute.value !== 'string')) {
+              report.errors.push(`<${name}> attributes must be plain strings${at(any)}`)
+            }
+          }
+          if (name === 'Exercise') {
+            const id = any.attributes?.find((a) => a.name === 'id')?.value
+            if (typeof id === 'string') report.exerciseRefs.push(id)
+            else report.errors.push(`<Exercise> needs an id="…"${at(any)}`)
+          }
+          return
+        }
+        case 'link':
+          if (node.type === 'link') report.links.push(node.url)
+          return
+        case 'code': {
+          if (node.type !== 'code') return
+          const lang = (node.lang ?? '').toLowerCase()
+          if (lang === 'mermaid' && parent && typeof index === 'number') {
+            const element = {
+              type: 'mdxJsxFlowElement',
+              name: 'Mermaid',
+              attributes: [{ type: 'mdxJsxAttribute', name: 'chart', value: node.value }],
+              children: [],
+            }
+            parent.children.splice(index, 1, element as never)
+            return
+          }
+          // Languages without a grammar are shown as plain text rather than failing the lesson.
+          if (lang && !highlightedLanguages.has(lang)) {
+            node.meta = [node.meta, `data-source-lang="${lang}"`].filter(Boolean).join(' ')
+            node.lang = 'text'
+          }
+          return
+        }
+      }
+    })
+  }
+}
+
+type RawElement = Element & { rawCode?: string }
+
+/** Keeps each code block's text before highlighting, for the copy and run buttons. */
+export function rehypeKeepRawCode() {
+  return (tree: HastRoot) => {
+    visit(tree, 'element', (node: RawElement) => {
+      if (node.tagName !== 'pre') return
+      const code = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'code')
+      if (code) node.rawCode = hastToString(code)
+    })
+  }
+}
+
+export function rehypeAttachRawCode() {
+  return (tree: HastRoot) => {
+    visit(tree, 'element', (node: RawElement) => {
+      if (node.tagName === 'pre' && node.rawCode !== undefined) node.properties.dataRaw = node.rawCode
+      if (node.tagName === 'figure' && node.rawCode !== undefined) {
+        for (const child of node.children) {
+          if (child.type === 'element' && child.tagName === 'pre') child.properties.dataRaw = node.rawCode
+        }
+      }
+    })
+  }
+}
+
+export function rehypeCollectToc(report: CompileReport) {
+  return () => (tree: HastRoot) => {
+    visit(tree, 'element', (node: Element) => {
+      if ((node.tagName === 'h2' || node.tagName === 'h3') && typeof node.properties.id === 'string') {
+        report.toc.push({ id: node.properties.id, text: hastToString(node), depth: node.tagName === 'h2' ? 2 : 3 })
+      }
+    })
+  }
+}
+
+export const knownComponents = [...authorComponents, ...generatedComponents]

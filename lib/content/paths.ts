@@ -1,0 +1,18 @@
+import path from 'node:path'
+
+export function contentRoot(root: string = process.cwd()): string {
+  return process.env.QUAI_CONTENT_DIR ? path.resolve(process.env.QUAI_CONTENT_DIR) : path.join(root, 'content')
+}
+
+export const coursesDir = (contentDir: string) => path.join(contentDir, 'courses')
+export const lessonKey = (courseSlug: string, lessonSlug: string) => `${courseSlug}/${lessonSlug}`
+export const lessonHref = (courseSlug: string, lessonSlug: string) => `/courses/${courseSlug}/${lessonSlug}`
+export const courseHref = (courseSlug: string) => `/courses/${courseSlug}`
+
+/** Inside a sandbox node: the learner's lab folder, and one folder per lesson in it. */
+export const labRoot = '/root/lab'
+export const lessonWorkdir = (lessonSlug: string) => `${labRoot}/${lessonSlug}`
+
+/** Browser event that code blocks send to the lesson's terminal: paste `text`, and press Enter if `run`. */
+export const terminalInputEvent = 'quai:terminal-input'
+export type TerminalInputDetail = { text: string; run: boolean; node?: string }

@@ -1,0 +1,43 @@
+// How a lesson counts as done. Pure functions: the database layer feeds them facts.
+
+export type LessonStatus = 'not-started' | 'in-progress' | 'completed'
+
+export type LessonFacts = {
+  started: boolean
+  /** Set once the lesson was completed; completion is never taken back. */
+  completedAt: Date | null
+  hasQuiz: boolean
+  quizPassingScore: number
+  bestQuizPercent: number | null
+  exerciseIds: string[]
+  completedExerciseIds: string[]
+  /** The learner pressed "mark as read" (only offered on lessons with neither quiz nor exercises). */
+  markedRead: boolean
+}
+
+/** A lesson with work to do is complete when every exercise passes and the quiz reaches its passing score. */
+export function isLessonComplete(facts: Omit<LessonFacts, 'started' | 'completedAt'>): boolean {
+  const hasWork = facts.hasQuiz || facts.exerciseIds.length > 0
+  if (!hasWork) return facts.markedRead
+  const exercisesDone = facts.exerciseIds.every((id) => facts.completedExerciseIds.includes(id))
+  const quizDone = !facts.hasQuiz || (facts.bestQuizPercent !== null && facts.bestQuizPercent >= facts.quizPassingScore)
+  return exercisesDone && quizDone
+}
+
+export function lessonStatus(facts: Pick<LessonFacts, 'started' | 'completedAt'>): LessonStatus {
+  if (facts.completedAt) return 'completed'
+  return facts.started ? 'in-progress' : 'not-started'
+}
+
+export function coursePercent(statuses: LessonStatus[]): number {
+  if (statuses.length === 0) return 0
+  return Math.round((statuses.filter((s) => s === 'completed').length / statuses.length) * 100)
+}
+
+/** Heartbeats add the time a lesson page was visible; one beat never counts more than this. */
+export const maxHeartbeatSeconds = 60
+
+export function clampHeartbeat(seconds: number): number {
+  if (!Number.isFinite(seconds) || seconds <= 0) return 0
+  return Math.min(Math.round(seconds), maxHeartbeatSeconds)
+}

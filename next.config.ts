@@ -1,0 +1,28 @@
+import type { NextConfig } from 'next'
+import createNextIntlPlugin from 'next-intl/plugin'
+
+const withNextIntl = createNextIntlPlugin('./lib/i18n/request.ts')
+
+const nextConfig: NextConfig = {
+  // Packages with native parts or dynamic requires run from node_modules, not from the bundle.
+  serverExternalPackages: [
+    'dockerode',
+    'docker-modem',
+    'ssh2',
+    'cpu-features',
+    'ws',
+    'better-sqlite3',
+    '@prisma/adapter-better-sqlite3',
+    '@prisma/adapter-pg',
+    'pg',
+    'mdx-bundler',
+    'esbuild',
+    'shiki',
+    'tar-stream',
+  ],
+  experimental: { authInterrupts: true },
+  poweredByHeader: false,
+  typedRoutes: false,
+}
+
+export default withNextIntl(nextConfig)

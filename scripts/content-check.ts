@@ -1,0 +1,12 @@
+// Validates every course and lesson; exits 1 with one line per problem (file: field: message).
+import { loadContentTree } from '../lib/content/load.server'
+import { contentRoot } from '../lib/content/paths'
+import { formatProblem } from '../lib/content/problems'
+import { summaryLine, validateContent } from '../lib/content/validate.server'
+
+const root = process.argv[2] ?? contentRoot()
+const { problems, summary } = await validateContent(loadContentTree(root))
+for (const problem of problems) console.error(formatProblem(problem))
+if (problems.length > 0) console.error(`\n${problems.length} problem${problems.length > 1 ? 's' : ''} found`)
+console.log(summaryLine(summary))
+process.exit(problems.length > 0 ? 1 : 0)

@@ -1,0 +1,57 @@
+// Quai's HTTP server: Next's request handler plus the WebSocket upgrades Next cannot take.
+import http from 'node:http'
+import next from 'next'
+import { migrateDatabase } from './lib/db/migrate'
+import { resolveDatabaseUrl } from './lib/db/url'
+import { refuseUpgrade, type UpgradeRoute } from './lib/server/upgrade-routes'
+import { serverHooks } from './lib/server/hooks.server'
+
+const dev = process.env.NODE_ENV !== 'production'
+const port = Number(process.env.PORT ?? 3000)
+const host = process.env.HOST ?? '0.0.0.0'
+
+const { kind, applied } = await migrateDatabase(resolveDatabaseUrl())
+if (applied.length > 0) console.log(`database (${kind}): applied ${applied.join(', ')}`)
+
+const app = next({ dev, hostname: 'localhost', port })
+const handle = app.getRequestHandler()
+await app.prepare()
+const nextUpgrade = app.getUpgradeHandler()
+
+const { upgradeRoutes, onListening, onClose } = await serverHooks()
+
+const server = http.createServer((request, response) => {
+  void handle(request, response)
+})
+
+server.on('upgrade', (request, socket, head) => {
+  const pathname = new URL(request.url ?? '/', 'http://localhost').pathname
+  const route = upgradeRoutes.find((r: UpgradeRoute) => r.matches(pathname))
+  if (route) {
+    Promise.resolve(route.handle(request, socket, head)).catch((error: unknown) => {
+      console.error('websocket upgrade failed:', error)
+      refuseUpgrade(socket, 500, 'Internal Server Error')
+    })
+    return
+  }
+  if (pathname.startsWith('/_next/')) {
+    void nextUpgrade(request, socket, head)
+    return
+  }
+  refuseUpgrade(socket, 404, 'Not Found')
+})
+
+server.listen(port, host, () => {
+  const url = process.env.QUAI_URL ?? `http://localhost:${port}`
+  console.log(`Quai is ready on ${url}`)
+  void onListening()
+})
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void onClose().finally(() => {
+      server.close()
+      process.exit(0)
+    })
+  })
+}
