@@ -36,12 +36,12 @@ export class LessonCompileError extends Error {
 const queue = pLimit(1)
 const compileTimeoutMs = 30_000
 
-async function compileSource(file: string, body: string, mtimeMs: number): Promise<CompiledLesson> {
+async function compileSource(file: string, source: string, mtimeMs: number): Promise<CompiledLesson> {
   const report: CompileReport = newReport()
   let result: Awaited<ReturnType<typeof bundleMDX>>
   try {
     result = await bundleMDX({
-      source: body,
+      source,
       mdxOptions(options) {
         options.remarkPlugins = [...(options.remarkPlugins ?? []), remarkGfm, remarkLessonRules(report)]
         options.rehypePlugins = [
@@ -81,15 +81,15 @@ function withDeadline<T>(promise: Promise<T>, file: string): Promise<T> {
 
 const cache = new Map<string, Promise<CompiledLesson>>()
 
-/** Compiles a lesson body, cached by file; recompiled when the file's mtime changes. */
-export async function compileLesson(file: string, body: string): Promise<CompiledLesson> {
+/** Compiles a lesson file's source, cached by file; recompiled when the file's mtime changes. */
+export async function compileLesson(file: string, source: string): Promise<CompiledLesson> {
   const mtimeMs = fs.statSync(file).mtimeMs
   const cached = cache.get(file)
   if (cached) {
     const value = await cached.catch(() => null)
     if (value && value.mtimeMs === mtimeMs) return value
   }
-  const pending = queue(() => withDeadline(compileSource(file, body, mtimeMs), file))
+  const pending = queue(() => withDeadline(compileSource(file, source, mtimeMs), file))
   cache.set(file, pending)
   pending.catch(() => {
     if (cache.get(file) === pending) cache.delete(file)

@@ -75,7 +75,7 @@ export async function loadLessonPage(lesson: LessonRecord): Promise<LessonPage> 
     return { ok: false, lesson, reasons: lesson.problems.map((p) => `${path.basename(p.file)}: ${p.field}: ${p.message}`) }
   }
   try {
-    const compiled = await compileLesson(lesson.mdxPath, lesson.body)
+    const compiled = await compileLesson(lesson.mdxPath, lesson.source)
     return { ok: true, lesson: lesson as LessonRecord & { frontmatter: NonNullable<LessonRecord['frontmatter']> }, compiled }
   } catch (error) {
     const reasons = error instanceof LessonCompileError ? error.reasons : [(error as Error).message]

@@ -25,8 +25,8 @@ export type LessonRecord = {
   mdxPath: string
   /** Null when the frontmatter is missing or invalid; `problems` says why. */
   frontmatter: LessonFrontmatter | null
-  /** The MDX source without its frontmatter. */
-  body: string
+  /** The whole MDX source, frontmatter included (so compile errors keep the file's line numbers). */
+  source: string
   quiz: Quiz | null
   exercises: Exercise[]
   workspaceDir: string | null
@@ -75,7 +75,7 @@ export function loadLesson(courseSlug: string, lessonSlug: string, dir: string):
     dir,
     mdxPath,
     frontmatter: null,
-    body: '',
+    source: '',
     quiz: null,
     exercises: [],
     workspaceDir: null,
@@ -85,8 +85,8 @@ export function loadLesson(courseSlug: string, lessonSlug: string, dir: string):
     problems.push({ file: mdxPath, field: '(file)', message: 'lesson.mdx is missing' })
     return record
   }
-  const { frontmatter, body } = splitFrontmatter(fs.readFileSync(mdxPath, 'utf8'))
-  record.body = body
+  record.source = fs.readFileSync(mdxPath, 'utf8')
+  const { frontmatter } = splitFrontmatter(record.source)
   if (frontmatter === null) {
     problems.push({ file: mdxPath, field: '(frontmatter)', message: 'the file must start with a --- YAML frontmatter block ---' })
   } else {

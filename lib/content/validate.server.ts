@@ -28,7 +28,7 @@ async function lessonProblems(tree: ContentTree, lesson: LessonRecord): Promise<
   }
   if (!lesson.frontmatter) return problems
   try {
-    const compiled = await compileLesson(file, lesson.body)
+    const compiled = await compileLesson(file, lesson.source)
     for (const id of compiled.exerciseRefs) {
       if (!lesson.exercises.some((e) => e.id === id)) {
         problems.push({ file, field: `<Exercise id="${id}">`, message: 'no exercise with this id in exercises.yaml' })

@@ -1,0 +1,16 @@
+import type { Metadata } from 'next'
+import { getTranslations } from 'next-intl/server'
+import { Suspense } from 'react'
+import { AuthForm } from '@/components/auth/AuthForm'
+
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations('auth'))('signIn.title') }
+}
+
+export default function Page() {
+  return (
+    <Suspense>
+      <AuthForm mode="signIn" />
+    </Suspense>
+  )
+}

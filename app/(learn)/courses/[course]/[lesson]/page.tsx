@@ -1,0 +1,167 @@
+import type { Metadata } from 'next'
+import Link from 'next/link'
+import { getTranslations } from 'next-intl/server'
+import { HandsOnPanel } from '@/components/lesson/HandsOnPanel'
+import { LessonProvider } from '@/components/lesson/LessonContext'
+import { LessonHeartbeat } from '@/components/lesson/LessonHeartbeat'
+import { MarkReadButton } from '@/components/lesson/MarkReadButton'
+import { Pager } from '@/components/lesson/Pager'
+import { Toc } from '@/components/lesson/Toc'
+import { LessonBody } from '@/components/mdx/LessonBody'
+import { Quiz } from '@/components/quiz/Quiz'
+import { StatusBadge } from '@/components/ui/StatusBadge'
+import { getSessionUser } from '@/lib/auth/session.server'
+import { getContentTree, getLesson, loadLessonPage, neighbours, requireCourse, requireLesson } from '@/lib/content/lessons.server'
+import { resolveLessonRef } from '@/lib/content/load.server'
+import { courseHref, lessonHref } from '@/lib/content/paths'
+import { lessonProgress, markLessonStarted } from '@/lib/progress/lessons.server'
+import { toPublicQuiz } from '@/lib/quiz/public'
+
+type Props = { params: Promise<{ course: string; lesson: string }> }
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { course, lesson } = await params
+  return { title: getLesson(course, lesson)?.frontmatter?.title }
+}
+
+export default async function LessonPage({ params }: Props) {
+  const { course: courseSlug, lesson: lessonSlug } = await params
+  const course = requireCourse(courseSlug)
+  const lesson = requireLesson(courseSlug, lessonSlug)
+  const [t, tc, user, page] = await Promise.all([getTranslations('learn'), getTranslations('common'), getSessionUser(), loadLessonPage(lesson)])
+  const { previous, next } = neighbours(course, lessonSlug)
+
+  const breadcrumb = (
+    <nav aria-label={t('lesson.breadcrumb')} className="text-sm text-slate-600">
+      <Link href="/" className="underline hover:text-slate-900">
+        {tc('nav.catalogue')}
+      </Link>
+      <span aria-hidden="true"> / </span>
+      <Link href={courseHref(course.slug)} className="underline hover:text-slate-900">
+        {course.index.title}
+      </Link>
+    </nav>
+  )
+
+  if (!page.ok) {
+    return (
+      <main className="mx-auto max-w-3xl px-6 py-10">
+        {breadcrumb}
+        <div role="alert" className="mt-6 rounded-xl border border-red-300 bg-red-50 p-6">
+          <h1 className="text-2xl font-bold text-red-900">{t('lesson.unavailableTitle')}</h1>
+          <p className="mt-2 text-red-900">{t('lesson.unavailableBody')}</p>
+          {user?.role === 'instructor' && (
+            <details className="mt-4 text-sm">
+              <summary className="cursor-pointer font-medium">{t('lesson.unavailableDetails')}</summary>
+              <ul className="mt-2 list-disc space-y-1 pl-5 font-mono text-xs">
+                {page.reasons.map((reason) => (
+                  <li key={reason}>{reason}</li>
+                ))}
+              </ul>
+            </details>
+          )}
+        </div>
+        <Pager previous={previous} next={next} />
+      </main>
+    )
+  }
+
+  const { frontmatter } = page.lesson
+  if (user) await markLessonStarted(user.id, courseSlug, lessonSlug)
+  const progress = user ? await lessonProgress(user.id, courseSlug, lessonSlug) : null
+  const sandbox = frontmatter.sandbox
+  const tree = getContentTree()
+  const prerequisites = frontmatter.prerequisites
+    .map((ref) => resolveLessonRef(tree, courseSlug, ref))
+    .filter((l): l is NonNullable<typeof l> => l !== null)
+  const hasWork = lesson.quiz !== null || lesson.exercises.length > 0
+
+  const article = (
+    <article className="min-w-0">
+      {breadcrumb}
+      <header className="mt-3">
+        <div className="flex flex-wrap items-center gap-3">
+          <h1 className="text-3xl font-bold tracking-tight">{frontmatter.title}</h1>
+          {progress && <StatusBadge status={progress.status} />}
+        </div>
+        <p className="mt-2 text-lg text-slate-700">{frontmatter.summary}</p>
+        <p className="mt-2 text-sm text-slate-600">{t('lesson.duration', { minutes: frontmatter.duration })}</p>
+        {!user && (
+          <p className="mt-4 rounded border border-brand-100 bg-brand-50 px-3 py-2 text-sm">
+            {t('lesson.signInToTrack')}{' '}
+            <Link className="font-medium text-brand-700 underline" href={`/sign-in?next=${encodeURIComponent(lessonHref(courseSlug, lessonSlug))}`}>
+              {t('lesson.signIn')}
+            </Link>
+          </p>
+        )}
+        <section className="mt-6 rounded-lg border border-slate-200 bg-slate-50 p-4" aria-labelledby="objectives">
+          <h2 id="objectives" className="text-sm font-semibold uppercase tracking-wide text-slate-700">
+            {t('lesson.objectives')}
+          </h2>
+          <ul className="mt-2 list-disc space-y-1 pl-5 text-[0.95rem]">
+            {frontmatter.objectives.map((objective) => (
+              <li key={objective}>{objective}</li>
+            ))}
+          </ul>
+          {prerequisites.length > 0 && (
+            <p className="mt-3 text-sm">
+              <span className="font-semibold">{t('lesson.prerequisites')} : </span>
+              {prerequisites.map((p, i) => (
+                <span key={p.key}>
+                  {i > 0 && ', '}
+                  <Link className="text-brand-700 underline" href={lessonHref(p.courseSlug, p.slug)}>
+                    {p.frontmatter?.title ?? p.slug}
+                  </Link>
+                </span>
+              ))}
+            </p>
+          )}
+        </section>
+        {sandbox && sandbox.registryOnly.length > 0 && (
+          <p role="note" className="mt-4 rounded border-l-4 border-amber-400 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+            {t('lesson.registryOnly', { images: sandbox.registryOnly.map((r) => r.image).join(', ') })}
+          </p>
+        )}
+      </header>
+      {sandbox && page.compiled.toc.length > 0 && (
+        <details className="mt-6 rounded-lg border border-slate-200 px-4 py-2">
+          <summary className="cursor-pointer text-sm font-semibold">{t('lesson.toc')}</summary>
+          <div className="mt-2">
+            <Toc entries={page.compiled.toc} title={t('lesson.toc')} />
+          </div>
+        </details>
+      )}
+      <div className="mt-8">
+        <LessonBody code={page.compiled.code} />
+      </div>
+      {lesson.quiz && (
+        <Quiz courseSlug={courseSlug} lessonSlug={lessonSlug} quiz={toPublicQuiz(lesson.quiz)} standing={progress?.quiz ?? null} signedIn={user !== null} />
+      )}
+      {user && !hasWork && <MarkReadButton courseSlug={courseSlug} lessonSlug={lessonSlug} completed={progress?.status === 'completed'} />}
+      <Pager previous={previous} next={next} />
+    </article>
+  )
+
+  return (
+    <LessonProvider value={{ handsOn: Boolean(sandbox), exercises: lesson.exercises.map(({ id, title }) => ({ id, title })) }}>
+      {user && <LessonHeartbeat courseSlug={courseSlug} lessonSlug={lessonSlug} />}
+      {sandbox ? (
+        <main className="grid h-[calc(100vh-3rem)] grid-cols-1 lg:grid-cols-2" data-hands-on="true">
+          <div className="overflow-y-auto px-6 py-8 xl:px-10">{article}</div>
+          <div className="h-full min-h-0 border-l border-slate-200">
+            <HandsOnPanel courseSlug={courseSlug} lessonSlug={lessonSlug} nodes={sandbox.nodes} signedIn={user !== null} />
+          </div>
+        </main>
+      ) : (
+        <main className="mx-auto grid max-w-6xl grid-cols-1 gap-10 px-6 py-10 lg:grid-cols-[minmax(0,1fr)_15rem]">
+          {article}
+          <aside className="hidden lg:block">
+            <div className="sticky top-20">
+              <Toc entries={page.compiled.toc} title={t('lesson.toc')} />
+            </div>
+          </aside>
+        </main>
+      )}
+    </LessonProvider>
+  )
+}

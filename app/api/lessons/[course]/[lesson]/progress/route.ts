@@ -1,0 +1,31 @@
+import { NextResponse } from 'next/server'
+import { z } from 'zod'
+import { requireApiUser } from '@/lib/auth/session.server'
+import { getLesson } from '@/lib/content/lessons.server'
+import { ApiError, handler, notFoundError, readJson } from '@/lib/http/api.server'
+import { lessonProgress, recordHeartbeat, refreshLessonCompletion } from '@/lib/progress/lessons.server'
+
+type Params = { params: Promise<{ course: string; lesson: string }> }
+
+const bodySchema = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('heartbeat'), seconds: z.number().min(0).max(600), exerciseId: z.string().max(64).nullable().default(null) }),
+  z.strictObject({ action: z.literal('mark-read') }),
+])
+
+export const POST = handler(async (request: Request, { params }: Params) => {
+  const user = await requireApiUser()
+  const { course, lesson: lessonSlug } = await params
+  const lesson = getLesson(course, lessonSlug)
+  if (!lesson) throw notFoundError('lesson')
+  const body = await readJson(request, bodySchema, 2048)
+  if (body.action === 'heartbeat') {
+    if (body.exerciseId && !lesson.exercises.some((e) => e.id === body.exerciseId)) throw notFoundError('exercise')
+    await recordHeartbeat(user.id, course, lessonSlug, body.seconds, body.exerciseId)
+  } else {
+    if (lesson.quiz || lesson.exercises.length > 0) {
+      throw new ApiError(409, 'has_work', 'this lesson is completed by its quiz and exercises, not by marking it read')
+    }
+    await refreshLessonCompletion(user.id, course, lessonSlug, { markedRead: true })
+  }
+  return NextResponse.json(await lessonProgress(user.id, course, lessonSlug))
+})

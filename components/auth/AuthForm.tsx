@@ -1,0 +1,111 @@
+'use client'
+import Link from 'next/link'
+import { useTranslations } from 'next-intl'
+import { useRouter, useSearchParams } from 'next/navigation'
+import { useId, useState } from 'react'
+import { authClient } from '@/lib/auth/client'
+
+type Mode = 'signIn' | 'signUp'
+
+function errorKey(error: { code?: string; status?: number } | null): string {
+  if (!error) return 'generic'
+  if (error.status === 429) return 'tooManyRequests'
+  switch (error.code) {
+    case 'INVALID_EMAIL_OR_PASSWORD':
+      return 'invalidCredentials'
+    case 'USER_ALREADY_EXISTS':
+    case 'USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL':
+      return 'userExists'
+    case 'PASSWORD_TOO_SHORT':
+      return 'passwordTooShort'
+    case 'INVALID_EMAIL':
+      return 'invalidEmail'
+    case 'EMAIL_PASSWORD_SIGN_UP_DISABLED':
+      return 'signUpDisabled'
+    default:
+      return 'generic'
+  }
+}
+
+/** Only same-site paths are followed after sign-in. */
+function safeNext(value: string | null): string {
+  return value && value.startsWith('/') && !value.startsWith('//') ? value : '/'
+}
+
+export function AuthForm({ mode }: { mode: Mode }) {
+  const t = useTranslations('auth')
+  const router = useRouter()
+  const next = safeNext(useSearchParams().get('next'))
+  const [error, setError] = useState<string | null>(null)
+  const [pending, setPending] = useState(false)
+  const id = useId()
+  const errorId = `${id}-error`
+
+  async function onSubmit(form: FormData) {
+    setPending(true)
+    setError(null)
+    const email = String(form.get('email') ?? '').trim()
+    const password = String(form.get('password') ?? '')
+    const result =
+      mode === 'signUp'
+        ? await authClient.signUp.email({ email, password, name: String(form.get('name') ?? '').trim() || email.split('@')[0]! })
+        : await authClient.signIn.email({ email, password })
+    setPending(false)
+    if (result.error) {
+      setError(t(`errors.${errorKey(result.error)}`))
+      return
+    }
+    router.push(next)
+    router.refresh()
+  }
+
+  const input = 'mt-1 block w-full rounded border border-slate-400 px-3 py-2 focus:border-brand-600'
+  return (
+    <main className="mx-auto max-w-sm px-6 py-16">
+      <h1 className="text-2xl font-bold">{t(`${mode}.title`)}</h1>
+      {mode === 'signUp' && <p className="mt-2 text-sm text-slate-600">{t('signUp.firstAccount')}</p>}
+      <form action={onSubmit} className="mt-6 space-y-4" aria-describedby={error ? errorId : undefined} noValidate>
+        {mode === 'signUp' && (
+          <label className="block text-sm font-medium">
+            {t('fields.name')}
+            <input className={input} name="name" autoComplete="name" maxLength={80} />
+          </label>
+        )}
+        <label className="block text-sm font-medium">
+          {t('fields.email')}
+          <input className={input} name="email" type="email" autoComplete="email" required />
+        </label>
+        <label className="block text-sm font-medium">
+          {t('fields.password')}
+          <input
+            className={input}
+            name="password"
+            type="password"
+            autoComplete={mode === 'signUp' ? 'new-password' : 'current-password'}
+            minLength={8}
+            required
+          />
+          {mode === 'signUp' && <span className="mt-1 block text-xs text-slate-600">{t('fields.passwordHint')}</span>}
+        </label>
+        {error && (
+          <p id={errorId} role="alert" className="rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
+            {error}
+          </p>
+        )}
+        <button
+          type="submit"
+          disabled={pending}
+          className="w-full rounded bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60"
+        >
+          {pending ? t('pending') : t(`${mode}.submit`)}
+        </button>
+      </form>
+      <p className="mt-6 text-sm text-slate-700">
+        {mode === 'signIn' ? t('signIn.noAccount') : t('signUp.hasAccount')}{' '}
+        <Link className="font-medium text-brand-700 underline" href={`${mode === 'signIn' ? '/sign-up' : '/sign-in'}${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>
+          {mode === 'signIn' ? t('signIn.signUpLink') : t('signUp.signInLink')}
+        </Link>
+      </p>
+    </main>
+  )
+}

@@ -1,0 +1,53 @@
+'use client'
+import { useTranslations } from 'next-intl'
+import { useState } from 'react'
+import { terminalInputEvent, type TerminalInputDetail } from '@/lib/content/paths'
+import { useLessonContext } from '@/components/lesson/LessonContext'
+
+const shellLanguages = new Set(['bash', 'sh', 'shell', 'zsh', 'console'])
+
+/** A highlighted code block with copy, and on hands-on lessons paste/run into the terminal. */
+export function CodeBlock(props: React.ComponentProps<'pre'> & { 'data-raw'?: string; 'data-language'?: string }) {
+  const { 'data-raw': raw, children, ...rest } = props
+  const t = useTranslations('learn.code')
+  const { handsOn } = useLessonContext()
+  const [copied, setCopied] = useState(false)
+  const text = (raw ?? '').replace(/\n$/, '')
+  const runnable = handsOn && shellLanguages.has(props['data-language'] ?? '')
+
+  function send(run: boolean) {
+    const detail: TerminalInputDetail = { text, run }
+    window.dispatchEvent(new CustomEvent(terminalInputEvent, { detail }))
+  }
+
+  return (
+    <div className="group relative">
+      <pre {...rest}>{children}</pre>
+      {text && (
+        <div className="absolute right-2 top-2 flex gap-1 opacity-90 group-hover:opacity-100">
+          {runnable && (
+            <>
+              <button type="button" className="code-action" onClick={() => send(false)} title={t('pasteTitle')}>
+                {t('paste')}
+              </button>
+              <button type="button" className="code-action" onClick={() => send(true)} title={t('runTitle')}>
+                {t('run')}
+              </button>
+            </>
+          )}
+          <button
+            type="button"
+            className="code-action"
+            onClick={async () => {
+              await navigator.clipboard.writeText(text)
+              setCopied(true)
+              setTimeout(() => setCopied(false), 1500)
+            }}
+          >
+            <span aria-live="polite">{copied ? t('copied') : t('copy')}</span>
+          </button>
+        </div>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,177 @@
+'use client'
+import clsx from 'clsx'
+import Link from 'next/link'
+import { useTranslations } from 'next-intl'
+import { useRouter } from 'next/navigation'
+import { useId, useRef, useState } from 'react'
+import type { PublicQuiz } from '@/lib/quiz/public'
+
+type Standing = { attempts: number; best: { percent: number } | null; last: { percent: number } | null }
+type Result = {
+  score: number
+  maxScore: number
+  percent: number
+  passed: boolean
+  results: { questionId: string; correct: boolean; answered: boolean; explanation: string }[]
+  standing: Standing
+}
+type Answers = Record<string, string | string[]>
+
+export function Quiz({ courseSlug, lessonSlug, quiz, standing: initialStanding, signedIn }: { courseSlug: string; lessonSlug: string; quiz: PublicQuiz; standing: Standing | null; signedIn: boolean }) {
+  const t = useTranslations('learn.quiz')
+  const router = useRouter()
+  const id = useId()
+  const [answers, setAnswers] = useState<Answers>({})
+  const [result, setResult] = useState<Result | null>(null)
+  const [standing, setStanding] = useState(initialStanding)
+  const [error, setError] = useState<string | null>(null)
+  const [pending, setPending] = useState(false)
+  const submissionId = useRef<string | null>(null)
+  const resultHeading = useRef<HTMLHeadingElement>(null)
+
+  const setAnswer = (questionId: string, value: string | string[]) => setAnswers((a) => ({ ...a, [questionId]: value }))
+  const toggle = (questionId: string, choiceId: string) =>
+    setAnswers((a) => {
+      const current = new Set((a[questionId] as string[] | undefined) ?? [])
+      if (current.has(choiceId)) current.delete(choiceId)
+      else current.add(choiceId)
+      return { ...a, [questionId]: [...current] }
+    })
+
+  async function submit(event: React.FormEvent) {
+    event.preventDefault()
+    if (pending) return
+    setPending(true)
+    setError(null)
+    // One id per submission: a retry of the same submission is never counted twice.
+    submissionId.current ??= crypto.randomUUID()
+    try {
+      const response = await fetch(`/api/lessons/${courseSlug}/${lessonSlug}/quiz`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ submissionId: submissionId.current, answers }),
+      })
+      const body = await response.json()
+      if (!response.ok) {
+        setError(t('error', { message: body?.error?.message ?? response.statusText }))
+        return
+      }
+      setResult(body as Result)
+      setStanding((body as Result).standing)
+      router.refresh()
+      requestAnimationFrame(() => resultHeading.current?.focus())
+    } catch (e) {
+      setError(t('error', { message: (e as Error).message }))
+    } finally {
+      setPending(false)
+    }
+  }
+
+  function retake() {
+    submissionId.current = null
+    setResult(null)
+    setAnswers({})
+  }
+
+  const resultFor = (questionId: string) => result?.results.find((r) => r.questionId === questionId)
+
+  return (
+    <section aria-labelledby={`${id}-title`} className="mt-12 rounded-xl border border-slate-200 p-6" data-testid="quiz">
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h2 id={`${id}-title`} className="text-xl font-semibold">
+          {t('title')}
+        </h2>
+        <p className="text-sm text-slate-600">{t('intro', { count: quiz.questions.length, passing: quiz.passingScore })}</p>
+      </div>
+      {standing && standing.attempts > 0 && (
+        <p className="mt-2 text-sm text-slate-700" data-testid="quiz-standing">
+          {t('attempts', { count: standing.attempts })} · {standing.best && t('best', { percent: standing.best.percent })} · {standing.last && t('last', { percent: standing.last.percent })}
+        </p>
+      )}
+      {!signedIn && (
+        <p className="mt-4 rounded bg-slate-50 px-3 py-2 text-sm">
+          <Link className="font-medium text-brand-700 underline" href={`/sign-in?next=/courses/${courseSlug}/${lessonSlug}`}>
+            {t('signIn')}
+          </Link>
+        </p>
+      )}
+      <form onSubmit={submit} className="mt-6 space-y-8">
+        {quiz.questions.map((question, index) => {
+          const outcome = resultFor(question.id)
+          return (
+            <fieldset key={question.id} className="space-y-3" disabled={!signedIn || result !== null} data-question={question.id}>
+              <legend className="font-medium">
+                <span className="mr-2 text-slate-500">{index + 1}.</span>
+                {question.prompt}
+                <span className="ml-2 text-xs font-normal text-slate-600">({t(question.type)})</span>
+              </legend>
+              {question.type === 'short' ? (
+                <input
+                  className="block w-full max-w-md rounded border border-slate-400 px-3 py-2"
+                  aria-label={question.prompt}
+                  maxLength={question.maxLength}
+                  placeholder={question.placeholder}
+                  value={(answers[question.id] as string | undefined) ?? ''}
+                  onChange={(e) => setAnswer(question.id, e.target.value)}
+                />
+              ) : (
+                <div className="space-y-2">
+                  {question.choices.map((choice) => {
+                    const checked = question.type === 'single' ? answers[question.id] === choice.id : ((answers[question.id] as string[] | undefined) ?? []).includes(choice.id)
+                    return (
+                      <label key={choice.id} className={clsx('flex cursor-pointer items-start gap-3 rounded border px-3 py-2', checked ? 'border-brand-600 bg-brand-50' : 'border-slate-200')}>
+                        <input
+                          type={question.type === 'single' ? 'radio' : 'checkbox'}
+                          name={`${id}-${question.id}`}
+                          value={choice.id}
+                          checked={checked}
+                          className="mt-1"
+                          onChange={() => (question.type === 'single' ? setAnswer(question.id, choice.id) : toggle(question.id, choice.id))}
+                        />
+                        <span>{choice.text}</span>
+                      </label>
+                    )
+                  })}
+                </div>
+              )}
+              {outcome && (
+                <div className={clsx('rounded border-l-4 px-3 py-2 text-sm', outcome.correct ? 'border-emerald-500 bg-emerald-50' : 'border-red-500 bg-red-50')} data-correct={outcome.correct}>
+                  <p className="font-semibold">{outcome.correct ? `✓ ${t('correct')}` : outcome.answered ? `✗ ${t('incorrect')}` : `– ${t('unanswered')}`}</p>
+                  <p className="mt-1">
+                    <span className="font-medium">{t('explanation')} : </span>
+                    {outcome.explanation}
+                  </p>
+                </div>
+              )}
+            </fieldset>
+          )
+        })}
+        {error && (
+          <p role="alert" className="rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
+            {error}
+          </p>
+        )}
+        <div aria-live="polite">
+          {result && (
+            <div className={clsx('rounded-lg px-4 py-3', result.passed ? 'bg-emerald-50' : 'bg-amber-50')} data-testid="quiz-result">
+              <h3 ref={resultHeading} tabIndex={-1} className="text-lg font-semibold">
+                {t('score', { score: result.score, max: result.maxScore, percent: result.percent })}
+              </h3>
+              <p>{result.passed ? t('passed') : t('failed')}</p>
+            </div>
+          )}
+        </div>
+        {signedIn &&
+          (result ? (
+            <button type="button" onClick={retake} className="rounded border border-brand-600 px-4 py-2 font-medium text-brand-700 hover:bg-brand-50">
+              {t('retake')}
+            </button>
+          ) : (
+            <button type="submit" disabled={pending} className="rounded bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60">
+              {pending ? t('submitting') : t('submit')}
+            </button>
+          ))}
+      </form>
+    </section>
+  )
+}
