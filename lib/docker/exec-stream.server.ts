@@ -1,0 +1,142 @@
+import 'server-only'
+import type Dockerode from 'dockerode'
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+
+// A raw, duplex, flow-controlled exec stream for the terminal. dockerode's exec helpers
+// buffer and demultiplex through extra streams; the terminal needs the hijacked socket
+// itself, so that pausing it pushes back all the way to the process (socket -> dockerd ->
+// the process's stdout pipe) and memory stays bounded without any queue of ours.
+// Non-TTY exec: the output arrives multiplexed (8-byte headers), demultiplexed here in place.
+
+export type ExecStream = {
+  /** Bytes for the process's stdin; false when the socket's buffer is over its high-water mark. */
+  write: (data: Uint8Array) => boolean
+  /** Bytes of stdout and stderr, in order, as they arrive (subarrays of the socket's chunks). */
+  onOutput: (listener: (chunk: Buffer) => void) => void
+  /** The stream ended (process exited, or the connection to the daemon broke). */
+  onEnd: (listener: (error?: Error) => void) => void
+  onDrain: (listener: () => void) => void
+  pause: () => void
+  resume: () => void
+  readonly paused: boolean
+  /** Bytes accepted by write() but not yet handed to the kernel. */
+  readonly pendingInput: number
+  /** Hang up: the process sees EOF on stdin. */
+  close: () => void
+  /** Exit code once the process has ended, null when unknown (still running or daemon gone). */
+  exitCode: () => Promise<number | null>
+}
+
+export type ExecStreamOptions = {
+  cmd: string[]
+  env?: string[]
+  workingDir?: string
+  user?: string
+}
+
+/** Demultiplexes Docker's stdout/stderr frames (stream byte, 3 zero bytes, u32 size, payload). */
+export class ExecDemuxer {
+  private header = Buffer.alloc(8)
+  private headerFill = 0
+  private remaining = 0
+  private skip = false
+
+  constructor(private readonly emit: (chunk: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    let at = 0
+    while (at < chunk.length) {
+      if (this.remaining === 0) {
+        const take = Math.min(8 - this.headerFill, chunk.length - at)
+        chunk.copy(this.header, this.headerFill, at, at + take)
+        this.headerFill += take
+        at += take
+        if (this.headerFill < 8) return
+        this.headerFill = 0
+        // Stream 0 is stdin (never sent back); 1 and 2 are stdout and stderr.
+        this.skip = this.header[0] !== 1 && this.header[0] !== 2
+        this.remaining = this.header.readUInt32BE(4)
+        continue
+      }
+      const take = Math.min(this.remaining, chunk.length - at)
+      if (!this.skip) this.emit(chunk.subarray(at, at + take))
+      this.remaining -= take
+      at += take
+    }
+  }
+}
+
+export async function openExecStream(docker: Dockerode, containerId: string, options: ExecStreamOptions): Promise<ExecStream> {
+  const exec = await docker.getContainer(containerId).exec({
+    Cmd: options.cmd,
+    Env: options.env,
+    WorkingDir: options.workingDir,
+    User: options.user,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+  })
+  const socket = (await exec.start({ hijack: true, stdin: true })) as unknown as Duplex
+  // Keystrokes go out at once (a remote daemon's TCP connection; a no-op on unix sockets).
+  ;(socket as Partial<Socket>).setNoDelay?.(true)
+
+  const outputListeners: ((chunk: Buffer) => void)[] = []
+  const endListeners: ((error?: Error) => void)[] = []
+  const drainListeners: (() => void)[] = []
+  const demux = new ExecDemuxer((chunk) => {
+    for (const l of outputListeners) l(chunk)
+  })
+  let ended = false
+  let paused = false
+  const end = (error?: Error) => {
+    if (ended) return
+    ended = true
+    for (const l of endListeners) l(error)
+  }
+  socket.on('data', (chunk: Buffer) => demux.push(chunk))
+  socket.on('end', () => end())
+  socket.on('close', () => end())
+  socket.on('error', (error: Error) => end(error))
+  socket.on('drain', () => {
+    for (const l of drainListeners) l()
+  })
+
+  return {
+    write: (data) => (ended ? false : socket.write(data)),
+    onOutput: (l) => void outputListeners.push(l),
+    onEnd: (l) => void endListeners.push(l),
+    onDrain: (l) => void drainListeners.push(l),
+    pause: () => {
+      paused = true
+      socket.pause()
+    },
+    resume: () => {
+      paused = false
+      socket.resume()
+    },
+    get paused() {
+      return paused
+    },
+    get pendingInput() {
+      return socket.writableLength
+    },
+    close: () => {
+      socket.destroy()
+    },
+    exitCode: async () => {
+      // The stream can end a moment before dockerd marks the exec finished.
+      for (let i = 0; i < 10; i++) {
+        try {
+          const info = await exec.inspect()
+          if (!info.Running) return info.ExitCode ?? null
+        } catch {
+          return null
+        }
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      return null
+    },
+  }
+}

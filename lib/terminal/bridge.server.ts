@@ -1,0 +1,231 @@
+import 'server-only'
+import fs from 'node:fs'
+import type { WebSocket } from 'ws'
+import type { ExecStream } from '../docker/exec-stream.server'
+import {
+  CloseCode,
+  decodeClientMessage,
+  encodeError,
+  encodeExit,
+  encodePong,
+  encodeReady,
+  flowHighWater,
+  flowLowWater,
+  MessageType,
+  type TerminalErrorCode,
+} from './protocol'
+
+// WebSocket <-> docker exec. The exec runs the session holder (holder.pl) inside the node,
+// which owns the learner's shell and its pseudo-terminal; the exec is only an attachment to
+// it, so closing the socket (network cut, reload, another server instance taking over) never
+// kills the shell. Flow control: output stops being read from the exec once the browser has
+// flowHighWater bytes unacknowledged and starts again below flowLowWater; the pause propagates
+// through dockerd and the holder to the shell itself, so no buffer grows without bound.
+
+const holderSource = fs.readFileSync(new URL('./holder.pl', import.meta.url), 'utf8')
+
+/** Where holders keep their sockets inside a node; the learner can see it, nothing secret there. */
+export const holderDir = '/run/quai-term'
+/** The holder's exit status when another attach took the session over. */
+const takenOverStatus = 200
+/** Too much unwritten input (a flood from the browser): stop reading the WebSocket until it drains. */
+const inputHighWater = 1024 * 1024
+/** This many refused frames in a row and the connection is closed (1008). */
+const maxBadFrames = 20
+const keepAliveMs = 20_000
+const headerLimit = 512
+
+/** The command the holder runs the first time: the sandbox image's login shell, else bash. */
+export const defaultShell = ['/bin/sh', '-c', 'cd "$QUAI_LAB" 2>/dev/null; if command -v quai-shell >/dev/null 2>&1; then exec quai-shell; fi; exec bash -l']
+
+export type BridgeOptions = {
+  /** Session name inside the node (one shell per name). */
+  session: string
+  node: string
+  cols: number
+  rows: number
+  resume?: string
+  /** Environment for the shell when a new one starts (QUAI_LAB=...). */
+  env: string[]
+  shell?: string[]
+  openExec: (cmd: string[], env: string[]) => Promise<ExecStream>
+  /** Called on keystrokes, at most every 30 s: the sandbox is in use. */
+  onActivity?: () => void
+  log?: (message: string) => void
+}
+
+export function holderCommand(opts: Pick<BridgeOptions, 'session' | 'cols' | 'rows' | 'shell'>): string[] {
+  return ['perl', '-e', holderSource, '--', 'attach', holderDir, opts.session, String(opts.cols), String(opts.rows), ...(opts.shell ?? defaultShell)]
+}
+
+function holderFrame(type: number, payload: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(3 + payload.byteLength)
+  out[0] = type
+  out.writeUInt16BE(payload.byteLength, 1)
+  out.set(payload, 3)
+  return out
+}
+
+/** Live counters, for tests and the benchmark: how far flow control let output run ahead. */
+export const bridgeStats = { open: 0, maxUnacked: 0, pauses: 0 }
+
+export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promise<void> {
+  let closed = false
+  let exec: ExecStream | null = null
+  const log = opts.log ?? (() => {})
+  bridgeStats.open++
+
+  const send = (frame: Uint8Array) => {
+    if (ws.readyState === ws.OPEN) ws.send(frame)
+  }
+  const close = (code: number, reason: string) => {
+    if (closed) return
+    closed = true
+    bridgeStats.open--
+    clearInterval(keepAlive)
+    exec?.close()
+    if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason.slice(0, 120))
+  }
+  const refuse = (code: TerminalErrorCode, message: string) => send(encodeError({ code, message }))
+
+  let alive = true
+  ws.on('pong', () => {
+    alive = true
+  })
+  const keepAlive = setInterval(() => {
+    if (!alive) {
+      ws.terminate()
+      close(CloseCode.timeout, 'no answer to keep-alive')
+      return
+    }
+    alive = false
+    ws.ping()
+  }, keepAliveMs)
+  ws.on('close', () => close(CloseCode.goingAway, 'browser left'))
+  ws.on('error', () => close(CloseCode.internal, 'socket error'))
+
+  // Messages that arrive while the exec starts wait here (a few frames at most: the browser
+  // sends nothing but a resize before "ready").
+  const early: Buffer[] = []
+  let unacked = 0
+  let badFrames = 0
+  let lastActivity = 0
+
+  const onMessage = (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+    if (!isBinary) {
+      badFrames++
+      refuse('text-frame', 'text frames are not part of the protocol; send binary frames')
+    } else {
+      const bytes = Array.isArray(data) ? Buffer.concat(data) : Buffer.isBuffer(data) ? data : Buffer.from(data)
+      if (!exec) {
+        if (early.length > 64) return refuse('busy', 'the terminal is still starting')
+        early.push(bytes)
+        return
+      }
+      const decoded = decodeClientMessage(bytes)
+      if (!decoded.ok) {
+        badFrames++
+        refuse(decoded.code, decoded.reason)
+      } else {
+        badFrames = 0
+        const message = decoded.message
+        switch (message.type) {
+          case 'input': {
+            if (!exec.write(holderFrame(0, message.data)) && exec.pendingInput > inputHighWater) {
+              ws.pause()
+            }
+            const now = Date.now()
+            if (opts.onActivity && now - lastActivity > 30_000) {
+              lastActivity = now
+              opts.onActivity()
+            }
+            break
+          }
+          case 'resize': {
+            const size = Buffer.allocUnsafe(4)
+            size.writeUInt16BE(message.cols, 0)
+            size.writeUInt16BE(message.rows, 2)
+            exec.write(holderFrame(1, size))
+            break
+          }
+          case 'ack':
+            unacked = Math.max(0, unacked - message.bytes)
+            if (exec.paused && unacked < flowLowWater) exec.resume()
+            break
+          case 'ping':
+            send(encodePong(message.data))
+            break
+        }
+      }
+    }
+    if (badFrames >= maxBadFrames) close(CloseCode.policy, 'too many invalid frames')
+  }
+  ws.on('message', onMessage)
+
+  try {
+    exec = await opts.openExec(holderCommand(opts), opts.env)
+  } catch (error) {
+    log(`terminal exec failed: ${(error as Error).message}`)
+    refuse('exec-failed', 'the shell could not be started in this node')
+    close(CloseCode.internal, 'exec failed')
+    return
+  }
+  if (closed) {
+    exec.close()
+    return
+  }
+  const stream = exec
+
+  // The holder first sends one line, "QUAI1 <epoch> <offset>", then raw terminal output.
+  let header: Buffer | null = Buffer.alloc(0)
+  stream.onOutput((chunk) => {
+    if (header) {
+      header = Buffer.concat([header, chunk])
+      const nl = header.indexOf(0x0a)
+      if (nl === -1) {
+        if (header.length > headerLimit) {
+          refuse('exec-failed', `the session holder did not start: ${header.subarray(0, 200).toString('utf8')}`)
+          close(CloseCode.internal, 'holder failed')
+        }
+        return
+      }
+      const match = /^QUAI1 ([A-Za-z0-9._-]{1,64}) (\d{1,15})$/.exec(header.subarray(0, nl).toString('latin1'))
+      if (!match) {
+        refuse('exec-failed', `the session holder did not start: ${header.subarray(0, 200).toString('utf8')}`)
+        close(CloseCode.internal, 'holder failed')
+        return
+      }
+      const [, epoch = '', offset = '0'] = match
+      const resumed = opts.resume === `${epoch}:${offset}`
+      send(encodeReady({ epoch, offset: Number(offset), node: opts.node, session: opts.session, resumed }))
+      chunk = header.subarray(nl + 1)
+      header = null
+      if (chunk.length === 0) return
+    }
+    const frame = Buffer.allocUnsafe(1 + chunk.length)
+    frame[0] = MessageType.output
+    chunk.copy(frame, 1)
+    send(frame)
+    unacked += chunk.length
+    if (unacked > bridgeStats.maxUnacked) bridgeStats.maxUnacked = unacked
+    if (unacked > flowHighWater && !stream.paused) {
+      bridgeStats.pauses++
+      stream.pause()
+    }
+  })
+  stream.onDrain(() => {
+    if (ws.isPaused) ws.resume()
+  })
+  stream.onEnd(async (error) => {
+    if (closed) return
+    const code = await stream.exitCode()
+    if (closed) return
+    if (code === takenOverStatus) return close(CloseCode.takenOver, 'this shell was opened in another window')
+    if (code === null || error) return close(CloseCode.internal, 'the connection to the node was lost')
+    send(encodeExit({ code }))
+    close(CloseCode.shellExited, 'the shell exited')
+  })
+
+  stream.write(holderFrame(2, Buffer.from(opts.resume ?? '-', 'latin1')))
+  for (const bytes of early.splice(0)) onMessage(bytes, true)
+}
