@@ -5,13 +5,49 @@ import { z } from 'zod'
 // Objects are strict so that a misspelt field fails `npm run content:check`.
 
 const name = z.string().min(1).max(200)
+
+/** A regular expression (JavaScript syntax, multiline): invalid ones fail content:check. */
+const regex = z
+  .string()
+  .min(1)
+  .superRefine((pattern, ctx) => {
+    try {
+      new RegExp(pattern, 'm')
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(error as Error).message}` })
+    }
+  })
+
+/** A plain string means "equals". */
 const textMatch = z.union([
   z.string().min(1),
   z.strictObject({ contains: z.string().min(1) }),
-  z.strictObject({ matches: z.string().min(1) }),
+  z.strictObject({ matches: regex }),
   z.strictObject({ equals: z.string() }),
 ])
 export type TextMatch = z.infer<typeof textMatch>
+
+/** A path inside a volume: relative, and never climbing out of it. */
+const pathInVolume = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be relative to the volume, without ".."')
+
+/**
+ * `exists: false` asserts absence; any other property alongside it could never be checked.
+ * `keep` lists the fields that select the object rather than assert something about it.
+ */
+function absenceIsExclusive(keep: readonly string[]) {
+  const neutral = new Set(['kind', 'node', 'label', 'exists', ...keep])
+  return (check: Record<string, unknown>, ctx: z.RefinementCtx) => {
+    if (check.exists !== false) return
+    for (const [key, value] of Object.entries(check)) {
+      if (!neutral.has(key) && value !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" cannot be checked on something that must not exist (exists: false)` })
+      }
+    }
+  }
+}
 
 const common = {
   /** Which sandbox node to read (multi-node labs); defaults to the exercise's node. */
@@ -54,7 +90,7 @@ export const imageCheck = z.strictObject({
       minStages: z.number().int().min(2).optional(),
     })
     .optional(),
-})
+}).superRefine(absenceIsExclusive(['name']))
 
 export const containerCheck = z
   .strictObject({
@@ -91,6 +127,9 @@ export const containerCheck = z
     count: z.number().int().min(0).optional(),
   })
   .refine((c) => c.name || c.service, { message: 'a container check needs "name" or "service"', path: ['name'] })
+  .refine((c) => !(c.name && c.service), { message: 'a container check takes "name" or "service", not both', path: ['service'] })
+  .refine((c) => !(c.project && !c.service), { message: '"project" narrows "service": give "service" too', path: ['project'] })
+  .superRefine(absenceIsExclusive(['name', 'service', 'project']))
 
 export const networkCheck = z.strictObject({
   kind: z.literal('network'),
@@ -105,7 +144,7 @@ export const networkCheck = z.strictObject({
   scope: z.enum(['local', 'swarm']).optional(),
   members: z.array(name).optional(),
   notMembers: z.array(name).optional(),
-})
+}).superRefine(absenceIsExclusive(['name']))
 
 export const dnsCheck = z.strictObject({
   kind: z.literal('dns'),
@@ -114,7 +153,10 @@ export const dnsCheck = z.strictObject({
   from: name,
   host: name,
   resolves: z.boolean().default(true),
-  address: z.string().optional(),
+  /** An IPv4 address the name must resolve to. */
+  address: z.string().regex(/^\d{1,3}(\.\d{1,3}){3}$/, 'must be an IPv4 address').optional(),
+  /** The name must resolve to this container's address (on a network they share). */
+  addressOf: name.optional(),
 })
 
 export const reachCheck = z.strictObject({
@@ -134,10 +176,10 @@ export const volumeCheck = z.strictObject({
   driver: z.string().optional(),
   mountedIn: z.array(name).optional(),
   /** A file in the volume, read through a running container that mounts it. */
-  file: z.strictObject({ path: z.string().min(1), contains: z.string().optional() }).optional(),
+  file: z.strictObject({ path: pathInVolume, contains: z.string().optional() }).optional(),
   /** The container mounting the volume was created after the file was written: data outlived a replacement. */
-  survivedReplacement: z.strictObject({ container: name, path: z.string().min(1) }).optional(),
-})
+  survivedReplacement: z.strictObject({ container: name, path: pathInVolume }).optional(),
+}).superRefine(absenceIsExclusive(['name']))
 
 export const composeCheck = z.strictObject({
   kind: z.literal('compose'),
@@ -159,6 +201,11 @@ export const composeCheck = z.strictObject({
   profiles: z.record(z.string(), z.array(z.string())).optional(),
   replicas: z.record(z.string(), z.number().int().min(0)).optional(),
   configFiles: z.array(z.string()).optional(),
+  /**
+   * The Compose file read for `profiles` (and for `dependsOn` of services with no container):
+   * defaults to the project's own config files, else compose.yaml in the working folder.
+   */
+  file: z.string().min(1).optional(),
 })
 
 export const httpCheck = z.strictObject({
@@ -174,6 +221,8 @@ export const httpCheck = z.strictObject({
   responseHeaders: z.record(z.string(), textMatch).optional(),
   body: textMatch.optional(),
   json: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** Per-request limit (the exercise's budget still applies). */
+  timeoutSeconds: z.number().int().min(1).max(60).default(5),
 })
 
 export const swarmCheck = z.strictObject({
@@ -229,7 +278,7 @@ export const serviceCheck = z.strictObject({
   /** The service was updated at least once (UpdateStatus present), optionally rolled back. */
   updated: z.boolean().optional(),
   rolledBack: z.boolean().optional(),
-})
+}).superRefine(absenceIsExclusive(['name']))
 
 export const secretCheck = z.strictObject({
   kind: z.enum(['secret', 'config']),
@@ -253,13 +302,15 @@ export const fileCheck = z.strictObject({
   exists: z.boolean().default(true),
   contains: z.array(z.string().min(1)).optional(),
   notContains: z.array(z.string().min(1)).optional(),
-  matches: z.array(z.string().min(1)).optional(),
+  matches: z.array(regex).optional(),
   parse: z.enum(['yaml', 'json']).optional(),
   /** Dot paths that must be present after parsing, e.g. "services.api.healthcheck". */
   keys: z.array(z.string().min(1)).optional(),
   /** Dot paths with their expected values after parsing. */
   values: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
 })
+  .refine((f) => !((f.keys || f.values) && !f.parse), { message: '"keys" and "values" need "parse: yaml" or "parse: json"', path: ['parse'] })
+  .superRefine(absenceIsExclusive(['path']))
 
 export const commandCheck = z.strictObject({
   kind: z.literal('command'),

@@ -1,0 +1,245 @@
+import type { CommandProbe, DnsProbe, FileProbe, HttpProbe, ReachProbe } from './facts'
+
+// The read-only commands some checks run, and the parsers of their output. Probes inside a
+// learner's container must work with whatever the image has: busybox, Debian slim (no nc, no
+// ping, but bash and getent), Alpine, or curl images. Each script tries the tools in order and
+// exits 97 when it has none, so that the learner reads "no tool to test from X" rather than a
+// false "unreachable". Everything here is pure: unit tests feed it captured outputs.
+
+export const NO_TOOL_EXIT = 97
+/** Bytes of a file or HTTP body the checks read; larger files are reported as too large. */
+export const MAX_READ_BYTES = 1024 * 1024
+
+/** Single-quote a string for sh/bash. */
+export function shq(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`
+}
+
+/** 126/127 with no output: the image has no `sh` at all (distroless, scratch). */
+function noShell(exitCode: number, stdout: string): boolean {
+  return (exitCode === 126 || exitCode === 127) && stdout.trim() === ''
+}
+
+// ---------------------------------------------------------------- dns
+
+export const dnsScript = [
+  'h="$1"',
+  'if command -v getent >/dev/null 2>&1; then getent ahostsv4 "$h" 2>/dev/null | awk \'{print $1}\' | sort -u; exit 0; fi',
+  'if command -v nslookup >/dev/null 2>&1; then nslookup "$h" 2>/dev/null | awk \'/^Name:/{f=1;next} f{for(i=1;i<=NF;i++) if ($i ~ /^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$/) print $i}\' | sort -u; exit 0; fi',
+  'if command -v ping >/dev/null 2>&1; then ping -c 1 -W 1 "$h" 2>/dev/null | sed -n \'1s/^PING [^(]*(\\([0-9.]*\\)).*/\\1/p\'; exit 0; fi',
+  `exit ${NO_TOOL_EXIT}`,
+].join('\n')
+
+export function dnsCommand(host: string): string[] {
+  return ['sh', '-c', dnsScript, 'sh', host]
+}
+
+export function parseDns(exitCode: number, stdout: string): DnsProbe {
+  if (exitCode === NO_TOOL_EXIT || noShell(exitCode, stdout)) return { outcome: 'no-tool', tools: 'getent, nslookup, ping' }
+  const addresses = [...new Set(stdout.split(/\s+/).filter((s) => /^\d+\.\d+\.\d+\.\d+$/.test(s)))]
+  return { outcome: 'done', addresses }
+}
+
+// ---------------------------------------------------------------- reach
+
+export const reachScript = [
+  'h="$1"; p="$2"; t=3',
+  'if [ -z "$p" ]; then',
+  '  if command -v ping >/dev/null 2>&1; then if ping -c 1 -W 2 "$h" >/dev/null 2>&1; then echo "ok ping"; else echo "fail ping"; fi; exit 0; fi',
+  `  exit ${NO_TOOL_EXIT}`,
+  'fi',
+  'if command -v nc >/dev/null 2>&1; then',
+  '  if nc -h 2>&1 | grep -q -- " -z"; then if nc -z -w $t "$h" "$p" >/dev/null 2>&1; then echo "ok nc"; else echo "fail nc"; fi; exit 0; fi',
+  '  if nc -w $t "$h" "$p" </dev/null >/dev/null 2>&1; then echo "ok nc"; else echo "fail nc"; fi; exit 0',
+  'fi',
+  'if command -v bash >/dev/null 2>&1; then',
+  '  if command -v timeout >/dev/null 2>&1; then tm="timeout $t"; else tm=""; fi',
+  '  if $tm bash -c \'exec 3<>"/dev/tcp/$0/$1"\' "$h" "$p" 2>/dev/null; then echo "ok bash"; else echo "fail bash"; fi; exit 0',
+  'fi',
+  `exit ${NO_TOOL_EXIT}`,
+].join('\n')
+
+export function reachCommand(host: string, port?: number): string[] {
+  return ['sh', '-c', reachScript, 'sh', host, port ? String(port) : '']
+}
+
+export function parseReach(exitCode: number, stdout: string, port?: number): ReachProbe {
+  if (exitCode === NO_TOOL_EXIT || noShell(exitCode, stdout)) return { outcome: 'no-tool', tools: port ? 'nc, bash' : 'ping' }
+  const line = stdout.trim().split('\n').pop() ?? ''
+  const [verdict, via] = line.split(' ')
+  return { outcome: 'done', reached: verdict === 'ok', detail: via ?? '' }
+}
+
+// ---------------------------------------------------------------- http
+
+export interface HttpRequestSpec {
+  url: string
+  method: 'GET' | 'HEAD' | 'POST'
+  headers?: Record<string, string>
+  insecure?: boolean
+  timeoutSeconds: number
+}
+
+function curlArgs(spec: HttpRequestSpec): string[] {
+  const args = ['curl', '-sS', '-D', '-', '--max-time', String(spec.timeoutSeconds)]
+  if (spec.method === 'HEAD') args.push('-I')
+  else if (spec.method === 'POST') args.push('-X', 'POST')
+  if (spec.insecure) args.push('-k')
+  for (const [k, v] of Object.entries(spec.headers ?? {})) args.push('-H', `${k}: ${v}`)
+  args.push('--', spec.url)
+  return args
+}
+
+/** Run on the sandbox node (bash, curl installed there). Output: "curl" line, then headers and body. */
+export function httpNodeCommand(spec: HttpRequestSpec): string {
+  return `echo curl; ${curlArgs(spec).map(shq).join(' ')}`
+}
+
+/** Run inside a container: curl when the image has it, else busybox/GNU wget (GET only). */
+export function httpContainerCommand(spec: HttpRequestSpec): string[] {
+  const curl = curlArgs(spec).map(shq).join(' ')
+  const wgetHeaders = Object.entries(spec.headers ?? {})
+    .map(([k, v]) => `--header ${shq(`${k}: ${v}`)}`)
+    .join(' ')
+  const wget = `wget -S -O - -T ${spec.timeoutSeconds} ${spec.insecure ? '--no-check-certificate ' : ''}${wgetHeaders} ${shq(spec.url)}`
+  const script = [
+    `if command -v curl >/dev/null 2>&1; then echo curl; ${curl}; exit $?; fi`,
+    spec.method === 'GET' ? // The body goes to a variable and the headers (stderr) straight out: no temporary file,
+      // because the container's root file system may be read-only.
+      `if command -v wget >/dev/null 2>&1; then echo wget; exec 3>&1; body=$(${wget} 2>&3); rc=$?; echo; echo __QUAI_BODY__; printf '%s' "$body"; exit $rc; fi` : '',
+    `exit ${NO_TOOL_EXIT}`,
+  ]
+    .filter(Boolean)
+    .join('\n')
+  return ['sh', '-c', script]
+}
+
+function parseHeaderBlock(lines: string[]): { status: number; headers: Record<string, string> } | null {
+  let status = 0
+  const headers: Record<string, string> = {}
+  for (const raw of lines) {
+    const line = raw.trim()
+    const statusLine = /^HTTP\/[\d.]+\s+(\d{3})/.exec(line)
+    if (statusLine) {
+      // A later status line (after a 100 Continue or a proxy CONNECT) replaces the earlier one.
+      status = Number(statusLine[1])
+      for (const k of Object.keys(headers)) delete headers[k]
+      continue
+    }
+    const colon = line.indexOf(':')
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
+  }
+  return status ? { status, headers } : null
+}
+
+export function parseHttp(exitCode: number, stdout: string, stderr: string): HttpProbe {
+  if (exitCode === NO_TOOL_EXIT || noShell(exitCode, stdout)) return { outcome: 'no-tool', tools: 'curl, wget' }
+  const firstNewline = stdout.indexOf('\n')
+  const via = stdout.slice(0, firstNewline === -1 ? undefined : firstNewline).trim()
+  const rest = firstNewline === -1 ? '' : stdout.slice(firstNewline + 1)
+  if (via === 'wget') {
+    const marker = rest.indexOf('__QUAI_BODY__\n')
+    const log = marker === -1 ? rest : rest.slice(0, marker)
+    const body = marker === -1 ? '' : rest.slice(marker + '__QUAI_BODY__\n'.length)
+    const headerLines = log.split('\n').filter((l) => /^\s+\S/.test(l))
+    const parsed = parseHeaderBlock(headerLines)
+    if (!parsed) return { outcome: 'error', error: lastLine(log) || `wget exited with ${exitCode}` }
+    return { outcome: 'done', status: parsed.status, headers: parsed.headers, body }
+  }
+  // curl -D -: one or more header blocks, each ended by an empty line, then the body.
+  let text = rest
+  let parsed: { status: number; headers: Record<string, string> } | null = null
+  for (;;) {
+    const end = text.search(/\r?\n\r?\n/)
+    if (!/^HTTP\//.test(text) || end === -1) break
+    const block = text.slice(0, end)
+    const sep = /\r?\n\r?\n/.exec(text.slice(end))![0]
+    text = text.slice(end + sep.length)
+    const next = parseHeaderBlock(block.split(/\r?\n/))
+    if (next) parsed = next
+    if (!(next && (next.status === 100 || (next.status >= 300 && next.status < 400 && /^HTTP\//.test(text))))) break
+  }
+  if (!parsed) return { outcome: 'error', error: lastLine(stderr) || `curl exited with ${exitCode}` }
+  return { outcome: 'done', status: parsed.status, headers: parsed.headers, body: text }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').pop()?.trim() ?? ''
+}
+
+// ---------------------------------------------------------------- files
+
+/** Read a file on the node (relative to the working folder, or absolute). */
+export function fileReadCommand(path: string): string {
+  const f = shq(path)
+  return [
+    `f=${f}`,
+    'if [ ! -e "$f" ]; then echo __QUAI_MISSING__; exit 0; fi',
+    'if [ ! -f "$f" ]; then echo __QUAI_NOT_A_FILE__; exit 0; fi',
+    's=$(stat -c %s -- "$f"); m=$(stat -c %.3Y -- "$f" 2>/dev/null || stat -c %Y -- "$f")',
+    'echo "__QUAI_FILE__ $s $m"',
+    `if [ "$s" -le ${MAX_READ_BYTES} ]; then cat -- "$f"; fi`,
+  ].join('\n')
+}
+
+export function parseFileRead(stdout: string): FileProbe {
+  const newline = stdout.indexOf('\n')
+  const head = (newline === -1 ? stdout : stdout.slice(0, newline)).trim()
+  if (head === '__QUAI_MISSING__') return { outcome: 'missing' }
+  if (head === '__QUAI_NOT_A_FILE__') return { outcome: 'not-a-file' }
+  const m = /^__QUAI_FILE__ (\d+) ([\d.]+)$/.exec(head)
+  if (!m) return { outcome: 'missing' }
+  const bytes = Number(m[1])
+  if (bytes > MAX_READ_BYTES) return { outcome: 'too-large', bytes }
+  return { outcome: 'read', content: newline === -1 ? '' : stdout.slice(newline + 1), mtime: Number(m[2]) }
+}
+
+// ---------------------------------------------------------------- commands
+
+export const TIMEOUT_EXIT = 124
+
+/** Bound an author's command by `timeout`, so that a hung script stops inside the budget. */
+export function boundedCommand(run: string, seconds: number): string {
+  return `timeout -k 1 ${Math.max(1, Math.floor(seconds))} bash -c ${shq(run)}`
+}
+
+export function commandProbe(exitCode: number, stdout: string, stderr: string): CommandProbe {
+  return { exitCode, stdout, stderr, timedOut: exitCode === TIMEOUT_EXIT || exitCode === 137 }
+}
+
+// ---------------------------------------------------------------- Dockerfiles and Compose files
+
+/** Build stages of a Dockerfile: its FROM instructions (comments and continuations aside). */
+export function dockerfileStages(content: string): string[] {
+  const stages: string[] = []
+  for (const line of content.replace(/\\\r?\n/g, ' ').split(/\r?\n/)) {
+    const m = /^\s*FROM\s+(.+?)\s*$/i.exec(line)
+    if (m) stages.push(m[1]!)
+  }
+  return stages
+}
+
+/** Compose's own label: "db:service_healthy:false,cache:service_started:true" → dependencies. */
+export function parseComposeDependsOnLabel(label: string): { on: string; condition: string }[] {
+  return label
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [on, condition] = part.split(':')
+      return { on: on ?? '', condition: condition || 'service_started' }
+    })
+}
+
+/** depends_on from a parsed Compose file: a list of names, or a map with conditions. */
+export function composeFileDependsOn(service: unknown): { on: string; condition: string }[] {
+  const dependsOn = (service as { depends_on?: unknown } | null)?.depends_on
+  if (Array.isArray(dependsOn)) return dependsOn.map((on) => ({ on: String(on), condition: 'service_started' }))
+  if (dependsOn && typeof dependsOn === 'object') {
+    return Object.entries(dependsOn as Record<string, { condition?: string } | null>).map(([on, v]) => ({
+      on,
+      condition: v?.condition ?? 'service_started',
+    }))
+  }
+  return []
+}
