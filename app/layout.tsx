@@ -1,6 +1,6 @@
 import type { Metadata } from 'next'
 import { NextIntlClientProvider } from 'next-intl'
-import { getLocale, getTranslations } from 'next-intl/server'
+import { getLocale, getMessages, getTranslations } from 'next-intl/server'
 import { Header } from '@/components/layout/Header'
 import { getSessionUser } from '@/lib/auth/session.server'
 import './globals.css'
@@ -10,15 +10,21 @@ export async function generateMetadata(): Promise<Metadata> {
   return { title: { default: t('brand'), template: `%s · ${t('brand')}` }, description: t('tagline') }
 }
 
+// Client components only need these namespaces; server-only strings stay on the server.
+const clientNamespaces = ['common', 'auth', 'learn', 'workspace', 'exercises']
+function clientMessages(messages: Record<string, unknown>) {
+  return Object.fromEntries(Object.entries(messages).filter(([namespace]) => clientNamespaces.includes(namespace)))
+}
+
 export default async function RootLayout({ children }: { children: React.ReactNode }) {
-  const [locale, user, t] = await Promise.all([getLocale(), getSessionUser(), getTranslations('common')])
+  const [locale, user, t, messages] = await Promise.all([getLocale(), getSessionUser(), getTranslations('common'), getMessages()])
   return (
     <html lang={locale}>
       <body>
         <a href="#main" className="skip-link">
           {t('skipToContent')}
         </a>
-        <NextIntlClientProvider>
+        <NextIntlClientProvider messages={clientMessages(messages)}>
           <Header user={user} />
           <div id="main">{children}</div>
         </NextIntlClientProvider>

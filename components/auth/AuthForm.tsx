@@ -41,7 +41,11 @@ export function AuthForm({ mode }: { mode: Mode }) {
   const id = useId()
   const errorId = `${id}-error`
 
-  async function onSubmit(form: FormData) {
+  // onSubmit rather than a form action: React resets a form after its action runs,
+  // which would wipe the email a learner typed before a failed attempt.
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const form = new FormData(event.currentTarget)
     setPending(true)
     setError(null)
     const email = String(form.get('email') ?? '').trim()
@@ -64,7 +68,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
     <main className="mx-auto max-w-sm px-6 py-16">
       <h1 className="text-2xl font-bold">{t(`${mode}.title`)}</h1>
       {mode === 'signUp' && <p className="mt-2 text-sm text-slate-600">{t('signUp.firstAccount')}</p>}
-      <form action={onSubmit} className="mt-6 space-y-4" aria-describedby={error ? errorId : undefined} noValidate>
+      <form onSubmit={onSubmit} className="mt-6 space-y-4" aria-describedby={error ? errorId : undefined} noValidate>
         {mode === 'signUp' && (
           <label className="block text-sm font-medium">
             {t('fields.name')}

@@ -163,11 +163,12 @@ export function Quiz({ courseSlug, lessonSlug, quiz, standing: initialStanding, 
         </div>
         {signedIn &&
           (result ? (
-            <button type="button" onClick={retake} className="rounded border border-brand-600 px-4 py-2 font-medium text-brand-700 hover:bg-brand-50">
+            // Distinct keys: reusing one <button> and flipping its type to submit inside the click would submit the form.
+            <button key="retake" type="button" onClick={retake} className="rounded border border-brand-600 px-4 py-2 font-medium text-brand-700 hover:bg-brand-50">
               {t('retake')}
             </button>
           ) : (
-            <button type="submit" disabled={pending} className="rounded bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60">
+            <button key="submit" type="submit" disabled={pending} className="rounded bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60">
               {pending ? t('submitting') : t('submit')}
             </button>
           ))}

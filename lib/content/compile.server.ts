@@ -57,10 +57,12 @@ async function compileSource(file: string, source: string, mtimeMs: number): Pro
       esbuildOptions(options) {
         options.minify = process.env.NODE_ENV === 'production'
         options.target = 'es2022'
+        options.logLevel = 'silent'
         return options
       },
     })
   } catch (error) {
+    if (report.errors.length > 0) throw new LessonCompileError(file, report.errors)
     const errors = (error as { errors?: { text: string; location?: { line: number } }[] }).errors
     const reasons = errors?.length
       ? errors.map((e) => `${e.text}${e.location ? ` (line ${e.location.line})` : ''}`)

@@ -30,8 +30,17 @@ type MdxJsxNode = { type: string; name?: string | null; attributes?: { type: str
 
 const at = (node: { position?: { start: { line: number } } }) => (node.position ? ` (line ${node.position.start.line})` : '')
 
+export class LessonRulesError extends Error {}
+
 export function remarkLessonRules(report: CompileReport) {
   return () => (tree: MdastRoot) => {
+    visitLessonTree(tree, report)
+    // Stop before esbuild tries to resolve imports or evaluate anything.
+    if (report.errors.length > 0) throw new LessonRulesError(report.errors.join('; '))
+  }
+}
+
+function visitLessonTree(tree: MdastRoot, report: CompileReport) {
     visit(tree, (node, index, parent) => {
       const any = node as unknown as MdxJsxNode
       const type: string = node.type
@@ -89,7 +98,6 @@ export function remarkLessonRules(report: CompileReport) {
         }
       }
     })
-  }
 }
 
 type RawElement = Element & { rawCode?: string }

@@ -19,5 +19,5 @@ export function databaseKind(url: string): DatabaseKind {
 /** The absolute path of a SQLite database file, relative paths taken from the project root. */
 export function sqliteFileFromUrl(url: string, root: string = process.cwd()): string {
   const file = url.replace(/^file:/, '').replace(/\?.*$/, '')
-  return path.isAbsolute(file) ? file : path.join(root, file)
+  return path.isAbsolute(file) ? file : path.join(/*turbopackIgnore: true*/ root, file)
 }

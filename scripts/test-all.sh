@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs every test: content check, types, unit, integration (real Docker, SQLite and PostgreSQL),
+# then end-to-end tests in Chromium against a production build.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+failures=()
+step() {
+  local name=$1
+  shift
+  echo
+  echo "━━━ $name"
+  if "$@"; then echo "✓ $name"; else failures+=("$name"); echo "✗ $name"; fi
+}
+
+# A throwaway PostgreSQL cluster for the PostgreSQL-mode tests, unless one is given.
+if [ -z "${QUAI_TEST_POSTGRES_URL:-}" ]; then
+  # shellcheck source=scripts/test/postgres.sh
+  source scripts/test/postgres.sh
+  start_test_postgres || exit 1
+  trap stop_test_postgres EXIT
+fi
+
+step "content:check" npm run -s content:check
+step "typecheck" npx tsc --noEmit -p .
+step "unit + integration tests" npx vitest run
+step "production build" npx next build
+step "end-to-end tests" npx playwright test
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "FAILED: ${failures[*]}"
+  exit 1
+fi
+echo "All tests passed."

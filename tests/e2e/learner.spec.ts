@@ -1,0 +1,107 @@
+import { expect, test } from '@playwright/test'
+import { instructorState, signUp } from './support/accounts'
+
+test('a new learner answers a quiz wrongly then rightly and sees their progress move', async ({ page }) => {
+  await signUp(page)
+
+  await page.goto('/progress')
+  const course = page.locator('[data-course="demo"]')
+  await expect(course.getByTestId('course-progress-text')).toHaveText('0 sur 3 leçons terminées')
+  await expect(course.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '0')
+
+  await page.goto('/courses/demo')
+  await page.getByRole('link', { name: 'Une leçon avec quiz' }).click()
+  await expect(page.getByRole('heading', { level: 1, name: 'Une leçon avec quiz' })).toBeVisible()
+  await expect(page.locator('[data-status]').first()).toHaveText('En cours')
+
+  const quiz = page.getByTestId('quiz')
+  await quiz.getByLabel('Quelle adresse le DNS intégré de Docker écoute-t-il ?').fill('127.0.0.1')
+  await quiz.getByLabel('host').check()
+  await quiz.getByRole('button', { name: 'Valider mes réponses' }).click()
+  await expect(quiz.getByTestId('quiz-result')).toContainText('Score : 0/5 (0 %)')
+  await expect(quiz.locator('[data-question="dns"] [data-correct="false"]')).toContainText('Le résolveur embarqué répond sur 127.0.0.11')
+  await expect(quiz.getByTestId('quiz-standing')).toContainText('1 tentative')
+
+  await quiz.getByRole('button', { name: 'Refaire le quiz' }).click()
+  await quiz.getByLabel('Quelle adresse le DNS intégré de Docker écoute-t-il ?').fill('127.0.0.11')
+  await quiz.locator('[data-question="default-net"]').getByLabel('bridge').check()
+  const drivers = quiz.locator('[data-question="drivers"]')
+  await drivers.getByLabel('bridge').check()
+  await drivers.getByLabel('overlay').check()
+  await quiz.getByLabel('Quelle option rend un réseau interne ?').fill('--internal')
+  await quiz.getByLabel('Nom du pilote de Swarm multi-hôtes ?').fill('Overlay')
+  await quiz.getByRole('button', { name: 'Valider mes réponses' }).click()
+  await expect(quiz.getByTestId('quiz-result')).toContainText('Score : 5/5 (100 %)')
+  await expect(quiz.getByTestId('quiz-standing')).toContainText('2 tentatives')
+  await expect(quiz.getByTestId('quiz-standing')).toContainText('Meilleur score : 100 %')
+  await expect(page.locator('h1 ~ [data-status]')).toHaveText(/Terminée/)
+
+  await page.goto('/progress')
+  await expect(course.getByTestId('course-progress-text')).toHaveText('1 sur 3 leçons terminées')
+  await expect(course.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '33')
+  await expect(course.getByText('Quiz 100 %')).toBeVisible()
+})
+
+test('the answer key never reaches the browser', async ({ page }) => {
+  await signUp(page)
+  const bodies: string[] = []
+  page.on('response', async (response) => {
+    if (response.request().resourceType() === 'document' || response.url().includes('/_next/') || response.url().includes('/api/')) {
+      bodies.push(await response.text().catch(() => ''))
+    }
+  })
+  await page.goto('/courses/demo/quiz-lesson')
+  await page.getByTestId('quiz').getByRole('button', { name: 'Valider mes réponses' }).click()
+  await expect(page.getByTestId('quiz-result')).toBeVisible()
+  const everything = bodies.join('\n')
+  expect(everything).toContain('Quelle adresse le DNS intégré')
+  for (const secret of ['127.0.0.11"', '^--internal$', '"answer"', '"accept"']) expect(everything).not.toContain(secret)
+})
+
+test('a reading lesson is completed by marking it read; the locale switch turns the interface to English', async ({ page }) => {
+  await signUp(page)
+  await page.goto('/courses/demo/lecture')
+  await expect(page.getByRole('navigation', { name: 'Sur cette page' })).toBeVisible()
+  await page.getByRole('button', { name: 'Marquer comme lue' }).click()
+  await expect(page.getByText('Leçon terminée')).toBeVisible()
+  await page.getByLabel('Langue').selectOption('en')
+  await expect(page.getByText('Lesson completed')).toBeVisible()
+  await expect(page.getByRole('link', { name: 'My progress' })).toBeVisible()
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en')
+})
+
+test('a student is refused the instructor pages; the instructor gets in', async ({ page, browser }) => {
+  await signUp(page)
+  await expect(page.getByRole('link', { name: 'Espace enseignant' })).toHaveCount(0)
+  const response = await page.goto('/teach')
+  expect(response?.status()).toBe(403)
+  await expect(page.getByRole('heading', { name: 'Accès refusé' })).toBeVisible()
+
+  const instructorPage = await (await browser.newContext({ storageState: instructorState })).newPage()
+  await instructorPage.goto('/teach')
+  await expect(instructorPage.getByRole('heading', { level: 1, name: 'Espace enseignant' })).toBeVisible()
+})
+
+test('unknown courses and lessons get a real 404 page; anonymous visitors can read but are asked to sign in', async ({ page }) => {
+  expect((await page.goto('/courses/nope'))?.status()).toBe(404)
+  await expect(page.getByRole('heading', { name: 'Page introuvable' })).toBeVisible()
+  expect((await page.goto('/courses/demo/nope'))?.status()).toBe(404)
+  await page.goto('/courses/demo/quiz-lesson')
+  await expect(page.getByRole('heading', { level: 1, name: 'Une leçon avec quiz' })).toBeVisible()
+  await expect(page.getByText('Connectez-vous pour répondre au quiz.')).toBeVisible()
+  expect((await page.goto('/progress'))?.url()).toContain('/sign-in?next=%2Fprogress')
+})
+
+test('signing in with a wrong password says so; the right one gets in', async ({ page, context }) => {
+  const account = await signUp(page)
+  await page.getByRole('button', { name: 'Se déconnecter' }).click()
+  await context.clearCookies()
+  await page.goto('/sign-in')
+  await page.getByLabel('Adresse e-mail').fill(account.email)
+  await page.getByLabel('Mot de passe').fill('wrong-password')
+  await page.getByRole('button', { name: 'Se connecter' }).click()
+  await expect(page.getByText('E-mail ou mot de passe incorrect.')).toHaveAttribute('role', 'alert')
+  await page.getByLabel('Mot de passe').fill(account.password)
+  await page.getByRole('button', { name: 'Se connecter' }).click()
+  await expect(page.getByRole('button', { name: 'Se déconnecter' })).toBeVisible()
+})

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# A server under test: the production build, a fresh database, the given content folder,
+# and auth rate limits off (every test signs up from the same address).
+#   start-server.sh <name> <content-dir>
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+state=".cache/e2e/$1"
+rm -rf "$state"
+mkdir -p "$state"
+export NODE_ENV=production
+export DATABASE_URL="file:./$state/quai.db"
+export QUAI_CONTENT_DIR="$2"
+export QUAI_AUTH_RATE_LIMIT=off
+exec npx tsx --import ./scripts/node/register.mjs server.ts
