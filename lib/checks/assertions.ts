@@ -18,7 +18,7 @@ export interface Assertion {
   pending?: boolean
 }
 
-export const ref = (key: MessageKey, params: Record<string, string | number> = {}): MessageRef => ({ key, params })
+export const ref = (key: MessageKey, params: MessageParams = {}): MessageRef => ({ key, params })
 
 /** Collects the assertions of one check, keeping their ids unique within the run. */
 export class AssertionList {
@@ -46,7 +46,7 @@ export class AssertionList {
 }
 
 export function assertionId(...parts: (string | number)[]): string {
-  return parts.map((p) => String(p).replace(/:/g, '∶')).join(':')
+  return parts.map(String).join(':')
 }
 
 // ---------------------------------------------------------------- text matching

@@ -15,10 +15,10 @@ export type MessageKey = Leaves<(typeof fr)['check']>
 
 export interface MessageRef {
   key: MessageKey
-  params: Record<string, string | number>
+  params: MessageParams
 }
 
-export type MessageParams = Record<string, string | number | MessageRef>
+export type MessageParams = { [name: string]: string | number | MessageRef }
 
 /** A translate function scoped to the `exercises.check` namespace. */
 export type Translate = (key: string, params?: Record<string, string | number>) => string

@@ -22,11 +22,17 @@ function noShell(exitCode: number, stdout: string): boolean {
 
 // ---------------------------------------------------------------- dns
 
+// Each tool is tried in turn until one returns an address: an image may have getent that
+// cannot do "ahostsv4" (musl), or dig that ignores /etc/hosts. A tool that ran and found
+// nothing means "does not resolve"; no tool at all means "cannot tell" (exit 97).
 export const dnsScript = [
-  'h="$1"',
-  'if command -v getent >/dev/null 2>&1; then getent ahostsv4 "$h" 2>/dev/null | awk \'{print $1}\' | sort -u; exit 0; fi',
-  'if command -v nslookup >/dev/null 2>&1; then nslookup "$h" 2>/dev/null | awk \'/^Name:/{f=1;next} f{for(i=1;i<=NF;i++) if ($i ~ /^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$/) print $i}\' | sort -u; exit 0; fi',
-  'if command -v ping >/dev/null 2>&1; then ping -c 1 -W 1 "$h" 2>/dev/null | sed -n \'1s/^PING [^(]*(\\([0-9.]*\\)).*/\\1/p\'; exit 0; fi',
+  'h="$1"; ran=0',
+  'try() { if [ -n "$1" ]; then echo "$1"; exit 0; fi; }',
+  'if command -v getent >/dev/null 2>&1; then ran=1; try "$(getent ahostsv4 "$h" 2>/dev/null | awk \'{print $1}\')"; try "$(getent hosts "$h" 2>/dev/null | awk \'{print $1}\')"; fi',
+  'if command -v nslookup >/dev/null 2>&1; then ran=1; try "$(nslookup "$h" 2>/dev/null | awk \'/^Name:/{f=1;next} f{for(i=1;i<=NF;i++) if ($i ~ /^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$/) print $i}\')"; fi',
+  'if command -v dig >/dev/null 2>&1; then ran=1; try "$(dig +short "$h" 2>/dev/null | grep -E \'^[0-9]+\\.[0-9]+\\.[0-9]+\\.[0-9]+$\')"; fi',
+  'if command -v ping >/dev/null 2>&1; then ran=1; try "$(ping -c 1 -W 1 "$h" 2>/dev/null | sed -n \'1s/^PING [^(]*(\\([0-9.]*\\)).*/\\1/p\')"; fi',
+  `if [ "$ran" = 1 ]; then exit 0; fi`,
   `exit ${NO_TOOL_EXIT}`,
 ].join('\n')
 
@@ -35,25 +41,32 @@ export function dnsCommand(host: string): string[] {
 }
 
 export function parseDns(exitCode: number, stdout: string): DnsProbe {
-  if (exitCode === NO_TOOL_EXIT || noShell(exitCode, stdout)) return { outcome: 'no-tool', tools: 'getent, nslookup, ping' }
+  if (exitCode === NO_TOOL_EXIT || noShell(exitCode, stdout)) return { outcome: 'no-tool', tools: 'getent, nslookup, dig, ping' }
   const addresses = [...new Set(stdout.split(/\s+/).filter((s) => /^\d+\.\d+\.\d+\.\d+$/.test(s)))]
   return { outcome: 'done', addresses }
 }
 
 // ---------------------------------------------------------------- reach
 
+// nc comes in flavours: OpenBSD/GNU have -z (connect and quit); busybox has none but runs
+// a program once connected (-e), which ends the connection at once. Without either, a server
+// that keeps the connection open would hold nc until the timeout.
 export const reachScript = [
   'h="$1"; p="$2"; t=3',
+  'if command -v timeout >/dev/null 2>&1; then tm="timeout 5"; else tm=""; fi',
   'if [ -z "$p" ]; then',
   '  if command -v ping >/dev/null 2>&1; then if ping -c 1 -W 2 "$h" >/dev/null 2>&1; then echo "ok ping"; else echo "fail ping"; fi; exit 0; fi',
   `  exit ${NO_TOOL_EXIT}`,
   'fi',
   'if command -v nc >/dev/null 2>&1; then',
-  '  if nc -h 2>&1 | grep -q -- " -z"; then if nc -z -w $t "$h" "$p" >/dev/null 2>&1; then echo "ok nc"; else echo "fail nc"; fi; exit 0; fi',
-  '  if nc -w $t "$h" "$p" </dev/null >/dev/null 2>&1; then echo "ok nc"; else echo "fail nc"; fi; exit 0',
+  '  case "$(nc -h 2>&1)" in',
+  '    *" -z"*) $tm nc -z -w $t "$h" "$p" >/dev/null 2>&1 ;;',
+  '    *"-e PROG"*) $tm nc -w $t "$h" "$p" -e true >/dev/null 2>&1 ;;',
+  '    *) $tm nc -w $t "$h" "$p" </dev/null >/dev/null 2>&1 ;;',
+  '  esac',
+  '  if [ $? = 0 ]; then echo "ok nc"; else echo "fail nc"; fi; exit 0',
   'fi',
   'if command -v bash >/dev/null 2>&1; then',
-  '  if command -v timeout >/dev/null 2>&1; then tm="timeout $t"; else tm=""; fi',
   '  if $tm bash -c \'exec 3<>"/dev/tcp/$0/$1"\' "$h" "$p" 2>/dev/null; then echo "ok bash"; else echo "fail bash"; fi; exit 0',
   'fi',
   `exit ${NO_TOOL_EXIT}`,

@@ -193,21 +193,36 @@ export function evaluateFile(check: FileCheck, facts: NodeFacts, out: AssertionL
 export function evaluateCommand(check: CommandCheck, facts: NodeFacts, out: AssertionList, index: number): void {
   const id = assertionId('command', index)
   const probe = facts.probes.get(String(index))
-  const command = check.label ?? excerpt(check.run, 100)
+  const command = excerpt(check.run, 100)
   if (!probe || probe.kind !== 'command') return out.add(id, false, 'probe.notRun', {})
-  if (probe.timedOut) return out.add(id, false, 'command.timeout', { command })
+  if (probe.timedOut) {
+    if (check.label) out.add(id, false, 'script.timeout', { label: check.label })
+    else out.add(id, false, 'command.timeout', { command })
+    return
+  }
   const output = excerpt(probe.stderr || probe.stdout, 160) || ref('value.empty')
-  out.expect(`${id}:exit`, probe.exitCode === check.exitCode, 'command.exit.ok', 'command.exit.differs', { command, expected: check.exitCode, found: probe.exitCode, output })
+  const exitOk = probe.exitCode === check.exitCode
+  const exitParams = { command, expected: check.exitCode, found: probe.exitCode, output }
+  let stdoutOk = true
+  let stdoutParams: MessageParams = {}
   if (check.stdout !== undefined) {
     const { mode } = matchMode(check.stdout)
     // Shells end output with a newline the author did not write in "equals".
     const stdout = mode === 'equals' ? probe.stdout.replace(/\r?\n$/, '') : probe.stdout
-    out.expect(`${id}:stdout`, textMatches(check.stdout, stdout), 'command.stdout.ok', 'command.stdout.differs', {
-      command,
-      expected: describeMatch(check.stdout),
-      found: excerpt(probe.stdout) || ref('value.empty'),
-    })
+    stdoutOk = textMatches(check.stdout, stdout)
+    stdoutParams = { command, expected: describeMatch(check.stdout), found: excerpt(probe.stdout) || ref('value.empty') }
   }
+  if (check.label) {
+    // An author's label says what the command proves: one line, with the reason when it fails.
+    if (exitOk && stdoutOk) out.add(id, true, 'script.ok', { label: check.label })
+    else {
+      const detail = !exitOk ? ref('command.exit.differs', exitParams) : ref('command.stdout.differs', stdoutParams)
+      out.add(id, false, 'command.labelled.fail', { label: check.label, detail })
+    }
+    return
+  }
+  out.expect(`${id}:exit`, exitOk, 'command.exit.ok', 'command.exit.differs', exitParams)
+  if (check.stdout !== undefined) out.expect(`${id}:stdout`, stdoutOk, 'command.stdout.ok', 'command.stdout.differs', stdoutParams)
 }
 
 export function evaluateScript(check: ScriptCheck, facts: NodeFacts, out: AssertionList, index: number): void {

@@ -1,0 +1,90 @@
+import { describe, expect, test } from 'vitest'
+import { CheckTimeoutError, DaemonUnavailableError } from '../../../lib/checks/errors'
+import { checkSchema, type Check } from '../../../lib/checks/kinds'
+import { runChecks } from '../../../lib/checks/run.server'
+import type { CheckTarget } from '../../../lib/checks/target'
+import type { DockerClient } from '../../../lib/docker/inspect.server'
+import { raw } from './helpers'
+
+// The engine with a stand-in daemon: what it asks for, how it stops at the budget, and how
+// it reports a daemon that disappears. The real daemon is exercised in tests/integration.
+
+const checks = (...defs: Record<string, unknown>[]): Check[] => defs.map((d) => checkSchema.parse(d))
+
+type Calls = string[]
+function fakeDocker(calls: Calls, behaviour: { hang?: boolean; gone?: boolean } = {}): DockerClient {
+  const answer = async <T>(what: string, value: T): Promise<T> => {
+    calls.push(what)
+    if (behaviour.gone) throw Object.assign(new Error('connect ENOENT /run/quai/x/docker.sock'), { code: 'ENOENT' })
+    if (behaviour.hang) return new Promise<T>(() => {})
+    return value
+  }
+  const notFound = () => Object.assign(new Error('no such object'), { statusCode: 404 })
+  return {
+    getContainer: (name: string) => ({
+      inspect: () => (name === 'test-server' ? answer(`inspect container ${name}`, raw('container-test-server')) : answer(`inspect container ${name}`, null).then(() => Promise.reject(notFound()))),
+    }),
+    getNetwork: (name: string) => ({ inspect: () => answer(`inspect network ${name}`, raw('network-tp-network')) }),
+    listContainers: () => answer('list containers', []),
+  } as unknown as DockerClient
+}
+
+const target = (docker: DockerClient, exec?: CheckTarget['exec']): CheckTarget => ({
+  node: 'node1',
+  docker,
+  exec: exec ?? (async () => ({ exitCode: 0, stdout: '', stderr: '' })),
+})
+
+describe('runChecks', () => {
+  test('a typical exercise reads each object once, in parallel, and passes', async () => {
+    const calls: Calls = []
+    const result = await runChecks(
+      checks(
+        { kind: 'network', name: 'tp-network', driver: 'bridge', members: ['test-server'] },
+        { kind: 'container', name: 'test-server', running: true, networks: ['tp-network'] },
+      ),
+      () => target(fakeDocker(calls)),
+      { defaultNode: 'node1', timeoutSeconds: 5 },
+    )
+    expect(calls.sort()).toEqual(['inspect container test-server', 'inspect network tp-network'])
+    expect(result).toMatchObject({ passed: true, passedCount: 6, totalCount: 6, ranCommands: false })
+  })
+
+  test('a missing container costs one more call, to suggest near misses', async () => {
+    const calls: Calls = []
+    const result = await runChecks(checks({ kind: 'container', name: 'test-servr', running: true }), () => target(fakeDocker(calls)), { defaultNode: 'node1', timeoutSeconds: 5 })
+    expect(calls).toEqual(['inspect container test-servr', 'list containers'])
+    expect(result).toMatchObject({ passed: false, passedCount: 0, totalCount: 2 })
+  })
+
+  test('the time budget stops a slow check and names what it was waiting for', async () => {
+    const started = Date.now()
+    const error = await runChecks(checks({ kind: 'network', name: 'tp-network' }, { kind: 'script', label: 'slow', run: 'sleep 60' }), () =>
+      target(fakeDocker([], { hang: true }), () => new Promise(() => {})), { defaultNode: 'node1', timeoutSeconds: 1 }).catch((e: unknown) => e)
+    expect(Date.now() - started).toBeLessThan(1500)
+    expect(error).toBeInstanceOf(CheckTimeoutError)
+    expect((error as CheckTimeoutError).message).toMatch(/1 s budget/)
+    expect((error as CheckTimeoutError).pending).toEqual(expect.arrayContaining(['network tp-network', 'command sleep 60']))
+  })
+
+  test('a daemon that is gone gives DaemonUnavailableError naming the node, never a partial result', async () => {
+    const error = await runChecks(checks({ kind: 'container', name: 'test-server' }), () => target(fakeDocker([], { gone: true })), { defaultNode: 'node1', timeoutSeconds: 5 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DaemonUnavailableError)
+    expect((error as DaemonUnavailableError).node).toBe('node1')
+  })
+
+  test('a node whose shell cannot start is reported as unavailable too', async () => {
+    const error = await runChecks(checks({ kind: 'file', path: 'compose.yaml' }), () => target(fakeDocker([]), async () => { throw new Error('container not running') }), { defaultNode: 'node1', timeoutSeconds: 5 }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DaemonUnavailableError)
+  })
+
+  test('checks go to their own node; command checks are flagged', async () => {
+    const nodes: string[] = []
+    const result = await runChecks(checks({ kind: 'command', run: 'true', node: 'worker1' }, { kind: 'network', name: 'tp-network' }), (node) => {
+      nodes.push(node)
+      return target(fakeDocker([]))
+    }, { defaultNode: 'manager', timeoutSeconds: 5 })
+    expect(nodes.sort()).toEqual(['manager', 'worker1'])
+    expect(result.ranCommands).toBe(true)
+  })
+})
