@@ -72,6 +72,14 @@ function sendJson(res, status, body) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))
 
+// Clé d'API des routes d'administration : lue dans un fichier (un secret monté) si
+// API_KEY_FILE est défini, sinon dans la variable API_KEY. Relue à chaque requête,
+// ce qui permet de la faire tourner sans redémarrer.
+function apiKey() {
+  if (process.env.API_KEY_FILE) return fs.readFileSync(process.env.API_KEY_FILE, 'utf8').trim()
+  return (process.env.API_KEY || '').trim()
+}
+
 const routes = {
   '/': async () => [200, { service: 'api-demo', version: VERSION, instance: os.hostname() }],
   // Renvoie 503 si le fichier /tmp/panne existe : pratique pour simuler une instance malade.
@@ -83,6 +91,16 @@ const routes = {
   '/api/lent': async () => {
     await sleep(400 + Math.random() * 1600)
     return [200, { instance: os.hostname(), message: 'réponse lente' }]
+  },
+  '/api/admin': async (req) => {
+    let key
+    try {
+      key = apiKey()
+    } catch (error) {
+      return [500, { erreur: `clé d'API illisible (${error.code})` }]
+    }
+    if (!key) return [503, { erreur: "aucune clé d'API configurée" }]
+    return req.headers.authorization === `Bearer ${key}` ? [200, { admin: true, instance: os.hostname() }] : [401, { erreur: 'clé invalide' }]
   },
   '/api/commande': async () => {
     await sleep(20 + Math.random() * 200)
@@ -105,6 +123,16 @@ const server = http.createServer(async (req, res) => {
   observeDuration(route, Number(process.hrtime.bigint() - started) / 1e9)
   countRequest(req.method, route, status)
 })
+
+// Un secret illisible doit se voir au démarrage, pas à la première requête d'administration.
+if (process.env.API_KEY_FILE) {
+  try {
+    apiKey()
+  } catch (error) {
+    console.error(`impossible de lire API_KEY_FILE=${process.env.API_KEY_FILE} (${error.code})`)
+    process.exit(1)
+  }
+}
 
 server.listen(PORT, '0.0.0.0', () => {
   console.log(`api-demo ${VERSION} à l'écoute sur le port ${PORT} (instance ${os.hostname()})`)
