@@ -22,6 +22,7 @@ if [ -z "${QUAI_TEST_POSTGRES_URL:-}" ]; then
 fi
 
 step "content:check" npm run -s content:check
+step "sandbox images" npm run -s images:build
 step "typecheck" npx tsc --noEmit -p .
 step "unit + integration tests" npx vitest run
 step "production build" npx next build

@@ -1,5 +1,6 @@
 import 'server-only'
 import { headers } from 'next/headers'
+import { cache } from 'react'
 import { forbidden, redirect } from 'next/navigation'
 import { getAuth } from './auth.server'
 import { isRole, type Role } from './roles'
@@ -25,9 +26,8 @@ export async function getUserFromHeaders(requestHeaders: Headers): Promise<Sessi
   return { id, email, name, role: isRole(role) ? role : 'student' }
 }
 
-export async function getSessionUser(): Promise<SessionUser | null> {
-  return getUserFromHeaders(await headers())
-}
+/** The signed-in user of the current page or route; looked up once per request. */
+export const getSessionUser = cache(async (): Promise<SessionUser | null> => getUserFromHeaders(await headers()))
 
 /** For route handlers: throws AuthError (401/403), which `apiError` turns into a JSON answer. */
 export async function requireApiUser(role?: Role): Promise<SessionUser> {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto'
-import { expect, test, type APIRequestContext } from '@playwright/test'
+import { expect, request, test, type APIRequestContext } from '@playwright/test'
 import { baseURL } from '../../playwright.config'
 import { newStudent } from './support/accounts'
 
 // The quiz API against tampered and racing submissions, over real HTTP with a real session.
 const quizUrl = '/api/lessons/demo/quiz-lesson/quiz'
 
-async function signedInRequest(playwright: typeof import('@playwright/test')): Promise<APIRequestContext> {
-  const api = await playwright.request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } })
+async function signedInRequest(): Promise<APIRequestContext> {
+  const api = await request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL } })
   const response = await api.post('/api/auth/sign-up/email', { data: newStudent() })
   expect(response.ok()).toBe(true)
   return api
@@ -15,8 +15,8 @@ async function signedInRequest(playwright: typeof import('@playwright/test')): P
 
 const post = (api: APIRequestContext, data: unknown, url = quizUrl) => api.post(url, { data, headers: { 'content-type': 'application/json' } })
 
-test('tampered quiz submissions get clear errors and store nothing', async ({ playwright }) => {
-  const api = await signedInRequest(playwright)
+test('tampered quiz submissions get clear errors and store nothing', async () => {
+  const api = await signedInRequest()
   const cases: [unknown, number, string][] = [
     [{ submissionId: randomUUID(), answers: { 'not-a-question': 'a' } }, 422, 'unknown question'],
     [{ submissionId: randomUUID(), answers: { 'default-net': ['b'] } }, 422, 'expected one choice id'],
@@ -41,8 +41,8 @@ test('tampered quiz submissions get clear errors and store nothing', async ({ pl
   expect(first.standing.attempts).toBe(1)
 })
 
-test('a submission sent twice at once is stored once; without a session the API refuses', async ({ playwright }) => {
-  const api = await signedInRequest(playwright)
+test('a submission sent twice at once is stored once; without a session the API refuses', async () => {
+  const api = await signedInRequest()
   const body = { submissionId: randomUUID(), answers: { dns: '127.0.0.11', 'default-net': 'b', drivers: ['a', 'b'] } }
   const responses = await Promise.all([post(api, body), post(api, body), post(api, body)])
   const results = await Promise.all(responses.map((r) => r.json()))
@@ -51,6 +51,6 @@ test('a submission sent twice at once is stored once; without a session the API 
   const next = await (await post(api, { submissionId: randomUUID(), answers: {} })).json()
   expect(next.standing.attempts).toBe(2)
 
-  const anonymous = await playwright.request.newContext({ baseURL })
+  const anonymous = await request.newContext({ baseURL })
   expect((await post(anonymous, body)).status()).toBe(401)
 })
