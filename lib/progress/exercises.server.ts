@@ -1,0 +1,236 @@
+import 'server-only'
+import { z } from 'zod'
+import type { Exercise } from '../content/schema'
+import { getDb, type Db } from '../db/client.server'
+import { decideHint, isExercisePassed } from './exercise-rules'
+import { refreshLessonCompletion } from './lessons.server'
+
+// Exercise attempts, hints and solutions. Every write is one transaction, so an attempt is
+// stored with its progress update or not at all, and concurrent requests neither lose nor
+// double-count anything (counters are incremented in SQL, "first time" flags are set by
+// conditional updates).
+
+export type ExerciseTrigger = 'manual' | 'live'
+
+/** An assertion as stored in ExerciseAttempt.assertions (the checks' Assertion, read back through zod). */
+export const storedAssertionSchema = z.object({
+  id: z.string(),
+  check: z.number().int(),
+  passed: z.boolean(),
+  key: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  pending: z.boolean().optional(),
+})
+export type StoredAssertion = z.infer<typeof storedAssertionSchema>
+
+export interface AttemptInput {
+  userId: string
+  courseSlug: string
+  lessonSlug: string
+  exerciseId: string
+  trigger: ExerciseTrigger
+  result: { passedCount: number; totalCount: number; durationMs: number; assertions: readonly StoredAssertion[] }
+}
+
+export interface RecordedAttempt {
+  attemptId: string
+  passed: boolean
+  /** The exercise is complete (now, or from an earlier attempt). */
+  completed: boolean
+  /** This attempt completed it for the first time. */
+  firstCompletion: boolean
+  attempts: number
+}
+
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0]
+const exerciseKey = (i: { userId: string; courseSlug: string; lessonSlug: string; exerciseId: string }) => ({
+  userId: i.userId,
+  courseSlug: i.courseSlug,
+  lessonSlug: i.lessonSlug,
+  exerciseId: i.exerciseId,
+})
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002'
+}
+
+/** Two first requests racing to create the progress row: the loser retries and finds it. */
+async function withCreateRetry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn()
+    } catch (error) {
+      if (!isUniqueViolation(error) || attempt >= 3) throw error
+    }
+  }
+}
+
+async function ensureProgress(tx: Tx, key: ReturnType<typeof exerciseKey>) {
+  return tx.exerciseProgress.upsert({ where: { userId_courseSlug_lessonSlug_exerciseId: key }, create: key, update: {} })
+}
+
+/** Store one check run and update the exercise's progress, in one transaction; then refresh the lesson. */
+export async function recordAttempt(input: AttemptInput): Promise<RecordedAttempt> {
+  const db = await getDb()
+  const key = exerciseKey(input)
+  const passed = isExercisePassed(input.result)
+  const now = new Date()
+  const recorded = await withCreateRetry(() =>
+    db.$transaction(async (tx) => {
+      const attempt = await tx.exerciseAttempt.create({
+        data: {
+          ...key,
+          passed,
+          passedCount: input.result.passedCount,
+          totalCount: input.result.totalCount,
+          assertions: input.result.assertions.map((a) => ({ ...a })) as object[],
+          durationMs: Math.round(input.result.durationMs),
+          trigger: input.trigger,
+        },
+      })
+      await ensureProgress(tx, key)
+      const progress = await tx.exerciseProgress.update({
+        where: { userId_courseSlug_lessonSlug_exerciseId: key },
+        data: { attempts: { increment: 1 } },
+      })
+      await tx.exerciseProgress.updateMany({ where: { ...key, firstAttemptAt: null }, data: { firstAttemptAt: now } })
+      const first = passed ? await tx.exerciseProgress.updateMany({ where: { ...key, completedAt: null }, data: { completedAt: now } }) : { count: 0 }
+      return {
+        attemptId: attempt.id,
+        passed,
+        completed: passed || progress.completedAt !== null,
+        firstCompletion: first.count === 1,
+        attempts: progress.attempts,
+      }
+    }),
+  )
+  if (recorded.firstCompletion) await refreshLessonCompletion(input.userId, input.courseSlug, input.lessonSlug)
+  return recorded
+}
+
+export class HintError extends Error {
+  constructor(
+    readonly code: 'no_such_hint' | 'hint_out_of_order',
+    message: string,
+    readonly details: Record<string, unknown>,
+  ) {
+    super(message)
+  }
+}
+
+export interface HintsView {
+  /** Texts of the hints revealed so far, in order. */
+  hints: string[]
+  total: number
+  /** This request revealed a new hint (false when it was already revealed). */
+  recorded: boolean
+}
+
+type ExerciseRef = { userId: string; courseSlug: string; lessonSlug: string; exercise: Pick<Exercise, 'id' | 'hints' | 'solution'> }
+
+/**
+ * Reveal hint `index` (0-based). Hints come in order: hint 2 needs hints 0 and 1 first.
+ * Idempotent: asking twice for the same hint records it once, even when the two requests race.
+ */
+export async function revealHint(ref: ExerciseRef & { index: number }): Promise<HintsView> {
+  const db = await getDb()
+  const key = exerciseKey({ ...ref, exerciseId: ref.exercise.id })
+  const total = ref.exercise.hints.length
+  const { revealed, recorded } = await withCreateRetry(() =>
+    db.$transaction(async (tx) => {
+      const progress = await ensureProgress(tx, key)
+      const decision = decideHint(progress.hintsRevealed, ref.index, total)
+      if (decision.action === 'no-such-hint') throw new HintError('no_such_hint', `exercise ${ref.exercise.id} has ${total} hint(s); there is no hint ${ref.index + 1}`, { total })
+      if (decision.action === 'out-of-order') {
+        throw new HintError('hint_out_of_order', `hints come in order: reveal hint ${decision.expected + 1} first`, { next: decision.expected })
+      }
+      if (decision.action === 'already') return { revealed: decision.revealedAfter, recorded: false }
+      // Conditional on the count read above: of two racing requests for the same hint, one wins.
+      const won = await tx.exerciseProgress.updateMany({ where: { ...key, hintsRevealed: ref.index }, data: { hintsRevealed: ref.index + 1 } })
+      if (won.count === 1) await tx.exerciseEvent.create({ data: { ...key, kind: 'hint', hintIndex: ref.index } })
+      return { revealed: ref.index + 1, recorded: won.count === 1 }
+    }),
+  )
+  return { hints: ref.exercise.hints.slice(0, revealed), total, recorded }
+}
+
+/** Reveal the solution (recorded once, however many times it is asked for). */
+export async function revealSolution(ref: ExerciseRef): Promise<{ solution: string; recorded: boolean }> {
+  const db = await getDb()
+  const key = exerciseKey({ ...ref, exerciseId: ref.exercise.id })
+  const recorded = await withCreateRetry(() =>
+    db.$transaction(async (tx) => {
+      await ensureProgress(tx, key)
+      const won = await tx.exerciseProgress.updateMany({ where: { ...key, solutionRevealed: false }, data: { solutionRevealed: true } })
+      if (won.count === 1) await tx.exerciseEvent.create({ data: { ...key, kind: 'solution' } })
+      return won.count === 1
+    }),
+  )
+  return { solution: ref.exercise.solution, recorded }
+}
+
+export interface LastAttemptView {
+  passed: boolean
+  passedCount: number
+  totalCount: number
+  durationMs: number
+  trigger: ExerciseTrigger
+  createdAt: string
+  assertions: StoredAssertion[]
+}
+
+/** What the exercise panel starts from: serialisable, and holding only what the learner may see. */
+export interface ExerciseStateView {
+  attempts: number
+  completed: boolean
+  completedAt: string | null
+  hints: string[]
+  hintCount: number
+  solutionRevealed: boolean
+  /** Present only once the learner asked for it. */
+  solution: string | null
+  lastAttempt: LastAttemptView | null
+}
+
+const storedAssertions = z.array(storedAssertionSchema).catch([])
+
+/** The learner's state for each exercise of a lesson, keyed by exercise id. */
+export async function getExerciseStates(
+  userId: string,
+  courseSlug: string,
+  lessonSlug: string,
+  exercises: readonly Pick<Exercise, 'id' | 'hints' | 'solution'>[],
+): Promise<Record<string, ExerciseStateView>> {
+  const db = await getDb()
+  const [progressRows, lastAttempts] = await Promise.all([
+    db.exerciseProgress.findMany({ where: { userId, courseSlug, lessonSlug } }),
+    db.exerciseAttempt.findMany({ where: { userId, courseSlug, lessonSlug }, orderBy: { createdAt: 'desc' }, distinct: ['exerciseId'] }),
+  ])
+  const states: Record<string, ExerciseStateView> = {}
+  for (const exercise of exercises) {
+    const row = progressRows.find((p) => p.exerciseId === exercise.id)
+    const last = lastAttempts.find((a) => a.exerciseId === exercise.id)
+    const revealed = Math.min(row?.hintsRevealed ?? 0, exercise.hints.length)
+    states[exercise.id] = {
+      attempts: row?.attempts ?? 0,
+      completed: Boolean(row?.completedAt),
+      completedAt: row?.completedAt?.toISOString() ?? null,
+      hints: exercise.hints.slice(0, revealed),
+      hintCount: exercise.hints.length,
+      solutionRevealed: row?.solutionRevealed ?? false,
+      solution: row?.solutionRevealed ? exercise.solution : null,
+      lastAttempt: last
+        ? {
+            passed: last.passed,
+            passedCount: last.passedCount,
+            totalCount: last.totalCount,
+            durationMs: last.durationMs,
+            trigger: last.trigger === 'live' ? 'live' : 'manual',
+            createdAt: last.createdAt.toISOString(),
+            assertions: storedAssertions.parse(last.assertions),
+          }
+        : null,
+    }
+  }
+  return states
+}
