@@ -19,6 +19,7 @@ export function LessonBody({ code }: { code: string }) {
   }
   return (
     <div className="lesson-prose prose prose-slate max-w-none prose-headings:scroll-mt-20 prose-a:text-brand-700">
+      {/* eslint-disable-next-line react-hooks/static-components -- a server component, cached per compiled lesson above: it holds no state to reset */}
       <Component components={components as never} />
     </div>
   )
