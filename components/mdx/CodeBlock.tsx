@@ -20,34 +20,38 @@ export function CodeBlock(props: React.ComponentProps<'pre'> & { 'data-raw'?: st
     window.dispatchEvent(new CustomEvent(terminalInputEvent, { detail }))
   }
 
+  const language = props['data-language']
   return (
-    <div className="group relative">
-      <pre {...rest}>{children}</pre>
+    <div>
       {text && (
-        <div className="absolute right-2 top-2 flex gap-1 opacity-90 group-hover:opacity-100">
-          {runnable && (
-            <>
-              <button type="button" className="code-action" onClick={() => send(false)} title={t('pasteTitle')}>
-                {t('paste')}
-              </button>
-              <button type="button" className="code-action" onClick={() => send(true)} title={t('runTitle')}>
-                {t('run')}
-              </button>
-            </>
-          )}
-          <button
-            type="button"
-            className="code-action"
-            onClick={async () => {
-              await navigator.clipboard.writeText(text)
-              setCopied(true)
-              setTimeout(() => setCopied(false), 1500)
-            }}
-          >
-            <span aria-live="polite">{copied ? t('copied') : t('copy')}</span>
-          </button>
+        <div className="flex items-center justify-between gap-2 border-b border-slate-200 px-3 py-1">
+          <span className="font-mono text-xs text-slate-600">{language && language !== 'text' ? language : ''}</span>
+          <div className="flex gap-1">
+            {runnable && (
+              <>
+                <button type="button" className="code-action" onClick={() => send(false)} title={t('pasteTitle')}>
+                  {t('paste')}
+                </button>
+                <button type="button" className="code-action" onClick={() => send(true)} title={t('runTitle')}>
+                  {t('run')}
+                </button>
+              </>
+            )}
+            <button
+              type="button"
+              className="code-action"
+              onClick={async () => {
+                await navigator.clipboard.writeText(text)
+                setCopied(true)
+                setTimeout(() => setCopied(false), 1500)
+              }}
+            >
+              <span aria-live="polite">{copied ? t('copied') : t('copy')}</span>
+            </button>
+          </div>
         </div>
       )}
+      <pre {...rest}>{children}</pre>
     </div>
   )
 }
