@@ -47,6 +47,7 @@ export function classifyDockerError(error: unknown): unknown {
 }
 
 /** dockerode passes `abortSignal` through on most calls; the typings lag behind. */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the option type of those dockerode overloads is `{}`
 const withSignal = (signal?: AbortSignal): {} => ({ abortSignal: signal })
 
 async function orNullOn404<T>(read: () => Promise<T>): Promise<T | null> {
@@ -406,7 +407,8 @@ export function networkFactsFromInspect(raw: unknown): NetworkFacts {
   }
 }
 
-export async function inspectNetwork(docker: DockerClient, name: string, signal?: AbortSignal): Promise<NetworkFacts | null> {
+/** (dockerode's network inspect takes no abort signal: the caller's budget still bounds it.) */
+export async function inspectNetwork(docker: DockerClient, name: string): Promise<NetworkFacts | null> {
   const raw = await orNullOn404(() => docker.getNetwork(name).inspect())
   if (!raw) return null
   const facts = networkFactsFromInspect(raw)

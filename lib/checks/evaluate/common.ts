@@ -1,4 +1,4 @@
-import { AssertionList, describeMatch, excerpt, ref, textMatches } from '../assertions'
+import { type AssertionList, describeMatch, excerpt, ref, textMatches } from '../assertions'
 import type { TextMatch } from '../kinds'
 import type { MessageKey, MessageParams, MessageRef } from '../messages'
 

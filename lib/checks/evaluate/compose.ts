@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml'
-import { AssertionList, assertionId, listOrNone } from '../assertions'
+import { type AssertionList, assertionId, listOrNone } from '../assertions'
 import type { ContainerFacts, NodeFacts } from '../facts'
 import type { Check } from '../kinds'
 import { composeFileDependsOn, parseComposeDependsOnLabel } from '../probes'

@@ -2,7 +2,7 @@ import { AssertionList, assertionId, imageMatches, isRootUser, listOrNone, ref }
 import type { ContainerFacts, NodeFacts } from '../facts'
 import type { Check } from '../kinds'
 import type { MessageKey, MessageParams } from '../messages'
-import { mapLines, mb, missingParams, propLine, subject } from './common'
+import { mapLines, mb, missingParams, subject } from './common'
 
 type ContainerCheck = Extract<Check, { kind: 'container' }>
 

@@ -1,5 +1,5 @@
 import { parse as parseYaml } from 'yaml'
-import { AssertionList, assertionId, describeMatch, excerpt, getPath, listOrNone, matchMode, ref, scalarEquals, showValue, textMatches } from '../assertions'
+import { type AssertionList, assertionId, describeMatch, excerpt, getPath, listOrNone, matchMode, ref, scalarEquals, showValue, textMatches } from '../assertions'
 import type { NodeFacts, Probe } from '../facts'
 import type { Check } from '../kinds'
 import type { MessageParams } from '../messages'

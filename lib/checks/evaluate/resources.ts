@@ -1,4 +1,4 @@
-import { AssertionList, assertionId, excerpt, isRootUser, listOrNone, ref } from '../assertions'
+import { type AssertionList, assertionId, excerpt, isRootUser, listOrNone, ref } from '../assertions'
 import type { NodeFacts } from '../facts'
 import type { Check } from '../kinds'
 import { dockerfileStages } from '../probes'

@@ -1,4 +1,4 @@
-import { AssertionList, assertionId, imageMatches, listOrNone, ref } from '../assertions'
+import { type AssertionList, assertionId, imageMatches, listOrNone, ref } from '../assertions'
 import type { NodeFacts, ServiceFacts } from '../facts'
 import type { Check } from '../kinds'
 import type { MessageParams } from '../messages'

@@ -12,8 +12,10 @@ import { createUser, fixtureContent, freshClient } from '../../support/progress-
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-exercises-'))
 const url = `file:${path.join(dir, 'quai.db')}`
 let db: Db
-let progress: typeof import('../../../lib/progress/exercises.server')
-let lessons: typeof import('../../../lib/content/lessons.server')
+type ProgressModule = typeof import('../../../lib/progress/exercises.server') // eslint-disable-line @typescript-eslint/consistent-type-imports -- imported after DATABASE_URL is set
+type LessonsModule = typeof import('../../../lib/content/lessons.server') // eslint-disable-line @typescript-eslint/consistent-type-imports -- same
+let progress: ProgressModule
+let lessons: LessonsModule
 
 beforeAll(async () => {
   process.env.QUAI_CONTENT_DIR = fixtureContent

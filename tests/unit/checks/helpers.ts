@@ -36,9 +36,9 @@ export function facts(parts: {
   mutate?: (f: NodeFacts) => void
 } = {}): NodeFacts {
   const f = emptyNodeFacts('node1')
-  for (const c of parts.containers ?? []) Array.isArray(c) ? f.containers.set(c[0], null) : f.containers.set(c.name, c)
-  for (const n of parts.networks ?? []) Array.isArray(n) ? f.networks.set(n[0], null) : f.networks.set(n.name, n)
-  for (const v of parts.volumes ?? []) Array.isArray(v) ? f.volumes.set(v[0], null) : f.volumes.set(v.name, v)
+  for (const c of parts.containers ?? []) f.containers.set(Array.isArray(c) ? c[0] : c.name, Array.isArray(c) ? null : c)
+  for (const n of parts.networks ?? []) f.networks.set(Array.isArray(n) ? n[0] : n.name, Array.isArray(n) ? null : n)
+  for (const v of parts.volumes ?? []) f.volumes.set(Array.isArray(v) ? v[0] : v.name, Array.isArray(v) ? null : v)
   for (const [name, i] of parts.images ?? []) f.images.set(name, i)
   for (const [q, names] of parts.labelQueries ?? []) f.labelQueries.set(q, names)
   for (const [k, p] of parts.probes ?? []) f.probes.set(k, p)

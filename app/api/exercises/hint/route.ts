@@ -1,0 +1,18 @@
+import { NextResponse } from 'next/server'
+import { requireApiUser } from '@/lib/auth/session.server'
+import { findExercise } from '@/lib/checks/exercise.server'
+import { asApi, hintRequestSchema } from '@/lib/checks/http.server'
+import { handler, readJson } from '@/lib/http/api.server'
+import { revealHint } from '@/lib/progress/exercises.server'
+
+// POST {courseSlug, lessonSlug, exerciseId, index}: reveal hint `index` (0-based), in order.
+// Answers every hint revealed so far. 404 unknown exercise or hint, 409 out of order.
+export const POST = handler(async (request: Request) => {
+  const user = await requireApiUser()
+  const body = await readJson(request, hintRequestSchema)
+  const view = await asApi(async () => {
+    const { exercise } = findExercise(body.courseSlug, body.lessonSlug, body.exerciseId)
+    return revealHint({ userId: user.id, courseSlug: body.courseSlug, lessonSlug: body.lessonSlug, exercise, index: body.index })
+  })
+  return NextResponse.json(view)
+})

@@ -1,0 +1,30 @@
+import { requireApiUser } from '@/lib/auth/session.server'
+import { asApi, liveQuerySchema, sandboxIdSchema } from '@/lib/checks/http.server'
+import { liveEventStream } from '@/lib/checks/live.server'
+import { getSandboxAccess } from '@/lib/checks/sandbox-access.server'
+import { handler, validationError } from '@/lib/http/api.server'
+
+// GET ?courseSlug&lessonSlug&exerciseId: Server-Sent Events with the exercise's live results
+// and snapshots of the sandbox, driven by its daemon's events. Session and ownership checked
+// before the stream opens; errors before that are ordinary JSON answers (see the check route).
+export const dynamic = 'force-dynamic'
+
+type Params = { params: Promise<{ sandboxId: string }> }
+
+export const GET = handler(async (request: Request, { params }: Params) => {
+  const user = await requireApiUser()
+  const id = sandboxIdSchema.safeParse((await params).sandboxId)
+  const url = new URL(request.url)
+  const query = liveQuerySchema.safeParse(Object.fromEntries(url.searchParams))
+  if (!id.success) throw validationError(id.error)
+  if (!query.success) throw validationError(query.error)
+  const stream = await asApi(() => liveEventStream(id.data, { userId: user.id, ...query.data }, getSandboxAccess(), request.signal))
+  return new Response(stream, {
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    },
+  })
+})

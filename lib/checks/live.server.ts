@@ -1,0 +1,270 @@
+import 'server-only'
+import { followEvents, readSnapshot, type DaemonEvent, type SandboxSnapshot } from '../docker/inspect.server'
+import { recordAttempt, type RecordedAttempt } from '../progress/exercises.server'
+import { CheckError } from './errors'
+import { findExercise, type SandboxAccess } from './exercise.server'
+import { runsCommands } from './kinds'
+import { runChecks, type CheckRunResult } from './run.server'
+
+// Live mode. One hub per sandbox follows the event stream of each node's daemon (no polling),
+// waits for a burst of events to settle, then re-reads the sandbox: a snapshot of containers,
+// networks and volumes for the diagram, and the checks of every exercise a subscriber watches.
+// Command and script checks are left to the "Vérifier" button (see RunOptions.skipCommands).
+// A live run is stored as an attempt (trigger "live") when it is complete (no skipped checks)
+// and its outcome differs from the last one stored by this hub, so that typing in the terminal
+// does not fill the attempts table with identical rows.
+
+export type LiveEvent =
+  | { type: 'snapshot'; node: string; snapshot: SandboxSnapshot }
+  | { type: 'result'; exerciseId: string; result: CheckRunResult; partial: boolean; attempt: RecordedAttempt | null }
+  | { type: 'status'; state: 'watching' | 'checking' | 'ended'; code?: string; message?: string }
+
+export interface LiveSubscriber {
+  userId: string
+  courseSlug: string
+  lessonSlug: string
+  exerciseId: string
+  send: (event: LiveEvent) => void
+  /** The hub ended (daemon gone, sandbox stopped): the stream should close. */
+  close: () => void
+}
+
+/** Quiet time after the last event before re-checking, and the longest a burst may delay it. */
+export const LIVE_DEBOUNCE_MS = 250
+export const LIVE_MAX_DELAY_MS = 1500
+
+/** Events our own reads cause (exec probes, health checks), or that change nothing a check reads. */
+export function isRelevantEvent(event: DaemonEvent): boolean {
+  if (event.action.startsWith('exec_')) return false
+  return !['top', 'attach', 'resize', 'export', 'commit', 'copy', 'archive-path', 'extract-to-dir'].includes(event.action)
+}
+
+class Hub {
+  private readonly subscribers = new Set<LiveSubscriber>()
+  private readonly stops: (() => void)[] = []
+  private readonly lastStored = new Map<string, string>()
+  private readonly lastSnapshot = new Map<string, string>()
+  private readonly healthSeen = new Map<string, string>()
+  private timer: NodeJS.Timeout | undefined
+  private firstEventAt: number | null = null
+  private running = false
+  private again = false
+  private ended = false
+
+  constructor(
+    readonly sandboxId: string,
+    private readonly nodes: string[],
+    private readonly access: SandboxAccess,
+    private readonly onEmpty: () => void,
+  ) {}
+
+  async start(): Promise<void> {
+    for (const node of this.nodes) {
+      const target = await this.access.target(this.sandboxId, node)
+      const stop = await followEvents(target.docker, {
+        onEvent: (event) => this.onEvent(event),
+        onEnd: (error) => {
+          if (error && !this.ended) this.end('daemon_unavailable', `the Docker daemon of node ${node} is gone`)
+        },
+      })
+      this.stops.push(stop)
+    }
+  }
+
+  add(subscriber: LiveSubscriber): void {
+    this.subscribers.add(subscriber)
+    subscriber.send({ type: 'status', state: 'watching' })
+    this.schedule(0)
+  }
+
+  remove(subscriber: LiveSubscriber): void {
+    this.subscribers.delete(subscriber)
+    if (this.subscribers.size === 0) this.stop()
+  }
+
+  /** Something changed that the daemon does not report (a file saved from the editor). */
+  nudge(): void {
+    this.schedule(LIVE_DEBOUNCE_MS)
+  }
+
+  private onEvent(event: DaemonEvent): void {
+    if (!isRelevantEvent(event)) return
+    if (event.action.startsWith('health_status')) {
+      // Some daemons repeat health_status at every probe; only a change matters.
+      if (this.healthSeen.get(event.actorId) === event.action) return
+      this.healthSeen.set(event.actorId, event.action)
+    }
+    this.schedule(LIVE_DEBOUNCE_MS)
+  }
+
+  private schedule(delay: number): void {
+    if (this.ended) return
+    if (this.running) {
+      this.again = true
+      return
+    }
+    const now = Date.now()
+    this.firstEventAt ??= now
+    const wait = Math.max(0, Math.min(delay, this.firstEventAt + LIVE_MAX_DELAY_MS - now))
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => void this.run(), wait)
+  }
+
+  private async run(): Promise<void> {
+    this.firstEventAt = null
+    this.running = true
+    this.broadcast({ type: 'status', state: 'checking' })
+    try {
+      await Promise.all([this.publishSnapshots(), this.publishResults()])
+      if (!this.ended) this.broadcast({ type: 'status', state: 'watching' })
+    } catch (error) {
+      if (error instanceof CheckError && (error.code === 'daemon_unavailable' || error.code === 'sandbox_not_running')) this.end(error.code, error.message)
+      else if (!this.ended) this.broadcast({ type: 'status', state: 'watching', code: error instanceof CheckError ? error.code : 'internal', message: (error as Error).message })
+    } finally {
+      this.running = false
+      if (this.again && !this.ended) {
+        this.again = false
+        this.schedule(LIVE_DEBOUNCE_MS)
+      }
+    }
+  }
+
+  private async publishSnapshots(): Promise<void> {
+    await Promise.all(
+      this.nodes.map(async (node) => {
+        const target = await this.access.target(this.sandboxId, node)
+        const snapshot = await readSnapshot(target.docker).catch((error: unknown) => {
+          throw new CheckError('daemon_unavailable', `the Docker daemon of node ${node} cannot be reached`, { node }, { cause: error })
+        })
+        const json = JSON.stringify(snapshot)
+        if (this.lastSnapshot.get(node) === json) return
+        this.lastSnapshot.set(node, json)
+        this.broadcast({ type: 'snapshot', node, snapshot })
+      }),
+    )
+  }
+
+  private async publishResults(): Promise<void> {
+    const watched = new Map<string, LiveSubscriber[]>()
+    for (const s of this.subscribers) {
+      const key = `${s.courseSlug}/${s.lessonSlug}/${s.exerciseId}`
+      watched.set(key, [...(watched.get(key) ?? []), s])
+    }
+    await Promise.all(
+      [...watched.values()].map(async (subs) => {
+        const first = subs[0]!
+        const { exercise, defaultNode } = findExercise(first.courseSlug, first.lessonSlug, first.exerciseId)
+        const partial = exercise.checks.some(runsCommands)
+        const result = await runChecks(exercise.checks, (node) => this.access.target(this.sandboxId, node), {
+          defaultNode,
+          timeoutSeconds: exercise.timeoutSeconds,
+          skipCommands: true,
+        })
+        let attempt: RecordedAttempt | null = null
+        const outcome = result.assertions.map((a) => `${a.id}=${a.passed}`).join('|')
+        const storeKey = `${first.userId}/${first.courseSlug}/${first.lessonSlug}/${first.exerciseId}`
+        if (!partial && this.lastStored.get(storeKey) !== outcome) {
+          attempt = await recordAttempt({ userId: first.userId, courseSlug: first.courseSlug, lessonSlug: first.lessonSlug, exerciseId: first.exerciseId, trigger: 'live', result })
+          this.lastStored.set(storeKey, outcome)
+        }
+        for (const s of subs) s.send({ type: 'result', exerciseId: first.exerciseId, result, partial, attempt })
+      }),
+    )
+  }
+
+  private broadcast(event: LiveEvent): void {
+    for (const s of this.subscribers) s.send(event)
+  }
+
+  private end(code: string, message: string): void {
+    if (this.ended) return
+    this.broadcast({ type: 'status', state: 'ended', code, message })
+    for (const s of [...this.subscribers]) s.close()
+    this.subscribers.clear()
+    this.stop()
+  }
+
+  stop(): void {
+    this.ended = true
+    clearTimeout(this.timer)
+    for (const stop of this.stops.splice(0)) stop()
+    this.onEmpty()
+  }
+}
+
+const globalForLive = globalThis as unknown as { quaiLiveHubs?: Map<string, Promise<Hub>> }
+const hubs: Map<string, Promise<Hub>> = (globalForLive.quaiLiveHubs ??= new Map())
+
+/**
+ * Watch a sandbox for a learner: checks ownership and that it runs, then shares the
+ * sandbox's hub with any other tab of the same learner. Returns the unsubscribe function.
+ */
+export async function subscribeLive(sandboxId: string, subscriber: LiveSubscriber, access: SandboxAccess): Promise<() => void> {
+  findExercise(subscriber.courseSlug, subscriber.lessonSlug, subscriber.exerciseId)
+  const { nodes } = await access.requireRunning(subscriber.userId, sandboxId)
+  let pending = hubs.get(sandboxId)
+  if (!pending) {
+    const hub = new Hub(sandboxId, nodes, access, () => hubs.delete(sandboxId))
+    pending = hub.start().then(() => hub)
+    hubs.set(sandboxId, pending)
+    pending.catch(() => hubs.delete(sandboxId))
+  }
+  const hub = await pending
+  hub.add(subscriber)
+  return () => hub.remove(subscriber)
+}
+
+/** Tell a sandbox's live hub that something changed outside the daemon (a saved file). */
+export function nudgeLive(sandboxId: string): void {
+  void hubs.get(sandboxId)?.then((hub: Hub) => hub.nudge()).catch(() => {})
+}
+
+/** Server-Sent Events for one subscriber: the body of the live route's response. */
+export function liveEventStream(
+  sandboxId: string,
+  who: Omit<LiveSubscriber, 'send' | 'close'>,
+  access: SandboxAccess,
+  signal: AbortSignal,
+): Promise<ReadableStream<Uint8Array>> {
+  const encoder = new TextEncoder()
+  let unsubscribe: (() => void) | null = null
+  let heartbeat: NodeJS.Timeout | undefined
+  let closed = false
+  return new Promise((resolve, reject) => {
+    const stream = new ReadableStream<Uint8Array>({
+      start: async (controller) => {
+        const close = () => {
+          if (closed) return
+          closed = true
+          clearInterval(heartbeat)
+          unsubscribe?.()
+          try {
+            controller.close()
+          } catch {
+            // already closed by the client
+          }
+        }
+        const send = (event: LiveEvent) => {
+          if (closed) return
+          controller.enqueue(encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`))
+        }
+        try {
+          unsubscribe = await subscribeLive(sandboxId, { ...who, send, close }, access)
+        } catch (error) {
+          closed = true
+          reject(error)
+          return
+        }
+        // A comment line every 20 s keeps proxies from closing an idle stream; it reads nothing.
+        heartbeat = setInterval(() => !closed && controller.enqueue(encoder.encode(': keep-alive\n\n')), 20_000)
+        signal.addEventListener('abort', close, { once: true })
+        resolve(stream)
+      },
+      cancel: () => {
+        closed = true
+        clearInterval(heartbeat)
+        unsubscribe?.()
+      },
+    })
+  })
+}
