@@ -28,6 +28,9 @@ export type ExecStream = {
   exitCode: () => Promise<number | null>
 }
 
+/** A container on some Docker engine (the host's, or a remote placement's). */
+export type ContainerRef = { docker: Dockerode; containerId: string }
+
 export type ExecStreamOptions = {
   cmd: string[]
   env?: string[]
@@ -67,8 +70,8 @@ export class ExecDemuxer {
   }
 }
 
-export async function openExecStream(docker: Dockerode, containerId: string, options: ExecStreamOptions): Promise<ExecStream> {
-  const exec = await docker.getContainer(containerId).exec({
+export async function openExecStream(ref: ContainerRef, options: ExecStreamOptions): Promise<ExecStream> {
+  const exec = await ref.docker.getContainer(ref.containerId).exec({
     Cmd: options.cmd,
     Env: options.env,
     WorkingDir: options.workingDir,

@@ -159,18 +159,22 @@ sub holder {
       substr($to_pty, 0, $put) = '' if defined $put;
     }
     if ($client && $hello && vec($rr, fileno($pty), 1)) {
-      my $got = sysread($pty, my $data, CHUNK);
-      if ($got) {
-        $total += $got;
-        $ring .= $data;
-        $ring = substr($ring, -(RING)) if length($ring) > 2 * RING;
-        $out .= $data;
-      } elsif (!defined $got && ($! == EAGAIN || $! == EINTR)) {
-      } else {
+      # A pty hands out a few kB per read: gather what is there before going back to select.
+      while (length($out) < BUFMAX) {
+        my $got = sysread($pty, my $data, CHUNK);
+        if ($got) {
+          $total += $got;
+          $ring .= $data;
+          $out .= $data;
+          next;
+        }
+        last if !defined $got && ($! == EAGAIN || $! == EINTR);
         # EIO: no slave side is open any more, the shell is gone.
         waitpid($pid, 0);
         $status = $status_of->();
+        last;
       }
+      $ring = substr($ring, -(RING)) if length($ring) > 2 * RING;
     }
   }
 }

@@ -1,0 +1,298 @@
+import 'server-only'
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Readable } from 'node:stream'
+import {
+  ArchivePathMissingError,
+  listArchive,
+  putEntries,
+  readFileFromArchive,
+  statPath,
+  streamFileFromArchive,
+  type ContainerRef,
+  type NewEntry,
+  type PathKind,
+  type PathStat,
+} from '../docker/archive.server'
+
+// The file panel's rules. Every path the browser sends is relative to the lesson's folder in
+// the node (/root/lab/<lesson>); it is refused when it is absolute, has a ".." segment, or
+// reaches through a symlink (at any depth) that resolves outside that folder. The Engine
+// resolves symlinks inside the container's own root, and reports a link's fully evaluated
+// target, so each component is checked with one stat. A learner can still race a link
+// between our check and the read; the worst it reaches is a file of their own sandbox.
+
+export const fileLimits = {
+  /** Largest file the editor opens or saves. */
+  editorBytes: 1024 * 1024,
+  /** Largest single upload. */
+  uploadBytes: 10 * 1024 * 1024,
+  /** Largest download. */
+  downloadBytes: 100 * 1024 * 1024,
+  listEntries: 2000,
+  /** A listing streams the folder's tar; past this it stops and says so. */
+  listBytes: 64 * 1024 * 1024,
+  pathChars: 1024,
+  depth: 32,
+} as const
+
+export type FileErrorCode =
+  | 'path_invalid'
+  | 'path_outside'
+  | 'not_found'
+  | 'not_a_file'
+  | 'not_a_folder'
+  | 'too_large'
+  | 'binary'
+  | 'conflict'
+  | 'folder_missing'
+
+export class FileRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: FileErrorCode,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** Segments of a relative path; refuses absolute paths, "..", control characters. */
+export function relativeSegments(input: string): string[] {
+  if (input.length > fileLimits.pathChars) throw new FileRefusal(400, 'path_invalid', 'the path is too long')
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f\\]/.test(input)) throw new FileRefusal(400, 'path_invalid', 'the path contains control characters or backslashes')
+  if (input.startsWith('/') || input.startsWith('~')) {
+    throw new FileRefusal(400, 'path_outside', 'absolute paths are refused: give a path relative to the lesson folder')
+  }
+  const segments = input.split('/').filter((s) => s !== '' && s !== '.')
+  if (segments.some((s) => s === '..')) throw new FileRefusal(400, 'path_outside', '".." is refused: the path must stay inside the lesson folder')
+  if (segments.some((s) => s.length > 255)) throw new FileRefusal(400, 'path_invalid', 'a file name is longer than 255 characters')
+  if (segments.length > fileLimits.depth) throw new FileRefusal(400, 'path_invalid', 'the path is too deep')
+  return segments
+}
+
+export function isInside(root: string, candidate: string): boolean {
+  const rel = path.posix.relative(root, path.posix.normalize(candidate))
+  return rel === '' || (!rel.startsWith('..') && !path.posix.isAbsolute(rel))
+}
+
+type Resolved = { absolute: string; stat: PathStat | null; relative: string }
+
+async function requireRoot(node: ContainerRef, root: string): Promise<void> {
+  const stat = await statPath(node, root)
+  if (!stat) throw new FileRefusal(404, 'folder_missing', 'the lesson folder does not exist in the sandbox (reset the sandbox, or open the lesson again)')
+  if (stat.kind !== 'dir') throw new FileRefusal(409, 'path_outside', 'the lesson folder has been replaced by a link or a file; reset the sandbox')
+}
+
+/** Walks the path one component at a time, following only links that stay inside root. */
+export async function resolveInside(node: ContainerRef, root: string, input: string): Promise<Resolved> {
+  const segments = relativeSegments(input)
+  await requireRoot(node, root)
+  let current = root
+  let stat: PathStat | null = null
+  for (let i = 0; i < segments.length; i++) {
+    const next = path.posix.join(current, segments[i] ?? '')
+    stat = await statPath(node, next)
+    if (!stat) {
+      // The rest does not exist yet (a new file): nothing more to follow.
+      return { absolute: path.posix.join(next, ...segments.slice(i + 1)), stat: null, relative: segments.join('/') }
+    }
+    if (stat.kind === 'symlink') {
+      const target = stat.linkTarget
+      if (!target || !isInside(root, target)) {
+        throw new FileRefusal(403, 'path_outside', `"${segments.slice(0, i + 1).join('/')}" is a link to a place outside the lesson folder`)
+      }
+      current = target
+      stat = await statPath(node, target)
+      if (!stat && i < segments.length - 1) {
+        return { absolute: path.posix.join(target, ...segments.slice(i + 1)), stat: null, relative: segments.join('/') }
+      }
+    } else {
+      current = next
+    }
+  }
+  return { absolute: current, stat, relative: segments.join('/') }
+}
+
+export type FileEntry = { path: string; kind: PathKind; size: number; mtime: string; link?: { target: string; inside: boolean } }
+
+/** Everything under the lesson folder (bounded), folders before files, sorted by path. */
+export async function listFiles(node: ContainerRef, root: string): Promise<{ entries: FileEntry[]; truncated: boolean }> {
+  await requireRoot(node, root)
+  const { entries, truncated } = await listArchive(node, root, { maxEntries: fileLimits.listEntries, maxBytes: fileLimits.listBytes })
+  const base = path.posix.basename(root)
+  const out: FileEntry[] = []
+  for (const entry of entries) {
+    // The tar names everything under the folder's own name: "lesson/compose.yaml".
+    const rel = entry.path === base ? '' : entry.path.startsWith(`${base}/`) ? entry.path.slice(base.length + 1) : entry.path
+    if (rel === '') continue
+    const file: FileEntry = { path: rel, kind: entry.kind, size: entry.size, mtime: entry.mtime }
+    if (entry.kind === 'symlink' && entry.linkName !== undefined) {
+      const target = path.posix.resolve(path.posix.dirname(path.posix.join(root, rel)), entry.linkName)
+      file.link = { target: entry.linkName, inside: isInside(root, target) }
+    }
+    out.push(file)
+  }
+  out.sort((a, b) => a.path.localeCompare(b.path))
+  return { entries: out, truncated }
+}
+
+export function looksBinary(body: Buffer): boolean {
+  if (body.subarray(0, 8192).includes(0)) return true
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(body)
+    return false
+  } catch {
+    return true
+  }
+}
+
+function requireFile(resolved: Resolved): PathStat {
+  if (!resolved.stat) throw new FileRefusal(404, 'not_found', `"${resolved.relative}" does not exist`)
+  if (resolved.stat.kind !== 'file') throw new FileRefusal(400, 'not_a_file', `"${resolved.relative}" is not a regular file`)
+  return resolved.stat
+}
+
+export type TextFile = { path: string; content: string; size: number; mtime: string }
+
+export async function readTextFile(node: ContainerRef, root: string, input: string): Promise<TextFile> {
+  const resolved = await resolveInside(node, root, input)
+  const stat = requireFile(resolved)
+  if (stat.size > fileLimits.editorBytes) {
+    throw new FileRefusal(413, 'too_large', `"${resolved.relative}" is larger than 1 MiB: download it instead of opening it in the editor`)
+  }
+  let body: Buffer
+  try {
+    body = await readFileFromArchive(node, resolved.absolute, fileLimits.editorBytes)
+  } catch (error) {
+    if (error instanceof RangeError) throw new FileRefusal(413, 'too_large', `"${resolved.relative}" is larger than 1 MiB`)
+    if (error instanceof ArchivePathMissingError) throw new FileRefusal(404, 'not_found', `"${resolved.relative}" does not exist`)
+    throw error
+  }
+  if (looksBinary(body)) throw new FileRefusal(415, 'binary', `"${resolved.relative}" is a binary file: download it instead`)
+  return { path: resolved.relative, content: body.toString('utf8'), size: body.length, mtime: stat.mtime }
+}
+
+/** New folders first, then the file, written at the deepest folder that exists. */
+async function writeBody(node: ContainerRef, root: string, resolved: Resolved, body: Buffer, mode: number | undefined): Promise<void> {
+  const target = resolved.absolute
+  let existing = path.posix.dirname(target)
+  const missing: string[] = []
+  while (isInside(root, existing) && existing !== root) {
+    const stat = await statPath(node, existing)
+    if (stat) {
+      if (stat.kind !== 'dir') throw new FileRefusal(400, 'not_a_folder', `"${path.posix.relative(root, existing)}" is not a folder`)
+      break
+    }
+    missing.unshift(path.posix.basename(existing))
+    existing = path.posix.dirname(existing)
+  }
+  if (!isInside(root, existing)) throw new FileRefusal(403, 'path_outside', 'the path leaves the lesson folder')
+  const entries: NewEntry[] = missing.map((_, i) => ({ name: missing.slice(0, i + 1).join('/'), kind: 'dir' as const }))
+  entries.push({ name: [...missing, path.posix.basename(target)].join('/'), kind: 'file', body, mode })
+  await putEntries(node, existing, entries)
+}
+
+export async function writeTextFile(
+  node: ContainerRef,
+  root: string,
+  input: string,
+  content: string,
+  baseMtime?: string,
+): Promise<{ path: string; size: number; mtime: string }> {
+  const body = Buffer.from(content, 'utf8')
+  if (body.length > fileLimits.editorBytes) throw new FileRefusal(413, 'too_large', 'the editor saves files up to 1 MiB')
+  const resolved = await resolveInside(node, root, input)
+  if (resolved.stat && resolved.stat.kind !== 'file') throw new FileRefusal(400, 'not_a_file', `"${resolved.relative}" is not a regular file`)
+  if (baseMtime && resolved.stat && resolved.stat.mtime !== baseMtime) {
+    throw new FileRefusal(409, 'conflict', `"${resolved.relative}" changed in the sandbox since it was opened`)
+  }
+  await writeBody(node, root, resolved, body, resolved.stat?.mode)
+  const after = await statPath(node, resolved.absolute)
+  return { path: resolved.relative, size: body.length, mtime: after?.mtime ?? new Date().toISOString() }
+}
+
+export function checkUploadName(name: string): string {
+  const segments = relativeSegments(name)
+  if (segments.length !== 1) throw new FileRefusal(400, 'path_invalid', 'an uploaded file name cannot contain "/"')
+  return segments[0] ?? ''
+}
+
+export async function uploadFile(node: ContainerRef, root: string, dir: string, name: string, body: Buffer): Promise<{ path: string; size: number }> {
+  if (body.length > fileLimits.uploadBytes) throw new FileRefusal(413, 'too_large', 'uploads are limited to 10 MiB')
+  const fileName = checkUploadName(name)
+  const relative = [...relativeSegments(dir), fileName].join('/')
+  const resolved = await resolveInside(node, root, relative)
+  if (resolved.stat && resolved.stat.kind !== 'file') throw new FileRefusal(400, 'not_a_file', `"${resolved.relative}" exists and is not a regular file`)
+  await writeBody(node, root, resolved, body, resolved.stat?.mode)
+  return { path: resolved.relative, size: body.length }
+}
+
+export async function openDownload(node: ContainerRef, root: string, input: string): Promise<{ name: string; size: number; stream: Readable }> {
+  const resolved = await resolveInside(node, root, input)
+  const stat = requireFile(resolved)
+  if (stat.size > fileLimits.downloadBytes) throw new FileRefusal(413, 'too_large', 'downloads are limited to 100 MiB')
+  return { name: path.posix.basename(resolved.absolute), size: stat.size, stream: await streamFileFromArchive(node, resolved.absolute) }
+}
+
+/**
+ * Copies a lesson's workspace folder (files on Quai's disk) into the node's lesson folder.
+ * Files that already exist there are left alone: the learner may have changed them.
+ */
+export async function copyWorkspace(node: ContainerRef, root: string, workspaceDir: string | null): Promise<{ copied: string[]; kept: string[] }> {
+  const rootStat = await statPath(node, root)
+  if (!rootStat) {
+    await putEntries(node, path.posix.dirname(root), [{ name: path.posix.basename(root), kind: 'dir' }])
+  } else if (rootStat.kind !== 'dir') {
+    throw new FileRefusal(409, 'path_outside', 'the lesson folder has been replaced by a link or a file; reset the sandbox')
+  }
+  if (!workspaceDir || !fs.existsSync(workspaceDir)) return { copied: [], kept: [] }
+  const local: { rel: string; kind: 'dir' | 'file'; full: string; mode: number }[] = []
+  const walk = (dir: string, rel: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name)
+      const childRel = rel ? `${rel}/${entry.name}` : entry.name
+      if (entry.isDirectory()) {
+        local.push({ rel: childRel, kind: 'dir', full, mode: 0o755 })
+        walk(full, childRel)
+      } else if (entry.isFile()) {
+        local.push({ rel: childRel, kind: 'file', full, mode: fs.statSync(full).mode & 0o777 })
+      }
+    }
+  }
+  walk(workspaceDir, '')
+  const present = new Set<string>()
+  const links: string[] = []
+  if (rootStat) {
+    const { entries } = await listArchive(node, root, { maxEntries: 10_000, maxBytes: fileLimits.listBytes })
+    const base = path.posix.basename(root)
+    for (const e of entries) {
+      if (!e.path.startsWith(`${base}/`)) continue
+      const rel = e.path.slice(base.length + 1)
+      present.add(rel)
+      if (e.kind === 'symlink') links.push(`${rel}/`)
+    }
+  }
+  // Never write through a link the learner made (it could point anywhere in their node).
+  const throughLink = (rel: string) => links.some((l) => rel.startsWith(l))
+  const entries: NewEntry[] = []
+  const copied: string[] = []
+  const kept: string[] = []
+  for (const item of local) {
+    if (throughLink(item.rel)) {
+      if (item.kind === 'file') kept.push(item.rel)
+      continue
+    }
+    if (item.kind === 'dir') {
+      if (!present.has(item.rel)) entries.push({ name: item.rel, kind: 'dir', mode: item.mode })
+    } else if (present.has(item.rel)) {
+      kept.push(item.rel)
+    } else {
+      entries.push({ name: item.rel, kind: 'file', body: fs.readFileSync(item.full), mode: item.mode })
+      copied.push(item.rel)
+    }
+  }
+  if (entries.length > 0) await putEntries(node, root, entries)
+  return { copied, kept }
+}
