@@ -114,12 +114,16 @@ export function httpContainerCommand(spec: HttpRequestSpec): string[] {
   const wgetHeaders = Object.entries(spec.headers ?? {})
     .map(([k, v]) => `--header ${shq(`${k}: ${v}`)}`)
     .join(' ')
-  const wget = `wget -S -O - -T ${spec.timeoutSeconds} ${spec.insecure ? '--no-check-certificate ' : ''}${wgetHeaders} ${shq(spec.url)}`
+  // busybox wget -S crashes when its stderr is the exec stream itself: both outputs go
+  // through a pipe. With -q, the headers (indented) come first, an indented blank line, then
+  // the body; an error status prints only its status line.
+  // -T is left out: it makes Debian's static busybox wget crash; `timeout` bounds it instead.
+  const wget = `$tm wget -q -S -O - ${spec.insecure ? '--no-check-certificate ' : ''}${wgetHeaders} ${shq(spec.url)} 2>&1 | cat`
   const script = [
     `if command -v curl >/dev/null 2>&1; then echo curl; ${curl}; exit $?; fi`,
-    spec.method === 'GET' ? // The body goes to a variable and the headers (stderr) straight out: no temporary file,
-      // because the container's root file system may be read-only.
-      `if command -v wget >/dev/null 2>&1; then echo wget; exec 3>&1; body=$(${wget} 2>&3); rc=$?; echo; echo __QUAI_BODY__; printf '%s' "$body"; exit $rc; fi` : '',
+    spec.method === 'GET'
+      ? `if command -v wget >/dev/null 2>&1; then if command -v timeout >/dev/null 2>&1; then tm="timeout ${spec.timeoutSeconds}"; else tm=""; fi; echo wget; ${wget}; exit 0; fi`
+      : '',
     `exit ${NO_TOOL_EXIT}`,
   ]
     .filter(Boolean)
@@ -151,13 +155,20 @@ export function parseHttp(exitCode: number, stdout: string, stderr: string): Htt
   const via = stdout.slice(0, firstNewline === -1 ? undefined : firstNewline).trim()
   const rest = firstNewline === -1 ? '' : stdout.slice(firstNewline + 1)
   if (via === 'wget') {
-    const marker = rest.indexOf('__QUAI_BODY__\n')
-    const log = marker === -1 ? rest : rest.slice(0, marker)
-    const body = marker === -1 ? '' : rest.slice(marker + '__QUAI_BODY__\n'.length)
-    const headerLines = log.split('\n').filter((l) => /^\s+\S/.test(l))
+    const lines = rest.split('\n')
+    const headerLines: string[] = []
+    let i = 0
+    for (; i < lines.length && /^ {2}/.test(lines[i]!); i++) {
+      if (lines[i]!.trim() === '') {
+        i++
+        break
+      }
+      headerLines.push(lines[i]!)
+    }
     const parsed = parseHeaderBlock(headerLines)
-    if (!parsed) return { outcome: 'error', error: lastLine(log) || `wget exited with ${exitCode}` }
-    return { outcome: 'done', status: parsed.status, headers: parsed.headers, body }
+    if (!parsed) return { outcome: 'error', error: lastLine(rest) || `wget exited with ${exitCode}` }
+    const ended = lines[i - 1]?.trim() === '' && i > headerLines.length
+    return { outcome: 'done', status: parsed.status, headers: parsed.headers, body: ended ? lines.slice(i).join('\n') : '' }
   }
   // curl -D -: one or more header blocks, each ended by an empty line, then the body.
   let text = rest

@@ -32,12 +32,12 @@ describe('probe output parsers', () => {
     })
   })
 
-  test('http through busybox wget -S', () => {
-    const ok = 'wget\nConnecting to web (172.18.0.3:80)\n  HTTP/1.1 200 OK\n  Content-type: text/html\n  Content-Length: 6\n  \nwriting to stdout\n\n__QUAI_BODY__\nhello'
-    expect(parseHttp(0, ok, '')).toEqual({ outcome: 'done', status: 200, headers: { 'content-type': 'text/html', 'content-length': '6' }, body: 'hello' })
-    const notFound = 'wget\nConnecting to web (172.18.0.3:80)\n  HTTP/1.1 404 Not Found\nwget: server returned error: HTTP/1.1 404 Not Found\n\n__QUAI_BODY__\n'
-    expect(parseHttp(1, notFound, '')).toMatchObject({ outcome: 'done', status: 404 })
-    expect(parseHttp(1, "wget\nwget: bad address 'nope'\n\n__QUAI_BODY__\n", '')).toEqual({ outcome: 'error', error: "wget: bad address 'nope'" })
+  test('http through busybox wget -q -S (captured output)', () => {
+    const ok = 'wget\n  HTTP/1.1 200 OK\n  Date: Sun, 22 Nov 2026 04:15:35 GMT\n  Content-type: text/html\n  Content-Length: 11\n  \nline1\nline2'
+    expect(parseHttp(0, ok, '')).toEqual({ outcome: 'done', status: 200, headers: { date: 'Sun, 22 Nov 2026 04:15:35 GMT', 'content-type': 'text/html', 'content-length': '11' }, body: 'line1\nline2' })
+    const notFound = 'wget\n  HTTP/1.1 404 Not Found\nwget: server returned error: HTTP/1.1 404 Not Found\n'
+    expect(parseHttp(0, notFound, '')).toEqual({ outcome: 'done', status: 404, headers: {}, body: '' })
+    expect(parseHttp(0, "wget\nwget: bad address 'nope'\n", '')).toEqual({ outcome: 'error', error: "wget: bad address 'nope'" })
   })
 
   test('file reads', () => {

@@ -1,0 +1,205 @@
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { CheckError } from '../../../lib/checks/errors'
+import type { SandboxAccess } from '../../../lib/checks/exercise.server'
+import type { LiveEvent } from '../../../lib/checks/live.server'
+import { renderAssertion } from '../../../lib/checks/render'
+import type { Db } from '../../../lib/db/client.server'
+import { migrateDatabase } from '../../../lib/db/migrate'
+import { dockerClientForSocket } from '../../../lib/docker/inspect.server'
+import { createUser, freshClient } from '../../support/progress-suite'
+import { BUSYBOX, createLab, docker, ensureBusybox, type Lab } from './support'
+
+// Live mode and the check path end to end, with the host daemon as the sandbox's only node:
+// events from the real daemon drive re-checks; results and attempts land in a real database.
+// The exercise (tests/integration/checks/fixtures/content) names qck-live-net and qck-live-web.
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-live-'))
+const url = `file:${path.join(dir, 'quai.db')}`
+let db: Db
+let lab: Lab
+let userId: string
+let live: typeof import('../../../lib/checks/live.server') // eslint-disable-line @typescript-eslint/consistent-type-imports -- imported after the environment is set
+let exercises: typeof import('../../../lib/checks/exercise.server') // eslint-disable-line @typescript-eslint/consistent-type-imports -- same
+
+const removeFixed = () => docker('rm', '-f', 'qck-live-web').catch(() => '').then(() => docker('network', 'rm', 'qck-live-net').catch(() => ''))
+
+function accessFor(owner: string, target: () => Lab['target']): SandboxAccess {
+  return {
+    async requireRunning(user, sandboxId) {
+      if (sandboxId !== 'host-sandbox') throw new CheckError('sandbox_not_running', 'no such sandbox')
+      if (user !== owner) throw new CheckError('sandbox_forbidden', 'not your sandbox')
+      return { nodes: ['node1'] }
+    },
+    async target() {
+      return target()
+    },
+  }
+}
+
+/** Collects a subscriber's events and waits for one that matches. */
+function collector() {
+  const events: LiveEvent[] = []
+  const waiters: { match: (e: LiveEvent) => boolean; resolve: (e: LiveEvent) => void }[] = []
+  let closed = false
+  return {
+    events,
+    get closed() {
+      return closed
+    },
+    send(event: LiveEvent) {
+      events.push(event)
+      for (const w of [...waiters]) if (w.match(event)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(event))
+    },
+    close() {
+      closed = true
+    },
+    next(match: (e: LiveEvent) => boolean, timeoutMs = 8000): Promise<LiveEvent> {
+      const seen = events.find(match)
+      if (seen) return Promise.resolve(seen)
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no matching live event in ${timeoutMs} ms; got ${events.map((e) => e.type).join(', ')}`)), timeoutMs)
+        waiters.push({ match, resolve: (e) => (clearTimeout(timer), resolve(e)) })
+      })
+    },
+    clear() {
+      events.splice(0)
+    },
+  }
+}
+
+beforeAll(async () => {
+  process.env.QUAI_CONTENT_DIR = path.join(import.meta.dirname, 'fixtures', 'content')
+  process.env.DATABASE_URL = url
+  await migrateDatabase(url)
+  db = await freshClient()
+  userId = await createUser(db)
+  await ensureBusybox()
+  lab = await createLab('live')
+  await removeFixed()
+  live = await import('../../../lib/checks/live.server')
+  exercises = await import('../../../lib/checks/exercise.server')
+})
+
+afterAll(async () => {
+  await removeFixed()
+  await lab?.cleanup()
+  await db?.$disconnect()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+const who = (exerciseId: string) => ({ userId, courseSlug: 'checks-lab', lessonSlug: 'live', exerciseId })
+
+describe('live mode', () => {
+  test('re-checks on daemon events, records changed complete results, and redraws the diagram', async () => {
+    const c = collector()
+    const unsubscribe = await live.subscribeLive('host-sandbox', { ...who('network-and-member'), send: (e) => c.send(e), close: () => c.close() }, accessFor(userId, () => lab.target))
+    try {
+      const first = (await c.next((e) => e.type === 'result')) as Extract<LiveEvent, { type: 'result' }>
+      expect(first.result.passed).toBe(false)
+      expect(first.partial).toBe(false)
+      expect(first.attempt).toMatchObject({ passed: false })
+      await c.next((e) => e.type === 'snapshot')
+
+      c.clear()
+      await docker('network', 'create', 'qck-live-net')
+      await docker('run', '-d', '--name', 'qck-live-web', '--network', 'qck-live-net', BUSYBOX, 'sleep', '600')
+      const done = Date.now()
+      const passed = (await c.next((e) => e.type === 'result' && e.result.passed)) as Extract<LiveEvent, { type: 'result' }>
+      const latency = Date.now() - done
+      expect(latency).toBeLessThan(2500)
+      expect(passed.attempt).toMatchObject({ passed: true, completed: true, firstCompletion: true })
+      const snapshot = (await c.next((e) => e.type === 'snapshot' && e.snapshot.containers.some((x) => x.name === 'qck-live-web' && x.state === 'running'))) as Extract<LiveEvent, { type: 'snapshot' }>
+      expect(snapshot.snapshot.containers.find((x) => x.name === 'qck-live-web')).toMatchObject({ state: 'running', networks: ['qck-live-net'] })
+      expect(snapshot.snapshot.networks.some((n) => n.name === 'qck-live-net' && !n.builtin)).toBe(true)
+
+      // The same outcome seen again is not stored again.
+      c.clear()
+      await docker('network', 'create', lab.n('unrelated'))
+      await c.next((e) => e.type === 'snapshot' && e.snapshot.networks.some((n) => n.name === lab.n('unrelated')))
+      const again = (await c.next((e) => e.type === 'result')) as Extract<LiveEvent, { type: 'result' }>
+      expect(again.result.passed).toBe(true)
+      expect(again.attempt).toBeNull()
+      const stored = await db.exerciseAttempt.findMany({ where: { userId, exerciseId: 'network-and-member' }, orderBy: { createdAt: 'asc' } })
+      expect(stored.map((a) => [a.trigger, a.passed])).toEqual([['live', false], ['live', true]])
+      console.log(`live: daemon event → passing result in ${latency} ms`)
+    } finally {
+      unsubscribe()
+    }
+  })
+
+  test('command checks wait for the button in live mode; the result is shown, not stored', async () => {
+    const c = collector()
+    const unsubscribe = await live.subscribeLive('host-sandbox', { ...who('with-command'), send: (e) => c.send(e), close: () => c.close() }, accessFor(userId, () => lab.target))
+    try {
+      const result = (await c.next((e) => e.type === 'result')) as Extract<LiveEvent, { type: 'result' }>
+      expect(result.partial).toBe(true)
+      expect(result.attempt).toBeNull()
+      expect(result.result.assertions.map((a) => [a.id, a.passed, !!a.pending])).toEqual([
+        ['network:qck-live-net:exists', true, false],
+        ['command:1', false, true],
+      ])
+      expect(renderAssertion(result.result.assertions[1]!)).toBe('the daemon answers : vérifié quand vous cliquez sur « Vérifier » (cette vérification exécute une commande)')
+    } finally {
+      unsubscribe()
+    }
+  })
+
+  test('another learner cannot watch the sandbox; an unknown exercise is refused', async () => {
+    const other = await createUser(db)
+    const c = collector()
+    await expect(live.subscribeLive('host-sandbox', { ...who('network-and-member'), userId: other, send: c.send, close: c.close }, accessFor(userId, () => lab.target))).rejects.toMatchObject({ code: 'sandbox_forbidden' })
+    await expect(live.subscribeLive('host-sandbox', { ...who('nope'), send: c.send, close: c.close }, accessFor(userId, () => lab.target))).rejects.toMatchObject({ code: 'unknown_exercise' })
+  })
+
+  test('a daemon that goes away ends the stream with a clear status', async () => {
+    // A socket proxy in front of the host daemon, so that "the daemon" can vanish.
+    const sock = path.join(lab.workdir, 'proxy.sock')
+    const sockets = new Set<net.Socket>()
+    const server = net.createServer((client) => {
+      const upstream = net.connect('/var/run/docker.sock')
+      sockets.add(client).add(upstream)
+      client.pipe(upstream).pipe(client)
+      const drop = () => (client.destroy(), upstream.destroy())
+      client.on('error', drop).on('close', drop)
+      upstream.on('error', drop).on('close', drop)
+    })
+    await new Promise<void>((resolve) => server.listen(sock, resolve))
+    const proxied = { ...lab.target, docker: await dockerClientForSocket(sock) }
+    const c = collector()
+    const unsubscribe = await live.subscribeLive('host-sandbox', { ...who('network-and-member'), send: (e) => c.send(e), close: () => c.close() }, accessFor(userId, () => proxied))
+    try {
+      await c.next((e) => e.type === 'result')
+      server.close()
+      for (const s of sockets) s.destroy()
+      const ended = await c.next((e) => e.type === 'status' && e.state === 'ended')
+      expect(ended).toMatchObject({ code: 'daemon_unavailable', message: 'the Docker daemon of node node1 is gone' })
+      expect(c.closed).toBe(true)
+    } finally {
+      unsubscribe()
+    }
+  })
+})
+
+describe('the check path', () => {
+  test('checkExercise reads the sandbox and records a manual attempt', async () => {
+    const outcome = await exercises.checkExercise({ ...who('network-and-member'), sandboxId: 'host-sandbox', trigger: 'manual' }, accessFor(userId, () => lab.target))
+    expect(outcome.result.passed).toBe(true)
+    expect(outcome.attempt).toMatchObject({ passed: true, completed: true, firstCompletion: false })
+    const last = await db.exerciseAttempt.findFirstOrThrow({ where: { userId }, orderBy: { createdAt: 'desc' } })
+    expect(last.trigger).toBe('manual')
+  })
+
+  test('unknown exercise, foreign sandbox, stopped sandbox: clear errors, nothing stored', async () => {
+    const before = await db.exerciseAttempt.count()
+    const run = (over: Partial<Parameters<typeof exercises.checkExercise>[0]>) =>
+      exercises.checkExercise({ ...who('network-and-member'), sandboxId: 'host-sandbox', trigger: 'manual', ...over }, accessFor(userId, () => lab.target)).catch((e: CheckError) => e.code)
+    expect(await run({ exerciseId: 'nope' })).toBe('unknown_exercise')
+    expect(await run({ userId: 'someone-else' })).toBe('sandbox_forbidden')
+    expect(await run({ sandboxId: 'stopped' })).toBe('sandbox_not_running')
+    expect(await db.exerciseAttempt.count()).toBe(before)
+  })
+})
