@@ -52,7 +52,11 @@ function collector() {
     },
     send(event: LiveEvent) {
       events.push(event)
-      for (const w of [...waiters]) if (w.match(event)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(event))
+      for (const w of [...waiters]) {
+        if (!w.match(event)) continue
+        waiters.splice(waiters.indexOf(w), 1)
+        w.resolve(event)
+      }
     },
     close() {
       closed = true
@@ -62,7 +66,13 @@ function collector() {
       if (seen) return Promise.resolve(seen)
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no matching live event in ${timeoutMs} ms; got ${events.map((e) => e.type).join(', ')}`)), timeoutMs)
-        waiters.push({ match, resolve: (e) => (clearTimeout(timer), resolve(e)) })
+        waiters.push({
+          match,
+          resolve: (e) => {
+            clearTimeout(timer)
+            resolve(e)
+          },
+        })
       })
     },
     clear() {
