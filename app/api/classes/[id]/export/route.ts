@@ -1,0 +1,21 @@
+import { requireApiUser } from '@/lib/auth/session.server'
+import { exportClassCsv } from '@/lib/classes/dashboard.server'
+import { classHandler } from '@/lib/classes/http.server'
+import { readerLocale } from '@/lib/classes/locale.server'
+import { idParam } from '@/lib/classes/schemas'
+
+type Params = { params: Promise<{ id: string }> }
+
+/** CSV, one row per student × lesson. Refusals are JSON, like every API answer. */
+export const GET = classHandler(async (_request: Request, { params }: Params) => {
+  const user = await requireApiUser('instructor')
+  const id = idParam.parse((await params).id)
+  const { filename, body } = await exportClassCsv(id, user, await readerLocale())
+  return new Response(body, {
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${filename}"`,
+      'cache-control': 'no-store',
+    },
+  })
+})

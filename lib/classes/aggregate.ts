@@ -1,0 +1,298 @@
+import type { LessonStatus } from '../progress/rules'
+
+// The class dashboard's arithmetic. Pure: the database layer aggregates in SQL (groupBy,
+// one JSON query) and hands over small rows; these functions shape them into the matrix,
+// the per-exercise statistics and the ranking of failing assertions.
+
+export type LessonColumn = {
+  key: string
+  courseSlug: string
+  lessonSlug: string
+  title: string
+  courseTitle: string
+  hasQuiz: boolean
+  quizPassingScore: number | null
+  exercises: { id: string; title: string }[]
+}
+
+export type StudentInfo = { id: string; name: string; email: string; joinedAt: Date }
+
+export type ProgressRow = { userId: string; courseSlug: string; lessonSlug: string; completedAt: Date | null; activeSeconds: number; lastSeenAt: Date }
+/** Best score per learner, lesson and quiz size (a quiz edited to more questions gives a second row). */
+export type QuizBestRow = { userId: string; courseSlug: string; lessonSlug: string; maxScore: number; bestScore: number; attempts: number }
+export type ExerciseCellRow = { userId: string; courseSlug: string; lessonSlug: string; completed: number; attempts: number; hints: number; solutions: number }
+
+export type Cell = {
+  status: LessonStatus
+  bestQuizPercent: number | null
+  quizAttempts: number
+  exercisesCompleted: number
+  exerciseAttempts: number
+  hintsRevealed: number
+  solutionsRevealed: number
+  activeSeconds: number
+}
+
+export type MatrixRow = {
+  student: StudentInfo
+  cells: Cell[]
+  completedLessons: number
+  activeSeconds: number
+  lastSeenAt: Date | null
+}
+
+export const percent = (part: number, whole: number): number | null => (whole <= 0 ? null : Math.round((part / whole) * 100))
+
+const cellKey = (userId: string, courseSlug: string, lessonSlug: string) => `${userId}\u0000${courseSlug}/${lessonSlug}`
+
+export const emptyCell = (): Cell => ({
+  status: 'not-started',
+  bestQuizPercent: null,
+  quizAttempts: 0,
+  exercisesCompleted: 0,
+  exerciseAttempts: 0,
+  hintsRevealed: 0,
+  solutionsRevealed: 0,
+  activeSeconds: 0,
+})
+
+/**
+ * Students × lessons. A cell's status comes from the lesson's progress row (none: not
+ * started); its quiz score is the best percentage over every attempt; exercises completed
+ * are capped by the lesson's current exercise count (an exercise removed from the content
+ * does not make a cell read 3/2).
+ */
+export function buildMatrix(input: {
+  lessons: LessonColumn[]
+  students: StudentInfo[]
+  progress: ProgressRow[]
+  quizBest: QuizBestRow[]
+  exerciseCells: ExerciseCellRow[]
+}): MatrixRow[] {
+  const progress = new Map(input.progress.map((p) => [cellKey(p.userId, p.courseSlug, p.lessonSlug), p]))
+  const quiz = new Map<string, { best: number; attempts: number }>()
+  for (const row of input.quizBest) {
+    const key = cellKey(row.userId, row.courseSlug, row.lessonSlug)
+    const entry = quiz.get(key) ?? { best: 0, attempts: 0 }
+    entry.best = Math.max(entry.best, percent(row.bestScore, row.maxScore) ?? 0)
+    entry.attempts += row.attempts
+    quiz.set(key, entry)
+  }
+  const exercises = new Map(input.exerciseCells.map((e) => [cellKey(e.userId, e.courseSlug, e.lessonSlug), e]))
+
+  return input.students.map((student) => {
+    let lastSeenAt: Date | null = null
+    let activeSeconds = 0
+    let completedLessons = 0
+    const cells = input.lessons.map((lesson) => {
+      const key = cellKey(student.id, lesson.courseSlug, lesson.lessonSlug)
+      const p = progress.get(key)
+      const q = quiz.get(key)
+      const e = exercises.get(key)
+      const status: LessonStatus = p ? (p.completedAt ? 'completed' : 'in-progress') : q || e ? 'in-progress' : 'not-started'
+      if (status === 'completed') completedLessons++
+      if (p) {
+        activeSeconds += p.activeSeconds
+        if (!lastSeenAt || p.lastSeenAt > lastSeenAt) lastSeenAt = p.lastSeenAt
+      }
+      return {
+        status,
+        bestQuizPercent: q ? q.best : null,
+        quizAttempts: q?.attempts ?? 0,
+        exercisesCompleted: Math.min(e?.completed ?? 0, lesson.exercises.length),
+        exerciseAttempts: e?.attempts ?? 0,
+        hintsRevealed: e?.hints ?? 0,
+        solutionsRevealed: e?.solutions ?? 0,
+        activeSeconds: p?.activeSeconds ?? 0,
+      }
+    })
+    return { student, cells, completedLessons, activeSeconds, lastSeenAt }
+  })
+}
+
+export type LessonSummary = { key: string; completed: number; inProgress: number; notStarted: number; averageQuizPercent: number | null }
+
+/** Per lesson: how many students finished, are on it, have not opened it. */
+export function summarizeLessons(lessons: LessonColumn[], matrix: MatrixRow[]): LessonSummary[] {
+  return lessons.map((lesson, i) => {
+    let completed = 0
+    let inProgress = 0
+    let quizTotal = 0
+    let quizCount = 0
+    for (const row of matrix) {
+      const cell = row.cells[i]!
+      if (cell.status === 'completed') completed++
+      else if (cell.status === 'in-progress') inProgress++
+      if (cell.bestQuizPercent !== null) {
+        quizTotal += cell.bestQuizPercent
+        quizCount++
+      }
+    }
+    return {
+      key: lesson.key,
+      completed,
+      inProgress,
+      notStarted: matrix.length - completed - inProgress,
+      averageQuizPercent: quizCount === 0 ? null : Math.round(quizTotal / quizCount),
+    }
+  })
+}
+
+// ---------------------------------------------------------------- exercises
+
+/** ExerciseProgress aggregated per exercise over the class's students. */
+export type ExerciseProgressAgg = {
+  courseSlug: string
+  lessonSlug: string
+  exerciseId: string
+  attempted: number
+  completed: number
+  attempts: number
+  hints: number
+  solutions: number
+}
+/** ExerciseAttempt counted per exercise and outcome. */
+export type AttemptAgg = { courseSlug: string; lessonSlug: string; exerciseId: string; passed: boolean; count: number }
+/** One failing assertion of one exercise: how often it failed, for how many students, and its latest message. */
+export type FailureRow = {
+  courseSlug: string
+  lessonSlug: string
+  exerciseId: string
+  assertionId: string
+  failures: number
+  students: number
+  /** The assertion as stored in the latest failing attempt (key and params of its message). */
+  sample: unknown
+}
+
+export type ExerciseStats = {
+  key: string
+  courseSlug: string
+  lessonSlug: string
+  lessonTitle: string
+  exerciseId: string
+  title: string
+  classSize: number
+  /** Students with at least one check run. */
+  attempted: number
+  completed: number
+  /** completed / attempted, in percent; null when nobody tried yet. */
+  successRate: number | null
+  attempts: number
+  passedAttempts: number
+  /** passed runs / runs, in percent. */
+  attemptPassRate: number | null
+  hintsRevealed: number
+  solutionsRevealed: number
+  topFailures: FailureRow[]
+}
+
+export const exerciseKey = (courseSlug: string, lessonSlug: string, exerciseId: string) => `${courseSlug}/${lessonSlug}/${exerciseId}`
+
+/**
+ * The assertions that fail most often, per exercise: ranked by how many students they
+ * stop (one student re-running a check twenty times should not outweigh five students
+ * stuck once), then by failures, then by id so the order is stable.
+ */
+export function rankFailures(rows: FailureRow[], limit = 3): Map<string, FailureRow[]> {
+  const byExercise = new Map<string, FailureRow[]>()
+  for (const row of rows) {
+    const key = exerciseKey(row.courseSlug, row.lessonSlug, row.exerciseId)
+    const list = byExercise.get(key) ?? []
+    list.push(row)
+    byExercise.set(key, list)
+  }
+  for (const [key, list] of byExercise) {
+    list.sort((a, b) => b.students - a.students || b.failures - a.failures || a.assertionId.localeCompare(b.assertionId))
+    byExercise.set(key, list.slice(0, limit))
+  }
+  return byExercise
+}
+
+export function buildExerciseStats(input: {
+  lessons: LessonColumn[]
+  classSize: number
+  progress: ExerciseProgressAgg[]
+  attempts: AttemptAgg[]
+  failures: FailureRow[]
+  topFailures?: number
+}): ExerciseStats[] {
+  const progress = new Map(input.progress.map((p) => [exerciseKey(p.courseSlug, p.lessonSlug, p.exerciseId), p]))
+  const runs = new Map<string, { total: number; passed: number }>()
+  for (const a of input.attempts) {
+    const key = exerciseKey(a.courseSlug, a.lessonSlug, a.exerciseId)
+    const entry = runs.get(key) ?? { total: 0, passed: 0 }
+    entry.total += a.count
+    if (a.passed) entry.passed += a.count
+    runs.set(key, entry)
+  }
+  const ranked = rankFailures(input.failures, input.topFailures ?? 3)
+  return input.lessons.flatMap((lesson) =>
+    lesson.exercises.map((exercise) => {
+      const key = exerciseKey(lesson.courseSlug, lesson.lessonSlug, exercise.id)
+      const p = progress.get(key)
+      const r = runs.get(key) ?? { total: 0, passed: 0 }
+      const attempted = p?.attempted ?? 0
+      const completed = p?.completed ?? 0
+      return {
+        key,
+        courseSlug: lesson.courseSlug,
+        lessonSlug: lesson.lessonSlug,
+        lessonTitle: lesson.title,
+        exerciseId: exercise.id,
+        title: exercise.title,
+        classSize: input.classSize,
+        attempted,
+        completed,
+        successRate: percent(completed, attempted),
+        attempts: r.total,
+        passedAttempts: r.passed,
+        attemptPassRate: percent(r.passed, r.total),
+        hintsRevealed: p?.hints ?? 0,
+        solutionsRevealed: p?.solutions ?? 0,
+        topFailures: ranked.get(key) ?? [],
+      }
+    }),
+  )
+}
+
+/**
+ * Where the class is stuck: exercises that students tried and did not all finish, the most
+ * students still blocked first.
+ */
+export function stuckExercises(stats: ExerciseStats[], limit = 5): ExerciseStats[] {
+  return stats
+    .filter((s) => s.attempted > s.completed)
+    .sort((a, b) => b.attempted - b.completed - (a.attempted - a.completed) || (a.successRate ?? 0) - (b.successRate ?? 0))
+    .slice(0, limit)
+}
+
+// ---------------------------------------------------------------- presence
+
+export type PresenceRow = { userId: string; courseSlug: string; lessonSlug: string; exerciseId: string | null; since: Date; lastSeenAt: Date }
+
+/** Heartbeats come every 30 s; a learner missing two of them has left. */
+export const presenceWindowMs = 75_000
+
+export function isLive(row: Pick<PresenceRow, 'lastSeenAt'>, now: Date): boolean {
+  return now.getTime() - row.lastSeenAt.getTime() <= presenceWindowMs
+}
+
+// ---------------------------------------------------------------- CSV
+
+/** Cells a spreadsheet would run as a formula ("=HYPERLINK(...)" typed as a name) are prefixed with a quote. */
+function csvCell(value: string | number | null): string {
+  if (value === null) return ''
+  let text = String(value)
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`
+  return /[";,\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text
+}
+
+/**
+ * CSV for spreadsheets: UTF-8 with a byte-order mark (so Excel reads accents right), CRLF
+ * line ends, and the separator Excel expects in the reader's locale (";" in French, "," in
+ * English).
+ */
+export function toCsv(rows: (string | number | null)[][], delimiter: ';' | ','): string {
+  return '\uFEFF' + rows.map((row) => row.map(csvCell).join(delimiter)).join('\r\n') + '\r\n'
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod'
+import { slug } from '../content/schema'
+
+// One schema per input, shared by the forms (client) and the route handlers (server).
+
+export const className = z.string().trim().min(2, 'at least 2 characters').max(120, 'at most 120 characters')
+
+/** A course list: known slugs are checked on the server against the content. */
+export const classCourses = z
+  .array(slug)
+  .min(1, 'choose at least one course')
+  .max(50)
+  .refine((list) => new Set(list).size === list.length, 'each course once')
+
+/** Expiry of a join code: an ISO date-time with its offset (the browser converts its local time), or null for "never". */
+export const joinCodeExpiry = z.iso.datetime({ offset: true }).nullable()
+
+export const createClassInput = z.strictObject({
+  name: className,
+  courses: classCourses,
+  joinCodeExpiresAt: joinCodeExpiry.optional(),
+})
+export type CreateClassInput = z.infer<typeof createClassInput>
+
+export const updateClassInput = z
+  .strictObject({
+    name: className.optional(),
+    courses: classCourses.optional(),
+    archived: z.boolean().optional(),
+  })
+  .refine((v) => Object.values(v).some((x) => x !== undefined), 'nothing to change')
+export type UpdateClassInput = z.infer<typeof updateClassInput>
+
+export const regenerateCodeInput = z.strictObject({
+  joinCodeExpiresAt: joinCodeExpiry.default(null),
+})
+
+export const joinClassInput = z.strictObject({ code: z.string().trim().min(1, 'enter the code').max(40) })
+
+export const addInstructorInput = z.strictObject({ email: z.email().max(200) })
+
+/** Route parameters: ids are cuids (classes) and better-auth ids (users), never long. */
+export const idParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a valid id')

@@ -1,0 +1,185 @@
+import 'server-only'
+import { z } from 'zod'
+import type { SessionUser } from '../auth/session.server'
+import { getLesson } from '../content/lessons.server'
+import { getDb } from '../db/client.server'
+import { storedAssertionSchema } from '../progress/exercises.server'
+import { lessonStatus, type LessonStatus } from '../progress/rules'
+import { percent } from './aggregate'
+import { requireTeaching, type ClassDetail } from './classes.server'
+import { assertionMessage, classLessons, type Locale } from './dashboard.server'
+import { ClassError } from './errors'
+import { describeAnswer, describeKey } from './quiz-display'
+
+// One student, seen by an instructor of one of their classes: what each check found, the
+// hints and solutions they opened (and when), their quiz answers, their time. Only the
+// class's courses, and only for a member of the class.
+
+/** A busy student can run a check hundreds of times (live mode); the page shows the latest ones. */
+export const attemptsPerExercise = 15
+
+export type AttemptView = {
+  id: string
+  createdAt: Date
+  passed: boolean
+  passedCount: number
+  totalCount: number
+  trigger: string
+  durationMs: number
+  assertions: { id: string; passed: boolean; pending: boolean; message: string }[]
+}
+
+export type ExerciseReport = {
+  id: string
+  title: string
+  attempts: number
+  firstAttemptAt: Date | null
+  completedAt: Date | null
+  hintsRevealed: number
+  hintCount: number
+  solutionRevealed: boolean
+  events: { kind: 'hint' | 'solution'; hintIndex: number | null; text: string | null; createdAt: Date }[]
+  recentAttempts: AttemptView[]
+}
+
+export type QuizAttemptView = {
+  id: string
+  createdAt: Date
+  score: number
+  maxScore: number
+  percent: number
+  answers: { questionId: string; prompt: string; given: string; expected: string; correct: boolean | null }[]
+}
+
+export type LessonReport = {
+  key: string
+  courseSlug: string
+  lessonSlug: string
+  courseTitle: string
+  title: string
+  status: LessonStatus
+  startedAt: Date | null
+  completedAt: Date | null
+  lastSeenAt: Date | null
+  activeSeconds: number
+  quizAttempts: QuizAttemptView[]
+  exercises: ExerciseReport[]
+}
+
+export type StudentReport = {
+  classroom: ClassDetail
+  student: { id: string; name: string; email: string; joinedAt: Date }
+  totalActiveSeconds: number
+  lessons: LessonReport[]
+}
+
+const resultsSchema = z.array(z.object({ questionId: z.string(), correct: z.boolean() }).loose()).catch([])
+const answersSchema = z.record(z.string(), z.unknown()).catch({})
+
+export async function getStudentReport(classId: string, user: Pick<SessionUser, 'id' | 'role'>, studentId: string, locale: Locale): Promise<StudentReport> {
+  const classroom = await requireTeaching(classId, user)
+  const db = await getDb()
+  const membership = await db.classroomMember.findUnique({
+    where: { classroomId_userId: { classroomId: classId, userId: studentId } },
+    select: { joinedAt: true, user: { select: { id: true, name: true, email: true } } },
+  })
+  if (!membership) throw new ClassError('student_not_in_class', 'this student is not in the class')
+  const courseSlugs = classroom.courses.map((c) => c.slug)
+  const scope = { userId: studentId, courseSlug: { in: courseSlugs } }
+
+  const [progress, quizzes, exerciseProgress, events, attempts] = await Promise.all([
+    db.lessonProgress.findMany({ where: scope }),
+    db.quizAttempt.findMany({ where: scope, orderBy: { createdAt: 'desc' }, take: 500 }),
+    db.exerciseProgress.findMany({ where: scope }),
+    db.exerciseEvent.findMany({ where: scope, orderBy: { createdAt: 'asc' } }),
+    // Latest runs first; the per-exercise cap is applied below (a window query would be
+    // database-specific, and one student's attempts are few enough).
+    db.exerciseAttempt.findMany({ where: scope, orderBy: { createdAt: 'desc' }, take: 2000 }),
+  ])
+
+  const lessons: LessonReport[] = classLessons(courseSlugs).map((column) => {
+    const lesson = getLesson(column.courseSlug, column.lessonSlug)
+    const at = <T extends { courseSlug: string; lessonSlug: string }>(rows: T[]) => rows.filter((r) => r.courseSlug === column.courseSlug && r.lessonSlug === column.lessonSlug)
+    const p = at(progress)[0]
+    const lessonQuizzes = at(quizzes)
+    const lessonAttempts = at(attempts)
+    const lessonEvents = at(events)
+    const lessonExerciseProgress = at(exerciseProgress)
+    const started = p !== undefined || lessonQuizzes.length > 0 || lessonAttempts.length > 0
+    return {
+      key: column.key,
+      courseSlug: column.courseSlug,
+      lessonSlug: column.lessonSlug,
+      courseTitle: column.courseTitle,
+      title: column.title,
+      status: lessonStatus({ started, completedAt: p?.completedAt ?? null }),
+      startedAt: p?.startedAt ?? null,
+      completedAt: p?.completedAt ?? null,
+      lastSeenAt: p?.lastSeenAt ?? null,
+      activeSeconds: p?.activeSeconds ?? 0,
+      quizAttempts: lessonQuizzes.map((q) => {
+        const answers = answersSchema.parse(q.answers)
+        const results = new Map(resultsSchema.parse(q.results).map((r) => [r.questionId, r.correct]))
+        return {
+          id: q.id,
+          createdAt: q.createdAt,
+          score: q.score,
+          maxScore: q.maxScore,
+          percent: percent(q.score, q.maxScore) ?? 0,
+          answers: (lesson?.quiz?.questions ?? []).map((question) => ({
+            questionId: question.id,
+            prompt: question.prompt,
+            given: describeAnswer(question, answers[question.id]),
+            expected: describeKey(question),
+            correct: results.get(question.id) ?? null,
+          })),
+        }
+      }),
+      exercises: (lesson?.exercises ?? []).map((exercise) => {
+        const ep = lessonExerciseProgress.find((e) => e.exerciseId === exercise.id)
+        return {
+          id: exercise.id,
+          title: exercise.title,
+          attempts: ep?.attempts ?? 0,
+          firstAttemptAt: ep?.firstAttemptAt ?? null,
+          completedAt: ep?.completedAt ?? null,
+          hintsRevealed: ep?.hintsRevealed ?? 0,
+          hintCount: exercise.hints.length,
+          solutionRevealed: ep?.solutionRevealed ?? false,
+          events: lessonEvents
+            .filter((e) => e.exerciseId === exercise.id)
+            .map((e) => ({
+              kind: e.kind === 'solution' ? ('solution' as const) : ('hint' as const),
+              hintIndex: e.hintIndex,
+              text: e.kind === 'hint' && e.hintIndex !== null ? (exercise.hints[e.hintIndex] ?? null) : null,
+              createdAt: e.createdAt,
+            })),
+          recentAttempts: lessonAttempts
+            .filter((a) => a.exerciseId === exercise.id)
+            .slice(0, attemptsPerExercise)
+            .map((a) => ({
+              id: a.id,
+              createdAt: a.createdAt,
+              passed: a.passed,
+              passedCount: a.passedCount,
+              totalCount: a.totalCount,
+              trigger: a.trigger,
+              durationMs: a.durationMs,
+              assertions: (Array.isArray(a.assertions) ? a.assertions : []).map((raw) => {
+                const parsed = storedAssertionSchema.safeParse(raw)
+                const id = parsed.success ? parsed.data.id : '?'
+                return { id, passed: parsed.success && parsed.data.passed, pending: parsed.success && parsed.data.pending === true, message: assertionMessage(raw, id, locale) }
+              }),
+            })),
+        }
+      }),
+    }
+  })
+
+  return {
+    classroom,
+    student: { ...membership.user, joinedAt: membership.joinedAt },
+    totalActiveSeconds: lessons.reduce((sum, l) => sum + l.activeSeconds, 0),
+    lessons,
+  }
+}
