@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { Db } from '@/lib/db/client.server'
+import { createUser } from '../../support/progress-suite'
+
+// Classes against a real database (SQLite or PostgreSQL, whichever DATABASE_URL names), on
+// the fixture course "demo": lecture, quiz-lesson (5 questions), labo (exercises reseau and
+// conteneur). Checks the scoping and privacy rules as much as the arithmetic.
+
+type Classes = typeof import('@/lib/classes/classes.server')
+type Dashboard = typeof import('@/lib/classes/dashboard.server')
+type Student = typeof import('@/lib/classes/student.server')
+type Progress = typeof import('@/lib/progress/exercises.server')
+type Lessons = typeof import('@/lib/progress/lessons.server')
+
+type Me = { id: string; role: 'student' | 'instructor' }
+
+const a = (id: string, passed: boolean, key: string, params: Record<string, unknown>, pending = false) => ({ id, check: 0, passed, key, params, ...(pending ? { pending } : {}) })
+const netExists = (ok: boolean) => a('network:demo-net:exists', ok, ok ? 'network.exists.ok' : 'network.exists.missing', { name: 'demo-net', suggestion: '', driver: 'bridge' })
+const netMember = (ok: boolean) =>
+  a('network:demo-net:member:web', ok, ok ? 'network.member.ok' : 'network.member.missing', { network: 'demo-net', container: 'web', found: 'bridge' })
+const run = (...assertions: ReturnType<typeof a>[]) => ({
+  passedCount: assertions.filter((x) => x.passed).length,
+  totalCount: assertions.length,
+  durationMs: 20,
+  assertions: assertions as never,
+})
+
+export function classesSuite(getDatabase: () => Db) {
+  let classes: Classes
+  let dashboard: Dashboard
+  let student: Student
+  let progress: Progress
+  let lessons: Lessons
+  let errors: typeof import('@/lib/classes/errors')
+
+  beforeAll(async () => {
+    classes = await import('@/lib/classes/classes.server')
+    dashboard = await import('@/lib/classes/dashboard.server')
+    student = await import('@/lib/classes/student.server')
+    progress = await import('@/lib/progress/exercises.server')
+    lessons = await import('@/lib/progress/lessons.server')
+    errors = await import('@/lib/classes/errors')
+  })
+
+  const instructor = async (): Promise<Me> => ({ id: await createUser(getDatabase(), 'instructor'), role: 'instructor' })
+  const learner = async (): Promise<Me> => ({ id: await createUser(getDatabase(), 'student'), role: 'student' })
+  const refused = async (promise: Promise<unknown>, code: string) => {
+    const error = await promise.then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(errors.ClassError)
+    expect((error as InstanceType<typeof errors.ClassError>).code).toBe(code)
+  }
+  const attempt = (userId: string, exerciseId: string, result: ReturnType<typeof run>, courseSlug = 'demo') =>
+    progress.recordAttempt({ userId, courseSlug, lessonSlug: 'labo', exerciseId, trigger: 'manual', result })
+
+  describe('classes and join codes', () => {
+    it('creates a class taught by its creator, with a readable code', async () => {
+      const prof = await instructor()
+      const created = await classes.createClass(prof, { name: 'BTS SIO 2', courses: ['demo'] })
+      expect(created.joinCode).toMatch(/^[2-9A-HJKMNP-TV-Z]{10}$/)
+      const detail = await classes.requireTeaching(created.id, prof)
+      expect(detail).toMatchObject({ name: 'BTS SIO 2', courses: [{ slug: 'demo', title: 'Cours de démonstration' }], memberCount: 0, archivedAt: null })
+      expect(detail.instructors.map((i) => i.id)).toEqual([prof.id])
+      expect((await classes.listTeachingClasses(prof.id)).map((c) => c.id)).toEqual([created.id])
+    })
+
+    it('refuses unknown courses, past expiry dates, and students creating classes', async () => {
+      const prof = await instructor()
+      await refused(classes.createClass(prof, { name: 'X', courses: ['nope'] }), 'unknown_course')
+      await refused(classes.createClass(prof, { name: 'Xy', courses: ['demo'], joinCodeExpiresAt: '2001-01-01T00:00:00Z' }), 'invalid_expiry')
+      await refused(classes.createClass(await learner(), { name: 'Xy', courses: ['demo'] }), 'not_class_instructor')
+    })
+
+    it('lets a student join once (a second time is a no-op), in several classes, with any spelling of the code', async () => {
+      const prof = await instructor()
+      const one = await classes.createClass(prof, { name: 'Groupe 1', courses: ['demo'] })
+      const two = await classes.createClass(prof, { name: 'Groupe 2', courses: ['demo'] })
+      const s = await learner()
+      const pretty = `${one.joinCode.slice(0, 5).toLowerCase()}-${one.joinCode.slice(5)}`
+      expect(await classes.joinClass(s, pretty)).toEqual({ status: 'joined', classroom: { id: one.id, name: 'Groupe 1' } })
+      expect((await classes.joinClass(s, one.joinCode)).status).toBe('already-member')
+      expect((await classes.joinClass(s, two.joinCode)).status).toBe('joined')
+      expect((await classes.listMemberships(s.id)).map((m) => m.name).sort()).toEqual(['Groupe 1', 'Groupe 2'])
+      expect(await getDatabase().classroomMember.count({ where: { userId: s.id } })).toBe(2)
+    })
+
+    it('stores one membership when the same join races', async () => {
+      const prof = await instructor()
+      const c = await classes.createClass(prof, { name: 'Course', courses: ['demo'] })
+      const s = await learner()
+      const outcomes = await Promise.all(Array.from({ length: 6 }, () => classes.joinClass(s, c.joinCode)))
+      expect(outcomes.filter((o) => o.status === 'joined')).toHaveLength(1)
+      expect(await getDatabase().classroomMember.count({ where: { classroomId: c.id } })).toBe(1)
+    })
+
+    it('answers wrong, unknown, expired and archived codes clearly, and an instructor joining their own class', async () => {
+      const prof = await instructor()
+      const c = await classes.createClass(prof, { name: 'Soir', courses: ['demo'] })
+      const s = await learner()
+      await refused(classes.joinClass(s, 'hello'), 'invalid_code')
+      await refused(classes.joinClass(s, 'ZZZZZ-ZZZZZ'), 'unknown_code')
+      await refused(classes.joinClass(prof, c.joinCode), 'teaches_class')
+      await getDatabase().classroom.update({ where: { id: c.id }, data: { joinCodeExpiresAt: new Date(Date.now() - 1000) } })
+      await refused(classes.joinClass(s, c.joinCode), 'expired_code')
+      await getDatabase().classroom.update({ where: { id: c.id }, data: { joinCodeExpiresAt: null } })
+      await classes.updateClass(c.id, prof, { archived: true })
+      await refused(classes.joinClass(s, c.joinCode), 'class_archived')
+      await classes.updateClass(c.id, prof, { archived: false })
+      expect((await classes.joinClass(s, c.joinCode)).status).toBe('joined')
+    })
+
+    it('locks out an account that keeps trying wrong codes', async () => {
+      const s = await learner()
+      for (let i = 0; i < 10; i++) await refused(classes.joinClass(s, 'ZZZZZ-ZZZZ' + 'Y'), 'unknown_code')
+      await refused(classes.joinClass(s, 'ZZZZZ-ZZZZY'), 'too_many_attempts')
+    })
+
+    it('regenerates the code: the old one stops working, the new one may expire', async () => {
+      const prof = await instructor()
+      const c = await classes.createClass(prof, { name: 'Matin', courses: ['demo'] })
+      const expires = new Date(Date.now() + 3_600_000).toISOString()
+      const fresh = await classes.regenerateJoinCode(c.id, prof, expires)
+      expect(fresh.joinCode).not.toBe(c.joinCode)
+      expect(fresh.joinCodeExpiresAt?.toISOString()).toBe(expires)
+      await refused(classes.joinClass(await learner(), c.joinCode), 'unknown_code')
+      expect((await classes.joinClass(await learner(), fresh.joinCode)).status).toBe('joined')
+    })
+
+    it('removes a student (their progress stays theirs) and manages co-instructors', async () => {
+      const prof = await instructor()
+      const c = await classes.createClass(prof, { name: 'Après-midi', courses: ['demo'] })
+      const s = await learner()
+      await classes.joinClass(s, c.joinCode)
+      await attempt(s.id, 'reseau', run(netExists(false)))
+      await classes.removeMember(c.id, prof, s.id)
+      await refused(classes.removeMember(c.id, prof, s.id), 'student_not_in_class')
+      expect(await getDatabase().exerciseAttempt.count({ where: { userId: s.id } })).toBe(1)
+      expect((await dashboard.getClassDashboard(c.id, prof, 'fr')).matrix).toEqual([])
+
+      const colleague = await instructor()
+      const email = (await getDatabase().user.findUniqueOrThrow({ where: { id: colleague.id } })).email
+      await refused(classes.addInstructor(c.id, prof, (await getDatabase().user.findUniqueOrThrow({ where: { id: s.id } })).email), 'instructor_not_found')
+      await classes.addInstructor(c.id, prof, email.toUpperCase())
+      await classes.addInstructor(c.id, prof, email)
+      expect((await classes.requireTeaching(c.id, colleague)).instructors).toHaveLength(2)
+      await classes.removeInstructor(c.id, colleague, prof.id)
+      await refused(classes.requireTeaching(c.id, prof), 'not_class_instructor')
+      await refused(classes.removeInstructor(c.id, colleague, colleague.id), 'last_instructor')
+    })
+  })
+
+  describe('privacy: only the class instructors see the class', () => {
+    it('refuses another instructor, a student and a demoted instructor everything about a class', async () => {
+      const prof = await instructor()
+      const c = await classes.createClass(prof, { name: 'Privée', courses: ['demo'] })
+      const s = await learner()
+      await classes.joinClass(s, c.joinCode)
+      for (const other of [await instructor(), s, { id: prof.id, role: 'student' as const }]) {
+        await refused(classes.requireTeaching(c.id, other), 'not_class_instructor')
+        await refused(dashboard.getClassDashboard(c.id, other, 'fr'), 'not_class_instructor')
+        await refused(dashboard.getClassPresence(c.id, other), 'not_class_instructor')
+        await refused(dashboard.exportClassCsv(c.id, other, 'fr'), 'not_class_instructor')
+        await refused(student.getStudentReport(c.id, other, s.id, 'fr'), 'not_class_instructor')
+        await refused(classes.updateClass(c.id, other, { archived: true }), 'not_class_instructor')
+        await refused(classes.regenerateJoinCode(c.id, other, null), 'not_class_instructor')
+        await refused(classes.removeMember(c.id, other, s.id), 'not_class_instructor')
+        await refused(classes.addInstructor(c.id, other, 'x@example.test'), 'not_class_instructor')
+        await refused(classes.listMembers(c.id, other), 'not_class_instructor')
+      }
+      await refused(dashboard.getClassDashboard('does-not-exist', prof, 'fr'), 'class_not_found')
+      expect((await getDatabase().classroom.findUniqueOrThrow({ where: { id: c.id } })).archivedAt).toBeNull()
+    })
+
+    it("never shows a student who is not in the class, nor work outside the class's courses", async () => {
+      const prof = await instructor()
+      const mine = await classes.createClass(prof, { name: 'A', courses: ['demo'] })
+      const theirs = await classes.createClass(await instructor(), { name: 'B', courses: ['demo'] })
+      const inMine = await learner()
+      const inTheirs = await learner()
+      await classes.joinClass(inMine, mine.joinCode)
+      await classes.joinClass(inTheirs, theirs.joinCode)
+      await attempt(inMine.id, 'reseau', run(netExists(false)))
+      await attempt(inTheirs.id, 'reseau', run(netExists(false), netMember(false)))
+      await attempt(inTheirs.id, 'reseau', run(netExists(false), netMember(false)))
+      // Work of my student on a course the class does not follow.
+      await attempt(inMine.id, 'reseau', run(netMember(false)), 'other-course')
+      await lessons.recordHeartbeat(inTheirs.id, 'demo', 'labo', 30, 'reseau')
+
+      const view = await dashboard.getClassDashboard(mine.id, prof, 'fr')
+      expect(view.matrix.map((r) => r.student.id)).toEqual([inMine.id])
+      const reseau = view.exercises.find((e) => e.exerciseId === 'reseau')!
+      expect(reseau).toMatchObject({ attempted: 1, attempts: 1, classSize: 1 })
+      expect(reseau.topFailures).toEqual([{ assertionId: 'network:demo-net:exists', failures: 1, students: 1, message: 'aucun réseau nommé demo-net' }])
+      expect(view.live).toEqual([])
+      await refused(student.getStudentReport(mine.id, prof, inTheirs.id, 'fr'), 'student_not_in_class')
+      const report = await student.getStudentReport(mine.id, prof, inMine.id, 'fr')
+      expect(report.lessons.map((l) => l.courseSlug)).not.toContain('other-course')
+      const csv = (await dashboard.exportClassCsv(mine.id, prof, 'fr')).body
+      expect(csv).not.toContain((await getDatabase().user.findUniqueOrThrow({ where: { id: inTheirs.id } })).email)
+    })
+  })
+
+  describe('dashboard', () => {
+    it('shows a failed then a passed exercise, quiz scores, the failing assertions and who is working now', async () => {
+      const db = getDatabase()
+      const prof = await instructor()
+      const c = await classes.createClass(prof, { name: 'TP réseaux', courses: ['demo'] })
+      const [s1, s2, s3] = [await learner(), await learner(), await learner()]
+      for (const s of [s1, s2, s3]) await classes.joinClass(s, c.joinCode)
+
+      // s1 fails reseau twice, then passes it; s2 fails it the same way; s3 never tries.
+      await attempt(s1.id, 'reseau', run(netExists(false), netMember(false)))
+      await attempt(s1.id, 'reseau', run(netExists(true), netMember(false)))
+      await attempt(s1.id, 'reseau', run(netExists(true), netMember(true)))
+      await attempt(s2.id, 'reseau', run(netExists(true), netMember(false), a('command:1', false, 'command.notLive', { label: 'x' }, true)))
+      await progress.revealHint({ userId: s2.id, courseSlug: 'demo', lessonSlug: 'labo', exercise: exercise('reseau'), index: 0 })
+      await progress.revealSolution({ userId: s2.id, courseSlug: 'demo', lessonSlug: 'labo', exercise: exercise('reseau') })
+      const { getLesson } = await import('@/lib/content/lessons.server')
+      const quiz = getLesson('demo', 'quiz-lesson')!
+      await lessons.submitQuiz(s1.id, quiz, { submissionId: randomUUID(), answers: { dns: 'nope' } })
+      await lessons.submitQuiz(s1.id, quiz, { submissionId: randomUUID(), answers: { dns: '127.0.0.11', 'default-net': 'b', drivers: ['a', 'b'] } })
+      await lessons.recordHeartbeat(s2.id, 'demo', 'labo', 30, 'reseau')
+      await lessons.recordHeartbeat(s3.id, 'demo', 'labo', 30, null)
+      await db.presence.update({ where: { userId: s3.id }, data: { lastSeenAt: new Date(Date.now() - 10 * 60_000) } })
+
+      const view = await dashboard.getClassDashboard(c.id, prof, 'fr')
+      expect(view.lessons.map((l) => l.key)).toEqual(['demo/lecture', 'demo/quiz-lesson', 'demo/labo'])
+      const row = (id: string) => view.matrix.find((r) => r.student.id === id)!
+      expect(row(s1.id).cells[1]).toMatchObject({ status: 'completed', bestQuizPercent: 60, quizAttempts: 2 }) // passing score 60
+      expect(row(s1.id).cells[2]).toMatchObject({ status: 'in-progress', exercisesCompleted: 1, exerciseAttempts: 3 })
+      expect(row(s2.id).cells[2]).toMatchObject({ exercisesCompleted: 0, hintsRevealed: 1, solutionsRevealed: 1 })
+      expect(row(s3.id).cells.map((cell) => cell.status)).toEqual(['not-started', 'not-started', 'in-progress'])
+
+      const reseau = view.exercises.find((e) => e.exerciseId === 'reseau')!
+      expect(reseau).toMatchObject({ attempted: 2, completed: 1, successRate: 50, attempts: 4, passedAttempts: 1, attemptPassRate: 25, hintsRevealed: 1, solutionsRevealed: 1 })
+      // member fails for both students (3 runs), exists for one (1 run); the pending command is not a failure.
+      expect(reseau.topFailures).toEqual([
+        { assertionId: 'network:demo-net:member:web', failures: 3, students: 2, message: 'le réseau demo-net existe, mais web n’y est pas attaché (ses réseaux : bridge)' },
+        { assertionId: 'network:demo-net:exists', failures: 1, students: 1, message: 'aucun réseau nommé demo-net' },
+      ])
+      const english = await dashboard.getClassDashboard(c.id, prof, 'en')
+      expect(english.exercises.find((e) => e.exerciseId === 'reseau')!.topFailures[1]!.message).toMatch(/no network named demo-net/i)
+      expect(view.exercises.find((e) => e.exerciseId === 'conteneur')).toMatchObject({ attempted: 0, successRate: null })
+
+      expect(view.live.map((l) => [l.userId, l.lessonTitle, l.exerciseTitle])).toEqual([[s2.id, 'Un TP', 'Créer le réseau demo-net']])
+      expect(view.lessonSummaries[2]).toMatchObject({ inProgress: 3, completed: 0 })
+    })
+
+    it("shows one student's checks, hints, solution and quiz answers to the class's instructor", async () => {
+      const prof = await instructor()
+      const c = await classes.createClass(prof, { name: 'Aide', courses: ['demo'] })
+      const s = await learner()
+      await classes.joinClass(s, c.joinCode)
+      await attempt(s.id, 'reseau', run(netExists(false)))
+      await progress.revealHint({ userId: s.id, courseSlug: 'demo', lessonSlug: 'labo', exercise: exercise('reseau'), index: 0 })
+      await attempt(s.id, 'reseau', run(netExists(true)))
+      const { getLesson } = await import('@/lib/content/lessons.server')
+      await lessons.submitQuiz(s.id, getLesson('demo', 'quiz-lesson')!, { submissionId: randomUUID(), answers: { 'default-net': 'a', drivers: ['a', 'b'] } })
+      await lessons.recordHeartbeat(s.id, 'demo', 'labo', 45, 'reseau')
+
+      const report = await student.getStudentReport(c.id, prof, s.id, 'fr')
+      const labo = report.lessons.find((l) => l.lessonSlug === 'labo')!
+      const reseau = labo.exercises.find((e) => e.id === 'reseau')!
+      expect(reseau).toMatchObject({ attempts: 2, hintsRevealed: 1, hintCount: 2, solutionRevealed: false })
+      expect(reseau.completedAt).not.toBeNull()
+      expect(reseau.events).toMatchObject([{ kind: 'hint', hintIndex: 0, text: 'Regardez docker network create.' }])
+      expect(reseau.recentAttempts.map((x) => x.passed)).toEqual([true, false])
+      expect(reseau.recentAttempts[1]!.assertions).toEqual([{ id: 'network:demo-net:exists', passed: false, pending: false, message: 'aucun réseau nommé demo-net' }])
+      expect(labo.activeSeconds).toBe(45)
+      const quizLesson = report.lessons.find((l) => l.lessonSlug === 'quiz-lesson')!
+      expect(quizLesson.quizAttempts).toHaveLength(1)
+      expect(quizLesson.quizAttempts[0]!.answers.find((x) => x.questionId === 'default-net')).toEqual({
+        questionId: 'default-net',
+        prompt: 'Quel réseau un conteneur rejoint-il sans option --network ?',
+        given: 'host',
+        expected: 'bridge',
+        correct: false,
+      })
+      expect(quizLesson.quizAttempts[0]!.answers.find((x) => x.questionId === 'drivers')).toMatchObject({ given: 'bridge ; overlay', correct: true })
+    })
+
+    it('exports one CSV row per student × lesson, with a BOM and the French separator', async () => {
+      const prof = await instructor()
+      const c = await classes.createClass(prof, { name: 'Élèves de 1re', courses: ['demo'] })
+      for (let i = 0; i < 2; i++) await classes.joinClass(await learner(), c.joinCode)
+      const { filename, body } = await dashboard.exportClassCsv(c.id, prof, 'fr')
+      expect(filename).toMatch(/^eleves-de-1re-\d{4}-\d{2}-\d{2}\.csv$/)
+      expect(body.startsWith('\uFEFFNom;E-mail;Cours;Leçon;Statut')).toBe(true)
+      expect(body.trim().split('\r\n')).toHaveLength(1 + 2 * 3)
+      expect((await dashboard.exportClassCsv(c.id, prof, 'en')).body).toContain('Name,Email,Course')
+    })
+  })
+
+  async function exerciseLookup() {
+    const { getLesson } = await import('@/lib/content/lessons.server')
+    return (id: string) => getLesson('demo', 'labo')!.exercises.find((e) => e.id === id)!
+  }
+  let exercise: (id: string) => ReturnType<Awaited<ReturnType<typeof exerciseLookup>>>
+  beforeAll(async () => {
+    exercise = await exerciseLookup()
+  })
+}
