@@ -1,0 +1,59 @@
+'use client'
+import clsx from 'clsx'
+import { useTranslations } from 'next-intl'
+import type { PublicCheck } from '@/lib/checks/public'
+import { renderMessage, type MessageKey, type MessageParams } from '@/lib/checks/messages'
+
+export type ClientAssertion = { id: string; check: number; passed: boolean; key: string; params: Record<string, unknown>; pending?: boolean }
+
+/** One line per assertion, grouped under its check's label: ✓ passed, ✗ failed, … waiting. */
+export function Checklist({ checks, assertions }: { checks: PublicCheck[]; assertions: ClientAssertion[] | null }) {
+  const t = useTranslations('exercises')
+  const translate = (key: string, params?: Record<string, string | number>) => t(`check.${key}` as never, params as never)
+  const render = (a: ClientAssertion) => {
+    try {
+      return t.has(`check.${a.key}` as never) ? renderMessage(translate, a.key as MessageKey, a.params as MessageParams) : a.id
+    } catch {
+      return a.id
+    }
+  }
+  return (
+    <ol className="space-y-3" aria-label={t('panel.checklist')}>
+      {checks.map((check) => {
+        const lines = assertions?.filter((a) => a.check === check.index) ?? []
+        const title = check.label ?? t(`summary.${check.summary.key}` as never, check.summary.params as never)
+        return (
+          <li key={check.index}>
+            <p className="text-xs font-semibold uppercase tracking-wide text-slate-500">
+              {title}
+              {check.runsCommand && (
+                <span className="ml-1 normal-case" title={t('panel.runsCommand')}>
+                  <span aria-hidden="true">⚙</span>
+                  <span className="sr-only"> ({t('panel.runsCommand')})</span>
+                </span>
+              )}
+            </p>
+            {lines.length > 0 && (
+              <ul className="mt-1 space-y-1">
+                {lines.map((a) => {
+                  const state = a.passed ? 'passed' : a.pending ? 'pending' : 'failed'
+                  return (
+                    <li key={a.id} data-assertion={a.id} data-state={state} className="flex gap-2 text-sm leading-snug">
+                      <span aria-hidden="true" className={clsx('mt-px w-4 shrink-0 text-center font-bold', state === 'passed' ? 'text-emerald-600' : state === 'failed' ? 'text-red-600' : 'text-slate-400')}>
+                        {state === 'passed' ? '✓' : state === 'failed' ? '✗' : '…'}
+                      </span>
+                      <span className={clsx('first-letter:uppercase', state === 'pending' && 'text-slate-500')}>
+                        <span className="sr-only">{t(`panel.${state}`)} : </span>
+                        {render(a)}
+                      </span>
+                    </li>
+                  )
+                })}
+              </ul>
+            )}
+          </li>
+        )
+      })}
+    </ol>
+  )
+}

@@ -1,0 +1,354 @@
+'use client'
+import clsx from 'clsx'
+import { useTranslations } from 'next-intl'
+import { useCallback, useEffect, useRef, useState } from 'react'
+import type { PublicExercise } from '@/lib/checks/public'
+import type { ExerciseStateView } from '@/lib/progress/exercises.server'
+import { Checklist, type ClientAssertion } from './Checklist'
+import { Markdown } from './Markdown'
+import { SandboxDiagram } from './SandboxDiagram'
+import { useLiveChecks } from './useLiveChecks'
+
+export type ExercisePanelProps = {
+  courseSlug: string
+  lessonSlug: string
+  /** The learner's running sandbox, or null while it starts (checks are disabled meanwhile). */
+  sandboxId: string | null
+  exercises: PublicExercise[]
+  initialState: Record<string, ExerciseStateView>
+}
+
+type Shown = { passed: boolean; passedCount: number; totalCount: number; assertions: ClientAssertion[]; durationMs: number; at: string; partial: boolean }
+
+type View = {
+  completed: boolean
+  hints: string[]
+  solution: string | null
+  shown: Shown | null
+  checking: boolean
+  error: string | null
+}
+
+const focusExerciseEvent = 'quai:focus-exercise'
+
+function initialViews(exercises: PublicExercise[], state: Record<string, ExerciseStateView>): Record<string, View> {
+  return Object.fromEntries(
+    exercises.map((e) => {
+      const s = state[e.id]
+      const last = s?.lastAttempt
+      return [
+        e.id,
+        {
+          completed: s?.completed ?? false,
+          hints: s?.hints ?? [],
+          solution: s?.solution ?? null,
+          shown: last ? { ...last, assertions: last.assertions, at: last.createdAt, partial: false } : null,
+          checking: false,
+          error: null,
+        },
+      ]
+    }),
+  )
+}
+
+async function post<T>(url: string, body: unknown): Promise<{ ok: true; data: T } | { ok: false; code: string; message: string }> {
+  try {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    const data = await response.json().catch(() => null)
+    if (response.ok) return { ok: true, data: data as T }
+    return { ok: false, code: data?.error?.code ?? 'other', message: data?.error?.message ?? response.statusText }
+  } catch (error) {
+    return { ok: false, code: 'network', message: (error as Error).message }
+  }
+}
+
+/** The exercises of a hands-on lesson: instructions, "Vérifier", the checklist, hints, solution, live updates and a diagram. */
+export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, initialState }: ExercisePanelProps) {
+  const t = useTranslations('exercises')
+  const [views, setViews] = useState(() => initialViews(exercises, initialState))
+  const [openId, setOpenId] = useState<string | null>(() => exercises.find((e) => !initialState[e.id]?.completed)?.id ?? exercises[0]?.id ?? null)
+  const [liveEnabled, setLiveEnabled] = useState(true)
+  const [confirming, setConfirming] = useState<string | null>(null)
+  const [announcement, setAnnouncement] = useState('')
+  const sectionRefs = useRef(new Map<string, HTMLElement>())
+  const confirmRef = useRef<HTMLButtonElement>(null)
+
+  const update = useCallback((id: string, change: Partial<View> | ((v: View) => Partial<View>)) => {
+    setViews((all) => {
+      const current = all[id]
+      if (!current) return all
+      return { ...all, [id]: { ...current, ...(typeof change === 'function' ? change(current) : change) } }
+    })
+  }, [])
+
+  const errorText = (code: string, message: string) => t('panel.error', { message: t.has(`errors.${code}` as never) ? t(`errors.${code}` as never) : t('errors.other', { message }) })
+
+  const announce = useCallback(
+    (shown: Shown) => setAnnouncement(shown.passed ? t('panel.allPassed') : t('panel.score', { passed: shown.passedCount, total: shown.totalCount })),
+    [t],
+  )
+
+  const onLiveResult = useCallback(
+    (event: { exerciseId: string; result: { passed: boolean; passedCount: number; totalCount: number; assertions: ClientAssertion[]; durationMs: number; checkedAt: string }; partial: boolean; attempt: { completed: boolean } | null }) => {
+      const shown: Shown = { ...event.result, at: event.result.checkedAt, partial: event.partial }
+      update(event.exerciseId, (v) => ({ shown, completed: v.completed || Boolean(event.attempt?.completed), error: null }))
+      announce(shown)
+    },
+    [announce, update],
+  )
+
+  const { live, snapshots } = useLiveChecks({ sandboxId, courseSlug, lessonSlug, exerciseId: openId, enabled: liveEnabled }, onLiveResult)
+
+  // The lesson text's "open the exercise" buttons.
+  useEffect(() => {
+    const onFocus = (event: Event) => {
+      const id = (event as CustomEvent<{ id: string }>).detail?.id
+      if (!id || !exercises.some((e) => e.id === id)) return
+      setOpenId(id)
+      requestAnimationFrame(() => sectionRefs.current.get(id)?.scrollIntoView({ behavior: 'smooth', block: 'start' }))
+    }
+    window.addEventListener(focusExerciseEvent, onFocus)
+    return () => window.removeEventListener(focusExerciseEvent, onFocus)
+  }, [exercises])
+
+  useEffect(() => {
+    if (confirming) confirmRef.current?.focus()
+  }, [confirming])
+
+  const open = (id: string) => {
+    setOpenId(id)
+    window.dispatchEvent(new CustomEvent(focusExerciseEvent, { detail: { id } }))
+  }
+
+  async function check(id: string) {
+    if (!sandboxId) return
+    update(id, { checking: true, error: null })
+    const answer = await post<{ result: { passed: boolean; passedCount: number; totalCount: number; assertions: ClientAssertion[]; durationMs: number; checkedAt: string }; attempt: { completed: boolean } }>(
+      '/api/exercises/check',
+      { sandboxId, courseSlug, lessonSlug, exerciseId: id },
+    )
+    if (!answer.ok) {
+      update(id, { checking: false, error: errorText(answer.code, answer.message) })
+      setAnnouncement(errorText(answer.code, answer.message))
+      return
+    }
+    const shown: Shown = { ...answer.data.result, at: answer.data.result.checkedAt, partial: false }
+    update(id, (v) => ({ checking: false, shown, completed: v.completed || answer.data.attempt.completed }))
+    announce(shown)
+  }
+
+  async function revealHint(id: string, index: number) {
+    const answer = await post<{ hints: string[] }>('/api/exercises/hint', { courseSlug, lessonSlug, exerciseId: id, index })
+    if (answer.ok) {
+      update(id, { hints: answer.data.hints, error: null })
+      setAnnouncement(t('panel.hintN', { n: answer.data.hints.length }))
+    } else update(id, { error: errorText(answer.code, answer.message) })
+  }
+
+  async function revealSolution(id: string) {
+    setConfirming(null)
+    const answer = await post<{ solution: string }>('/api/exercises/solution', { courseSlug, lessonSlug, exerciseId: id })
+    if (answer.ok) update(id, { solution: answer.data.solution, error: null })
+    else update(id, { error: errorText(answer.code, answer.message) })
+  }
+
+  const done = exercises.filter((e) => views[e.id]?.completed).length
+  const nodes = Object.entries(snapshots)
+
+  return (
+    <section aria-labelledby="exercise-panel-title" className="flex flex-col gap-4 bg-white p-4 text-slate-900">
+      <header className="flex flex-wrap items-baseline justify-between gap-2">
+        <h2 id="exercise-panel-title" className="text-lg font-bold">
+          {t('panel.title')}
+        </h2>
+        <p className="text-sm text-slate-600">{t('panel.progress', { done, total: exercises.length })}</p>
+      </header>
+
+      <div className="flex flex-wrap items-center gap-3 text-sm">
+        <label className="inline-flex items-center gap-2">
+          <input type="checkbox" checked={liveEnabled} onChange={(e) => setLiveEnabled(e.target.checked)} disabled={!sandboxId} />
+          {t('panel.live')}
+        </label>
+        <span className={clsx('text-xs', live.state === 'ended' ? 'text-red-700' : 'text-slate-600')}>
+          {!sandboxId
+            ? t('panel.noSandbox')
+            : live.state === 'off'
+              ? t('panel.liveOff')
+              : live.state === 'checking'
+                ? t('panel.liveChecking')
+                : live.state === 'ended'
+                  ? t('panel.liveLost', { message: t.has(`errors.${live.code}` as never) ? t(`errors.${live.code}` as never) : live.message })
+                  : t('panel.liveOn')}
+        </span>
+      </div>
+
+      <p aria-live="polite" role="status" className="sr-only">
+        {announcement}
+      </p>
+
+      <ol className="flex flex-col gap-3">
+        {exercises.map((exercise, n) => {
+          const view = views[exercise.id]!
+          const expanded = openId === exercise.id
+          const panelId = `exercise-${exercise.id}`
+          return (
+            <li
+              key={exercise.id}
+              ref={(el) => {
+                if (el) sectionRefs.current.set(exercise.id, el)
+                else sectionRefs.current.delete(exercise.id)
+              }}
+              className={clsx('rounded-lg border', view.completed ? 'border-emerald-300' : 'border-slate-200')}
+            >
+              <h3>
+                <button
+                  type="button"
+                  aria-expanded={expanded}
+                  aria-controls={panelId}
+                  onClick={() => (expanded ? setOpenId(null) : open(exercise.id))}
+                  className="flex w-full items-center justify-between gap-3 px-4 py-3 text-left"
+                >
+                  <span>
+                    <span className="text-xs font-medium uppercase tracking-wide text-slate-500">{t('panel.exercise', { n: n + 1 })} · </span>
+                    <span className="font-semibold">{exercise.title}</span>
+                  </span>
+                  <span className={clsx('shrink-0 rounded-full border px-2 py-0.5 text-xs font-medium', view.completed ? 'border-emerald-500 bg-emerald-50 text-emerald-900' : 'border-slate-300 text-slate-700')}>
+                    {view.completed && <span aria-hidden="true">✓ </span>}
+                    {view.completed ? t('panel.completed') : t('panel.notCompleted')}
+                  </span>
+                </button>
+              </h3>
+              {expanded && (
+                <div id={panelId} className="space-y-4 border-t border-slate-200 px-4 pb-4 pt-3">
+                  {exercise.registryOnly.length > 0 && (
+                    <p role="note" className="rounded border-l-4 border-amber-400 bg-amber-50 px-3 py-2 text-sm text-amber-900">
+                      {t('panel.registryOnly', { images: exercise.registryOnly.map((r) => `${r.image} (${r.reason})`).join(', ') })}
+                    </p>
+                  )}
+                  <section aria-label={t('panel.instructions')} className="text-[0.95rem] leading-relaxed">
+                    <Markdown source={exercise.instructions} />
+                    {exercise.node && <p className="text-xs text-slate-500">{t('panel.node', { node: exercise.node })}</p>}
+                  </section>
+
+                  {exercise.checks.some((c) => c.runsCommand) && <p className="text-xs text-slate-600">{t('panel.runsCommandNote')}</p>}
+
+                  <div className="flex flex-wrap items-center gap-3">
+                    <button
+                      type="button"
+                      onClick={() => void check(exercise.id)}
+                      disabled={!sandboxId || view.checking}
+                      aria-busy={view.checking}
+                      className="rounded bg-brand-600 px-4 py-2 text-sm font-semibold text-white hover:bg-brand-700 disabled:cursor-not-allowed disabled:opacity-60"
+                    >
+                      {view.checking ? t('panel.checking') : t('panel.check')}
+                    </button>
+                    {view.shown && (
+                      <span className={clsx('text-sm font-medium', view.shown.passed ? 'text-emerald-700' : 'text-slate-700')}>
+                        {view.shown.passed ? t('panel.allPassed') : t('panel.score', { passed: view.shown.passedCount, total: view.shown.totalCount })}
+                      </span>
+                    )}
+                  </div>
+                  {view.error && (
+                    <p role="alert" className="rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900">
+                      {view.error}
+                    </p>
+                  )}
+
+                  <section aria-label={t('panel.checklist')}>
+                    {!view.shown && <p className="mb-2 text-sm text-slate-600">{t('panel.checklistEmpty')}</p>}
+                    <Checklist checks={exercise.checks} assertions={view.shown?.assertions ?? null} />
+                    {view.shown && (
+                      <p className="mt-2 text-xs text-slate-500">
+                        {t('panel.lastChecked', { time: new Date(view.shown.at).toLocaleTimeString(), ms: view.shown.durationMs })}
+                      </p>
+                    )}
+                  </section>
+
+                  {exercise.hintCount > 0 && (
+                    <section aria-label={t('panel.hints')} className="space-y-2">
+                      {view.hints.length > 0 && (
+                        <ol className="space-y-2">
+                          {view.hints.map((hint, i) => (
+                            <li key={i} className="rounded border-l-4 border-brand-600 bg-brand-50 px-3 py-2 text-sm">
+                              <span className="font-semibold">{t('panel.hintN', { n: i + 1 })} · </span>
+                              <Markdown source={hint} className="inline [&>p]:inline" />
+                            </li>
+                          ))}
+                        </ol>
+                      )}
+                      {view.hints.length < exercise.hintCount ? (
+                        <button type="button" onClick={() => void revealHint(exercise.id, view.hints.length)} className="text-sm font-medium text-brand-700 underline">
+                          {t('panel.showHint', { n: view.hints.length + 1, total: exercise.hintCount })}
+                        </button>
+                      ) : (
+                        <p className="text-xs text-slate-500">{t('panel.noMoreHints')}</p>
+                      )}
+                    </section>
+                  )}
+
+                  <section aria-label={t('panel.solution')}>
+                    {view.solution !== null ? (
+                      <SolutionBlock code={view.solution} />
+                    ) : confirming === exercise.id ? (
+                      <div role="alertdialog" aria-labelledby={`${panelId}-confirm`} className="rounded border border-amber-300 bg-amber-50 p-3 text-sm">
+                        <p id={`${panelId}-confirm`}>{t('panel.confirmSolution')}</p>
+                        <div className="mt-2 flex gap-2">
+                          <button ref={confirmRef} type="button" onClick={() => void revealSolution(exercise.id)} className="rounded bg-amber-600 px-3 py-1 font-medium text-white hover:bg-amber-700">
+                            {t('panel.confirm')}
+                          </button>
+                          <button type="button" onClick={() => setConfirming(null)} className="rounded border border-slate-300 px-3 py-1">
+                            {t('panel.cancel')}
+                          </button>
+                        </div>
+                      </div>
+                    ) : (
+                      <button type="button" onClick={() => setConfirming(exercise.id)} className="text-sm text-slate-600 underline">
+                        {t('panel.showSolution')}
+                      </button>
+                    )}
+                  </section>
+                </div>
+              )}
+            </li>
+          )
+        })}
+      </ol>
+
+      {nodes.length > 0 && (
+        <section aria-label={t('diagram.title')} className="space-y-3">
+          <h3 className="text-sm font-semibold">{t('diagram.title')}</h3>
+          {nodes.map(([node, snapshot]) => (
+            <SandboxDiagram key={node} node={node} snapshot={snapshot} />
+          ))}
+        </section>
+      )}
+    </section>
+  )
+}
+
+function SolutionBlock({ code }: { code: string }) {
+  const t = useTranslations('exercises.panel')
+  const [copied, setCopied] = useState(false)
+  return (
+    <div className="rounded border border-slate-200">
+      <div className="flex items-center justify-between border-b border-slate-200 px-3 py-1 text-xs font-semibold">
+        {t('solution')}
+        <button
+          type="button"
+          className="underline"
+          onClick={() =>
+            void navigator.clipboard?.writeText(code).then(() => {
+              setCopied(true)
+              setTimeout(() => setCopied(false), 1500)
+            })
+          }
+        >
+          {copied ? t('copied') : t('copy')}
+        </button>
+      </div>
+      <pre className="overflow-x-auto bg-slate-900 p-3 font-mono text-xs text-slate-100">
+        <code>{code}</code>
+      </pre>
+    </div>
+  )
+}
