@@ -18,9 +18,23 @@ const handle = app.getRequestHandler()
 await app.prepare()
 const nextUpgrade = app.getUpgradeHandler()
 
-const { upgradeRoutes, onListening, onClose } = await serverHooks()
+const { upgradeRoutes, httpRoutes, onListening, onClose } = await serverHooks()
 
 const server = http.createServer((request, response) => {
+  // Routes Next cannot serve (the sandbox port proxy streams both ways) go first.
+  const url = request.url ?? '/'
+  if (url.startsWith('/sandboxes/')) {
+    const pathname = new URL(url, 'http://localhost').pathname
+    const route = httpRoutes.find((r) => r.matches(pathname))
+    if (route) {
+      route.handle(request, response).catch((error: unknown) => {
+        console.error('http route failed:', error)
+        if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' })
+        response.end('Internal Server Error')
+      })
+      return
+    }
+  }
   void handle(request, response)
 })
 

@@ -1,14 +1,29 @@
 import 'server-only'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { terminalUpgradeRoute } from '../terminal/upgrade.server'
+import { matchPortProxy, portProxyUpgradeRoute, proxyPortRequest } from '../workspace/port-proxy.server'
 import type { UpgradeRoute } from './upgrade-routes'
 
-// What the custom server wires in beside Next: WebSocket routes and background duties
-// (sandbox reconcile and reaping). Each feature registers here.
+/** A plain HTTP endpoint served before Next's handler (the sandbox port proxy). */
+export type HttpRoute = {
+  matches: (pathname: string) => boolean
+  handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>
+}
+
+// What the custom server wires in beside Next: WebSocket routes, HTTP routes Next cannot
+// serve (streaming proxies), and background duties (sandbox reconcile and reaping).
 export type ServerHooks = {
   upgradeRoutes: UpgradeRoute[]
+  httpRoutes: HttpRoute[]
   onListening: () => Promise<void>
   onClose: () => Promise<void>
 }
 
 export async function serverHooks(): Promise<ServerHooks> {
-  return { upgradeRoutes: [], onListening: async () => {}, onClose: async () => {} }
+  return {
+    upgradeRoutes: [terminalUpgradeRoute(), portProxyUpgradeRoute()],
+    httpRoutes: [{ matches: matchPortProxy, handle: proxyPortRequest }],
+    onListening: async () => {},
+    onClose: async () => {},
+  }
 }

@@ -151,6 +151,12 @@ export class TerminalClient {
     this.connectNow()
   }
 
+  /** Reconnect at once (a "reconnect" button, or taking the shell back from another window). */
+  reconnect(): void {
+    this.attempt = 0
+    this.connectNow()
+  }
+
   /** Type text into the shell, as a lesson's code block asks ("run" presses Enter too). */
   paste(text: string, run: boolean): void {
     if (this.state.kind === 'exited' || this.state.kind === 'taken-over') this.connectNow()

@@ -1,0 +1,271 @@
+'use client'
+import { useTranslations } from 'next-intl'
+import dynamic from 'next/dynamic'
+import { useCallback, useEffect, useRef, useState } from 'react'
+import { apiErrorSchema, fileListSchema, sandboxApi, savedFileSchema, textFileSchema, type FileEntryView } from '@/lib/workspace/api'
+
+const FileEditor = dynamic(() => import('./FileEditor'), { ssr: false })
+
+type OpenFile = { path: string; content: string; saved: string; mtime: string | null }
+type Notice = { kind: 'info' | 'error' | 'conflict'; text: string } | null
+
+async function errorText(response: Response): Promise<string> {
+  try {
+    const parsed = apiErrorSchema.safeParse(await response.json())
+    if (parsed.success) return parsed.data.error.message
+  } catch {
+    // Not JSON: fall through.
+  }
+  return `HTTP ${response.status}`
+}
+
+export type FilesPanelProps = { sandboxId: string; courseSlug: string; lessonSlug: string; active: boolean }
+
+export default function FilesPanel({ sandboxId, courseSlug, lessonSlug, active }: FilesPanelProps) {
+  const t = useTranslations('workspace.files')
+  const [entries, setEntries] = useState<FileEntryView[] | null>(null)
+  const [root, setRoot] = useState('')
+  const [truncated, setTruncated] = useState(false)
+  const [open, setOpen] = useState<OpenFile | null>(null)
+  const [notice, setNotice] = useState<Notice>(null)
+  const [busy, setBusy] = useState<'saving' | 'uploading' | null>(null)
+  const uploadInput = useRef<HTMLInputElement>(null)
+  const lessonQuery = `course=${encodeURIComponent(courseSlug)}&lesson=${encodeURIComponent(lessonSlug)}`
+
+  const refresh = useCallback(async () => {
+    try {
+      const response = await fetch(`${sandboxApi.files(sandboxId)}?${lessonQuery}`, { cache: 'no-store' })
+      if (!response.ok) return setNotice({ kind: 'error', text: await errorText(response) })
+      const list = fileListSchema.parse(await response.json())
+      setEntries(list.entries)
+      setRoot(list.root)
+      setTruncated(list.truncated)
+    } catch (error) {
+      setNotice({ kind: 'error', text: (error as Error).message })
+    }
+  }, [sandboxId, lessonQuery])
+
+  useEffect(() => {
+    if (active) void refresh()
+  }, [active, refresh])
+
+  const dirty = open !== null && open.content !== open.saved
+
+  const openFile = async (path: string) => {
+    if (dirty && open && !window.confirm(t('discard', { path: open.path }))) return
+    setNotice(null)
+    const response = await fetch(`${sandboxApi.fileContent(sandboxId)}?${lessonQuery}&path=${encodeURIComponent(path)}`, { cache: 'no-store' })
+    if (!response.ok) return setNotice({ kind: 'error', text: await errorText(response) })
+    const file = textFileSchema.parse(await response.json())
+    setOpen({ path: file.path, content: file.content, saved: file.content, mtime: file.mtime })
+  }
+
+  const save = useCallback(
+    async (overwrite = false) => {
+      if (!open) return
+      setBusy('saving')
+      setNotice(null)
+      try {
+        const response = await fetch(sandboxApi.fileContent(sandboxId), {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            course: courseSlug,
+            lesson: lessonSlug,
+            path: open.path,
+            content: open.content,
+            ...(open.mtime && !overwrite ? { baseMtime: open.mtime } : {}),
+          }),
+        })
+        if (response.status === 409) return setNotice({ kind: 'conflict', text: t('conflict') })
+        if (!response.ok) return setNotice({ kind: 'error', text: await errorText(response) })
+        const saved = savedFileSchema.parse(await response.json())
+        setOpen((current) => (current && current.path === open.path ? { ...current, saved: open.content, mtime: saved.mtime ?? null } : current))
+        setNotice({ kind: 'info', text: t('saved', { path: saved.path }) })
+        void refresh()
+      } finally {
+        setBusy(null)
+      }
+    },
+    [open, sandboxId, courseSlug, lessonSlug, refresh, t],
+  )
+  const saveRef = useRef(save)
+  saveRef.current = save
+  const onSave = useCallback(() => void saveRef.current(), [])
+
+  const newFile = () => {
+    const path = window.prompt(t('newFilePrompt'))?.trim()
+    if (!path) return
+    setOpen({ path, content: '', saved: '\u0000', mtime: null })
+  }
+
+  const uploadDir = open?.path.includes('/') ? open.path.slice(0, open.path.lastIndexOf('/')) : ''
+
+  const upload = async (file: File) => {
+    setBusy('uploading')
+    setNotice(null)
+    try {
+      const form = new FormData()
+      form.set('file', file)
+      const response = await fetch(`${sandboxApi.upload(sandboxId)}?${lessonQuery}&dir=${encodeURIComponent(uploadDir)}`, { method: 'POST', body: form })
+      if (!response.ok) return setNotice({ kind: 'error', text: await errorText(response) })
+      const saved = savedFileSchema.parse(await response.json())
+      setNotice({ kind: 'info', text: t('uploaded', { path: saved.path }) })
+      void refresh()
+    } finally {
+      setBusy(null)
+      if (uploadInput.current) uploadInput.current.value = ''
+    }
+  }
+
+  const button =
+    'rounded border border-slate-600 px-2 py-1 text-xs font-medium text-slate-100 hover:bg-slate-800 disabled:opacity-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-sky-400'
+
+  return (
+    <div className="flex h-full min-h-0 flex-col text-sm" aria-label={t('label')} role="region">
+      <div className="flex flex-wrap items-center gap-2 border-b border-slate-800 px-3 py-2">
+        <span className="truncate font-mono text-xs text-slate-400" title={root}>
+          {t('root', { path: root })}
+        </span>
+        <span className="flex-1" />
+        <button type="button" className={button} onClick={() => void refresh()}>
+          {t('refresh')}
+        </button>
+        <button type="button" className={button} onClick={newFile}>
+          {t('newFile')}
+        </button>
+        <label className={`${button} cursor-pointer`}>
+          {busy === 'uploading' ? t('uploading') : t('upload')}
+          <span className="sr-only"> {t('uploadInto', { dir: uploadDir || '.' })}</span>
+          <input
+            ref={uploadInput}
+            type="file"
+            className="sr-only"
+            disabled={busy !== null}
+            onChange={(e) => {
+              const file = e.target.files?.[0]
+              if (file) void upload(file)
+            }}
+          />
+        </label>
+      </div>
+      <div role="status" aria-live="polite" className="min-h-0">
+        {notice && (
+          <div
+            className={`flex flex-wrap items-center gap-2 px-3 py-1.5 text-xs ${
+              notice.kind === 'info' ? 'bg-emerald-950 text-emerald-200' : 'bg-red-950 text-red-200'
+            }`}
+          >
+            <span>{notice.text}</span>
+            {notice.kind === 'conflict' && open && (
+              <>
+                <button type="button" className={button} onClick={() => void save(true)}>
+                  {t('overwrite')}
+                </button>
+                <button type="button" className={button} onClick={() => void openFile(open.path)}>
+                  {t('reload')}
+                </button>
+              </>
+            )}
+          </div>
+        )}
+      </div>
+      <div className="grid min-h-0 flex-1 grid-cols-[minmax(9rem,14rem)_1fr]">
+        <nav aria-label={t('label')} className="min-h-0 overflow-y-auto border-r border-slate-800 py-1">
+          {entries === null ? (
+            <p className="px-3 py-2 text-slate-400">{t('loading')}</p>
+          ) : entries.length === 0 ? (
+            <p className="px-3 py-2 text-slate-400">{t('empty')}</p>
+          ) : (
+            <ul>
+              {entries.map((entry) => {
+                const depth = entry.path.split('/').length - 1
+                const name = entry.path.split('/').pop() ?? entry.path
+                const pad = { paddingLeft: `${0.75 + depth * 0.9}rem` }
+                if (entry.kind === 'dir') {
+                  return (
+                    <li key={entry.path} style={pad} className="py-0.5 font-medium text-slate-300">
+                      {name}/
+                    </li>
+                  )
+                }
+                const openable = entry.kind === 'file' || (entry.kind === 'symlink' && entry.link?.inside)
+                return (
+                  <li key={entry.path} style={pad} className="group flex items-center gap-1 pr-2">
+                    {openable ? (
+                      <button
+                        type="button"
+                        className={`min-w-0 flex-1 truncate rounded px-1 py-0.5 text-left hover:bg-slate-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-400 ${
+                          open?.path === entry.path ? 'bg-slate-800 text-white' : 'text-slate-200'
+                        }`}
+                        aria-label={t('open', { path: entry.path })}
+                        aria-current={open?.path === entry.path ? 'true' : undefined}
+                        onClick={() => void openFile(entry.path)}
+                        title={entry.link ? t('link', { target: entry.link.target }) : entry.path}
+                      >
+                        {name}
+                        {entry.link && <span aria-hidden="true"> →</span>}
+                      </button>
+                    ) : (
+                      <span className="min-w-0 flex-1 truncate px-1 text-slate-500" title={entry.link && !entry.link.inside ? t('linkOutside') : undefined}>
+                        {name}
+                        {entry.link && !entry.link.inside && <span className="sr-only"> ({t('linkOutside')})</span>}
+                      </span>
+                    )}
+                    {entry.kind === 'file' && (
+                      <a
+                        className="rounded px-1 text-xs text-slate-400 hover:text-white focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-400"
+                        href={`${sandboxApi.download(sandboxId)}?${lessonQuery}&path=${encodeURIComponent(entry.path)}`}
+                        download={name}
+                        aria-label={t('download', { path: entry.path })}
+                        title={t('download', { path: entry.path })}
+                      >
+                        ⤓
+                      </a>
+                    )}
+                  </li>
+                )
+              })}
+            </ul>
+          )}
+          {truncated && <p className="px-3 py-2 text-xs text-amber-300">{t('truncated')}</p>}
+        </nav>
+        <div className="flex min-h-0 flex-col">
+          {open ? (
+            <>
+              <div className="flex items-center gap-2 border-b border-slate-800 px-3 py-1.5">
+                <span className="truncate font-mono text-xs">{open.path}</span>
+                {dirty && <span className="text-xs text-amber-300">● {t('unsaved')}</span>}
+                <span className="flex-1" />
+                <button type="button" className={button} disabled={busy !== null || !dirty} onClick={() => void save()}>
+                  {busy === 'saving' ? t('saving') : t('save')}
+                </button>
+                <button
+                  type="button"
+                  className={button}
+                  aria-label={t('close')}
+                  onClick={() => {
+                    if (!dirty || window.confirm(t('discard', { path: open.path }))) setOpen(null)
+                  }}
+                >
+                  ✕
+                </button>
+              </div>
+              <div className="min-h-0 flex-1 overflow-hidden">
+                <FileEditor
+                  path={open.path}
+                  value={open.content}
+                  label={t('editor', { path: open.path })}
+                  onChange={(content) => setOpen((current) => (current ? { ...current, content } : current))}
+                  onSave={onSave}
+                />
+              </div>
+            </>
+          ) : (
+            <p className="p-4 text-slate-400">{t('noFile')}</p>
+          )}
+        </div>
+      </div>
+    </div>
+  )
+}

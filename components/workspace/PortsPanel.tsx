@@ -1,0 +1,95 @@
+'use client'
+import { useTranslations } from 'next-intl'
+import { useCallback, useEffect, useState } from 'react'
+import { apiErrorSchema, portListSchema, sandboxApi, type PublishedPortView } from '@/lib/workspace/api'
+
+export default function PortsPanel({ sandboxId, active }: { sandboxId: string; active: boolean }) {
+  const t = useTranslations('workspace.ports')
+  const [ports, setPorts] = useState<PublishedPortView[] | null>(null)
+  const [error, setError] = useState<string | null>(null)
+
+  const refresh = useCallback(async () => {
+    try {
+      const response = await fetch(sandboxApi.ports(sandboxId), { cache: 'no-store' })
+      const body: unknown = await response.json()
+      if (!response.ok) {
+        const parsed = apiErrorSchema.safeParse(body)
+        setError(parsed.success ? parsed.data.error.message : `HTTP ${response.status}`)
+        return
+      }
+      setPorts(portListSchema.parse(body).ports)
+      setError(null)
+    } catch (e) {
+      setError((e as Error).message)
+    }
+  }, [sandboxId])
+
+  // While the tab is visible, follow what the learner publishes from the terminal.
+  useEffect(() => {
+    if (!active) return
+    void refresh()
+    const timer = setInterval(() => void refresh(), 5000)
+    return () => clearInterval(timer)
+  }, [active, refresh])
+
+  return (
+    <section aria-label={t('label')} className="h-full overflow-y-auto p-3 text-sm">
+      <div className="flex items-center gap-2">
+        <h3 className="font-semibold">{t('label')}</h3>
+        <span className="flex-1" />
+        <button
+          type="button"
+          onClick={() => void refresh()}
+          className="rounded border border-slate-600 px-2 py-1 text-xs hover:bg-slate-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-400"
+        >
+          {t('refresh')}
+        </button>
+      </div>
+      <p className="mt-1 text-xs text-slate-400">{t('note')}</p>
+      <div role="status" aria-live="polite">
+        {error && <p className="mt-2 rounded bg-red-950 px-2 py-1 text-red-200">{error}</p>}
+      </div>
+      {ports === null ? (
+        !error && <p className="mt-3 text-slate-400">{t('loading')}</p>
+      ) : ports.length === 0 ? (
+        <p className="mt-3 text-slate-300">{t('empty')}</p>
+      ) : (
+        <table className="mt-3 w-full text-left">
+          <thead className="text-xs uppercase text-slate-400">
+            <tr>
+              <th scope="col" className="py-1">{t('port')}</th>
+              <th scope="col" className="py-1">{t('node')}</th>
+              <th scope="col" className="py-1">{t('container')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {ports.map((p) => (
+              <tr key={`${p.node}:${p.port}/${p.protocol}`} className="border-t border-slate-800">
+                <td className="py-1.5">
+                  {p.protocol === 'tcp' ? (
+                    <a
+                      href={p.url}
+                      target="_blank"
+                      rel="noopener noreferrer"
+                      className="font-mono text-sky-300 underline hover:text-sky-200 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-400"
+                      aria-label={t('open', { node: p.node, port: p.port })}
+                    >
+                      {p.port}
+                      {p.targetPort !== null && p.targetPort !== p.port ? ` → ${p.targetPort}` : ''} ↗
+                    </a>
+                  ) : (
+                    <span className="font-mono">
+                      {p.port}/{p.protocol}
+                    </span>
+                  )}
+                </td>
+                <td className="py-1.5 font-mono text-xs">{p.node}</td>
+                <td className="py-1.5 font-mono text-xs">{p.container}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  )
+}

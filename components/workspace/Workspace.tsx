@@ -1,0 +1,379 @@
+'use client'
+import { useTranslations } from 'next-intl'
+import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react'
+import { z } from 'zod'
+import { terminalInputEvent } from '@/lib/content/paths'
+import type { TerminalClient } from '@/lib/terminal/client'
+import { apiErrorSchema, sandboxApi, sandboxViewSchema, type ApiErrorBody, type SandboxView } from '@/lib/workspace/api'
+import { ConfirmDialog } from './ConfirmDialog'
+import FilesPanel from './FilesPanel'
+import PortsPanel from './PortsPanel'
+import TerminalView from './TerminalView'
+
+export type WorkspaceProps = {
+  courseSlug: string
+  lessonSlug: string
+  nodes: { name: string; role: string }[]
+  children?: (sandbox: { id: string; status: string }) => ReactNode
+}
+
+type Phase =
+  | { kind: 'starting'; since: number }
+  | { kind: 'ready'; view: SandboxView; fetchedAt: number }
+  | { kind: 'ended'; view: SandboxView | null }
+  | { kind: 'error'; error: ApiErrorBody['error']; status: number }
+
+type Tab = { kind: 'node'; node: string } | { kind: 'files' } | { kind: 'ports' }
+const tabKey = (tab: Tab) => (tab.kind === 'node' ? `node-${tab.node}` : tab.kind)
+
+// A lesson's code block asks to paste (or run) a command: validated like any other input.
+const terminalInputSchema = z.object({ text: z.string().max(64 * 1024), run: z.boolean(), node: z.string().max(64).optional() })
+
+type Result = { ok: true; view: SandboxView } | { ok: false; status: number; error: ApiErrorBody['error'] }
+
+async function call(url: string, init?: RequestInit): Promise<Result> {
+  let response: Response
+  try {
+    response = await fetch(url, { cache: 'no-store', ...init })
+  } catch {
+    return { ok: false, status: 0, error: { code: 'network', message: 'network' } }
+  }
+  let body: unknown = null
+  try {
+    body = await response.json()
+  } catch {
+    // An empty or HTML answer: handled below.
+  }
+  if (response.ok) {
+    const view = sandboxViewSchema.safeParse(body)
+    if (view.success) return { ok: true, view: view.data }
+    return { ok: false, status: 500, error: { code: 'bad_answer', message: 'unexpected answer from the server' } }
+  }
+  const error = apiErrorSchema.safeParse(body)
+  return { ok: false, status: response.status, error: error.success ? error.data.error : { code: 'http', message: `HTTP ${response.status}` } }
+}
+
+function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.floor(totalSeconds))
+  const h = Math.floor(s / 3600)
+  const m = Math.floor((s % 3600) / 60)
+  const sec = s % 60
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`
+}
+
+export default function Workspace({ courseSlug, lessonSlug, nodes, children }: WorkspaceProps) {
+  const t = useTranslations('workspace')
+  const [phase, setPhase] = useState<Phase>({ kind: 'starting', since: Date.now() })
+  const [tab, setTab] = useState<Tab>({ kind: 'node', node: nodes[0]?.name ?? 'node1' })
+  const [visited, setVisited] = useState<Set<string>>(() => new Set())
+  const [confirm, setConfirm] = useState<'reset' | 'stop' | null>(null)
+  const [now, setNow] = useState(() => Date.now())
+  const [announce, setAnnounce] = useState('')
+  const clients = useRef(new Map<string, TerminalClient>())
+  const pending = useRef<{ node: string; text: string; run: boolean }[]>([])
+  const lastNode = useRef(nodes[0]?.name ?? 'node1')
+  const baseId = useId()
+  const nodeNames = useMemo(() => nodes.map((n) => n.name), [nodes])
+
+  const applyResult = useCallback((result: Result) => {
+    if (!result.ok) return setPhase({ kind: 'error', error: result.error, status: result.status })
+    const view = result.view
+    if (view.status === 'ended' || view.status === 'failed') return setPhase({ kind: 'ended', view })
+    if (view.status === 'running') return setPhase({ kind: 'ready', view, fetchedAt: Date.now() })
+    setPhase((p) => (p.kind === 'starting' ? p : { kind: 'starting', since: Date.now() }))
+  }, [])
+
+  const open = useCallback(async () => {
+    setPhase({ kind: 'starting', since: Date.now() })
+    const result = await call(sandboxApi.open, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ courseSlug, lessonSlug }),
+    })
+    applyResult(result)
+    // A sandbox still starting: follow it until it runs (or fails).
+    if (result.ok && result.view.status === 'starting') {
+      const id = result.view.id
+      for (let i = 0; i < 120; i++) {
+        await new Promise((r) => setTimeout(r, 1000))
+        const next = await call(sandboxApi.one(id))
+        applyResult(next)
+        if (!next.ok || next.view.status !== 'starting') break
+      }
+    }
+  }, [courseSlug, lessonSlug, applyResult])
+
+  useEffect(() => {
+    void open()
+  }, [open])
+
+  const view = phase.kind === 'ready' ? phase.view : null
+  const sandboxId = view?.id ?? null
+
+  // The clock for the countdown, and a status refresh every 30 s (the idle deadline moves
+  // with activity; the sandbox may also have been stopped from elsewhere).
+  const ticking = phase.kind === 'starting' || phase.kind === 'ready'
+  useEffect(() => {
+    if (!ticking) return
+    const tick = setInterval(() => setNow(Date.now()), 1000)
+    return () => clearInterval(tick)
+  }, [ticking])
+  useEffect(() => {
+    if (!sandboxId) return
+    const poll = setInterval(async () => {
+      const result = await call(sandboxApi.one(sandboxId))
+      // A network blip is not an end: only a real answer changes the phase.
+      if (result.ok || result.status === 404) applyResult(result)
+    }, 30_000)
+    return () => clearInterval(poll)
+  }, [sandboxId, applyResult])
+
+  // Announce phase changes to screen readers once, not every tick.
+  useEffect(() => {
+    if (phase.kind === 'starting') setAnnounce(t('status.starting'))
+    else if (phase.kind === 'ready') setAnnounce(t('status.running'))
+    else if (phase.kind === 'ended') setAnnounce(t('status.ended'))
+    else setAnnounce(t('status.failed'))
+  }, [phase.kind, t])
+
+  const register = useCallback((node: string, client: TerminalClient | null) => {
+    if (!client) {
+      clients.current.delete(node)
+      return
+    }
+    clients.current.set(node, client)
+    const mine = pending.current.filter((p) => p.node === node)
+    pending.current = pending.current.filter((p) => p.node !== node)
+    for (const p of mine) client.paste(p.text, p.run)
+  }, [])
+
+  const selectTab = useCallback((next: Tab) => {
+    setTab(next)
+    if (next.kind === 'node') lastNode.current = next.node
+    setVisited((v) => (v.has(tabKey(next)) ? v : new Set(v).add(tabKey(next))))
+  }, [])
+
+  useEffect(() => {
+    const onInput = (event: Event) => {
+      const parsed = terminalInputSchema.safeParse((event as CustomEvent).detail)
+      if (!parsed.success) return
+      const { text, run, node: wanted } = parsed.data
+      const node = wanted && nodeNames.includes(wanted) ? wanted : lastNode.current
+      selectTab({ kind: 'node', node })
+      const client = clients.current.get(node)
+      if (client) client.paste(text, run)
+      else pending.current.push({ node, text, run })
+    }
+    window.addEventListener(terminalInputEvent, onInput)
+    return () => window.removeEventListener(terminalInputEvent, onInput)
+  }, [nodeNames, selectTab])
+
+  const doConfirmed = async (action: 'reset' | 'stop') => {
+    setConfirm(null)
+    if (!sandboxId) return
+    if (action === 'reset') {
+      setPhase({ kind: 'starting', since: Date.now() })
+      applyResult(await call(sandboxApi.reset(sandboxId), { method: 'POST' }))
+    } else {
+      const result = await call(sandboxApi.one(sandboxId), { method: 'DELETE' })
+      setPhase(result.ok ? { kind: 'ended', view: result.view } : { kind: 'error', error: result.error, status: result.status })
+    }
+  }
+
+  const tabs: Tab[] = [...nodeNames.map((node) => ({ kind: 'node' as const, node })), { kind: 'files' }, { kind: 'ports' }]
+  const tabLabel = (tb: Tab) => (tb.kind === 'node' ? t('tabs.terminal', { node: tb.node }) : t(`tabs.${tb.kind}`))
+  const onTabKey = (event: React.KeyboardEvent, index: number) => {
+    const move = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0
+    let target = move ? (index + move + tabs.length) % tabs.length : -1
+    if (event.key === 'Home') target = 0
+    if (event.key === 'End') target = tabs.length - 1
+    if (target < 0) return
+    event.preventDefault()
+    const next = tabs[target]
+    if (!next) return
+    selectTab(next)
+    document.getElementById(`${baseId}-tab-${tabKey(next)}`)?.focus()
+  }
+
+  const secondsLeft = view && view.secondsLeft !== null && phase.kind === 'ready' ? view.secondsLeft - (now - phase.fetchedAt) / 1000 : null
+  const maxLeft = view?.expiresAt ? (Date.parse(view.expiresAt) - Date.parse(view.now)) / 1000 - (phase.kind === 'ready' ? (now - phase.fetchedAt) / 1000 : 0) : null
+  const button =
+    'rounded border px-2.5 py-1 text-xs font-medium focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-400 disabled:opacity-50'
+
+  return (
+    <section aria-label={t('label')} className="flex h-full min-h-0 flex-col bg-slate-950 text-slate-100" data-workspace-phase={phase.kind}>
+      <p role="status" aria-live="polite" className="sr-only">
+        {announce}
+      </p>
+      <header className="flex flex-wrap items-center gap-x-3 gap-y-1 border-b border-slate-800 px-3 py-2 text-sm">
+        <span className="flex items-center gap-2 font-medium">
+          <span
+            aria-hidden="true"
+            className={`inline-block h-2.5 w-2.5 rounded-full ${
+              phase.kind === 'ready' ? 'bg-emerald-400' : phase.kind === 'starting' ? 'animate-pulse bg-amber-400' : 'bg-red-400'
+            }`}
+          />
+          {phase.kind === 'ready' ? t('status.running') : phase.kind === 'starting' ? t('status.starting') : phase.kind === 'ended' ? t('status.ended') : t('status.failed')}
+        </span>
+        {secondsLeft !== null && (
+          <span
+            className="font-mono text-xs text-slate-300"
+            title={t('timeLeftTitle', {
+              idle: formatDuration(view?.idleTimeoutSeconds ?? 0),
+              max: formatDuration(maxLeft ?? 0),
+            })}
+          >
+            {t('timeLeft', { time: formatDuration(secondsLeft) })}
+          </span>
+        )}
+        <span className="flex-1" />
+        {phase.kind === 'ready' && (
+          <>
+            <button type="button" className={`${button} border-slate-600 hover:bg-slate-800`} onClick={() => setConfirm('reset')}>
+              {t('actions.reset')}
+            </button>
+            <button type="button" className={`${button} border-red-700 text-red-200 hover:bg-red-950`} onClick={() => setConfirm('stop')}>
+              {t('actions.stop')}
+            </button>
+          </>
+        )}
+      </header>
+
+      {phase.kind === 'starting' && (
+        <div className="flex flex-1 flex-col items-center justify-center gap-3 p-6 text-center">
+          <p>{t('status.startingDetail', { seconds: Math.round((now - phase.since) / 1000) })}</p>
+          <div role="progressbar" aria-label={t('status.starting')} className="h-1.5 w-48 overflow-hidden rounded bg-slate-800">
+            <div className="h-full w-1/3 animate-[pulse_1s_ease-in-out_infinite] rounded bg-sky-400" />
+          </div>
+        </div>
+      )}
+
+      {phase.kind === 'error' && (
+        <div role="alert" className="m-4 rounded border border-red-800 bg-red-950 p-4 text-sm text-red-100">
+          <p className="font-medium">{errorMessage(t, phase.error, phase.status)}</p>
+          {phase.error.fix && (
+            <div className="mt-3">
+              <p className="text-xs">{t('errors.fixForInstructors')}</p>
+              <pre className="mt-1 overflow-x-auto rounded bg-black/40 p-2 font-mono text-xs">{phase.error.fix}</pre>
+            </div>
+          )}
+          {phase.status !== 401 && (
+            <button type="button" className={`${button} mt-3 border-red-600 hover:bg-red-900`} onClick={() => void open()}>
+              {t('actions.retry')}
+            </button>
+          )}
+        </div>
+      )}
+
+      {phase.kind === 'ended' && (
+        <div className="m-4 rounded border border-slate-700 p-4 text-sm">
+          <p>
+            {t('status.ended')}
+            {phase.view?.endReason ? ` — ${endReasonText(t, phase.view.endReason)}` : ''}
+          </p>
+          {phase.view?.error && <p className="mt-1 text-red-300">{phase.view.error}</p>}
+          <button type="button" className={`${button} mt-3 border-sky-600 hover:bg-sky-950`} onClick={() => void open()}>
+            {t('actions.restart')}
+          </button>
+        </div>
+      )}
+
+      {view && (
+        <>
+          <div role="tablist" aria-label={t('tabs.label')} className="flex gap-1 overflow-x-auto border-b border-slate-800 px-2 pt-1.5">
+            {tabs.map((tb, index) => {
+              const selected = tabKey(tb) === tabKey(tab)
+              return (
+                <button
+                  key={tabKey(tb)}
+                  id={`${baseId}-tab-${tabKey(tb)}`}
+                  type="button"
+                  role="tab"
+                  aria-selected={selected}
+                  aria-controls={`${baseId}-panel-${tabKey(tb)}`}
+                  tabIndex={selected ? 0 : -1}
+                  onClick={() => selectTab(tb)}
+                  onKeyDown={(e) => onTabKey(e, index)}
+                  className={`whitespace-nowrap rounded-t px-3 py-1.5 text-xs font-medium focus-visible:outline focus-visible:outline-2 focus-visible:-outline-offset-2 focus-visible:outline-sky-400 ${
+                    selected ? 'bg-slate-800 text-white' : 'text-slate-400 hover:text-slate-100'
+                  }`}
+                >
+                  {tabLabel(tb)}
+                </button>
+              )
+            })}
+          </div>
+          <div className="relative min-h-0 flex-1">
+            {tabs.map((tb) => {
+              const key = tabKey(tb)
+              const selected = key === tabKey(tab)
+              // Terminals stay mounted (their shells keep running); other panels mount on first visit.
+              const mounted = tb.kind === 'node' || selected || visited.has(key)
+              return (
+                <div
+                  key={`${view.id}-${key}`}
+                  id={`${baseId}-panel-${key}`}
+                  role="tabpanel"
+                  aria-labelledby={`${baseId}-tab-${key}`}
+                  hidden={!selected}
+                  className="absolute inset-0"
+                >
+                  {mounted && tb.kind === 'node' && (
+                    <TerminalView sandboxId={view.id} node={tb.node} courseSlug={courseSlug} lessonSlug={lessonSlug} active={selected} register={register} />
+                  )}
+                  {mounted && tb.kind === 'files' && <FilesPanel sandboxId={view.id} courseSlug={courseSlug} lessonSlug={lessonSlug} active={selected} />}
+                  {mounted && tb.kind === 'ports' && <PortsPanel sandboxId={view.id} active={selected} />}
+                </div>
+              )
+            })}
+          </div>
+          {children && (
+            <div aria-label={t('exercisesLabel')} role="region" className="max-h-[45%] min-h-0 overflow-y-auto border-t border-slate-700 bg-white text-slate-900">
+              {children({ id: view.id, status: view.status })}
+            </div>
+          )}
+        </>
+      )}
+
+      <ConfirmDialog
+        open={confirm !== null}
+        title={confirm === 'reset' ? t('confirm.resetTitle') : t('confirm.stopTitle')}
+        body={confirm === 'reset' ? t('confirm.resetBody') : t('confirm.stopBody')}
+        confirmLabel={confirm === 'reset' ? t('actions.reset') : t('actions.stop')}
+        cancelLabel={t('actions.cancel')}
+        onConfirm={() => confirm && void doConfirmed(confirm)}
+        onCancel={() => setConfirm(null)}
+      />
+    </section>
+  )
+}
+
+type T = ReturnType<typeof useTranslations<'workspace'>>
+
+function errorMessage(t: T, error: ApiErrorBody['error'], status: number): string {
+  const minutes = Math.max(1, Math.ceil((error.retryAfterSeconds ?? 60) / 60))
+  switch (error.code) {
+    case 'network':
+      return t('errors.network')
+    case 'unauthenticated':
+      return t('errors.signIn')
+    case 'capacity_full':
+      return t('errors.capacity', { minutes })
+    case 'rate_limited':
+      return t('errors.rateLimit', { minutes })
+    default:
+      return status === 401 ? t('errors.signIn') : t('errors.generic', { message: error.message })
+  }
+}
+
+function endReasonText(t: T, reason: string): string {
+  switch (reason) {
+    case 'idle':
+    case 'lifetime':
+    case 'stopped':
+    case 'reset':
+      return t(`endReason.${reason}`)
+    default:
+      return t('endReason.other')
+  }
+}

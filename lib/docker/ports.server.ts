@@ -1,0 +1,46 @@
+import 'server-only'
+import Docker from 'dockerode'
+import type { ContainerRef } from './exec-stream.server'
+
+// What the port proxy and the Ports tab need from Docker: the ports published by the
+// containers a learner runs on a node's inner daemon, and where a node can be reached.
+
+export type PublishedPort = { port: number; protocol: string; container: string; targetPort: number | null }
+
+/** A node's inner daemon, reached through the unix socket its dockerd also listens on. */
+export type InnerDaemonRef = { docker: Docker }
+
+export function innerDaemonAt(socketPath: string): InnerDaemonRef {
+  return { docker: new Docker({ socketPath }) }
+}
+
+/** A container on this host's engine. */
+export function localContainer(containerId: string): ContainerRef {
+  localEngine ??= new Docker()
+  return { docker: localEngine, containerId }
+}
+let localEngine: Docker | undefined
+
+/** Published host ports of the running containers of an inner daemon (one entry per port). */
+export async function listPublishedPorts(inner: InnerDaemonRef): Promise<PublishedPort[]> {
+  const containers = await inner.docker.listContainers({ all: false })
+  const seen = new Map<string, PublishedPort>()
+  for (const c of containers) {
+    const name = (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, '')
+    for (const p of c.Ports ?? []) {
+      if (!p.PublicPort) continue
+      const key = `${p.PublicPort}/${p.Type}`
+      if (!seen.has(key)) seen.set(key, { port: p.PublicPort, protocol: p.Type, container: name, targetPort: p.PrivatePort ?? null })
+    }
+  }
+  return [...seen.values()].sort((a, b) => a.port - b.port)
+}
+
+/** The IPv4 address of a container on its first network (where its published ports answer). */
+export async function containerAddress(ref: ContainerRef): Promise<string | null> {
+  const info = await ref.docker.getContainer(ref.containerId).inspect()
+  for (const net of Object.values(info.NetworkSettings?.Networks ?? {})) {
+    if (net?.IPAddress) return net.IPAddress
+  }
+  return null
+}

@@ -1,0 +1,67 @@
+import 'server-only'
+import type { IncomingMessage } from 'node:http'
+import type { Socket } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer } from 'ws'
+import { getLesson } from '../content/lessons.server'
+import { lessonWorkdir } from '../content/paths'
+import { openExecStream } from '../docker/exec-stream.server'
+import { ApiError } from '../http/api.server'
+import { refuseUpgrade, type UpgradeRoute } from '../server/upgrade-routes'
+import { isSameOrigin, userOf } from '../workspace/request-auth.server'
+import { requireNode, requireRunningOwnedSandbox, touchWorkspaceSandbox } from '../workspace/sandbox-access.server'
+import { bridgeTerminal } from './bridge.server'
+import { maxFrameBytes, terminalPathPattern, terminalQuerySchema } from './protocol'
+
+// GET /api/sandboxes/<id>/terminal?node=&session=&course=&lesson=&cols=&rows=&resume= (WebSocket)
+// Everything is checked before the upgrade: origin, session, ownership, running state, node,
+// lesson. A refusal is a plain HTTP answer (400/401/403/404/409), never an open socket.
+
+const reasons: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 503: 'Service Unavailable' }
+
+function refuse(socket: Duplex, status: number, message: string) {
+  refuseUpgrade(socket, status, `${reasons[status] ?? 'Error'}: ${message}`)
+}
+
+export function terminalUpgradeRoute(): UpgradeRoute {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes, perMessageDeflate: false, clientTracking: false })
+  return {
+    matches: (pathname) => terminalPathPattern.test(pathname),
+    handle: async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const url = new URL(request.url ?? '/', 'http://localhost')
+      const sandboxId = terminalPathPattern.exec(url.pathname)?.[1] ?? ''
+      if (!isSameOrigin(request)) return refuse(socket, 403, 'cross-origin terminal connections are refused')
+      const query = terminalQuerySchema.safeParse(Object.fromEntries(url.searchParams))
+      if (!query.success) return refuse(socket, 400, query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
+      const user = await userOf(request)
+      if (!user) return refuse(socket, 401, 'sign in first')
+      const q = query.data
+      let target
+      try {
+        const sandbox = await requireRunningOwnedSandbox(user.id, sandboxId)
+        target = requireNode(sandbox, q.node)
+      } catch (error) {
+        if (error instanceof ApiError) return refuse(socket, error.status, error.message)
+        throw error
+      }
+      const lesson = getLesson(q.course, q.lesson)
+      if (!lesson?.frontmatter?.sandbox) return refuse(socket, 404, 'no hands-on lesson by that name')
+      if (socket.destroyed) return
+      // Keystrokes leave at once instead of waiting to be batched by Nagle's algorithm.
+      ;(socket as Socket).setNoDelay?.(true)
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        void bridgeTerminal(ws, {
+          session: `${q.lesson}.${q.session}`,
+          node: q.node,
+          cols: q.cols,
+          rows: q.rows,
+          resume: q.resume,
+          env: [`QUAI_LAB=${lessonWorkdir(q.lesson)}`],
+          openExec: (cmd, env) => openExecStream(target.ref, { cmd, env }),
+          onActivity: () => void touchWorkspaceSandbox(sandboxId).catch(() => {}),
+          log: (message) => console.warn(`terminal ${sandboxId}/${q.node}: ${message}`),
+        })
+      })
+    },
+  }
+}

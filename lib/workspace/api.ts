@@ -1,0 +1,92 @@
+import { z } from 'zod'
+
+// Shapes of the sandbox, files and ports APIs, shared by the route handlers (which build
+// them) and the workspace UI (which validates what it receives).
+
+const slug = z.string().regex(/^[a-z0-9-]{1,80}$/)
+
+export const openSandboxBodySchema = z.strictObject({ courseSlug: slug, lessonSlug: slug })
+export type OpenSandboxBody = z.infer<typeof openSandboxBodySchema>
+
+export const sandboxStatuses = ['starting', 'running', 'stopping', 'ended', 'failed'] as const
+export type SandboxStatus = (typeof sandboxStatuses)[number]
+
+export const sandboxViewSchema = z.object({
+  id: z.string(),
+  status: z.enum(sandboxStatuses),
+  nodes: z.array(z.object({ name: z.string(), role: z.string() })),
+  /** ISO times; null when the sandbox has ended. */
+  idleExpiresAt: z.string().nullable(),
+  expiresAt: z.string().nullable(),
+  /** Seconds until the first of the two, from the server's clock at `now`. */
+  secondsLeft: z.number().int().nullable(),
+  idleTimeoutSeconds: z.number().int().nullable(),
+  now: z.string(),
+  endReason: z.string().nullable(),
+  error: z.string().nullable(),
+})
+export type SandboxView = z.infer<typeof sandboxViewSchema>
+
+export const apiErrorSchema = z.object({
+  error: z.looseObject({
+    code: z.string(),
+    message: z.string(),
+    retryAfterSeconds: z.number().optional(),
+    /** A command for instructors (Docker missing, image not built...). */
+    fix: z.string().optional(),
+  }),
+})
+export type ApiErrorBody = z.infer<typeof apiErrorSchema>
+
+export const fileEntrySchema = z.object({
+  path: z.string(),
+  kind: z.enum(['file', 'dir', 'symlink', 'other']),
+  size: z.number(),
+  mtime: z.string(),
+  link: z.object({ target: z.string(), inside: z.boolean() }).optional(),
+})
+export type FileEntryView = z.infer<typeof fileEntrySchema>
+
+export const fileListSchema = z.object({ root: z.string(), entries: z.array(fileEntrySchema), truncated: z.boolean() })
+export const textFileSchema = z.object({ path: z.string(), content: z.string(), size: z.number(), mtime: z.string() })
+export const savedFileSchema = z.object({ path: z.string(), size: z.number(), mtime: z.string().optional() })
+
+/** Which lesson folder a files request is about (the folder is derived on the server). */
+export const lessonQuerySchema = z.strictObject({ course: slug, lesson: slug })
+export const fileQuerySchema = z.strictObject({ course: slug, lesson: slug, path: z.string().min(1).max(1024) })
+export const uploadQuerySchema = z.strictObject({ course: slug, lesson: slug, dir: z.string().max(1024).default('') })
+export const saveFileBodySchema = z.strictObject({
+  course: slug,
+  lesson: slug,
+  path: z.string().min(1).max(1024),
+  content: z.string(),
+  /** The mtime the editor loaded; a different one in the sandbox is a conflict (409). Omit to overwrite. */
+  baseMtime: z.string().max(64).optional(),
+})
+
+export const publishedPortSchema = z.object({
+  node: z.string(),
+  port: z.number().int().min(1).max(65535),
+  protocol: z.string(),
+  container: z.string(),
+  targetPort: z.number().int().nullable(),
+  url: z.string(),
+})
+export type PublishedPortView = z.infer<typeof publishedPortSchema>
+export const portListSchema = z.object({ ports: z.array(publishedPortSchema) })
+
+export const sandboxApi = {
+  open: '/api/sandboxes',
+  one: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}`,
+  reset: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/reset`,
+  files: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/files`,
+  fileContent: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/files/content`,
+  upload: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/files/upload`,
+  download: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/files/download`,
+  ports: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/ports`,
+}
+
+/** The port proxy's public path: /sandboxes/<id>/ports/<node>/<port>/... */
+export const portProxyPath = (sandboxId: string, node: string, port: number) =>
+  `/sandboxes/${encodeURIComponent(sandboxId)}/ports/${encodeURIComponent(node)}/${port}/`
+export const portProxyPattern = /^\/sandboxes\/([A-Za-z0-9_-]{1,64})\/ports\/([^/]{1,64})\/([^/]{1,12})(\/.*)?$/

@@ -1,0 +1,155 @@
+import 'server-only'
+import type { Readable } from 'node:stream'
+import type { SessionUser } from '../auth/session.server'
+import { getLesson, type LessonRecord } from '../content/lessons.server'
+import { lessonWorkdir } from '../content/paths'
+import { ApiError } from '../http/api.server'
+import { portProxyPath, type OpenSandboxBody, type PublishedPortView, type SandboxView } from './api'
+import { copyWorkspace, FileRefusal, listFiles, openDownload, readTextFile, uploadFile, writeTextFile, type FileEntry, type TextFile } from './files.server'
+import {
+  openWorkspaceSandbox,
+  publishedPorts,
+  requireNode,
+  requireOwnedSandbox,
+  requireRunningOwnedSandbox,
+  resetWorkspaceSandbox,
+  sandboxView,
+  stopWorkspaceSandbox,
+  touchWorkspaceSandbox,
+  type WorkspaceNode,
+  type WorkspaceSandbox,
+} from './sandbox-access.server'
+
+// What the sandbox, files and ports routes do; the routes only parse input and answer.
+
+function requireHandsOnLesson(courseSlug: string, lessonSlug: string): LessonRecord & { frontmatter: NonNullable<LessonRecord['frontmatter']> } {
+  const lesson = getLesson(courseSlug, lessonSlug)
+  if (!lesson?.frontmatter) throw new ApiError(404, 'lesson_not_found', `no lesson ${courseSlug}/${lessonSlug}`)
+  if (!lesson.frontmatter.sandbox) throw new ApiError(400, 'not_hands_on', 'this lesson has no sandbox')
+  return lesson as LessonRecord & { frontmatter: NonNullable<LessonRecord['frontmatter']> }
+}
+
+/** Instructors get the command that fixes a server-side problem; students only the message. */
+function forAudience(error: unknown, user: SessionUser): unknown {
+  if (error instanceof ApiError && error.details?.fix && user.role !== 'instructor') {
+    const { fix: _fix, ...rest } = error.details
+    return new ApiError(error.status, error.code, error.message, rest)
+  }
+  return error
+}
+
+async function seedLessonFolders(sandbox: WorkspaceSandbox, lesson: LessonRecord): Promise<void> {
+  await Promise.all(sandbox.nodes.map((node) => copyWorkspace(node.ref, lessonWorkdir(lesson.slug), lesson.workspaceDir)))
+}
+
+/** POST /api/sandboxes: the learner's sandbox for this lesson's layout, with the lesson's files in it. */
+export async function openSandboxForLesson(user: SessionUser, body: OpenSandboxBody): Promise<SandboxView> {
+  const lesson = requireHandsOnLesson(body.courseSlug, body.lessonSlug)
+  // The layout comes from the lesson, never from the browser.
+  const nodes = lesson.frontmatter.sandbox?.nodes ?? [{ name: 'node1', role: 'standalone' }]
+  try {
+    const sandbox = await openWorkspaceSandbox(user.id, lesson.key, nodes)
+    if (sandbox.status === 'running') await seedLessonFolders(sandbox, lesson)
+    return sandboxView(sandbox)
+  } catch (error) {
+    throw forAudience(error, user)
+  }
+}
+
+export async function sandboxStatus(user: SessionUser, sandboxId: string): Promise<SandboxView> {
+  return sandboxView(await requireOwnedSandbox(user.id, sandboxId))
+}
+
+export async function stopSandboxFor(user: SessionUser, sandboxId: string): Promise<SandboxView> {
+  try {
+    return sandboxView(await stopWorkspaceSandbox(user.id, sandboxId))
+  } catch (error) {
+    throw forAudience(error, user)
+  }
+}
+
+export async function resetSandboxFor(user: SessionUser, sandboxId: string): Promise<SandboxView> {
+  const before = await requireOwnedSandbox(user.id, sandboxId)
+  try {
+    const sandbox = await resetWorkspaceSandbox(user.id, sandboxId)
+    const [course, slug] = (before.lessonKey ?? '').split('/')
+    const lesson = course && slug ? getLesson(course, slug) : null
+    if (lesson && sandbox.status === 'running') await seedLessonFolders(sandbox, lesson)
+    return sandboxView(sandbox)
+  } catch (error) {
+    throw forAudience(error, user)
+  }
+}
+
+// ---------------------------------------------------------------- files
+
+type FileScope = { sandbox: WorkspaceSandbox; node: WorkspaceNode; root: string }
+
+function asApiError(error: unknown): unknown {
+  return error instanceof FileRefusal ? new ApiError(error.status, error.code, error.message) : error
+}
+
+async function fileScope(user: SessionUser, sandboxId: string, courseSlug: string, lessonSlug: string, nodeName?: string): Promise<FileScope> {
+  const lesson = requireHandsOnLesson(courseSlug, lessonSlug)
+  const sandbox = await requireRunningOwnedSandbox(user.id, sandboxId)
+  const node = nodeName ? requireNode(sandbox, nodeName) : sandbox.nodes[0]
+  if (!node) throw new ApiError(409, 'sandbox_not_running', 'this sandbox has no node')
+  void touchWorkspaceSandbox(sandbox.id).catch(() => {})
+  return { sandbox, node, root: lessonWorkdir(lesson.slug) }
+}
+
+async function withFiles<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    throw asApiError(error)
+  }
+}
+
+export async function listLessonFiles(user: SessionUser, sandboxId: string, q: { course: string; lesson: string }) {
+  const scope = await fileScope(user, sandboxId, q.course, q.lesson)
+  return withFiles(async (): Promise<{ root: string; entries: FileEntry[]; truncated: boolean }> => {
+    const { entries, truncated } = await listFiles(scope.node.ref, scope.root)
+    return { root: scope.root, entries, truncated }
+  })
+}
+
+export async function readLessonFile(user: SessionUser, sandboxId: string, q: { course: string; lesson: string; path: string }): Promise<TextFile> {
+  const scope = await fileScope(user, sandboxId, q.course, q.lesson)
+  return withFiles(() => readTextFile(scope.node.ref, scope.root, q.path))
+}
+
+export async function saveLessonFile(
+  user: SessionUser,
+  sandboxId: string,
+  body: { course: string; lesson: string; path: string; content: string; baseMtime?: string },
+) {
+  const scope = await fileScope(user, sandboxId, body.course, body.lesson)
+  return withFiles(() => writeTextFile(scope.node.ref, scope.root, body.path, body.content, body.baseMtime))
+}
+
+export async function uploadLessonFile(user: SessionUser, sandboxId: string, q: { course: string; lesson: string; dir: string }, name: string, body: Buffer) {
+  const scope = await fileScope(user, sandboxId, q.course, q.lesson)
+  return withFiles(() => uploadFile(scope.node.ref, scope.root, q.dir, name, body))
+}
+
+export async function downloadLessonFile(
+  user: SessionUser,
+  sandboxId: string,
+  q: { course: string; lesson: string; path: string },
+): Promise<{ name: string; size: number; stream: Readable }> {
+  const scope = await fileScope(user, sandboxId, q.course, q.lesson)
+  return withFiles(() => openDownload(scope.node.ref, scope.root, q.path))
+}
+
+// ---------------------------------------------------------------- ports
+
+export async function listSandboxPorts(user: SessionUser, sandboxId: string): Promise<PublishedPortView[]> {
+  const sandbox = await requireRunningOwnedSandbox(user.id, sandboxId)
+  const perNode = await Promise.all(
+    sandbox.nodes.map(async (node) =>
+      (await publishedPorts(sandbox, node)).map((p) => ({ node: node.name, ...p, url: portProxyPath(sandbox.id, node.name, p.port) })),
+    ),
+  )
+  return perNode.flat()
+}
