@@ -100,3 +100,72 @@ export async function createLab(tag: string): Promise<Lab> {
     },
   }
 }
+
+export const SANDBOX_IMAGE = 'quai/sandbox:latest'
+
+export interface TestNode {
+  name: string
+  container: string
+  socket: string
+  target: CheckTarget
+  /** Run a command with the node's docker CLI, in its lab folder. */
+  sh(command: string): Promise<ExecOutput>
+}
+
+/**
+ * A Docker-in-Docker node from Quai's sandbox image, started by the test itself (caps mode,
+ * the inner daemon's socket in a host folder): a real, separate daemon where `docker swarm
+ * init` is allowed. Removed with the lab. Needs `npm run images:build`.
+ */
+export async function startTestNode(lab: Lab, name: string, options: { hostname?: string; network?: string } = {}): Promise<TestNode> {
+  try {
+    await docker('image', 'inspect', SANDBOX_IMAGE)
+  } catch {
+    throw new Error(`${SANDBOX_IMAGE} is not built: run \`npm run images:build\``)
+  }
+  const container = lab.n(name)
+  const dir = path.join(lab.workdir, `${name}-run`)
+  fs.mkdirSync(dir, { recursive: true })
+  await docker(
+    'run', '-d', '--name', container, '--hostname', options.hostname ?? name,
+    '--cap-add', 'ALL', '--cap-drop', 'SYS_RESOURCE', '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined',
+    '--security-opt', 'systempaths=unconfined', '--cgroupns', 'private', '-e', 'QUAI_ISOLATION=caps',
+    ...(options.network ? ['--network', options.network] : []),
+    '-v', `${dir}:/run/quai`, '-v', `${lab.n(`${name}-docker`)}:/var/lib/docker`, SANDBOX_IMAGE,
+  )
+  const socket = path.join(dir, 'docker.sock')
+  for (let i = 0; ; i++) {
+    try {
+      await run('docker', ['-H', `unix://${socket}`, 'version'])
+      break
+    } catch (error) {
+      if (i > 80) throw new Error(`the test node ${container} did not start: ${(error as Error).message}`)
+      await new Promise((r) => setTimeout(r, 250))
+    }
+  }
+  // Lesson images come from the host's build; a node has no registry to pull from.
+  for (const image of ['quai/lesson-busybox:latest']) {
+    await new Promise<void>((resolve, reject) => {
+      const save = spawn('docker', ['save', image])
+      const load = spawn('docker', ['-H', `unix://${socket}`, 'load', '-q'])
+      save.stdout.pipe(load.stdin)
+      load.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`loading ${image} into ${container} failed`))))
+    })
+  }
+  await run('docker', ['-H', `unix://${socket}`, 'tag', 'quai/lesson-busybox:latest', 'busybox:latest'])
+  const sh = (command: string): Promise<ExecOutput> =>
+    new Promise((resolve) => {
+      const child = spawn('docker', ['exec', '-w', '/root/lab', container, 'bash', '-c', command])
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+      child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }))
+    })
+  const target: CheckTarget = {
+    node: name,
+    docker: await dockerClientForSocket(socket),
+    exec: (command, opts) => Promise.race([sh(command), new Promise<ExecOutput>((_, reject) => setTimeout(() => reject(new Error('exec timed out')), opts.timeoutMs))]),
+  }
+  return { name, container, socket, target, sh }
+}

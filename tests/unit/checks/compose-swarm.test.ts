@@ -48,28 +48,31 @@ describe('compose check', () => {
   })
 })
 
-describe('swarm, services, secrets, stacks', () => {
+describe('swarm, services, secrets, stacks (captured from a sandbox node running Docker 26)', () => {
   const info = raw('swarm-info')
   const nodes = raw('swarm-nodes') as unknown[]
   const tasks = raw('swarm-tasks') as { ServiceID: string; Status: { State: string } }[]
   const services = (raw('swarm-services') as { ID: string }[]).map((s) => serviceFactsFromInspect(s, tasks.filter((t) => t.ServiceID === s.ID && t.Status.State === 'running').length))
+  const networks = raw('swarm-networks') as { Id: string; Name: string }[]
+  const names = (list: unknown) => (list as { Spec: { Name: string } }[]).map((x) => x.Spec.Name)
   const manager = facts({
     mutate: (f) => {
       f.swarm = swarmFactsFromInfo(info, nodes)
       f.services = services
-      f.networkIdToName = new Map([['net0front', 'shop_front']])
-      f.secrets = ['shop_db_password']
-      f.configs = []
+      f.networkIdToName = new Map(networks.map((n) => [n.Id, n.Name]))
+      f.secrets = names(raw('swarm-secrets'))
+      f.configs = names(raw('swarm-configs'))
     },
   })
 
   test('swarm: active, counts, nodes with roles, availability and labels', () => {
-    const lines = evaluate({ kind: 'swarm', managers: 1, workers: 2, nodes: [{ hostname: 'manager', role: 'manager' }, { hostname: 'worker1', labels: { zone: 'a' } }, { hostname: 'worker2', availability: 'active' }, { hostname: 'worker3' }] }, manager)
+    const lines = evaluate({ kind: 'swarm', managers: 1, workers: 2, nodes: [{ hostname: 'manager', role: 'manager', availability: 'active', labels: { zone: 'a' } }, { hostname: 'worker1' }] }, manager)
     expect(byId(lines, 'swarm:node1:active').fr).toBe('Swarm est actif sur node1 (manager)')
-    expect(byId(lines, 'swarm:node1:workers').passed).toBe(true)
-    expect(byId(lines, 'swarm:node1:node:worker1:label:zone').passed).toBe(true)
-    expect(byId(lines, 'swarm:node1:node:worker2:availability').fr).toBe('la disponibilité du nœud worker2 est drain, attendu active')
-    expect(byId(lines, 'swarm:node1:node:worker3').fr).toBe('le nœud worker3 ne fait pas partie du swarm (nœuds : manager, worker1, worker2)')
+    expect(byId(lines, 'swarm:node1:managers').passed).toBe(true)
+    expect(byId(lines, 'swarm:node1:workers').fr).toBe('le swarm compte 0 worker(s), attendu 2')
+    expect(byId(lines, 'swarm:node1:node:manager:role').passed).toBe(true)
+    expect(byId(lines, 'swarm:node1:node:manager:label:zone').fr).toBe('le nœud manager a le label zone=a')
+    expect(byId(lines, 'swarm:node1:node:worker1').fr).toBe('le nœud worker1 ne fait pas partie du swarm (nœuds : manager)')
   })
 
   test('swarm not initialised: says so, and services cannot exist', () => {
@@ -80,31 +83,42 @@ describe('swarm, services, secrets, stacks', () => {
     expect(evaluate({ kind: 'service', name: 'web' }, worker)[0]!.fr).toBe('node1 n’est pas un manager du swarm : seul un manager voit les services et les nœuds')
   })
 
-  test('service: image without digest, replicas, tasks, ports, update/rollback config, placement, secrets, networks, stack, rollback', () => {
+  test('service: image, replicas, tasks, ports, update/rollback config, placement, secrets, configs, networks, env, rollback', () => {
     const lines = evaluate(
       {
-        kind: 'service', name: 'shop_web', image: 'nginx:1.27', mode: 'replicated', replicas: 3, runningTasks: 3, ports: [{ target: 80, published: 8080 }],
-        updateConfig: { parallelism: 1, delaySeconds: 10, failureAction: 'rollback', order: 'start-first' }, rollbackConfig: { order: 'stop-first' },
-        constraints: ['node.role==worker'], preferences: ['node.labels.zone'], secrets: ['db_password'], configs: ['nginx_conf'], networks: ['front'],
-        env: { MODE: 'prod' }, stack: 'shop', updated: true, rolledBack: true,
+        kind: 'service', name: 'web', image: 'busybox', mode: 'replicated', replicas: 2, runningTasks: 2, ports: [{ target: 80, published: 8080 }],
+        updateConfig: { parallelism: 1, delaySeconds: 2, failureAction: 'rollback', order: 'start-first' }, rollbackConfig: { order: 'stop-first' },
+        constraints: ['node.role == manager'], preferences: ['node.labels.zone'], secrets: ['db_password'], configs: ['app_conf'], networks: ['front'],
+        env: { MODE: 'prod' }, updated: true, rolledBack: true,
       },
       manager,
     )
-    expect(lines.filter((l) => !l.passed).map((l) => l.fr)).toEqual(['le service shop_web a 2 tâche(s) en cours d’exécution, attendu 3'])
-    expect(byId(lines, 'service:shop_web:image').fr).toBe('pour le service shop_web, image : nginx:1.27')
-    expect(byId(lines, 'service:shop_web:update:delaySeconds').fr).toBe('pour le service shop_web, délai entre mises à jour (s) : 10')
-    expect(evaluate({ kind: 'service', name: 'monitor', mode: 'replicated' }, manager)[1]!.fr).toBe('pour le service monitor, mode : global, attendu replicated')
-    expect(evaluate({ kind: 'service', name: 'shop-web' }, manager)[0]!.fr).toBe('aucun service nommé shop-web (vouliez-vous dire : shop_web ?)')
+    expect(lines.filter((l) => !l.passed).map((l) => l.fr)).toEqual([])
+    expect(byId(lines, 'service:web:image').fr).toBe('pour le service web, image : busybox:latest')
+    expect(byId(lines, 'service:web:update:delaySeconds').fr).toBe('pour le service web, délai entre mises à jour (s) : 2')
+    expect(byId(lines, 'service:web:rolled-back').fr).toBe('le service web est revenu à sa version précédente (état : rollback_completed)')
+    const wrong = evaluate({ kind: 'service', name: 'web', replicas: 3, runningTasks: 3, mode: 'global', secrets: ['api_key'], stack: 'shop' }, manager)
+    expect(wrong.filter((l) => !l.passed).map((l) => l.fr)).toEqual([
+      'pour le service web, mode : replicated, attendu global',
+      'pour le service web, nombre de répliques : 2, attendu 3',
+      'le service web a 2 tâche(s) en cours d’exécution, attendu 3',
+      'le service web ne reçoit pas le secret api_key (secrets : db_password)',
+      'pour le service web, stack : aucun, attendu shop',
+    ])
+    expect(evaluate({ kind: 'service', name: 'wbe' }, manager)[0]!.fr).toBe('aucun service nommé wbe (vouliez-vous dire : web ?)')
   })
 
   test('secrets, configs and stacks', () => {
-    expect(evaluate({ kind: 'secret', name: 'shop_db_password' }, manager)[0]!.fr).toBe('le secret shop_db_password existe')
+    expect(evaluate({ kind: 'secret', name: 'db_password' }, manager)[0]!.fr).toBe('le secret db_password existe')
+    expect(evaluate({ kind: 'config', name: 'app_conf' }, manager)[0]!.fr).toBe('la config app_conf existe')
     expect(evaluate({ kind: 'config', name: 'nginx_conf' }, manager)[0]!.fr).toBe('aucune config nommée nginx_conf')
-    const stack = evaluate({ kind: 'stack', name: 'shop', services: ['web', 'db'] }, manager)
+    const stack = evaluate({ kind: 'stack', name: 'shop', services: ['api', 'db', 'cache'] }, manager)
     expect(stack.map((l) => [l.passed, l.fr])).toEqual([
-      [true, 'la stack shop est déployée (1 service)'],
-      [true, 'la stack shop a un service web'],
-      [false, 'la stack shop n’a pas de service db (services : web)'],
+      [true, 'la stack shop est déployée (2 services)'],
+      [true, 'la stack shop a un service api'],
+      [true, 'la stack shop a un service db'],
+      [false, 'la stack shop n’a pas de service cache (services : db, api)'],
     ])
+    expect(evaluate({ kind: 'service', name: 'shop_api', stack: 'shop', secrets: ['db_password'] }, manager).every((l) => l.passed)).toBe(true)
   })
 })
