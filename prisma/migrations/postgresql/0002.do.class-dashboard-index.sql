@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "ExerciseAttempt_courseSlug_createdAt_idx" ON "ExerciseAttempt"("courseSlug", "createdAt");
+
