@@ -1,0 +1,160 @@
+import { execFile, spawn } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { renderAssertion } from '../../../lib/checks/render'
+import { runChecks, type CheckRunResult } from '../../../lib/checks/run.server'
+import type { CheckTarget, ExecOutput } from '../../../lib/checks/target'
+import { loadContentTree, type LessonRecord } from '../../../lib/content/load.server'
+import { contentRoot, lessonWorkdir } from '../../../lib/content/paths'
+import { createLab, docker, startTestNode, type Lab, type TestNode } from './support'
+
+// Solvable by construction: for every exercise of every hands-on lesson under content/, on a
+// fresh sandbox with the lesson's nodes, the checks FAIL before the solution and PASS after
+// `setup` (if any) and `solution` ran in the node. Exercises of a lesson run in order in the
+// same sandbox, as a learner does them. Exercises marked registryOnly are listed with their
+// reason and not run (their check logic is covered by the unit and kind tests).
+//
+//   QUAI_SOLVABILITY_LESSON=reseaux-docker/sous-reseaux-et-dns   only that lesson (or a course)
+//
+// The sandbox: nodes from Quai's sandbox image (caps mode), started by this test on a network
+// of their own, with the lesson's images loaded from the host's build (images/catalog.txt).
+// lib/sandbox is not in the tree yet; when it lands, this driver is the one thing to swap.
+
+const run = promisify(execFile)
+const only = process.env.QUAI_SOLVABILITY_LESSON
+const tree = loadContentTree(contentRoot())
+const lessons = tree.courses
+  .flatMap((c) => c.lessons)
+  .filter((l) => l.frontmatter?.sandbox && l.exercises.length > 0 && l.problems.length === 0)
+  .filter((l) => !only || l.key === only || l.courseSlug === only)
+
+// ---------------------------------------------------------------- lesson images
+
+/** Lesson image names ("nginx", "prom/prometheus", "node:20-slim") → the host tag that stands in for them. */
+function imageCatalog(): Map<string, string> {
+  const map = new Map<string, string>()
+  const file = path.join(process.cwd(), 'images/catalog.txt')
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim() || line.startsWith('#')) continue
+    const [tag, , , , mirrors] = line.split('|').map((s) => s.trim())
+    if (!tag || !mirrors) continue
+    const hostTag = tag.startsWith('@') ? 'debian:trixie-slim' : tag.includes(':') ? tag : `${tag}:latest`
+    for (const name of mirrors.split(/\s+/)) map.set(name.replace(/^library\//, ''), hostTag)
+  }
+  return map
+}
+const catalog = imageCatalog()
+const withTag = (image: string) => (/:[^/]+$/.test(image) ? image : `${image}:latest`)
+
+const saved = new Map<string, Promise<string>>()
+const tarDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-solv-images-'))
+function saveImage(hostTag: string): Promise<string> {
+  let pending = saved.get(hostTag)
+  if (!pending) {
+    const file = path.join(tarDir, `${hostTag.replace(/[/:]/g, '_')}.tar`)
+    pending = run('docker', ['save', '-o', file, hostTag], { maxBuffer: 1 << 20 }).then(() => file)
+    saved.set(hostTag, pending)
+  }
+  return pending
+}
+
+async function loadImages(node: TestNode, images: string[]): Promise<void> {
+  for (const image of images) {
+    const name = withTag(image)
+    const hostTag = catalog.get(name)
+    if (!hostTag) throw new Error(`lesson image ${image} is not in images/catalog.txt (nor in registryOnly)`)
+    const tar = await saveImage(hostTag)
+    await run('docker', ['-H', `unix://${node.socket}`, 'load', '-q', '-i', tar], { maxBuffer: 1 << 20 })
+    await run('docker', ['-H', `unix://${node.socket}`, 'tag', hostTag, name])
+    // Compose and `docker run nginx` name the image without a tag.
+    if (name.endsWith(':latest')) await run('docker', ['-H', `unix://${node.socket}`, 'tag', hostTag, name.replace(/:latest$/, '')]).catch(() => undefined)
+  }
+}
+
+// ---------------------------------------------------------------- sandbox driver
+
+interface SolvabilitySandbox {
+  target(node: string): CheckTarget
+  sh(node: string, script: string, timeoutMs: number): Promise<ExecOutput>
+  close(): Promise<void>
+}
+
+async function openSandbox(lesson: LessonRecord): Promise<SolvabilitySandbox> {
+  const spec = lesson.frontmatter!.sandbox!
+  const lab: Lab = await createLab(`solv-${lesson.slug.slice(0, 12)}`)
+  await docker('network', 'create', lab.n('nodes'))
+  const nodes = new Map<string, TestNode>()
+  const workdir = lessonWorkdir(lesson.slug)
+  for (const n of spec.nodes) {
+    const node = await startTestNode(lab, n.name, { hostname: n.name, network: lab.n('nodes') })
+    await loadImages(node, spec.images)
+    await node.sh(`mkdir -p ${workdir}`)
+    if (lesson.workspaceDir) await docker('cp', `${lesson.workspaceDir}/.`, `${node.container}:${workdir}`)
+    nodes.set(n.name, node)
+  }
+  const shIn = (node: TestNode, script: string, timeoutMs: number): Promise<ExecOutput> =>
+    new Promise((resolve) => {
+      const child = spawn('docker', ['exec', '-w', workdir, node.container, 'timeout', '-k', '5', String(Math.ceil(timeoutMs / 1000)), 'bash', '-c', script])
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+      child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }))
+    })
+  const get = (name: string) => {
+    const node = nodes.get(name)
+    if (!node) throw new Error(`the lesson has no node ${name}`)
+    return node
+  }
+  return {
+    target: (name) => ({ ...get(name).target, exec: (command, opts) => shIn(get(name), command, opts.timeoutMs) }),
+    sh: (name, script, timeoutMs) => shIn(get(name), script, timeoutMs),
+    close: () => lab.cleanup(),
+  }
+}
+
+// ---------------------------------------------------------------- the test
+
+const failures = (r: CheckRunResult) => r.assertions.filter((a) => !a.passed).map((a) => `  ✗ ${a.id}: ${renderAssertion(a)}`)
+const registryOnly = lessons.flatMap((l) => l.exercises.filter((e) => e.registryOnly?.length).map((e) => `${l.key}#${e.id}: ${e.registryOnly!.map((r) => `${r.image} (${r.reason})`).join('; ')}`))
+
+test('hands-on lessons were found', () => {
+  expect(lessons.length).toBeGreaterThan(0)
+  if (registryOnly.length) console.log(`registryOnly exercises, not run:\n${registryOnly.map((l) => `  - ${l}`).join('\n')}`)
+})
+
+afterAll(() => fs.rmSync(tarDir, { recursive: true, force: true }))
+
+for (const lesson of lessons) {
+  describe(lesson.key, () => {
+    let sandbox: SolvabilitySandbox
+    beforeAll(async () => {
+      sandbox = await openSandbox(lesson)
+    }, 600_000)
+    afterAll(() => sandbox?.close())
+
+    const firstNode = lesson.frontmatter!.sandbox!.nodes[0]!.name
+    for (const exercise of lesson.exercises) {
+      const runnable = !exercise.registryOnly?.length
+      test(`${exercise.id}${runnable ? '' : ' (registryOnly: not run)'}`, async () => {
+        if (!runnable) return
+        const node = exercise.node ?? firstNode
+        const budget = (exercise.timeoutSeconds + 60) * 1000
+        const check = () => runChecks(exercise.checks, (n) => sandbox.target(n), { defaultNode: node, timeoutSeconds: exercise.timeoutSeconds })
+        if (exercise.setup) {
+          const setup = await sandbox.sh(node, exercise.setup, budget)
+          expect(setup.exitCode, `setup failed:\n${setup.stdout}\n${setup.stderr}`).toBe(0)
+        }
+        const before = await check()
+        expect(before.passed, `${lesson.key}#${exercise.id} passes with no work`).toBe(false)
+        const solution = await sandbox.sh(node, exercise.solution, 300_000)
+        expect(solution.exitCode, `solution failed (exit ${solution.exitCode}):\n${solution.stdout.slice(-2000)}\n${solution.stderr.slice(-2000)}`).toBe(0)
+        const after = await check()
+        expect(after.passed, `${lesson.key}#${exercise.id} still fails after its solution:\n${failures(after).join('\n')}`).toBe(true)
+      }, 600_000)
+    }
+  })
+}
