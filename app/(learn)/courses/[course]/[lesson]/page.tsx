@@ -16,6 +16,8 @@ import { resolveLessonRef } from '@/lib/content/load.server'
 import { courseHref, lessonHref } from '@/lib/content/paths'
 import { lessonProgress, markLessonStarted } from '@/lib/progress/lessons.server'
 import { toPublicQuiz } from '@/lib/quiz/public'
+import { toPublicExercise } from '@/lib/checks/public'
+import { getExerciseStates } from '@/lib/progress/exercises.server'
 
 type Props = { params: Promise<{ course: string; lesson: string }> }
 
@@ -68,8 +70,11 @@ export default async function LessonPage({ params }: Props) {
 
   const { frontmatter } = page.lesson
   if (user) await markLessonStarted(user.id, courseSlug, lessonSlug)
-  const progress = user ? await lessonProgress(user.id, courseSlug, lessonSlug) : null
   const sandbox = frontmatter.sandbox
+  const [progress, exerciseStates] = await Promise.all([
+    user ? lessonProgress(user.id, courseSlug, lessonSlug) : null,
+    user && sandbox ? getExerciseStates(user.id, courseSlug, lessonSlug, lesson.exercises) : {},
+  ])
   const tree = getContentTree()
   const prerequisites = frontmatter.prerequisites
     .map((ref) => resolveLessonRef(tree, courseSlug, ref))
@@ -149,7 +154,14 @@ export default async function LessonPage({ params }: Props) {
         <main className="grid h-[calc(100vh-3rem)] grid-cols-1 lg:grid-cols-2" data-hands-on="true">
           <div className="overflow-y-auto px-6 py-8 xl:px-10">{article}</div>
           <div className="h-full min-h-0 border-l border-slate-200">
-            <HandsOnPanel courseSlug={courseSlug} lessonSlug={lessonSlug} nodes={sandbox.nodes} signedIn={user !== null} />
+            <HandsOnPanel
+              courseSlug={courseSlug}
+              lessonSlug={lessonSlug}
+              nodes={sandbox.nodes}
+              signedIn={user !== null}
+              exercises={lesson.exercises.map(toPublicExercise)}
+              exerciseStates={exerciseStates}
+            />
           </div>
         </main>
       ) : (
