@@ -296,3 +296,116 @@ function csvCell(value: string | number | null): string {
 export function toCsv(rows: (string | number | null)[][], delimiter: ';' | ','): string {
   return '\uFEFF' + rows.map((row) => row.map(csvCell).join(delimiter)).join('\r\n') + '\r\n'
 }
+
+// ---------------------------------------------------------------- attempt tally
+
+// Check runs and failing assertions per exercise, kept per class and brought up to date with
+// the attempts recorded since the last look (lib/classes/tally.server.ts), so a dashboard
+// refresh reads the last minute of attempts rather than all 30,000.
+
+export type AttemptLite = {
+  userId: string
+  courseSlug: string
+  lessonSlug: string
+  exerciseId: string
+  passed: boolean
+  createdAt: Date
+  assertions: unknown
+}
+
+export type FailureGroup = {
+  courseSlug: string
+  lessonSlug: string
+  exerciseId: string
+  assertionId: string
+  failures: number
+  users: Set<string>
+  sample: unknown
+  sampleAt: number
+}
+
+export type AttemptTally = {
+  runs: Map<string, { courseSlug: string; lessonSlug: string; exerciseId: string; total: number; passed: number }>
+  failures: Map<string, FailureGroup>
+}
+
+export const emptyTally = (): AttemptTally => ({ runs: new Map(), failures: new Map() })
+
+const failureKey = (exercise: string, assertionId: string) => `${exercise}\u0000${assertionId}`
+
+/** The assertions of a stored run that count as failures: failed, and not merely pending. */
+export function failedAssertions(assertions: unknown): { id: string; sample: unknown }[] {
+  if (!Array.isArray(assertions)) return []
+  return assertions.flatMap((a: unknown) => {
+    if (typeof a !== 'object' || a === null) return []
+    const { id, passed, pending } = a as { id?: unknown; passed?: unknown; pending?: unknown }
+    return typeof id === 'string' && passed === false && pending !== true ? [{ id, sample: a }] : []
+  })
+}
+
+/** Adds one run to a tally (mutates it). */
+export function foldAttempt(tally: AttemptTally, attempt: AttemptLite): void {
+  const key = exerciseKey(attempt.courseSlug, attempt.lessonSlug, attempt.exerciseId)
+  const runs = tally.runs.get(key) ?? { courseSlug: attempt.courseSlug, lessonSlug: attempt.lessonSlug, exerciseId: attempt.exerciseId, total: 0, passed: 0 }
+  runs.total++
+  if (attempt.passed) runs.passed++
+  tally.runs.set(key, runs)
+  if (attempt.passed) return
+  const at = attempt.createdAt.getTime()
+  for (const { id, sample } of failedAssertions(attempt.assertions)) {
+    const fk = failureKey(key, id)
+    const group = tally.failures.get(fk)
+    if (!group) {
+      tally.failures.set(fk, { courseSlug: attempt.courseSlug, lessonSlug: attempt.lessonSlug, exerciseId: attempt.exerciseId, assertionId: id, failures: 1, users: new Set([attempt.userId]), sample, sampleAt: at })
+      continue
+    }
+    group.failures++
+    group.users.add(attempt.userId)
+    if (at >= group.sampleAt) {
+      group.sample = sample
+      group.sampleAt = at
+    }
+  }
+}
+
+/** A tally plus some runs, without touching the tally (only the groups the runs touch are copied). */
+export function withAttempts(base: AttemptTally, attempts: readonly AttemptLite[]): AttemptTally {
+  if (attempts.length === 0) return base
+  const copy: AttemptTally = { runs: new Map(base.runs), failures: new Map(base.failures) }
+  const touched = new Set<string>()
+  for (const attempt of attempts) {
+    const key = exerciseKey(attempt.courseSlug, attempt.lessonSlug, attempt.exerciseId)
+    if (!touched.has(key)) {
+      const r = copy.runs.get(key)
+      if (r) copy.runs.set(key, { ...r })
+      touched.add(key)
+    }
+    for (const { id } of attempt.passed ? [] : failedAssertions(attempt.assertions)) {
+      const fk = failureKey(key, id)
+      if (touched.has(fk)) continue
+      const g = copy.failures.get(fk)
+      if (g) copy.failures.set(fk, { ...g, users: new Set(g.users) })
+      touched.add(fk)
+    }
+    foldAttempt(copy, attempt)
+  }
+  return copy
+}
+
+export function tallyRows(tally: AttemptTally): { attempts: AttemptAgg[]; failures: FailureRow[] } {
+  const attempts: AttemptAgg[] = []
+  for (const r of tally.runs.values()) {
+    attempts.push({ courseSlug: r.courseSlug, lessonSlug: r.lessonSlug, exerciseId: r.exerciseId, passed: true, count: r.passed })
+    attempts.push({ courseSlug: r.courseSlug, lessonSlug: r.lessonSlug, exerciseId: r.exerciseId, passed: false, count: r.total - r.passed })
+  }
+  const failures = [...tally.failures.values()].map((g) => ({
+    courseSlug: g.courseSlug,
+    lessonSlug: g.lessonSlug,
+    exerciseId: g.exerciseId,
+    assertionId: g.assertionId,
+    failures: g.failures,
+    students: g.users.size,
+    sample: g.sample,
+  }))
+  return { attempts, failures }
+}

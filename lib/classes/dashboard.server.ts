@@ -18,12 +18,12 @@ import {
   type PresenceRow,
 } from './aggregate'
 import { requireTeaching, type ClassDetail } from './classes.server'
-import { classFailures } from './failures.server'
+import { classAttemptTally } from './tally.server'
 
-// The class dashboard's data. Every query is scoped to the class on the server: its members
-// (a relation filter on ClassroomMember, so the scope is part of the SQL) and its courses.
-// Aggregation happens in the database (groupBy, and one JSON query for failing assertions);
-// no attempt's full record is loaded here.
+// The class dashboard's data. Every query is scoped to the class on the server: the user ids
+// of its members (read from ClassroomMember in the same request) and its courses.
+// Aggregation happens in the database (groupBy), and check runs come from the class's tally
+// (tally.server.ts: one JSON query the first time, then only the runs recorded since).
 
 export type Locale = 'fr' | 'en'
 
@@ -45,7 +45,13 @@ export function classLessons(courseSlugs: readonly string[]): LessonColumn[] {
   })
 }
 
-const memberOf = (classId: string) => ({ user: { memberships: { some: { classroomId: classId } } } })
+type Scope = { userId: { in: string[] }; courseSlug: { in: string[] } }
+
+async function classMembers(classId: string) {
+  const db = await getDb()
+  const members = await db.classroomMember.findMany({ where: { classroomId: classId }, select: { joinedAt: true, user: { select: { id: true, name: true, email: true } } } })
+  return members.map((m) => ({ ...m.user, joinedAt: m.joinedAt })).sort((a, b) => a.name.localeCompare(b.name, 'fr') || a.email.localeCompare(b.email))
+}
 
 export type RenderedFailure = { assertionId: string; failures: number; students: number; message: string }
 export type ExerciseView = Omit<ExerciseStats, 'topFailures'> & { topFailures: RenderedFailure[] }
@@ -82,11 +88,9 @@ export function assertionMessage(sample: unknown, fallback: string, locale: Loca
   }
 }
 
-async function loadMatrix(classId: string, lessons: LessonColumn[], courseSlugs: string[]) {
+async function loadMatrix(students: Awaited<ReturnType<typeof classMembers>>, lessons: LessonColumn[], scope: Scope) {
   const db = await getDb()
-  const scope = { ...memberOf(classId), courseSlug: { in: courseSlugs } }
-  const [members, progress, quizBest, exerciseCells] = await Promise.all([
-    db.classroomMember.findMany({ where: { classroomId: classId }, select: { joinedAt: true, user: { select: { id: true, name: true, email: true } } } }),
+  const [progress, quizBest, exerciseCells, solutions] = await Promise.all([
     db.lessonProgress.findMany({
       where: scope,
       select: { userId: true, courseSlug: true, lessonSlug: true, completedAt: true, activeSeconds: true, lastSeenAt: true },
@@ -98,11 +102,10 @@ async function loadMatrix(classId: string, lessons: LessonColumn[], courseSlugs:
       _sum: { attempts: true, hintsRevealed: true },
       _count: { completedAt: true },
     }),
+    db.exerciseProgress.groupBy({ by: ['userId', 'courseSlug', 'lessonSlug'], where: { ...scope, solutionRevealed: true }, _count: { _all: true } }),
   ])
-  const solutions = await db.exerciseProgress.groupBy({ by: ['userId', 'courseSlug', 'lessonSlug'], where: { ...scope, solutionRevealed: true }, _count: { _all: true } })
   const solutionMap = new Map(solutions.map((s) => [`${s.userId}\u0000${s.courseSlug}/${s.lessonSlug}`, s._count._all]))
-  const students = members.map((m) => ({ ...m.user, joinedAt: m.joinedAt })).sort((a, b) => a.name.localeCompare(b.name, 'fr') || a.email.localeCompare(b.email))
-  const matrix = buildMatrix({
+  return buildMatrix({
     lessons,
     students,
     progress,
@@ -118,26 +121,23 @@ async function loadMatrix(classId: string, lessons: LessonColumn[], courseSlugs:
       solutions: solutionMap.get(`${e.userId}\u0000${e.courseSlug}/${e.lessonSlug}`) ?? 0,
     })),
   })
-  return { matrix, classSize: students.length }
 }
 
-async function loadExercises(classId: string, lessons: LessonColumn[], courseSlugs: string[], classSize: number, locale: Locale): Promise<ExerciseView[]> {
+async function loadExercises(classId: string, lessons: LessonColumn[], scope: Scope, locale: Locale): Promise<ExerciseView[]> {
   const db = await getDb()
-  const scope = { ...memberOf(classId), courseSlug: { in: courseSlugs } }
   const by = ['courseSlug', 'lessonSlug', 'exerciseId'] as const
-  const [all, attempted, solutions, attempts, failures] = await Promise.all([
+  const [all, attempted, solutions, { attempts, failures }] = await Promise.all([
     db.exerciseProgress.groupBy({ by: [...by], where: scope, _sum: { attempts: true, hintsRevealed: true }, _count: { completedAt: true } }),
     db.exerciseProgress.groupBy({ by: [...by], where: { ...scope, attempts: { gt: 0 } }, _count: { _all: true } }),
     db.exerciseProgress.groupBy({ by: [...by], where: { ...scope, solutionRevealed: true }, _count: { _all: true } }),
-    db.exerciseAttempt.groupBy({ by: [...by, 'passed'], where: scope, _count: { _all: true } }),
-    classFailures(db, classId),
+    classAttemptTally(db, classId, scope.userId.in, scope.courseSlug.in),
   ])
   const k = (r: { courseSlug: string; lessonSlug: string; exerciseId: string }) => `${r.courseSlug}/${r.lessonSlug}/${r.exerciseId}`
   const attemptedMap = new Map(attempted.map((r) => [k(r), r._count._all]))
   const solutionMap = new Map(solutions.map((r) => [k(r), r._count._all]))
   const stats = buildExerciseStats({
     lessons,
-    classSize,
+    classSize: scope.userId.in.length,
     progress: all.map((r) => ({
       courseSlug: r.courseSlug,
       lessonSlug: r.lessonSlug,
@@ -148,7 +148,7 @@ async function loadExercises(classId: string, lessons: LessonColumn[], courseSlu
       hints: r._sum.hintsRevealed ?? 0,
       solutions: solutionMap.get(k(r)) ?? 0,
     })),
-    attempts: attempts.map((r) => ({ courseSlug: r.courseSlug, lessonSlug: r.lessonSlug, exerciseId: r.exerciseId, passed: r.passed, count: r._count._all })),
+    attempts,
     failures,
   })
   return stats.map((s) => ({
@@ -158,10 +158,10 @@ async function loadExercises(classId: string, lessons: LessonColumn[], courseSlu
 }
 
 /** Who in the class is working right now, on which lesson and exercise (class courses only). */
-export async function loadLive(classId: string, lessons: LessonColumn[], courseSlugs: string[], now = new Date()): Promise<LiveEntry[]> {
+async function loadLive(lessons: LessonColumn[], scope: Scope, now = new Date()): Promise<LiveEntry[]> {
   const db = await getDb()
   const rows = await db.presence.findMany({
-    where: { ...memberOf(classId), courseSlug: { in: courseSlugs }, lastSeenAt: { gte: new Date(now.getTime() - presenceWindowMs) } },
+    where: { ...scope, lastSeenAt: { gte: new Date(now.getTime() - presenceWindowMs) } },
     select: { userId: true, courseSlug: true, lessonSlug: true, exerciseId: true, since: true, lastSeenAt: true, user: { select: { name: true } } },
     orderBy: { since: 'asc' },
   })
@@ -188,15 +188,18 @@ export async function getClassDashboard(classId: string, user: Pick<SessionUser,
   const classroom = await requireTeaching(classId, user)
   const courseSlugs = classroom.courses.map((c) => c.slug)
   const lessons = classLessons(courseSlugs)
-  const { matrix, classSize } = await loadMatrix(classId, lessons, courseSlugs)
-  const [exercises, live] = await Promise.all([loadExercises(classId, lessons, courseSlugs, classSize, locale), loadLive(classId, lessons, courseSlugs)])
+  const students = await classMembers(classId)
+  const scope: Scope = { userId: { in: students.map((s) => s.id) }, courseSlug: { in: courseSlugs } }
+  const [matrix, exercises, live] = await Promise.all([loadMatrix(students, lessons, scope), loadExercises(classId, lessons, scope, locale), loadLive(lessons, scope)])
   return { classroom, lessons, matrix, lessonSummaries: summarizeLessons(lessons, matrix), exercises, live, generatedAt: new Date() }
 }
 
 export async function getClassPresence(classId: string, user: Pick<SessionUser, 'id' | 'role'>): Promise<LiveEntry[]> {
   const classroom = await requireTeaching(classId, user)
   const courseSlugs = classroom.courses.map((c) => c.slug)
-  return loadLive(classId, classLessons(courseSlugs), courseSlugs)
+  const db = await getDb()
+  const memberIds = (await db.classroomMember.findMany({ where: { classroomId: classId }, select: { userId: true } })).map((m) => m.userId)
+  return loadLive(classLessons(courseSlugs), { userId: { in: memberIds }, courseSlug: { in: courseSlugs } })
 }
 
 const csvHeaders: Record<Locale, string[]> = {
@@ -213,7 +216,8 @@ export async function exportClassCsv(classId: string, user: Pick<SessionUser, 'i
   const classroom = await requireTeaching(classId, user)
   const courseSlugs = classroom.courses.map((c) => c.slug)
   const lessons = classLessons(courseSlugs)
-  const { matrix } = await loadMatrix(classId, lessons, courseSlugs)
+  const students = await classMembers(classId)
+  const matrix = await loadMatrix(students, lessons, { userId: { in: students.map((s) => s.id) }, courseSlug: { in: courseSlugs } })
   const rows: (string | number | null)[][] = [csvHeaders[locale]]
   for (const row of matrix) {
     lessons.forEach((lesson, i) => {

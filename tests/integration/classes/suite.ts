@@ -249,6 +249,56 @@ export function classesSuite(getDatabase: () => Db) {
       expect(view.lessonSummaries[2]).toMatchObject({ inProgress: 3, completed: 0 })
     })
 
+    it('counts the same runs and failures from the database query as from folding runs one by one', async () => {
+      const db = getDatabase()
+      const tally = await import('@/lib/classes/tally.server')
+      const prof = await instructor()
+      const c = await classes.createClass(prof, { name: 'Tally', courses: ['demo'] })
+      const students = [await learner(), await learner(), await learner()]
+      for (const s of students) await classes.joinClass(s, c.joinCode)
+      const runs = [
+        [students[0]!, run(netExists(false), netMember(false))],
+        [students[0]!, run(netExists(true), netMember(false))],
+        [students[1]!, run(netExists(true), netMember(false), a('command:1', false, 'command.notLive', { label: 'x' }, true))],
+        [students[2]!, run(netExists(true), netMember(true))],
+        [students[2]!, run(netExists(false), netMember(true))],
+      ] as const
+      for (const [s, result] of runs) await attempt(s.id, 'reseau', result)
+      await attempt(students[1]!.id, 'conteneur', run(a('container:web:exists', false, 'container.exists.missing', { name: 'web', suggestion: '' })))
+      const memberIds = students.map((s) => s.id)
+      const sorted = (r: Awaited<ReturnType<typeof tally.classAttemptTally>>) => ({
+        attempts: [...r.attempts].filter((x) => x.count > 0).sort((x, y) => `${x.exerciseId}${x.passed}`.localeCompare(`${y.exerciseId}${y.passed}`)),
+        failures: [...r.failures].sort((x, y) => `${x.exerciseId}${x.assertionId}`.localeCompare(`${y.exerciseId}${y.assertionId}`)),
+      })
+      // Every run is recent: folded in JavaScript.
+      tally.resetClassTallies()
+      const folded = sorted(await tally.classAttemptTally(db, c.id, memberIds, ['demo']))
+      // Looking from two minutes later, every run has settled: counted by the SQL query.
+      tally.resetClassTallies()
+      const counted = sorted(await tally.classAttemptTally(db, c.id, memberIds, ['demo'], new Date(Date.now() + 120_000)))
+      expect(counted).toEqual(folded)
+      expect(folded.failures.map((f) => [f.exerciseId, f.assertionId, f.failures, f.students])).toEqual([
+        ['conteneur', 'container:web:exists', 1, 1],
+        ['reseau', 'network:demo-net:exists', 2, 2],
+        ['reseau', 'network:demo-net:member:web', 3, 2],
+      ])
+      // The latest failing run's message is the one shown.
+      expect(folded.failures.find((f) => f.assertionId === 'network:demo-net:exists')!.sample).toMatchObject({ key: 'network.exists.missing' })
+      expect(folded.attempts.map((x) => [x.exerciseId, x.passed, x.count])).toEqual([
+        ['conteneur', false, 1],
+        ['reseau', false, 4],
+        ['reseau', true, 1],
+      ])
+      // Runs recorded after a look are added at the next one; another member list starts over.
+      tally.resetClassTallies()
+      await tally.classAttemptTally(db, c.id, memberIds, ['demo'])
+      await attempt(students[2]!.id, 'reseau', run(netExists(false)))
+      const later = sorted(await tally.classAttemptTally(db, c.id, memberIds, ['demo']))
+      expect(later.failures.find((f) => f.assertionId === 'network:demo-net:exists')).toMatchObject({ failures: 3, students: 2 })
+      const without = sorted(await tally.classAttemptTally(db, c.id, memberIds.slice(0, 2), ['demo']))
+      expect(without.failures.find((f) => f.assertionId === 'network:demo-net:exists')).toMatchObject({ failures: 1, students: 1 })
+    })
+
     it("shows one student's checks, hints, solution and quiz answers to the class's instructor", async () => {
       const prof = await instructor()
       const c = await classes.createClass(prof, { name: 'Aide', courses: ['demo'] })

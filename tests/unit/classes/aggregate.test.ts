@@ -2,12 +2,17 @@ import { describe, expect, it } from 'vitest'
 import {
   buildExerciseStats,
   buildMatrix,
+  emptyTally,
+  failedAssertions,
+  foldAttempt,
   isLive,
   percent,
   rankFailures,
   stuckExercises,
   summarizeLessons,
+  tallyRows,
   toCsv,
+  withAttempts,
   type FailureRow,
   type LessonColumn,
 } from '@/lib/classes/aggregate'
@@ -182,5 +187,55 @@ describe('CSV', () => {
     )
     expect(csv.startsWith('\uFEFF')).toBe(true)
     expect(csv.slice(1).split('\r\n')).toEqual(['Nom;Leçon;Score', '"Zoé ""Z"" Durand";"Réseaux; DNS";80', `"'=HYPERLINK(""http://x"")";'+1;-5`, ';;0', ''])
+  })
+})
+
+describe('attempt tally', () => {
+  const run = (userId: string, passed: boolean, assertions: unknown, minute: number) => ({
+    userId,
+    courseSlug: 'demo',
+    lessonSlug: 'labo',
+    exerciseId: 'reseau',
+    passed,
+    createdAt: t(minute),
+    assertions,
+  })
+  const failing = (id: string, key = 'network.exists.missing') => ({ id, check: 0, passed: false, key, params: {} })
+
+  it('counts failed assertions only: not passed ones, not pending ones, not malformed ones', () => {
+    expect(
+      failedAssertions([failing('a'), { id: 'b', passed: true }, { id: 'c', passed: false, pending: true }, { passed: false }, 'x', null]).map((f) => f.id),
+    ).toEqual(['a'])
+    expect(failedAssertions({ not: 'an array' })).toEqual([])
+  })
+
+  it('folds runs into runs per exercise and failures per assertion, keeping the latest message', () => {
+    const tally = emptyTally()
+    foldAttempt(tally, run('ana', false, [failing('a', 'old'), failing('b')], 1))
+    foldAttempt(tally, run('ana', false, [failing('a', 'new')], 3))
+    foldAttempt(tally, run('bo', false, [failing('a', 'older')], 2))
+    foldAttempt(tally, run('bo', true, [{ id: 'a', passed: true }], 4))
+    const rows = tallyRows(tally)
+    expect(rows.attempts).toEqual([
+      { courseSlug: 'demo', lessonSlug: 'labo', exerciseId: 'reseau', passed: true, count: 1 },
+      { courseSlug: 'demo', lessonSlug: 'labo', exerciseId: 'reseau', passed: false, count: 3 },
+    ])
+    expect(rows.failures.map((f) => [f.assertionId, f.failures, f.students, (f.sample as { key: string }).key])).toEqual([
+      ['a', 3, 2, 'new'],
+      ['b', 1, 1, 'network.exists.missing'],
+    ])
+  })
+
+  it('adds recent runs to a copy, leaving the settled tally as it was', () => {
+    const settled = emptyTally()
+    foldAttempt(settled, run('ana', false, [failing('a')], 1))
+    const before = JSON.stringify(tallyRows(settled), (_k, v: unknown) => (v instanceof Set ? [...v] : v))
+    const view = withAttempts(settled, [run('bo', false, [failing('a'), failing('c')], 5)])
+    expect(tallyRows(view).failures.map((f) => [f.assertionId, f.failures, f.students])).toEqual([
+      ['a', 2, 2],
+      ['c', 1, 1],
+    ])
+    expect(JSON.stringify(tallyRows(settled), (_k, v: unknown) => (v instanceof Set ? [...v] : v))).toBe(before)
+    expect(withAttempts(settled, [])).toBe(settled)
   })
 })
