@@ -15,15 +15,16 @@ import {
   type LessonColumn,
   type LessonSummary,
   type MatrixRow,
-  type PresenceRow,
+  type StudentInfo,
 } from './aggregate'
 import { requireTeaching, type ClassDetail } from './classes.server'
+import { exerciseCellsOf, exerciseTotalsOf, lessonProgressOf, membersOf, quizBestOf } from './queries.server'
 import { classAttemptTally } from './tally.server'
 
-// The class dashboard's data. Every query is scoped to the class on the server: the user ids
-// of its members (read from ClassroomMember in the same request) and its courses.
-// Aggregation happens in the database (groupBy), and check runs come from the class's tally
-// (tally.server.ts: one JSON query the first time, then only the runs recorded since).
+// The class dashboard's data. Every query is scoped to the class on the server: its members
+// and its courses (queries.server.ts). Aggregation happens in the database, and check runs
+// come from the class's tally (tally.server.ts: one JSON query the first time, then only the
+// runs recorded since). No attempt's full record is loaded for the dashboard.
 
 export type Locale = 'fr' | 'en'
 
@@ -43,14 +44,6 @@ export function classLessons(courseSlugs: readonly string[]): LessonColumn[] {
       exercises: lesson.exercises.map((e) => ({ id: e.id, title: e.title })),
     }))
   })
-}
-
-type Scope = { userId: { in: string[] }; courseSlug: { in: string[] } }
-
-async function classMembers(classId: string) {
-  const db = await getDb()
-  const members = await db.classroomMember.findMany({ where: { classroomId: classId }, select: { joinedAt: true, user: { select: { id: true, name: true, email: true } } } })
-  return members.map((m) => ({ ...m.user, joinedAt: m.joinedAt })).sort((a, b) => a.name.localeCompare(b.name, 'fr') || a.email.localeCompare(b.email))
 }
 
 export type RenderedFailure = { assertionId: string; failures: number; students: number; message: string }
@@ -88,69 +81,25 @@ export function assertionMessage(sample: unknown, fallback: string, locale: Loca
   }
 }
 
-async function loadMatrix(students: Awaited<ReturnType<typeof classMembers>>, lessons: LessonColumn[], scope: Scope) {
+async function loadMatrix(classId: string, students: StudentInfo[], lessons: LessonColumn[]): Promise<MatrixRow[]> {
   const db = await getDb()
-  const [progress, quizBest, exerciseCells, solutions] = await Promise.all([
-    db.lessonProgress.findMany({
-      where: scope,
-      select: { userId: true, courseSlug: true, lessonSlug: true, completedAt: true, activeSeconds: true, lastSeenAt: true },
-    }),
-    db.quizAttempt.groupBy({ by: ['userId', 'courseSlug', 'lessonSlug', 'maxScore'], where: scope, _max: { score: true }, _count: { _all: true } }),
-    db.exerciseProgress.groupBy({
-      by: ['userId', 'courseSlug', 'lessonSlug'],
-      where: scope,
-      _sum: { attempts: true, hintsRevealed: true },
-      _count: { completedAt: true },
-    }),
-    db.exerciseProgress.groupBy({ by: ['userId', 'courseSlug', 'lessonSlug'], where: { ...scope, solutionRevealed: true }, _count: { _all: true } }),
-  ])
-  const solutionMap = new Map(solutions.map((s) => [`${s.userId}\u0000${s.courseSlug}/${s.lessonSlug}`, s._count._all]))
-  return buildMatrix({
-    lessons,
-    students,
-    progress,
-    quizBest: quizBest.map((q) => ({ userId: q.userId, courseSlug: q.courseSlug, lessonSlug: q.lessonSlug, maxScore: q.maxScore, bestScore: q._max.score ?? 0, attempts: q._count._all })),
-    exerciseCells: exerciseCells.map((e) => ({
-      userId: e.userId,
-      courseSlug: e.courseSlug,
-      lessonSlug: e.lessonSlug,
-      // _count of a nullable column counts the non-null values: the completed exercises.
-      completed: e._count.completedAt,
-      attempts: e._sum.attempts ?? 0,
-      hints: e._sum.hintsRevealed ?? 0,
-      solutions: solutionMap.get(`${e.userId}\u0000${e.courseSlug}/${e.lessonSlug}`) ?? 0,
-    })),
-  })
+  // One SQLite connection runs these one after the other; PostgreSQL runs them side by side.
+  const [progress, quizBest, exerciseCells] = await Promise.all([lessonProgressOf(db, classId), quizBestOf(db, classId), exerciseCellsOf(db, classId)])
+  return buildMatrix({ lessons, students, progress, quizBest, exerciseCells })
 }
 
-async function loadExercises(classId: string, lessons: LessonColumn[], scope: Scope, locale: Locale): Promise<ExerciseView[]> {
+async function loadExercises(classId: string, students: StudentInfo[], lessons: LessonColumn[], courseSlugs: string[], locale: Locale): Promise<ExerciseView[]> {
   const db = await getDb()
-  const by = ['courseSlug', 'lessonSlug', 'exerciseId'] as const
-  const [all, attempted, solutions, { attempts, failures }] = await Promise.all([
-    db.exerciseProgress.groupBy({ by: [...by], where: scope, _sum: { attempts: true, hintsRevealed: true }, _count: { completedAt: true } }),
-    db.exerciseProgress.groupBy({ by: [...by], where: { ...scope, attempts: { gt: 0 } }, _count: { _all: true } }),
-    db.exerciseProgress.groupBy({ by: [...by], where: { ...scope, solutionRevealed: true }, _count: { _all: true } }),
-    classAttemptTally(db, classId, scope.userId.in, scope.courseSlug.in),
+  const [totals, { attempts, failures }] = await Promise.all([
+    exerciseTotalsOf(db, classId),
+    classAttemptTally(
+      db,
+      classId,
+      students.map((s) => s.id),
+      courseSlugs,
+    ),
   ])
-  const k = (r: { courseSlug: string; lessonSlug: string; exerciseId: string }) => `${r.courseSlug}/${r.lessonSlug}/${r.exerciseId}`
-  const attemptedMap = new Map(attempted.map((r) => [k(r), r._count._all]))
-  const solutionMap = new Map(solutions.map((r) => [k(r), r._count._all]))
-  const stats = buildExerciseStats({
-    lessons,
-    classSize: scope.userId.in.length,
-    progress: all.map((r) => ({
-      courseSlug: r.courseSlug,
-      lessonSlug: r.lessonSlug,
-      exerciseId: r.exerciseId,
-      attempted: attemptedMap.get(k(r)) ?? 0,
-      completed: r._count.completedAt,
-      attempts: r._sum.attempts ?? 0,
-      hints: r._sum.hintsRevealed ?? 0,
-      solutions: solutionMap.get(k(r)) ?? 0,
-    })),
-    attempts,
-    failures,
-  })
+  const stats = buildExerciseStats({ lessons, classSize: students.length, progress: totals, attempts, failures })
   return stats.map((s) => ({
     ...s,
     topFailures: s.topFailures.map((f) => ({ assertionId: f.assertionId, failures: f.failures, students: f.students, message: assertionMessage(f.sample, f.assertionId, locale) })),
@@ -158,16 +107,17 @@ async function loadExercises(classId: string, lessons: LessonColumn[], scope: Sc
 }
 
 /** Who in the class is working right now, on which lesson and exercise (class courses only). */
-async function loadLive(lessons: LessonColumn[], scope: Scope, now = new Date()): Promise<LiveEntry[]> {
+async function loadLive(memberIds: string[], lessons: LessonColumn[], courseSlugs: string[], now = new Date()): Promise<LiveEntry[]> {
+  if (memberIds.length === 0) return []
   const db = await getDb()
   const rows = await db.presence.findMany({
-    where: { ...scope, lastSeenAt: { gte: new Date(now.getTime() - presenceWindowMs) } },
+    where: { userId: { in: memberIds }, courseSlug: { in: courseSlugs }, lastSeenAt: { gte: new Date(now.getTime() - presenceWindowMs) } },
     select: { userId: true, courseSlug: true, lessonSlug: true, exerciseId: true, since: true, lastSeenAt: true, user: { select: { name: true } } },
     orderBy: { since: 'asc' },
   })
   const lessonByKey = new Map(lessons.map((l) => [`${l.courseSlug}/${l.lessonSlug}`, l]))
   return rows
-    .filter((r: PresenceRow) => isLive(r, now))
+    .filter((r) => isLive(r, now))
     .map((r) => {
       const lesson = lessonByKey.get(`${r.courseSlug}/${r.lessonSlug}`)
       return {
@@ -188,9 +138,16 @@ export async function getClassDashboard(classId: string, user: Pick<SessionUser,
   const classroom = await requireTeaching(classId, user)
   const courseSlugs = classroom.courses.map((c) => c.slug)
   const lessons = classLessons(courseSlugs)
-  const students = await classMembers(classId)
-  const scope: Scope = { userId: { in: students.map((s) => s.id) }, courseSlug: { in: courseSlugs } }
-  const [matrix, exercises, live] = await Promise.all([loadMatrix(students, lessons, scope), loadExercises(classId, lessons, scope, locale), loadLive(lessons, scope)])
+  const students = await membersOf(await getDb(), classId)
+  const [matrix, exercises, live] = await Promise.all([
+    loadMatrix(classId, students, lessons),
+    loadExercises(classId, students, lessons, courseSlugs, locale),
+    loadLive(
+      students.map((s) => s.id),
+      lessons,
+      courseSlugs,
+    ),
+  ])
   return { classroom, lessons, matrix, lessonSummaries: summarizeLessons(lessons, matrix), exercises, live, generatedAt: new Date() }
 }
 
@@ -199,7 +156,7 @@ export async function getClassPresence(classId: string, user: Pick<SessionUser, 
   const courseSlugs = classroom.courses.map((c) => c.slug)
   const db = await getDb()
   const memberIds = (await db.classroomMember.findMany({ where: { classroomId: classId }, select: { userId: true } })).map((m) => m.userId)
-  return loadLive(classLessons(courseSlugs), { userId: { in: memberIds }, courseSlug: { in: courseSlugs } })
+  return loadLive(memberIds, classLessons(courseSlugs), courseSlugs)
 }
 
 const csvHeaders: Record<Locale, string[]> = {
@@ -216,8 +173,7 @@ export async function exportClassCsv(classId: string, user: Pick<SessionUser, 'i
   const classroom = await requireTeaching(classId, user)
   const courseSlugs = classroom.courses.map((c) => c.slug)
   const lessons = classLessons(courseSlugs)
-  const students = await classMembers(classId)
-  const matrix = await loadMatrix(students, lessons, { userId: { in: students.map((s) => s.id) }, courseSlug: { in: courseSlugs } })
+  const matrix = await loadMatrix(classId, await membersOf(await getDb(), classId), lessons)
   const rows: (string | number | null)[][] = [csvHeaders[locale]]
   for (const row of matrix) {
     lessons.forEach((lesson, i) => {

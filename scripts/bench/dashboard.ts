@@ -25,6 +25,8 @@ if (keep) {
 }
 const url = `file:${path.join(dir, 'quai.db')}`
 process.env.DATABASE_URL = url
+// Measure what production runs: content read once and cached, not re-scanned per call.
+;(process.env as Record<string, string>).NODE_ENV = 'production'
 
 const { migrateDatabase } = await import('../../lib/db/migrate')
 const { getDb } = await import('../../lib/db/client.server')
@@ -32,6 +34,7 @@ const { listCourses } = await import('../../lib/content/lessons.server')
 const { getClassDashboard, exportClassCsv } = await import('../../lib/classes/dashboard.server')
 const { getStudentReport } = await import('../../lib/classes/student.server')
 const { generateJoinCode } = await import('../../lib/classes/codes')
+const { resetClassTallies } = await import('../../lib/classes/tally.server')
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -265,7 +268,43 @@ try {
     }
     return times
   }
-  const data = await time(() => getClassDashboard(classroom.id, instructor, 'fr'), runs)
+  // A class at work: ten new check runs are recorded between two looks at the dashboard.
+  let extra = 0
+  const newRuns = async () => {
+    const rows = Array.from({ length: 10 }, () => {
+      const { lesson, exercise } = pick(exercises)
+      const assertions = assertionsFor(exercise.id, 0.5)
+      extra++
+      return {
+        userId: pick(students).id,
+        courseSlug: lesson.courseSlug,
+        lessonSlug: lesson.slug,
+        exerciseId: exercise.id,
+        passed: assertions.every((a) => a.passed),
+        passedCount: assertions.filter((a) => a.passed).length,
+        totalCount: assertions.length,
+        assertions,
+        durationMs: 50,
+        trigger: 'live',
+      }
+    })
+    await db.exerciseAttempt.createMany({ data: rows })
+  }
+  const data: number[] = []
+  for (let i = 0; i < runs + 3; i++) {
+    await newRuns()
+    const t0 = performance.now()
+    await getClassDashboard(classroom.id, instructor, 'fr')
+    if (i >= 3) data.push(performance.now() - t0)
+  }
+  // The first look at a class after the server starts counts every run in SQL.
+  const cold: number[] = []
+  for (let i = 0; i < 5; i++) {
+    resetClassTallies()
+    const t0 = performance.now()
+    await getClassDashboard(classroom.id, instructor, 'fr')
+    cold.push(performance.now() - t0)
+  }
   const csv = await time(() => exportClassCsv(classroom.id, instructor, 'fr'), Math.ceil(runs / 4))
   const busiest = (await db.exerciseAttempt.groupBy({ by: ['userId'], _count: { _all: true }, orderBy: { _count: { userId: 'desc' } }, take: 1 }))[0]!
   const report = await time(() => getStudentReport(classroom.id, instructor, busiest.userId, 'fr'), Math.ceil(runs / 4))
@@ -273,13 +312,15 @@ try {
     ...counts,
     dashboard_data_ms_p50: percentile(data, 50),
     dashboard_data_ms_p95: percentile(data, 95),
+    dashboard_data_first_look_ms_p50: percentile(cold, 50),
     csv_export_ms_p50: percentile(csv, 50),
     student_report_ms_p50: percentile(report, 50),
     dashboard_page_ms_p50: null,
     dashboard_page_ms_p95: null,
     dashboard_page_kb: null,
   }
-  console.log(`dashboard data (lib/classes, in process), ${runs} runs: p50 ${result.dashboard_data_ms_p50} ms, p95 ${result.dashboard_data_ms_p95} ms`)
+  console.log(`dashboard data (lib/classes, in process), ${runs} runs, 10 new check runs before each: p50 ${result.dashboard_data_ms_p50} ms, p95 ${result.dashboard_data_ms_p95} ms`)
+  console.log(`first look at the class after a server start (all ${counts.exercise_attempts + extra} runs counted in SQL): p50 ${result.dashboard_data_first_look_ms_p50} ms`)
   console.log(`CSV export p50 ${result.csv_export_ms_p50} ms; student view (busiest student, ${busiest._count._all} attempts) p50 ${result.student_report_ms_p50} ms`)
 
   if (withPage) {
