@@ -1,0 +1,307 @@
+// Fixtures for the workspace tests: a real Quai server process (server.ts, Next in dev mode
+// unless QUAI_TEST_SERVER_MODE=production and a build exists), real sign-ups over HTTP, and a
+// real container on the host's Docker engine standing in for a sandbox node. Everything made
+// here carries the label quai.test=workspace and is removed afterwards.
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import WebSocket from 'ws'
+import { migrateDatabase } from '../../../lib/db/migrate'
+import {
+  decodeServerMessage,
+  encodeAck,
+  encodeInput,
+  encodeResize,
+  terminalPath,
+  type ErrorMessage,
+  type ReadyMessage,
+} from '../../../lib/terminal/protocol'
+
+const run = promisify(execFile)
+export const root = path.resolve(import.meta.dirname, '../../..')
+export const fixtureContent = path.join(import.meta.dirname, 'fixtures', 'content')
+export const lesson = { course: 'atelier', lesson: 'terminal' }
+
+export async function docker(...args: string[]): Promise<string> {
+  const { stdout } = await run('docker', args, { maxBuffer: 16 * 1024 * 1024 })
+  return stdout.trim()
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(port))
+    })
+    s.on('error', reject)
+  })
+}
+
+export type TestServer = {
+  url: string
+  databaseUrl: string
+  pid: number
+  /** Resident memory of the server process, in kB (from /proc). */
+  rssKb: () => number
+  output: () => string
+  alive: () => boolean
+  stop: () => Promise<void>
+}
+
+export async function startServer(): Promise<TestServer> {
+  const port = await freePort()
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-ws-'))
+  const databaseUrl = `file:${path.join(dir, 'quai.db')}`
+  await migrateDatabase(databaseUrl)
+  const url = `http://localhost:${port}`
+  const production = process.env.QUAI_TEST_SERVER_MODE === 'production'
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/node/register.mjs', 'server.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      QUAI_URL: url,
+      DATABASE_URL: databaseUrl,
+      QUAI_CONTENT_DIR: fixtureContent,
+      QUAI_AUTH_RATE_LIMIT: 'off',
+      NODE_ENV: production ? 'production' : 'development',
+      NEXT_TELEMETRY_DISABLED: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout?.on('data', (b: Buffer) => (output += b.toString()))
+  child.stderr?.on('data', (b: Buffer) => (output += b.toString()))
+  const started = Date.now()
+  while (!output.includes('Quai is ready on')) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`)
+    if (Date.now() - started > 120_000) throw new Error(`the server did not start in 120 s:\n${output}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return {
+    url,
+    databaseUrl,
+    pid: child.pid ?? 0,
+    rssKb: () => {
+      const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8')
+      return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0)
+    },
+    output: () => output,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    stop: async () => {
+      if (child.exitCode !== null) return
+      const exited = new Promise((r) => child.once('exit', r))
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+      await exited
+      clearTimeout(timer)
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+export type Account = { cookie: string; userId: string; email: string }
+
+/** A real sign-up through better-auth's endpoint; returns the session cookie. */
+export async function signUp(server: TestServer, label = 'eleve'): Promise<Account> {
+  const email = `${label}-${randomUUID().slice(0, 8)}@quai.test`
+  const response = await fetch(`${server.url}/api/auth/sign-up/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: server.url },
+    body: JSON.stringify({ email, password: 'password-1234', name: label }),
+  })
+  if (!response.ok) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`)
+  const body = (await response.json()) as { user: { id: string } }
+  const cookie = response.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ')
+  return { cookie, userId: body.user.id, email }
+}
+
+/** The image a test node runs: the real sandbox image when built, else the Debian base. */
+export async function nodeImage(): Promise<string> {
+  for (const image of ['debian:trixie-slim']) {
+    try {
+      await docker('image', 'inspect', image)
+      return image
+    } catch {
+      // try the next
+    }
+  }
+  throw new Error('no debian:trixie-slim image: run npm run images:build (or scripts/images/base.sh)')
+}
+
+export type TestNode = { containerId: string; name: string; remove: () => Promise<void> }
+
+/** A plain container standing in for a sandbox node (the terminal only needs perl and bash). */
+export async function startNode(): Promise<TestNode> {
+  const name = `quai-ws-test-${randomUUID().slice(0, 8)}`
+  const containerId = await docker('run', '-d', '--init', '--name', name, '--label', 'quai.test=workspace', '--memory', '256m', '--pids-limit', '256', await nodeImage(), 'sleep', 'infinity')
+  await docker('exec', name, 'mkdir', '-p', '/root/lab')
+  return { containerId, name, remove: async () => void (await docker('rm', '-f', containerId).catch(() => '')) }
+}
+
+// A tiny HTTP app (Perl, in the node image): shows the path and headers it received, tries to
+// set Quai's session cookie and a cookie for another domain, and redirects /redirect to /login.
+const webApp = String.raw`
+use IO::Socket::INET;
+my $s = IO::Socket::INET->new(LocalPort => $ENV{P}, Listen => 16, ReuseAddr => 1) or die "listen: $!";
+while (my $c = $s->accept) {
+  my $req = ''; while (my $l = <$c>) { $req .= $l; last if $l eq "\r\n" }
+  my ($path) = $req =~ m{^\S+ (\S+)};
+  if ($path =~ m{^/redirect}) { print $c "HTTP/1.1 302 Found\r\nLocation: /login\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"; close $c; next }
+  my $body = "PATH=$path\n$req";
+  print $c "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nSet-Cookie: better-auth.session_token=stolen; Path=/\r\nSet-Cookie: app=1; Path=/; Domain=evil.example\r\nContent-Length: " . length($body) . "\r\nConnection: close\r\n\r\n$body";
+  close $c;
+}`
+
+/**
+ * A node whose own port is published on the host engine, which then plays the node's inner
+ * daemon for the port proxy: the published port is listed by that daemon and answers at the
+ * node's address, as a learner's "docker run -p" would inside a real sandbox.
+ */
+export async function startWebNode(): Promise<TestNode & { port: number }> {
+  const port = 20000 + Math.floor(Math.random() * 20000)
+  const name = `quai-ws-web-${randomUUID().slice(0, 8)}`
+  const containerId = await docker(
+    'run', '-d', '--init', '--name', name, '--label', 'quai.test=workspace', '-p', `127.0.0.1:${port}:${port}`, '-e', `P=${port}`,
+    await nodeImage(), 'perl', '-e', webApp,
+  )
+  return { containerId, name, port, remove: async () => void (await docker('rm', '-f', containerId).catch(() => '')) }
+}
+
+/** INTERIM (until lib/sandbox lands): a Sandbox row in the server's database pointing at a test node. */
+export async function seedSandbox(server: TestServer, userId: string, node: TestNode, status = 'running', socketPath?: string): Promise<string> {
+  const previous = process.env.DATABASE_URL
+  process.env.DATABASE_URL = server.databaseUrl
+  ;(globalThis as { quaiDb?: unknown }).quaiDb = undefined
+  const { getDb } = await import('../../../lib/db/client.server')
+  const db = await getDb()
+  const id = `sbx${randomUUID().replace(/-/g, '').slice(0, 20)}`
+  await db.sandbox.create({
+    data: {
+      id,
+      userId,
+      status,
+      lessonKey: `${lesson.course}/${lesson.lesson}`,
+      expiresAt: new Date(Date.now() + 3600_000),
+      nodes: { create: [{ name: 'node1', containerId: node.containerId, hostname: 'node1', socketPath: socketPath ?? null }] },
+    },
+  })
+  await db.$disconnect()
+  ;(globalThis as { quaiDb?: unknown }).quaiDb = undefined
+  process.env.DATABASE_URL = previous
+  return id
+}
+
+export function terminalUrl(server: TestServer, sandboxId: string, query: Record<string, string> = {}): string {
+  const url = new URL(terminalPath(sandboxId), server.url.replace(/^http/, 'ws'))
+  const params = { node: 'node1', course: lesson.course, lesson: lesson.lesson, ...query }
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v)
+  return url.toString()
+}
+
+/** Opens a raw WebSocket; resolves with the HTTP status when the upgrade is refused. */
+export function tryUpgrade(url: string, headers: Record<string, string>): Promise<{ status: number; body: string } | { ws: WebSocket }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers })
+    ws.once('open', () => resolve({ ws }))
+    ws.once('unexpected-response', (_req, res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => (body += c.toString()))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    ws.once('error', reject)
+  })
+}
+
+/** A protocol-level terminal client: what the browser class does, without xterm. */
+export class TerminalProbe {
+  output = ''
+  received = 0
+  ready: ReadyMessage | null = null
+  errors: ErrorMessage[] = []
+  exitCode: number | null | undefined
+  closeCode: number | null = null
+  ack = true
+  private waiters: (() => void)[] = []
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (!isBinary) return
+      const decoded = decodeServerMessage(data)
+      if (!decoded.ok) return
+      const m = decoded.message
+      if (m.type === 'output') {
+        this.received += m.data.byteLength
+        this.output += Buffer.from(m.data).toString('utf8')
+        if (this.output.length > 200_000) this.output = this.output.slice(-100_000)
+        if (this.ack) ws.send(encodeAck(m.data.byteLength))
+      } else if (m.type === 'ready') this.ready = m.ready
+      else if (m.type === 'error') this.errors.push(m.error)
+      else if (m.type === 'exit') this.exitCode = m.exit.code
+      this.wake()
+    })
+    ws.on('close', (code) => {
+      this.closeCode = code
+      this.wake()
+    })
+  }
+
+  static async open(url: string, account: Account, origin: string): Promise<TerminalProbe> {
+    const result = await tryUpgrade(url, { cookie: account.cookie, origin })
+    if (!('ws' in result)) throw new Error(`upgrade refused: ${result.status} ${result.body}`)
+    const probe = new TerminalProbe(result.ws)
+    await probe.until(() => probe.ready !== null, 20_000, 'ready')
+    return probe
+  }
+
+  private wake() {
+    for (const w of this.waiters.splice(0)) w()
+  }
+
+  /** Waits until the predicate holds (re-checked on every frame), or fails after timeoutMs. */
+  async until(predicate: () => boolean, timeoutMs = 15_000, what = 'condition'): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (!predicate()) {
+      const left = deadline - Date.now()
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; last output: ${JSON.stringify(this.output.slice(-300))}`)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 250))
+        this.waiters.push(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+      })
+    }
+  }
+
+  type(text: string) {
+    this.ws.send(encodeInput(text))
+  }
+
+  resize(cols: number, rows: number) {
+    this.ws.send(encodeResize(cols, rows))
+  }
+
+  /** Runs a command and waits for a marker it prints, so earlier output cannot match. */
+  async run(command: string, timeoutMs = 15_000): Promise<string> {
+    const marker = `M${randomUUID().slice(0, 8)}`
+    const start = this.output.length
+    this.type(`${command}; echo ${marker}-"$((40+2))"\r`)
+    await this.until(() => this.output.includes(`${marker}-42`), timeoutMs, `marker of ${command}`)
+    const text = this.output.slice(start)
+    return text.slice(0, text.indexOf(`${marker}-42`))
+  }
+
+  close(code = 1000) {
+    this.ws.close(code)
+  }
+}
