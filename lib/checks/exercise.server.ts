@@ -18,8 +18,11 @@ export interface SandboxAccess {
    * 'sandbox_not_running' when it is not running. Returns the sandbox's node names.
    */
   requireRunning(userId: string, sandboxId: string): Promise<{ nodes: string[] }>
-  /** A target on one node of a running sandbox. */
-  target(sandboxId: string, node: string): Promise<CheckTarget>
+  /**
+   * A target on one node of a running sandbox; its commands run in the lesson's working folder
+   * (/root/lab/<lesson>, where the lesson's files are), or the lab folder when no lesson is given.
+   */
+  target(sandboxId: string, node: string, lessonSlug?: string): Promise<CheckTarget>
 }
 
 export interface ExerciseLocation {
@@ -54,7 +57,7 @@ export interface CheckOutcome {
 export async function checkExercise(request: CheckRequest, access: SandboxAccess): Promise<CheckOutcome> {
   const { exercise, defaultNode } = findExercise(request.courseSlug, request.lessonSlug, request.exerciseId)
   await access.requireRunning(request.userId, request.sandboxId)
-  const result = await runChecks(exercise.checks, (node) => access.target(request.sandboxId, node), {
+  const result = await runChecks(exercise.checks, (node) => access.target(request.sandboxId, node, request.lessonSlug), {
     defaultNode,
     timeoutSeconds: exercise.timeoutSeconds,
   })

@@ -155,7 +155,7 @@ class Hub {
         const first = subs[0]!
         const { exercise, defaultNode } = findExercise(first.courseSlug, first.lessonSlug, first.exerciseId)
         const partial = exercise.checks.some(runsCommands)
-        const result = await runChecks(exercise.checks, (node) => this.access.target(this.sandboxId, node), {
+        const result = await runChecks(exercise.checks, (node) => this.access.target(this.sandboxId, node, first.lessonSlug), {
           defaultNode,
           timeoutSeconds: exercise.timeoutSeconds,
           skipCommands: true,
