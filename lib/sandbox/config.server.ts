@@ -1,0 +1,148 @@
+import 'server-only'
+import { z } from 'zod'
+
+// Sandbox settings, from the environment, validated once. Every variable has a default that
+// suits a small class on one machine; docs/sandbox.md lists them with their trade-offs.
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(v), 'expected true or false')
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v))
+
+export const isolationModes = ['auto', 'userns', 'caps', 'sysbox', 'privileged'] as const
+export type IsolationSetting = (typeof isolationModes)[number]
+/** What a sandbox actually runs with, once "auto" (and a refused --privileged) are resolved. */
+export type IsolationMode = Exclude<IsolationSetting, 'auto'>
+
+export const diskModes = ['auto', 'loop', 'dir'] as const
+
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(8|9|1\d|2[0-4])$/, 'expected an IPv4 CIDR block no smaller than /24, like 10.213.0.0/16')
+
+const schema = z.object({
+  QUAI_SANDBOX_IDLE_MINUTES: int(1, 24 * 60).default(30),
+  QUAI_SANDBOX_MAX_MINUTES: int(5, 7 * 24 * 60).default(240),
+  QUAI_SANDBOX_MAX_CONCURRENT: int(1, 10_000).default(20),
+  QUAI_SANDBOX_CREATES_PER_HOUR: int(1, 10_000).default(10),
+  QUAI_SANDBOX_MEMORY_MB: int(256, 1_048_576).default(1536),
+  QUAI_SANDBOX_CPUS: z.coerce.number().min(0.1).max(256).default(1),
+  QUAI_SANDBOX_PIDS: int(64, 4_194_304).default(1024),
+  QUAI_SANDBOX_DISK_MB: int(512, 1_048_576).default(4096),
+  QUAI_SANDBOX_POOL_SIZE: int(0, 1000).default(0),
+  QUAI_SANDBOX_ISOLATION: z.enum(isolationModes).default('auto'),
+  QUAI_SANDBOX_DISK: z.enum(diskModes).default('auto'),
+  QUAI_SANDBOX_IMAGE: z.string().min(1).default('quai/sandbox:latest'),
+  QUAI_SANDBOX_STATE_DIR: z.string().startsWith('/').default('/var/lib/quai/sandboxes'),
+  QUAI_SANDBOX_RUN_DIR: z.string().startsWith('/').default('/run/quai/sandboxes'),
+  QUAI_SANDBOX_CGROUP_PARENT: z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/).default('quai'),
+  QUAI_SANDBOX_SUBNET_POOL: cidr.default('10.213.0.0/16'),
+  QUAI_SANDBOX_UID_BASE: int(1, 4_294_901_760).default(100_000),
+  QUAI_SANDBOX_BLOCK_HOST: bool.default(true),
+  /** Upstream DNS for the inner daemons (comma-separated); default: the host's non-loopback resolvers. */
+  QUAI_SANDBOX_DNS: z
+    .string()
+    .regex(/^(\s*(\d{1,3}\.){3}\d{1,3}\s*)(,\s*(\d{1,3}\.){3}\d{1,3}\s*)*$|^$/, 'expected comma-separated IPv4 addresses')
+    .optional(),
+  QUAI_SANDBOX_TOUCH_SECONDS: int(1, 3600).default(30),
+  QUAI_SANDBOX_START_TIMEOUT_SECONDS: int(5, 600).default(60),
+  QUAI_POOL_USER_ID: z.string().min(1).default('quai-pool'),
+  QUAI_REGISTRY_IMAGE: z.string().min(1).default('quai/registry:latest'),
+  QUAI_REGISTRY_CONTAINER: z.string().min(1).default('quai-registry'),
+  QUAI_REGISTRY_VOLUME: z.string().min(1).default('quai-registry-data'),
+  /** Extra registries the inner daemons may use over plain HTTP (comma-separated host:port). */
+  QUAI_SANDBOX_INSECURE_REGISTRIES: z.string().default(''),
+})
+
+export type SandboxConfig = {
+  idleMinutes: number
+  maxMinutes: number
+  maxConcurrent: number
+  createsPerHour: number
+  memoryMb: number
+  cpus: number
+  pids: number
+  diskMb: number
+  poolSize: number
+  isolation: IsolationSetting
+  disk: (typeof diskModes)[number]
+  image: string
+  stateDir: string
+  runDir: string
+  cgroupParent: string
+  subnetPool: string
+  uidBase: number
+  blockHost: boolean
+  dns: string[] | null
+  touchSeconds: number
+  startTimeoutSeconds: number
+  poolUserId: string
+  registryImage: string
+  registryContainer: string
+  registryVolume: string
+  insecureRegistries: string[]
+}
+
+export class SandboxConfigError extends Error {
+  override readonly name = 'SandboxConfigError'
+}
+
+/** Parse the sandbox settings; a bad value throws, naming the variable and what is expected. */
+export function parseSandboxConfig(env: Record<string, string | undefined> = process.env): SandboxConfig {
+  const input: Record<string, string> = {}
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key]
+    if (value !== undefined && value.trim() !== '') input[key] = value.trim()
+  }
+  const parsed = schema.safeParse(input)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '?')
+      return `${key}=${JSON.stringify(input[key] ?? '')}: ${issue.message}`
+    })
+    throw new SandboxConfigError(`invalid sandbox setting${lines.length > 1 ? 's' : ''}: ${lines.join('; ')}`)
+  }
+  const e = parsed.data
+  return {
+    idleMinutes: e.QUAI_SANDBOX_IDLE_MINUTES,
+    maxMinutes: e.QUAI_SANDBOX_MAX_MINUTES,
+    maxConcurrent: e.QUAI_SANDBOX_MAX_CONCURRENT,
+    createsPerHour: e.QUAI_SANDBOX_CREATES_PER_HOUR,
+    memoryMb: e.QUAI_SANDBOX_MEMORY_MB,
+    cpus: e.QUAI_SANDBOX_CPUS,
+    pids: e.QUAI_SANDBOX_PIDS,
+    diskMb: e.QUAI_SANDBOX_DISK_MB,
+    poolSize: e.QUAI_SANDBOX_POOL_SIZE,
+    isolation: e.QUAI_SANDBOX_ISOLATION,
+    disk: e.QUAI_SANDBOX_DISK,
+    image: e.QUAI_SANDBOX_IMAGE,
+    stateDir: e.QUAI_SANDBOX_STATE_DIR.replace(/\/+$/, ''),
+    runDir: e.QUAI_SANDBOX_RUN_DIR.replace(/\/+$/, ''),
+    cgroupParent: e.QUAI_SANDBOX_CGROUP_PARENT,
+    subnetPool: e.QUAI_SANDBOX_SUBNET_POOL,
+    uidBase: e.QUAI_SANDBOX_UID_BASE,
+    blockHost: e.QUAI_SANDBOX_BLOCK_HOST,
+    dns: e.QUAI_SANDBOX_DNS === undefined ? null : e.QUAI_SANDBOX_DNS.split(',').map((s) => s.trim()).filter(Boolean),
+    touchSeconds: e.QUAI_SANDBOX_TOUCH_SECONDS,
+    startTimeoutSeconds: e.QUAI_SANDBOX_START_TIMEOUT_SECONDS,
+    poolUserId: e.QUAI_POOL_USER_ID,
+    registryImage: e.QUAI_REGISTRY_IMAGE,
+    registryContainer: e.QUAI_REGISTRY_CONTAINER,
+    registryVolume: e.QUAI_REGISTRY_VOLUME,
+    insecureRegistries: e.QUAI_SANDBOX_INSECURE_REGISTRIES.split(',').map((s) => s.trim()).filter(Boolean),
+  }
+}
+
+let cached: SandboxConfig | undefined
+
+/** The settings of this process (parsed on first use). */
+export function sandboxConfig(): SandboxConfig {
+  cached ??= parseSandboxConfig()
+  return cached
+}
+
+/** Tests and benchmarks change settings between runs. */
+export function setSandboxConfigForTests(overrides: Partial<SandboxConfig> | null): void {
+  cached = overrides ? { ...parseSandboxConfig(), ...overrides } : undefined
+}

@@ -1,0 +1,575 @@
+import 'server-only'
+import fs from 'node:fs'
+import fsp from 'node:fs/promises'
+import path from 'node:path'
+import { DockerProblemError, PrivilegedRefusedError } from '../docker/diagnose.server'
+import {
+  connectNetwork,
+  createBridgeNetwork,
+  createContainer,
+  disconnectNetwork,
+  engineInfo,
+  ensureVolume,
+  execInContainer,
+  forgetInnerDaemon,
+  hostEngine,
+  innerDaemon,
+  inspectContainer,
+  inspectNetwork,
+  listContainersByLabel,
+  listNetworksByLabel,
+  openExecSession,
+  pingDaemon,
+  removeContainer,
+  removeNetwork,
+  requireImage,
+  startContainer,
+  SubnetTakenError,
+  type ContainerSpec,
+  type EngineInfo,
+  type ExecResult,
+  type ExecSession,
+} from '../docker/engine.server'
+import type { IsolationMode, SandboxConfig } from './config.server'
+import {
+  bindSocket,
+  canManageCgroups,
+  canUseLoopDisks,
+  cgroupVersion,
+  createLoopDisk,
+  createPlainDisk,
+  createSandboxCgroup,
+  destroyDisk,
+  ensureHostInputBlock,
+  hostUpstreamDns,
+  ipToString,
+  listSandboxCgroups,
+  randomSubnet,
+  removeSandboxCgroup,
+  removeSocketDir,
+  type SandboxDisk,
+} from './host.server'
+import type {
+  CreateSandboxSpec,
+  ExecInNodeOptions,
+  NodeHealth,
+  NodeRef,
+  OpenShellOptions,
+  PlacedNode,
+  PlacedSandbox,
+  SandboxPlacement,
+} from './placement'
+import { sandboxSeccompProfile } from './seccomp'
+
+// Sandboxes on this server's Docker engine. One sandbox =
+//   a bridge network of its own (quai-sb-<id>, bridge interface qsb<id>, a random /28),
+//   one container per node on it (quai-sb-<id>-<node>, hostname = node name), each with its own
+//   dockerd, and the shared read-only registry mirror attached to that network,
+//   a parent cgroup /quai/<id> holding the limits of the whole sandbox,
+//   a loop-mounted ext4 image holding everything the sandbox writes,
+//   a host-only bind mount of each inner daemon's socket.
+// Labels on containers and networks: quai.sandbox, quai.node, quai.user, quai.placement=local.
+
+export const LABEL = {
+  sandbox: 'quai.sandbox',
+  node: 'quai.node',
+  user: 'quai.user',
+  placement: 'quai.placement',
+  pool: 'quai.pool',
+  role: 'quai.role',
+} as const
+
+const LAB = '/root/lab'
+const REGISTRY_ALIAS = 'quai-registry'
+const REGISTRY_NETWORK = 'quai-registry-net'
+const BRIDGE_PREFIX = 'qsb'
+
+export type LocalPlacementStatus = {
+  isolation: IsolationMode
+  cgroups: 'parent' | 'per-container'
+  disk: 'loop' | 'dir'
+  registry: boolean
+  hostFirewall: boolean
+  warnings: string[]
+}
+
+type Log = (message: string) => void
+
+/** QUAI_SANDBOX_TRACE=1 logs how long each step of a start takes. */
+function tracer(id: string): (step: string) => void {
+  if (process.env.QUAI_SANDBOX_TRACE !== '1') return () => undefined
+  const t0 = performance.now()
+  return (step) => console.log(`[sandbox ${id}] ${step} at ${Math.round(performance.now() - t0)} ms`)
+}
+
+export class LocalPlacement implements SandboxPlacement {
+  readonly name = 'local'
+  private prepared: Promise<LocalPlacementStatus> | null = null
+  private engine: EngineInfo | null = null
+  private isolationMode: IsolationMode = 'userns'
+
+  constructor(
+    private readonly config: SandboxConfig,
+    private readonly log: Log = (m) => console.warn(`[sandbox] ${m}`),
+  ) {}
+
+  private get docker() {
+    return hostEngine()
+  }
+
+  // ---------------------------------------------------------------- set-up
+
+  prepare(): Promise<void> {
+    return this.status().then(() => undefined)
+  }
+
+  /** What this host gives sandboxes (resolved once; a failure is retried on the next call). */
+  status(): Promise<LocalPlacementStatus> {
+    this.prepared ??= this.doPrepare().catch((error) => {
+      this.prepared = null
+      throw error
+    })
+    return this.prepared
+  }
+
+  private async doPrepare(): Promise<LocalPlacementStatus> {
+    const warnings: string[] = []
+    this.engine = await engineInfo(this.docker)
+    await requireImage(this.docker, this.config.image)
+
+    let isolation: IsolationMode
+    if (this.config.isolation === 'auto') {
+      isolation = this.engine.runtimes.includes('sysbox-runc') ? 'sysbox' : 'userns'
+    } else {
+      isolation = this.config.isolation
+      if (isolation === 'sysbox' && !this.engine.runtimes.includes('sysbox-runc')) {
+        throw new DockerProblemError('host_setup', 'QUAI_SANDBOX_ISOLATION=sysbox but the engine has no sysbox-runc runtime', 'install sysbox (https://github.com/nestybox/sysbox), or set QUAI_SANDBOX_ISOLATION=auto')
+      }
+    }
+    if (isolation === 'caps') warnings.push('QUAI_SANDBOX_ISOLATION=caps: a learner is root of the host\'s user namespace inside the sandbox (see docs/sandbox.md)')
+    this.isolationMode = isolation
+
+    const cg = canManageCgroups()
+    if (!cg.ok) warnings.push(`sandbox limits are per container only (${cg.reason}): a sandbox's nodes are not capped together`)
+    if (cg.ok && this.engine.cgroupDriver !== 'cgroupfs') {
+      warnings.push(`Docker uses the ${this.engine.cgroupDriver} cgroup driver: limits are per container only (set "exec-opts": ["native.cgroupdriver=cgroupfs"] in daemon.json for per-sandbox limits)`)
+    }
+
+    let disk: 'loop' | 'dir' = 'dir'
+    if (this.config.disk !== 'dir') {
+      const loop = await canUseLoopDisks()
+      if (loop.ok) disk = 'loop'
+      else if (this.config.disk === 'loop') throw new DockerProblemError('host_setup', `QUAI_SANDBOX_DISK=loop but ${loop.reason}`, 'run Quai as root on the Docker host, or set QUAI_SANDBOX_DISK=auto')
+      else warnings.push(`sandbox disks are not bounded (${loop.reason})`)
+    }
+
+    let hostFirewall = false
+    if (this.config.blockHost) {
+      try {
+        await ensureHostInputBlock(BRIDGE_PREFIX)
+        hostFirewall = true
+      } catch (error) {
+        warnings.push(`sandboxes can reach the host's own services: the iptables rule failed (${(error as Error).message})`)
+      }
+    }
+
+    let registry = false
+    try {
+      await this.ensureRegistry()
+      registry = true
+    } catch (error) {
+      warnings.push(`no lesson registry mirror: ${(error as Error).message}`)
+    }
+
+    for (const w of warnings) this.log(w)
+    return {
+      isolation,
+      cgroups: cg.ok && this.engine.cgroupDriver === 'cgroupfs' ? 'parent' : 'per-container',
+      disk,
+      registry,
+      hostFirewall,
+      warnings,
+    }
+  }
+
+  /** The shared, read-only lesson registry mirror (filled by `npm run images:build`). */
+  private async ensureRegistry(): Promise<void> {
+    const name = this.config.registryContainer
+    const existing = await inspectContainer(this.docker, name)
+    if (existing?.running) return
+    if (existing) {
+      await startContainer(this.docker, existing.id)
+      return
+    }
+    await requireImage(this.docker, this.config.registryImage)
+    if (!(await inspectNetwork(this.docker, REGISTRY_NETWORK))) {
+      // Internal: the mirror has no way out; sandboxes reach it on their own networks.
+      await createBridgeNetwork(this.docker, {
+        name: REGISTRY_NETWORK,
+        subnet: '10.212.255.0/29',
+        gateway: '10.212.255.1',
+        labels: { [LABEL.role]: 'registry' },
+        internal: true,
+      }).catch((error) => {
+        if (!(error instanceof SubnetTakenError)) throw error
+      })
+    }
+    await ensureVolume(this.docker, this.config.registryVolume, { [LABEL.role]: 'registry' })
+    const id = await createContainer(this.docker, {
+      name,
+      image: this.config.registryImage,
+      labels: { [LABEL.role]: 'registry' },
+      network: { name: REGISTRY_NETWORK },
+      binds: [`${this.config.registryVolume}:/var/lib/registry:ro`],
+      cmd: ['serve', '/etc/docker/registry/quai-mirror.yml'],
+      capDrop: ['ALL'],
+      securityOpt: ['no-new-privileges'],
+      readOnlyRootfs: true,
+      memoryBytes: 256 * 1024 * 1024,
+      pidsLimit: 256,
+      logMaxSize: '5m',
+    }).catch(async (error) => {
+      // Another server instance made it at the same moment.
+      if (/Conflict|already in use/i.test(String((error as Error).message))) return (await inspectContainer(this.docker, name))?.id ?? ''
+      throw error
+    })
+    if (id) await startContainer(this.docker, id).catch(() => undefined)
+  }
+
+  // ---------------------------------------------------------------- paths and names
+
+  private stateDir(id: string) {
+    return path.join(this.config.stateDir, id)
+  }
+  private socketDir(id: string) {
+    return path.join(this.config.runDir, id)
+  }
+  private containerName(id: string, node: string) {
+    return `quai-sb-${id}-${node}`
+  }
+  private networkName(id: string) {
+    return `quai-sb-${id}`
+  }
+
+  // ---------------------------------------------------------------- create
+
+  async create(spec: CreateSandboxSpec): Promise<PlacedSandbox> {
+    const status = await this.status()
+    const id = spec.sandboxId
+    try {
+      return await this.doCreate(spec, status)
+    } catch (error) {
+      await this.destroy(id).catch((e) => this.log(`cleanup of ${id} after a failed start: ${(e as Error).message}`))
+      throw error
+    }
+  }
+
+  private async doCreate(spec: CreateSandboxSpec, status: LocalPlacementStatus): Promise<PlacedSandbox> {
+    const id = spec.sandboxId
+    const labels = { [LABEL.sandbox]: id, [LABEL.user]: spec.userId, [LABEL.placement]: this.name, [LABEL.pool]: spec.pooled ? '1' : '0' }
+    const limits = spec.limits
+    const memoryBytes = limits.memoryMb * 1024 * 1024
+    const isolation = status.isolation
+
+    const trace = tracer(id)
+
+    // Host state (disk, cgroup) and the network are independent: made side by side.
+    await fsp.mkdir(this.config.stateDir, { recursive: true, mode: 0o700 })
+    const stateDir = this.stateDir(id)
+    const hostState = (async () => {
+      const disk: SandboxDisk = status.disk === 'loop' ? await createLoopDisk(stateDir, limits.diskMb) : await createPlainDisk(stateDir)
+      let cgroupParent: string | undefined
+      if (status.cgroups === 'parent') {
+        cgroupParent = await createSandboxCgroup(this.config.cgroupParent, id, {
+          memoryBytes,
+          cpus: limits.cpus,
+          pids: limits.pids,
+          restrictDevices: isolation !== 'privileged',
+        })
+      }
+      trace('disk and cgroup')
+      return { disk, cgroupParent }
+    })()
+    // The network: a random /28 of the pool, retried when it collides with another.
+    const network = (async () => {
+      for (let attempt = 0; ; attempt++) {
+        const pick = randomSubnet(this.config.subnetPool)
+        try {
+          const networkId = await createBridgeNetwork(this.docker, {
+            name: this.networkName(id),
+            subnet: pick.subnet,
+            gateway: ipToString(pick.base + 1),
+            bridgeName: `${BRIDGE_PREFIX}${id.slice(0, 12)}`,
+            labels,
+          })
+          trace('network')
+          return { networkId, base: pick.base }
+        } catch (error) {
+          if (!(error instanceof SubnetTakenError) || attempt >= 30) throw error
+        }
+      }
+    })()
+    const [{ disk, cgroupParent }, { networkId, base }] = await Promise.all([hostState, network])
+    const registryIp = ipToString(base + 2)
+    // The mirror joins the network while the nodes start (it is only needed at their first pull).
+    const registryJoined = status.registry
+      ? connectNetwork(this.docker, networkId, this.config.registryContainer, { ipv4: registryIp, aliases: [REGISTRY_ALIAS] }).then(() => trace('registry attached'))
+      : Promise.resolve()
+    registryJoined.catch(() => undefined)
+
+    const nodeIps = spec.nodes.map((_, i) => ipToString(base + 3 + i))
+    const extraHosts = [...(status.registry ? [`${REGISTRY_ALIAS}:${registryIp}`] : []), ...spec.nodes.map((n, i) => `${n.name}:${nodeIps[i]}`)]
+    const dns = this.config.dns ?? hostUpstreamDns()
+    const seccomp = sandboxSeccompProfile({ cgroupVersion: cgroupVersion() })
+    const apparmor = this.engine?.securityOptions.includes('apparmor') ? ['apparmor=unconfined'] : []
+
+    const placed: PlacedNode[] = await Promise.all(
+      spec.nodes.map(async (node, i) => {
+        const nodeDir = path.join(disk.mountPoint, node.name)
+        const dirs = { root: 'root', docker: 'docker', lab: 'lab', run: 'run' }
+        for (const d of Object.values(dirs)) await fsp.mkdir(path.join(nodeDir, d), { recursive: true })
+        const env = [
+          `QUAI_ISOLATION=${isolation === 'privileged' ? 'caps' : isolation}`,
+          `QUAI_UID_BASE=${this.config.uidBase}`,
+          `QUAI_NODE=${node.name}`,
+          `QUAI_LAB=${LAB}`,
+          `QUAI_DNS=${dns.join(',')}`,
+          `QUAI_INSECURE_REGISTRIES=${this.config.insecureRegistries.join(',')}`,
+          ...(status.registry ? [`QUAI_REGISTRY_MIRROR=http://${REGISTRY_ALIAS}:5000`] : []),
+        ]
+        const containerSpec: ContainerSpec = {
+          name: this.containerName(id, node.name),
+          image: this.config.image,
+          hostname: node.name,
+          env,
+          labels: { ...labels, [LABEL.node]: node.name, [LABEL.role]: 'sandbox-node' },
+          network: { name: this.networkName(id), ipv4: nodeIps[i] },
+          binds: [
+            `${path.join(nodeDir, dirs.root)}:/quai/disk`,
+            `${path.join(nodeDir, dirs.docker)}:/var/lib/docker`,
+            `${path.join(nodeDir, dirs.lab)}:${LAB}`,
+            `${path.join(nodeDir, dirs.run)}:/run/quai`,
+          ],
+          extraHosts,
+          cgroupnsMode: 'private',
+          cgroupParent,
+          memoryBytes,
+          nanoCpus: Math.round(limits.cpus * 1e9),
+          pidsLimit: limits.pids,
+          // Under memory pressure on the host, a sandbox goes before Quai or the database.
+          oomScoreAdj: 500,
+          ...this.isolationFlags(isolation, seccomp, apparmor),
+        }
+        const containerId = await this.createNodeContainer(containerSpec, isolation)
+        trace(`node ${node.name} started`)
+        return {
+          sandboxId: id,
+          name: node.name,
+          role: node.role,
+          hostname: node.name,
+          containerId,
+          socketPath: null,
+          address: nodeIps[i] ?? null,
+        }
+      }),
+    )
+
+    // Ready when every inner daemon answers; then pin each socket to a host-only path.
+    const deadline = Date.now() + this.config.startTimeoutSeconds * 1000
+    await Promise.all(
+      placed.map(async (node) => {
+        const source = path.join(disk.mountPoint, node.name, 'run', 'docker.sock')
+        await this.waitForDaemon(node, source, deadline)
+        const target = path.join(this.socketDir(id), `${node.name}.sock`)
+        await bindSocket(source, target)
+        node.socketPath = target
+        trace(`node ${node.name} ready`)
+      }),
+    )
+    await registryJoined
+    return { sandboxId: id, networkId, isolation, nodes: placed }
+  }
+
+  private isolationFlags(isolation: IsolationMode, seccomp: string, apparmor: string[]): Partial<ContainerSpec> {
+    switch (isolation) {
+      case 'sysbox':
+        return { runtime: 'sysbox-runc' }
+      case 'privileged':
+        return { privileged: true }
+      case 'caps':
+        return { capAdd: ['SYS_ADMIN', 'NET_ADMIN'], securityOpt: [`seccomp=${seccomp}`, ...apparmor] }
+      case 'userns':
+        // systempaths=unconfined: the inner user namespace mounts its own /proc, which the
+        // kernel allows only when no path of the outer /proc is masked. Only the outer side,
+        // which the learner never enters, sees that unmasked /proc.
+        return { capAdd: ['SYS_ADMIN', 'NET_ADMIN'], securityOpt: [`seccomp=${seccomp}`, ...apparmor], unmaskSystemPaths: true }
+    }
+  }
+
+  private async createNodeContainer(spec: ContainerSpec, isolation: IsolationMode): Promise<string> {
+    const id = await createContainer(this.docker, spec)
+    try {
+      await startContainer(this.docker, id)
+    } catch (error) {
+      if (isolation === 'privileged' && error instanceof PrivilegedRefusedError) {
+        // This engine refuses --privileged: say so once, and use the capability recipe.
+        this.log(`${error.message} -> sandboxes now use QUAI_SANDBOX_ISOLATION=userns`)
+        await removeContainer(this.docker, id)
+        this.isolationMode = 'userns'
+        if (this.prepared) this.prepared = this.prepared.then((s) => ({ ...s, isolation: 'userns' }))
+        const seccomp = sandboxSeccompProfile({ cgroupVersion: cgroupVersion() })
+        const retry = { ...spec, privileged: undefined, ...this.isolationFlags('userns', seccomp, []) }
+        retry.env = (spec.env ?? []).map((e) => (e.startsWith('QUAI_ISOLATION=') ? 'QUAI_ISOLATION=userns' : e))
+        const second = await createContainer(this.docker, retry)
+        await startContainer(this.docker, second)
+        return second
+      }
+      throw error
+    }
+    return id
+  }
+
+  private async waitForDaemon(node: PlacedNode, socket: string, deadline: number): Promise<void> {
+    let checks = 0
+    while (Date.now() < deadline) {
+      if (fs.existsSync(socket)) {
+        const client = innerDaemon(socket)
+        const ok = await pingDaemon(client, 1000)
+        forgetInnerDaemon(socket)
+        if (ok) return
+      }
+      // Every so often, make sure the node is still alive (a failed entrypoint ends it).
+      if (++checks % 20 === 0) {
+        const state = await inspectContainer(this.docker, node.containerId)
+        if (!state?.running) {
+          const logs = await this.containerLogTail(node.containerId)
+          throw new Error(`node ${node.name} stopped while starting (exit ${state?.exitCode ?? '?'}): ${logs}`)
+        }
+      }
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    throw new Error(`node ${node.name}: its Docker daemon did not answer within ${this.config.startTimeoutSeconds}s`)
+  }
+
+  private async containerLogTail(containerId: string): Promise<string> {
+    try {
+      const buf = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: 5 })) as unknown as Buffer
+      // Strip the 8-byte frame headers of non-TTY logs.
+      return buf.toString('utf8').replace(/[\x00-\x08]/g, '').trim().slice(-500)
+    } catch {
+      return ''
+    }
+  }
+
+  // ---------------------------------------------------------------- destroy
+
+  async destroy(sandboxId: string): Promise<void> {
+    const errors: string[] = []
+    const step = async (what: string, fn: () => Promise<unknown>) => {
+      try {
+        await fn()
+      } catch (error) {
+        errors.push(`${what}: ${(error as Error).message}`)
+      }
+    }
+    await step('containers', async () => {
+      const containers = await listContainersByLabel(this.docker, { [LABEL.sandbox]: sandboxId })
+      await Promise.all(containers.map((c) => removeContainer(this.docker, c.id)))
+    })
+    await step('network', async () => {
+      const networks = await listNetworksByLabel(this.docker, { [LABEL.sandbox]: sandboxId })
+      for (const listed of networks) {
+        // The list does not say who is attached; the registry mirror always is.
+        const n = await inspectNetwork(this.docker, listed.id)
+        for (const c of n?.containers ?? []) await disconnectNetwork(this.docker, listed.id, c)
+        await removeNetwork(this.docker, listed.id)
+      }
+    })
+    await step('sockets', async () => {
+      for (const f of await fsp.readdir(this.socketDir(sandboxId)).catch(() => [] as string[])) forgetInnerDaemon(path.join(this.socketDir(sandboxId), f))
+      await removeSocketDir(this.socketDir(sandboxId))
+    })
+    await step('disk', () => destroyDisk(this.stateDir(sandboxId)))
+    await step('cgroup', () => removeSandboxCgroup(this.config.cgroupParent, sandboxId))
+    if (errors.length) throw new Error(`removing sandbox ${sandboxId}: ${errors.join('; ')}`)
+  }
+
+  // ---------------------------------------------------------------- state
+
+  async health(sandboxId: string, nodes: { name: string; containerId: string | null; socketPath: string | null }[]): Promise<NodeHealth[]> {
+    return Promise.all(
+      nodes.map(async (n) => {
+        const state = n.containerId ? await inspectContainer(this.docker, n.containerId) : null
+        const running = Boolean(state?.running && state.labels[LABEL.sandbox] === sandboxId)
+        const daemonAnswers = running && n.socketPath && fs.existsSync(n.socketPath) ? await pingDaemon(innerDaemon(n.socketPath), 2000) : false
+        return { name: n.name, containerId: state?.id ?? null, running, daemonAnswers }
+      }),
+    )
+  }
+
+  async listPlaced(): Promise<string[]> {
+    const ids = new Set<string>()
+    for (const c of await listContainersByLabel(this.docker, { [LABEL.sandbox]: true, [LABEL.placement]: this.name })) {
+      const id = c.labels[LABEL.sandbox]
+      if (id) ids.add(id)
+    }
+    for (const n of await listNetworksByLabel(this.docker, { [LABEL.sandbox]: true, [LABEL.placement]: this.name })) {
+      const id = n.labels[LABEL.sandbox]
+      if (id) ids.add(id)
+    }
+    for (const dir of [this.config.stateDir, this.config.runDir]) {
+      for (const e of await fsp.readdir(dir, { withFileTypes: true }).catch(() => [] as fs.Dirent[])) if (e.isDirectory()) ids.add(e.name)
+    }
+    for (const id of listSandboxCgroups(this.config.cgroupParent)) ids.add(id)
+    return [...ids]
+  }
+
+  // ---------------------------------------------------------------- using a node
+
+  execCommand(cmd: string[], workingDir?: string): string[] {
+    return ['quai-enter', ...(workingDir ? ['--wd', workingDir] : []), ...cmd]
+  }
+
+  async exec(node: NodeRef, cmd: string[], options: ExecInNodeOptions = {}): Promise<ExecResult> {
+    let argv = cmd
+    if (options.timeoutMs) {
+      // Bound the process itself (Docker cannot kill an exec): TERM, then KILL a second later.
+      argv = ['timeout', '-k', '1', String(Math.max(1, Math.ceil(options.timeoutMs / 1000))), ...cmd]
+    }
+    return execInContainer(this.docker, node.containerId, this.execCommand(argv, options.workingDir), {
+      env: options.env,
+      stdin: options.stdin,
+      timeoutMs: options.timeoutMs ? options.timeoutMs + 3000 : undefined,
+      maxOutputBytes: options.maxOutputBytes,
+    })
+  }
+
+  openShell(node: NodeRef, cmd: string[] | null, options: OpenShellOptions): Promise<ExecSession> {
+    const env = [`TERM=xterm-256color`, ...(options.env ?? [])]
+    return openExecSession(this.docker, node.containerId, this.execCommand(cmd ?? []), { tty: options.tty, env, cols: options.cols, rows: options.rows })
+  }
+
+  nodeContainer(node: NodeRef) {
+    return { docker: this.docker, containerId: node.containerId }
+  }
+
+  innerDocker(node: NodeRef) {
+    if (!node.socketPath) throw new Error(`node ${node.name} has no inner daemon socket`)
+    return innerDaemon(node.socketPath)
+  }
+
+  async nodeAddress(node: NodeRef): Promise<string | null> {
+    const state = await inspectContainer(this.docker, node.containerId)
+    return state?.addresses[this.networkName(node.sandboxId)] ?? Object.values(state?.addresses ?? {})[0] ?? null
+  }
+}
+
+/** The Docker problem behind an error, if any (for messages with their fix). */
+export function dockerProblemOf(error: unknown): DockerProblemError | null {
+  let e: unknown = error
+  for (let i = 0; i < 5 && e; i++) {
+    if (e instanceof DockerProblemError) return e
+    e = (e as { cause?: unknown }).cause
+  }
+  return null
+}

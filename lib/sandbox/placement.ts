@@ -1,0 +1,85 @@
+import type { DockerClient, ExecResult, ExecSession } from '../docker/engine.server'
+import type { IsolationMode } from './config.server'
+import type { NodeRole } from './types'
+
+// Where a sandbox's nodes run. LocalPlacement (local-placement.server.ts) runs them on this
+// server's Docker engine; a Swarm-backed placement would implement the same interface with
+// the nodes scheduled on other hosts. A placement keeps no sandbox state in memory: what it
+// needs is in the database (SandboxNode rows) and in the containers' labels.
+
+export type NodeSpec = { name: string; role: NodeRole }
+
+export type PlacementLimits = {
+  memoryMb: number
+  cpus: number
+  pids: number
+  diskMb: number
+}
+
+export type CreateSandboxSpec = {
+  sandboxId: string
+  /** Who the sandbox was created for (the pool's user for a pooled one); written as a label. */
+  userId: string
+  pooled: boolean
+  nodes: NodeSpec[]
+  limits: PlacementLimits
+}
+
+/** How the backend reaches one node: enough to exec, copy files and talk to its daemon. */
+export type NodeRef = {
+  sandboxId: string
+  name: string
+  containerId: string
+  /** Host path of the node's inner dockerd socket (null when the placement has none). */
+  socketPath: string | null
+}
+
+export type PlacedNode = NodeRef & { hostname: string; role: NodeRole; address: string | null }
+
+export type PlacedSandbox = {
+  sandboxId: string
+  networkId: string | null
+  isolation: IsolationMode
+  nodes: PlacedNode[]
+}
+
+export type NodeHealth = { name: string; containerId: string | null; running: boolean; daemonAnswers: boolean }
+
+export type ExecInNodeOptions = {
+  env?: string[]
+  /** Inside the node; default: the learner's working folder. */
+  workingDir?: string
+  stdin?: string | Buffer
+  /** Kill the command after this long (the result says timedOut). */
+  timeoutMs?: number
+  maxOutputBytes?: number
+}
+
+export type OpenShellOptions = { tty: boolean; env?: string[]; cols?: number; rows?: number }
+
+export interface SandboxPlacement {
+  /** Stored in Sandbox.placement. */
+  readonly name: string
+  /** Idempotent set-up (shared registry mirror, host firewall rule, checks); cheap once done. */
+  prepare(): Promise<void>
+  /** Create and start every node, on a network of their own; resolves when each inner daemon answers. */
+  create(spec: CreateSandboxSpec): Promise<PlacedSandbox>
+  /** Remove everything the sandbox has on its hosts (containers, network, disks, sockets, cgroups). Idempotent. */
+  destroy(sandboxId: string): Promise<void>
+  /** The nodes' state as the hosts see it (for reconcile and health checks). */
+  health(sandboxId: string, nodes: { name: string; containerId: string | null; socketPath: string | null }[]): Promise<NodeHealth[]>
+  /** Ids of the sandboxes that have anything on the hosts (containers, networks, disks...). */
+  listPlaced(): Promise<string[]>
+  /** Run a command as the learner in a node (TTY-less), collecting its output. */
+  exec(node: NodeRef, cmd: string[], options?: ExecInNodeOptions): Promise<ExecResult>
+  /** An interactive process in a node (a terminal), as a raw stream. */
+  openShell(node: NodeRef, cmd: string[] | null, options: OpenShellOptions): Promise<ExecSession>
+  /** The argv that runs `cmd` as the learner in a node, for callers that exec by themselves. */
+  execCommand(cmd: string[]): string[]
+  /** The engine and container that hold a node (for raw exec streams and the archive API). */
+  nodeContainer(node: NodeRef): { docker: DockerClient; containerId: string }
+  /** The node's inner Docker daemon. */
+  innerDocker(node: NodeRef): DockerClient
+  /** Where the Quai server reaches the node's published ports (an IP address). */
+  nodeAddress(node: NodeRef): Promise<string | null>
+}

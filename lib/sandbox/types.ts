@@ -1,0 +1,231 @@
+import { z } from 'zod'
+
+// Shapes of the sandbox runtime shared by the server and the UI (no server-only imports).
+
+export const nodeRoles = ['standalone', 'manager', 'worker'] as const
+export type NodeRole = (typeof nodeRoles)[number]
+
+/** A node name is also its hostname and its terminal tab: short, lowercase, DNS-safe. */
+export const nodeNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'a node name is 1-16 characters: a-z, 0-9 and "-", starting with a letter')
+
+export const sandboxLayoutSchema = z.object({
+  nodes: z
+    .array(z.object({ name: nodeNameSchema, role: z.enum(nodeRoles) }))
+    .min(1)
+    .max(8)
+    .refine((nodes) => new Set(nodes.map((n) => n.name)).size === nodes.length, 'node names must be unique')
+    .refine((nodes) => !nodes.some((n) => n.name === 'quai-registry'), '"quai-registry" is reserved'),
+})
+export type SandboxLayout = z.infer<typeof sandboxLayoutSchema>
+
+/** One Docker host: what every lesson gets unless it asks for more. */
+export const defaultLayout: SandboxLayout = { nodes: [{ name: 'node1', role: 'standalone' }] }
+
+/** A Swarm lab: one manager, two workers. */
+export const swarmLayout: SandboxLayout = {
+  nodes: [
+    { name: 'manager', role: 'manager' },
+    { name: 'worker1', role: 'worker' },
+    { name: 'worker2', role: 'worker' },
+  ],
+}
+
+/** The layout as stored in Sandbox.layoutKey: "single" for the default, else "name=role,...". */
+export function layoutKey(layout: SandboxLayout): string {
+  const key = layout.nodes.map((n) => `${n.name}=${n.role}`).join(',')
+  return key === 'node1=standalone' ? 'single' : key
+}
+
+export function layoutFromKey(key: string): SandboxLayout {
+  if (key === 'single' || key === '') return defaultLayout
+  const nodes = key.split(',').map((part) => {
+    const [name = '', role = 'standalone'] = part.split('=')
+    return { name, role: (nodeRoles as readonly string[]).includes(role) ? (role as NodeRole) : 'standalone' }
+  })
+  return { nodes }
+}
+
+export const sandboxStatuses = ['starting', 'running', 'stopping', 'ended', 'failed'] as const
+export type SandboxStatus = (typeof sandboxStatuses)[number]
+
+export type SandboxNodeView = { name: string; role: NodeRole; hostname: string }
+
+export type SandboxView = {
+  id: string
+  userId: string
+  status: SandboxStatus
+  nodes: SandboxNodeView[]
+  lessonKey: string | null
+  createdAt: Date
+  lastActivityAt: Date
+  /** When it ends if nothing changes: the earlier of the idle and the maximum deadlines. */
+  expiresAt: Date
+  /** lastActivityAt + the idle timeout. */
+  idleExpiresAt: Date
+  /** The hard end: creation (or claim from the pool) + the maximum lifetime. */
+  maxExpiresAt: Date
+  idleTimeoutSeconds: number
+  endReason: string | null
+  error: string | null
+}
+
+/** Why a sandbox ended (Sandbox.endReason). */
+export type EndReason = 'stopped' | 'reset' | 'replaced' | 'idle' | 'expired' | 'failed' | 'lost' | 'orphaned' | 'pool'
+
+// ---------------------------------------------------------------- errors
+
+export type SandboxErrorCode =
+  | 'sandbox.capacity_full'
+  | 'sandbox.rate_limited'
+  | 'sandbox.not_found'
+  | 'sandbox.not_yours'
+  | 'sandbox.not_running'
+  | 'sandbox.node_not_found'
+  | 'sandbox.start_failed'
+  | 'sandbox.unavailable'
+
+type Params = Record<string, string | number>
+
+const messages: Record<SandboxErrorCode, { en: (p: Params) => string; fr: (p: Params) => string }> = {
+  'sandbox.capacity_full': {
+    en: (p) => `All sandboxes are in use right now. Try again in ${p.retryAfterMinutes} minute${p.retryAfterMinutes === 1 ? '' : 's'}.`,
+    fr: (p) => `Tous les bacs à sable sont occupés pour le moment. Réessayez dans ${p.retryAfterMinutes} minute${p.retryAfterMinutes === 1 ? '' : 's'}.`,
+  },
+  'sandbox.rate_limited': {
+    en: (p) => `You have started ${p.limit} sandboxes in the last hour, the most allowed. Try again in ${formatWait(p.retryAfterSeconds ?? 60, 'en')}.`,
+    fr: (p) => `Vous avez démarré ${p.limit} bacs à sable dans la dernière heure, le maximum permis. Réessayez dans ${formatWait(p.retryAfterSeconds ?? 60, 'fr')}.`,
+  },
+  'sandbox.not_found': {
+    en: () => 'This sandbox does not exist (it may have ended).',
+    fr: () => "Ce bac à sable n'existe pas (il s'est peut-être terminé).",
+  },
+  'sandbox.not_yours': {
+    en: () => 'This sandbox belongs to someone else.',
+    fr: () => 'Ce bac à sable appartient à quelqu’un d’autre.',
+  },
+  'sandbox.not_running': {
+    en: (p) => `This sandbox is ${p.status}, not running. Open the lesson again to get a new one.`,
+    fr: (p) => `Ce bac à sable est ${statusFr(String(p.status))}, il ne tourne plus. Rouvrez la leçon pour en obtenir un nouveau.`,
+  },
+  'sandbox.node_not_found': {
+    en: (p) => `This sandbox has no node "${p.node}".`,
+    fr: (p) => `Ce bac à sable n'a pas de nœud « ${p.node} ».`,
+  },
+  'sandbox.start_failed': {
+    en: (p) => `The sandbox could not start: ${p.reason}`,
+    fr: (p) => `Le bac à sable n'a pas pu démarrer : ${p.reason}`,
+  },
+  'sandbox.unavailable': {
+    en: (p) => `Sandboxes are unavailable on this server: ${p.reason}`,
+    fr: (p) => `Les bacs à sable sont indisponibles sur ce serveur : ${p.reason}`,
+  },
+}
+
+function statusFr(status: string): string {
+  return ({ starting: 'en démarrage', running: 'en marche', stopping: 'en arrêt', ended: 'terminé', failed: 'en échec' } as Record<string, string>)[status] ?? status
+}
+
+function formatWait(seconds: string | number, locale: 'en' | 'fr'): string {
+  const s = Math.max(1, Number(seconds))
+  if (s < 60) return locale === 'fr' ? `${s} s` : `${s} s`
+  const m = Math.ceil(s / 60)
+  return locale === 'fr' ? `${m} min` : `${m} min`
+}
+
+/** The message of an error code in the learner's language (the UI may also translate `code`). */
+export function sandboxErrorMessage(code: SandboxErrorCode, params: Params = {}, locale: 'en' | 'fr' = 'en'): string {
+  return messages[code][locale](params)
+}
+
+/** HTTP status a route should answer with. */
+const httpStatus: Record<SandboxErrorCode, number> = {
+  'sandbox.capacity_full': 503,
+  'sandbox.rate_limited': 429,
+  'sandbox.not_found': 404,
+  'sandbox.not_yours': 403,
+  'sandbox.not_running': 409,
+  'sandbox.node_not_found': 404,
+  'sandbox.start_failed': 500,
+  'sandbox.unavailable': 503,
+}
+
+export class SandboxError extends Error {
+  override readonly name: string = 'SandboxError'
+  readonly status: number
+  constructor(
+    readonly code: SandboxErrorCode,
+    readonly params: Params = {},
+    options?: { cause?: unknown },
+  ) {
+    super(sandboxErrorMessage(code, params, 'en'), options)
+    this.status = httpStatus[code]
+  }
+  /** Both languages, for an API answer: { code, params, message: { en, fr } }. */
+  toJSON() {
+    return {
+      code: this.code,
+      params: this.params,
+      message: { en: sandboxErrorMessage(this.code, this.params, 'en'), fr: sandboxErrorMessage(this.code, this.params, 'fr') },
+    }
+  }
+}
+
+export class SandboxCapacityError extends SandboxError {
+  override readonly name = 'SandboxCapacityError'
+  constructor(readonly retryAfterMinutes: number) {
+    super('sandbox.capacity_full', { retryAfterMinutes })
+  }
+}
+
+export class SandboxRateLimitError extends SandboxError {
+  override readonly name = 'SandboxRateLimitError'
+  constructor(
+    readonly retryAfterSeconds: number,
+    limit: number,
+  ) {
+    super('sandbox.rate_limited', { retryAfterSeconds, limit })
+  }
+}
+
+export class SandboxNotFoundError extends SandboxError {
+  override readonly name = 'SandboxNotFoundError'
+  constructor() {
+    super('sandbox.not_found')
+  }
+}
+
+export class SandboxNotYoursError extends SandboxError {
+  override readonly name = 'SandboxNotYoursError'
+  constructor() {
+    super('sandbox.not_yours')
+  }
+}
+
+export class SandboxNotRunningError extends SandboxError {
+  override readonly name = 'SandboxNotRunningError'
+  constructor(readonly sandboxStatus: SandboxStatus) {
+    super('sandbox.not_running', { status: sandboxStatus })
+  }
+}
+
+export class SandboxNodeNotFoundError extends SandboxError {
+  override readonly name = 'SandboxNodeNotFoundError'
+  constructor(node: string) {
+    super('sandbox.node_not_found', { node })
+  }
+}
+
+export class SandboxStartError extends SandboxError {
+  override readonly name = 'SandboxStartError'
+  constructor(reason: string, cause?: unknown) {
+    super('sandbox.start_failed', { reason }, { cause })
+  }
+}
+
+/** Docker or the host is not ready for sandboxes (the cause carries the fix). */
+export class SandboxUnavailableError extends SandboxError {
+  override readonly name = 'SandboxUnavailableError'
+  constructor(reason: string, cause?: unknown) {
+    super('sandbox.unavailable', { reason }, { cause })
+  }
+}
