@@ -1,5 +1,6 @@
 import 'server-only'
-import Docker from 'dockerode'
+import type Docker from 'dockerode'
+import { hostEngine } from './engine.server'
 import type { ContainerRef } from './exec-stream.server'
 
 // What the port proxy and the Ports tab need from Docker: the ports published by the
@@ -7,19 +8,13 @@ import type { ContainerRef } from './exec-stream.server'
 
 export type PublishedPort = { port: number; protocol: string; container: string; targetPort: number | null }
 
-/** A node's inner daemon, reached through the unix socket its dockerd also listens on. */
+/** A node's inner daemon (lib/sandbox hands out the client). */
 export type InnerDaemonRef = { docker: Docker }
 
-export function innerDaemonAt(socketPath: string): InnerDaemonRef {
-  return { docker: new Docker({ socketPath }) }
-}
-
-/** A container on this host's engine. */
+/** A container on this host's engine (tests use it to stand a plain container in for a node). */
 export function localContainer(containerId: string): ContainerRef {
-  localEngine ??= new Docker()
-  return { docker: localEngine, containerId }
+  return { docker: hostEngine(), containerId }
 }
-let localEngine: Docker | undefined
 
 /** Published host ports of the running containers of an inner daemon (one entry per port). */
 export async function listPublishedPorts(inner: InnerDaemonRef): Promise<PublishedPort[]> {

@@ -35,8 +35,16 @@ const maxBadFrames = 20
 const keepAliveMs = 20_000
 const headerLimit = 512
 
-/** The command the holder runs the first time: the sandbox image's login shell, else bash. */
-export const defaultShell = ['/bin/sh', '-c', 'cd "$QUAI_LAB" 2>/dev/null; if command -v quai-shell >/dev/null 2>&1; then exec quai-shell; fi; exec bash -l']
+/**
+ * The command the holder runs the first time: the sandbox image's login shell (else bash),
+ * started in the lesson's folder (QUAI_LESSON_DIR, created if the learner removed it).
+ */
+export const defaultShell = [
+  '/bin/sh',
+  '-c',
+  'if [ -n "$QUAI_LESSON_DIR" ]; then mkdir -p "$QUAI_LESSON_DIR" && export QUAI_LAB="$QUAI_LESSON_DIR"; fi; cd "${QUAI_LAB:-/}" 2>/dev/null; ' +
+    'if command -v quai-shell >/dev/null 2>&1; then exec quai-shell; fi; exec bash -l',
+]
 
 export type BridgeOptions = {
   /** Session name inside the node (one shell per name). */
@@ -45,7 +53,7 @@ export type BridgeOptions = {
   cols: number
   rows: number
   resume?: string
-  /** Environment for the shell when a new one starts (QUAI_LAB=...). */
+  /** Environment for the shell when a new one starts (QUAI_LESSON_DIR=...). */
   env: string[]
   shell?: string[]
   openExec: (cmd: string[], env: string[]) => Promise<ExecStream>

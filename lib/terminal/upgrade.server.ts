@@ -9,7 +9,7 @@ import { openExecStream } from '../docker/exec-stream.server'
 import { ApiError } from '../http/api.server'
 import { refuseUpgrade, type UpgradeRoute } from '../server/upgrade-routes'
 import { isSameOrigin, userOf } from '../workspace/request-auth.server'
-import { requireNode, requireRunningOwnedSandbox, touchWorkspaceSandbox } from '../workspace/sandbox-access.server'
+import { nodeShellTarget, requireNode, requireRunningOwnedSandbox, touchWorkspaceSandbox } from '../workspace/sandbox-access.server'
 import { bridgeTerminal } from './bridge.server'
 import { maxFrameBytes, terminalPathPattern, terminalQuerySchema } from './protocol'
 
@@ -39,7 +39,8 @@ export function terminalUpgradeRoute(): UpgradeRoute {
       let target
       try {
         const sandbox = await requireRunningOwnedSandbox(user.id, sandboxId)
-        target = requireNode(sandbox, q.node)
+        requireNode(sandbox, q.node)
+        target = await nodeShellTarget(sandboxId, q.node)
       } catch (error) {
         if (error instanceof ApiError) return refuse(socket, error.status, error.message)
         throw error
@@ -56,8 +57,9 @@ export function terminalUpgradeRoute(): UpgradeRoute {
           cols: q.cols,
           rows: q.rows,
           resume: q.resume,
-          env: [`QUAI_LAB=${lessonWorkdir(q.lesson)}`],
-          openExec: (cmd, env) => openExecStream(target.ref, { cmd, env }),
+          env: [`QUAI_LESSON_DIR=${lessonWorkdir(q.lesson)}`],
+          // Through the placement's wrapper: a bare exec would land outside the learner's namespaces.
+          openExec: (cmd, env) => openExecStream(target.ref, { cmd: target.command(cmd), env }),
           onActivity: () => void touchWorkspaceSandbox(sandboxId).catch(() => {}),
           log: (message) => console.warn(`terminal ${sandboxId}/${q.node}: ${message}`),
         })

@@ -95,7 +95,6 @@ class ProxyRefusal extends Error {
 }
 
 const publishedCache = new Map<string, { at: number; ports: Set<number> }>()
-const lastTouch = new Map<string, number>()
 
 export function matchPortProxy(pathname: string): boolean {
   return portProxyPattern.test(pathname)
@@ -116,23 +115,19 @@ async function resolveTarget(request: IncomingMessage): Promise<Target> {
   let sandbox: WorkspaceSandbox
   try {
     sandbox = await requireRunningOwnedSandbox(user.id, sandboxId)
-    const target = requireNode(sandbox, node)
+    requireNode(sandbox, node)
     const key = `${sandbox.id}/${node}`
     let cached = publishedCache.get(key)
     if (!cached || Date.now() - cached.at > 2000 || !cached.ports.has(port)) {
-      const ports = await publishedPorts(sandbox, target)
+      const ports = await publishedPorts(sandbox.id, node)
       cached = { at: Date.now(), ports: new Set(ports.filter((p) => p.protocol === 'tcp').map((p) => p.port)) }
       publishedCache.set(key, cached)
     }
     if (!cached.ports.has(port)) {
       throw new ProxyRefusal(404, `port ${port} is not published on ${node}: publish it first, for example "docker run -d -p ${port}:80 nginx"`)
     }
-    const host = await nodeHost(sandbox, target)
-    const now = Date.now()
-    if (now - (lastTouch.get(sandbox.id) ?? 0) > 60_000) {
-      lastTouch.set(sandbox.id, now)
-      void touchWorkspaceSandbox(sandbox.id).catch(() => {})
-    }
+    const host = await nodeHost(sandbox.id, node)
+    void touchWorkspaceSandbox(sandbox.id).catch(() => {})
     const prefix = portProxyPath(sandbox.id, node, port)
     return { sandbox, host, port, prefix, path: `${rest || '/'}${url.search}` }
   } catch (error) {

@@ -1,126 +1,143 @@
 import 'server-only'
-import { getDb } from '../db/client.server'
 import type { ContainerRef } from '../docker/exec-stream.server'
-import { containerAddress, innerDaemonAt, listPublishedPorts, localContainer, type PublishedPort } from '../docker/ports.server'
+import { DockerProblemError } from '../docker/diagnose.server'
+import { listPublishedPorts, type PublishedPort } from '../docker/ports.server'
 import { ApiError } from '../http/api.server'
-import type { SandboxStatus, SandboxView } from './api'
+import {
+  getOwnedSandbox,
+  innerDocker,
+  nodeAddress,
+  nodeExecTarget,
+  openSandbox,
+  requireRunningSandbox,
+  resetSandbox,
+  SandboxError,
+  stopSandbox,
+  touchSandbox,
+} from '../sandbox/sandboxes.server'
+import { SandboxCapacityError, SandboxRateLimitError, type NodeRole, type SandboxView as RuntimeView } from '../sandbox/types'
+import type { SandboxView } from './api'
 
 // Everything the workspace (terminal, files, ports, sandbox routes) asks of the sandbox
-// runtime goes through this one file. INTERIM: lib/sandbox is being written by another
-// engineer; until it lands, sandboxes are read from the Sandbox/SandboxNode tables and the
-// local engine (read-only), and open/reset/stop answer 503. Swap the bodies below for
-// lib/sandbox's getOwnedSandbox/requireRunningSandbox/openSandbox/resetSandbox/stopSandbox/
-// touchSandbox/nodeAddress when it lands; the callers do not change.
+// runtime (lib/sandbox) goes through this file, which also turns its typed errors into the
+// API's answers: capacity and rate limits with a retry time, Docker problems with their fix.
 
-export type WorkspaceNode = { name: string; role: string; ref: ContainerRef }
+export type WorkspaceSandbox = RuntimeView
 
-export type WorkspaceSandbox = {
-  id: string
-  userId: string
-  status: SandboxStatus
-  lessonKey: string | null
-  nodes: WorkspaceNode[]
-  createdAt: Date
-  lastActivityAt: Date
-  expiresAt: Date
-  endReason: string | null
-  error: string | null
+/** lib/sandbox's errors as API errors; anything else passes through. */
+export function toApiError(error: unknown): unknown {
+  if (!(error instanceof SandboxError)) return error
+  switch (error.code) {
+    case 'sandbox.capacity_full':
+      return new ApiError(503, 'capacity_full', error.message, { retryAfterSeconds: (error as SandboxCapacityError).retryAfterMinutes * 60 })
+    case 'sandbox.rate_limited':
+      return new ApiError(429, 'rate_limited', error.message, { retryAfterSeconds: (error as SandboxRateLimitError).retryAfterSeconds })
+    case 'sandbox.not_found':
+      return new ApiError(404, 'sandbox_not_found', error.message)
+    case 'sandbox.not_yours':
+      return new ApiError(403, 'sandbox_forbidden', error.message)
+    case 'sandbox.not_running':
+      return new ApiError(409, 'sandbox_not_running', error.message)
+    case 'sandbox.node_not_found':
+      return new ApiError(404, 'node_not_found', error.message)
+    case 'sandbox.unavailable': {
+      const problem = dockerProblem(error)
+      return new ApiError(503, problem?.code ?? 'docker_unavailable', error.message, problem ? { fix: problem.fix } : undefined)
+    }
+    default:
+      return new ApiError(error.status, error.code.replace('sandbox.', ''), error.message)
+  }
 }
 
-const statuses: readonly SandboxStatus[] = ['starting', 'running', 'stopping', 'ended', 'failed']
-const asStatus = (s: string): SandboxStatus => (statuses as readonly string[]).includes(s) ? (s as SandboxStatus) : 'failed'
+function dockerProblem(error: unknown): DockerProblemError | null {
+  let e: unknown = error
+  for (let i = 0; i < 6 && e; i++) {
+    if (e instanceof DockerProblemError) return e
+    e = (e as { cause?: unknown }).cause
+  }
+  return null
+}
 
-/** Idle timeout, until lib/sandbox exposes its configuration. */
-const idleTimeoutSeconds = Number(process.env.QUAI_SANDBOX_IDLE_MINUTES ?? 30) * 60
-
-async function loadSandbox(sandboxId: string) {
-  const db = await getDb()
-  return db.sandbox.findUnique({ where: { id: sandboxId }, include: { nodes: true } })
+async function mapped<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    throw toApiError(error)
+  }
 }
 
 /** The sandbox if it is this user's: 404 when it does not exist, 403 when it is someone else's. */
 export async function requireOwnedSandbox(userId: string, sandboxId: string): Promise<WorkspaceSandbox> {
-  const row = await loadSandbox(sandboxId)
-  if (!row) throw new ApiError(404, 'sandbox_not_found', 'this sandbox does not exist (it may have ended)')
-  if (row.userId !== userId) throw new ApiError(403, 'sandbox_forbidden', 'this sandbox belongs to someone else')
-  return {
-    id: row.id,
-    userId: row.userId,
-    status: asStatus(row.status),
-    lessonKey: row.lessonKey,
-    nodes: row.nodes
-      .filter((n) => n.containerId)
-      .map((n) => ({ name: n.name, role: 'standalone', ref: localContainer(n.containerId ?? '') }))
-      .sort((a, b) => a.name.localeCompare(b.name)),
-    createdAt: row.createdAt,
-    lastActivityAt: row.lastActivityAt,
-    expiresAt: row.expiresAt,
-    endReason: row.endReason,
-    error: row.error,
-  }
+  const mine = await getOwnedSandbox(userId, sandboxId)
+  if (mine) return mine
+  // Tell "not yours" from "no such sandbox" the way lib/sandbox does.
+  return mapped(() => requireRunningSandbox(userId, sandboxId))
 }
 
 /** As requireOwnedSandbox, and 409 unless it is running. */
 export async function requireRunningOwnedSandbox(userId: string, sandboxId: string): Promise<WorkspaceSandbox> {
-  const sandbox = await requireOwnedSandbox(userId, sandboxId)
-  if (sandbox.status !== 'running') throw new ApiError(409, 'sandbox_not_running', `this sandbox is ${sandbox.status}, not running`)
-  return sandbox
+  return mapped(() => requireRunningSandbox(userId, sandboxId))
 }
 
-export function requireNode(sandbox: WorkspaceSandbox, name: string): WorkspaceNode {
+export function requireNode(sandbox: WorkspaceSandbox, name: string): { name: string; role: NodeRole } {
   const node = sandbox.nodes.find((n) => n.name === name)
   if (!node) throw new ApiError(404, 'node_not_found', `this sandbox has no node "${name}"`)
   return node
 }
 
-/** The learner did something: push the idle deadline back. */
+/** Where a terminal's exec runs, and the argv that puts a command in the learner's world. */
+export async function nodeShellTarget(sandboxId: string, node: string): Promise<{ ref: ContainerRef; command: (cmd: string[]) => string[] }> {
+  const target = await mapped(() => nodeExecTarget(sandboxId, node))
+  return { ref: { docker: target.docker, containerId: target.containerId }, command: target.command }
+}
+
+/**
+ * The node's container for the Docker archive API. The learner's folder (/root/lab) is the
+ * same directory inside and outside the learner's namespaces (a bind mount set up by the
+ * node's entrypoint), so archive reads and writes land where the shell sees them.
+ */
+export async function nodeFilesTarget(sandboxId: string, node: string): Promise<ContainerRef> {
+  return (await nodeShellTarget(sandboxId, node)).ref
+}
+
+/** The learner did something: push the idle deadline back (throttled by lib/sandbox). */
 export async function touchWorkspaceSandbox(sandboxId: string): Promise<void> {
-  const db = await getDb()
-  await db.sandbox.updateMany({ where: { id: sandboxId, status: 'running' }, data: { lastActivityAt: new Date() } })
+  await touchSandbox(sandboxId)
 }
 
 /** Ports published by the learner's containers on one node (read from its inner daemon). */
-export async function publishedPorts(sandbox: WorkspaceSandbox, node: WorkspaceNode): Promise<PublishedPort[]> {
-  const db = await getDb()
-  const row = await db.sandboxNode.findUnique({ where: { sandboxId_name: { sandboxId: sandbox.id, name: node.name } } })
-  if (!row?.socketPath) return []
-  return listPublishedPorts(innerDaemonAt(row.socketPath))
+export async function publishedPorts(sandboxId: string, node: string): Promise<PublishedPort[]> {
+  const docker = await mapped(() => innerDocker(sandboxId, node))
+  return listPublishedPorts({ docker })
 }
 
 /** Where the Quai server reaches the node's published ports. */
-export async function nodeHost(_sandbox: WorkspaceSandbox, node: WorkspaceNode): Promise<string> {
-  const address = await containerAddress(node.ref)
-  if (!address) throw new ApiError(502, 'node_unreachable', `node "${node.name}" has no address`)
-  return address
+export async function nodeHost(sandboxId: string, node: string): Promise<string> {
+  return mapped(() => nodeAddress(sandboxId, node))
 }
 
-const notYet = () => new ApiError(503, 'sandbox_unavailable', 'sandboxes are not available on this server yet')
-
-export async function openWorkspaceSandbox(_userId: string, _lessonKey: string, _nodes: { name: string; role: string }[]): Promise<WorkspaceSandbox> {
-  throw notYet()
+export async function openWorkspaceSandbox(userId: string, lessonKey: string, nodes: { name: string; role: NodeRole }[]): Promise<WorkspaceSandbox> {
+  return mapped(() => openSandbox(userId, { lessonKey, layout: { nodes } }))
 }
 
-export async function resetWorkspaceSandbox(_userId: string, _sandboxId: string): Promise<WorkspaceSandbox> {
-  throw notYet()
+export async function resetWorkspaceSandbox(userId: string, sandboxId: string): Promise<WorkspaceSandbox> {
+  return mapped(() => resetSandbox(userId, sandboxId))
 }
 
 export async function stopWorkspaceSandbox(userId: string, sandboxId: string): Promise<WorkspaceSandbox> {
-  await requireOwnedSandbox(userId, sandboxId)
-  throw notYet()
+  return mapped(() => stopSandbox(userId, sandboxId))
 }
 
 export function sandboxView(sandbox: WorkspaceSandbox, now = new Date()): SandboxView {
   const live = sandbox.status === 'running' || sandbox.status === 'starting'
-  const idleExpires = new Date(sandbox.lastActivityAt.getTime() + idleTimeoutSeconds * 1000)
-  const first = Math.min(idleExpires.getTime(), sandbox.expiresAt.getTime())
   return {
     id: sandbox.id,
     status: sandbox.status,
     nodes: sandbox.nodes.map((n) => ({ name: n.name, role: n.role })),
-    idleExpiresAt: live ? idleExpires.toISOString() : null,
-    expiresAt: live ? sandbox.expiresAt.toISOString() : null,
-    secondsLeft: live ? Math.max(0, Math.floor((first - now.getTime()) / 1000)) : null,
-    idleTimeoutSeconds: live ? idleTimeoutSeconds : null,
+    idleExpiresAt: live ? sandbox.idleExpiresAt.toISOString() : null,
+    expiresAt: live ? sandbox.maxExpiresAt.toISOString() : null,
+    secondsLeft: live ? Math.max(0, Math.floor((sandbox.expiresAt.getTime() - now.getTime()) / 1000)) : null,
+    idleTimeoutSeconds: live ? sandbox.idleTimeoutSeconds : null,
     now: now.toISOString(),
     endReason: sandbox.endReason,
     error: sandbox.error,

@@ -6,7 +6,9 @@ import { lessonWorkdir } from '../content/paths'
 import { ApiError } from '../http/api.server'
 import { portProxyPath, type OpenSandboxBody, type PublishedPortView, type SandboxView } from './api'
 import { copyWorkspace, FileRefusal, listFiles, openDownload, readTextFile, uploadFile, writeTextFile, type FileEntry, type TextFile } from './files.server'
+import type { ContainerRef } from '../docker/exec-stream.server'
 import {
+  nodeFilesTarget,
   openWorkspaceSandbox,
   publishedPorts,
   requireNode,
@@ -16,7 +18,6 @@ import {
   sandboxView,
   stopWorkspaceSandbox,
   touchWorkspaceSandbox,
-  type WorkspaceNode,
   type WorkspaceSandbox,
 } from './sandbox-access.server'
 
@@ -39,7 +40,9 @@ function forAudience(error: unknown, user: SessionUser): unknown {
 }
 
 async function seedLessonFolders(sandbox: WorkspaceSandbox, lesson: LessonRecord): Promise<void> {
-  await Promise.all(sandbox.nodes.map((node) => copyWorkspace(node.ref, lessonWorkdir(lesson.slug), lesson.workspaceDir)))
+  await Promise.all(
+    sandbox.nodes.map(async (node) => copyWorkspace(await nodeFilesTarget(sandbox.id, node.name), lessonWorkdir(lesson.slug), lesson.workspaceDir)),
+  )
 }
 
 /** POST /api/sandboxes: the learner's sandbox for this lesson's layout, with the lesson's files in it. */
@@ -83,7 +86,7 @@ export async function resetSandboxFor(user: SessionUser, sandboxId: string): Pro
 
 // ---------------------------------------------------------------- files
 
-type FileScope = { sandbox: WorkspaceSandbox; node: WorkspaceNode; root: string }
+type FileScope = { sandbox: WorkspaceSandbox; node: { ref: ContainerRef }; root: string }
 
 function asApiError(error: unknown): unknown {
   return error instanceof FileRefusal ? new ApiError(error.status, error.code, error.message) : error
@@ -95,7 +98,7 @@ async function fileScope(user: SessionUser, sandboxId: string, courseSlug: strin
   const node = nodeName ? requireNode(sandbox, nodeName) : sandbox.nodes[0]
   if (!node) throw new ApiError(409, 'sandbox_not_running', 'this sandbox has no node')
   void touchWorkspaceSandbox(sandbox.id).catch(() => {})
-  return { sandbox, node, root: lessonWorkdir(lesson.slug) }
+  return { sandbox, node: { ref: await nodeFilesTarget(sandbox.id, node.name) }, root: lessonWorkdir(lesson.slug) }
 }
 
 async function withFiles<T>(run: () => Promise<T>): Promise<T> {
@@ -148,7 +151,7 @@ export async function listSandboxPorts(user: SessionUser, sandboxId: string): Pr
   const sandbox = await requireRunningOwnedSandbox(user.id, sandboxId)
   const perNode = await Promise.all(
     sandbox.nodes.map(async (node) =>
-      (await publishedPorts(sandbox, node)).map((p) => ({ node: node.name, ...p, url: portProxyPath(sandbox.id, node.name, p.port) })),
+      (await publishedPorts(sandbox.id, node.name)).map((p) => ({ node: node.name, ...p, url: portProxyPath(sandbox.id, node.name, p.port) })),
     ),
   )
   return perNode.flat()

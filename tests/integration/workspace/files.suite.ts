@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { sandboxApi } from '../../../lib/workspace/api'
-import { docker, lesson, type Account } from './support'
+import { lesson, TerminalProbe, terminalUrl, type Account } from './support'
 import type { WorkspaceContext } from './terminal.suite'
 
 const q = `course=${lesson.course}&lesson=${lesson.lesson}`
@@ -12,18 +12,33 @@ export function filesSuite(ctx: () => WorkspaceContext) {
       headers: { ...(account ? { cookie: account.cookie } : {}), origin: ctx().server.url, ...(init.headers as Record<string, string>) },
     })
   const errorCode = async (response: Response) => ((await response.json()) as { error: { code: string } }).error.code
+  // Fixtures are made from the learner's own shell, in the lesson folder.
+  let term: TerminalProbe | null = null
+  const sh = async (command: string) => {
+    const { server, alice, sandboxId } = ctx()
+    term ??= await TerminalProbe.open(terminalUrl(server, sandboxId, { session: '2' }), alice, server.url)
+    return term.run(command)
+  }
 
   describe('files API on the node, through the Docker archive API', () => {
     it('lists, reads, saves, uploads and downloads inside the lesson folder', async () => {
-      const { alice, sandboxId, nodeContainer } = ctx()
+      const { alice, sandboxId } = ctx()
       const root = `/root/lab/${lesson.lesson}`
-      await docker('exec', nodeContainer, 'sh', '-c', `mkdir -p ${root}/conf && printf 'a: 1\\n' > ${root}/conf/app.yaml && ln -sfn conf/app.yaml ${root}/inside-link`)
+      await sh(`mkdir -p conf && printf 'a: 1\\n' > conf/app.yaml && ln -sfn conf/app.yaml inside-link`)
 
       const list = await call(alice, `${sandboxApi.files(sandboxId)}?${q}`)
       expect(list.status).toBe(200)
       const body = (await list.json()) as { root: string; entries: { path: string; kind: string }[] }
       expect(body.root).toBe(root)
-      expect(body.entries).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'conf/app.yaml', kind: 'file' }), expect.objectContaining({ path: 'conf', kind: 'dir' })]))
+      expect(body.entries).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ path: 'conf/app.yaml', kind: 'file' }),
+          expect.objectContaining({ path: 'conf', kind: 'dir' }),
+          // The lesson's workspace files were copied in when the sandbox opened.
+          expect.objectContaining({ path: 'compose.yaml', kind: 'file' }),
+          expect.objectContaining({ path: 'config/app.env', kind: 'file' }),
+        ]),
+      )
 
       const read = await call(alice, `${sandboxApi.fileContent(sandboxId)}?${q}&path=conf/app.yaml`)
       expect(read.status).toBe(200)
@@ -37,7 +52,7 @@ export function filesSuite(ctx: () => WorkspaceContext) {
         body: JSON.stringify({ course: lesson.course, lesson: lesson.lesson, path: 'conf/app.yaml', content: 'a: 2\n', baseMtime: file.mtime }),
       })
       expect(save.status).toBe(200)
-      expect(await docker('exec', nodeContainer, 'cat', `${root}/conf/app.yaml`)).toBe('a: 2')
+      expect(await sh('cat conf/app.yaml')).toContain('a: 2')
 
       // Saving over a version that changed meanwhile is a conflict, not a silent overwrite.
       const stale = await call(alice, sandboxApi.fileContent(sandboxId), {
@@ -64,9 +79,8 @@ export function filesSuite(ctx: () => WorkspaceContext) {
     })
 
     it('refuses paths that leave the lesson folder: "..", absolute, and symlinks to outside at any depth', async () => {
-      const { alice, sandboxId, nodeContainer } = ctx()
-      const root = `/root/lab/${lesson.lesson}`
-      await docker('exec', nodeContainer, 'sh', '-c', `ln -sfn /etc ${root}/etc-link && ln -sfn ../../../etc/hostname ${root}/conf/up`)
+      const { alice, sandboxId } = ctx()
+      await sh('ln -sfn /etc etc-link && ln -sfn ../../../etc/hostname conf/up')
       for (const [path, status] of [
         ['../../../etc/passwd', 400],
         ['conf/../../x', 400],
@@ -91,12 +105,12 @@ export function filesSuite(ctx: () => WorkspaceContext) {
       form.set('file', new Blob(['x']), 'evil')
       expect((await call(alice, `${sandboxApi.upload(sandboxId)}?${q}&dir=etc-link`, { method: 'POST', body: form })).status).toBe(403)
       // Nothing was written outside.
-      await expect(docker('exec', nodeContainer, 'ls', '/etc/evil', '/root/x')).rejects.toThrow()
+      expect(await sh('[ -e /etc/evil ] || [ -e /root/x ] || echo "nothing-$((1+1))-outside"')).toContain('nothing-2-outside')
     })
 
     it('refuses files too large for the editor and uploads over 10 MiB', async () => {
-      const { alice, sandboxId, nodeContainer } = ctx()
-      await docker('exec', nodeContainer, 'sh', '-c', `head -c 1100000 /dev/zero | tr '\\0' a > /root/lab/${lesson.lesson}/big.txt`)
+      const { alice, sandboxId } = ctx()
+      await sh(`head -c 1100000 /dev/zero | tr '\\0' a > big.txt`)
       const read = await call(alice, `${sandboxApi.fileContent(sandboxId)}?${q}&path=big.txt`)
       expect(read.status).toBe(413)
       const save = await call(alice, sandboxApi.fileContent(sandboxId), {

@@ -70,6 +70,9 @@ export async function startServer(): Promise<TestServer> {
       DATABASE_URL: databaseUrl,
       QUAI_CONTENT_DIR: fixtureContent,
       QUAI_AUTH_RATE_LIMIT: 'off',
+      // Reconcile would remove sandboxes of other Quai servers sharing this engine.
+      QUAI_SANDBOX_RUNTIME: 'off',
+      QUAI_SANDBOX_CREATES_PER_HOUR: '100',
       NODE_ENV: production ? 'production' : 'development',
       NEXT_TELEMETRY_DISABLED: '1',
     },
@@ -125,80 +128,20 @@ export async function signUp(server: TestServer, label = 'eleve'): Promise<Accou
   return { cookie, userId: body.user.id, email }
 }
 
-/** The image a test node runs: the real sandbox image when built, else the Debian base. */
-export async function nodeImage(): Promise<string> {
-  for (const image of ['debian:trixie-slim']) {
-    try {
-      await docker('image', 'inspect', image)
-      return image
-    } catch {
-      // try the next
-    }
-  }
-  throw new Error('no debian:trixie-slim image: run npm run images:build (or scripts/images/base.sh)')
-}
-
-export type TestNode = { containerId: string; name: string; remove: () => Promise<void> }
-
-/** A plain container standing in for a sandbox node (the terminal only needs perl and bash). */
-export async function startNode(): Promise<TestNode> {
-  const name = `quai-ws-test-${randomUUID().slice(0, 8)}`
-  const containerId = await docker('run', '-d', '--init', '--name', name, '--label', 'quai.test=workspace', '--memory', '256m', '--pids-limit', '256', await nodeImage(), 'sleep', 'infinity')
-  await docker('exec', name, 'mkdir', '-p', '/root/lab')
-  return { containerId, name, remove: async () => void (await docker('rm', '-f', containerId).catch(() => '')) }
-}
-
-// A tiny HTTP app (Perl, in the node image): shows the path and headers it received, tries to
-// set Quai's session cookie and a cookie for another domain, and redirects /redirect to /login.
-const webApp = String.raw`
-use IO::Socket::INET;
-my $s = IO::Socket::INET->new(LocalPort => $ENV{P}, Listen => 16, ReuseAddr => 1) or die "listen: $!";
-while (my $c = $s->accept) {
-  my $req = ''; while (my $l = <$c>) { $req .= $l; last if $l eq "\r\n" }
-  my ($path) = $req =~ m{^\S+ (\S+)};
-  if ($path =~ m{^/redirect}) { print $c "HTTP/1.1 302 Found\r\nLocation: /login\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"; close $c; next }
-  my $body = "PATH=$path\n$req";
-  print $c "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nSet-Cookie: better-auth.session_token=stolen; Path=/\r\nSet-Cookie: app=1; Path=/; Domain=evil.example\r\nContent-Length: " . length($body) . "\r\nConnection: close\r\n\r\n$body";
-  close $c;
-}`
-
-/**
- * A node whose own port is published on the host engine, which then plays the node's inner
- * daemon for the port proxy: the published port is listed by that daemon and answers at the
- * node's address, as a learner's "docker run -p" would inside a real sandbox.
- */
-export async function startWebNode(): Promise<TestNode & { port: number }> {
-  const port = 20000 + Math.floor(Math.random() * 20000)
-  const name = `quai-ws-web-${randomUUID().slice(0, 8)}`
-  const containerId = await docker(
-    'run', '-d', '--init', '--name', name, '--label', 'quai.test=workspace', '-p', `127.0.0.1:${port}:${port}`, '-e', `P=${port}`,
-    await nodeImage(), 'perl', '-e', webApp,
-  )
-  return { containerId, name, port, remove: async () => void (await docker('rm', '-f', containerId).catch(() => '')) }
-}
-
-/** INTERIM (until lib/sandbox lands): a Sandbox row in the server's database pointing at a test node. */
-export async function seedSandbox(server: TestServer, userId: string, node: TestNode, status = 'running', socketPath?: string): Promise<string> {
-  const previous = process.env.DATABASE_URL
-  process.env.DATABASE_URL = server.databaseUrl
-  ;(globalThis as { quaiDb?: unknown }).quaiDb = undefined
-  const { getDb } = await import('../../../lib/db/client.server')
-  const db = await getDb()
-  const id = `sbx${randomUUID().replace(/-/g, '').slice(0, 20)}`
-  await db.sandbox.create({
-    data: {
-      id,
-      userId,
-      status,
-      lessonKey: `${lesson.course}/${lesson.lesson}`,
-      expiresAt: new Date(Date.now() + 3600_000),
-      nodes: { create: [{ name: 'node1', containerId: node.containerId, hostname: 'node1', socketPath: socketPath ?? null }] },
-    },
+/** A real sandbox for this account's lesson, opened through the API like the Workspace does. */
+export async function openSandbox(server: TestServer, account: Account): Promise<{ id: string; status: string; nodes: { name: string }[] }> {
+  const response = await fetch(`${server.url}/api/sandboxes`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie: account.cookie, origin: server.url },
+    body: JSON.stringify({ courseSlug: lesson.course, lessonSlug: lesson.lesson }),
   })
-  await db.$disconnect()
-  ;(globalThis as { quaiDb?: unknown }).quaiDb = undefined
-  process.env.DATABASE_URL = previous
-  return id
+  if (!response.ok) throw new Error(`opening a sandbox failed: ${response.status} ${await response.text()}`)
+  return (await response.json()) as { id: string; status: string; nodes: { name: string }[] }
+}
+
+export async function stopSandbox(server: TestServer, account: Account, sandboxId: string): Promise<number> {
+  const response = await fetch(`${server.url}/api/sandboxes/${sandboxId}`, { method: 'DELETE', headers: { cookie: account.cookie, origin: server.url } })
+  return response.status
 }
 
 export function terminalUrl(server: TestServer, sandboxId: string, query: Record<string, string> = {}): string {

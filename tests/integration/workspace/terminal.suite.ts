@@ -3,7 +3,6 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer } from 'ws'
 import { openExecStream } from '../../../lib/docker/exec-stream.server'
-import { localContainer } from '../../../lib/docker/ports.server'
 import { bridgeTerminal } from '../../../lib/terminal/bridge.server'
 import { lessonWorkdir } from '../../../lib/content/paths'
 import { CloseCode, encodeAck, encodeResize, flowHighWater, maxFrameBytes, MessageType } from '../../../lib/terminal/protocol'
@@ -13,9 +12,9 @@ export type WorkspaceContext = {
   server: TestServer
   alice: Account
   bob: Account
-  /** Alice's running sandbox, its node container, and an ended one of hers. */
+  carol: Account
+  /** Alice's running sandbox, and Carol's, which she stopped. */
   sandboxId: string
-  nodeContainer: string
   endedSandboxId: string
 }
 
@@ -26,14 +25,16 @@ export function terminalSuite(ctx: () => WorkspaceContext) {
       const term = await TerminalProbe.open(terminalUrl(server, sandboxId, { session: '1' }), alice, server.url)
       expect(term.ready).toMatchObject({ node: 'node1', session: `${lesson.lesson}.1` })
       expect(await term.run('echo "six fois sept: $((6*7))"')).toContain('six fois sept: 42')
-      expect(await term.run('echo $QUAI_LAB')).toContain(`/root/lab/${lesson.lesson}`)
+      // The shell starts in the lesson's folder, as the sandbox's root, with its own daemon.
+      expect(await term.run('pwd; id -u')).toMatch(new RegExp(`/root/lab/${lesson.lesson}\\s+0`))
+      expect(await term.run('ls')).toContain('compose.yaml')
       term.resize(132, 43)
       expect(await term.run('stty size')).toContain('43 132')
       term.close()
     })
 
     it('refuses before the upgrade: no session, another user, wrong origin, unknown or ended sandbox, bad query', async () => {
-      const { server, alice, bob, sandboxId, endedSandboxId } = ctx()
+      const { server, alice, bob, carol, sandboxId, endedSandboxId } = ctx()
       const url = terminalUrl(server, sandboxId)
       const cases: [string, string, Record<string, string>, number][] = [
         ['no session', url, { origin: server.url }, 401],
@@ -41,7 +42,7 @@ export function terminalSuite(ctx: () => WorkspaceContext) {
         ['another origin', url, { origin: 'http://evil.example', cookie: alice.cookie }, 403],
         ['no origin', url, { cookie: alice.cookie }, 403],
         ['unknown sandbox', terminalUrl(server, 'sbxdoesnotexist'), { origin: server.url, cookie: alice.cookie }, 404],
-        ['ended sandbox', terminalUrl(server, endedSandboxId), { origin: server.url, cookie: alice.cookie }, 409],
+        ['ended sandbox', terminalUrl(server, endedSandboxId), { origin: server.url, cookie: carol.cookie }, 409],
         ['unknown node', terminalUrl(server, sandboxId, { node: 'node9' }), { origin: server.url, cookie: alice.cookie }, 404],
         ['odd node name', terminalUrl(server, sandboxId, { node: '../etc' }), { origin: server.url, cookie: alice.cookie }, 400],
         ['absurd initial size', terminalUrl(server, sandboxId, { cols: '99999' }), { origin: server.url, cookie: alice.cookie }, 400],
@@ -158,13 +159,13 @@ export function terminalSuite(ctx: () => WorkspaceContext) {
     })
 
     it('resumes the shell from another server process (its state lives in the node, not in a server)', async () => {
-      const { server, alice, sandboxId, nodeContainer } = ctx()
+      const { server, alice, sandboxId } = ctx()
       const a = await TerminalProbe.open(terminalUrl(server, sandboxId, { session: '3' }), alice, server.url)
       await a.run('export SHARED=made-through-server-one')
       a.ws.terminate()
       // A second, independent bridge in this test process (nothing shared with the server
       // but the node), attaching the way another Quai instance would.
-      const other = await secondInstance(nodeContainer)
+      const other = await secondInstance(server.databaseUrl, sandboxId)
       try {
         const b = await TerminalProbe.open(`${other.url}?x=1`, alice, server.url)
         expect(b.ready?.session).toBe(`${lesson.lesson}.3`)
@@ -177,8 +178,15 @@ export function terminalSuite(ctx: () => WorkspaceContext) {
   })
 }
 
-/** A bare bridge (no auth: test-only) standing in for a second Quai server instance. */
-async function secondInstance(containerId: string): Promise<{ url: string; close: () => Promise<void> }> {
+/**
+ * A bare bridge (no auth: test-only) standing in for a second Quai server instance: this test
+ * process finds the node through lib/sandbox and the shared database, nothing else.
+ */
+async function secondInstance(databaseUrl: string, sandboxId: string): Promise<{ url: string; close: () => Promise<void> }> {
+  process.env.DATABASE_URL = databaseUrl
+  ;(globalThis as { quaiDb?: unknown }).quaiDb = undefined
+  const { nodeShellTarget } = await import('../../../lib/workspace/sandbox-access.server')
+  const target = await nodeShellTarget(sandboxId, 'node1')
   const httpServer = http.createServer()
   const wss = new WebSocketServer({ server: httpServer, maxPayload: maxFrameBytes })
   wss.on('connection', (ws) => {
@@ -187,8 +195,8 @@ async function secondInstance(containerId: string): Promise<{ url: string; close
       node: 'node1',
       cols: 80,
       rows: 24,
-      env: [`QUAI_LAB=${lessonWorkdir(lesson.lesson)}`],
-      openExec: (cmd, env) => openExecStream(localContainer(containerId), { cmd, env }),
+      env: [`QUAI_LESSON_DIR=${lessonWorkdir(lesson.lesson)}`],
+      openExec: (cmd, env) => openExecStream(target.ref, { cmd: target.command(cmd), env }),
     })
   })
   await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r))
