@@ -1,6 +1,6 @@
 'use client'
 import clsx from 'clsx'
-import { useTranslations } from 'next-intl'
+import { useFormatter, useTranslations } from 'next-intl'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { PublicExercise } from '@/lib/checks/public'
 import type { ExerciseStateView } from '@/lib/progress/exercises.server'
@@ -65,6 +65,7 @@ async function post<T>(url: string, body: unknown): Promise<{ ok: true; data: T 
 /** The exercises of a hands-on lesson: instructions, "Vérifier", the checklist, hints, solution, live updates and a diagram. */
 export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, initialState }: ExercisePanelProps) {
   const t = useTranslations('exercises')
+  const format = useFormatter()
   const [views, setViews] = useState(() => initialViews(exercises, initialState))
   const [openId, setOpenId] = useState<string | null>(() => exercises.find((e) => !initialState[e.id]?.completed)?.id ?? exercises[0]?.id ?? null)
   const [liveEnabled, setLiveEnabled] = useState(true)
@@ -259,7 +260,7 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
                     <Checklist checks={exercise.checks} assertions={view.shown?.assertions ?? null} />
                     {view.shown && (
                       <p className="mt-2 text-xs text-slate-500">
-                        {t('panel.lastChecked', { time: new Date(view.shown.at).toLocaleTimeString(), ms: view.shown.durationMs })}
+                        {t('panel.lastChecked', { time: format.dateTime(new Date(view.shown.at), { timeStyle: 'medium' }), ms: view.shown.durationMs })}
                       </p>
                     )}
                   </section>
