@@ -22,6 +22,8 @@ export const diskModes = ['auto', 'loop', 'dir'] as const
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(8|9|1\d|2[0-4])$/, 'expected an IPv4 CIDR block no smaller than /24, like 10.213.0.0/16')
 
 const schema = z.object({
+  /** Separates deployments (and test runs) sharing one Docker engine: labels, reconcile scope. */
+  QUAI_SANDBOX_NAMESPACE: z.string().regex(/^[a-z0-9][a-z0-9-]{0,29}$/).default('quai'),
   QUAI_SANDBOX_IDLE_MINUTES: int(1, 24 * 60).default(30),
   QUAI_SANDBOX_MAX_MINUTES: int(5, 7 * 24 * 60).default(240),
   QUAI_SANDBOX_MAX_CONCURRENT: int(1, 10_000).default(20),
@@ -34,9 +36,12 @@ const schema = z.object({
   QUAI_SANDBOX_ISOLATION: z.enum(isolationModes).default('auto'),
   QUAI_SANDBOX_DISK: z.enum(diskModes).default('auto'),
   QUAI_SANDBOX_IMAGE: z.string().min(1).default('quai/sandbox:latest'),
-  QUAI_SANDBOX_STATE_DIR: z.string().startsWith('/').default('/var/lib/quai/sandboxes'),
-  QUAI_SANDBOX_RUN_DIR: z.string().startsWith('/').default('/run/quai/sandboxes'),
-  QUAI_SANDBOX_CGROUP_PARENT: z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/).default('quai'),
+  /** Default: /var/lib/<namespace>/sandboxes */
+  QUAI_SANDBOX_STATE_DIR: z.string().startsWith('/').optional(),
+  /** Default: /run/<namespace>/sandboxes */
+  QUAI_SANDBOX_RUN_DIR: z.string().startsWith('/').optional(),
+  /** Default: the namespace */
+  QUAI_SANDBOX_CGROUP_PARENT: z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/).optional(),
   QUAI_SANDBOX_SUBNET_POOL: cidr.default('10.213.0.0/16'),
   QUAI_SANDBOX_UID_BASE: int(1, 4_294_901_760).default(100_000),
   QUAI_SANDBOX_BLOCK_HOST: bool.default(true),
@@ -56,6 +61,7 @@ const schema = z.object({
 })
 
 export type SandboxConfig = {
+  namespace: string
   idleMinutes: number
   maxMinutes: number
   maxConcurrent: number
@@ -105,6 +111,7 @@ export function parseSandboxConfig(env: Record<string, string | undefined> = pro
   }
   const e = parsed.data
   return {
+    namespace: e.QUAI_SANDBOX_NAMESPACE,
     idleMinutes: e.QUAI_SANDBOX_IDLE_MINUTES,
     maxMinutes: e.QUAI_SANDBOX_MAX_MINUTES,
     maxConcurrent: e.QUAI_SANDBOX_MAX_CONCURRENT,
@@ -117,9 +124,9 @@ export function parseSandboxConfig(env: Record<string, string | undefined> = pro
     isolation: e.QUAI_SANDBOX_ISOLATION,
     disk: e.QUAI_SANDBOX_DISK,
     image: e.QUAI_SANDBOX_IMAGE,
-    stateDir: e.QUAI_SANDBOX_STATE_DIR.replace(/\/+$/, ''),
-    runDir: e.QUAI_SANDBOX_RUN_DIR.replace(/\/+$/, ''),
-    cgroupParent: e.QUAI_SANDBOX_CGROUP_PARENT,
+    stateDir: (e.QUAI_SANDBOX_STATE_DIR ?? `/var/lib/${e.QUAI_SANDBOX_NAMESPACE}/sandboxes`).replace(/\/+$/, ''),
+    runDir: (e.QUAI_SANDBOX_RUN_DIR ?? `/run/${e.QUAI_SANDBOX_NAMESPACE}/sandboxes`).replace(/\/+$/, ''),
+    cgroupParent: e.QUAI_SANDBOX_CGROUP_PARENT ?? e.QUAI_SANDBOX_NAMESPACE,
     subnetPool: e.QUAI_SANDBOX_SUBNET_POOL,
     uidBase: e.QUAI_SANDBOX_UID_BASE,
     blockHost: e.QUAI_SANDBOX_BLOCK_HOST,

@@ -97,15 +97,18 @@ export function cgroupVersion(): 1 | 2 {
   return fs.existsSync(path.join(cgroupRoot, 'cgroup.controllers')) ? 2 : 1
 }
 
-/** The v1 hierarchies mounted on the host (one directory per mount). */
+/**
+ * The v1 hierarchies mounted on the host (one directory per mount), and on a hybrid host the
+ * v2 one at /sys/fs/cgroup/unified, where runc also makes a directory for each container.
+ */
 function v1Hierarchies(): Hierarchy[] {
   const seen = new Set<string>()
   const result: Hierarchy[] = []
   for (const m of readMounts()) {
-    if (m.fsType !== 'cgroup' || !m.mountPoint.startsWith(cgroupRoot + '/')) continue
+    if ((m.fsType !== 'cgroup' && m.fsType !== 'cgroup2') || !m.mountPoint.startsWith(cgroupRoot + '/')) continue
     if (seen.has(m.mountPoint)) continue
     seen.add(m.mountPoint)
-    const controllers = m.superOptions.filter((o) => !['rw', 'ro', 'relatime', 'nosuid', 'nodev', 'noexec', 'clone_children'].includes(o) && !o.startsWith('release_agent'))
+    const controllers = m.fsType === 'cgroup2' ? [] : m.superOptions.filter((o) => !['rw', 'ro', 'relatime', 'nosuid', 'nodev', 'noexec', 'clone_children'].includes(o) && !o.startsWith('release_agent'))
     result.push({ dir: m.mountPoint, controllers })
   }
   return result

@@ -68,7 +68,8 @@ import { sandboxSeccompProfile } from './seccomp'
 //   a parent cgroup /quai/<id> holding the limits of the whole sandbox,
 //   a loop-mounted ext4 image holding everything the sandbox writes,
 //   a host-only bind mount of each inner daemon's socket.
-// Labels on containers and networks: quai.sandbox, quai.node, quai.user, quai.placement=local.
+// Labels on containers and networks: quai.sandbox, quai.node, quai.user, quai.placement=local,
+// quai.namespace (QUAI_SANDBOX_NAMESPACE: deployments and test runs on one engine stay apart).
 
 export const LABEL = {
   sandbox: 'quai.sandbox',
@@ -77,6 +78,7 @@ export const LABEL = {
   placement: 'quai.placement',
   pool: 'quai.pool',
   role: 'quai.role',
+  namespace: 'quai.namespace',
 } as const
 
 const LAB = '/root/lab'
@@ -103,7 +105,8 @@ function tracer(id: string): (step: string) => void {
 }
 
 export class LocalPlacement implements SandboxPlacement {
-  readonly name = 'local'
+  /** "local" (or "local-<namespace>" outside the default namespace), stored in Sandbox.placement. */
+  readonly name: string
   private prepared: Promise<LocalPlacementStatus> | null = null
   private engine: EngineInfo | null = null
   private isolationMode: IsolationMode = 'userns'
@@ -111,7 +114,9 @@ export class LocalPlacement implements SandboxPlacement {
   constructor(
     private readonly config: SandboxConfig,
     private readonly log: Log = (m) => console.warn(`[sandbox] ${m}`),
-  ) {}
+  ) {
+    this.name = config.namespace === 'quai' ? 'local' : `local-${config.namespace}`
+  }
 
   private get docker() {
     return hostEngine()
@@ -266,7 +271,13 @@ export class LocalPlacement implements SandboxPlacement {
 
   private async doCreate(spec: CreateSandboxSpec, status: LocalPlacementStatus): Promise<PlacedSandbox> {
     const id = spec.sandboxId
-    const labels = { [LABEL.sandbox]: id, [LABEL.user]: spec.userId, [LABEL.placement]: this.name, [LABEL.pool]: spec.pooled ? '1' : '0' }
+    const labels = {
+      [LABEL.sandbox]: id,
+      [LABEL.user]: spec.userId,
+      [LABEL.placement]: this.name,
+      [LABEL.namespace]: this.config.namespace,
+      [LABEL.pool]: spec.pooled ? '1' : '0',
+    }
     const limits = spec.limits
     const memoryBytes = limits.memoryMb * 1024 * 1024
     const isolation = status.isolation
@@ -509,11 +520,12 @@ export class LocalPlacement implements SandboxPlacement {
 
   async listPlaced(): Promise<string[]> {
     const ids = new Set<string>()
-    for (const c of await listContainersByLabel(this.docker, { [LABEL.sandbox]: true, [LABEL.placement]: this.name })) {
+    const scope = { [LABEL.sandbox]: true, [LABEL.placement]: this.name, [LABEL.namespace]: this.config.namespace } as const
+    for (const c of await listContainersByLabel(this.docker, scope)) {
       const id = c.labels[LABEL.sandbox]
       if (id) ids.add(id)
     }
-    for (const n of await listNetworksByLabel(this.docker, { [LABEL.sandbox]: true, [LABEL.placement]: this.name })) {
+    for (const n of await listNetworksByLabel(this.docker, scope)) {
       const id = n.labels[LABEL.sandbox]
       if (id) ids.add(id)
     }

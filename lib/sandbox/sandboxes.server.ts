@@ -176,7 +176,7 @@ async function reserve(db: Db, config: SandboxConfig, userId: string, layout: Sa
       }
 
       if (config.poolSize > 0) {
-        const candidate = await tx.sandbox.findFirst({ where: { userId: config.poolUserId, fromPool: true, status: 'running', layoutKey: key }, orderBy: { createdAt: 'asc' }, select: { id: true } })
+        const candidate = await tx.sandbox.findFirst({ where: { placement: sandboxPlacement().name, userId: config.poolUserId, fromPool: true, status: 'running', layoutKey: key }, orderBy: { createdAt: 'asc' }, select: { id: true } })
         if (candidate) {
           // The claim: one conditional update; whoever changes the owner first gets it.
           const claimed = await tx.sandbox.updateMany({
@@ -192,7 +192,7 @@ async function reserve(db: Db, config: SandboxConfig, userId: string, layout: Sa
     if (live >= config.maxConcurrent) {
       if (!pooled) {
         // An idle pooled sandbox gives its place to a learner who asked for another layout.
-        const spare = await tx.sandbox.findFirst({ where: { userId: config.poolUserId, fromPool: true, status: 'running' }, select: { id: true } })
+        const spare = await tx.sandbox.findFirst({ where: { placement: sandboxPlacement().name, userId: config.poolUserId, fromPool: true, status: 'running' }, select: { id: true } })
         if (spare) return { kind: 'evict', id: spare.id }
       }
       throw new SandboxCapacityError(await minutesUntilFreeSlot(tx, config))
@@ -442,8 +442,10 @@ export async function reapExpiredSandboxes(now: Date = new Date()): Promise<Reap
   const db = await getDb()
   const result: ReapResult = { ended: [], failed: [], retried: [] }
   const idleCutoff = new Date(now.getTime() - config.idleMinutes * 60_000)
+  // Each placement reaps its own sandboxes (it is the one that can remove them).
+  const placement = sandboxPlacement().name
   const due = await db.sandbox.findMany({
-    where: { status: 'running', OR: [{ expiresAt: { lte: now } }, { userId: { not: config.poolUserId }, lastActivityAt: { lte: idleCutoff } }] },
+    where: { placement, status: 'running', OR: [{ expiresAt: { lte: now } }, { userId: { not: config.poolUserId }, lastActivityAt: { lte: idleCutoff } }] },
     select: { id: true, expiresAt: true },
   })
   for (const s of due) {
@@ -452,7 +454,7 @@ export async function reapExpiredSandboxes(now: Date = new Date()): Promise<Reap
     result.ended.push({ id: s.id, reason })
   }
   const stuckStart = new Date(now.getTime() - (config.startTimeoutSeconds + 60) * 1000)
-  for (const s of await db.sandbox.findMany({ where: { status: 'starting', createdAt: { lte: stuckStart } }, select: { id: true } })) {
+  for (const s of await db.sandbox.findMany({ where: { placement, status: 'starting', createdAt: { lte: stuckStart } }, select: { id: true } })) {
     const won = await db.sandbox.updateMany({ where: { id: s.id, status: 'starting' }, data: { status: 'stopping', endReason: 'failed', error: 'did not start in time', endedAt: now } })
     if (won.count) {
       await destroyAndMarkEnded(db, s.id)
@@ -461,7 +463,7 @@ export async function reapExpiredSandboxes(now: Date = new Date()): Promise<Reap
     }
   }
   const stuckStop = new Date(now.getTime() - 60_000)
-  for (const s of await db.sandbox.findMany({ where: { status: 'stopping', endedAt: { lte: stuckStop } }, select: { id: true } })) {
+  for (const s of await db.sandbox.findMany({ where: { placement, status: 'stopping', endedAt: { lte: stuckStop } }, select: { id: true } })) {
     await destroyAndMarkEnded(db, s.id)
     result.retried.push(s.id)
   }
@@ -546,7 +548,7 @@ export async function fillPool(): Promise<number> {
   await ensurePoolUser(db, config)
   let started = 0
   for (;;) {
-    const pooled = await db.sandbox.count({ where: { userId: config.poolUserId, fromPool: true, status: { in: ['starting', 'running'] } } })
+    const pooled = await db.sandbox.count({ where: { placement: sandboxPlacement().name, userId: config.poolUserId, fromPool: true, status: { in: ['starting', 'running'] } } })
     if (pooled >= config.poolSize) return started
     let r: Reservation
     try {

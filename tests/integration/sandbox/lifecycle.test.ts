@@ -1,0 +1,254 @@
+// Sandbox lifecycle on the real Docker engine: start, reuse, run Docker inside (images from
+// the registry mirror), files, ports, ownership, rate limit, capacity, warm pool, reaping,
+// reconcile after a crash, and cleanup. Needs root, Docker and `npm run images:build`.
+import { Readable } from 'node:stream'
+import tar from 'tar-stream'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { getDb } from '../../../lib/db/client.server'
+import { getArchive, hostEngine, putArchive, removeContainer } from '../../../lib/docker/engine.server'
+import {
+  endSandbox,
+  execInNode,
+  fillPool,
+  getOwnedSandbox,
+  innerDocker,
+  nodeAddress,
+  nodeExecTarget,
+  openSandbox,
+  reapExpiredSandboxes,
+  reconcileSandboxes,
+  requireRunningSandbox,
+  resetSandbox,
+  stopSandbox,
+  touchSandbox,
+} from '../../../lib/sandbox/sandboxes.server'
+import { SandboxCapacityError, SandboxNotFoundError, SandboxNotYoursError, SandboxRateLimitError, sandboxErrorMessage } from '../../../lib/sandbox/types'
+import { cleanUpNamespace, createUser, leftovers, nothingLeft, setConfig, useTestNamespace } from './support'
+
+useTestNamespace('life')
+
+describe.sequential('sandbox lifecycle', () => {
+  let sandboxId = ''
+
+  beforeAll(async () => {
+    for (const u of ['ada', 'bob', 'cy', 'dee', 'eve', 'fay', 'gus']) await createUser(u)
+  })
+
+  afterAll(async () => {
+    await cleanUpNamespace()
+  })
+
+  it('starts a sandbox whose Docker works, with lesson images from the registry mirror', async () => {
+    const t0 = performance.now()
+    const view = await openSandbox('ada', { lessonKey: 'docker/premiers-pas' })
+    const readyMs = performance.now() - t0
+    sandboxId = view.id
+    expect(view.status).toBe('running')
+    expect(view.userId).toBe('ada')
+    expect(view.lessonKey).toBe('docker/premiers-pas')
+    expect(view.nodes).toEqual([{ name: 'node1', role: 'standalone', hostname: 'node1' }])
+    expect(view.idleExpiresAt.getTime()).toBeGreaterThan(Date.now())
+    expect(view.maxExpiresAt.getTime()).toBeGreaterThanOrEqual(view.idleExpiresAt.getTime() - 60_000)
+    console.log(`cold start: ${Math.round(readyMs)} ms`)
+
+    const version = await execInNode(sandboxId, 'node1', ['docker', 'version', '--format', '{{.Server.Version}}'])
+    expect(version.exitCode).toBe(0)
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+/)
+
+    const hi = await execInNode(sandboxId, 'node1', ['docker', 'run', '--rm', 'busybox', 'echo', 'hi'], { timeoutMs: 60_000 })
+    expect(hi.stderr).toContain('library/busybox')
+    expect(hi.stdout.trim()).toBe('hi')
+    expect(hi.exitCode).toBe(0)
+
+    // The learner is root of their own world, in the working folder, with the default socket.
+    const who = await execInNode(sandboxId, 'node1', ['sh', '-c', 'id -u; pwd; hostname; echo $DOCKER_HOST; test -S /var/run/docker.sock && echo sock'])
+    expect(who.stdout.split('\n')).toEqual(['0', '/root/lab', 'node1', '', 'sock', ''])
+  })
+
+  it('reuses the running sandbox when the layout fits, and gives the checks its inner daemon', async () => {
+    const t0 = performance.now()
+    const again = await openSandbox('ada', { lessonKey: 'docker/images' })
+    expect(performance.now() - t0).toBeLessThan(1500)
+    expect(again.id).toBe(sandboxId)
+    expect(again.lessonKey).toBe('docker/images')
+
+    const docker = await innerDocker(sandboxId, 'node1')
+    const info = (await docker.info()) as { Name: string }
+    expect(info.Name).toBe('node1')
+    const images = await docker.listImages()
+    expect(images.flatMap((i) => i.RepoTags ?? [])).toContain('busybox:latest')
+  })
+
+  it('serves a published port to the host (what the port proxy uses)', async () => {
+    const run = await execInNode(sandboxId, 'node1', ['docker', 'run', '-d', '--name', 'web', '-p', '8080:80', 'nginx'], { timeoutMs: 90_000 })
+    expect(run.exitCode, run.stderr).toBe(0)
+    const address = await nodeAddress(sandboxId, 'node1')
+    expect(address).toMatch(/^\d+\.\d+\.\d+\.\d+$/)
+    let body = ''
+    for (let i = 0; i < 50 && !body.includes('nginx'); i++) {
+      body = await fetch(`http://${address}:8080/`, { signal: AbortSignal.timeout(2000) }).then((r) => r.text(), () => '')
+      if (!body.includes('nginx')) await new Promise((r) => setTimeout(r, 200))
+    }
+    expect(body).toContain('Welcome to nginx!')
+  })
+
+  it('shares the working folder with the archive API: files written there belong to the learner', async () => {
+    const target = await nodeExecTarget(sandboxId, 'node1')
+    const compose = 'services:\n  web:\n    image: nginx\n'
+    const pack = tar.pack()
+    pack.entry({ name: 'compose.yaml', mode: 0o644 }, compose)
+    pack.finalize()
+    const chunks: Buffer[] = []
+    for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c)
+    await putArchive(target.docker, target.containerId, '/root/lab', Buffer.concat(chunks))
+    const seen = await execInNode(sandboxId, 'node1', ['sh', '-c', 'stat -c "%U %s" compose.yaml && echo edited >> compose.yaml && echo made > made.txt'])
+    expect(seen.stdout.trim()).toBe(`root ${compose.length}`)
+    expect(seen.exitCode).toBe(0)
+    const back = await getArchive(target.docker, target.containerId, '/root/lab/made.txt')
+    expect(back).not.toBeNull()
+    const extract = tar.extract()
+    let content = ''
+    extract.on('entry', (header, stream, next) => {
+      stream.on('data', (d: Buffer) => (content += d.toString()))
+      stream.on('end', next)
+    })
+    await new Promise<void>((resolve, reject) => {
+      extract.on('finish', resolve)
+      extract.on('error', reject)
+      ;(back as Readable).pipe(extract)
+    })
+    expect(content).toBe('made\n')
+    // Every exec goes through quai-enter; a bare command would land outside the learner's world.
+    expect(target.command(['ls'])).toEqual(['quai-enter', 'ls'])
+  })
+
+  it('refuses other users', async () => {
+    expect(await getOwnedSandbox('bob', sandboxId)).toBeNull()
+    expect((await getOwnedSandbox('ada', sandboxId))?.id).toBe(sandboxId)
+    await expect(requireRunningSandbox('bob', sandboxId)).rejects.toBeInstanceOf(SandboxNotYoursError)
+    await expect(requireRunningSandbox('bob', 'nosuchsandbox')).rejects.toBeInstanceOf(SandboxNotFoundError)
+    await expect(stopSandbox('bob', sandboxId)).rejects.toBeInstanceOf(SandboxNotYoursError)
+    await expect(resetSandbox('bob', sandboxId)).rejects.toBeInstanceOf(SandboxNotYoursError)
+    expect((await requireRunningSandbox('ada', sandboxId)).status).toBe('running')
+  })
+
+  it('throttles activity writes', async () => {
+    const db = await getDb()
+    const past = new Date(Date.now() - 120_000)
+    await db.sandbox.update({ where: { id: sandboxId }, data: { lastActivityAt: past } })
+    await touchSandbox(sandboxId)
+    const first = (await db.sandbox.findUniqueOrThrow({ where: { id: sandboxId } })).lastActivityAt
+    expect(first.getTime()).toBeGreaterThan(past.getTime())
+    await db.sandbox.update({ where: { id: sandboxId }, data: { lastActivityAt: past } })
+    await touchSandbox(sandboxId) // within QUAI_SANDBOX_TOUCH_SECONDS of the last one: no write
+    expect((await db.sandbox.findUniqueOrThrow({ where: { id: sandboxId } })).lastActivityAt.getTime()).toBe(past.getTime())
+    await db.sandbox.update({ where: { id: sandboxId }, data: { lastActivityAt: new Date() } })
+  })
+
+  it('says when a learner starts too many sandboxes, in French and English', async () => {
+    const db = await getDb()
+    setConfig({ createsPerHour: 2 })
+    const now = Date.now()
+    for (const minutesAgo of [50, 20]) {
+      await db.sandbox.create({
+        data: { id: `rl${minutesAgo}${process.pid}`.slice(0, 12), userId: 'cy', status: 'ended', createdAt: new Date(now - minutesAgo * 60_000), expiresAt: new Date(now), placement: 'elsewhere' },
+      })
+    }
+    const error = await openSandbox('cy').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SandboxRateLimitError)
+    const e = error as SandboxRateLimitError
+    // The oldest of the two leaves the hour in ~10 minutes.
+    expect(e.retryAfterSeconds).toBeGreaterThan(9 * 60)
+    expect(e.retryAfterSeconds).toBeLessThanOrEqual(10 * 60)
+    expect(e.status).toBe(429)
+    expect(e.toJSON().message.en).toMatch(/Try again in 10 min/)
+    expect(e.toJSON().message.fr).toMatch(/Réessayez dans 10 min/)
+    setConfig({ createsPerHour: 1000 })
+  })
+
+  it('says when all sandboxes are in use, with when to come back', async () => {
+    const db = await getDb()
+    const live = await db.sandbox.count({ where: { status: { in: ['starting', 'running', 'stopping'] } } })
+    setConfig({ maxConcurrent: live })
+    const error = await openSandbox('dee').catch((e: unknown) => e)
+    setConfig({ maxConcurrent: 50 })
+    expect(error).toBeInstanceOf(SandboxCapacityError)
+    const e = error as SandboxCapacityError
+    expect(e.retryAfterMinutes).toBeGreaterThanOrEqual(1)
+    expect(e.status).toBe(503)
+    expect(sandboxErrorMessage('sandbox.capacity_full', { retryAfterMinutes: 3 }, 'fr')).toBe('Tous les bacs à sable sont occupés pour le moment. Réessayez dans 3 minutes.')
+    expect(sandboxErrorMessage('sandbox.capacity_full', { retryAfterMinutes: 1 }, 'en')).toBe('All sandboxes are in use right now. Try again in 1 minute.')
+  })
+
+  it('hands out a ready sandbox from the warm pool in one claim', async () => {
+    setConfig({ poolSize: 1 })
+    expect(await fillPool()).toBe(1)
+    const t0 = performance.now()
+    const view = await openSandbox('eve', { lessonKey: 'docker/volumes' })
+    const claimMs = performance.now() - t0
+    console.log(`warm pool claim: ${Math.round(claimMs)} ms`)
+    expect(claimMs).toBeLessThan(1000)
+    setConfig({ poolSize: 0 })
+    const db = await getDb()
+    const row = await db.sandbox.findUniqueOrThrow({ where: { id: view.id } })
+    expect(row.fromPool).toBe(true)
+    expect(row.userId).toBe('eve')
+    expect(view.lessonKey).toBe('docker/volumes')
+    const r = await execInNode(view.id, 'node1', ['docker', 'info', '--format', '{{.Name}}'])
+    expect(r.stdout.trim()).toBe('node1')
+    await stopSandbox('eve', view.id)
+  })
+
+  it('reaps a sandbox left idle', async () => {
+    const view = await openSandbox('fay')
+    const db = await getDb()
+    await db.sandbox.update({ where: { id: view.id }, data: { lastActivityAt: new Date(Date.now() - 3 * 3600_000) } })
+    const reaped = await reapExpiredSandboxes()
+    expect(reaped.ended).toContainEqual({ id: view.id, reason: 'idle' })
+    const row = await db.sandbox.findUniqueOrThrow({ where: { id: view.id } })
+    expect(row.status).toBe('ended')
+    expect(row.endReason).toBe('idle')
+    expect(await leftovers(view.id)).toEqual(nothingLeft)
+  })
+
+  it('reconciles after a crash: orphans removed, lost ones ended, healthy ones adopted', async () => {
+    const db = await getDb()
+    // A crash that lost the database row: its containers, disk and cgroup are orphans.
+    const orphan = await openSandbox('gus')
+    await db.sandbox.delete({ where: { id: orphan.id } })
+    // A crash of the host engine side: the row says running, the container is gone.
+    const lost = await openSandbox('bob')
+    const lostNode = await db.sandboxNode.findFirstOrThrow({ where: { sandboxId: lost.id } })
+    await removeContainer(hostEngine(), lostNode.containerId ?? '')
+
+    const result = await reconcileSandboxes()
+    expect(result.removed).toContain(orphan.id)
+    expect(result.ended).toContain(lost.id)
+    expect(result.adopted).toContain(sandboxId)
+    expect(await leftovers(orphan.id)).toEqual(nothingLeft)
+    expect(await leftovers(lost.id)).toEqual(nothingLeft)
+    const lostRow = await db.sandbox.findUniqueOrThrow({ where: { id: lost.id } })
+    expect(lostRow.status).toBe('ended')
+    expect(lostRow.endReason).toBe('lost')
+    // The adopted one still works.
+    expect((await execInNode(sandboxId, 'node1', ['docker', 'ps', '-q'])).exitCode).toBe(0)
+  })
+
+  it('resets to a fresh sandbox and stops, leaving nothing behind', async () => {
+    const fresh = await resetSandbox('ada', sandboxId)
+    expect(fresh.id).not.toBe(sandboxId)
+    expect(fresh.lessonKey).toBe('docker/images')
+    expect(await leftovers(sandboxId)).toEqual(nothingLeft)
+    const db = await getDb()
+    expect((await db.sandbox.findUniqueOrThrow({ where: { id: sandboxId } })).endReason).toBe('reset')
+    const images = await execInNode(fresh.id, 'node1', ['docker', 'images', '-q'])
+    expect(images.stdout.trim()).toBe('')
+
+    const stopped = await stopSandbox('ada', fresh.id)
+    expect(stopped.status).toBe('ended')
+    expect(stopped.endReason).toBe('stopped')
+    expect(await leftovers(fresh.id)).toEqual(nothingLeft)
+    // Ending twice is harmless.
+    await endSandbox(fresh.id, 'stopped')
+  })
+})
