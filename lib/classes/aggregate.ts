@@ -260,7 +260,7 @@ export function buildExerciseStats(input: {
  * Where the class is stuck: exercises that students tried and did not all finish, the most
  * students still blocked first.
  */
-export function stuckExercises(stats: ExerciseStats[], limit = 5): ExerciseStats[] {
+export function stuckExercises<T extends Pick<ExerciseStats, 'attempted' | 'completed' | 'successRate'>>(stats: T[], limit = 5): T[] {
   return stats
     .filter((s) => s.attempted > s.completed)
     .sort((a, b) => b.attempted - b.completed - (a.attempted - a.completed) || (a.successRate ?? 0) - (b.successRate ?? 0))
@@ -270,6 +270,19 @@ export function stuckExercises(stats: ExerciseStats[], limit = 5): ExerciseStats
 // ---------------------------------------------------------------- presence
 
 export type PresenceRow = { userId: string; courseSlug: string; lessonSlug: string; exerciseId: string | null; since: Date; lastSeenAt: Date }
+
+/** One learner at work now, as the dashboard shows it (serialisable: sent to the browser). */
+export type LiveEntry = {
+  userId: string
+  name: string
+  courseSlug: string
+  lessonSlug: string
+  lessonTitle: string
+  exerciseId: string | null
+  exerciseTitle: string | null
+  since: string
+  lastSeenAt: string
+}
 
 /** Heartbeats come every 30 s; a learner missing two of them has left. */
 export const presenceWindowMs = 75_000

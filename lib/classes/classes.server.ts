@@ -178,9 +178,21 @@ function refuseClosed(row: CodeLookup): void {
   if (isJoinCodeExpired(row.joinCodeExpiresAt)) throw new ClassError('expired_code', 'this code has expired: ask your instructor for a new one', { field: 'code' })
 }
 
-/** What the join page shows before the student confirms: the class's name, or why the code is refused. */
+/** Looks a code up for a user; wrong codes count against the account, whichever page asks. */
+async function lookupCode(userId: string, raw: string): Promise<CodeLookup> {
+  const wait = joinAttemptLimiter.retryAfter(userId)
+  if (wait > 0) throw new ClassError('too_many_attempts', `too many wrong codes: try again in ${Math.ceil(wait / 60)} min`, { retryAfterSeconds: wait })
+  try {
+    return await findByCode(raw)
+  } catch (error) {
+    if (error instanceof ClassError && (error.code === 'unknown_code' || error.code === 'invalid_code')) joinAttemptLimiter.miss(userId)
+    throw error
+  }
+}
+
+/** What the join link's page shows before the student confirms: the class's name, or why the code is refused. */
 export async function previewJoinCode(raw: string, userId: string): Promise<{ classroom: { id: string; name: string }; alreadyMember: boolean; teaches: boolean }> {
-  const row = await findByCode(raw)
+  const row = await lookupCode(userId, raw)
   refuseClosed(row)
   const db = await getDb()
   const member = await db.classroomMember.findUnique({ where: { classroomId_userId: { classroomId: row.id, userId } }, select: { userId: true } })
@@ -192,15 +204,7 @@ export async function previewJoinCode(raw: string, userId: string): Promise<{ cl
  * "already-member"), even when two requests race. Wrong codes count against the account.
  */
 export async function joinClass(user: Pick<SessionUser, 'id'>, raw: string): Promise<JoinOutcome> {
-  const wait = joinAttemptLimiter.retryAfter(user.id)
-  if (wait > 0) throw new ClassError('too_many_attempts', `too many wrong codes: try again in ${Math.ceil(wait / 60)} min`, { retryAfterSeconds: wait })
-  let row: CodeLookup
-  try {
-    row = await findByCode(raw)
-  } catch (error) {
-    if (error instanceof ClassError && (error.code === 'unknown_code' || error.code === 'invalid_code')) joinAttemptLimiter.miss(user.id)
-    throw error
-  }
+  const row = await lookupCode(user.id, raw)
   refuseClosed(row)
   if (row.instructors.some((i) => i.userId === user.id)) throw new ClassError('teaches_class', `you teach "${row.name}": instructors do not join their own class`)
   const classroom = { id: row.id, name: row.name }

@@ -14,12 +14,15 @@ import {
   type ExerciseStats,
   type LessonColumn,
   type LessonSummary,
+  type LiveEntry,
   type MatrixRow,
   type StudentInfo,
 } from './aggregate'
 import { requireTeaching, type ClassDetail } from './classes.server'
 import { exerciseCellsOf, exerciseTotalsOf, lessonProgressOf, membersOf, quizBestOf } from './queries.server'
 import { classAttemptTally } from './tally.server'
+
+export type { LiveEntry } from './aggregate'
 
 // The class dashboard's data. Every query is scoped to the class on the server: its members
 // and its courses (queries.server.ts). Aggregation happens in the database, and check runs
@@ -48,18 +51,6 @@ export function classLessons(courseSlugs: readonly string[]): LessonColumn[] {
 
 export type RenderedFailure = { assertionId: string; failures: number; students: number; message: string }
 export type ExerciseView = Omit<ExerciseStats, 'topFailures'> & { topFailures: RenderedFailure[] }
-export type LiveEntry = {
-  userId: string
-  name: string
-  courseSlug: string
-  lessonSlug: string
-  lessonTitle: string
-  exerciseId: string | null
-  exerciseTitle: string | null
-  since: string
-  lastSeenAt: string
-}
-
 export type ClassDashboard = {
   classroom: ClassDetail
   lessons: LessonColumn[]

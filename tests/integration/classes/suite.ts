@@ -7,11 +7,18 @@ import { createUser } from '../../support/progress-suite'
 // the fixture course "demo": lecture, quiz-lesson (5 questions), labo (exercises reseau and
 // conteneur). Checks the scoping and privacy rules as much as the arithmetic.
 
-type Classes = typeof import('@/lib/classes/classes.server')
-type Dashboard = typeof import('@/lib/classes/dashboard.server')
-type Student = typeof import('@/lib/classes/student.server')
-type Progress = typeof import('@/lib/progress/exercises.server')
-type Lessons = typeof import('@/lib/progress/lessons.server')
+import type * as ClassesModule from '@/lib/classes/classes.server'
+import type * as DashboardModule from '@/lib/classes/dashboard.server'
+import type * as ErrorsModule from '@/lib/classes/errors'
+import type * as StudentModule from '@/lib/classes/student.server'
+import type * as ProgressModule from '@/lib/progress/exercises.server'
+import type * as LessonsModule from '@/lib/progress/lessons.server'
+
+type Classes = typeof ClassesModule
+type Dashboard = typeof DashboardModule
+type Student = typeof StudentModule
+type Progress = typeof ProgressModule
+type Lessons = typeof LessonsModule
 
 type Me = { id: string; role: 'student' | 'instructor' }
 
@@ -32,7 +39,7 @@ export function classesSuite(getDatabase: () => Db) {
   let student: Student
   let progress: Progress
   let lessons: Lessons
-  let errors: typeof import('@/lib/classes/errors')
+  let errors: typeof ErrorsModule
 
   beforeAll(async () => {
     classes = await import('@/lib/classes/classes.server')

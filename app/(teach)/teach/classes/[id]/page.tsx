@@ -1,0 +1,141 @@
+import type { Metadata } from 'next'
+import Link from 'next/link'
+import { getFormatter, getTranslations } from 'next-intl/server'
+import { ClassCharts } from '@/components/teach/ClassCharts'
+import { ExerciseTable, StuckExercises } from '@/components/teach/ExerciseViews'
+import { JoinCodeCard } from '@/components/teach/JoinCodeCard'
+import { LivePresence } from '@/components/teach/LivePresence'
+import { ProgressMatrix } from '@/components/teach/ProgressMatrix'
+import { requirePageUser } from '@/lib/auth/session.server'
+import { isJoinCodeExpired } from '@/lib/classes/codes'
+import { stuckExercises } from '@/lib/classes/aggregate'
+import { getClassDashboard } from '@/lib/classes/dashboard.server'
+import { orPage } from '@/lib/classes/http.server'
+import { readerLocale } from '@/lib/classes/locale.server'
+import { idParam } from '@/lib/classes/schemas'
+import { getEnv } from '@/lib/env.server'
+
+type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ course?: string | string[] }> }
+
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations('teach'))('title') }
+}
+
+export default async function ClassDashboardPage({ params, searchParams }: Props) {
+  const { id } = await params
+  const user = await requirePageUser(`/teach/classes/${id}`, 'instructor')
+  const classId = orPageId(id)
+  const data = await orPage(getClassDashboard(classId, user, await readerLocale()))
+  const [t, format] = await Promise.all([getTranslations('teach'), getFormatter()])
+  const { classroom } = data
+
+  // Display filter only: the data above is the whole class's.
+  const requested = (await searchParams).course
+  const course = typeof requested === 'string' && classroom.courses.some((c) => c.slug === requested) ? requested : null
+  const shown = data.lessons.map((l, i) => ({ l, i })).filter(({ l }) => !course || l.courseSlug === course)
+  const lessons = shown.map(({ l }) => l)
+  const rows = data.matrix.map((row) => ({ ...row, cells: shown.map(({ i }) => row.cells[i]!) }))
+  const exercises = data.exercises.filter((e) => !course || e.courseSlug === course)
+
+  return (
+    <main className="mx-auto max-w-7xl px-6 py-8">
+      <nav aria-label={t('dashboard.back')} className="text-sm">
+        <Link href="/teach" className="text-slate-600 underline hover:text-slate-900">
+          {t('dashboard.back')}
+        </Link>
+      </nav>
+      <div className="mt-2 flex flex-wrap items-center justify-between gap-3">
+        <h1 className="text-3xl font-bold tracking-tight">
+          {classroom.name}
+          {classroom.archivedAt && <span className="ml-3 rounded-full border border-slate-400 px-2 py-0.5 align-middle text-sm font-medium text-slate-700">{t('classes.archived')}</span>}
+        </h1>
+        <div className="flex flex-wrap items-center gap-3 text-sm">
+          <Link href={`/teach/classes/${classroom.id}/manage`} className="rounded border border-slate-400 px-3 py-1.5 font-medium hover:bg-slate-50">
+            {t('dashboard.manage')}
+          </Link>
+          <a href={`/api/classes/${classroom.id}/export`} download className="rounded bg-brand-600 px-3 py-1.5 font-medium text-white hover:bg-brand-700" title={t('dashboard.exportHint')}>
+            {t('dashboard.export')}
+          </a>
+        </div>
+      </div>
+      <p className="mt-1 text-sm text-slate-600">
+        {classroom.courses.map((c) => c.title).join(' · ')} · {t('classes.members', { count: classroom.memberCount })} ·{' '}
+        {t('dashboard.updated', { time: format.dateTime(data.generatedAt, { timeStyle: 'medium' }) })}{' '}
+        <Link href={`/teach/classes/${classroom.id}${course ? `?course=${course}` : ''}`} className="underline">
+          {t('dashboard.refresh')}
+        </Link>
+      </p>
+
+      <div className="mt-6 grid gap-6 lg:grid-cols-2">
+        <JoinCodeCard classId={classroom.id} code={classroom.joinCode} expiresAt={classroom.joinCodeExpiresAt?.toISOString() ?? null} expired={isJoinCodeExpired(classroom.joinCodeExpiresAt)} archived={classroom.archivedAt !== null} origin={getEnv().appUrl} />
+        <LivePresence classId={classroom.id} initial={data.live} initialAt={data.generatedAt.toISOString()} />
+      </div>
+
+      {data.lessons.length === 0 ? (
+        <p className="mt-8 rounded bg-amber-50 px-4 py-3 text-amber-900">{t('dashboard.noCourse')}</p>
+      ) : data.matrix.length === 0 ? (
+        <p className="mt-8 rounded bg-slate-50 px-4 py-3">{t('dashboard.empty')}</p>
+      ) : (
+        <>
+          {classroom.courses.length > 1 && (
+            <nav aria-label={t('dashboard.courseFilter')} className="mt-8 flex flex-wrap gap-2 text-sm">
+              {[{ slug: null as string | null, title: t('dashboard.allCourses') }, ...classroom.courses].map((c) => (
+                <Link
+                  key={c.slug ?? 'all'}
+                  href={`/teach/classes/${classroom.id}${c.slug ? `?course=${c.slug}` : ''}`}
+                  aria-current={c.slug === course ? 'page' : undefined}
+                  className={`rounded-full border px-3 py-1 ${c.slug === course ? 'border-brand-600 bg-brand-50 font-semibold text-brand-800' : 'border-slate-300 hover:bg-slate-50'}`}
+                >
+                  {c.title}
+                </Link>
+              ))}
+            </nav>
+          )}
+          <div className="mt-6">
+            <StuckExercises exercises={stuckExercises(exercises)} />
+          </div>
+          <section className="mt-8" aria-labelledby="charts-heading">
+            <h2 id="charts-heading" className="text-xl font-semibold">
+              {t('charts.heading')}
+            </h2>
+            <div className="mt-3">
+              <ClassCharts
+                lessons={lessons.map((l, i) => {
+                  const s = data.lessonSummaries.find((x) => x.key === l.key)!
+                  return { label: t('matrix.lessonNumber', { n: i + 1 }), title: l.title, completed: s.completed, inProgress: s.inProgress, notStarted: s.notStarted }
+                })}
+                exercises={exercises
+                  .filter((e) => e.successRate !== null)
+                  .map((e) => ({ label: e.exerciseId.slice(0, 12), title: `${e.title} (${e.lessonTitle})`, successRate: e.successRate!, attempted: e.attempted }))}
+              />
+            </div>
+          </section>
+          {exercises.length > 0 && (
+            <section className="mt-8" aria-labelledby="exercises-heading">
+              <h2 id="exercises-heading" className="text-xl font-semibold">
+                {t('exercises.heading')}
+              </h2>
+              <div className="mt-3">
+                <ExerciseTable exercises={exercises} />
+              </div>
+            </section>
+          )}
+          <section className="mt-8" aria-labelledby="matrix-heading">
+            <h2 id="matrix-heading" className="text-xl font-semibold">
+              {t('matrix.heading')}
+            </h2>
+            <div className="mt-3">
+              <ProgressMatrix classId={classroom.id} lessons={lessons} rows={rows} />
+            </div>
+          </section>
+        </>
+      )}
+    </main>
+  )
+}
+
+function orPageId(id: string): string {
+  const parsed = idParam.safeParse(id)
+  // A malformed id cannot be a class: the same 404 as an unknown one.
+  return parsed.success ? parsed.data : 'not-a-class'
+}

@@ -1,0 +1,179 @@
+import type { Metadata } from 'next'
+import Link from 'next/link'
+import { getFormatter, getTranslations } from 'next-intl/server'
+import { formatDuration } from '@/components/teach/format'
+import { RemoveButton } from '@/components/teach/RemoveButton'
+import { StatusBadge } from '@/components/ui/StatusBadge'
+import { requirePageUser } from '@/lib/auth/session.server'
+import { orPage } from '@/lib/classes/http.server'
+import { readerLocale } from '@/lib/classes/locale.server'
+import { idParam } from '@/lib/classes/schemas'
+import { attemptsPerExercise, getStudentReport, type ExerciseReport, type LessonReport } from '@/lib/classes/student.server'
+import { lessonHref } from '@/lib/content/paths'
+
+type Props = { params: Promise<{ id: string; userId: string }> }
+
+export async function generateMetadata(): Promise<Metadata> {
+  return { title: (await getTranslations('teach'))('title') }
+}
+
+const safeId = (value: string) => idParam.safeParse(value).data ?? 'not-an-id'
+
+export default async function StudentPage({ params }: Props) {
+  const { id, userId } = await params
+  const user = await requirePageUser(`/teach/classes/${id}/students/${userId}`, 'instructor')
+  const report = await orPage(getStudentReport(safeId(id), user, safeId(userId), await readerLocale()))
+  const [t, tt, format] = await Promise.all([getTranslations('teach'), getTranslations('teach.time'), getFormatter()])
+  const when = (date: Date) => format.dateTime(date, { dateStyle: 'medium', timeStyle: 'short' })
+  const lastSeen = report.lessons.reduce<Date | null>((max, l) => (l.lastSeenAt && (!max || l.lastSeenAt > max) ? l.lastSeenAt : max), null)
+  const active = report.lessons.filter((l) => l.status !== 'not-started')
+  const untouched = report.lessons.filter((l) => l.status === 'not-started')
+
+  const exercise = (e: ExerciseReport) => (
+    <li key={e.id} className="rounded-lg border border-slate-200 p-4" data-exercise={e.id}>
+      <p className="font-medium">
+        {e.title}{' '}
+        <span className="font-normal text-slate-600">
+          · {t('student.exerciseStatus', { attempts: e.attempts })}
+          {e.completedAt && ` · ${t('student.exerciseCompleted', { date: when(e.completedAt) })}`}
+        </span>
+      </p>
+      {e.events.length === 0 ? (
+        <p className="mt-1 text-sm text-slate-600">{t('student.noHelp')}</p>
+      ) : (
+        <ul className="mt-1 space-y-0.5 text-sm" data-testid="help-events">
+          {e.events.map((event, i) => (
+            <li key={i}>
+              {event.kind === 'hint' ? t('student.hint', { n: (event.hintIndex ?? 0) + 1, date: when(event.createdAt) }) : t('student.solution', { date: when(event.createdAt) })}
+              {event.text && <span className="text-slate-600"> — « {event.text} »</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+      {e.recentAttempts.length > 0 && (
+        <ol className="mt-3 space-y-2" data-testid="attempts">
+          {e.recentAttempts.map((a, i) => (
+            <li key={a.id}>
+              <details open={i === 0} className="rounded border border-slate-200">
+                <summary className={`cursor-pointer px-3 py-1.5 text-sm font-medium ${a.passed ? 'text-emerald-800' : 'text-red-800'}`}>
+                  <span aria-hidden="true">{a.passed ? '✓ ' : '✗ '}</span>
+                  {t('student.attempt', { date: when(a.createdAt), passed: a.passedCount, total: a.totalCount })}
+                  <span className="font-normal text-slate-600"> · {a.trigger === 'live' ? t('student.trigger.live') : t('student.trigger.manual')}</span>
+                </summary>
+                <ul className="space-y-0.5 px-3 pb-2 text-sm">
+                  {a.assertions.map((assertion) => (
+                    <li key={assertion.id} className={assertion.passed ? 'text-emerald-900' : assertion.pending ? 'text-slate-600' : 'text-red-900'} data-assertion={assertion.id}>
+                      <span aria-hidden="true">{assertion.passed ? '✓' : assertion.pending ? '…' : '✗'} </span>
+                      <span className="sr-only">{assertion.passed ? t('student.passedAssertion') : assertion.pending ? t('student.pending') : t('student.failedAssertion')} : </span>
+                      {assertion.message}
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            </li>
+          ))}
+        </ol>
+      )}
+      {e.attempts > attemptsPerExercise && <p className="mt-2 text-xs text-slate-600">{t('student.olderAttempts', { count: attemptsPerExercise })}</p>}
+    </li>
+  )
+
+  const lesson = (l: LessonReport) => (
+    <section key={l.key} className="rounded-xl border border-slate-200 p-5" aria-labelledby={`lesson-${l.key}`} data-lesson={l.key}>
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <h2 id={`lesson-${l.key}`} className="text-lg font-semibold">
+          <Link href={lessonHref(l.courseSlug, l.lessonSlug)} className="hover:text-brand-700">
+            {l.title}
+          </Link>{' '}
+          <span className="text-sm font-normal text-slate-600">· {l.courseTitle}</span>
+        </h2>
+        <StatusBadge status={l.status} />
+      </div>
+      <p className="mt-1 text-sm text-slate-700">
+        {t('student.lessonTime', { time: formatDuration(l.activeSeconds, tt) })}
+        {l.startedAt && ` · ${t('student.started', { date: when(l.startedAt) })}`}
+        {l.completedAt && ` · ${t('student.completed', { date: when(l.completedAt) })}`}
+      </p>
+      {l.quizAttempts.length > 0 && (
+        <div className="mt-4">
+          <h3 className="font-semibold">{t('student.quizHeading')}</h3>
+          {l.quizAttempts.map((q, i) => (
+            <details key={q.id} open={i === 0} className="mt-2 rounded border border-slate-200" data-testid="quiz-attempt">
+              <summary className="cursor-pointer px-3 py-1.5 text-sm font-medium">{t('student.quizAttempt', { date: when(q.createdAt), score: q.score, max: q.maxScore, percent: q.percent })}</summary>
+              <div className="overflow-x-auto px-3 pb-2">
+                <table className="min-w-full text-left text-sm">
+                  <thead className="text-xs uppercase tracking-wide text-slate-600">
+                    <tr>
+                      <th scope="col" className="py-1 pr-3">
+                        {t('student.question')}
+                      </th>
+                      <th scope="col" className="py-1 pr-3">
+                        {t('student.given')}
+                      </th>
+                      <th scope="col" className="py-1 pr-3">
+                        {t('student.expected')}
+                      </th>
+                      <th scope="col" className="py-1">
+                        {t('student.result')}
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody className="divide-y divide-slate-100 align-top">
+                    {q.answers.map((a) => (
+                      <tr key={a.questionId} data-question={a.questionId}>
+                        <th scope="row" className="py-1 pr-3 font-normal">
+                          {a.prompt}
+                        </th>
+                        <td className="py-1 pr-3">{a.given || <span className="text-slate-600">{t('student.unanswered')}</span>}</td>
+                        <td className="py-1 pr-3 text-slate-700">{a.expected}</td>
+                        <td className={`py-1 font-medium ${a.correct ? 'text-emerald-800' : 'text-red-800'}`}>{a.correct ? t('student.correct') : a.given ? t('student.incorrect') : t('student.unanswered')}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            </details>
+          ))}
+        </div>
+      )}
+      {l.exercises.length > 0 && (
+        <div className="mt-4">
+          <h3 className="font-semibold">{t('student.exercisesHeading')}</h3>
+          <ul className="mt-2 space-y-3">{l.exercises.map(exercise)}</ul>
+        </div>
+      )}
+    </section>
+  )
+
+  return (
+    <main className="mx-auto max-w-5xl px-6 py-8">
+      <nav aria-label={t('student.back', { name: report.classroom.name })} className="text-sm">
+        <Link href={`/teach/classes/${report.classroom.id}`} className="text-slate-600 underline hover:text-slate-900">
+          {t('student.back', { name: report.classroom.name })}
+        </Link>
+      </nav>
+      <div className="mt-2 flex flex-wrap items-start justify-between gap-3">
+        <div>
+          <h1 className="text-3xl font-bold tracking-tight">{report.student.name}</h1>
+          <p className="mt-1 text-sm text-slate-700">
+            {report.student.email} · {t('student.joined', { date: format.dateTime(report.student.joinedAt, { dateStyle: 'medium' }) })} ·{' '}
+            {t('student.totalTime', { time: formatDuration(report.totalActiveSeconds, tt) })}
+            {lastSeen && ` · ${t('student.lastSeen', { date: when(lastSeen) })}`}
+          </p>
+        </div>
+        <RemoveButton
+          url={`/api/classes/${report.classroom.id}/members/${report.student.id}`}
+          label={t('student.remove')}
+          confirm={t('student.removeConfirm', { name: report.student.name })}
+          then={`/teach/classes/${report.classroom.id}`}
+        />
+      </div>
+      <div className="mt-6 space-y-6">{active.map(lesson)}</div>
+      {untouched.length > 0 && (
+        <p className="mt-6 text-sm text-slate-600">
+          {t('student.notStarted')} : {untouched.map((l) => l.title).join(' · ')}
+        </p>
+      )}
+    </main>
+  )
+}

@@ -1,0 +1,36 @@
+'use client'
+import { useRouter } from 'next/navigation'
+import { useState } from 'react'
+import { callApi, dangerButtonClass, useErrorText } from './api'
+
+/** A DELETE behind a confirmation; afterwards, go to `then` or refresh the page. */
+export function RemoveButton({ url, label, confirm, then }: { url: string; label: string; confirm: string; then?: string }) {
+  const errorText = useErrorText()
+  const router = useRouter()
+  const [error, setError] = useState<string | null>(null)
+  const [pending, setPending] = useState(false)
+
+  async function onClick() {
+    if (!window.confirm(confirm)) return
+    setPending(true)
+    setError(null)
+    const result = await callApi(url, 'DELETE')
+    setPending(false)
+    if (!result.ok) return setError(errorText(result.error))
+    if (then) router.push(then)
+    else router.refresh()
+  }
+
+  return (
+    <span className="inline-flex flex-col items-end gap-1">
+      <button type="button" disabled={pending} className={dangerButtonClass} onClick={onClick}>
+        {label}
+      </button>
+      {error && (
+        <span role="alert" className="text-xs text-red-800">
+          {error}
+        </span>
+      )}
+    </span>
+  )
+}

@@ -1,0 +1,63 @@
+'use client'
+import { useTranslations } from 'next-intl'
+
+// Calls to /api/classes from the instructor and join forms: JSON in, JSON out, and every
+// refusal turned into a sentence in the reader's language (errors.<code> in teach.json).
+
+export type ApiFailure = { code: string; message: string; fields?: { field: string; message: string }[] }
+export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiFailure }
+
+export async function callApi<T>(url: string, method: 'POST' | 'PATCH' | 'DELETE', body?: unknown): Promise<ApiResult<T>> {
+  try {
+    const response = await fetch(url, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    const json = (await response.json().catch(() => null)) as { error?: ApiFailure } | null
+    if (!response.ok) return { ok: false, error: json?.error ?? { code: 'generic', message: `HTTP ${response.status}` } }
+    return { ok: true, data: json as T }
+  } catch {
+    return { ok: false, error: { code: 'network', message: 'network' } }
+  }
+}
+
+const known = new Set([
+  'class_not_found',
+  'not_class_instructor',
+  'class_archived',
+  'invalid_code',
+  'unknown_code',
+  'expired_code',
+  'invalid_expiry',
+  'teaches_class',
+  'unknown_course',
+  'student_not_in_class',
+  'instructor_not_found',
+  'last_instructor',
+  'too_many_attempts',
+  'unauthenticated',
+  'forbidden',
+  'network',
+])
+
+export function useErrorText(): (error: ApiFailure) => string {
+  const t = useTranslations('teach.errors')
+  return (error) => {
+    if (error.code === 'invalid_input') return t('invalid_input', { fields: (error.fields ?? []).map((f) => f.field).join(', ') })
+    if (known.has(error.code)) return t(error.code)
+    return t('generic', { message: error.message })
+  }
+}
+
+/** A datetime-local value (the browser's local time) as an ISO string with offset, or null. */
+export function localInputToIso(value: string): string | null {
+  if (!value) return null
+  const date = new Date(value)
+  return Number.isNaN(date.getTime()) ? null : date.toISOString()
+}
+
+export const inputClass = 'mt-1 block w-full rounded border border-slate-400 px-3 py-2 focus:border-brand-600'
+export const buttonClass = 'rounded bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60'
+export const secondaryButtonClass = 'rounded border border-slate-400 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-50 disabled:opacity-60'
+export const dangerButtonClass = 'rounded border border-red-300 bg-white px-3 py-1.5 text-sm font-medium text-red-800 hover:bg-red-50 disabled:opacity-60'

@@ -1,0 +1,75 @@
+import 'server-only'
+import YAML from 'yaml'
+import type { SessionUser } from '../auth/session.server'
+import { renderAssertion } from '../checks/render'
+import { findExercise } from '../checks/exercise.server'
+import { runChecks } from '../checks/run.server'
+import { getSandboxAccess } from '../checks/sandbox-access.server'
+import { lessonWorkdir } from '../content/paths'
+import type { Exercise } from '../content/schema'
+import { endSandbox, execInNode, getCurrentSandbox } from '../sandbox/sandboxes.server'
+import { openSandboxForLesson } from '../workspace/service.server'
+import { ClassError } from './errors'
+
+// The authoring side of the instructor space: what a lesson holds besides its text (quiz
+// keys, hints, solutions, checks), and running an exercise's solution in a fresh sandbox to
+// see its checks fail before and pass after. Instructors only; the learner's page never
+// receives any of this (lib/quiz/public.ts and lib/checks/public.ts strip it).
+
+export function checksAsYaml(exercise: Exercise): string[] {
+  return exercise.checks.map((check) => YAML.stringify(check, { lineWidth: 0 }).trim())
+}
+
+export type SolutionRunAssertion = { id: string; passed: boolean; pending: boolean; message: string }
+export type SolutionRun = {
+  sandboxId: string
+  /** The checks on the fresh sandbox: they should fail. */
+  before: { passed: boolean; assertions: SolutionRunAssertion[] }
+  solution: { exitCode: number; output: string; timedOut: boolean }
+  after: { passed: boolean; assertions: SolutionRunAssertion[] }
+  /** Fails before, passes after: the exercise is solvable and not passed by doing nothing. */
+  ok: boolean
+  durationMs: number
+}
+
+const solutionBudgetMs = 180_000
+
+/**
+ * Opens a fresh sandbox for the instructor (their current one, if any, is ended first: a
+ * sandbox left from an earlier try must not make the checks pass), runs the checks, the
+ * exercise's setup and solution in the lesson's working folder, and the checks again.
+ * Nothing is recorded as an attempt. The checks reach the sandbox the way a learner's
+ * "Vérifier" does (lib/checks/sandbox-access.server.ts).
+ */
+export async function runSolutionInFreshSandbox(user: SessionUser, ref: { courseSlug: string; lessonSlug: string; exerciseId: string }, locale: 'fr' | 'en'): Promise<SolutionRun> {
+  if (user.role !== 'instructor') throw new ClassError('not_class_instructor', 'only instructors run solutions')
+  const started = performance.now()
+  const { lesson, exercise, defaultNode } = findExercise(ref.courseSlug, ref.lessonSlug, ref.exerciseId)
+
+  const current = await getCurrentSandbox(user.id)
+  if (current) await endSandbox(current.id, 'reset')
+  // The workspace's own opening: the lesson's layout and its files in the working folder.
+  const sandbox = await openSandboxForLesson(user, { courseSlug: lesson.courseSlug, lessonSlug: lesson.slug })
+
+  const access = getSandboxAccess()
+  const check = async () => {
+    const result = await runChecks(exercise.checks, (node) => access.target(sandbox.id, node, lesson.slug), { defaultNode, timeoutSeconds: exercise.timeoutSeconds })
+    return {
+      passed: result.passed,
+      assertions: result.assertions.map((a) => ({ id: a.id, passed: a.passed, pending: a.pending === true, message: renderAssertion(a, locale) })),
+    }
+  }
+  const before = await check()
+  const script = [exercise.setup, exercise.solution].filter(Boolean).join('\n')
+  const out = await execInNode(sandbox.id, defaultNode, ['bash', '-c', script], { workingDir: lessonWorkdir(lesson.slug), timeoutMs: solutionBudgetMs, maxOutputBytes: 64 * 1024 })
+  const after = await check()
+  const output = `${out.stdout}${out.stderr ? `\n${out.stderr}` : ''}`.trim()
+  return {
+    sandboxId: sandbox.id,
+    before,
+    solution: { exitCode: out.exitCode ?? -1, output: output.length > 8000 ? `${output.slice(0, 8000)}\n…` : output, timedOut: out.timedOut },
+    after,
+    ok: !before.passed && after.passed,
+    durationMs: Math.round(performance.now() - started),
+  }
+}
