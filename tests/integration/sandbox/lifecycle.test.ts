@@ -109,7 +109,7 @@ describe.sequential('sandbox lifecycle', () => {
     const extract = tar.extract()
     let content = ''
     extract.on('entry', (header, stream, next) => {
-      stream.on('data', (d: Buffer) => (content += d.toString()))
+      stream.on('data', (d: unknown) => (content += String(d)))
       stream.on('end', next)
     })
     await new Promise<void>((resolve, reject) => {
