@@ -502,17 +502,19 @@ export async function disconnectNetwork(docker: Docker, network: string, contain
   }
 }
 
-export type NetworkSummary = { id: string; name: string; labels: Record<string, string>; containers: string[] }
+export type NetworkSummary = { id: string; name: string; labels: Record<string, string>; containers: string[]; subnets: string[] }
+
+const subnetsOf = (n: { IPAM?: { Config?: { Subnet?: string }[] } }) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '').filter(Boolean)
 
 export async function listNetworksByLabel(docker: Docker, labels: Record<string, string | true>): Promise<NetworkSummary[]> {
   const list = await diagnosed(() => docker.listNetworks({ filters: { label: labelFilter(labels) } }))
-  return list.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {}, containers: Object.keys(n.Containers ?? {}) }))
+  return list.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {}, containers: Object.keys(n.Containers ?? {}), subnets: subnetsOf(n) }))
 }
 
 export async function inspectNetwork(docker: Docker, idOrName: string): Promise<NetworkSummary | null> {
   const n = await host404ToNull(() => docker.getNetwork(idOrName).inspect())
   if (!n) return null
-  return { id: n.Id, name: n.Name, labels: n.Labels ?? {}, containers: Object.keys(n.Containers ?? {}) }
+  return { id: n.Id, name: n.Name, labels: n.Labels ?? {}, containers: Object.keys(n.Containers ?? {}), subnets: subnetsOf(n) }
 }
 
 /** Remove a network; a missing one is fine. */

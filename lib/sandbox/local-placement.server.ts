@@ -79,7 +79,11 @@ export const LABEL = {
   pool: 'quai.pool',
   role: 'quai.role',
   namespace: 'quai.namespace',
+  registrySpec: 'quai.registry-spec',
 } as const
+
+/** Bumped when the mirror's container settings change: older ones are replaced. */
+const REGISTRY_SPEC = '2'
 
 const LAB = '/root/lab'
 const REGISTRY_ALIAS = 'quai-registry'
@@ -197,12 +201,20 @@ export class LocalPlacement implements SandboxPlacement {
     }
   }
 
-  /** The shared, read-only lesson registry mirror (filled by `npm run images:build`). */
+  /**
+   * The shared, read-only lesson registry mirror (filled by `npm run images:build`). It is
+   * attached to every sandbox network, so it must never route between them: forwarding off,
+   * no capabilities, read-only root and storage. A mirror made by an older spec is replaced
+   * and re-attached to the sandbox networks it served.
+   */
   private async ensureRegistry(): Promise<void> {
     const name = this.config.registryContainer
     const existing = await inspectContainer(this.docker, name)
-    if (existing?.running) return
-    if (existing) {
+    if (existing && existing.labels[LABEL.registrySpec] !== REGISTRY_SPEC) {
+      await removeContainer(this.docker, existing.id)
+    } else if (existing?.running) {
+      return
+    } else if (existing) {
       await startContainer(this.docker, existing.id)
       return
     }
@@ -220,25 +232,35 @@ export class LocalPlacement implements SandboxPlacement {
       })
     }
     await ensureVolume(this.docker, this.config.registryVolume, { [LABEL.role]: 'registry' })
-    const id = await createContainer(this.docker, {
-      name,
-      image: this.config.registryImage,
-      labels: { [LABEL.role]: 'registry' },
-      network: { name: REGISTRY_NETWORK },
-      binds: [`${this.config.registryVolume}:/var/lib/registry:ro`],
-      cmd: ['serve', '/etc/docker/registry/quai-mirror.yml'],
-      capDrop: ['ALL'],
-      securityOpt: ['no-new-privileges'],
-      readOnlyRootfs: true,
-      memoryBytes: 256 * 1024 * 1024,
-      pidsLimit: 256,
-      logMaxSize: '5m',
-    }).catch(async (error) => {
+    let id = ''
+    try {
+      id = await createContainer(this.docker, {
+        name,
+        image: this.config.registryImage,
+        labels: { [LABEL.role]: 'registry', [LABEL.registrySpec]: REGISTRY_SPEC },
+        network: { name: REGISTRY_NETWORK },
+        binds: [`${this.config.registryVolume}:/var/lib/registry:ro`],
+        cmd: ['serve', '/etc/docker/registry/quai-mirror.yml'],
+        capDrop: ['ALL'],
+        securityOpt: ['no-new-privileges'],
+        readOnlyRootfs: true,
+        sysctls: { 'net.ipv4.ip_forward': '0', 'net.ipv4.conf.all.forwarding': '0' },
+        memoryBytes: 256 * 1024 * 1024,
+        pidsLimit: 256,
+        logMaxSize: '5m',
+      })
+    } catch (error) {
       // Another server instance made it at the same moment.
-      if (/Conflict|already in use/i.test(String((error as Error).message))) return (await inspectContainer(this.docker, name))?.id ?? ''
-      throw error
-    })
-    if (id) await startContainer(this.docker, id).catch(() => undefined)
+      if (!/Conflict|already in use/i.test(String((error as Error).message))) throw error
+      return
+    }
+    await startContainer(this.docker, id)
+    for (const n of await listNetworksByLabel(this.docker, { [LABEL.sandbox]: true })) {
+      const subnet = n.subnets[0]
+      if (!subnet) continue
+      const base = (subnet.split('/')[0] ?? '').split('.').reduce((acc, part) => acc * 256 + Number(part), 0)
+      await connectNetwork(this.docker, n.id, id, { ipv4: ipToString(base + 2), aliases: [REGISTRY_ALIAS] }).catch(() => undefined)
+    }
   }
 
   // ---------------------------------------------------------------- paths and names

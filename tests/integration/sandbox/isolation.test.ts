@@ -9,7 +9,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../../../lib/db/client.server'
-import { hostEngine } from '../../../lib/docker/engine.server'
+import { execInContainer, hostEngine } from '../../../lib/docker/engine.server'
 import { sandboxConfig } from '../../../lib/sandbox/config.server'
 import { readSandboxCgroupLimits } from '../../../lib/sandbox/host.server'
 import { execInNode, innerDocker, nodeAddress, openSandbox, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
@@ -118,6 +118,9 @@ describe.sequential('sandbox isolation', () => {
       'curl -s -o /dev/null -w "%{http_code}\\n" -X POST http://quai-registry:5000/v2/learner/evil/blobs/uploads/; curl -s -o /dev/null -w "%{http_code}\\n" http://quai-registry:5000/v2/learner/evil/tags/list; curl -s -o /dev/null -w "%{http_code}\\n" http://quai-registry:5000/v2/library/busybox/tags/list',
     )
     expect(push.stdout.trim().split('\n')).toEqual(['405', '404', '200'])
+    // Attached to every sandbox network, the mirror must not route between them.
+    const forwarding = await execInContainer(hostEngine(), sandboxConfig().registryContainer, ['cat', '/proc/sys/net/ipv4/ip_forward'])
+    expect(forwarding.stdout.trim()).toBe('0')
   })
 
   it('closes the classic ways out of a Docker-in-Docker container', async () => {
