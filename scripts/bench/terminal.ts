@@ -1,0 +1,442 @@
+// Terminal speed, Quai against wetty, on one real sandbox, in the same run.
+//   npx tsx --import ./scripts/node/register.mjs scripts/bench/terminal.ts
+// Starts a Quai server (the production build when it has the sandbox routes, else Next in dev
+// mode) on a throwaway database, signs up, opens a real sandbox through POST /api/sandboxes,
+// and starts wetty (npm devDependency) whose shell is `docker exec -it <the same node> quai-enter`.
+// Echo: one keystroke's round trip (WebSocket -> server -> docker exec -> shell -> back), with
+// the shell in `stty raw -echo; cat` so each key comes back as one byte from a process.
+// Throughput: MB/s of `yes ... | head -c N` through the terminal, flow control on.
+// Measured from a Node client and from Chromium (xterm parsing included). Prints, never asserts.
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
+import { io, type Socket as IoSocket } from 'socket.io-client'
+import WebSocket from 'ws'
+import { loadContentTree } from '../../lib/content/load.server'
+import { decodeServerMessage, encodeAck, encodeInput, terminalPath } from '../../lib/terminal/protocol'
+
+export type TerminalBench = {
+  echo_ms_p50: number
+  echo_ms_p99: number
+  throughput_mb_s: number
+  wetty_echo_ms_p50: number
+  wetty_throughput_mb_s: number
+  browser_echo_ms_p50: number
+  browser_throughput_mb_s: number
+  browser_wetty_echo_ms_p50: number
+  browser_wetty_throughput_mb_s: number
+}
+
+const run = promisify(execFile)
+const root = path.resolve(import.meta.dirname, '../..')
+const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+const sizes = { node: 100_000_000, nodeWetty: 20_000_000, browser: 40_000_000, browserWetty: 4_000_000 }
+const echoes = { node: 1000, browser: 300 }
+const yesLine = "yes 'Quai throughput: the quick brown fox jumps over the lazy dog 0123456789'"
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! * 1000) / 1000
+}
+const round1 = (n: number) => Math.round(n * 10) / 10
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer()
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port
+      s.close(() => resolve(port))
+    })
+    s.on('error', reject)
+  })
+}
+
+// ---------------------------------------------------------------- processes
+
+type Proc = { child: ChildProcess; output: () => string; stop: () => Promise<void> }
+
+function startProcess(command: string, args: string[], env: Record<string, string>): Proc {
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  let output = ''
+  child.stdout?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-20_000)))
+  child.stderr?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-20_000)))
+  return {
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null || !child.pid) return
+      const exited = new Promise((r) => child.once('exit', r))
+      process.kill(-child.pid, 'SIGTERM')
+      const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 5000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
+
+async function waitForOutput(proc: Proc, needle: string, timeoutMs: number, what: string) {
+  const deadline = Date.now() + timeoutMs
+  while (!proc.output().includes(needle)) {
+    if (proc.child.exitCode !== null) throw new Error(`${what} exited:\n${proc.output()}`)
+    if (Date.now() > deadline) throw new Error(`${what} did not start in ${timeoutMs / 1000} s:\n${proc.output()}`)
+    await sleep(100)
+  }
+}
+
+async function startQuai(log: (line: string) => void): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort()
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-bench-terminal-'))
+  const production = fs.existsSync(path.join(root, '.next/BUILD_ID')) && fs.existsSync(path.join(root, '.next/server/app/api/sandboxes/route.js'))
+  log(`quai: ${production ? 'production build' : 'no production build with the sandbox routes: Next in dev mode'} on port ${port}`)
+  const url = `http://localhost:${port}`
+  const proc = startProcess(process.execPath, ['--import', 'tsx', '--import', './scripts/node/register.mjs', 'server.ts'], {
+    NODE_ENV: production ? 'production' : 'development',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    QUAI_URL: url,
+    DATABASE_URL: `file:${path.join(dir, 'quai.db')}`,
+    QUAI_AUTH_RATE_LIMIT: 'off',
+    // A benchmark server must not reconcile: it would remove other servers' sandboxes.
+    QUAI_SANDBOX_RUNTIME: 'off',
+    QUAI_SANDBOX_CREATES_PER_HOUR: '100',
+    NEXT_TELEMETRY_DISABLED: '1',
+  })
+  await waitForOutput(proc, 'Quai is ready on', 180_000, 'the Quai server')
+  return {
+    url,
+    stop: async () => {
+      await proc.stop()
+      fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+function handsOnLesson(): { course: string; lesson: string } {
+  for (const course of loadContentTree().courses) {
+    for (const lesson of course.lessons) {
+      const nodes = lesson.frontmatter?.sandbox?.nodes
+      if (lesson.problems.length === 0 && nodes?.length === 1) return { course: course.slug, lesson: lesson.slug }
+    }
+  }
+  throw new Error('no single-node hands-on lesson in content/')
+}
+
+// ---------------------------------------------------------------- a terminal from Node
+
+type Line = {
+  send: (text: string) => void
+  received: () => number
+  /** Resolves once `needle` appears in what arrived after this call. */
+  waitFor: (needle: string, timeoutMs: number) => Promise<void>
+  nextData: () => Promise<void>
+  close: () => void
+}
+
+function lineOver(onData: (cb: (text: string) => void) => void, send: (text: string) => void, close: () => void): Line {
+  let tail = ''
+  let received = 0
+  const waiters: (() => void)[] = []
+  onData((text) => {
+    received += text.length
+    tail = (tail + text).slice(-4096)
+    for (const w of waiters.splice(0)) w()
+  })
+  const nextData = () => new Promise<void>((r) => waiters.push(r))
+  return {
+    send,
+    received: () => received,
+    nextData,
+    waitFor: async (needle, timeoutMs) => {
+      tail = ''
+      const deadline = Date.now() + timeoutMs
+      while (!tail.includes(needle)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${needle}; last output ${JSON.stringify(tail.slice(-200))}`)
+        await Promise.race([nextData(), sleep(200)])
+      }
+    },
+    close,
+  }
+}
+
+async function quaiLine(url: string, cookie: string, sandboxId: string, lesson: { course: string; lesson: string }, session: number): Promise<Line> {
+  const target = new URL(terminalPath(sandboxId), url.replace(/^http/, 'ws'))
+  for (const [k, v] of Object.entries({ node: 'node1', session: String(session), course: lesson.course, lesson: lesson.lesson, cols: '120', rows: '40' })) target.searchParams.set(k, v)
+  const ws = new WebSocket(target, { headers: { cookie, origin: url }, perMessageDeflate: false })
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve)
+    ws.once('error', reject)
+    ws.once('unexpected-response', (_q, res) => reject(new Error(`terminal refused: ${res.statusCode}`)))
+  })
+  const listeners: ((text: string) => void)[] = []
+  ws.on('message', (data: Buffer) => {
+    const decoded = decodeServerMessage(data)
+    if (!decoded.ok || decoded.message.type !== 'output') return
+    const bytes = decoded.message.data
+    ws.send(encodeAck(bytes.byteLength))
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')
+    for (const l of listeners) l(text)
+  })
+  return lineOver(
+    (cb) => listeners.push(cb),
+    (text) => ws.send(encodeInput(text)),
+    () => ws.close(1000),
+  )
+}
+
+async function wettyLine(port: number): Promise<Line> {
+  const socket: IoSocket = io(`http://127.0.0.1:${port}`, { path: '/wetty/socket.io', transports: ['websocket'], forceNew: true })
+  const listeners: ((text: string) => void)[] = []
+  socket.on('data', (data: string) => {
+    socket.emit('commit', data.length)
+    for (const l of listeners) l(data)
+  })
+  await new Promise<void>((resolve, reject) => {
+    socket.once('login', () => resolve())
+    socket.once('connect_error', reject)
+  })
+  socket.emit('resize', { cols: 120, rows: 40 })
+  return lineOver(
+    (cb) => listeners.push(cb),
+    (text) => socket.emit('input', text),
+    () => socket.close(),
+  )
+}
+
+/** Runs a command and waits for its marker ("$((40+2))" so that the typed echo cannot match). */
+async function runIn(line: Line, command: string, timeoutMs = 30_000) {
+  const marker = `MK${randomUUID().slice(0, 8)}`
+  const waiting = line.waitFor(`${marker}-42`, timeoutMs)
+  line.send(`${command}; echo ${marker}-$((40+2))\r`)
+  await waiting
+}
+
+async function measureEcho(line: Line, n: number): Promise<number[]> {
+  // cat in raw mode: every key is read and written back by a process, one byte each way.
+  const ready = line.waitFor('ECHO-READY-2', 20_000)
+  line.send('stty raw -echo isig; echo ECHO-READY-$((1+1)); cat\r')
+  await ready
+  await sleep(300)
+  for (let i = 0; i < 20; i++) {
+    const got = line.nextData()
+    line.send('w')
+    await got
+  }
+  const times: number[] = []
+  for (let i = 0; i < n; i++) {
+    const got = line.nextData()
+    const start = performance.now()
+    line.send('a')
+    await got
+    times.push(performance.now() - start)
+  }
+  line.send('\x03')
+  await sleep(300)
+  await runIn(line, 'stty sane')
+  return times
+}
+
+async function measureThroughput(line: Line, bytes: number, timeoutMs: number): Promise<number> {
+  await runIn(line, 'clear')
+  const marker = `END${randomUUID().slice(0, 8)}`
+  const done = line.waitFor(`${marker}-2`, timeoutMs)
+  const start = performance.now()
+  line.send(`${yesLine} | head -c ${bytes}; echo; echo ${marker}-$((1+1))\r`)
+  await done
+  return bytes / 1e6 / ((performance.now() - start) / 1000)
+}
+
+// ---------------------------------------------------------------- the browser
+
+async function bundleBrowserEntry(): Promise<{ js: string; css: string }> {
+  const esbuild = await import('esbuild')
+  const result = await esbuild.build({
+    entryPoints: [path.join(root, 'scripts/bench/terminal-page.ts')],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    outdir: path.join(os.tmpdir(), 'quai-bench-terminal-page'),
+    minify: true,
+    logLevel: 'silent',
+  })
+  const js = result.outputFiles.find((f) => f.path.endsWith('.js'))?.text ?? ''
+  const css = result.outputFiles.find((f) => f.path.endsWith('.css'))?.text ?? ''
+  return { js, css }
+}
+
+type BrowserFigures = { echo: number[]; seconds: number | null }
+
+async function measureInBrowser(
+  which: 'quai' | 'wetty',
+  open: (page: import('@playwright/test').Page) => Promise<void>,
+  bytes: number,
+  browser: import('@playwright/test').Browser,
+  cookies: Parameters<import('@playwright/test').BrowserContext['addCookies']>[0],
+): Promise<BrowserFigures> {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 700 } })
+  await context.addCookies(cookies)
+  const page = await context.newPage()
+  try {
+    await open(page)
+    type Bench = {
+      run: (w: string, c: string, t?: number) => Promise<boolean>
+      typeAndWait: (w: string, text: string, needle: string, t?: number) => Promise<boolean>
+      echo: (w: string, n: number) => Promise<number[]>
+      throughput: (w: string, b: number, t: number) => Promise<number | null>
+    }
+    // cat in raw mode: every key is read and written back by a process, one byte each way.
+    const ready = await page.evaluate(async (w) => (window as unknown as { quaiBench: Bench }).quaiBench.typeAndWait(w, 'stty raw -echo isig; echo ECHO-READY-$((1+1)); cat\r', 'ECHO-READY-2'), which)
+    if (!ready) throw new Error(`${which}: the shell did not answer in the browser`)
+    await page.waitForTimeout(500)
+    const echo = await page.evaluate(async ([w, n]) => {
+      const b = (window as unknown as { quaiBench: Bench }).quaiBench
+      await b.echo(w as string, 20)
+      return b.echo(w as string, n as number)
+    }, [which, echoes.browser] as const)
+    await page.evaluate((w) => {
+      const term = w === 'quai' ? (window as unknown as { quaiBench: { quaiTerm: () => { input: (d: string, u?: boolean) => void } } }).quaiBench.quaiTerm() : (window as unknown as { wetty_term: { input: (d: string, u?: boolean) => void } }).wetty_term
+      term.input('\x03', true)
+    }, which)
+    await page.waitForTimeout(300)
+    await page.evaluate(async (w) => (window as unknown as { quaiBench: Bench }).quaiBench.run(w, 'stty sane; clear'), which)
+    const seconds = await page.evaluate(async ([w, b]) => (window as unknown as { quaiBench: Bench }).quaiBench.throughput(w as string, b as number, 120_000), [which, bytes] as const)
+    return { echo, seconds }
+  } finally {
+    await context.close()
+  }
+}
+
+// ---------------------------------------------------------------- the benchmark
+
+export async function benchTerminal(options: { log?: (line: string) => void } = {}): Promise<TerminalBench> {
+  const log = options.log ?? ((line: string) => console.log(line))
+  const cleanup: (() => Promise<unknown>)[] = []
+  try {
+    const quai = await startQuai(log)
+    cleanup.push(quai.stop)
+    const lesson = handsOnLesson()
+    const signUp = await fetch(`${quai.url}/api/auth/sign-up/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: quai.url },
+      body: JSON.stringify({ email: `bench-${randomUUID().slice(0, 8)}@quai.test`, password: 'bench-password', name: 'Bench' }),
+    })
+    if (!signUp.ok) throw new Error(`sign-up failed: ${signUp.status} ${await signUp.text()}`)
+    const setCookies = signUp.headers.getSetCookie()
+    const cookie = setCookies.map((c) => c.split(';')[0]).join('; ')
+
+    const opened = await fetch(`${quai.url}/api/sandboxes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie, origin: quai.url },
+      body: JSON.stringify({ courseSlug: lesson.course, lessonSlug: lesson.lesson }),
+    })
+    if (!opened.ok) throw new Error(`opening a sandbox failed: ${opened.status} ${await opened.text()}`)
+    const sandbox = (await opened.json()) as { id: string }
+    cleanup.push(() => fetch(`${quai.url}/api/sandboxes/${sandbox.id}`, { method: 'DELETE', headers: { cookie, origin: quai.url } }))
+    log(`sandbox ${sandbox.id} for ${lesson.course}/${lesson.lesson}`)
+    const container = (await run('docker', ['ps', '-q', '--no-trunc', '--filter', `label=quai.sandbox=${sandbox.id}`, '--filter', 'label=quai.node=node1'])).stdout.trim()
+    if (!container) throw new Error('cannot find the sandbox node container')
+
+    const wettyPort = await freePort()
+    const wetty = startProcess(process.execPath, [path.join(root, 'node_modules/wetty/build/main.js'), '--host', '127.0.0.1', '--port', String(wettyPort), '--base', '/wetty', '--command', `docker exec -it -e TERM=xterm-256color ${container} quai-enter`], {})
+    cleanup.push(wetty.stop)
+    await waitForOutput(wetty, 'Server started', 30_000, 'wetty').catch(async () => {
+      // Older wetty versions log differently: fall back to the port answering.
+      for (let i = 0; i < 60; i++) {
+        if ((await fetch(`http://127.0.0.1:${wettyPort}/wetty`).catch(() => null))?.ok) return
+        await sleep(250)
+      }
+      throw new Error(`wetty did not start:\n${wetty.output()}`)
+    })
+
+    // Node clients.
+    const q = await quaiLine(quai.url, cookie, sandbox.id, lesson, 0)
+    await runIn(q, 'cd /tmp')
+    const quaiEcho = await measureEcho(q, echoes.node)
+    const quaiMbs = await measureThroughput(q, sizes.node, 120_000)
+    q.close()
+    log(`node   quai : echo p50 ${percentile(quaiEcho, 50)} ms, p99 ${percentile(quaiEcho, 99)} ms; throughput ${round1(quaiMbs)} MB/s`)
+
+    const w = await wettyLine(wettyPort)
+    await runIn(w, 'cd /tmp')
+    const wettyEcho = await measureEcho(w, echoes.node)
+    const wettyMbs = await measureThroughput(w, sizes.nodeWetty, 180_000)
+    w.close()
+    log(`node   wetty: echo p50 ${percentile(wettyEcho, 50)} ms, p99 ${percentile(wettyEcho, 99)} ms; throughput ${round1(wettyMbs)} MB/s`)
+
+    // Chromium.
+    const { chromium } = await import('@playwright/test')
+    const browser = await chromium.launch({ executablePath: process.env.QUAI_CHROMIUM ?? '/usr/bin/chromium', args: chromiumArgs })
+    cleanup.push(() => browser.close())
+    const page = await bundleBrowserEntry()
+    const quaiHost = new URL(quai.url)
+    const cookies = setCookies.map((c) => {
+      const [pair = ''] = c.split(';')
+      const i = pair.indexOf('=')
+      return { name: pair.slice(0, i), value: pair.slice(i + 1), domain: quaiHost.hostname, path: '/', httpOnly: true, sameSite: 'Lax' as const }
+    })
+    const quaiBrowser = await measureInBrowser(
+      'quai',
+      async (p) => {
+        // Any page of Quai's origin: the terminal's WebSocket must come from it.
+        await p.goto(`${quai.url}/api/sandboxes/${sandbox.id}`)
+        await p.setContent('<!doctype html><html><body style="margin:0;background:#000"></body></html>')
+        await p.addStyleTag({ content: page.css })
+        await p.addScriptTag({ content: page.js })
+        await p.evaluate((o) => (window as unknown as { quaiBench: { startQuai: (x: typeof o) => void } }).quaiBench.startQuai(o), {
+          sandboxId: sandbox.id,
+          node: 'node1',
+          courseSlug: lesson.course,
+          lessonSlug: lesson.lesson,
+          session: 1,
+        })
+        await p.waitForFunction(() => (window as unknown as { quaiBench: { client: { currentState: { kind: string } } } }).quaiBench.client.currentState.kind === 'open', null, { timeout: 30_000 })
+      },
+      sizes.browser,
+      browser,
+      cookies,
+    )
+    log(`chrome quai : echo p50 ${percentile(quaiBrowser.echo, 50)} ms, p99 ${percentile(quaiBrowser.echo, 99)} ms; throughput ${quaiBrowser.seconds ? round1(sizes.browser / 1e6 / quaiBrowser.seconds) : 'timed out'} MB/s`)
+
+    const wettyBrowser = await measureInBrowser(
+      'wetty',
+      async (p) => {
+        await p.goto(`http://127.0.0.1:${wettyPort}/wetty`)
+        await p.waitForFunction(() => Boolean((window as unknown as { wetty_term?: unknown }).wetty_term), null, { timeout: 30_000 })
+        await p.waitForTimeout(1500)
+        await p.addScriptTag({ content: page.js })
+      },
+      sizes.browserWetty,
+      browser,
+      [],
+    )
+    log(`chrome wetty: echo p50 ${percentile(wettyBrowser.echo, 50)} ms, p99 ${percentile(wettyBrowser.echo, 99)} ms; throughput ${wettyBrowser.seconds ? round1(sizes.browserWetty / 1e6 / wettyBrowser.seconds) : 'timed out'} MB/s`)
+
+    return {
+      echo_ms_p50: percentile(quaiEcho, 50),
+      echo_ms_p99: percentile(quaiEcho, 99),
+      throughput_mb_s: round1(quaiMbs),
+      wetty_echo_ms_p50: percentile(wettyEcho, 50),
+      wetty_throughput_mb_s: round1(wettyMbs),
+      browser_echo_ms_p50: percentile(quaiBrowser.echo, 50),
+      browser_throughput_mb_s: quaiBrowser.seconds ? round1(sizes.browser / 1e6 / quaiBrowser.seconds) : 0,
+      browser_wetty_echo_ms_p50: percentile(wettyBrowser.echo, 50),
+      browser_wetty_throughput_mb_s: wettyBrowser.seconds ? round1(sizes.browserWetty / 1e6 / wettyBrowser.seconds) : 0,
+    }
+  } finally {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined)
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const result = await benchTerminal()
+  console.log(JSON.stringify(result))
+  process.exit(0)
+}
