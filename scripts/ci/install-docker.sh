@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Make sure a Docker engine answers on this machine (CI and fresh servers). Idempotent:
+#   - installs docker.io and debootstrap with apt when missing (debootstrap builds the Debian
+#     base image where no registry is reachable: see scripts/images/base.sh),
+#   - starts dockerd in the background when `docker info` fails, and waits for it (~30 s max).
+# Also checks what sandboxes need from the host (root, loop devices, mkfs.ext4, iptables),
+# and says what is missing without failing.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+say() { echo "install-docker: $*"; }
+die() { echo "install-docker: $*" >&2; exit 1; }
+
+need=()
+command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
+command -v mkfs.ext4 >/dev/null 2>&1 || need+=(e2fsprogs)
+command -v iptables >/dev/null 2>&1 || need+=(iptables)
+if ((${#need[@]})); then
+  [[ $(id -u) == 0 ]] || die "missing ${need[*]} and not root: sudo apt-get install -y ${need[*]}"
+  say "installing ${need[*]}"
+  apt-get update -qq
+  # docker.io's postinst may say "invoke-rc.d: policy-rc.d denied execution of start": normal
+  # in containers and CI; dockerd is started below.
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if docker info >/dev/null 2>&1; then
+  say "Docker answers ($(docker info --format '{{.ServerVersion}}' 2>/dev/null))"
+else
+  [[ $(id -u) == 0 ]] || die "dockerd is not running and this is not root: sudo dockerd > /var/log/dockerd.log 2>&1 &   (or: sudo systemctl start docker)"
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-system-running >/dev/null 2>&1; then
+    systemctl start docker || true
+  fi
+  if ! docker info >/dev/null 2>&1; then
+    say "starting dockerd (log: /var/log/dockerd.log)"
+    nohup dockerd > /var/log/dockerd.log 2>&1 &
+  fi
+  for i in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  docker info >/dev/null 2>&1 || { tail -n 20 /var/log/dockerd.log >&2 || true; die "dockerd did not answer within 30 s (see /var/log/dockerd.log)"; }
+  say "Docker answers ($(docker info --format '{{.ServerVersion}}'))"
+fi
+
+# What sandboxes use beyond Docker; each has a documented fallback (docs/sandbox.md).
+[[ $(id -u) == 0 ]] || say "note: not root: sandboxes get per-container limits only and unbounded disks"
+[[ -e /dev/loop-control ]] || say "note: no loop devices: sandbox disks will not be size-bounded"
+exit 0
