@@ -34,7 +34,18 @@ export default async function ClassDashboardPage({ params, searchParams }: Props
   const course = typeof requested === 'string' && classroom.courses.some((c) => c.slug === requested) ? requested : null
   const shown = data.lessons.map((l, i) => ({ l, i })).filter(({ l }) => !course || l.courseSlug === course)
   const lessons = shown.map(({ l }) => l)
-  const rows = data.matrix.map((row) => ({ ...row, cells: shown.map(({ i }) => row.cells[i]!) }))
+  const statusCode = { 'not-started': 0, 'in-progress': 1, completed: 2 } as const
+  const matrixLessons = lessons.map((l) => ({ key: l.key, title: l.title, courseTitle: l.courseTitle, exercises: l.exercises.length }))
+  const matrixStudents = data.matrix.map((row) => ({
+    id: row.student.id,
+    name: row.student.name,
+    cells: shown.map(({ i }) => {
+      const c = row.cells[i]!
+      return [statusCode[c.status], c.bestQuizPercent ?? -1, c.exercisesCompleted] as [0 | 1 | 2, number, number]
+    }),
+    done: shown.filter(({ i }) => row.cells[i]!.status === 'completed').length,
+    seconds: shown.reduce((sum, { i }) => sum + row.cells[i]!.activeSeconds, 0),
+  }))
   const exercises = data.exercises.filter((e) => !course || e.courseSlug === course)
 
   return (
@@ -125,7 +136,7 @@ export default async function ClassDashboardPage({ params, searchParams }: Props
               {t('matrix.heading')}
             </h2>
             <div className="mt-3">
-              <ProgressMatrix classId={classroom.id} lessons={lessons} rows={rows} />
+              <ProgressMatrix classId={classroom.id} lessons={matrixLessons} students={matrixStudents} />
             </div>
           </section>
         </>
