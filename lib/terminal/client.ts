@@ -2,7 +2,6 @@ import { FitAddon } from '@xterm/addon-fit'
 import { WebLinksAddon } from '@xterm/addon-web-links'
 import { Terminal, type IDisposable } from '@xterm/xterm'
 import {
-  ackEveryBytes,
   clampSize,
   CloseCode,
   decodeServerMessage,
@@ -39,6 +38,8 @@ export type TerminalClientOptions = {
   baseUrl?: string
 }
 
+/** Output is acknowledged on arrival while xterm has less than this waiting to be parsed. */
+const parseBacklogBytes = 64 * 1024
 const backoffMs = [250, 500, 1000, 2000, 4000, 8000, 10_000]
 const pingEveryMs = 15_000
 /** Silence this long (no frame at all, not even a pong) and the connection is presumed dead. */
@@ -59,7 +60,9 @@ export class TerminalClient {
   private epoch: string | null = null
   private offset = 0
   private pendingAck = 0
-  private writesInFlight = 0
+  private ackQueued = false
+  /** Bytes handed to xterm and not parsed yet. */
+  private backlog = 0
   private lastFrameAt = 0
   /** Keys typed (or code blocks run) before the shell is ready; sent once it is. */
   private queued: Uint8Array[] = []
@@ -279,18 +282,35 @@ export class TerminalClient {
     }
   }
 
-  /** Acknowledge output once xterm has parsed it: batched under load, at once when idle. */
+  /**
+   * Flow control, browser side (the xterm.js guidance: watch the parser's backlog). Output is
+   * acknowledged as soon as it arrives while xterm's backlog (written, not yet parsed) is under
+   * parseBacklogBytes, and only once parsed when xterm falls behind. The server pauses the shell
+   * above flowHighWater unacknowledged bytes, so xterm never holds more than about
+   * parseBacklogBytes + flowHighWater (a few milliseconds of parsing), and the pipe does not
+   * drain on every round trip. Acks are batched per task: WebSocket.send costs an IPC hop.
+   */
   private writeOutput(data: Uint8Array) {
     const size = data.byteLength
-    this.writesInFlight++
     const socket = this.socket
+    const early = this.backlog < parseBacklogBytes
+    this.backlog += size
+    if (early) this.queueAck(size, socket)
     this.terminal.write(data, () => {
-      this.writesInFlight--
-      this.pendingAck += size
-      if (this.pendingAck >= ackEveryBytes || this.writesInFlight === 0) {
-        if (this.socket === socket) this.sendFrame(encodeAck(this.pendingAck))
-        this.pendingAck = 0
-      }
+      this.backlog -= size
+      if (!early) this.queueAck(size, socket)
+    })
+  }
+
+  private queueAck(bytes: number, socket: WebSocket | null) {
+    if (this.socket !== socket) return
+    this.pendingAck += bytes
+    if (this.ackQueued) return
+    this.ackQueued = true
+    queueMicrotask(() => {
+      this.ackQueued = false
+      if (this.pendingAck > 0 && this.socket === socket) this.sendFrame(encodeAck(this.pendingAck))
+      this.pendingAck = 0
     })
   }
 

@@ -5,7 +5,9 @@
 #
 #   attach DIR NAME COLS ROWS CMD...
 #     Connects to DIR/NAME.sock; if no holder listens there, starts one that runs CMD on a
-#     new pseudo-terminal of COLS x ROWS. Then relays stdin -> holder and holder -> stdout.
+#     new pseudo-terminal of COLS x ROWS. Then the holder serves this exec's stdin/stdout:
+#     it opens the exec's own pipes through /proc/<attach pid>/fd (no copy through this
+#     process), or, where that is refused, this process relays them over the socket.
 #
 # stdin carries frames: u8 type, u16 length (big-endian), payload.
 #   0 input  (bytes for the shell)   1 resize (u16 cols, u16 rows)   2 hello ("EPOCH:OFFSET" or "-")
@@ -14,9 +16,9 @@
 # Exit status: the shell's status when it ended, 200 when another attach took the session over.
 use strict;
 use warnings;
-use POSIX qw(setsid WNOHANG EINTR EAGAIN EWOULDBLOCK);
+use POSIX qw(setsid WNOHANG EINTR EAGAIN);
 use Socket qw(AF_UNIX SOCK_STREAM sockaddr_un);
-use Fcntl qw(O_RDWR O_NOCTTY F_GETFL F_SETFL O_NONBLOCK LOCK_EX);
+use Fcntl qw(O_RDONLY O_WRONLY O_RDWR O_NOCTTY O_NONBLOCK F_GETFL F_SETFL LOCK_EX);
 
 # Linux ioctl numbers, identical on x86_64 and aarch64 (asm-generic).
 use constant { TIOCSWINSZ => 0x5414, TIOCGPTN => 0x80045430, TIOCSPTLCK => 0x40045431 };
@@ -85,19 +87,27 @@ sub holder {
   nonblocking($pty);
   nonblocking($listen);
   my $epoch = sprintf('%x.%x', time(), $$);
-  my ($client, $hello, $in, $out, $to_pty, $ring, $total, $status) = (undef, 0, '', '', '', '', 0, undef);
-  my $drop = sub { close $client if $client; ($client, $hello, $in, $out) = (undef, 0, '', '') };
+  my ($ring, $total, $status, $to_pty) = ('', 0, undef, '');
+  # The attached exec: its control socket, where its frames come from and where output goes
+  # (the exec's own pipes after a hand-off, else the socket, relayed by the attach process).
+  my %c;
+  my $drop = sub {
+    close $c{sock} if $c{sock};
+    close $c{in} if $c{in} && (!$c{sock} || $c{in} != $c{sock});
+    close $c{out} if $c{out} && (!$c{sock} || $c{out} != $c{sock});
+    %c = ();
+  };
   my $status_of = sub { ($? & 127) ? 128 + ($? & 127) : $? >> 8 };
   while (1) {
     if (!defined $status && waitpid($pid, WNOHANG) == $pid) { $status = $status_of->() }
     if (defined $status) {
       # The shell ended: hand its last output to the attached browser, leave the status, go.
-      if ($client && $hello) {
-        while (length($out) < 4 * BUFMAX) { my $got = sysread($pty, my $data, CHUNK); last unless $got; $out .= $data }
-        fcntl($client, F_SETFL, 0);
+      if ($c{out} && $c{hello}) {
+        while (length($c{buf}) < 4 * BUFMAX) { my $got = sysread($pty, my $data, CHUNK); last unless $got; $c{buf} .= $data }
+        fcntl($c{out}, F_SETFL, 0);
         local $SIG{ALRM} = sub { die "timeout\n" };
         alarm 20;
-        eval { while (length $out) { my $put = syswrite($client, $out); last unless $put; substr($out, 0, $put) = '' } };
+        eval { while (length $c{buf}) { my $put = syswrite($c{out}, $c{buf}); last unless $put; substr($c{buf}, 0, $put) = '' } };
         alarm 0;
       }
       if (open(my $fh, '>', "$dir/$name.exit")) { print $fh $status; close $fh }
@@ -107,11 +117,14 @@ sub holder {
     }
     my ($r, $w) = ('', '');
     vec($r, fileno($listen), 1) = 1;
-    if ($client) {
-      vec($r, fileno($client), 1) = 1 if length($to_pty) < BUFMAX;
-      vec($w, fileno($client), 1) = 1 if length $out;
-      # No reader, no reading: while detached or behind, the shell waits instead of filling memory.
-      vec($r, fileno($pty), 1) = 1 if $hello && length($out) < BUFMAX;
+    if ($c{sock}) {
+      vec($r, fileno($c{sock}), 1) = 1 if !$c{in} || $c{sock} != $c{in};
+      if ($c{in}) {
+        vec($r, fileno($c{in}), 1) = 1 if length($to_pty) < BUFMAX;
+        vec($w, fileno($c{out}), 1) = 1 if length $c{buf};
+        # No reader, no reading: while detached or behind, the shell waits instead of filling memory.
+        vec($r, fileno($pty), 1) = 1 if $c{hello} && length($c{buf}) < BUFMAX;
+      }
     }
     vec($w, fileno($pty), 1) = 1 if length $to_pty;
     my $n = select(my $rr = $r, my $ww = $w, undef, 5);
@@ -121,21 +134,49 @@ sub holder {
       if (accept(my $new, $listen)) {
         # One browser per shell: the newest wins, the previous one is told it was taken over.
         $drop->();
-        nonblocking($new);
-        $client = $new;
+        %c = (sock => $new, buf => '', inbuf => '', hello => 0);
       }
     }
-    if ($client && vec($rr, fileno($client), 1)) {
-      my $got = sysread($client, my $data, CHUNK);
+    # Before the hand-off, the attach process says who it is on the socket: "H <pid>\n".
+    if ($c{sock} && !$c{in} && vec($rr, fileno($c{sock}), 1)) {
+      my $got = sysread($c{sock}, my $data, 256);
+      if (!$got) { $drop->() }
+      else {
+        $c{inbuf} .= $data;
+        if ($c{inbuf} =~ s/^H (\d+)\n//) {
+          my $apid = $1;
+          my ($in, $out);
+          if (sysopen($in, "/proc/$apid/fd/0", O_RDONLY | O_NONBLOCK) && sysopen($out, "/proc/$apid/fd/1", O_WRONLY | O_NONBLOCK)) {
+            syswrite($c{sock}, "H\n");
+            @c{qw(in out)} = ($in, $out);
+            $c{inbuf} = '';
+          } else {
+            close $in if $in;
+            syswrite($c{sock}, "R\n");
+            nonblocking($c{sock});
+            @c{qw(in out)} = ($c{sock}, $c{sock});
+          }
+        } elsif (length($c{inbuf}) > 64) { $drop->() }
+      }
+      next;
+    }
+    # After a hand-off the socket only tells us when the attach process is gone.
+    if ($c{sock} && $c{in} && $c{in} != $c{sock} && vec($rr, fileno($c{sock}), 1)) {
+      my $got = sysread($c{sock}, my $data, 64);
+      $drop->() if defined $got ? $got == 0 : ($! != EAGAIN && $! != EINTR);
+      next unless $c{sock};
+    }
+    if ($c{in} && vec($rr, fileno($c{in}), 1)) {
+      my $got = sysread($c{in}, my $data, CHUNK);
       if (!defined $got) { $drop->() unless $! == EAGAIN || $! == EINTR }
       elsif ($got == 0) { $drop->() }
       else {
-        $in .= $data;
-        while (my ($type, $payload) = take_frame(\$in)) {
+        $c{inbuf} .= $data;
+        while (my ($type, $payload) = take_frame(\$c{inbuf})) {
           if ($type == 0) { $to_pty .= $payload }
           elsif ($type == 1 && length($payload) == 4) { set_size($pty, unpack('nn', $payload)) }
-          elsif ($type == 2 && !$hello) {
-            $hello = 1;
+          elsif ($type == 2 && !$c{hello}) {
+            $c{hello} = 1;
             my $first = $total - length($ring);
             my $start = $first;
             if ($payload =~ /^([A-Za-z0-9._-]+):(\d+)$/ && $1 eq $epoch && $2 >= $first && $2 <= $total) { $start = $2 }
@@ -144,28 +185,28 @@ sub holder {
               my $nl = index($ring, "\n");
               $start += $nl + 1 if $nl >= 0;
             }
-            $out = "QUAI1 $epoch $start\n" . substr($ring, $start - $first);
+            $c{buf} = "QUAI1 $epoch $start\n" . substr($ring, $start - $first);
           }
         }
       }
     }
-    if ($client && length($out) && vec($ww, fileno($client), 1)) {
-      my $put = syswrite($client, $out, CHUNK);
-      if (defined $put) { substr($out, 0, $put) = '' }
+    if ($c{out} && length($c{buf}) && vec($ww, fileno($c{out}), 1)) {
+      my $put = syswrite($c{out}, $c{buf}, CHUNK);
+      if (defined $put) { substr($c{buf}, 0, $put) = '' }
       elsif ($! != EAGAIN && $! != EINTR) { $drop->() }
     }
     if (length($to_pty) && vec($ww, fileno($pty), 1)) {
       my $put = syswrite($pty, $to_pty, CHUNK);
       substr($to_pty, 0, $put) = '' if defined $put;
     }
-    if ($client && $hello && vec($rr, fileno($pty), 1)) {
+    if ($c{out} && $c{hello} && vec($rr, fileno($pty), 1)) {
       # A pty hands out a few kB per read: gather what is there before going back to select.
-      while (length($out) < BUFMAX) {
+      while (length($c{buf}) < BUFMAX) {
         my $got = sysread($pty, my $data, CHUNK);
         if ($got) {
           $total += $got;
           $ring .= $data;
-          $out .= $data;
+          $c{buf} .= $data;
           next;
         }
         last if !defined $got && ($! == EAGAIN || $! == EINTR);
@@ -180,7 +221,7 @@ sub holder {
 }
 
 sub start_holder {
-  my ($dir, $name, $cols, $rows, @cmd) = @_;
+  my ($lock, $dir, $name, $cols, $rows, @cmd) = @_;
   my $path = "$dir/$name.sock";
   unlink $path, "$dir/$name.exit";
   socket(my $listen, AF_UNIX, SOCK_STREAM, 0) or die "socket: $!";
@@ -188,6 +229,8 @@ sub start_holder {
   listen($listen, 4) or die "listen: $!";
   my $pid = fork() // die "fork: $!";
   if ($pid == 0) {
+    # The creation lock belongs to the attach that starts us, not to the holder's lifetime.
+    close $lock;
     setsid();
     # Detach twice so the holder outlives this exec and is reaped by the node's init.
     exit 0 if fork();
@@ -201,6 +244,13 @@ sub start_holder {
   close $listen;
 }
 
+sub exit_status {
+  my ($dir, $name) = @_;
+  my $code = TAKEN_OVER;
+  if (open(my $fh, '<', "$dir/$name.exit")) { my $v = <$fh>; $code = $v if defined $v && $v =~ /^\d+$/ }
+  return $code;
+}
+
 sub attach {
   my ($dir, $name, $cols, $rows, @cmd) = @_;
   die "usage: attach DIR NAME COLS ROWS CMD...\n" unless @cmd && $name =~ /^[A-Za-z0-9._-]+$/;
@@ -212,10 +262,22 @@ sub attach {
     flock($lock, LOCK_EX) or die "flock: $!";
     $sock = connect_to($path);
     unless ($sock) {
-      start_holder($dir, $name, $cols, $rows, @cmd);
+      start_holder($lock, $dir, $name, $cols, $rows, @cmd);
       $sock = connect_to($path) or die "cannot reach the new session: $!";
     }
     close $lock;
+  }
+  syswrite($sock, "H $$\n");
+  my $answer = '';
+  while ($answer !~ /\n/) {
+    my $got = sysread($sock, my $data, 2);
+    exit exit_status($dir, $name) unless $got;
+    $answer .= $data;
+  }
+  if ($answer eq "H\n") {
+    # The holder reads and writes this exec's pipes itself; wait until it lets go.
+    1 while sysread($sock, my $data, 64);
+    exit exit_status($dir, $name);
   }
   relay($sock, $dir, $name);
 }
@@ -244,9 +306,7 @@ sub relay {
       if (defined $got && $got == 0) {
         fcntl(STDOUT, F_SETFL, 0);
         syswrite(STDOUT, $to_out) if length $to_out;
-        my $code = TAKEN_OVER;
-        if (open(my $fh, '<', "$dir/$name.exit")) { my $v = <$fh>; $code = $v if defined $v && $v =~ /^\d+$/ }
-        exit $code;
+        exit exit_status($dir, $name);
       }
       $to_out .= $data if $got;
     }

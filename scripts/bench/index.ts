@@ -1,0 +1,74 @@
+// npm run bench: every benchmark of Quai, one after the other (2 cores: never in parallel).
+// Prints what each part measured, then, as its last line, ONE JSON object with every figure.
+// A part that cannot run (its file is missing, no production build, no Docker...) gives null
+// figures and a line saying why; the others still run. Benchmarks print, they never assert.
+import fs from 'node:fs'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+type Part = { name: string; file: string; fn: string; keys: string[]; args?: unknown[] }
+
+const parts: Part[] = [
+  { name: 'lesson page', file: 'pages.ts', fn: 'benchPages', keys: ['lesson_page_ms_p50'] },
+  { name: 'sandboxes', file: 'sandbox.ts', fn: 'benchSandbox', keys: ['sandbox_ready_ms_p50', 'sandbox_ready_ms_p95', 'pool_ready_ms_p50', 'idle_sandbox_mb'] },
+  { name: 'exercise checks', file: 'checks.ts', fn: 'benchChecks', keys: ['check_ms_p50', 'check_ms_p95'] },
+  {
+    name: 'terminal',
+    file: 'terminal.ts',
+    fn: 'benchTerminal',
+    keys: [
+      'echo_ms_p50',
+      'echo_ms_p99',
+      'throughput_mb_s',
+      'wetty_echo_ms_p50',
+      'wetty_throughput_mb_s',
+      'browser_echo_ms_p50',
+      'browser_throughput_mb_s',
+      'browser_wetty_echo_ms_p50',
+      'browser_wetty_throughput_mb_s',
+    ],
+  },
+]
+
+// Servers started by the benchmarks use throwaway databases: they must not reconcile, which
+// would remove the sandboxes of any other Quai using this Docker engine.
+process.env.QUAI_SANDBOX_RUNTIME ??= 'off'
+
+const here = import.meta.dirname
+const merged: Record<string, number | null> = {}
+const notes: string[] = []
+
+for (const part of parts) {
+  for (const key of part.keys) merged[key] = null
+  const file = path.join(here, part.file)
+  console.log(`\n━━━ ${part.name} (scripts/bench/${part.file})`)
+  if (!fs.existsSync(file)) {
+    const why = `${part.name}: scripts/bench/${part.file} does not exist yet, so ${part.keys.join(', ')} ${part.keys.length > 1 ? 'are' : 'is'} null`
+    notes.push(why)
+    console.log(why)
+    continue
+  }
+  const started = Date.now()
+  try {
+    const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>
+    const fn = mod[part.fn]
+    if (typeof fn !== 'function') throw new Error(`it does not export ${part.fn}()`)
+    const result = (await (fn as (...a: unknown[]) => Promise<Record<string, unknown>>)(...(part.args ?? []))) ?? {}
+    for (const key of part.keys) {
+      const value = result[key]
+      if (typeof value === 'number' && Number.isFinite(value)) merged[key] = value
+      else notes.push(`${part.name}: ${key} missing from its result`)
+    }
+    console.log(`${part.name}: done in ${Math.round((Date.now() - started) / 1000)} s`)
+  } catch (error) {
+    const why = `${part.name}: could not run (${(error as Error).message.split('\n')[0]}), so ${part.keys.join(', ')} ${part.keys.length > 1 ? 'are' : 'is'} null`
+    notes.push(why)
+    console.log(why)
+  }
+}
+
+console.log('\n━━━ summary')
+for (const [key, value] of Object.entries(merged)) console.log(`${key.padEnd(32)} ${value === null ? 'null' : value}`)
+for (const note of notes) console.log(`note: ${note}`)
+console.log(JSON.stringify(merged))
+process.exit(0)
