@@ -51,16 +51,16 @@ test('an instructor creates a class, a student joins it, fails then passes an ex
   await page.getByRole('button', { name: 'Créer mon compte' }).click()
   await expect(page.getByText(`Vous êtes invité·e à rejoindre la classe « ${name} ».`)).toBeVisible()
   await page.getByRole('button', { name: `Rejoindre « ${name} »` }).click()
-  await expect(page.getByRole('status')).toContainText(`Vous avez rejoint la classe « ${name} ».`)
+  await expect(page.getByRole('main').getByRole('status')).toContainText(`Vous avez rejoint la classe « ${name} ».`)
 
   // Typing the code again (any case, spaces) is a no-op; a wrong code says so.
   await page.goto('/join')
   await page.getByLabel('Code de la classe').fill(code.toLowerCase().replace('-', ' '))
   await page.getByRole('button', { name: 'Rejoindre' }).click()
-  await expect(page.getByRole('status')).toContainText(`Vous faites déjà partie de la classe « ${name} »`)
+  await expect(page.getByRole('main').getByRole('status')).toContainText(`Vous faites déjà partie de la classe « ${name} »`)
   await page.getByLabel('Code de la classe').fill('ZZZZZ-ZZZZZ')
   await page.getByRole('button', { name: 'Rejoindre' }).click()
-  await expect(page.getByRole('alert')).toContainText("Aucune classe n'a ce code")
+  await expect(page.getByRole('main').getByRole('alert')).toContainText("Aucune classe n'a ce code")
   await expect(page.getByTestId('my-classes')).toContainText(name)
 
   // The real exercise panel on a real sandbox: a check that fails, the command, a check that passes.
