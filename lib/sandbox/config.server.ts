@@ -45,6 +45,7 @@ const schema = z.object({
   QUAI_SANDBOX_SUBNET_POOL: cidr.default('10.213.0.0/16'),
   QUAI_SANDBOX_UID_BASE: int(1, 4_294_901_760).default(100_000),
   QUAI_SANDBOX_BLOCK_HOST: bool.default(true),
+  QUAI_SANDBOX_EGRESS: z.enum(['internet', 'none', 'all']).default('internet'),
   /** Upstream DNS for the inner daemons (comma-separated); default: the host's non-loopback resolvers. */
   QUAI_SANDBOX_DNS: z
     .string()
@@ -80,6 +81,7 @@ export type SandboxConfig = {
   subnetPool: string
   uidBase: number
   blockHost: boolean
+  egress: 'internet' | 'none' | 'all'
   dns: string[] | null
   touchSeconds: number
   startTimeoutSeconds: number
@@ -130,6 +132,7 @@ export function parseSandboxConfig(env: Record<string, string | undefined> = pro
     subnetPool: e.QUAI_SANDBOX_SUBNET_POOL,
     uidBase: e.QUAI_SANDBOX_UID_BASE,
     blockHost: e.QUAI_SANDBOX_BLOCK_HOST,
+    egress: e.QUAI_SANDBOX_EGRESS,
     dns: e.QUAI_SANDBOX_DNS === undefined ? null : e.QUAI_SANDBOX_DNS.split(',').map((s) => s.trim()).filter(Boolean),
     touchSeconds: e.QUAI_SANDBOX_TOUCH_SECONDS,
     startTimeoutSeconds: e.QUAI_SANDBOX_START_TIMEOUT_SECONDS,

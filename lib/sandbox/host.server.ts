@@ -335,24 +335,59 @@ export async function removeSocketDir(dir: string): Promise<void> {
 
 // ---------------------------------------------------------------- firewall
 
-const chain = 'QUAI-SANDBOX-INPUT'
+const inputChain = 'QUAI-SANDBOX-INPUT'
+const forwardChain = 'QUAI-SANDBOX-FORWARD'
+
+export type EgressMode = 'internet' | 'none' | 'all'
+
+/** Link-local (cloud metadata services), private and carrier-grade NAT ranges. */
+const localRanges = ['169.254.0.0/16', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10']
+
+async function iptables(...args: string[]) {
+  return sh('iptables', ['-w', ...args])
+}
+
+async function ensureJump(chain: string, from: string, match: string[]) {
+  try {
+    await iptables('-C', from, ...match, '-j', chain)
+  } catch {
+    await iptables('-I', from, '1', ...match, '-j', chain)
+  }
+}
 
 /**
- * Drop new connections from sandbox bridges (interfaces named <prefix>*) to the host itself:
- * a sandbox reaches its own nodes, the registry mirror (attached to its network) and, where
- * the host routes it, the outside; not the host's own services. Replies to connections the
- * host opened (the port proxy) pass. One rule for all sandboxes, installed once.
+ * Two rules for all sandboxes (their bridges are named <prefix>*), installed once:
+ *  - INPUT: new connections from a sandbox to the host itself are dropped (replies to
+ *    connections the host opened, like the port proxy's, pass);
+ *  - FORWARD (through Docker's DOCKER-USER chain): what a sandbox may reach beyond its own
+ *    network. "internet": anything but link-local (cloud metadata), private and CGNAT ranges,
+ *    except the DNS servers given; "none": nothing; "all": no restriction.
+ * Traffic between two sandbox bridges is dropped by Docker's own isolation chains.
  */
-export async function ensureHostInputBlock(prefix: string): Promise<void> {
-  await sh('iptables', ['-w', '-N', chain]).catch(() => undefined)
-  await sh('iptables', ['-w', '-F', chain])
-  await sh('iptables', ['-w', '-A', chain, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'RETURN'])
-  await sh('iptables', ['-w', '-A', chain, '-j', 'DROP'])
-  try {
-    await sh('iptables', ['-w', '-C', 'INPUT', '-i', `${prefix}+`, '-j', chain])
-  } catch {
-    await sh('iptables', ['-w', '-I', 'INPUT', '1', '-i', `${prefix}+`, '-j', chain])
+export async function ensureHostFirewall(prefix: string, egress: EgressMode, dnsServers: string[]): Promise<void> {
+  const iface = `${prefix}+`
+  await iptables('-N', inputChain).catch(() => undefined)
+  await iptables('-F', inputChain)
+  await iptables('-A', inputChain, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'RETURN')
+  await iptables('-A', inputChain, '-j', 'DROP')
+  await ensureJump(inputChain, 'INPUT', ['-i', iface])
+
+  await iptables('-N', forwardChain).catch(() => undefined)
+  await iptables('-F', forwardChain)
+  await iptables('-A', forwardChain, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'RETURN')
+  await iptables('-A', forwardChain, '-o', iface, '-j', 'RETURN')
+  if (egress !== 'all') {
+    for (const dns of dnsServers) {
+      for (const proto of ['udp', 'tcp']) await iptables('-A', forwardChain, '-d', dns, '-p', proto, '--dport', '53', '-j', 'RETURN')
+    }
+    if (egress === 'none') {
+      await iptables('-A', forwardChain, '-j', 'DROP')
+    } else {
+      for (const range of localRanges) await iptables('-A', forwardChain, '-d', range, '-j', 'DROP')
+    }
   }
+  await iptables('-N', 'DOCKER-USER').catch(() => undefined)
+  await ensureJump(forwardChain, 'DOCKER-USER', ['-i', iface])
 }
 
 // ---------------------------------------------------------------- DNS

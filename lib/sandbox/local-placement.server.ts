@@ -40,7 +40,7 @@ import {
   createPlainDisk,
   createSandboxCgroup,
   destroyDisk,
-  ensureHostInputBlock,
+  ensureHostFirewall,
   hostUpstreamDns,
   ipToString,
   listSandboxCgroups,
@@ -175,10 +175,10 @@ export class LocalPlacement implements SandboxPlacement {
     let hostFirewall = false
     if (this.config.blockHost) {
       try {
-        await ensureHostInputBlock(BRIDGE_PREFIX)
+        await ensureHostFirewall(BRIDGE_PREFIX, this.config.egress, this.config.dns ?? hostUpstreamDns())
         hostFirewall = true
       } catch (error) {
-        warnings.push(`sandboxes can reach the host's own services: the iptables rule failed (${(error as Error).message})`)
+        warnings.push(`sandboxes can reach the host's own services and local networks: the iptables rules failed (${(error as Error).message})`)
       }
     }
 

@@ -4,7 +4,8 @@
 # arguments and base image differs from the `quai.hash` label of the image already there.
 #
 #   npm run images:build              build what changed
-#   QUAI_IMAGES_FORCE=1 npm run images:build   rebuild everything
+#   QUAI_IMAGES_FORCE=1 npm run images:build   rebuild everything (layer cache still used)
+#   QUAI_IMAGES_NO_CACHE=1 QUAI_IMAGES_FORCE=1 QUAI_BASE_REBUILD=1   as from a bare machine
 #   QUAI_IMAGES_JOBS=3                parallel builds (default 3)
 #
 # Images are listed in images/catalog.txt; images/README.md describes them.
@@ -14,6 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 IMAGES="$ROOT/images"
 JOBS="${QUAI_IMAGES_JOBS:-3}"
 FORCE="${QUAI_IMAGES_FORCE:-0}"
+NO_CACHE=(); [[ "${QUAI_IMAGES_NO_CACHE:-0}" == 1 ]] && NO_CACHE=(--no-cache)
 BASE_TAG="${QUAI_BASE_IMAGE:-debian:trixie-slim}"
 REGISTRY_VOLUME="${QUAI_REGISTRY_VOLUME:-quai-registry-data}"
 MIRROR_CONTAINER="${QUAI_REGISTRY_CONTAINER:-quai-registry}"
@@ -68,7 +70,7 @@ build_one() {
     return 0
   fi
   t0=$(date +%s)
-  if docker build --label "quai.hash=$hash" --label "quai.image=$tag" "${buildargs[@]}" \
+  if docker build "${NO_CACHE[@]}" --label "quai.hash=$hash" --label "quai.image=$tag" "${buildargs[@]}" \
       -f "$IMAGES/$ctx/$file" -t "$tag" "$IMAGES/$ctx" > "$log" 2>&1; then
     say "$tag built in $(( $(date +%s) - t0 ))s"
   else
@@ -153,6 +155,11 @@ else
     pushed=$((pushed + 1))
   done < "$want"
   docker exec -i "$SEED_CONTAINER" sh -c 'cat > /var/lib/registry/quai-stamp.txt' < "$want"
+  # Layers of replaced images are no longer referenced by any tag: reclaim their space.
+  if (( pushed > 0 )); then
+    docker exec "$SEED_CONTAINER" docker-registry garbage-collect --delete-untagged /etc/docker/registry/config.yml \
+      > "$LOGDIR/registry-gc.log" 2>&1 || say "registry garbage collection failed (see $LOGDIR/registry-gc.log)"
+  fi
   docker rm -f "$SEED_CONTAINER" >/dev/null
   say "lesson registry: $pushed names pushed ($(wc -l < "$want") in total)"
   # The running mirror, if any, reads the new content from disk; restart it to drop caches.

@@ -5,6 +5,8 @@
 // Swarm with a real join token. Heavy: the steps run one after the other.
 import { execFile } from 'node:child_process'
 import fs from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -93,9 +95,18 @@ describe.sequential('sandbox isolation', () => {
     // A's network is a /28: its gateway (the host's side of the bridge) is the first address.
     const octets = aAddress.split('.').map(Number)
     const gateway = `${octets.slice(0, 3).join('.')}.${(octets[3] ?? 0) - ((octets[3] ?? 0) % 16) + 1}`
+    // A service of the host's own, on all its addresses.
+    const server = http.createServer((_, res) => res.end('host-secret'))
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve))
+    const port = (server.address() as AddressInfo).port
+    const hostIp = (await run('ip', ['-4', '-o', 'route', 'get', '1.1.1.1'])).stdout.match(/src (\S+)/)?.[1] ?? '127.0.0.1'
+    expect(await fetch(`http://${hostIp}:${port}/`).then((r) => r.text())).toBe('host-secret')
     const probe = await sh(
       a.id,
       [
+        `curl -s -m 3 http://${gateway}:${port}/ || echo blocked-host-gateway`,
+        `curl -s -m 3 http://${hostIp}:${port}/ || echo blocked-host-ip`,
+        `curl -s -m 3 -o /dev/null http://169.254.169.254/ && echo reached-metadata || echo blocked-metadata`,
         `curl -s -m 3 -o /dev/null http://${bAddress}:8080/ && echo reached-b-node || echo blocked-b-node`,
         `ping -c1 -W1 ${bAddress} >/dev/null 2>&1 && echo pinged-b || echo blocked-ping-b`,
         `ping -c1 -W1 ${gateway} >/dev/null 2>&1 && echo pinged-host || echo blocked-host`,
@@ -104,6 +115,11 @@ describe.sequential('sandbox isolation', () => {
       ].join('; '),
       90_000,
     )
+    server.close()
+    expect(probe.stdout).not.toContain('host-secret')
+    expect(probe.stdout).toContain('blocked-host-gateway')
+    expect(probe.stdout).toContain('blocked-host-ip')
+    expect(probe.stdout).toContain('blocked-metadata')
     expect(probe.stdout).toContain('blocked-b-node')
     expect(probe.stdout).toContain('blocked-ping-b')
     expect(probe.stdout).toContain('blocked-host')
@@ -132,6 +148,7 @@ describe.sequential('sandbox isolation', () => {
         'mkdir -p /tmp/p && mount -t proc proc /tmp/p && { (echo core > /tmp/p/sys/kernel/core_pattern) 2>/dev/null && echo fresh-proc-written || echo fresh-proc-denied; umount /tmp/p; }',
         '(echo 1 > /proc/sys/vm/drop_caches) 2>/dev/null && echo sysctl-written || echo sysctl-denied',
         'mount -o remount,rw /sys 2>/dev/null && echo sys-rw || echo sys-ro',
+        '(echo /tmp/x > /sys/fs/cgroup/memory/release_agent) 2>/dev/null && echo release-agent-written || echo release-agent-denied',
         'mknod /tmp/vda b 253 0 2>/dev/null; (head -c1 /tmp/vda >/dev/null 2>&1) && echo disk-read || echo disk-denied',
         'ls /var/run/docker.sock /run/quai/docker.sock',
       ].join('; '),
@@ -143,6 +160,7 @@ describe.sequential('sandbox isolation', () => {
     expect(probe.stdout).not.toContain('fresh-proc-written')
     expect(probe.stdout).toContain('sysctl-denied')
     expect(probe.stdout).toContain('sys-ro')
+    expect(probe.stdout).toContain('release-agent-denied')
     expect(probe.stdout).toContain('disk-denied')
 
     // The backend's socket stays pinned to the inner daemon even if the learner swaps the

@@ -1,6 +1,8 @@
 // Sandbox lifecycle on the real Docker engine: start, reuse, run Docker inside (images from
 // the registry mirror), files, ports, ownership, rate limit, capacity, warm pool, reaping,
 // reconcile after a crash, and cleanup. Needs root, Docker and `npm run images:build`.
+import fs from 'node:fs'
+import path from 'node:path'
 import { Readable } from 'node:stream'
 import tar from 'tar-stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -14,6 +16,7 @@ import {
   innerDocker,
   nodeAddress,
   nodeExecTarget,
+  openNodeShell,
   openSandbox,
   reapExpiredSandboxes,
   reconcileSandboxes,
@@ -120,6 +123,54 @@ describe.sequential('sandbox lifecycle', () => {
     expect(content).toBe('made\n')
     // Every exec goes through quai-enter; a bare command would land outside the learner's world.
     expect(target.command(['ls'])).toEqual(['quai-enter', 'ls'])
+  })
+
+  it('runs Compose, and builds a Node image whose `npm ci` is served offline by the image\'s cache', async () => {
+    const target = await nodeExecTarget(sandboxId, 'node1')
+    const pack = tar.pack()
+    const here = path.resolve(import.meta.dirname, '../../../images/node')
+    pack.entry({ name: 'app/package.json' }, fs.readFileSync(path.join(here, 'package.json')))
+    pack.entry({ name: 'app/package-lock.json' }, fs.readFileSync(path.join(here, 'package-lock.json')))
+    pack.entry({ name: 'app/server.js' }, "const express = require('express'); require('pg'); require('redis'); require('prom-client'); express().get('/', (q, r) => r.send('api ok')).listen(3000)\n")
+    pack.entry(
+      { name: 'app/Dockerfile' },
+      'FROM node:20-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci --omit=dev\nCOPY server.js ./\nCMD ["node", "server.js"]\n',
+    )
+    pack.entry(
+      { name: 'app/compose.yaml' },
+      'services:\n  api:\n    build: .\n    ports: ["3000:3000"]\n    depends_on: [cache]\n  cache:\n    image: redis\n',
+    )
+    pack.finalize()
+    const chunks: Buffer[] = []
+    for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c)
+    await putArchive(target.docker, target.containerId, '/root/lab', Buffer.concat(chunks))
+    const up = await execInNode(sandboxId, 'node1', ['sh', '-c', 'docker compose up -d --build 2>&1 && docker compose ps --format "{{.Service}} {{.State}}"'], {
+      workingDir: '/root/lab/app',
+      timeoutMs: 240_000,
+    })
+    expect(up.exitCode, up.stdout.slice(-2000)).toBe(0)
+    expect(up.stdout).toMatch(/api running/)
+    expect(up.stdout).toMatch(/cache running/)
+    const address = await nodeAddress(sandboxId, 'node1')
+    let body = ''
+    for (let i = 0; i < 50 && body !== 'api ok'; i++) {
+      body = await fetch(`http://${address}:3000/`, { signal: AbortSignal.timeout(2000) }).then((r) => r.text(), () => '')
+      if (body !== 'api ok') await new Promise((r) => setTimeout(r, 200))
+    }
+    expect(body).toBe('api ok')
+    await execInNode(sandboxId, 'node1', ['docker', 'compose', 'down'], { workingDir: '/root/lab/app', timeoutMs: 60_000 })
+  })
+
+  it('opens an interactive shell on a TTY, in the learner\'s world', async () => {
+    const shell = await openNodeShell(sandboxId, 'node1', { tty: true, cols: 100, rows: 30 })
+    let out = ''
+    shell.stream.on('data', (d: Buffer) => (out += d.toString('utf8')))
+    const ended = new Promise<void>((resolve) => shell.stream.on('end', () => resolve()))
+    await shell.resize(120, 40)
+    shell.stream.write('echo "answer=$((6*7)) cols=$(tput cols) user=$(id -u) dir=$PWD"; exit\n')
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 15_000))])
+    expect(out).toContain('answer=42 cols=120 user=0 dir=/root/lab')
+    expect(await shell.exitCode()).toBe(0)
   })
 
   it('refuses other users', async () => {
