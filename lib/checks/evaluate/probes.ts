@@ -37,7 +37,12 @@ function addressesOf(facts: NodeFacts, container: string): string[] | null {
 export function evaluateDns(check: DnsCheck, facts: NodeFacts, out: AssertionList, index: number): void {
   const id = assertionId('dns', check.from, check.host)
   const probe = facts.probes.get(String(index))
-  if (probeBlocked(out, id, probe, check.from) || probe?.kind !== 'dns' || probe.outcome !== 'done') return
+  if (probeBlocked(out, id, probe, check.from) || probe?.kind !== 'dns' || probe.outcome !== 'done') {
+    const p = { from: check.from, host: check.host }
+    if (check.resolves && check.address !== undefined) out.pending(`${id}:address`, 'dns.address.expect', { ...p, expected: check.address })
+    if (check.resolves && check.addressOf !== undefined) out.pending(`${id}:address-of`, 'dns.addressOf.expect', { ...p, container: check.addressOf })
+    return
+  }
   const params: MessageParams = { from: check.from, host: check.host, found: listOrNone(probe.addresses) }
   const resolved = probe.addresses.length > 0
   if (!check.resolves) {
@@ -67,27 +72,32 @@ export function evaluateReach(check: ReachCheck, facts: NodeFacts, out: Assertio
 
 export function evaluateHttp(check: HttpCheck, facts: NodeFacts, out: AssertionList, index: number): void {
   const base = assertionId('http', check.from ?? facts.node, check.url)
+  // The first line is the status when one is expected, else "it answers": the same id whether
+  // the request worked or not, so that the checklist keeps its shape from run to run.
+  const headId = check.status !== undefined ? `${base}:status` : `${base}:response`
   const probe = facts.probes.get(String(index))
   const where = check.from ? ref('http.fromContainer', { container: check.from }) : ref('http.fromNode', { node: facts.node })
   const params: MessageParams = { url: check.url, method: check.method, where }
-  if (probeBlocked(out, `${base}:response`, probe, check.from) || probe?.kind !== 'http') return
   const pendingRest = () => {
-    if (check.status !== undefined) out.pending(`${base}:status`, 'http.status.expect', { ...params, expected: check.status })
     for (const [header, match] of Object.entries(check.responseHeaders ?? {})) out.pending(`${base}:header:${header.toLowerCase()}`, 'http.header.expect', { ...params, header, expected: describeMatch(match) })
     if (check.body !== undefined) out.pending(`${base}:body`, 'http.body.expect', { ...params, expected: describeMatch(check.body) })
     for (const [path, expected] of Object.entries(check.json ?? {})) out.pending(`${base}:json:${path}`, 'http.json.expect', { ...params, path, expected: String(expected) })
   }
+  if (probeBlocked(out, headId, probe, check.from) || probe?.kind !== 'http') {
+    pendingRest()
+    return
+  }
   if (probe.outcome === 'error') {
-    out.add(`${base}:response`, false, 'http.error', { ...params, error: excerpt(probe.error, 200) })
+    out.add(headId, false, 'http.error', { ...params, error: excerpt(probe.error, 200) })
     pendingRest()
     return
   }
   if (probe.outcome !== 'done') return
 
   if (check.status !== undefined) {
-    out.expect(`${base}:status`, probe.status === check.status, 'http.status.ok', 'http.status.differs', { ...params, expected: check.status, found: probe.status })
+    out.expect(headId, probe.status === check.status, 'http.status.ok', 'http.status.differs', { ...params, expected: check.status, found: probe.status })
   } else {
-    out.expect(`${base}:response`, probe.status < 400, 'http.responds.ok', 'http.responds.fail', { ...params, found: probe.status })
+    out.expect(headId, probe.status < 400, 'http.responds.ok', 'http.responds.fail', { ...params, found: probe.status })
   }
   for (const [header, match] of Object.entries(check.responseHeaders ?? {})) {
     const value = probe.headers[header.toLowerCase()]
@@ -197,7 +207,10 @@ export function evaluateCommand(check: CommandCheck, facts: NodeFacts, out: Asse
   if (!probe || probe.kind !== 'command') return out.add(id, false, 'probe.notRun', {})
   if (probe.timedOut) {
     if (check.label) out.add(id, false, 'script.timeout', { label: check.label })
-    else out.add(id, false, 'command.timeout', { command })
+    else {
+      out.add(`${id}:exit`, false, 'command.timeout', { command })
+      if (check.stdout !== undefined) out.pending(`${id}:stdout`, 'command.stdout.expect', { command, expected: describeMatch(check.stdout) })
+    }
     return
   }
   const output = excerpt(probe.stderr || probe.stdout, 160) || ref('value.empty')

@@ -19,9 +19,11 @@ import { createLab, docker, startTestNode, type Lab, type TestNode } from './sup
 //
 //   QUAI_SOLVABILITY_LESSON=reseaux-docker/sous-reseaux-et-dns   only that lesson (or a course)
 //
-// The sandbox: nodes from Quai's sandbox image (caps mode), started by this test on a network
-// of their own, with the lesson's images loaded from the host's build (images/catalog.txt).
-// lib/sandbox is not in the tree yet; when it lands, this driver is the one thing to swap.
+// The sandbox: nodes from Quai's sandbox image (caps mode), started by this test on an internal
+// network of their own, with the lesson's images loaded from the host's build
+// (images/catalog.txt). This keeps the test independent of lib/sandbox's configuration (cgroup
+// parents, loop disks, the registry mirror), which its own tests cover; the checks themselves
+// go through lib/sandbox in sandbox.test.ts.
 
 const run = promisify(execFile)
 const only = process.env.QUAI_SOLVABILITY_LESSON
@@ -85,7 +87,8 @@ interface SolvabilitySandbox {
 async function openSandbox(lesson: LessonRecord): Promise<SolvabilitySandbox> {
   const spec = lesson.frontmatter!.sandbox!
   const lab: Lab = await createLab(`solv-${lesson.slug.slice(0, 12)}`)
-  await docker('network', 'create', lab.n('nodes'))
+  // Internal: like a real sandbox, the nodes reach each other but nothing outside.
+  await docker('network', 'create', '--internal', lab.n('nodes'))
   const nodes = new Map<string, TestNode>()
   const workdir = lessonWorkdir(lesson.slug)
   for (const n of spec.nodes) {
@@ -153,7 +156,10 @@ for (const lesson of lessons) {
         const solution = await sandbox.sh(node, exercise.solution, 300_000)
         expect(solution.exitCode, `solution failed (exit ${solution.exitCode}):\n${solution.stdout.slice(-2000)}\n${solution.stderr.slice(-2000)}`).toBe(0)
         const after = await check()
+        console.log(`${after.passed ? '✓' : '✗'} ${lesson.key}#${exercise.id}: fails before (${before.passedCount}/${before.totalCount}), ${after.passed ? 'passes' : 'still fails'} after (${after.passedCount}/${after.totalCount}) in ${after.durationMs} ms`)
         expect(after.passed, `${lesson.key}#${exercise.id} still fails after its solution:\n${failures(after).join('\n')}`).toBe(true)
+        // The checklist keeps its shape: the same lines before and after, only their state changes.
+        expect(after.assertions.map((a) => a.id)).toEqual(before.assertions.map((a) => a.id))
       }, 600_000)
     }
   })

@@ -92,11 +92,12 @@ describe('checks read through probes', () => {
     expect(ok.filter((l) => !l.passed)).toEqual([])
     expect(ok[0]!.fr).toBe('GET http://localhost:9090/api/v1/targets depuis node1 répond 200')
     const failed = evaluate({ kind: 'http', url: 'http://localhost:8080/', status: 200, body: { contains: 'Comptoir' } }, f, 1)
-    expect(failed.map((l) => [l.passed, !!l.pending, l.fr])).toEqual([
-      [false, false, 'GET http://localhost:8080/ depuis node1 a échoué : curl: (7) Failed to connect to localhost port 8080'],
-      [false, true, 'GET http://localhost:8080/ depuis node1 doit répondre 200'],
-      [false, true, 'la réponse de http://localhost:8080/ doit correspondre à un texte contenant « Comptoir »'],
+    expect(failed.map((l) => [l.id, l.passed, !!l.pending, l.fr])).toEqual([
+      ['http:node1:http://localhost:8080/:status', false, false, 'GET http://localhost:8080/ depuis node1 a échoué : curl: (7) Failed to connect to localhost port 8080'],
+      ['http:node1:http://localhost:8080/:body', false, true, 'la réponse de http://localhost:8080/ doit correspondre à un texte contenant « Comptoir »'],
     ])
+    // Same lines, same ids, once the service answers: the checklist keeps its shape.
+    expect(evaluate({ kind: 'http', url: 'http://localhost:8080/', status: 200, body: { contains: 'Comptoir' } }, f, 0).map((l) => l.id)).toEqual(failed.map((l) => l.id))
     const wrong = evaluate({ kind: 'http', from: 'client', url: 'http://vitrine/', body: 'ok', json: { a: 1 } }, f, 2)
     expect(wrong.map((l) => l.fr)).toEqual([
       'GET http://vitrine/ depuis le conteneur client répond 502, une erreur',
