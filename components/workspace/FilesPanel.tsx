@@ -1,7 +1,7 @@
 'use client'
 import { useTranslations } from 'next-intl'
 import dynamic from 'next/dynamic'
-import { useCallback, useEffect, useRef, useState } from 'react'
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
 import { apiErrorSchema, fileListSchema, sandboxApi, savedFileSchema, textFileSchema, type FileEntryView } from '@/lib/workspace/api'
 
 const FileEditor = dynamic(() => import('./FileEditor'), { ssr: false })
@@ -19,6 +19,16 @@ async function errorText(response: Response): Promise<string> {
   return `HTTP ${response.status}`
 }
 
+async function loadList(sandboxId: string, lessonQuery: string) {
+  try {
+    const response = await fetch(`${sandboxApi.files(sandboxId)}?${lessonQuery}`, { cache: 'no-store' })
+    if (!response.ok) return { error: await errorText(response) }
+    return fileListSchema.parse(await response.json())
+  } catch (error) {
+    return { error: (error as Error).message }
+  }
+}
+
 export type FilesPanelProps = { sandboxId: string; courseSlug: string; lessonSlug: string; active: boolean }
 
 export default function FilesPanel({ sandboxId, courseSlug, lessonSlug, active }: FilesPanelProps) {
@@ -32,22 +42,22 @@ export default function FilesPanel({ sandboxId, courseSlug, lessonSlug, active }
   const uploadInput = useRef<HTMLInputElement>(null)
   const lessonQuery = `course=${encodeURIComponent(courseSlug)}&lesson=${encodeURIComponent(lessonSlug)}`
 
-  const refresh = useCallback(async () => {
-    try {
-      const response = await fetch(`${sandboxApi.files(sandboxId)}?${lessonQuery}`, { cache: 'no-store' })
-      if (!response.ok) return setNotice({ kind: 'error', text: await errorText(response) })
-      const list = fileListSchema.parse(await response.json())
-      setEntries(list.entries)
-      setRoot(list.root)
-      setTruncated(list.truncated)
-    } catch (error) {
-      setNotice({ kind: 'error', text: (error as Error).message })
-    }
-  }, [sandboxId, lessonQuery])
+  const applyList = useCallback((result: Awaited<ReturnType<typeof loadList>>) => {
+    if ('error' in result) return setNotice({ kind: 'error', text: result.error })
+    setEntries(result.entries)
+    setRoot(result.root)
+    setTruncated(result.truncated)
+  }, [])
+  const refresh = useCallback(async () => applyList(await loadList(sandboxId, lessonQuery)), [sandboxId, lessonQuery, applyList])
 
   useEffect(() => {
-    if (active) void refresh()
-  }, [active, refresh])
+    if (!active) return
+    let live = true
+    void loadList(sandboxId, lessonQuery).then((result) => live && applyList(result))
+    return () => {
+      live = false
+    }
+  }, [active, sandboxId, lessonQuery, applyList])
 
   const dirty = open !== null && open.content !== open.saved
 
@@ -90,7 +100,9 @@ export default function FilesPanel({ sandboxId, courseSlug, lessonSlug, active }
     [open, sandboxId, courseSlug, lessonSlug, refresh, t],
   )
   const saveRef = useRef(save)
-  saveRef.current = save
+  useLayoutEffect(() => {
+    saveRef.current = save
+  }, [save])
   const onSave = useCallback(() => void saveRef.current(), [])
 
   const newFile = () => {

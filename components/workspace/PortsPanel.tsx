@@ -3,33 +3,43 @@ import { useTranslations } from 'next-intl'
 import { useCallback, useEffect, useState } from 'react'
 import { apiErrorSchema, portListSchema, sandboxApi, type PublishedPortView } from '@/lib/workspace/api'
 
+async function loadPorts(sandboxId: string): Promise<{ ports: PublishedPortView[] } | { error: string }> {
+  try {
+    const response = await fetch(sandboxApi.ports(sandboxId), { cache: 'no-store' })
+    const body: unknown = await response.json()
+    if (!response.ok) {
+      const parsed = apiErrorSchema.safeParse(body)
+      return { error: parsed.success ? parsed.data.error.message : `HTTP ${response.status}` }
+    }
+    return { ports: portListSchema.parse(body).ports }
+  } catch (e) {
+    return { error: (e as Error).message }
+  }
+}
+
 export default function PortsPanel({ sandboxId, active }: { sandboxId: string; active: boolean }) {
   const t = useTranslations('workspace.ports')
   const [ports, setPorts] = useState<PublishedPortView[] | null>(null)
   const [error, setError] = useState<string | null>(null)
 
-  const refresh = useCallback(async () => {
-    try {
-      const response = await fetch(sandboxApi.ports(sandboxId), { cache: 'no-store' })
-      const body: unknown = await response.json()
-      if (!response.ok) {
-        const parsed = apiErrorSchema.safeParse(body)
-        setError(parsed.success ? parsed.data.error.message : `HTTP ${response.status}`)
-        return
-      }
-      setPorts(portListSchema.parse(body).ports)
-      setError(null)
-    } catch (e) {
-      setError((e as Error).message)
-    }
-  }, [sandboxId])
+  const apply = (result: { ports: PublishedPortView[] } | { error: string }) => {
+    if ('error' in result) return setError(result.error)
+    setPorts(result.ports)
+    setError(null)
+  }
+  const refresh = useCallback(() => loadPorts(sandboxId), [sandboxId])
 
   // While the tab is visible, follow what the learner publishes from the terminal.
   useEffect(() => {
     if (!active) return
-    void refresh()
-    const timer = setInterval(() => void refresh(), 5000)
-    return () => clearInterval(timer)
+    let live = true
+    const tick = () => void refresh().then((result) => live && apply(result))
+    tick()
+    const timer = setInterval(tick, 5000)
+    return () => {
+      live = false
+      clearInterval(timer)
+    }
   }, [active, refresh])
 
   return (
@@ -39,7 +49,7 @@ export default function PortsPanel({ sandboxId, active }: { sandboxId: string; a
         <span className="flex-1" />
         <button
           type="button"
-          onClick={() => void refresh()}
+          onClick={() => void refresh().then(apply)}
           className="rounded border border-slate-600 px-2 py-1 text-xs hover:bg-slate-800 focus-visible:outline focus-visible:outline-2 focus-visible:outline-sky-400"
         >
           {t('refresh')}

@@ -1,7 +1,7 @@
 'use client'
 import '@xterm/xterm/css/xterm.css'
 import { useTranslations } from 'next-intl'
-import { useEffect, useRef, useState } from 'react'
+import { useEffect, useLayoutEffect, useRef, useState } from 'react'
 import { TerminalClient, type TerminalState } from '@/lib/terminal/client'
 
 export type TerminalViewProps = {
@@ -22,7 +22,9 @@ export default function TerminalView({ sandboxId, node, courseSlug, lessonSlug, 
   const [state, setState] = useState<TerminalState>({ kind: 'connecting' })
   // Messages are read through a ref so that a language switch does not reconnect the shell.
   const tRef = useRef(t)
-  tRef.current = t
+  useLayoutEffect(() => {
+    tRef.current = t
+  }, [t])
 
   useEffect(() => {
     const element = container.current

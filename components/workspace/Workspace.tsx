@@ -63,12 +63,11 @@ function formatDuration(totalSeconds: number): string {
 
 export default function Workspace({ courseSlug, lessonSlug, nodes, children }: WorkspaceProps) {
   const t = useTranslations('workspace')
-  const [phase, setPhase] = useState<Phase>({ kind: 'starting', since: Date.now() })
+  const [phase, setPhase] = useState<Phase>(() => ({ kind: 'starting', since: Date.now() }))
   const [tab, setTab] = useState<Tab>({ kind: 'node', node: nodes[0]?.name ?? 'node1' })
   const [visited, setVisited] = useState<Set<string>>(() => new Set())
   const [confirm, setConfirm] = useState<'reset' | 'stop' | null>(null)
   const [now, setNow] = useState(() => Date.now())
-  const [announce, setAnnounce] = useState('')
   const clients = useRef(new Map<string, TerminalClient>())
   const pending = useRef<{ node: string; text: string; run: boolean }[]>([])
   const lastNode = useRef(nodes[0]?.name ?? 'node1')
@@ -83,20 +82,26 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
     setPhase((p) => (p.kind === 'starting' ? p : { kind: 'starting', since: Date.now() }))
   }, [])
 
-  const open = useCallback(async () => {
-    setPhase({ kind: 'starting', since: Date.now() })
+  // Opens (or reuses) the sandbox and follows it while it starts. Results arrive in callbacks;
+  // `live` stops a stale run (unmount, or a newer run) from touching the state.
+  const runId = useRef(0)
+  const requestSandbox = useCallback(async () => {
+    const id = ++runId.current
+    const live = () => id === runId.current
     const result = await call(sandboxApi.open, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ courseSlug, lessonSlug }),
     })
+    if (!live()) return
     applyResult(result)
     // A sandbox still starting: follow it until it runs (or fails).
     if (result.ok && result.view.status === 'starting') {
-      const id = result.view.id
-      for (let i = 0; i < 120; i++) {
+      const sandbox = result.view.id
+      for (let i = 0; i < 120 && live(); i++) {
         await new Promise((r) => setTimeout(r, 1000))
-        const next = await call(sandboxApi.one(id))
+        const next = await call(sandboxApi.one(sandbox))
+        if (!live()) return
         applyResult(next)
         if (!next.ok || next.view.status !== 'starting') break
       }
@@ -104,8 +109,19 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
   }, [courseSlug, lessonSlug, applyResult])
 
   useEffect(() => {
-    void open()
-  }, [open])
+    const runs = runId
+    void requestSandbox()
+    // Unmounting (or a new lesson) makes the run in flight stale.
+    return () => {
+      runs.current++
+    }
+  }, [requestSandbox])
+
+  /** The retry and restart buttons. */
+  const open = () => {
+    setPhase({ kind: 'starting', since: Date.now() })
+    void requestSandbox()
+  }
 
   const view = phase.kind === 'ready' ? phase.view : null
   const sandboxId = view?.id ?? null
@@ -128,13 +144,9 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
     return () => clearInterval(poll)
   }, [sandboxId, applyResult])
 
-  // Announce phase changes to screen readers once, not every tick.
-  useEffect(() => {
-    if (phase.kind === 'starting') setAnnounce(t('status.starting'))
-    else if (phase.kind === 'ready') setAnnounce(t('status.running'))
-    else if (phase.kind === 'ended') setAnnounce(t('status.ended'))
-    else setAnnounce(t('status.failed'))
-  }, [phase.kind, t])
+  // Announced once per phase change (the text depends on the phase only, not on the clock).
+  const announce =
+    phase.kind === 'starting' ? t('status.starting') : phase.kind === 'ready' ? t('status.running') : phase.kind === 'ended' ? t('status.ended') : t('status.failed')
 
   const register = useCallback((node: string, client: TerminalClient | null) => {
     if (!client) {
@@ -258,7 +270,7 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
             </div>
           )}
           {phase.status !== 401 && (
-            <button type="button" className={`${button} mt-3 border-red-600 hover:bg-red-900`} onClick={() => void open()}>
+            <button type="button" className={`${button} mt-3 border-red-600 hover:bg-red-900`} onClick={open}>
               {t('actions.retry')}
             </button>
           )}
@@ -272,7 +284,7 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
             {phase.view?.endReason ? ` — ${endReasonText(t, phase.view.endReason)}` : ''}
           </p>
           {phase.view?.error && <p className="mt-1 text-red-300">{phase.view.error}</p>}
-          <button type="button" className={`${button} mt-3 border-sky-600 hover:bg-sky-950`} onClick={() => void open()}>
+          <button type="button" className={`${button} mt-3 border-sky-600 hover:bg-sky-950`} onClick={open}>
             {t('actions.restart')}
           </button>
         </div>

@@ -1,6 +1,6 @@
 import 'server-only'
 import type { ContainerRef } from './exec-stream.server'
-import { PassThrough, Readable } from 'node:stream'
+import { PassThrough, type Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
 import { z } from 'zod'

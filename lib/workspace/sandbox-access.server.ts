@@ -15,7 +15,7 @@ import {
   stopSandbox,
   touchSandbox,
 } from '../sandbox/sandboxes.server'
-import { SandboxCapacityError, SandboxRateLimitError, type NodeRole, type SandboxView as RuntimeView } from '../sandbox/types'
+import type { NodeRole, SandboxCapacityError, SandboxRateLimitError, SandboxView as RuntimeView } from '../sandbox/types'
 import type { SandboxView } from './api'
 
 // Everything the workspace (terminal, files, ports, sandbox routes) asks of the sandbox

@@ -46,7 +46,8 @@ const bench = {
 
   startQuai(options: { sandboxId: string; node: string; courseSlug: string; lessonSlug: string; session: number }): void {
     const div = document.createElement('div')
-    div.style.cssText = 'width:1000px;height:600px'
+    // The size of the lesson's terminal panel on a laptop (about 80 x 25), like wetty's page here.
+    div.style.cssText = 'width:680px;height:440px'
     document.body.append(div)
     bench.client = new TerminalClient({
       ...options,

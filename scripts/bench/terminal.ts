@@ -16,6 +16,7 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
+import type { Browser, BrowserContext, Page } from '@playwright/test'
 import { io, type Socket as IoSocket } from 'socket.io-client'
 import WebSocket from 'ws'
 import { loadContentTree } from '../../lib/content/load.server'
@@ -276,12 +277,13 @@ type BrowserFigures = { echo: number[]; seconds: number | null }
 
 async function measureInBrowser(
   which: 'quai' | 'wetty',
-  open: (page: import('@playwright/test').Page) => Promise<void>,
+  open: (page: Page) => Promise<void>,
   bytes: number,
-  browser: import('@playwright/test').Browser,
-  cookies: Parameters<import('@playwright/test').BrowserContext['addCookies']>[0],
+  browser: Browser,
+  cookies: Parameters<BrowserContext['addCookies']>[0],
 ): Promise<BrowserFigures> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 700 } })
+  // Both terminals at the size of the lesson's panel on a laptop: wetty fills its page, ours its div.
+  const context = await browser.newContext({ viewport: { width: 680, height: 440 } })
   await context.addCookies(cookies)
   const page = await context.newPage()
   try {
@@ -293,7 +295,7 @@ async function measureInBrowser(
       throughput: (w: string, b: number, t: number) => Promise<number | null>
     }
     // cat in raw mode: every key is read and written back by a process, one byte each way.
-    const ready = await page.evaluate(async (w) => (window as unknown as { quaiBench: Bench }).quaiBench.typeAndWait(w, 'stty raw -echo isig; echo ECHO-READY-$((1+1)); cat\r', 'ECHO-READY-2'), which)
+    const ready = await page.evaluate(async (w) => (window as unknown as { quaiBench: Bench }).quaiBench.typeAndWait(w, 'stty raw -echo isig; echo ECHO-READY-$((1+1)); cat\r', 'ECHO-READY-2', 90_000), which)
     if (!ready) throw new Error(`${which}: the shell did not answer in the browser`)
     await page.waitForTimeout(500)
     const echo = await page.evaluate(async ([w, n]) => {
@@ -397,7 +399,7 @@ export async function benchTerminal(options: { log?: (line: string) => void } = 
           lessonSlug: lesson.lesson,
           session: 1,
         })
-        await p.waitForFunction(() => (window as unknown as { quaiBench: { client: { currentState: { kind: string } } } }).quaiBench.client.currentState.kind === 'open', null, { timeout: 30_000 })
+        await p.waitForFunction(() => (window as unknown as { quaiBench: { client: { currentState: { kind: string } } } }).quaiBench.client.currentState.kind === 'open', null, { timeout: 90_000 })
       },
       sizes.browser,
       browser,
@@ -409,7 +411,7 @@ export async function benchTerminal(options: { log?: (line: string) => void } = 
       'wetty',
       async (p) => {
         await p.goto(`http://127.0.0.1:${wettyPort}/wetty`)
-        await p.waitForFunction(() => Boolean((window as unknown as { wetty_term?: unknown }).wetty_term), null, { timeout: 30_000 })
+        await p.waitForFunction(() => Boolean((window as unknown as { wetty_term?: unknown }).wetty_term), null, { timeout: 90_000 })
         await p.waitForTimeout(1500)
         await p.addScriptTag({ content: page.js })
       },
