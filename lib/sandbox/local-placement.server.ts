@@ -369,6 +369,7 @@ export class LocalPlacement implements SandboxPlacement {
           `QUAI_DNS=${dns.join(',')}`,
           `QUAI_INSECURE_REGISTRIES=${this.config.insecureRegistries.join(',')}`,
           ...(status.registry ? [`QUAI_REGISTRY_MIRROR=http://${REGISTRY_ALIAS}:5000`] : []),
+          ...(process.env.QUAI_SANDBOX_TRACE === '1' ? ['QUAI_ENTRYPOINT_TRACE=1'] : []),
         ]
         const containerSpec: ContainerSpec = {
           name: this.containerName(id, node.name),
