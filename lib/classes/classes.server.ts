@@ -5,6 +5,7 @@ import { getDb } from '../db/client.server'
 import { formatJoinCode, generateJoinCode, isJoinCodeExpired, normalizeJoinCode } from './codes'
 import { ClassError } from './errors'
 import { joinAttemptLimiter } from './limiter'
+import { warmClassTallies } from './tally.server'
 import type { CreateClassInput, UpdateClassInput } from './schemas'
 
 // Classes: creation, settings, join codes, members and co-instructors. Every function that
@@ -112,6 +113,11 @@ export async function listTeachingClasses(userId: string): Promise<ClassSummary[
     include: { courses: { orderBy: { position: 'asc' } }, _count: { select: { members: true } } },
     orderBy: { createdAt: 'desc' },
   })
+  // The instructor is likely to open one of these next: start counting their check runs.
+  warmClassTallies(
+    db,
+    rows.filter((r) => !r.archivedAt).map((r) => ({ id: r.id, courseSlugs: r.courses.map((c) => c.courseSlug) })),
+  )
   return rows
     .map((row) => ({
       id: row.id,

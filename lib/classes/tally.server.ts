@@ -24,7 +24,7 @@ const entries = (globalForTally.quaiClassTally ??= new Map<string, Entry>())
 const queues = (globalForTally.quaiClassTallyQueues ??= new Map<string, Promise<unknown>>())
 
 function fingerprintOf(memberIds: readonly string[], courseSlugs: readonly string[]): string {
-  return createHash('sha1').update([...memberIds].sort().join(',')).update('|').update(courseSlugs.join(',')).digest('hex')
+  return createHash('sha1').update([...memberIds].sort().join(',')).update('|').update([...courseSlugs].sort().join(',')).digest('hex')
 }
 
 function evictOldest(): void {
@@ -79,4 +79,26 @@ export async function classAttemptTally(
 export function resetClassTallies(): void {
   entries.clear()
   queues.clear()
+}
+
+/**
+ * Starts counting the runs of these classes in the background (the instructor's class list
+ * calls it), so that opening a dashboard after a server start does not wait for the first
+ * full count. Errors are ignored: the dashboard counts again if needed.
+ */
+export function warmClassTallies(db: Db, classes: readonly { id: string; courseSlugs: readonly string[] }[]): void {
+  for (const c of classes) {
+    if (entries.has(c.id)) continue
+    void db.classroomMember
+      .findMany({ where: { classroomId: c.id }, select: { userId: true } })
+      .then((members) =>
+        classAttemptTally(
+          db,
+          c.id,
+          members.map((m) => m.userId),
+          c.courseSlugs,
+        ),
+      )
+      .catch(() => {})
+  }
 }

@@ -90,7 +90,7 @@ try {
   if (withPage) {
     server = spawn('npx', ['tsx', '--import', './scripts/node/register.mjs', 'server.ts'], {
       env: { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: url, QUAI_AUTH_RATE_LIMIT: 'off', QUAI_URL: base },
-      stdio: 'ignore',
+      stdio: ['ignore', fs.openSync(path.join(dir, 'server.log'), 'a'), fs.openSync(path.join(dir, 'server.log'), 'a')],
       detached: true,
     })
     await waitFor(base, 90_000)
@@ -179,22 +179,18 @@ try {
   // 30,000 check runs over (student, exercise) pairs, each with 4–8 assertions whose message
   // keys are real, so rendering the "most failed" messages costs what it costs in class.
   const keys = [
-    ['network.exists.ok', 'network.exists.missing'],
-    ['network.member.ok', 'network.member.missing'],
-    ['container.exists.ok', 'container.exists.missing'],
-    ['network.internal.ok', 'network.internal.fail'],
+    ['network.exists.ok', 'network.exists.missing', (j: number) => ({ name: `net-${j}`, driver: 'bridge', suggestion: '' })],
+    ['network.member.ok', 'network.member.missing', (j: number) => ({ network: 'tp-net', container: `c${j}`, found: 'bridge' })],
+    ['container.exists.ok', 'container.exists.missing', (j: number) => ({ name: `c${j}`, status: 'running', suggestion: '' })],
+    ['network.internal.ok', 'network.internal.fail', (j: number) => ({ name: `net-${j}`, expected: 'true' })],
   ] as const
+  // Shaped like the checks engine's assertions (lib/checks/assertions.ts): an id, the check's
+  // index, the outcome, and the message key with its parameters.
   const assertionsFor = (exerciseId: string, progress: number) =>
     Array.from({ length: 4 + (exerciseId.length % 5) }, (_, j) => {
       const passed = random() < progress + j * 0.05
-      const [ok, fail] = keys[j % keys.length]!
-      return {
-        id: `check:${exerciseId}:${j}`,
-        check: j,
-        passed,
-        key: passed ? ok : fail,
-        params: { name: `obj-${j}`, network: 'tp-net', container: `c${j}`, found: 'bridge', suggestion: '', driver: 'bridge', status: 'running', expected: 'true' },
-      }
+      const [ok, fail, params] = keys[j % keys.length]!
+      return { id: `check:${exerciseId}:${j}`, check: j, passed, key: passed ? ok : fail, params: params(j) }
     })
   const attemptRows: object[] = []
   const exerciseProgressRows = new Map<string, { userId: string; courseSlug: string; lessonSlug: string; exerciseId: string; attempts: number; hintsRevealed: number; solutionRevealed: boolean; firstAttemptAt: Date; completedAt: Date | null }>()
@@ -329,8 +325,15 @@ try {
     let bytes = 0
     for (let i = 0; i < runs + 3; i++) {
       const t0 = performance.now()
-      const response = await fetch(page, { headers: { cookie } })
-      const body = await response.text()
+      let response: Response
+      let body: string
+      try {
+        response = await fetch(page, { headers: { cookie } })
+        body = await response.text()
+      } catch (error) {
+        console.error(`the server stopped answering; its last lines:\n${fs.readFileSync(path.join(dir, 'server.log'), 'utf8').split('\n').slice(-30).join('\n')}`)
+        throw error
+      }
       if (!response.ok) throw new Error(`${page} answered ${response.status}`)
       if (i >= 3) times.push(performance.now() - t0)
       bytes = body.length
