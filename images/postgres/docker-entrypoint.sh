@@ -6,6 +6,16 @@ set -Eeo pipefail
 
 if [ "${1:0:1}" = '-' ]; then set -- postgres "$@"; fi
 
+# `postgres --version`, `--help`...: no initialisation, like the official image.
+wants_help() {
+  local arg
+  for arg; do
+    case "$arg" in -'?'|--help|--describe-config|-V|--version) return 0 ;; esac
+  done
+  return 1
+}
+if [ "$1" = postgres ] && wants_help "$@"; then exec "$@"; fi
+
 if [ "$1" = postgres ] && [ "$(id -u)" = 0 ]; then
   mkdir -p "$PGDATA" && chown -R postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"
   exec setpriv --reuid=postgres --regid=postgres --init-groups "$BASH_SOURCE" "$@"
@@ -28,6 +38,7 @@ MSG
     --auth-host="${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}" ${POSTGRES_INITDB_ARGS:-} >/dev/null
   rm -f "$pwfile"
   echo "host all all all ${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}" >> "$PGDATA/pg_hba.conf"
+  echo "listen_addresses = '*'" >> "$PGDATA/postgresql.conf"
 
   pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -p 5432" -w start >/dev/null
   export PGUSER="$POSTGRES_USER" PGPASSWORD="${POSTGRES_PASSWORD:-}"
@@ -47,8 +58,4 @@ MSG
   echo 'PostgreSQL init process complete; ready for start up.'
 fi
 
-if [ "$1" = postgres ]; then
-  shift
-  exec postgres -c listen_addresses='*' "$@"
-fi
 exec "$@"
