@@ -38,8 +38,8 @@ export const terminalBounds = { minCols: 2, maxCols: 500, minRows: 2, maxRows: 2
 export const flowHighWater = 100 * 1024
 /** ...and resume below this. */
 export const flowLowWater = 10 * 1024
-/** The browser acknowledges once it has processed this many bytes (or at once when idle). */
-export const ackEveryBytes = 8 * 1024
+/** The browser batches acknowledgements: one per this many bytes, the rest when it is idle. */
+export const ackEveryBytes = 32 * 1024
 
 /** Close codes: 1000 is a normal end (no reconnect); 4000+ are ours. */
 export const CloseCode = {
