@@ -190,6 +190,17 @@ export async function createSandboxCgroup(parent: string, id: string, limits: Cg
   return rel
 }
 
+/** Apply the unprivileged device list to an existing sandbox cgroup (v1). */
+export async function restrictSandboxDevices(parent: string, id: string): Promise<void> {
+  if (cgroupVersion() === 2) return
+  for (const h of v1Hierarchies()) {
+    if (!h.controllers.includes('devices')) continue
+    const dir = path.join(h.dir, parent, id)
+    await write(path.join(dir, 'devices.deny'), 'a')
+    for (const rule of allowedDevices) await write(path.join(dir, 'devices.allow'), rule)
+  }
+}
+
 async function rmdirTree(dir: string): Promise<void> {
   // A cgroup directory is removed with rmdir, children first; its files cannot be unlinked.
   let entries: fs.Dirent[] = []

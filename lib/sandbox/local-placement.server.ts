@@ -47,6 +47,7 @@ import {
   randomSubnet,
   removeSandboxCgroup,
   removeSocketDir,
+  restrictSandboxDevices,
   type SandboxDisk,
 } from './host.server'
 import type {
@@ -113,7 +114,6 @@ export class LocalPlacement implements SandboxPlacement {
   readonly name: string
   private prepared: Promise<LocalPlacementStatus> | null = null
   private engine: EngineInfo | null = null
-  private isolationMode: IsolationMode = 'userns'
 
   constructor(
     private readonly config: SandboxConfig,
@@ -156,7 +156,6 @@ export class LocalPlacement implements SandboxPlacement {
       }
     }
     if (isolation === 'caps') warnings.push('QUAI_SANDBOX_ISOLATION=caps: a learner is root of the host\'s user namespace inside the sandbox (see docs/sandbox.md)')
-    this.isolationMode = isolation
 
     const cg = canManageCgroups()
     if (!cg.ok) warnings.push(`sandbox limits are per container only (${cg.reason}): a sandbox's nodes are not capped together`)
@@ -449,7 +448,8 @@ export class LocalPlacement implements SandboxPlacement {
         // This engine refuses --privileged: say so once, and use the capability recipe.
         this.log(`${error.message} -> sandboxes now use QUAI_SANDBOX_ISOLATION=userns`)
         await removeContainer(this.docker, id)
-        this.isolationMode = 'userns'
+        const sandboxId = spec.labels?.[LABEL.sandbox]
+        if (spec.cgroupParent && sandboxId) await restrictSandboxDevices(this.config.cgroupParent, sandboxId)
         if (this.prepared) this.prepared = this.prepared.then((s) => ({ ...s, isolation: 'userns' }))
         const seccomp = sandboxSeccompProfile({ cgroupVersion: cgroupVersion() })
         const retry = { ...spec, privileged: undefined, ...this.isolationFlags('userns', seccomp, []) }
@@ -488,8 +488,9 @@ export class LocalPlacement implements SandboxPlacement {
   private async containerLogTail(containerId: string): Promise<string> {
     try {
       const buf = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: 5 })) as unknown as Buffer
-      // Strip the 8-byte frame headers of non-TTY logs.
-      return buf.toString('utf8').replace(/[\x00-\x08]/g, '').trim().slice(-500)
+      // Strip the 8-byte frame headers of non-TTY logs (and any other control bytes).
+      const text = [...buf.toString('utf8')].filter((c) => c >= ' ' || c === '\n').join('')
+      return text.trim().slice(-500)
     } catch {
       return ''
     }

@@ -16,13 +16,13 @@ import { sandboxConfig } from '../../../lib/sandbox/config.server'
 import { readSandboxCgroupLimits } from '../../../lib/sandbox/host.server'
 import { execInNode, innerDocker, nodeAddress, openSandbox, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { swarmLayout, type SandboxView } from '../../../lib/sandbox/types'
-import { cleanUpNamespace, createUser, leftovers, nothingLeft, useTestNamespace } from './support'
+import { cleanUpNamespace, createUser, leftovers, nothingLeft, withTestNamespace } from './support'
 
 const run = promisify(execFile)
 const MEMORY_MB = 512
 const PIDS = 300
 const DISK_MB = 1024
-useTestNamespace('iso', { memoryMb: MEMORY_MB, pids: PIDS, diskMb: DISK_MB, cpus: 1 })
+withTestNamespace('iso', { memoryMb: MEMORY_MB, pids: PIDS, diskMb: DISK_MB, cpus: 1 })
 
 const sh = (id: string, script: string, timeoutMs = 60_000, node = 'node1') => execInNode(id, node, ['bash', '-c', script], { timeoutMs })
 

@@ -3,7 +3,7 @@
 // reconcile after a crash, and cleanup. Needs root, Docker and `npm run images:build`.
 import fs from 'node:fs'
 import path from 'node:path'
-import { Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import tar from 'tar-stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../../../lib/db/client.server'
@@ -26,10 +26,10 @@ import {
   touchSandbox,
 } from '../../../lib/sandbox/sandboxes.server'
 import { SandboxCapacityError, SandboxNotFoundError, SandboxNotYoursError, SandboxRateLimitError, sandboxErrorMessage } from '../../../lib/sandbox/types'
-import { cleanUpNamespace, createUser, leftovers, nothingLeft, setConfig, useTestNamespace } from './support'
+import { cleanUpNamespace, createUser, leftovers, nothingLeft, setConfig, withTestNamespace } from './support'
 import { setSandboxPlacementForTests } from '../../../lib/sandbox/sandboxes.server'
 
-useTestNamespace('life')
+withTestNamespace('life')
 
 describe.sequential('sandbox lifecycle', () => {
   let sandboxId = ''

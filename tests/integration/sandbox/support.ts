@@ -9,7 +9,7 @@ import { sandboxConfig, setSandboxConfigForTests, type SandboxConfig } from '../
 import { readMounts } from '../../../lib/sandbox/host.server'
 import { endSandbox, sandboxPlacement, setSandboxPlacementForTests } from '../../../lib/sandbox/sandboxes.server'
 
-export function useTestNamespace(file: string, overrides: Partial<SandboxConfig> = {}) {
+export function withTestNamespace(file: string, overrides: Partial<SandboxConfig> = {}) {
   const namespace = `quai-it-${file}-${process.pid}`.slice(0, 30)
   process.env.QUAI_SANDBOX_NAMESPACE = namespace
   setSandboxConfigForTests({
