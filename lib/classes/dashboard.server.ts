@@ -125,21 +125,43 @@ async function loadLive(memberIds: string[], lessons: LessonColumn[], courseSlug
     })
 }
 
-export async function getClassDashboard(classId: string, user: Pick<SessionUser, 'id' | 'role'>, locale: Locale): Promise<ClassDashboard> {
-  const classroom = await requireTeaching(classId, user)
+/** Durations of the dashboard's phases, in ms, for a Server-Timing header. */
+export type Timings = Map<string, number>
+
+async function timed<T>(timings: Timings | undefined, name: string, work: Promise<T>): Promise<T> {
+  if (!timings) return work
+  const started = performance.now()
+  try {
+    return await work
+  } finally {
+    timings.set(name, performance.now() - started)
+  }
+}
+
+export async function getClassDashboard(classId: string, user: Pick<SessionUser, 'id' | 'role'>, locale: Locale, timings?: Timings): Promise<ClassDashboard> {
+  const classroom = await timed(timings, 'class', requireTeaching(classId, user))
   const courseSlugs = classroom.courses.map((c) => c.slug)
   const lessons = classLessons(courseSlugs)
-  const students = await membersOf(await getDb(), classId)
+  const students = await timed(timings, 'members', getDb().then((db) => membersOf(db, classId)))
   const [matrix, exercises, live] = await Promise.all([
-    loadMatrix(classId, students, lessons),
-    loadExercises(classId, students, lessons, courseSlugs, locale),
-    loadLive(
-      students.map((s) => s.id),
-      lessons,
-      courseSlugs,
+    timed(timings, 'matrix', loadMatrix(classId, students, lessons)),
+    timed(timings, 'exercises', loadExercises(classId, students, lessons, courseSlugs, locale)),
+    timed(
+      timings,
+      'live',
+      loadLive(
+        students.map((s) => s.id),
+        lessons,
+        courseSlugs,
+      ),
     ),
   ])
   return { classroom, lessons, matrix, lessonSummaries: summarizeLessons(lessons, matrix), exercises, live, generatedAt: new Date() }
+}
+
+/** "class;dur=3.1, members;dur=2.0, …" */
+export function serverTiming(timings: Timings): string {
+  return [...timings].map(([name, ms]) => `${name};dur=${ms.toFixed(1)}`).join(', ')
 }
 
 export async function getClassPresence(classId: string, user: Pick<SessionUser, 'id' | 'role'>): Promise<LiveEntry[]> {

@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server'
 import { requireApiUser } from '@/lib/auth/session.server'
-import { getClassDashboard } from '@/lib/classes/dashboard.server'
+import { getClassDashboard, serverTiming, type Timings } from '@/lib/classes/dashboard.server'
 import { classHandler } from '@/lib/classes/http.server'
 import { readerLocale } from '@/lib/classes/locale.server'
 import { idParam } from '@/lib/classes/schemas'
@@ -11,5 +11,9 @@ type Params = { params: Promise<{ id: string }> }
 export const GET = classHandler(async (_request: Request, { params }: Params) => {
   const user = await requireApiUser('instructor')
   const id = idParam.parse((await params).id)
-  return NextResponse.json(await getClassDashboard(id, user, await readerLocale()), { headers: { 'cache-control': 'no-store' } })
+  const timings: Timings = new Map()
+  const started = performance.now()
+  const data = await getClassDashboard(id, user, await readerLocale(), timings)
+  timings.set('total', performance.now() - started)
+  return NextResponse.json(data, { headers: { 'cache-control': 'no-store', 'server-timing': serverTiming(timings) } })
 })
