@@ -24,6 +24,7 @@ describe('sandbox configuration', () => {
       subnetPool: '10.213.0.0/16',
       uidBase: 100000,
       blockHost: true,
+      egress: 'internet',
       dns: null,
     })
   })
@@ -42,6 +43,7 @@ describe('sandbox configuration', () => {
       QUAI_SANDBOX_ISOLATION: 'caps',
       QUAI_SANDBOX_DISK: 'dir',
       QUAI_SANDBOX_BLOCK_HOST: 'false',
+      QUAI_SANDBOX_EGRESS: 'none',
       QUAI_SANDBOX_DNS: '1.1.1.1, 9.9.9.9',
       QUAI_SANDBOX_INSECURE_REGISTRIES: 'registry.lan:5000,10.0.0.5:5000',
     })
@@ -58,6 +60,7 @@ describe('sandbox configuration', () => {
       isolation: 'caps',
       disk: 'dir',
       blockHost: false,
+      egress: 'none',
       dns: ['1.1.1.1', '9.9.9.9'],
       insecureRegistries: ['registry.lan:5000', '10.0.0.5:5000'],
     })
