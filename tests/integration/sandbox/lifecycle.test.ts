@@ -232,6 +232,21 @@ describe.sequential('sandbox lifecycle', () => {
     expect(sandboxErrorMessage('sandbox.capacity_full', { retryAfterMinutes: 1 }, 'en')).toBe('All sandboxes are in use right now. Try again in 1 minute.')
   })
 
+  it('admits exactly as many concurrent openings as there are free places', async () => {
+    const db = await getDb()
+    for (const u of ['race1', 'race2', 'race3']) await createUser(u)
+    const live = await db.sandbox.count({ where: { status: { in: ['starting', 'running', 'stopping'] } } })
+    setConfig({ maxConcurrent: live + 1 })
+    const results = await Promise.allSettled(['race1', 'race2', 'race3'].map((u) => openSandbox(u)))
+    setConfig({ maxConcurrent: 50 })
+    const opened = results.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof openSandbox>>> => r.status === 'fulfilled')
+    const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)
+    expect(opened).toHaveLength(1)
+    expect(refused).toHaveLength(2)
+    for (const e of refused) expect(e).toBeInstanceOf(SandboxCapacityError)
+    await endSandbox(opened[0]!.value.id, 'stopped')
+  })
+
   it('hands out a ready sandbox from the warm pool in one claim', async () => {
     setConfig({ poolSize: 1 })
     expect(await fillPool()).toBe(1)
