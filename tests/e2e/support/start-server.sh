@@ -11,4 +11,6 @@ export NODE_ENV=production
 export DATABASE_URL="file:./$state/quai.db"
 export QUAI_CONTENT_DIR="$2"
 export QUAI_AUTH_RATE_LIMIT=off
+# Each server reconciles only its own sandboxes: one namespace per server under test.
+export QUAI_SANDBOX_NAMESPACE="quai-e2e-$1"
 exec npx tsx --import ./scripts/node/register.mjs server.ts
