@@ -168,6 +168,8 @@ export function tryUpgrade(url: string, headers: Record<string, string>): Promis
 /** A protocol-level terminal client: what the browser class does, without xterm. */
 export class TerminalProbe {
   output = ''
+  /** Characters dropped from the front of `output` (kept bounded under floods). */
+  dropped = 0
   received = 0
   ready: ReadyMessage | null = null
   errors: ErrorMessage[] = []
@@ -185,7 +187,10 @@ export class TerminalProbe {
       if (m.type === 'output') {
         this.received += m.data.byteLength
         this.output += Buffer.from(m.data).toString('utf8')
-        if (this.output.length > 200_000) this.output = this.output.slice(-100_000)
+        if (this.output.length > 200_000) {
+          this.dropped += this.output.length - 100_000
+          this.output = this.output.slice(-100_000)
+        }
         if (this.ack) ws.send(encodeAck(m.data.byteLength))
       } else if (m.type === 'ready') this.ready = m.ready
       else if (m.type === 'error') this.errors.push(m.error)
@@ -237,10 +242,10 @@ export class TerminalProbe {
   /** Runs a command and waits for a marker it prints, so earlier output cannot match. */
   async run(command: string, timeoutMs = 15_000): Promise<string> {
     const marker = `M${randomUUID().slice(0, 8)}`
-    const start = this.output.length
+    const start = this.dropped + this.output.length
     this.type(`${command}; echo ${marker}-"$((40+2))"\r`)
     await this.until(() => this.output.includes(`${marker}-42`), timeoutMs, `marker of ${command}`)
-    const text = this.output.slice(start)
+    const text = this.output.slice(Math.max(0, start - this.dropped))
     return text.slice(0, text.indexOf(`${marker}-42`))
   }
 
