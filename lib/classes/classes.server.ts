@@ -8,6 +8,9 @@ import { joinAttemptLimiter } from './limiter'
 import { warmClassTallies } from './tally.server'
 import type { CreateClassInput, UpdateClassInput } from './schemas'
 
+/** Names in French alphabetical order (accents after their letter, case ignored). */
+const byName = new Intl.Collator('fr', { sensitivity: 'base' })
+
 // Classes: creation, settings, join codes, members and co-instructors. Every function that
 // reads or changes a class starts from requireTeaching(), so being an instructor is never
 // enough: one must teach *this* class.
@@ -250,7 +253,7 @@ export async function listMembers(classId: string, user: Pick<SessionUser, 'id' 
     where: { classroomId: classId },
     include: { user: { select: { id: true, name: true, email: true } } },
   })
-  return rows.map((r) => ({ ...r.user, joinedAt: r.joinedAt })).sort((a, b) => a.name.localeCompare(b.name, 'fr'))
+  return rows.map((r) => ({ ...r.user, joinedAt: r.joinedAt })).sort((a, b) => byName.compare(a.name, b.name))
 }
 
 /** Removes a student from the class; their own progress stays theirs. */
