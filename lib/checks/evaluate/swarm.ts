@@ -40,30 +40,48 @@ export function evaluateSwarm(check: SwarmCheck, facts: NodeFacts, out: Assertio
   }
 
   for (const want of check.nodes ?? []) {
+    // One line per expected property (or one for presence alone), with the same ids whether
+    // or not the node has joined yet: the checklist keeps its shape.
     const id = `${base}:node:${want.hostname}`
     const params: MessageParams = { hostname: want.hostname }
-    if (!active) {
-      out.pending(id, 'swarm.node.expect', params)
-      continue
+    const lines: { id: string; expect: () => void; evaluate: (node: NonNullable<typeof nodes>[number]) => void }[] = []
+    if (want.role) {
+      const role = want.role
+      lines.push({
+        id: `${id}:role`,
+        expect: () => out.pending(`${id}:role`, 'swarm.node.roleExpect', { ...params, expected: role }),
+        evaluate: (node) => out.expect(`${id}:role`, node.role === role, 'swarm.node.roleOk', 'swarm.node.role', { ...params, expected: role, found: node.role }),
+      })
     }
-    if (!nodes) {
-      out.add(id, false, 'swarm.notManager', { node: facts.node })
-      continue
-    }
-    const node = nodes.find((n) => n.hostname === want.hostname)
-    if (!node) {
-      out.add(id, false, 'swarm.node.missing', { ...params, found: listOrNone(nodes.map((n) => n.hostname)) })
-      continue
-    }
-    if (want.role) out.expect(`${id}:role`, node.role === want.role, 'swarm.node.roleOk', 'swarm.node.role', { ...params, expected: want.role, found: node.role })
     if (want.availability) {
-      out.expect(`${id}:availability`, node.availability === want.availability, 'swarm.node.availabilityOk', 'swarm.node.availability', { ...params, expected: want.availability, found: node.availability })
+      const availability = want.availability
+      lines.push({
+        id: `${id}:availability`,
+        expect: () => out.pending(`${id}:availability`, 'swarm.node.availabilityExpect', { ...params, expected: availability }),
+        evaluate: (node) => out.expect(`${id}:availability`, node.availability === availability, 'swarm.node.availabilityOk', 'swarm.node.availability', { ...params, expected: availability, found: node.availability }),
+      })
     }
     for (const [key, value] of Object.entries(want.labels ?? {})) {
-      const found = node.labels[key]
-      out.expect(`${id}:label:${key}`, found === value, 'swarm.node.labelOk', 'swarm.node.label', { ...params, key, expected: value, found: found ?? ref('value.none') })
+      lines.push({
+        id: `${id}:label:${key}`,
+        expect: () => out.pending(`${id}:label:${key}`, 'swarm.node.labelExpect', { ...params, key, expected: value }),
+        evaluate: (node) => out.expect(`${id}:label:${key}`, node.labels[key] === value, 'swarm.node.labelOk', 'swarm.node.label', { ...params, key, expected: value, found: node.labels[key] ?? ref('value.none') }),
+      })
     }
-    if (!want.role && !want.availability && !want.labels) out.add(id, true, 'swarm.node.ok', { ...params, role: node.role })
+    if (lines.length === 0) {
+      lines.push({ id, expect: () => out.pending(id, 'swarm.node.expect', params), evaluate: (node) => out.add(id, true, 'swarm.node.ok', { ...params, role: node.role }) })
+    }
+    const node = active && nodes ? nodes.find((n) => n.hostname === want.hostname) : undefined
+    if (node) {
+      for (const line of lines) line.evaluate(node)
+      continue
+    }
+    // Not evaluable: the first line says why (no swarm yet, not a manager, node missing), the rest wait.
+    const [first, ...rest] = lines
+    if (!active) first!.expect()
+    else if (!nodes) out.add(first!.id, false, 'swarm.notManager', { node: facts.node })
+    else out.add(first!.id, false, 'swarm.node.missing', { ...params, found: listOrNone(nodes.map((n) => n.hostname)) })
+    for (const line of rest) line.expect()
   }
 }
 

@@ -6,15 +6,14 @@ import { checkSchema } from '../../../lib/checks/kinds'
 import { renderAssertion } from '../../../lib/checks/render'
 import { runChecks } from '../../../lib/checks/run.server'
 import { execInNode, nodeExecTarget, openSandbox, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
-import { cleanUpNamespace, createUser, useTestNamespace } from '../sandbox/support'
+import { cleanUpNamespace, createUser, withTestNamespace } from '../sandbox/support'
 import { docker } from './support'
 
 // The check path on real sandboxes opened through lib/sandbox: ownership, the node's own
 // daemon, commands as the learner in the lesson's folder, live mode, and a node that dies.
 
 process.env.QUAI_CONTENT_DIR = path.join(import.meta.dirname, 'fixtures', 'content')
-const inTestNamespace = useTestNamespace // a plain function: the name only looks like a React hook
-inTestNamespace('checks')
+withTestNamespace('checks')
 
 const lesson = { courseSlug: 'checks-lab', lessonSlug: 'live' }
 let sandboxId = ''
