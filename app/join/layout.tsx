@@ -1,5 +1,5 @@
 import { TeachIntl } from '@/components/teach/TeachIntl'
 
 export default function JoinLayout({ children }: { children: React.ReactNode }) {
-  return <TeachIntl>{children}</TeachIntl>
+  return <TeachIntl namespaces={['common', 'teach']}>{children}</TeachIntl>
 }

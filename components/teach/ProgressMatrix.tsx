@@ -3,6 +3,7 @@ import Link from 'next/link'
 import { useTranslations } from 'next-intl'
 import { useSyncExternalStore } from 'react'
 import { formatDuration } from './format'
+import { decodeCells } from './matrix-codec'
 
 // Students × lessons. A class of 300 students and 20 lessons is 6,000 cells: rendered on the
 // server, they made the page 2.8 MB (each cell twice, in the HTML and in the React payload)
@@ -11,9 +12,8 @@ import { formatDuration } from './format'
 // JavaScript. Each cell's status is spelled out for screen readers.
 
 export type MatrixLesson = { key: string; title: string; courseTitle: string; exercises: number }
-/** [status (0 not started, 1 in progress, 2 completed), best quiz % or -1, exercises passed] */
-export type MatrixCell = [0 | 1 | 2, number, number]
-export type MatrixStudent = { id: string; name: string; cells: MatrixCell[]; done: number; seconds: number }
+/** One student: their cells encoded by matrix-codec.ts. */
+export type MatrixStudent = { id: string; name: string; cells: string; done: number; seconds: number }
 
 const symbols = ['·', '◐', '✓'] as const
 const statusKeys = ['not-started', 'in-progress', 'completed'] as const
@@ -88,13 +88,13 @@ export function ProgressMatrix({ classId, lessons, students }: { classId: string
                   {row.name}
                 </Link>
               </th>
-              {row.cells.map(([s, quiz, exercises], i) => {
+              {decodeCells(row.cells).map(({ status: s, quiz, exercises }, i) => {
                 const lesson = lessons[i]!
                 return (
                   <td key={lesson.key} data-s={statusKeys[s]} data-lesson={lesson.key}>
                     <span aria-hidden="true">{symbols[s]}</span>
                     <span className="sr-only">{status[s]}</span>
-                    {quiz >= 0 && ` ${t('quiz', { percent: quiz })}`}
+                    {quiz !== null && ` ${t('quiz', { percent: quiz })}`}
                     {lesson.exercises > 0 && s > 0 && ` ${t('exercises', { done: exercises, total: lesson.exercises })}`}
                   </td>
                 )

@@ -65,9 +65,11 @@ async function waitFor(address: string, timeoutMs: number) {
 }
 
 let server: ChildProcess | null = null
+let stopping = false
 const port = 3391
 const base = `http://localhost:${port}`
 function stop() {
+  stopping = true
   if (server?.pid) {
     try {
       process.kill(-server.pid, 'SIGTERM')
@@ -89,9 +91,12 @@ try {
   let instructorId: string
   if (withPage) {
     server = spawn('npx', ['tsx', '--import', './scripts/node/register.mjs', 'server.ts'], {
-      env: { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: url, QUAI_AUTH_RATE_LIMIT: 'off', QUAI_URL: base },
+      env: { ...process.env, NODE_ENV: 'production', PORT: String(port), DATABASE_URL: url, QUAI_AUTH_RATE_LIMIT: 'off', QUAI_URL: base, QUAI_SANDBOX_RUNTIME: 'off' },
       stdio: ['ignore', fs.openSync(path.join(dir, 'server.log'), 'a'), fs.openSync(path.join(dir, 'server.log'), 'a')],
       detached: true,
+    })
+    server.on('exit', (code, signal) => {
+      if (!stopping) console.error(`the benchmark's server exited (code ${code}, signal ${signal})`)
     })
     await waitFor(base, 90_000)
     const signUp = await fetch(`${base}/api/auth/sign-up/email`, {
@@ -328,7 +333,9 @@ try {
       let response: Response
       let body: string
       try {
-        response = await fetch(page, { headers: { cookie } })
+        // A keep-alive socket the server closed while the data was being timed fails once:
+        // retry on a fresh one.
+        response = await fetch(page, { headers: { cookie } }).catch(() => fetch(page, { headers: { cookie } }))
         body = await response.text()
       } catch (error) {
         console.error(`the server stopped answering; its last lines:\n${fs.readFileSync(path.join(dir, 'server.log'), 'utf8').split('\n').slice(-30).join('\n')}`)

@@ -5,6 +5,7 @@ import { ClassCharts } from '@/components/teach/ClassCharts'
 import { ExerciseTable, StuckExercises } from '@/components/teach/ExerciseViews'
 import { JoinCodeCard } from '@/components/teach/JoinCodeCard'
 import { LivePresence } from '@/components/teach/LivePresence'
+import { encodeCells } from '@/components/teach/matrix-codec'
 import { ProgressMatrix } from '@/components/teach/ProgressMatrix'
 import { requirePageUser } from '@/lib/auth/session.server'
 import { isJoinCodeExpired } from '@/lib/classes/codes'
@@ -39,10 +40,12 @@ export default async function ClassDashboardPage({ params, searchParams }: Props
   const matrixStudents = data.matrix.map((row) => ({
     id: row.student.id,
     name: row.student.name,
-    cells: shown.map(({ i }) => {
-      const c = row.cells[i]!
-      return [statusCode[c.status], c.bestQuizPercent ?? -1, c.exercisesCompleted] as [0 | 1 | 2, number, number]
-    }),
+    cells: encodeCells(
+      shown.map(({ i }) => {
+        const c = row.cells[i]!
+        return { status: statusCode[c.status], quiz: c.bestQuizPercent, exercises: c.exercisesCompleted }
+      }),
+    ),
     done: shown.filter(({ i }) => row.cells[i]!.status === 'completed').length,
     seconds: shown.reduce((sum, { i }) => sum + row.cells[i]!.activeSeconds, 0),
   }))
