@@ -1,7 +1,7 @@
 import 'server-only'
 import { followEvents, readSnapshot, type DaemonEvent, type SandboxSnapshot } from '../docker/inspect.server'
 import { recordAttempt, type RecordedAttempt } from '../progress/exercises.server'
-import { CheckError } from './errors'
+import { CheckError, DaemonUnavailableError } from './errors'
 import { findExercise, type SandboxAccess } from './exercise.server'
 import { runsCommands } from './kinds'
 import { runChecks, type CheckRunResult } from './run.server'
@@ -64,7 +64,7 @@ class Hub {
       const stop = await followEvents(target.docker, {
         onEvent: (event) => this.onEvent(event),
         onEnd: (error) => {
-          if (error && !this.ended) this.end('daemon_unavailable', `the Docker daemon of node ${node} is gone`)
+          if (error && !this.ended) this.end('daemon_unavailable', new DaemonUnavailableError(node).message)
         },
       })
       this.stops.push(stop)
@@ -134,7 +134,7 @@ class Hub {
       this.nodes.map(async (node) => {
         const target = await this.access.target(this.sandboxId, node)
         const snapshot = await readSnapshot(target.docker).catch((error: unknown) => {
-          throw new CheckError('daemon_unavailable', `the Docker daemon of node ${node} cannot be reached`, { node }, { cause: error })
+          throw new DaemonUnavailableError(node, error)
         })
         const json = JSON.stringify(snapshot)
         if (this.lastSnapshot.get(node) === json) return
