@@ -34,10 +34,3 @@ export function renderMessage(t: Translate, key: MessageKey, params: MessagePara
   }
   return t(key, flat)
 }
-
-/** Every key a set of params refers to, nested refs included (for tests and content checks). */
-export function referencedKeys(key: MessageKey, params: MessageParams): MessageKey[] {
-  const keys: MessageKey[] = [key]
-  for (const value of Object.values(params)) if (isMessageRef(value)) keys.push(...referencedKeys(value.key, value.params))
-  return keys
-}

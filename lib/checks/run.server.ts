@@ -206,7 +206,7 @@ async function runDeferred(target: CheckTarget, budget: Budget, facts: NodeFacts
 }
 
 /** Read everything one node's checks need: two rounds of parallel reads. */
-export async function gatherNodeFacts(target: CheckTarget, plan: NodePlan, budget: Budget): Promise<NodeFacts> {
+async function gatherNodeFacts(target: CheckTarget, plan: NodePlan, budget: Budget): Promise<NodeFacts> {
   const facts = emptyNodeFacts(target.node)
   const docker = target.docker
   const signal = budget.signal
