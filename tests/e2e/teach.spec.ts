@@ -185,7 +185,8 @@ test('another instructor, a student and a visitor are refused a class: pages, AP
   expect(detail).toMatchObject({ archivedAt: null, joinCode: code.replace('-', ''), memberCount: 1 })
 })
 
-test('an instructor previews a lesson with its answer key and solutions; the learner page never carries them', async ({ page, browser }) => {
+test('an instructor previews a lesson with its answer key and solutions, runs a solution in a fresh sandbox; the learner page never carries them', async ({ page, browser }) => {
+  test.setTimeout(240_000)
   const teacher = await instructorPage(browser)
   await teacher.goto('/teach/preview')
   await teacher.getByRole('link', { name: 'Une leçon avec quiz' }).click()
@@ -193,7 +194,15 @@ test('an instructor previews a lesson with its answer key and solutions; the lea
   await expect(key.locator('[data-question="dns"]')).toContainText('« 127.0.0.11 »')
   await expect(key.locator('[data-question="flag"]')).toContainText('/^--internal$/')
   await teacher.goto('/teach/preview/demo/labo')
-  await expect(teacher.locator('[data-exercise="reseau"]').getByTestId('solution')).toHaveText('docker network create demo-net')
+  const reseau = teacher.locator('[data-exercise="reseau"]')
+  await expect(reseau.getByTestId('solution')).toHaveText('docker network create demo-net')
+
+  // The solution in a fresh sandbox: checks fail before, pass after.
+  await reseau.getByRole('button', { name: 'Exécuter la solution dans un bac à sable neuf' }).click()
+  const run = reseau.getByTestId('solution-run')
+  await expect(run).toContainText('La solution fait passer toutes les vérifications', { timeout: 150_000 })
+  await expect(run).toContainText('aucun réseau nommé demo-net')
+  await expect(run).toContainText('le réseau demo-net existe')
 
   await signUp(page)
   expect((await page.goto('/teach/preview/demo/labo'))?.status()).toBe(403)
