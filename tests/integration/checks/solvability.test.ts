@@ -18,6 +18,10 @@ import { createLab, docker, startTestNode, type Lab, type TestNode } from './sup
 // reason and not run (their check logic is covered by the unit and kind tests).
 //
 //   QUAI_SOLVABILITY_LESSON=reseaux-docker/sous-reseaux-et-dns   only that lesson (or a course)
+//   QUAI_SOLVABILITY_SHARD=2/3                                    the second third of the lessons (for parallel CI jobs)
+//
+// The whole curriculum takes about an hour on a 2-core machine (solutions build images, wait
+// for health checks and for Swarm to converge): split it with shards where that matters.
 //
 // The sandbox: nodes from Quai's sandbox image (caps mode), started by this test on an internal
 // network of their own, with the lesson's images loaded from the host's build
@@ -27,11 +31,13 @@ import { createLab, docker, startTestNode, type Lab, type TestNode } from './sup
 
 const run = promisify(execFile)
 const only = process.env.QUAI_SOLVABILITY_LESSON
+const [shard, shards] = (process.env.QUAI_SOLVABILITY_SHARD ?? '1/1').split('/').map(Number) as [number, number]
 const tree = loadContentTree(contentRoot())
 const lessons = tree.courses
   .flatMap((c) => c.lessons)
   .filter((l) => l.frontmatter?.sandbox && l.exercises.length > 0 && l.problems.length === 0)
   .filter((l) => !only || l.key === only || l.courseSlug === only)
+  .filter((_, i) => i % shards === shard - 1)
 
 // ---------------------------------------------------------------- lesson images
 
