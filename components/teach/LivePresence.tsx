@@ -10,9 +10,8 @@ export const presencePollSeconds = 5
 type Props = { classId: string; initial: LiveEntry[]; initialAt: string }
 
 /**
- * Who is working now. Polls a small JSON endpoint every few seconds (paused while the tab
- * is hidden); durations are computed against the server's clock sent with each answer, so
- * server and browser render the same text.
+ * Who is working now, on what, and how long they have spent on that lesson. Polls a small
+ * JSON endpoint every few seconds (paused while the tab is hidden).
  */
 export function LivePresence({ classId, initial, initialAt }: Props) {
   const t = useTranslations('teach.live')
@@ -48,7 +47,6 @@ export function LivePresence({ classId, initial, initialAt }: Props) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [classId])
 
-  const now = new Date(state.at).getTime()
   return (
     <section aria-labelledby="live-heading" className="rounded-xl border border-slate-200 p-5" data-testid="live-presence">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
@@ -92,7 +90,7 @@ export function LivePresence({ classId, initial, initialAt }: Props) {
                 <td className="py-1.5 pr-3">
                   {entry.lessonTitle} · {entry.exerciseTitle ?? <span className="text-slate-600">{t('noExercise')}</span>}
                 </td>
-                <td className="py-1.5 tabular-nums">{t('duration', { minutes: Math.max(0, Math.floor((now - new Date(entry.since).getTime()) / 60_000)) })}</td>
+                <td className="py-1.5 tabular-nums">{t('duration', { minutes: Math.floor(entry.lessonSeconds / 60) })}</td>
               </tr>
             ))}
           </tbody>

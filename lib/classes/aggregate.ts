@@ -282,6 +282,8 @@ export type LiveEntry = {
   exerciseTitle: string | null
   since: string
   lastSeenAt: string
+  /** Visible time on this lesson so far (LessonProgress.activeSeconds). */
+  lessonSeconds: number
 }
 
 /** Heartbeats come every 30 s; a learner missing two of them has left. */

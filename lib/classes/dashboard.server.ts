@@ -107,8 +107,17 @@ async function loadLive(memberIds: string[], lessons: LessonColumn[], courseSlug
     orderBy: { since: 'asc' },
   })
   const lessonByKey = new Map(lessons.map((l) => [`${l.courseSlug}/${l.lessonSlug}`, l]))
-  return rows
-    .filter((r) => isLive(r, now))
+  const live = rows.filter((r) => isLive(r, now))
+  // How long: the time the lesson page was visible. Presence.since is the learner's first
+  // heartbeat ever (the heartbeat does not reset it when they move on), so it is not shown.
+  const spent = live.length
+    ? await db.lessonProgress.findMany({
+        where: { userId: { in: live.map((r) => r.userId) }, courseSlug: { in: courseSlugs } },
+        select: { userId: true, courseSlug: true, lessonSlug: true, activeSeconds: true },
+      })
+    : []
+  const seconds = new Map(spent.map((p) => [`${p.userId}\u0000${p.courseSlug}/${p.lessonSlug}`, p.activeSeconds]))
+  return live
     .map((r) => {
       const lesson = lessonByKey.get(`${r.courseSlug}/${r.lessonSlug}`)
       return {
@@ -121,6 +130,7 @@ async function loadLive(memberIds: string[], lessons: LessonColumn[], courseSlug
         exerciseTitle: r.exerciseId ? (lesson?.exercises.find((e) => e.id === r.exerciseId)?.title ?? r.exerciseId) : null,
         since: r.since.toISOString(),
         lastSeenAt: r.lastSeenAt.toISOString(),
+        lessonSeconds: seconds.get(`${r.userId}\u0000${r.courseSlug}/${r.lessonSlug}`) ?? 0,
       }
     })
 }

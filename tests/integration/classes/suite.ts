@@ -252,7 +252,7 @@ export function classesSuite(getDatabase: () => Db) {
       expect(english.exercises.find((e) => e.exerciseId === 'reseau')!.topFailures[1]!.message).toMatch(/no network named demo-net/i)
       expect(view.exercises.find((e) => e.exerciseId === 'conteneur')).toMatchObject({ attempted: 0, successRate: null })
 
-      expect(view.live.map((l) => [l.userId, l.lessonTitle, l.exerciseTitle])).toEqual([[s2.id, 'Un TP', 'Créer le réseau demo-net']])
+      expect(view.live.map((l) => [l.userId, l.lessonTitle, l.exerciseTitle, l.lessonSeconds])).toEqual([[s2.id, 'Un TP', 'Créer le réseau demo-net', 30]])
       expect(view.lessonSummaries[2]).toMatchObject({ inProgress: 3, completed: 0 })
     })
 
