@@ -6,6 +6,14 @@ set -Eeo pipefail
 
 if [ "${1:0:1}" = '-' ]; then set -- postgres "$@"; fi
 
+# VAR_FILE=/path sets VAR from that file (Docker and Compose secrets), as the official image does.
+file_env() {
+  local var="$1" file_var="${1}_FILE"
+  if [ -n "${!var:-}" ] && [ -n "${!file_var:-}" ]; then echo >&2 "error: both $var and $file_var are set (but are exclusive)"; exit 1; fi
+  if [ -n "${!file_var:-}" ]; then export "$var"="$(< "${!file_var}")"; unset "$file_var"; fi
+}
+for v in POSTGRES_PASSWORD POSTGRES_USER POSTGRES_DB POSTGRES_INITDB_ARGS; do file_env "$v"; done
+
 # `postgres --version`, `--help`...: no initialisation, like the official image.
 wants_help() {
   local arg
