@@ -74,6 +74,9 @@ export function LivePresence({ classId, initial, initialAt }: Props) {
               <th scope="col" className="py-1 pr-3 font-semibold">
                 {t('where')}
               </th>
+              <th scope="col" className="py-1 pr-3 font-semibold">
+                {t('here')}
+              </th>
               <th scope="col" className="py-1 font-semibold">
                 {t('since')}
               </th>
@@ -90,6 +93,7 @@ export function LivePresence({ classId, initial, initialAt }: Props) {
                 <td className="py-1.5 pr-3">
                   {entry.lessonTitle} · {entry.exerciseTitle ?? <span className="text-slate-600">{t('noExercise')}</span>}
                 </td>
+                <td className="py-1.5 pr-3 tabular-nums">{t('duration', { minutes: Math.floor((Date.parse(entry.lastSeenAt) - Date.parse(entry.since)) / 60_000) })}</td>
                 <td className="py-1.5 tabular-nums">{t('duration', { minutes: Math.floor(entry.lessonSeconds / 60) })}</td>
               </tr>
             ))}

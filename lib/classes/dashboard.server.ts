@@ -108,8 +108,8 @@ async function loadLive(memberIds: string[], lessons: LessonColumn[], courseSlug
   })
   const lessonByKey = new Map(lessons.map((l) => [`${l.courseSlug}/${l.lessonSlug}`, l]))
   const live = rows.filter((r) => isLive(r, now))
-  // How long: the time the lesson page was visible. Presence.since is the learner's first
-  // heartbeat ever (the heartbeat does not reset it when they move on), so it is not shown.
+  // How long: `since` is when the learner arrived on this lesson and exercise (a move or a
+  // break restarts it); lessonSeconds is all the time the lesson page was visible.
   const spent = live.length
     ? await db.lessonProgress.findMany({
         where: { userId: { in: live.map((r) => r.userId) }, courseSlug: { in: courseSlugs } },

@@ -2,7 +2,7 @@ import 'server-only'
 import { getDb } from '../db/client.server'
 import { getLesson, type LessonRecord } from '../content/lessons.server'
 import { gradeQuiz, type QuizGrade, type QuizSubmission } from '../quiz/grade.server'
-import { clampHeartbeat, isLessonComplete, lessonStatus, type LessonStatus } from './rules'
+import { clampHeartbeat, isLessonComplete, lessonStatus, presenceBreakMs, type LessonStatus } from './rules'
 
 export type QuizAttemptSummary = { id: string; score: number; maxScore: number; percent: number; createdAt: Date }
 export type QuizStanding = { attempts: number; best: QuizAttemptSummary | null; last: QuizAttemptSummary | null }
@@ -155,18 +155,24 @@ export async function recordHeartbeat(userId: string, courseSlug: string, lesson
   const db = await getDb()
   const now = new Date()
   const increment = clampHeartbeat(seconds)
-  await db.$transaction([
-    db.lessonProgress.upsert({
-      where: { userId_courseSlug_lessonSlug: { userId, courseSlug, lessonSlug } },
-      create: { userId, courseSlug, lessonSlug, activeSeconds: increment },
-      update: { activeSeconds: { increment }, lastSeenAt: now },
-    }),
-    db.presence.upsert({
+  await db.lessonProgress.upsert({
+    where: { userId_courseSlug_lessonSlug: { userId, courseSlug, lessonSlug } },
+    create: { userId, courseSlug, lessonSlug, activeSeconds: increment },
+    update: { activeSeconds: { increment }, lastSeenAt: now },
+  })
+  // Presence.since is when the learner started on this lesson and exercise without a break:
+  // it keeps its value while the beats continue on the same place, and restarts otherwise.
+  const stillHere = await db.presence.updateMany({
+    where: { userId, courseSlug, lessonSlug, exerciseId, lastSeenAt: { gte: new Date(now.getTime() - presenceBreakMs) } },
+    data: { lastSeenAt: now },
+  })
+  if (stillHere.count === 0) {
+    await db.presence.upsert({
       where: { userId },
       create: { userId, courseSlug, lessonSlug, exerciseId, since: now, lastSeenAt: now },
-      update: { courseSlug, lessonSlug, exerciseId, lastSeenAt: now },
-    }),
-  ])
+      update: { courseSlug, lessonSlug, exerciseId, since: now, lastSeenAt: now },
+    })
+  }
 }
 
 /** The learner's best quiz percentage per lesson, keyed "course/lesson". */

@@ -37,6 +37,9 @@ export function coursePercent(statuses: LessonStatus[]): number {
 /** Heartbeats add the time a lesson page was visible; one beat never counts more than this. */
 export const maxHeartbeatSeconds = 60
 
+/** Beats further apart than this (a closed tab, a long break) start a new stretch of presence. */
+export const presenceBreakMs = 3 * maxHeartbeatSeconds * 1000
+
 export function clampHeartbeat(seconds: number): number {
   if (!Number.isFinite(seconds) || seconds <= 0) return 0
   return Math.min(Math.round(seconds), maxHeartbeatSeconds)

@@ -112,4 +112,26 @@ export function progressSuite(getDatabase: () => Db) {
     expect(row.activeSeconds).toBe(90)
     expect(await db.presence.findUnique({ where: { userId } })).toMatchObject({ lessonSlug: 'labo', exerciseId: 'reseau' })
   })
+
+  it('keeps presence.since while the learner stays on one exercise, and restarts it on a move or after a break', async () => {
+    const db = getDatabase()
+    const { progress } = await load()
+    const userId = await createUser(db)
+    const since = async () => (await db.presence.findUniqueOrThrow({ where: { userId } })).since.getTime()
+    const backdate = (ms: number) => db.presence.update({ where: { userId }, data: { since: new Date(Date.now() - ms), lastSeenAt: new Date(Date.now() - ms) } })
+
+    await progress.recordHeartbeat(userId, 'demo', 'labo', 30, 'reseau')
+    await backdate(60_000)
+    const started = await since()
+    await progress.recordHeartbeat(userId, 'demo', 'labo', 30, 'reseau')
+    expect(await since()).toBe(started)
+
+    await progress.recordHeartbeat(userId, 'demo', 'labo', 30, null)
+    expect(await since()).toBeGreaterThan(started)
+
+    await backdate(10 * 60_000)
+    const beforeBreak = await since()
+    await progress.recordHeartbeat(userId, 'demo', 'labo', 30, null)
+    expect(await since()).toBeGreaterThan(beforeBreak + 5 * 60_000)
+  })
 }
