@@ -23,6 +23,11 @@ export async function Header({ user }: { user: SessionUser | null }) {
               {t('nav.progress')}
             </Link>
           )}
+          {user && (
+            <Link className={link} href="/join">
+              {t('nav.classes')}
+            </Link>
+          )}
           {user?.role === 'instructor' && (
             <Link className={link} href="/teach">
               {t('nav.teach')}

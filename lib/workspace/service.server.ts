@@ -4,6 +4,7 @@ import type { SessionUser } from '../auth/session.server'
 import { getLesson, type LessonRecord } from '../content/lessons.server'
 import { lessonWorkdir } from '../content/paths'
 import { ApiError } from '../http/api.server'
+import { nudgeLive } from '../checks/live.server'
 import { portProxyPath, type OpenSandboxBody, type PublishedPortView, type SandboxView } from './api'
 import { copyWorkspace, FileRefusal, listFiles, openDownload, readTextFile, uploadFile, writeTextFile, type FileEntry, type TextFile } from './files.server'
 import type { ContainerRef } from '../docker/exec-stream.server'
@@ -128,12 +129,17 @@ export async function saveLessonFile(
   body: { course: string; lesson: string; path: string; content: string; baseMtime?: string },
 ) {
   const scope = await fileScope(user, sandboxId, body.course, body.lesson)
-  return withFiles(() => writeTextFile(scope.node.ref, scope.root, body.path, body.content, body.baseMtime))
+  const saved = await withFiles(() => writeTextFile(scope.node.ref, scope.root, body.path, body.content, body.baseMtime))
+  // A file write makes no Docker event: file checks in live mode re-run on this nudge.
+  nudgeLive(sandboxId)
+  return saved
 }
 
 export async function uploadLessonFile(user: SessionUser, sandboxId: string, q: { course: string; lesson: string; dir: string }, name: string, body: Buffer) {
   const scope = await fileScope(user, sandboxId, q.course, q.lesson)
-  return withFiles(() => uploadFile(scope.node.ref, scope.root, q.dir, name, body))
+  const uploaded = await withFiles(() => uploadFile(scope.node.ref, scope.root, q.dir, name, body))
+  nudgeLive(sandboxId)
+  return uploaded
 }
 
 export async function downloadLessonFile(

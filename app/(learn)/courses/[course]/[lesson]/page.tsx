@@ -10,6 +10,7 @@ import { Toc } from '@/components/lesson/Toc'
 import { LessonBody } from '@/components/mdx/LessonBody'
 import { Quiz } from '@/components/quiz/Quiz'
 import { StatusBadge } from '@/components/ui/StatusBadge'
+import { ContentReload } from '@/components/teach/ContentReload'
 import { getSessionUser } from '@/lib/auth/session.server'
 import { getContentTree, getLesson, loadLessonPage, neighbours, requireCourse, requireLesson } from '@/lib/content/lessons.server'
 import { resolveLessonRef } from '@/lib/content/load.server'
@@ -48,6 +49,7 @@ export default async function LessonPage({ params }: Props) {
   if (!page.ok) {
     return (
       <main className="mx-auto max-w-3xl px-6 py-10">
+        {process.env.NODE_ENV === 'development' && <ContentReload lessonKey={lesson.key} />}
         {breadcrumb}
         <div role="alert" className="mt-6 rounded-xl border border-red-300 bg-red-50 p-6">
           <h1 className="text-2xl font-bold text-red-900">{t('lesson.unavailableTitle')}</h1>
@@ -83,6 +85,7 @@ export default async function LessonPage({ params }: Props) {
 
   const article = (
     <article className="min-w-0">
+      {process.env.NODE_ENV === 'development' && <ContentReload lessonKey={lesson.key} />}
       {breadcrumb}
       <header className="mt-3">
         <div className="flex flex-wrap items-center gap-3">
