@@ -24,6 +24,7 @@ fi
 step "content:check" npm run -s content:check
 step "sandbox images" npm run -s images:build
 step "typecheck" npx tsc --noEmit -p .
+step "lint" npx eslint .
 step "unit + integration tests" npx vitest run
 step "production build" npx next build
 step "end-to-end tests" npx playwright test
