@@ -1,5 +1,6 @@
 import 'server-only'
 import { compileLesson, LessonCompileError } from './compile.server'
+import { loadImageCatalog, sandboxImageProblems, type ImageCatalog } from './image-catalog.server'
 import { allProblems, resolveLessonRef, type ContentTree, type LessonRecord } from './load.server'
 import type { ContentProblem } from './problems'
 
@@ -18,7 +19,7 @@ function internalTarget(lesson: LessonRecord, href: string): string | null {
   return `!${href}`
 }
 
-async function lessonProblems(tree: ContentTree, lesson: LessonRecord): Promise<ContentProblem[]> {
+async function lessonProblems(tree: ContentTree, lesson: LessonRecord, catalog: ImageCatalog): Promise<ContentProblem[]> {
   const problems: ContentProblem[] = []
   const file = lesson.mdxPath
   for (const [i, ref] of (lesson.frontmatter?.prerequisites ?? []).entries()) {
@@ -27,6 +28,7 @@ async function lessonProblems(tree: ContentTree, lesson: LessonRecord): Promise<
     }
   }
   if (!lesson.frontmatter) return problems
+  if (lesson.frontmatter.sandbox) problems.push(...sandboxImageProblems(file, lesson.frontmatter.sandbox, catalog))
   try {
     const compiled = await compileLesson(file, lesson.source)
     for (const id of compiled.exerciseRefs) {
@@ -55,7 +57,8 @@ async function lessonProblems(tree: ContentTree, lesson: LessonRecord): Promise<
 export async function validateContent(tree: ContentTree): Promise<ContentReport> {
   const problems = [...allProblems(tree)]
   const lessons = tree.courses.flatMap((c) => c.lessons)
-  for (const lesson of lessons) problems.push(...(await lessonProblems(tree, lesson)))
+  const catalog = loadImageCatalog()
+  for (const lesson of lessons) problems.push(...(await lessonProblems(tree, lesson, catalog)))
   return {
     problems,
     summary: {
