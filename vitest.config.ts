@@ -13,7 +13,7 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node' },
+        test: { name: 'unit', include: ['tests/unit/**/*.test.ts'], environment: 'node', sequence: { groupOrder: 0 } },
       },
       {
         // Tests against a real Docker engine and real databases: slower, fewer at once.
@@ -25,6 +25,8 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 180_000,
           maxWorkers: 2,
+          // Unit tests first (all cores), then these with their own worker limit.
+          sequence: { groupOrder: 1 },
           globalSetup: ['tests/support/integration-setup.ts'],
         },
       },
