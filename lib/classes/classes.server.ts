@@ -4,7 +4,7 @@ import { getCourse, listCourses } from '../content/lessons.server'
 import { getDb } from '../db/client.server'
 import { formatJoinCode, generateJoinCode, isJoinCodeExpired, normalizeJoinCode } from './codes'
 import { ClassError } from './errors'
-import { joinAttemptLimiter } from './limiter'
+import { joinRetryAfter, recordJoinMiss } from './join-attempts.server'
 import { warmClassTallies } from './tally.server'
 import type { CreateClassInput, UpdateClassInput } from './schemas'
 
@@ -189,12 +189,12 @@ function refuseClosed(row: CodeLookup): void {
 
 /** Looks a code up for a user; wrong codes count against the account, whichever page asks. */
 async function lookupCode(userId: string, raw: string): Promise<CodeLookup> {
-  const wait = joinAttemptLimiter.retryAfter(userId)
+  const wait = await joinRetryAfter(userId)
   if (wait > 0) throw new ClassError('too_many_attempts', `too many wrong codes: try again in ${Math.ceil(wait / 60)} min`, { retryAfterSeconds: wait })
   try {
     return await findByCode(raw)
   } catch (error) {
-    if (error instanceof ClassError && (error.code === 'unknown_code' || error.code === 'invalid_code')) joinAttemptLimiter.miss(userId)
+    if (error instanceof ClassError && (error.code === 'unknown_code' || error.code === 'invalid_code')) await recordJoinMiss(userId)
     throw error
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { formatJoinCode, generateJoinCode, isJoinCodeExpired, joinCodeAlphabet, joinCodeLength, normalizeJoinCode } from '@/lib/classes/codes'
-import { AttemptLimiter } from '@/lib/classes/limiter'
+import { afterMiss, retryAfterSeconds, type MissWindow } from '@/lib/classes/limiter'
 
 describe('join codes', () => {
   it('are ten characters without look-alikes, different each time', () => {
@@ -35,13 +35,15 @@ describe('join codes', () => {
 
 describe('failed join attempts', () => {
   it('lock an account out for the rest of the window after too many misses', () => {
-    const limiter = new AttemptLimiter(3, 60_000)
+    const limit = { max: 3, windowMs: 60_000 }
+    let window: MissWindow | null = null
     for (let i = 0; i < 3; i++) {
-      expect(limiter.retryAfter('u', 1000)).toBe(0)
-      limiter.miss('u', 1000)
+      expect(retryAfterSeconds(window, 1000, limit)).toBe(0)
+      window = afterMiss(window, 1000, limit)
     }
-    expect(limiter.retryAfter('u', 31_000)).toBe(30)
-    expect(limiter.retryAfter('other', 31_000)).toBe(0)
-    expect(limiter.retryAfter('u', 61_000)).toBe(0)
+    expect(retryAfterSeconds(window, 31_000, limit)).toBe(30)
+    expect(retryAfterSeconds(null, 31_000, limit)).toBe(0)
+    expect(retryAfterSeconds(window, 61_000, limit)).toBe(0)
+    expect(afterMiss(window, 61_000, limit)).toEqual({ count: 1, since: 61_000 })
   })
 })
