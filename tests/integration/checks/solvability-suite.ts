@@ -17,11 +17,12 @@ import { createLab, docker, startTestNode, type Lab, type TestNode } from './sup
 // same sandbox, as a learner does them. Exercises marked registryOnly are listed with their
 // reason and not run (their check logic is covered by the unit and kind tests).
 //
-//   QUAI_SOLVABILITY_LESSON=reseaux-docker/sous-reseaux-et-dns   only that lesson (or a course)
-//   QUAI_SOLVABILITY_SHARD=2/3                                    the second third of the lessons (for parallel CI jobs)
+// The lessons are split between the files solvability.<shard>.test.ts, which Vitest runs in
+// parallel (most of the time goes to waiting: health checks, Swarm converging). The whole
+// curriculum takes about 17 minutes on a 2-core machine in two shards.
 //
-// The whole curriculum takes about an hour on a 2-core machine (solutions build images, wait
-// for health checks and for Swarm to converge): split it with shards where that matters.
+//   QUAI_SOLVABILITY_LESSON=reseaux-docker/sous-reseaux-et-dns   only that lesson (or a course), in the first shard
+//   QUAI_CONTENT_DIR=examples/content                             another content folder (default: content/)
 //
 // The sandbox: nodes from Quai's sandbox image (caps mode), started by this test on an internal
 // network of their own, with the lesson's images loaded from the host's build
@@ -31,13 +32,14 @@ import { createLab, docker, startTestNode, type Lab, type TestNode } from './sup
 
 const run = promisify(execFile)
 const only = process.env.QUAI_SOLVABILITY_LESSON
-const [shard, shards] = (process.env.QUAI_SOLVABILITY_SHARD ?? '1/1').split('/').map(Number) as [number, number]
-const tree = loadContentTree(contentRoot())
-const lessons = tree.courses
-  .flatMap((c) => c.lessons)
-  .filter((l) => l.frontmatter?.sandbox && l.exercises.length > 0 && l.problems.length === 0)
-  .filter((l) => !only || l.key === only || l.courseSlug === only)
-  .filter((_, i) => i % shards === shard - 1)
+
+/** This shard's hands-on lessons, in curriculum order (round robin, so slow courses spread out). */
+function lessonsOfShard(shard: number, shards: number): LessonRecord[] {
+  const tree = loadContentTree(contentRoot())
+  const handsOn = tree.courses.flatMap((c) => c.lessons).filter((l) => l.frontmatter?.sandbox && l.exercises.length > 0 && l.problems.length === 0)
+  if (only) return shard === 1 ? handsOn.filter((l) => l.key === only || l.courseSlug === only) : []
+  return handsOn.filter((_, i) => i % shards === shard - 1)
+}
 
 // ---------------------------------------------------------------- lesson images
 
@@ -128,45 +130,51 @@ async function openSandbox(lesson: LessonRecord): Promise<SolvabilitySandbox> {
 // ---------------------------------------------------------------- the test
 
 const failures = (r: CheckRunResult) => r.assertions.filter((a) => !a.passed).map((a) => `  ✗ ${a.id}: ${renderAssertion(a)}`)
-const registryOnly = lessons.flatMap((l) => l.exercises.filter((e) => e.registryOnly?.length).map((e) => `${l.key}#${e.id}: ${e.registryOnly!.map((r) => `${r.image} (${r.reason})`).join('; ')}`))
 
-test('hands-on lessons were found', () => {
-  expect(lessons.length).toBeGreaterThan(0)
-  if (registryOnly.length) console.log(`registryOnly exercises, not run:\n${registryOnly.map((l) => `  - ${l}`).join('\n')}`)
-})
+/** The solvability test of one shard: call it from a solvability.<n>.test.ts file. */
+export function solvabilitySuite(shard: number, shards: number): void {
+  const lessons = lessonsOfShard(shard, shards)
+  const registryOnly = lessons.flatMap((l) => l.exercises.filter((e) => e.registryOnly?.length).map((e) => `${l.key}#${e.id}: ${e.registryOnly!.map((r) => `${r.image} (${r.reason})`).join('; ')}`))
 
-afterAll(() => fs.rmSync(tarDir, { recursive: true, force: true }))
-
-for (const lesson of lessons) {
-  describe(lesson.key, () => {
-    let sandbox: SolvabilitySandbox
-    beforeAll(async () => {
-      sandbox = await openSandbox(lesson)
-    }, 600_000)
-    afterAll(() => sandbox?.close())
-
-    const firstNode = lesson.frontmatter!.sandbox!.nodes[0]!.name
-    for (const exercise of lesson.exercises) {
-      const runnable = !exercise.registryOnly?.length
-      test(`${exercise.id}${runnable ? '' : ' (registryOnly: not run)'}`, async () => {
-        if (!runnable) return
-        const node = exercise.node ?? firstNode
-        const budget = (exercise.timeoutSeconds + 60) * 1000
-        const check = () => runChecks(exercise.checks, (n) => sandbox.target(n), { defaultNode: node, timeoutSeconds: exercise.timeoutSeconds })
-        if (exercise.setup) {
-          const setup = await sandbox.sh(node, exercise.setup, budget)
-          expect(setup.exitCode, `setup failed:\n${setup.stdout}\n${setup.stderr}`).toBe(0)
-        }
-        const before = await check()
-        expect(before.passed, `${lesson.key}#${exercise.id} passes with no work`).toBe(false)
-        const solution = await sandbox.sh(node, exercise.solution, 300_000)
-        expect(solution.exitCode, `solution failed (exit ${solution.exitCode}):\n${solution.stdout.slice(-2000)}\n${solution.stderr.slice(-2000)}`).toBe(0)
-        const after = await check()
-        console.log(`${after.passed ? '✓' : '✗'} ${lesson.key}#${exercise.id}: fails before (${before.passedCount}/${before.totalCount}), ${after.passed ? 'passes' : 'still fails'} after (${after.passedCount}/${after.totalCount}) in ${after.durationMs} ms`)
-        expect(after.passed, `${lesson.key}#${exercise.id} still fails after its solution:\n${failures(after).join('\n')}`).toBe(true)
-        // The checklist keeps its shape: the same lines before and after, only their state changes.
-        expect(after.assertions.map((a) => a.id)).toEqual(before.assertions.map((a) => a.id))
-      }, 600_000)
-    }
+  test('hands-on lessons were found', () => {
+    if (only && shard !== 1) return
+    expect(lessons.length).toBeGreaterThan(0)
+    if (registryOnly.length) console.log(`registryOnly exercises, not run:\n${registryOnly.map((l) => `  - ${l}`).join('\n')}`)
   })
+
+  afterAll(() => fs.rmSync(tarDir, { recursive: true, force: true }))
+
+  for (const lesson of lessons) {
+    describe(lesson.key, () => {
+      let sandbox: SolvabilitySandbox
+      beforeAll(async () => {
+        sandbox = await openSandbox(lesson)
+      }, 600_000)
+      afterAll(() => sandbox?.close())
+
+      const firstNode = lesson.frontmatter!.sandbox!.nodes[0]!.name
+      for (const exercise of lesson.exercises) {
+        const runnable = !exercise.registryOnly?.length
+        test(`${exercise.id}${runnable ? '' : ' (registryOnly: not run)'}`, async () => {
+          if (!runnable) return
+          const node = exercise.node ?? firstNode
+          const budget = (exercise.timeoutSeconds + 60) * 1000
+          const check = () => runChecks(exercise.checks, (n) => sandbox.target(n), { defaultNode: node, timeoutSeconds: exercise.timeoutSeconds })
+          if (exercise.setup) {
+            const setup = await sandbox.sh(node, exercise.setup, budget)
+            expect(setup.exitCode, `setup failed:\n${setup.stdout}\n${setup.stderr}`).toBe(0)
+          }
+          const before = await check()
+          expect(before.passed, `${lesson.key}#${exercise.id} passes with no work`).toBe(false)
+          const solution = await sandbox.sh(node, exercise.solution, 300_000)
+          expect(solution.exitCode, `solution failed (exit ${solution.exitCode}):\n${solution.stdout.slice(-2000)}\n${solution.stderr.slice(-2000)}`).toBe(0)
+          const after = await check()
+          console.log(`${after.passed ? '✓' : '✗'} ${lesson.key}#${exercise.id}: fails before (${before.passedCount}/${before.totalCount}), ${after.passed ? 'passes' : 'still fails'} after (${after.passedCount}/${after.totalCount}) in ${after.durationMs} ms`)
+          expect(after.passed, `${lesson.key}#${exercise.id} still fails after its solution:\n${failures(after).join('\n')}`).toBe(true)
+          // The checklist keeps its shape: the same lines before and after, only their state changes.
+          expect(after.assertions.map((a) => a.id)).toEqual(before.assertions.map((a) => a.id))
+        }, 600_000)
+      }
+    })
+  }
 }

@@ -1,0 +1,4 @@
+import { solvabilitySuite } from './solvability-suite'
+
+// Half of the hands-on lessons: see solvability-suite.ts.
+solvabilitySuite(1, 2)
