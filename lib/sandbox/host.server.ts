@@ -22,6 +22,16 @@ async function sh(cmd: string, args: string[], timeoutMs = 30_000): Promise<stri
   }
 }
 
+function shWithInput(cmd: string, args: string[], input: string, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { timeout: timeoutMs }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${cmd} ${args.join(' ')}: ${(stderr || error.message).trim()}`, { cause: error }))
+      else resolve(stdout)
+    })
+    child.stdin?.end(input)
+  })
+}
+
 export const isRoot = () => process.getuid?.() === 0
 
 // ---------------------------------------------------------------- mounts
@@ -377,26 +387,28 @@ async function ensureJump(chain: string, from: string, match: string[]) {
  */
 export async function ensureHostFirewall(prefix: string, egress: EgressMode, dnsServers: string[]): Promise<void> {
   const iface = `${prefix}+`
-  await iptables('-N', inputChain).catch(() => undefined)
-  await iptables('-F', inputChain)
-  await iptables('-A', inputChain, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'RETURN')
-  await iptables('-A', inputChain, '-j', 'DROP')
+  const forward = [
+    '-m conntrack --ctstate ESTABLISHED,RELATED -j RETURN',
+    `-o ${iface} -j RETURN`,
+    ...(egress === 'all' ? [] : dnsServers.flatMap((dns) => ['udp', 'tcp'].map((proto) => `-d ${dns} -p ${proto} --dport 53 -j RETURN`))),
+    ...(egress === 'none' ? ['-j DROP'] : egress === 'internet' ? localRanges.map((range) => `-d ${range} -j DROP`) : []),
+  ]
+  // One iptables-restore transaction: the chains are declared (so flushed) and refilled at
+  // once. Built rule by rule, two servers (or test files) starting together could interleave
+  // their flushes and appends, leaving a DROP ahead of the rule that lets a sandbox reach its
+  // own network (and the registry mirror on it).
+  const rules = [
+    '*filter',
+    `:${inputChain} - [0:0]`,
+    `:${forwardChain} - [0:0]`,
+    `-A ${inputChain} -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN`,
+    `-A ${inputChain} -j DROP`,
+    ...forward.map((rule) => `-A ${forwardChain} ${rule}`),
+    'COMMIT',
+    '',
+  ].join('\n')
+  await shWithInput('iptables-restore', ['-w', '--noflush'], rules)
   await ensureJump(inputChain, 'INPUT', ['-i', iface])
-
-  await iptables('-N', forwardChain).catch(() => undefined)
-  await iptables('-F', forwardChain)
-  await iptables('-A', forwardChain, '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'RETURN')
-  await iptables('-A', forwardChain, '-o', iface, '-j', 'RETURN')
-  if (egress !== 'all') {
-    for (const dns of dnsServers) {
-      for (const proto of ['udp', 'tcp']) await iptables('-A', forwardChain, '-d', dns, '-p', proto, '--dport', '53', '-j', 'RETURN')
-    }
-    if (egress === 'none') {
-      await iptables('-A', forwardChain, '-j', 'DROP')
-    } else {
-      for (const range of localRanges) await iptables('-A', forwardChain, '-d', range, '-j', 'DROP')
-    }
-  }
   await iptables('-N', 'DOCKER-USER').catch(() => undefined)
   await ensureJump(forwardChain, 'DOCKER-USER', ['-i', iface])
 }
