@@ -28,6 +28,7 @@ export default defineConfig({
           // Unit tests first (all cores), then these with their own worker limit.
           sequence: { groupOrder: 1 },
           globalSetup: ['tests/support/integration-setup.ts'],
+          setupFiles: ['tests/support/integration-file-db.ts'],
         },
       },
     ],

@@ -1,4 +1,5 @@
-// Integration tests share one throwaway SQLite database, migrated once before they start.
+// A throwaway SQLite database, migrated once before the integration tests start; each test
+// file then works on its own copy of it (integration-file-db.ts).
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
