@@ -1,4 +1,5 @@
-import 'server-only'
+// No `server-only` marker: the end-to-end tests read the content tree with this module too
+// (outside Next). It reads files with node:fs, so no client bundle could include it anyway.
 import fs from 'node:fs'
 import path from 'node:path'
 import YAML from 'yaml'
