@@ -252,7 +252,7 @@ export const serviceCheck = z.strictObject({
   mode: z.enum(['replicated', 'global']).optional(),
   replicas: z.number().int().min(0).optional(),
   runningTasks: z.number().int().min(0).optional(),
-  ports: z.array(z.strictObject({ target: z.number().int(), published: z.number().int().optional() })).optional(),
+  ports: z.array(z.strictObject({ target: z.number().int().min(1).max(65535), published: z.number().int().min(1).max(65535).optional() })).optional(),
   updateConfig: z
     .strictObject({
       parallelism: z.number().int().min(0).optional(),
@@ -316,7 +316,8 @@ export const commandCheck = z.strictObject({
   kind: z.literal('command'),
   ...common,
   run: z.string().min(1),
-  exitCode: z.number().int().default(0),
+  /** A process exit status: 0 to 255 (a shell reports a signal as 128 + its number). */
+  exitCode: z.number().int().min(0).max(255).default(0),
   stdout: textMatch.optional(),
 })
 

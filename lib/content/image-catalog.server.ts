@@ -2,7 +2,7 @@ import 'server-only'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { ContentProblem } from './problems'
-import type { SandboxSpec } from './schema'
+import type { Exercise, SandboxSpec } from './schema'
 
 // What a lesson may name in `sandbox.images`: an image Quai builds offline (images/catalog.txt,
 // served to sandboxes by the read-only registry mirror) or one that only a real registry has
@@ -16,7 +16,7 @@ export function normalizeImageName(image: string): string {
   return /:[^/]+$/.test(bare) || bare.includes('@') ? bare : `${bare}:latest`
 }
 
-const repositoryOf = (image: string) => normalizeImageName(image).replace(/[:@][^/]*$/, '')
+export const repositoryOf = (image: string) => normalizeImageName(image).replace(/[:@][^/]*$/, '')
 
 function tableRows(file: string): string[][] {
   return fs
@@ -48,5 +48,82 @@ export function sandboxImageProblems(file: string, sandbox: SandboxSpec, catalog
       problems.push({ file, field, message: `image "${image}" needs a registry: declare it in sandbox.registryOnly with the reason, so the lesson tells the learner` })
     }
   }
+  return problems
+}
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/**
+ * Whether a text (a script, a Compose file) names an image: `traefik:v3.6` is named by
+ * "image: traefik:v3.6" or "docker run docker.io/library/traefik:v3.6", not by "traefik/whoami"
+ * or "traefik:v2". An image given without a tag is named by any tag of its repository.
+ */
+export function mentionsImage(text: string, image: string): boolean {
+  const bare = image.replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '').replace(/^library\//, '')
+  // "traefik:latest" is also named by plain "traefik".
+  const tagged = /[:@][^/]*$/.test(bare) && !bare.endsWith(':latest')
+  const name = tagged ? bare : repositoryOf(bare)
+  const tag = tagged ? '' : bare.endsWith(':latest') ? '(?::latest)?' : '(?:[:@][\\w.+:-]+)?'
+  const before = '(?:^|[\\s"\'=\\[,(])(?:(?:docker\\.io|index\\.docker\\.io|registry-1\\.docker\\.io)/)?(?:library/)?'
+  const after = '(?=$|[\\s"\'\\],)#;])'
+  return new RegExp(`${before}${escapeRegex(name)}${tag}${after}`, 'm').test(text)
+}
+
+/** The text files of a lesson's workspace folder (the Compose files a solution starts, its scripts). */
+export function workspaceTexts(dir: string | null, maxBytes = 256 * 1024): string[] {
+  if (!dir || !fs.existsSync(dir)) return []
+  const texts: string[] = []
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue
+    const file = path.join(entry.parentPath, entry.name)
+    if (fs.statSync(file).size > maxBytes) continue
+    const text = fs.readFileSync(file, 'utf8')
+    if (!text.includes('\u0000')) texts.push(text)
+  }
+  return texts
+}
+
+/**
+ * Problems with the `registryOnly` of a lesson's exercises. An exercise that declares it is
+ * skipped by the solvability test, so the declaration must be true: each image
+ * - is not built offline (no tag of its repository is in images/catalog.txt: use that tag);
+ * - is declared by the lesson in `sandbox.registryOnly`, whose reason the lesson page shows;
+ * - is used by the exercise: its solution or setup, an earlier exercise's solution or setup
+ *   (the state this one starts from), or a file of the lesson's workspace names it.
+ * Fields are "exercises[i].registryOnly[j].image" in the exercises file.
+ */
+export function exerciseRegistryOnlyProblems(
+  file: string,
+  lesson: { sandbox: SandboxSpec | undefined; exercises: readonly Exercise[]; workspace: readonly string[] },
+  catalog: ImageCatalog,
+): ContentProblem[] {
+  const problems: ContentProblem[] = []
+  const declared = new Set((lesson.sandbox?.registryOnly ?? []).map((r) => repositoryOf(r.image)))
+  const offlineTags = (repository: string) => [...catalog.offline].filter((name) => repositoryOf(name) === repository)
+  lesson.exercises.forEach((exercise, i) => {
+    const texts = [
+      ...lesson.exercises.slice(0, i + 1).flatMap((e) => [e.setup ?? '', e.solution]),
+      ...lesson.workspace,
+    ]
+    for (const [j, { image }] of (exercise.registryOnly ?? []).entries()) {
+      const field = `exercises[${i}].registryOnly[${j}].image`
+      const repository = repositoryOf(image)
+      const offline = offlineTags(repository)
+      if (catalog.offline.has(normalizeImageName(image))) {
+        problems.push({ file, field, message: `image "${image}" is built offline (images/catalog.txt): the solvability test can run this exercise, so it must not be registryOnly` })
+        continue
+      }
+      if (offline.length > 0) {
+        problems.push({ file, field, message: `image "${image}" is not built offline, but images/catalog.txt has ${offline.join(', ')}: use one of them, so that the solvability test runs this exercise` })
+        continue
+      }
+      if (!declared.has(repository)) {
+        problems.push({ file, field, message: `image "${image}" is not declared by the lesson: list it in the frontmatter's sandbox.registryOnly with the reason, so the lesson page tells the learner` })
+      }
+      if (!texts.some((text) => mentionsImage(text, image))) {
+        problems.push({ file, field, message: `image "${image}" is used neither by the solution or setup of this exercise or an earlier one, nor by a file of the lesson's workspace: only an image the solution needs can keep an exercise out of the solvability test` })
+      }
+    }
+  })
   return problems
 }

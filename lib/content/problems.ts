@@ -23,3 +23,15 @@ export class ContentError extends Error {
     super(problems.map((p) => formatProblem(p)).join('\n'))
   }
 }
+
+/**
+ * Names the exercise a field belongs to by its id as well as its index, keeping the path:
+ * "exercises[0].checks[1].drivr" → "exercises[0] (creer-reseau).checks[1].drivr".
+ * `ids` are the exercises' ids as written in the file, by index (undefined when missing).
+ */
+export function withExerciseId(field: string, ids: readonly (string | undefined)[]): string {
+  return field.replace(/^exercises\[(\d+)\](?! \()/, (whole, index: string) => {
+    const id = ids[Number(index)]
+    return id ? `${whole} (${id})` : whole
+  })
+}

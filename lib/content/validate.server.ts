@@ -1,8 +1,11 @@
 import 'server-only'
+import fs from 'node:fs'
+import path from 'node:path'
+import YAML from 'yaml'
 import { compileLesson, LessonCompileError } from './compile.server'
-import { loadImageCatalog, sandboxImageProblems, type ImageCatalog } from './image-catalog.server'
+import { exerciseRegistryOnlyProblems, loadImageCatalog, sandboxImageProblems, workspaceTexts, type ImageCatalog } from './image-catalog.server'
 import { allProblems, resolveLessonRef, type ContentTree, type LessonRecord } from './load.server'
-import type { ContentProblem } from './problems'
+import { withExerciseId, type ContentProblem } from './problems'
 
 export type ContentSummary = { courses: number; lessons: number; exercises: number; questions: number }
 export type ContentReport = { problems: ContentProblem[]; summary: ContentSummary }
@@ -19,7 +22,25 @@ function internalTarget(lesson: LessonRecord, href: string): string | null {
   return `!${href}`
 }
 
-async function lessonProblems(tree: ContentTree, lesson: LessonRecord, catalog: ImageCatalog): Promise<ContentProblem[]> {
+/** The exercise ids of an exercises.yaml as written, by index: also when the file does not validate. */
+function writtenExerciseIds(file: string): (string | undefined)[] {
+  let raw: unknown
+  try {
+    raw = YAML.parse(fs.readFileSync(file, 'utf8'))
+  } catch {
+    return []
+  }
+  const exercises = (raw as { exercises?: unknown } | null)?.exercises
+  if (!Array.isArray(exercises)) return []
+  return exercises.map((e) => {
+    const id = (e as { id?: unknown } | null)?.id
+    return typeof id === 'string' && id ? id : undefined
+  })
+}
+
+const exercisesFileOf = (lesson: LessonRecord) => path.join(lesson.dir, 'exercises.yaml')
+
+async function lessonProblems(tree: ContentTree, lesson: LessonRecord, catalog: ImageCatalog, idsOf: (file: string) => (string | undefined)[]): Promise<ContentProblem[]> {
   const problems: ContentProblem[] = []
   const file = lesson.mdxPath
   for (const [i, ref] of (lesson.frontmatter?.prerequisites ?? []).entries()) {
@@ -29,10 +50,18 @@ async function lessonProblems(tree: ContentTree, lesson: LessonRecord, catalog: 
   }
   if (!lesson.frontmatter) return problems
   if (lesson.frontmatter.sandbox) problems.push(...sandboxImageProblems(file, lesson.frontmatter.sandbox, catalog))
+  const exercisesFile = exercisesFileOf(lesson)
+  if (lesson.exercises.some((e) => e.registryOnly?.length)) {
+    const workspace = workspaceTexts(lesson.workspaceDir)
+    problems.push(...exerciseRegistryOnlyProblems(exercisesFile, { sandbox: lesson.frontmatter.sandbox, exercises: lesson.exercises, workspace }, catalog))
+  }
+  // An exercises.yaml with problems is not loaded at all: its exercises are reported there,
+  // not once more as missing wherever the MDX places them.
+  const unloaded = lesson.problems.some((p) => p.file === exercisesFile) ? idsOf(exercisesFile) : []
   try {
     const compiled = await compileLesson(file, lesson.source)
     for (const id of compiled.exerciseRefs) {
-      if (!lesson.exercises.some((e) => e.id === id)) {
+      if (!lesson.exercises.some((e) => e.id === id) && !unloaded.includes(id)) {
         problems.push({ file, field: `<Exercise id="${id}">`, message: 'no exercise with this id in exercises.yaml' })
       }
     }
@@ -55,10 +84,23 @@ async function lessonProblems(tree: ContentTree, lesson: LessonRecord, catalog: 
 
 /** Everything `npm run content:check` and the production build verify. */
 export async function validateContent(tree: ContentTree): Promise<ContentReport> {
-  const problems = [...allProblems(tree)]
+  const found = [...allProblems(tree)]
   const lessons = tree.courses.flatMap((c) => c.lessons)
   const catalog = loadImageCatalog()
-  for (const lesson of lessons) problems.push(...(await lessonProblems(tree, lesson, catalog)))
+  const ids = new Map<string, (string | undefined)[]>()
+  const idsOf = (file: string) => ids.get(file) ?? ids.set(file, writtenExerciseIds(file)).get(file)!
+  for (const lesson of lessons) found.push(...(await lessonProblems(tree, lesson, catalog, idsOf)))
+  const byMdx = new Map(lessons.map((l) => [l.mdxPath, l]))
+  const problems = found.map((problem) => {
+    // Every problem in an exercises file names its exercise by id as well as by index.
+    if (path.basename(problem.file) === 'exercises.yaml') return { ...problem, field: withExerciseId(problem.field, idsOf(problem.file)) }
+    const lesson = byMdx.get(problem.file)
+    if (problem.field === 'sandbox' && lesson?.frontmatter && !lesson.frontmatter.sandbox && lesson.exercises.length > 0) {
+      const list = lesson.exercises.map((e, i) => `exercises[${i}] (${e.id})`).join(', ')
+      return { ...problem, message: `${problem.message}: ${path.basename(exercisesFileOf(lesson))} has ${list}` }
+    }
+    return problem
+  })
   return {
     problems,
     summary: {

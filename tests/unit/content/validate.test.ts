@@ -4,7 +4,8 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { compileLesson } from '@/lib/content/compile.server'
 import { loadContentTree } from '@/lib/content/load.server'
-import { formatProblem } from '@/lib/content/problems'
+import { mentionsImage } from '@/lib/content/image-catalog.server'
+import { formatProblem, withExerciseId } from '@/lib/content/problems'
 import { summaryLine, validateContent } from '@/lib/content/validate.server'
 
 const fixtures = path.join(import.meta.dirname, '..', '..', 'fixtures')
@@ -30,9 +31,9 @@ describe('content validation', () => {
       ['courses/bad/quiz/quiz.yaml', 'questions[1].accept[0].pattern', 'invalid regular expression'],
       ['courses/bad/quiz/quiz.yaml', 'questions[2].type', 'single'],
       ['courses/bad/quiz/lesson.mdx', 'prerequisites[0]', 'no lesson "inexistante"'],
-      ['courses/bad/exercices/exercises.yaml', 'exercises[0].checks[0].kind', 'network'],
-      ['courses/bad/exercices/exercises.yaml', 'exercises[0].checks[1].drivr', 'Unrecognized key'],
-      ['courses/bad/exercices/exercises.yaml', 'exercises[0].checks[2].name', 'needs "name" or "service"'],
+      ['courses/bad/exercices/exercises.yaml', 'exercises[0] (reseau).checks[0].kind', 'network'],
+      ['courses/bad/exercices/exercises.yaml', 'exercises[0] (reseau).checks[1].drivr', 'Unrecognized key'],
+      ['courses/bad/exercices/exercises.yaml', 'exercises[0] (reseau).checks[2].name', 'needs "name" or "service"'],
       ['courses/bad/exercices/lesson.mdx', '<Exercise id="fantome">', 'no exercise with this id'],
       ['courses/bad/liens/lesson.mdx', '(mdx)', 'import/export statements are not allowed in lessons (line 8)'],
       ['courses/bad/liens/lesson.mdx', '(mdx)', 'unknown component <Inconnu> (line 12)'],
@@ -45,6 +46,51 @@ describe('content validation', () => {
     }
   })
 
+  // Each line names the file, the exercise (index and id) and the field, as an author reads them.
+  const exerciseProblems = async (lesson: string) => {
+    const root = path.join(fixtures, 'content-broken')
+    const { problems } = await validateContent(loadContentTree(root))
+    return problems.filter((p) => p.file.includes(`/courses/bad/${lesson}/`)).map((p) => formatProblem(p, root))
+  }
+
+  it('names a check or an exercise that targets a node the lesson does not have', async () => {
+    expect(await exerciseProblems('noeuds')).toEqual([
+      'courses/bad/noeuds/exercises.yaml: exercises[0] (sonder-le-worker).checks[1].node: exercise "sonder-le-worker": node "worker2" is not one of the lesson\'s sandbox nodes (manager, worker1)',
+      'courses/bad/noeuds/exercises.yaml: exercises[1] (sur-un-noeud-absent).node: exercise "sur-un-noeud-absent": node "node9" is not one of the lesson\'s sandbox nodes (manager, worker1)',
+    ])
+  })
+
+  it('names a duplicate exercise id at its second use', async () => {
+    expect(await exerciseProblems('doublons')).toEqual(['courses/bad/doublons/exercises.yaml: exercises[1] (creer-reseau).id: duplicate exercise id "creer-reseau"'])
+  })
+
+  it('names the exercises of a lesson that has no sandbox block', async () => {
+    expect(await exerciseProblems('sans-bac')).toEqual([
+      'courses/bad/sans-bac/lesson.mdx: sandbox: this lesson has exercises, so its frontmatter needs a sandbox block: exercises.yaml has exercises[0] (lancer-nginx), exercises[1] (publier-le-port)',
+    ])
+  })
+
+  it('names impossible values, and does not report the unloaded exercise as missing from the MDX', async () => {
+    expect(await exerciseProblems('impossibles')).toEqual([
+      'courses/bad/impossibles/exercises.yaml: exercises[0] (valeurs-impossibles).checks[0].replicas: Too small: expected number to be >=0',
+      'courses/bad/impossibles/exercises.yaml: exercises[0] (valeurs-impossibles).checks[1].exitCode: Too big: expected number to be <=255',
+      'courses/bad/impossibles/exercises.yaml: exercises[0] (valeurs-impossibles).checks[2].ports[0].container: Too big: expected number to be <=65535',
+      'courses/bad/impossibles/exercises.yaml: exercises[0] (valeurs-impossibles).checks[3].running: "running" cannot be checked on something that must not exist (exists: false)',
+      'courses/bad/impossibles/exercises.yaml: exercises[0] (valeurs-impossibles).checks[4].status: Too big: expected number to be <=599',
+    ])
+  })
+
+  it('lets an exercise skip the solvability test only for a registry-only image the lesson declares and the solution uses', async () => {
+    const lines = await exerciseProblems('registre')
+    expect(lines).toEqual([
+      expect.stringMatching(/^courses\/bad\/registre\/exercises\.yaml: exercises\[0\] \(nginx-hors-ligne\)\.registryOnly\[0\]\.image: image "nginx" is built offline \(images\/catalog\.txt\)/),
+      expect.stringMatching(/^courses\/bad\/registre\/exercises\.yaml: exercises\[1\] \(version-absente\)\.registryOnly\[0\]\.image: image "nginx:1\.99" is not built offline, but images\/catalog\.txt has nginx:latest, nginx:1\.26, nginx:1: use one of them/),
+      expect.stringMatching(/^courses\/bad\/registre\/exercises\.yaml: exercises\[2\] \(grafana-non-declaree\)\.registryOnly\[0\]\.image: image "grafana\/grafana:12\.0\.0" is not declared by the lesson: list it in the frontmatter's sandbox\.registryOnly/),
+      expect.stringMatching(/^courses\/bad\/registre\/exercises\.yaml: exercises\[3\] \(traefik-inutile\)\.registryOnly\[0\]\.image: image "traefik:v3\.6" is used neither by the solution or setup/),
+    ])
+    // exercises[4] (traefik-utilise) declares traefik:v3.6, which the lesson lists and its solution runs: accepted.
+  })
+
   it('reports broken internal links once the lesson compiles', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-content-'))
     fs.cpSync(path.join(fixtures, 'content'), root, { recursive: true })
@@ -53,6 +99,27 @@ describe('content validation', () => {
     const { problems } = await validateContent(loadContentTree(root))
     fs.rmSync(root, { recursive: true, force: true })
     expect(problems.map((p) => p.field)).toEqual(['link ../nowhere', 'link /courses/nope/labo'])
+  })
+})
+
+describe('registryOnly: what counts as using an image', () => {
+  it('finds an image in a Compose file or a command, by repository and tag', () => {
+    expect(mentionsImage('services:\n  traefik:\n    image: traefik:v3.6\n', 'traefik:v3.6')).toBe(true)
+    expect(mentionsImage('docker run --rm -v "$PWD:/r" \\\n  aquasec/trivy:0.58.1 image x', 'aquasec/trivy:0.58.1')).toBe(true)
+    expect(mentionsImage('docker run docker.io/library/traefik:v3.6', 'traefik:v3.6')).toBe(true)
+    expect(mentionsImage('image: "traefik"', 'traefik:latest')).toBe(true)
+    expect(mentionsImage('image: gcr.io/cadvisor/cadvisor:v0.49.1', 'gcr.io/cadvisor/cadvisor')).toBe(true)
+    // Another repository, another tag, or the name in a sentence is not a use.
+    expect(mentionsImage('image: traefik/whoami', 'traefik')).toBe(false)
+    expect(mentionsImage('image: traefik:v2.11', 'traefik:v3.6')).toBe(false)
+    expect(mentionsImage('# le reverse proxy traefikien', 'traefik')).toBe(false)
+    expect(mentionsImage('curl http://grafana:3000/', 'grafana/grafana:12.0.0')).toBe(false)
+  })
+
+  it('names exercises by index and id, keeping the field path', () => {
+    expect(withExerciseId('exercises[0].checks[1].drivr', ['creer-reseau'])).toBe('exercises[0] (creer-reseau).checks[1].drivr')
+    expect(withExerciseId('exercises[2]', ['a', 'b'])).toBe('exercises[2]')
+    expect(withExerciseId('exercises', ['a'])).toBe('exercises')
   })
 })
 
