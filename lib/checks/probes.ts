@@ -93,10 +93,14 @@ export interface HttpRequestSpec {
   timeoutSeconds: number
 }
 
-function curlArgs(spec: HttpRequestSpec): string[] {
-  const args = ['curl', '-sS', '-D', '-', '--max-time', String(spec.timeoutSeconds)]
-  if (spec.method === 'HEAD') args.push('-I')
-  else if (spec.method === 'POST') args.push('-X', 'POST')
+/**
+ * The curl command of a request: headers then body on stdout (`-D -`), no redirect followed.
+ * HEAD is `-I`, which prints the headers by itself (with `-D -` too, each line came twice).
+ * POST is sent without a body: a check reads, it has nothing to submit.
+ */
+export function curlArgs(spec: HttpRequestSpec): string[] {
+  const args = ['curl', '-sS', ...(spec.method === 'HEAD' ? ['-I'] : ['-D', '-']), '--max-time', String(spec.timeoutSeconds)]
+  if (spec.method === 'POST') args.push('-X', 'POST')
   if (spec.insecure) args.push('-k')
   for (const [k, v] of Object.entries(spec.headers ?? {})) args.push('-H', `${k}: ${v}`)
   args.push('--', spec.url)
@@ -183,12 +187,18 @@ export function parseHttp(exitCode: number, stdout: string, stderr: string): Htt
     if (next) parsed = next
     if (!(next && (next.status === 100 || (next.status >= 300 && next.status < 400 && /^HTTP\//.test(text))))) break
   }
-  if (!parsed) return { outcome: 'error', error: lastLine(stderr) || `curl exited with ${exitCode}` }
+  if (!parsed) return { outcome: 'error', error: curlError(stderr) || `curl exited with ${exitCode}` }
   return { outcome: 'done', status: parsed.status, headers: parsed.headers, body: text }
 }
 
 function lastLine(text: string): string {
   return text.trim().split('\n').pop()?.trim() ?? ''
+}
+
+/** curl's own error line ("curl: (60) SSL certificate problem: …"), not the advice it prints after it. */
+function curlError(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim())
+  return lines.filter((l) => /^curl: \(\d+\)/.test(l)).pop() ?? lastLine(stderr)
 }
 
 // ---------------------------------------------------------------- files

@@ -120,6 +120,62 @@ describe('checks read through probes', () => {
     expect(() => evaluate({ kind: 'file', path: 'x', keys: ['a'] }, f)).toThrow(/need .*parse/)
   })
 
+  test('file with parse: json: keys and values by dot path, numbers and booleans, invalid JSON says why', () => {
+    // The shape of a Trivy report (trivy image --format json), as secrets-et-analyse-d-images checks it.
+    const report = JSON.stringify({
+      SchemaVersion: 2,
+      ArtifactName: 'quai/fournisseur-api:1.4',
+      ArtifactType: 'container_image',
+      Metadata: { OS: { Family: 'debian', Name: '13.1' }, ImageConfig: { config: { User: '' } } },
+      Results: [{ Target: 'quai/fournisseur-api:1.4 (debian 13.1)', Class: 'os-pkgs', Vulnerabilities: [{ VulnerabilityID: 'CVE-2025-0001', Severity: 'HIGH' }] }],
+      Scanned: true,
+    }, null, 2)
+    const f = facts({
+      probes: [
+        ['0', { kind: 'file', outcome: 'read', content: report, mtime: 0 }],
+        ['1', { kind: 'file', outcome: 'read', content: 'ArtifactName: quai/fournisseur-api:1.4\nResults: []\n', mtime: 0 }],
+        ['2', { kind: 'file', outcome: 'read', content: '', mtime: 0 }],
+        ['3', { kind: 'file', outcome: 'read', content: '[{"name":"web","ports":[80,443]}]', mtime: 0 }],
+        ['4', { kind: 'file', outcome: 'missing' }],
+      ],
+    })
+    const trivy = { kind: 'file', path: 'rapports/trivy.json', parse: 'json', keys: ['Results', 'Metadata', 'Results.0.Vulnerabilities.0.VulnerabilityID'], values: { ArtifactName: 'quai/fournisseur-api:1.4', ArtifactType: 'container_image' } }
+    const ok = evaluate(trivy, f, 0)
+    expect(ok.map((l) => [l.id, l.passed])).toEqual([
+      ['file:rapports/trivy.json:exists', true],
+      ['file:rapports/trivy.json:parse', true],
+      ['file:rapports/trivy.json:key:Results', true],
+      ['file:rapports/trivy.json:key:Metadata', true],
+      ['file:rapports/trivy.json:key:Results.0.Vulnerabilities.0.VulnerabilityID', true],
+      ['file:rapports/trivy.json:value:ArtifactName', true],
+      ['file:rapports/trivy.json:value:ArtifactType', true],
+    ])
+    expect(ok[1]!.fr).toMatch(/rapports\/trivy\.json .*JSON/)
+    expect(byId(ok, 'file:rapports/trivy.json:value:ArtifactName').fr).toBe('dans rapports/trivy.json, ArtifactName vaut quai/fournisseur-api:1.4')
+    // Numbers and booleans: 2 and "2" are equal, true and "true" too; a different value says what it found.
+    const typed = evaluate({ kind: 'file', path: 'r.json', parse: 'json', values: { SchemaVersion: 2, 'Metadata.OS.Family': 'debian', Scanned: true, 'Results.0.Vulnerabilities.0.Severity': 'CRITICAL' } }, f, 0)
+    expect(typed.map((l) => l.passed)).toEqual([true, true, true, true, true, false])
+    expect(typed[5]!.fr).toBe('dans r.json, Results.0.Vulnerabilities.0.Severity vaut HIGH, attendu CRITICAL')
+    expect(evaluate({ kind: 'file', path: 'r.json', parse: 'json', values: { SchemaVersion: '2' } }, f, 0)[2]!.passed).toBe(true)
+    // A missing key, and a path through an object that is not there.
+    const absent = evaluate({ kind: 'file', path: 'r.json', parse: 'json', keys: ['Metadata.RepoTags', 'Results.3.Target'], values: { 'Metadata.OS.Version': '13' } }, f, 0)
+    expect(absent.slice(2).map((l) => [l.passed, l.fr])).toEqual([
+      [false, 'le fichier r.json ne définit pas Metadata.RepoTags'],
+      [false, 'le fichier r.json ne définit pas Results.3.Target'],
+      [false, 'le fichier r.json ne définit pas Metadata.OS.Version'],
+    ])
+    // YAML is not JSON: parse: json refuses it, and the keys wait for a file that parses.
+    const yaml = evaluate(trivy, f, 1)
+    expect(yaml.map((l) => [l.passed, !!l.pending])).toEqual([[true, false], [false, false], [false, true], [false, true], [false, true], [false, true], [false, true]])
+    expect(yaml[1]!.fr).toMatch(/^le fichier rapports\/trivy\.json n’est pas du JSON valide : /)
+    expect(yaml[1]!.en).toMatch(/JSON/)
+    expect(evaluate(trivy, f, 2)[1]!.fr).toMatch(/n’est pas du JSON valide : Unexpected end of JSON input/)
+    // A JSON array at the top: numbers index it.
+    expect(evaluate({ kind: 'file', path: 'services.json', parse: 'json', keys: ['0.ports.1'], values: { '0.name': 'web', '0.ports.0': 80 } }, f, 3).every((l) => l.passed)).toBe(true)
+    // No file: one failed line, and everything else pending.
+    expect(evaluate(trivy, f, 4).map((l) => [l.passed, !!l.pending])).toEqual([[false, false], ...Array.from({ length: 6 }, () => [false, true])])
+  })
+
   test('command and script; labelled commands are one line', () => {
     const f = facts({
       probes: [
