@@ -77,7 +77,9 @@ export async function ExerciseTable({ exercises }: { exercises: ExerciseView[] }
               <td className="px-3 py-2 tabular-nums" data-testid="success">
                 {e.successRate === null ? <span className="text-slate-600">{t('notTried')}</span> : t('successValue', { completed: e.completed, attempted: e.attempted, rate: e.successRate })}
               </td>
-              <td className="px-3 py-2 tabular-nums">{e.attempts > 0 ? t('runsValue', { passed: e.passedAttempts, total: e.attempts }) : '—'}</td>
+              <td className="px-3 py-2 tabular-nums" data-testid="runs">
+                {e.attempts > 0 ? t('runsValue', { passed: e.passedAttempts, total: e.attempts }) : '—'}
+              </td>
               <td className="px-3 py-2 tabular-nums">{e.hintsRevealed}</td>
               <td className="px-3 py-2 tabular-nums">{e.solutionsRevealed}</td>
               <td className="px-3 py-2">
