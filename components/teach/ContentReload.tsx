@@ -1,6 +1,7 @@
 'use client'
 import { useRouter } from 'next/navigation'
 import { useEffect } from 'react'
+import { changeAffects } from './content-reload'
 
 /**
  * Development only: refreshes the page when a file of this lesson changes under content/
@@ -14,7 +15,7 @@ export function ContentReload({ lessonKey }: { lessonKey?: string }) {
     const source = new EventSource('/api/teach/content-events')
     const onChange = (event: MessageEvent<string>) => {
       const { files } = JSON.parse(event.data) as { files: string[] }
-      if (!lessonKey || files.some((f) => f.includes(`courses/${lessonKey}/`) || f.endsWith('course.yaml'))) router.refresh()
+      if (changeAffects(files, lessonKey)) router.refresh()
     }
     source.addEventListener('change', onChange as EventListener)
     return () => source.close()
