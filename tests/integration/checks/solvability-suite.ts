@@ -15,7 +15,9 @@ import { createLab, docker, startTestNode, type Lab, type TestNode } from './sup
 // fresh sandbox with the lesson's nodes, the checks FAIL before the solution and PASS after
 // `setup` (if any) and `solution` ran in the node. Exercises of a lesson run in order in the
 // same sandbox, as a learner does them. Exercises marked registryOnly are listed with their
-// reason and not run (their check logic is covered by the unit and kind tests).
+// reason and not run here: registry-only.test.ts runs their checks against stand-in states,
+// and content:check accepts registryOnly only for a registry-only image the lesson declares
+// and the solution uses.
 //
 // The lessons are split between the files solvability.<shard>.test.ts, which Vitest runs in
 // parallel (most of the time goes to waiting: health checks, Swarm converging). The whole
@@ -155,7 +157,7 @@ export function solvabilitySuite(shard: number, shards: number): void {
       const firstNode = lesson.frontmatter!.sandbox!.nodes[0]!.name
       for (const exercise of lesson.exercises) {
         const runnable = !exercise.registryOnly?.length
-        test(`${exercise.id}${runnable ? '' : ' (registryOnly: not run)'}`, async () => {
+        test(`${exercise.id}${runnable ? '' : ' (registryOnly: checks run on stand-ins in registry-only.test.ts)'}`, async () => {
           if (!runnable) return
           const node = exercise.node ?? firstNode
           const budget = (exercise.timeoutSeconds + 60) * 1000
