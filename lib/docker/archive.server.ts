@@ -1,15 +1,20 @@
 import 'server-only'
-import type { ContainerRef } from './exec-stream.server'
 import { PassThrough, type Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import tar from 'tar-stream'
-import { z } from 'zod'
+import type { ContainerRef } from './exec-stream.server'
 
-// Files in a container through the Engine's archive API (stat, get, put), so the file panel
-// works the same whether the node runs on this host or on a remote placement. Paths here are
-// absolute paths inside the container; lib/workspace/files.server.ts decides which are allowed.
+// Files in a sandbox node, read and written by commands that run in the learner's own world
+// (through the placement's exec wrapper, as the learner's root), never through the Engine's
+// archive API. The archive API acts in the node container's outer filesystem, where it
+// follows symlinks the learner can swap between two requests: a save could then land on the
+// outer side, which holds privileges over the host. Run inside, the worst a race reaches is
+// the learner's own files. What runs inside is the learner's: its output is bounded, parsed
+// defensively and given a deadline. lib/workspace/files.server.ts decides which paths are allowed.
 
 export type { ContainerRef } from './exec-stream.server'
+
+/** A node's container and the argv that puts a command in the learner's world. */
+export type FilesTarget = ContainerRef & { command: (cmd: string[]) => string[] }
 
 export type PathKind = 'file' | 'dir' | 'symlink' | 'other'
 
@@ -20,7 +25,7 @@ export type PathStat = {
   /** Permission bits (0o644...). */
   mode: number
   mtime: string
-  /** For a symlink: the path it resolves to, fully evaluated inside the container. */
+  /** For a symlink: the path it resolves to, fully evaluated inside the node ('' when unknown). */
   linkTarget: string
 }
 
@@ -30,185 +35,248 @@ export class ArchivePathMissingError extends Error {
   override readonly name = 'ArchivePathMissingError'
 }
 
-// Go's os.FileMode bits as the Engine reports them (above 2^31, so no 32-bit bitwise operators).
-const goBit = (mode: number, bit: number) => Math.floor(mode / 2 ** bit) % 2 === 1
-const goDir = 31
-const goSymlink = 27
-/** Device, named pipe, socket, char device, irregular. */
-const goSpecial = [26, 25, 24, 21, 19]
-
-const statSchema = z.object({
-  name: z.string(),
-  size: z.number(),
-  mode: z.number(),
-  mtime: z.string(),
-  linkTarget: z.string().nullish().transform((v) => v ?? ''),
-})
-
-function kindOfGoMode(mode: number): PathKind {
-  if (goBit(mode, goDir)) return 'dir'
-  if (goBit(mode, goSymlink)) return 'symlink'
-  return goSpecial.some((bit) => goBit(mode, bit)) ? 'other' : 'file'
+export class NodeFilesError extends Error {
+  override readonly name = 'NodeFilesError'
 }
 
-const statusOf = (error: unknown) => (error as { statusCode?: number })?.statusCode
+const deadlines = { statMs: 15_000, listMs: 30_000, readMs: 30_000, streamMs: 15 * 60_000, writeMs: 60_000 }
+
+// Strings travel hex-encoded, so no file name (newlines, tabs, invalid UTF-8) can break a line.
+// One line per path: kind, size, mode, mtime (seconds), hex(link target), hex(name).
+const perlStat = String.raw`
+use strict; use Cwd qw(realpath); use File::Basename qw(dirname basename);
+use Time::HiRes qw(lstat);
+sub hx { unpack('H*', defined $_[0] ? $_[0] : '') }
+sub kind { my $m = shift; return 'symlink' if ($m & 0170000) == 0120000; return 'dir' if ($m & 0170000) == 0040000;
+  return 'file' if ($m & 0170000) == 0100000; return 'other' }
+sub target { my $p = shift; my $r = realpath($p); return $r if defined $r;
+  my $l = readlink($p); return '' unless defined $l; $l = dirname($p) . '/' . $l unless $l =~ m{^/};
+  my $d = realpath(dirname($l)); return defined $d ? ($d eq '/' ? '' : $d) . '/' . basename($l) : '' }
+for my $p (@ARGV) {
+  my @s = lstat($p);
+  if (!@s) { print "missing\n"; next }
+  my $k = kind($s[2]);
+  printf("%s\t%d\t%o\t%.6f\t%s\t%s\n", $k, $s[7], $s[2] & 07777, $s[9], hx($k eq 'symlink' ? target($p) : ''), hx(basename($p)));
+}
+`
+
+// Everything under a folder (not following links), at most $max entries, paths relative to
+// the folder's parent ("lesson/compose.yaml"), like a tar of the folder would name them.
+const perlList = String.raw`
+use strict; use Time::HiRes qw(lstat);
+my ($root, $max) = @ARGV; my $base = (split m{/}, $root)[-1]; my $n = 0; my @queue = ([$root, $base]);
+sub hx { unpack('H*', $_[0]) }
+sub kind { my $m = shift; return 'symlink' if ($m & 0170000) == 0120000; return 'dir' if ($m & 0170000) == 0040000;
+  return 'file' if ($m & 0170000) == 0100000; return 'other' }
+while (my $item = shift @queue) {
+  my ($dir, $rel) = @$item;
+  opendir(my $dh, $dir) or next;
+  for my $name (sort grep { $_ ne '.' && $_ ne '..' } readdir($dh)) {
+    my $path = "$dir/$name"; my @s = lstat($path); next unless @s;
+    if (++$n > $max) { print "truncated\n"; exit 0 }
+    my $k = kind($s[2]); my $link = $k eq 'symlink' ? (readlink($path) // '') : '';
+    printf("%s\t%d\t%o\t%.6f\t%s\t%s\n", $k, $s[7], $s[2] & 07777, $s[9], hx($link), hx("$rel/$name"));
+    push @queue, [$path, "$rel/$name"] if $k eq 'dir';
+  }
+  closedir($dh);
+}
+`
+
+type RunOptions = { stdin?: Buffer; deadlineMs: number; maxStdoutBytes?: number }
+
+type Running = { stdout: Readable; finished: Promise<{ exitCode: number | null; stderr: string }> }
+
+/** Starts a command in the learner's world; stdout streams, stderr is kept (bounded). */
+async function start(target: FilesTarget, cmd: string[], options: RunOptions): Promise<Running> {
+  const container = target.docker.getContainer(target.containerId)
+  const exec = await container.exec({
+    Cmd: target.command(cmd),
+    AttachStdin: options.stdin !== undefined,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+  })
+  const stream = (await exec.start({ hijack: true, stdin: options.stdin !== undefined })) as unknown as NodeJS.ReadWriteStream & {
+    destroy: (error?: Error) => void
+  }
+  const stdout = new PassThrough()
+  const stderr = new PassThrough()
+  let stderrText = ''
+  stderr.on('data', (c: Buffer) => {
+    if (stderrText.length < 4096) stderrText += c.toString('utf8')
+  })
+  target.docker.modem.demuxStream(stream, stdout, stderr)
+  let streamed = 0
+  stdout.on('data', (c: Buffer) => {
+    streamed += c.length
+    if (options.maxStdoutBytes !== undefined && streamed > options.maxStdoutBytes) stream.destroy()
+  })
+  const timer = setTimeout(() => {
+    stream.destroy()
+    stdout.destroy(new NodeFilesError(`the sandbox did not answer within ${Math.round(options.deadlineMs / 1000)} s`))
+  }, options.deadlineMs)
+  const ended = new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      stdout.end()
+      resolve()
+    }
+    stream.once('end', done)
+    stream.once('close', done)
+    stream.once('error', done)
+  })
+  if (options.stdin !== undefined) {
+    stream.write(options.stdin)
+    stream.end()
+  }
+  const finished = ended.then(async () => {
+    for (let i = 0; i < 40; i++) {
+      const info = await exec.inspect().catch(() => null)
+      if (!info) break
+      if (!info.Running) return { exitCode: info.ExitCode ?? null, stderr: stderrText }
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    return { exitCode: null, stderr: stderrText }
+  })
+  // Nobody may be waiting for the exit (a download that the browser dropped).
+  finished.catch(() => undefined)
+  return { stdout, finished }
+}
+
+async function run(target: FilesTarget, cmd: string[], options: RunOptions): Promise<{ stdout: string; exitCode: number | null; stderr: string }> {
+  const running = await start(target, cmd, options)
+  const chunks: Buffer[] = []
+  let size = 0
+  running.stdout.on('data', (c: Buffer) => {
+    size += c.length
+    if (options.maxStdoutBytes === undefined || size <= options.maxStdoutBytes) chunks.push(c)
+  })
+  await new Promise<void>((resolve, reject) => {
+    running.stdout.once('end', resolve)
+    running.stdout.once('close', resolve)
+    running.stdout.once('error', reject)
+  })
+  const { exitCode, stderr } = await running.finished
+  return { stdout: Buffer.concat(chunks).toString('latin1'), exitCode, stderr }
+}
+
+const fromHex = (hex: string) => Buffer.from(/^[0-9a-f]*$/.test(hex) && hex.length % 2 === 0 ? hex : '', 'hex').toString('utf8')
+const kinds = new Set<PathKind>(['file', 'dir', 'symlink', 'other'])
+
+function parseLine(line: string): { kind: PathKind; size: number; mode: number; mtime: string; link: string; name: string } | null {
+  const [kind, size, mode, mtime, link, name] = line.split('\t')
+  if (!kind || !kinds.has(kind as PathKind) || name === undefined) return null
+  const seconds = Number(mtime)
+  const sizeValue = Number(size)
+  const modeValue = Number.parseInt(mode ?? '', 8)
+  if (!Number.isFinite(seconds) || !Number.isFinite(sizeValue) || !Number.isFinite(modeValue)) return null
+  return {
+    kind: kind as PathKind,
+    size: Math.max(0, sizeValue),
+    mode: modeValue % 0o1000,
+    mtime: new Date(Math.round(seconds * 1000)).toISOString(),
+    link: fromHex(link ?? ''),
+    name: fromHex(name),
+  }
+}
+
+function failure(what: string, result: { exitCode: number | null; stderr: string }): NodeFilesError {
+  const detail = result.stderr.trim().split('\n').slice(-1)[0] ?? ''
+  return new NodeFilesError(`${what} failed in the sandbox (exit ${result.exitCode ?? 'unknown'})${detail ? `: ${detail}` : ''}`)
+}
+
+/** Stats of several paths in one command (the last component is not followed); null when missing. */
+export async function statPaths(target: FilesTarget, paths: string[]): Promise<(PathStat | null)[]> {
+  if (paths.length === 0) return []
+  const result = await run(target, ['perl', '-e', perlStat, '--', ...paths], { deadlineMs: deadlines.statMs, maxStdoutBytes: 1024 * 1024 })
+  if (result.exitCode !== 0) throw failure('reading file information', result)
+  const lines = result.stdout.split('\n').slice(0, paths.length)
+  if (lines.length < paths.length) throw new NodeFilesError('the sandbox gave an incomplete answer about its files')
+  return lines.map(statOfLine)
+}
+
+function statOfLine(line: string): PathStat | null {
+  if (line === 'missing') return null
+  const parsed = parseLine(line)
+  if (!parsed) throw new NodeFilesError('the sandbox gave an unreadable answer about its files')
+  return { name: parsed.name, size: parsed.size, kind: parsed.kind, mode: parsed.mode, mtime: parsed.mtime, linkTarget: parsed.link }
+}
 
 /** Stat of one path (the last component is not followed); null when it does not exist. */
-export async function statPath(ref: ContainerRef, path: string): Promise<PathStat | null> {
-  let answer: unknown
-  try {
-    answer = await ref.docker.getContainer(ref.containerId).infoArchive({ path })
-  } catch (error) {
-    if (statusOf(error) === 404) {
-      // 404 means "no such path" or "no such container"; tell them apart.
-      await ref.docker.getContainer(ref.containerId).inspect()
-      return null
-    }
-    throw error
-  }
-  const headers = (answer as { headers?: Record<string, string> })?.headers ?? (answer as Record<string, string>)
-  const raw = headers?.['x-docker-container-path-stat']
-  if (typeof raw !== 'string') throw new Error('the Docker daemon sent no path stat')
-  const stat = statSchema.parse(JSON.parse(Buffer.from(raw, 'base64').toString('utf8')))
-  return { name: stat.name, size: stat.size, kind: kindOfGoMode(stat.mode), mode: stat.mode % 0o1000, mtime: stat.mtime, linkTarget: stat.linkTarget }
+export async function statPath(target: FilesTarget, path: string): Promise<PathStat | null> {
+  return (await statPaths(target, [path]))[0] ?? null
 }
 
-function kindOfTarType(type: string | null | undefined): PathKind {
-  if (type === 'file' || type === 'contiguous-file') return 'file'
-  if (type === 'directory') return 'dir'
-  if (type === 'symlink') return 'symlink'
-  return 'other'
-}
-
-/** The tar stream of a path (a folder comes with everything under it). */
-async function getArchiveStream(ref: ContainerRef, path: string): Promise<Readable> {
-  try {
-    return (await ref.docker.getContainer(ref.containerId).getArchive({ path })) as unknown as Readable
-  } catch (error) {
-    if (statusOf(error) === 404) throw new ArchivePathMissingError(path)
-    throw error
-  }
-}
-
-/**
- * Headers of everything under a folder, without keeping any file body; stops (and drops the
- * connection) after maxEntries entries or maxBytes streamed, and says it was truncated.
- */
-export async function listArchive(
-  ref: ContainerRef,
-  dir: string,
-  limits: { maxEntries: number; maxBytes: number },
-): Promise<{ entries: ArchiveEntry[]; truncated: boolean }> {
-  const source = await getArchiveStream(ref, dir)
-  const extract = tar.extract()
+/** Everything under a folder, without following links; stops after maxEntries and says so. */
+export async function listArchive(target: FilesTarget, dir: string, limits: { maxEntries: number; maxBytes: number }): Promise<{ entries: ArchiveEntry[]; truncated: boolean }> {
+  const result = await run(target, ['perl', '-e', perlList, '--', dir, String(limits.maxEntries)], {
+    deadlineMs: deadlines.listMs,
+    maxStdoutBytes: limits.maxBytes,
+  })
+  if (result.exitCode !== 0 && result.exitCode !== null) throw failure('listing the folder', result)
+  const lines = result.stdout.split('\n').filter((l) => l !== '')
+  const truncated = lines.at(-1) === 'truncated' || result.exitCode === null
   const entries: ArchiveEntry[] = []
-  let streamed = 0
-  let truncated = false
-  source.on('data', (chunk: Buffer) => {
-    streamed += chunk.length
-    if (streamed > limits.maxBytes && !truncated) {
-      truncated = true
-      source.destroy()
-      extract.destroy()
-    }
-  })
-  extract.on('entry', (header, stream, next) => {
+  for (const line of lines) {
+    const parsed = parseLine(line)
+    if (!parsed) continue
     entries.push({
-      path: header.name.replace(/\/$/, ''),
-      kind: kindOfTarType(header.type),
-      size: header.size ?? 0,
-      mode: (header.mode ?? 0) & 0o777,
-      mtime: (header.mtime ?? new Date(0)).toISOString(),
-      ...(header.type === 'symlink' && header.linkname ? { linkName: header.linkname } : {}),
+      path: parsed.name,
+      kind: parsed.kind,
+      size: parsed.size,
+      mode: parsed.mode,
+      mtime: parsed.mtime,
+      ...(parsed.kind === 'symlink' ? { linkName: parsed.link } : {}),
     })
-    if (entries.length >= limits.maxEntries) {
-      truncated = true
-      source.destroy()
-      extract.destroy()
-      return
-    }
-    stream.on('end', next)
-    stream.resume()
-  })
-  try {
-    await pipeline(source, extract)
-  } catch (error) {
-    if (!truncated) throw error
+    if (entries.length >= limits.maxEntries) break
   }
   return { entries, truncated }
 }
 
+// `cat` of one regular file; `test -f` first, so a path swapped for a FIFO or a folder fails
+// at once instead of blocking (the deadline covers what is left of that race).
+const catFile = (path: string) => ['sh', '-c', 'test -f "$1" && exec cat -- "$1"', 'quai-read', path]
+
 /** The body of one regular file, refused past maxBytes. */
-export async function readFileFromArchive(ref: ContainerRef, path: string, maxBytes: number): Promise<Buffer> {
-  const source = await getArchiveStream(ref, path)
-  const extract = tar.extract()
-  let body: Buffer | null = null
-  let tooBig = false
-  extract.on('entry', (header, stream, next) => {
-    if (body !== null || header.type !== 'file') {
-      stream.on('end', next)
-      stream.resume()
-      return
-    }
-    if ((header.size ?? 0) > maxBytes) {
-      tooBig = true
-      source.destroy()
-      extract.destroy()
-      return
-    }
-    const chunks: Buffer[] = []
-    stream.on('data', (c: unknown) => void chunks.push(c as Buffer))
-    stream.on('end', () => {
-      body = Buffer.concat(chunks)
-      next()
-    })
+export async function readFileFromArchive(target: FilesTarget, path: string, maxBytes: number): Promise<Buffer> {
+  const running = await start(target, catFile(path), { deadlineMs: deadlines.readMs, maxStdoutBytes: maxBytes })
+  const chunks: Buffer[] = []
+  let size = 0
+  running.stdout.on('data', (c: Buffer) => {
+    size += c.length
+    if (size <= maxBytes) chunks.push(c)
   })
-  try {
-    await pipeline(source, extract)
-  } catch (error) {
-    if (!tooBig) throw error
-  }
-  if (tooBig) throw new RangeError(`larger than ${maxBytes} bytes`)
-  if (body === null) throw new ArchivePathMissingError(path)
-  return body
+  await new Promise<void>((resolve, reject) => {
+    running.stdout.once('end', resolve)
+    running.stdout.once('close', resolve)
+    running.stdout.once('error', reject)
+  })
+  if (size > maxBytes) throw new RangeError(`larger than ${maxBytes} bytes`)
+  const result = await running.finished
+  if (result.exitCode === 1 && result.stderr === '') throw new ArchivePathMissingError(path)
+  if (result.exitCode !== 0) throw failure('reading the file', result)
+  return Buffer.concat(chunks)
 }
 
-/** A readable of one regular file's body, for downloads (the tar wrapper is removed on the fly). */
-export async function streamFileFromArchive(ref: ContainerRef, path: string): Promise<Readable> {
-  const source = await getArchiveStream(ref, path)
-  const extract = tar.extract()
+/** A readable of one regular file's body, for downloads (with backpressure from the reader). */
+export async function streamFileFromArchive(target: FilesTarget, path: string): Promise<Readable> {
+  const running = await start(target, catFile(path), { deadlineMs: deadlines.streamMs })
   const out = new PassThrough()
-  let found = false
-  extract.on('entry', (header, stream, next) => {
-    if (found || header.type !== 'file') {
-      stream.on('end', next)
-      stream.resume()
-      return
-    }
-    found = true
-    // tar-stream's entries are streamx streams: relay by hand, with backpressure.
-    stream.on('data', (chunk: unknown) => {
-      if (!out.write(chunk as Buffer)) {
-        stream.pause()
-        out.once('drain', () => stream.resume())
-      }
-    })
-    stream.on('end', () => {
-      out.end()
-      next()
-    })
+  running.stdout.pipe(out, { end: false })
+  running.stdout.once('error', (error) => out.destroy(error))
+  running.stdout.once('end', () => {
+    running.finished.then(
+      (result) => (result.exitCode === 0 ? out.end() : out.destroy(result.exitCode === 1 ? new ArchivePathMissingError(path) : failure('reading the file', result))),
+      (error: unknown) => out.destroy(error as Error),
+    )
   })
-  extract.on('finish', () => {
-    if (!found) out.destroy(new ArchivePathMissingError(path))
-  })
-  pipeline(source, extract).catch((error: unknown) => out.destroy(error as Error))
   return out
 }
 
 export type NewEntry = { name: string; kind: 'file'; body: Buffer; mode?: number } | { name: string; kind: 'dir'; mode?: number }
 
-/** Writes entries (relative names, folders first) under an existing folder of the container. */
-export async function putEntries(ref: ContainerRef, dir: string, entries: NewEntry[]): Promise<void> {
+/** Writes entries (relative names, folders first) under an existing folder of the node; returns the stat of the last entry after the write. */
+export async function putEntries(target: FilesTarget, dir: string, entries: NewEntry[]): Promise<PathStat | null> {
   const pack = tar.pack()
   const mtime = new Date()
   for (const entry of entries) {
@@ -218,10 +286,14 @@ export async function putEntries(ref: ContainerRef, dir: string, entries: NewEnt
   pack.finalize()
   const chunks: Buffer[] = []
   for await (const chunk of pack) chunks.push(chunk as Buffer)
-  try {
-    await ref.docker.getContainer(ref.containerId).putArchive(Buffer.concat(chunks), { path: dir, noOverwriteDirNonDir: 'true' })
-  } catch (error) {
-    if (statusOf(error) === 404) throw new ArchivePathMissingError(dir)
-    throw error
-  }
+  const last = entries.at(-1)?.name ?? '.'
+  const script = 'test -d "$1" || { echo "no such folder" >&2; exit 3; }; tar -x --no-same-owner --no-overwrite-dir -C "$1" -f - || exit 4; cd "$1" && exec perl -e "$2" -- "$3"'
+  const result = await run(target, ['sh', '-c', script, 'quai-write', dir, perlStat, last], {
+    stdin: Buffer.concat(chunks),
+    deadlineMs: deadlines.writeMs,
+    maxStdoutBytes: 64 * 1024,
+  })
+  if (result.exitCode === 3) throw new ArchivePathMissingError(dir)
+  if (result.exitCode !== 0) throw failure('writing the file', result)
+  return statOfLine(result.stdout.split('\n')[0] ?? '')
 }

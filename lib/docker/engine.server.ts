@@ -1,6 +1,6 @@
 import 'server-only'
 import Docker from 'dockerode'
-import type { Duplex, Readable } from 'node:stream'
+import type { Duplex } from 'node:stream'
 import { PassThrough } from 'node:stream'
 import { diagnoseDockerError, hostSocketPath, ImageMissingError } from './diagnose.server'
 
@@ -271,18 +271,6 @@ export async function openExecSession(
       return null
     },
   }
-}
-
-// ---------------------------------------------------------------- archives
-
-/** A tar stream of `path` inside the container (Docker archive API); null when it does not exist. */
-export async function getArchive(docker: Docker, containerId: string, path: string): Promise<Readable | null> {
-  return host404ToNull(async () => (await docker.getContainer(containerId).getArchive({ path })) as unknown as Readable)
-}
-
-/** Extract a tar (stream or buffer) into the folder `path` inside the container. */
-export async function putArchive(docker: Docker, containerId: string, path: string, tar: Readable | Buffer): Promise<void> {
-  await diagnosed(() => docker.getContainer(containerId).putArchive(tar as never, { path }))
 }
 
 // ---------------------------------------------------------------- containers

@@ -8,8 +8,9 @@ import {
   putEntries,
   readFileFromArchive,
   statPath,
+  statPaths,
   streamFileFromArchive,
-  type ContainerRef,
+  type FilesTarget,
   type NewEntry,
   type PathKind,
   type PathStat,
@@ -17,10 +18,9 @@ import {
 
 // The file panel's rules. Every path the browser sends is relative to the lesson's folder in
 // the node (/root/lab/<lesson>); it is refused when it is absolute, has a ".." segment, or
-// reaches through a symlink (at any depth) that resolves outside that folder. The Engine
-// resolves symlinks inside the container's own root, and reports a link's fully evaluated
-// target, so each component is checked with one stat. A learner can still race a link
-// between our check and the read; the worst it reaches is a file of their own sandbox.
+// reaches through a symlink (at any depth) that resolves outside that folder. Every read and
+// write runs as the learner's root inside their own namespaces (lib/docker/archive.server.ts),
+// so a learner who races a link between our check and the write reaches only their own files.
 
 export const fileLimits = {
   /** Largest file the editor opens or saves. */
@@ -77,48 +77,71 @@ export function isInside(root: string, candidate: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.posix.isAbsolute(rel))
 }
 
-type Resolved = { absolute: string; stat: PathStat | null; relative: string }
+type Resolved = {
+  absolute: string
+  stat: PathStat | null
+  relative: string
+  /** Where a write lands: the deepest folder that exists, and the names below it to create (the file last). */
+  parent: { dir: string; create: string[] } | { notAFolder: string }
+}
 
-async function requireRoot(node: ContainerRef, root: string): Promise<void> {
-  const stat = await statPath(node, root)
+async function requireRoot(node: FilesTarget, root: string): Promise<void> {
+  requireRootStat(await statPath(node, root))
+}
+
+function requireRootStat(stat: PathStat | null | undefined): void {
   if (!stat) throw new FileRefusal(404, 'folder_missing', 'the lesson folder does not exist in the sandbox (reset the sandbox, or open the lesson again)')
   if (stat.kind !== 'dir') throw new FileRefusal(409, 'path_outside', 'the lesson folder has been replaced by a link or a file; reset the sandbox')
 }
 
 /** Walks the path one component at a time, following only links that stay inside root. */
-export async function resolveInside(node: ContainerRef, root: string, input: string): Promise<Resolved> {
+export async function resolveInside(node: FilesTarget, root: string, input: string): Promise<Resolved> {
   const segments = relativeSegments(input)
-  await requireRoot(node, root)
+  const relative = segments.join('/')
+  // One command stats the root and every prefix; a link inside restarts the walk from its target.
+  const prefixes = (base: string, rest: string[]) => rest.map((_, i) => path.posix.join(base, ...rest.slice(0, i + 1)))
+  const [rootStat, ...firstStats] = await statPaths(node, [root, ...prefixes(root, segments)])
+  requireRootStat(rootStat)
+  let stats = firstStats
+  let offset = 0
   let current = root
+  let currentKind: PathKind = 'dir'
   let stat: PathStat | null = null
+  const missingFrom = (dir: string, kind: PathKind, names: string[], upTo: number): Resolved => ({
+    absolute: path.posix.join(dir, ...names),
+    stat: null,
+    relative,
+    parent: kind === 'dir' ? { dir, create: names } : { notAFolder: segments.slice(0, upTo).join('/') },
+  })
   for (let i = 0; i < segments.length; i++) {
-    const next = path.posix.join(current, segments[i] ?? '')
-    stat = await statPath(node, next)
-    if (!stat) {
-      // The rest does not exist yet (a new file): nothing more to follow.
-      return { absolute: path.posix.join(next, ...segments.slice(i + 1)), stat: null, relative: segments.join('/') }
-    }
+    stat = stats[i - offset] ?? null
+    // The rest does not exist yet (a new file, maybe in new folders): nothing more to follow.
+    if (!stat) return missingFrom(current, currentKind, segments.slice(i), i)
     if (stat.kind === 'symlink') {
       const target = stat.linkTarget
       if (!target || !isInside(root, target)) {
         throw new FileRefusal(403, 'path_outside', `"${segments.slice(0, i + 1).join('/')}" is a link to a place outside the lesson folder`)
       }
+      const rest = segments.slice(i + 1)
+      const [targetStat, ...restStats] = await statPaths(node, [target, ...prefixes(target, rest)])
+      stat = targetStat ?? null
+      stats = restStats
+      offset = i + 1
+      // A link to nothing yet: writing through it creates its target.
+      if (!stat) return missingFrom(path.posix.dirname(target), 'dir', [path.posix.basename(target), ...rest], i + 1)
       current = target
-      stat = await statPath(node, target)
-      if (!stat && i < segments.length - 1) {
-        return { absolute: path.posix.join(target, ...segments.slice(i + 1)), stat: null, relative: segments.join('/') }
-      }
     } else {
-      current = next
+      current = path.posix.join(current, segments[i] ?? '')
     }
+    currentKind = stat.kind
   }
-  return { absolute: current, stat, relative: segments.join('/') }
+  return { absolute: current, stat, relative, parent: { dir: path.posix.dirname(current), create: [path.posix.basename(current)] } }
 }
 
 export type FileEntry = { path: string; kind: PathKind; size: number; mtime: string; link?: { target: string; inside: boolean } }
 
 /** Everything under the lesson folder (bounded), folders before files, sorted by path. */
-export async function listFiles(node: ContainerRef, root: string): Promise<{ entries: FileEntry[]; truncated: boolean }> {
+export async function listFiles(node: FilesTarget, root: string): Promise<{ entries: FileEntry[]; truncated: boolean }> {
   await requireRoot(node, root)
   const { entries, truncated } = await listArchive(node, root, { maxEntries: fileLimits.listEntries, maxBytes: fileLimits.listBytes })
   const base = path.posix.basename(root)
@@ -156,7 +179,7 @@ function requireFile(resolved: Resolved): PathStat {
 
 export type TextFile = { path: string; content: string; size: number; mtime: string }
 
-export async function readTextFile(node: ContainerRef, root: string, input: string): Promise<TextFile> {
+export async function readTextFile(node: FilesTarget, root: string, input: string): Promise<TextFile> {
   const resolved = await resolveInside(node, root, input)
   const stat = requireFile(resolved)
   if (stat.size > fileLimits.editorBytes) {
@@ -174,28 +197,18 @@ export async function readTextFile(node: ContainerRef, root: string, input: stri
   return { path: resolved.relative, content: body.toString('utf8'), size: body.length, mtime: stat.mtime }
 }
 
-/** New folders first, then the file, written at the deepest folder that exists. */
-async function writeBody(node: ContainerRef, root: string, resolved: Resolved, body: Buffer, mode: number | undefined): Promise<void> {
-  const target = resolved.absolute
-  let existing = path.posix.dirname(target)
-  const missing: string[] = []
-  while (isInside(root, existing) && existing !== root) {
-    const stat = await statPath(node, existing)
-    if (stat) {
-      if (stat.kind !== 'dir') throw new FileRefusal(400, 'not_a_folder', `"${path.posix.relative(root, existing)}" is not a folder`)
-      break
-    }
-    missing.unshift(path.posix.basename(existing))
-    existing = path.posix.dirname(existing)
-  }
-  if (!isInside(root, existing)) throw new FileRefusal(403, 'path_outside', 'the path leaves the lesson folder')
-  const entries: NewEntry[] = missing.map((_, i) => ({ name: missing.slice(0, i + 1).join('/'), kind: 'dir' as const }))
-  entries.push({ name: [...missing, path.posix.basename(target)].join('/'), kind: 'file', body, mode })
-  await putEntries(node, existing, entries)
+/** New folders first, then the file, written at the deepest folder that exists; the file's stat after. */
+async function writeBody(node: FilesTarget, root: string, resolved: Resolved, body: Buffer, mode: number | undefined): Promise<PathStat | null> {
+  if ('notAFolder' in resolved.parent) throw new FileRefusal(400, 'not_a_folder', `"${resolved.parent.notAFolder}" is not a folder`)
+  const { dir, create } = resolved.parent
+  if (!isInside(root, dir) || create.length === 0) throw new FileRefusal(403, 'path_outside', 'the path leaves the lesson folder')
+  const entries: NewEntry[] = create.slice(0, -1).map((_, i) => ({ name: create.slice(0, i + 1).join('/'), kind: 'dir' as const }))
+  entries.push({ name: create.join('/'), kind: 'file', body, mode })
+  return putEntries(node, dir, entries)
 }
 
 export async function writeTextFile(
-  node: ContainerRef,
+  node: FilesTarget,
   root: string,
   input: string,
   content: string,
@@ -208,8 +221,7 @@ export async function writeTextFile(
   if (baseMtime && resolved.stat && resolved.stat.mtime !== baseMtime) {
     throw new FileRefusal(409, 'conflict', `"${resolved.relative}" changed in the sandbox since it was opened`)
   }
-  await writeBody(node, root, resolved, body, resolved.stat?.mode)
-  const after = await statPath(node, resolved.absolute)
+  const after = await writeBody(node, root, resolved, body, resolved.stat?.mode)
   return { path: resolved.relative, size: body.length, mtime: after?.mtime ?? new Date().toISOString() }
 }
 
@@ -219,7 +231,7 @@ export function checkUploadName(name: string): string {
   return segments[0] ?? ''
 }
 
-export async function uploadFile(node: ContainerRef, root: string, dir: string, name: string, body: Buffer): Promise<{ path: string; size: number }> {
+export async function uploadFile(node: FilesTarget, root: string, dir: string, name: string, body: Buffer): Promise<{ path: string; size: number }> {
   if (body.length > fileLimits.uploadBytes) throw new FileRefusal(413, 'too_large', 'uploads are limited to 10 MiB')
   const fileName = checkUploadName(name)
   const relative = [...relativeSegments(dir), fileName].join('/')
@@ -229,7 +241,7 @@ export async function uploadFile(node: ContainerRef, root: string, dir: string, 
   return { path: resolved.relative, size: body.length }
 }
 
-export async function openDownload(node: ContainerRef, root: string, input: string): Promise<{ name: string; size: number; stream: Readable }> {
+export async function openDownload(node: FilesTarget, root: string, input: string): Promise<{ name: string; size: number; stream: Readable }> {
   const resolved = await resolveInside(node, root, input)
   const stat = requireFile(resolved)
   if (stat.size > fileLimits.downloadBytes) throw new FileRefusal(413, 'too_large', 'downloads are limited to 100 MiB')
@@ -240,7 +252,7 @@ export async function openDownload(node: ContainerRef, root: string, input: stri
  * Copies a lesson's workspace folder (files on Quai's disk) into the node's lesson folder.
  * Files that already exist there are left alone: the learner may have changed them.
  */
-export async function copyWorkspace(node: ContainerRef, root: string, workspaceDir: string | null): Promise<{ copied: string[]; kept: string[] }> {
+export async function copyWorkspace(node: FilesTarget, root: string, workspaceDir: string | null): Promise<{ copied: string[]; kept: string[] }> {
   const rootStat = await statPath(node, root)
   if (!rootStat) {
     await putEntries(node, path.posix.dirname(root), [{ name: path.posix.basename(root), kind: 'dir' }])

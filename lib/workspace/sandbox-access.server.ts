@@ -1,5 +1,6 @@
 import 'server-only'
 import type { ContainerRef } from '../docker/exec-stream.server'
+import type { FilesTarget } from '../docker/archive.server'
 import { DockerProblemError } from '../docker/diagnose.server'
 import { listPublishedPorts, type PublishedPort } from '../docker/ports.server'
 import { ApiError } from '../http/api.server'
@@ -92,12 +93,12 @@ export async function nodeShellTarget(sandboxId: string, node: string): Promise<
 }
 
 /**
- * The node's container for the Docker archive API. The learner's folder (/root/lab) is the
- * same directory inside and outside the learner's namespaces (a bind mount set up by the
- * node's entrypoint), so archive reads and writes land where the shell sees them.
+ * Where the file panel reads and writes: commands run in the learner's world of the node
+ * (never the Engine's archive API on the node's outer filesystem: see lib/docker/archive.server.ts).
  */
-export async function nodeFilesTarget(sandboxId: string, node: string): Promise<ContainerRef> {
-  return (await nodeShellTarget(sandboxId, node)).ref
+export async function nodeFilesTarget(sandboxId: string, node: string): Promise<FilesTarget> {
+  const target = await nodeShellTarget(sandboxId, node)
+  return { ...target.ref, command: target.command }
 }
 
 /** The learner did something: push the idle deadline back (throttled by lib/sandbox). */

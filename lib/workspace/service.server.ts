@@ -7,7 +7,7 @@ import { ApiError } from '../http/api.server'
 import { nudgeLive } from '../checks/live.server'
 import { portProxyPath, type OpenSandboxBody, type PublishedPortView, type SandboxView } from './api'
 import { copyWorkspace, FileRefusal, listFiles, openDownload, readTextFile, uploadFile, writeTextFile, type FileEntry, type TextFile } from './files.server'
-import type { ContainerRef } from '../docker/exec-stream.server'
+import type { FilesTarget } from '../docker/archive.server'
 import {
   nodeFilesTarget,
   openWorkspaceSandbox,
@@ -87,7 +87,7 @@ export async function resetSandboxFor(user: SessionUser, sandboxId: string): Pro
 
 // ---------------------------------------------------------------- files
 
-type FileScope = { sandbox: WorkspaceSandbox; node: { ref: ContainerRef }; root: string }
+type FileScope = { sandbox: WorkspaceSandbox; node: { ref: FilesTarget }; root: string }
 
 function asApiError(error: unknown): unknown {
   return error instanceof FileRefusal ? new ApiError(error.status, error.code, error.message) : error

@@ -14,7 +14,8 @@ import { getDb } from '../../../lib/db/client.server'
 import { execInContainer, hostEngine } from '../../../lib/docker/engine.server'
 import { sandboxConfig } from '../../../lib/sandbox/config.server'
 import { readSandboxCgroupLimits } from '../../../lib/sandbox/host.server'
-import { execInNode, innerDocker, nodeAddress, openSandbox, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
+import { execInNode, innerDocker, nodeAddress, nodeExecTarget, openSandbox, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
+import { writeTextFile } from '../../../lib/workspace/files.server'
 import { swarmLayout, type SandboxView } from '../../../lib/sandbox/types'
 import { cleanUpNamespace, createUser, leftovers, nothingLeft, withTestNamespace } from './support'
 
@@ -169,6 +170,31 @@ describe.sequential('sandbox isolation', () => {
     expect(swap.exitCode).toBe(0)
     const info = (await (await innerDocker(a.id, 'node1')).info()) as { Name: string }
     expect(info.Name).toBe('node1')
+  })
+
+  it("keeps the file panel's writes in the learner's world while the learner swaps a folder for a link", async () => {
+    const target = await nodeExecTarget(a.id, 'node1')
+    // A bare exec on the node container: its outer side, where Quai's own scripts live.
+    const outer = (cmd: string) => execInContainer(target.docker, target.containerId, ['sh', '-c', cmd])
+    const pristine = (await outer('sha256sum /usr/local/bin/quai-enter')).stdout
+    const swapper = await sh(
+      a.id,
+      'mkdir -p /root/lab/race && cd /root/lab/race && setsid sh -c \'for i in $(seq 1 200000); do rm -rf x; mkdir x; rm -rf x; ln -s /usr/local/bin x; done\' </dev/null >/dev/null 2>&1 & echo swapping',
+    )
+    expect(swapper.stdout).toContain('swapping')
+    const body = '#!/bin/sh\n# quai-race-marker\nexec "$@"\n'
+    let written = 0
+    for (let i = 0; i < 150; i++) {
+      await writeTextFile(target, '/root/lab/race', 'x/quai-enter', body).then(
+        () => written++,
+        () => undefined,
+      )
+    }
+    await sh(a.id, 'pkill -f "ln -s /usr/local/bin x" ; pkill -f "seq 1 200000"; true')
+    expect(written).toBeGreaterThan(0)
+    expect((await outer('sha256sum /usr/local/bin/quai-enter')).stdout).toBe(pristine)
+    const marked = await outer('grep -rl quai-race-marker /usr/local /etc 2>/dev/null || true')
+    expect(marked.stdout.trim()).toBe('')
   })
 
   it('stops a memory hog at the limit; the host and the other sandbox keep answering', async () => {

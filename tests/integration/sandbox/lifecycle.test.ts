@@ -3,11 +3,10 @@
 // reconcile after a crash, and cleanup. Needs root, Docker and `npm run images:build`.
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Readable } from 'node:stream'
-import tar from 'tar-stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../../../lib/db/client.server'
-import { getArchive, hostEngine, putArchive, removeContainer } from '../../../lib/docker/engine.server'
+import { putEntries, readFileFromArchive, type NewEntry } from '../../../lib/docker/archive.server'
+import { hostEngine, removeContainer } from '../../../lib/docker/engine.server'
 import {
   endSandbox,
   execInNode,
@@ -94,55 +93,42 @@ describe.sequential('sandbox lifecycle', () => {
     expect(body).toContain('Welcome to nginx!')
   })
 
-  it('shares the working folder with the archive API: files written there belong to the learner', async () => {
+  it('shares the working folder with the file transport: files written there belong to the learner', async () => {
     const target = await nodeExecTarget(sandboxId, 'node1')
     const compose = 'services:\n  web:\n    image: nginx\n'
-    const pack = tar.pack()
-    pack.entry({ name: 'compose.yaml', mode: 0o644 }, compose)
-    pack.finalize()
-    const chunks: Buffer[] = []
-    for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c)
-    await putArchive(target.docker, target.containerId, '/root/lab', Buffer.concat(chunks))
+    await putEntries(target, '/root/lab', [{ name: 'compose.yaml', kind: 'file', body: Buffer.from(compose), mode: 0o644 }])
     const seen = await execInNode(sandboxId, 'node1', ['sh', '-c', 'stat -c "%U %s" compose.yaml && echo edited >> compose.yaml && echo made > made.txt'])
     expect(seen.stdout.trim()).toBe(`root ${compose.length}`)
     expect(seen.exitCode).toBe(0)
-    const back = await getArchive(target.docker, target.containerId, '/root/lab/made.txt')
-    expect(back).not.toBeNull()
-    const extract = tar.extract()
-    let content = ''
-    extract.on('entry', (header, stream, next) => {
-      stream.on('data', (d: unknown) => (content += String(d)))
-      stream.on('end', next)
-    })
-    await new Promise<void>((resolve, reject) => {
-      extract.on('finish', resolve)
-      extract.on('error', reject)
-      ;(back as Readable).pipe(extract)
-    })
-    expect(content).toBe('made\n')
+    expect((await readFileFromArchive(target, '/root/lab/made.txt', 1024)).toString()).toBe('made\n')
     // Every exec goes through quai-enter; a bare command would land outside the learner's world.
     expect(target.command(['ls'])).toEqual(['quai-enter', 'ls'])
   })
 
   it('runs Compose, and builds a Node image whose `npm ci` is served offline by the image\'s cache', async () => {
     const target = await nodeExecTarget(sandboxId, 'node1')
-    const pack = tar.pack()
     const here = path.resolve(import.meta.dirname, '../../../images/node')
-    pack.entry({ name: 'app/package.json' }, fs.readFileSync(path.join(here, 'package.json')))
-    pack.entry({ name: 'app/package-lock.json' }, fs.readFileSync(path.join(here, 'package-lock.json')))
-    pack.entry({ name: 'app/server.js' }, "const express = require('express'); require('pg'); require('redis'); require('prom-client'); express().get('/', (q, r) => r.send('api ok')).listen(3000)\n")
-    pack.entry(
-      { name: 'app/Dockerfile' },
-      'FROM node:20-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci --omit=dev\nCOPY server.js ./\nCMD ["node", "server.js"]\n',
-    )
-    pack.entry(
-      { name: 'app/compose.yaml' },
-      'services:\n  api:\n    build: .\n    ports: ["3000:3000"]\n    depends_on: [cache]\n  cache:\n    image: redis\n',
-    )
-    pack.finalize()
-    const chunks: Buffer[] = []
-    for await (const c of pack as unknown as AsyncIterable<Buffer>) chunks.push(c)
-    await putArchive(target.docker, target.containerId, '/root/lab', Buffer.concat(chunks))
+    const entries: NewEntry[] = [
+      { name: 'app', kind: 'dir' },
+      { name: 'app/package.json', kind: 'file', body: fs.readFileSync(path.join(here, 'package.json')) },
+      { name: 'app/package-lock.json', kind: 'file', body: fs.readFileSync(path.join(here, 'package-lock.json')) },
+      {
+        name: 'app/server.js',
+        kind: 'file',
+        body: Buffer.from("const express = require('express'); require('pg'); require('redis'); require('prom-client'); express().get('/', (q, r) => r.send('api ok')).listen(3000)\n"),
+      },
+      {
+        name: 'app/Dockerfile',
+        kind: 'file',
+        body: Buffer.from('FROM node:20-slim\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci --omit=dev\nCOPY server.js ./\nCMD ["node", "server.js"]\n'),
+      },
+      {
+        name: 'app/compose.yaml',
+        kind: 'file',
+        body: Buffer.from('services:\n  api:\n    build: .\n    ports: ["3000:3000"]\n    depends_on: [cache]\n  cache:\n    image: redis\n'),
+      },
+    ]
+    await putEntries(target, '/root/lab', entries)
     const up = await execInNode(sandboxId, 'node1', ['sh', '-c', 'docker compose up -d --build 2>&1 && docker compose ps --format "{{.Service}} {{.State}}"'], {
       workingDir: '/root/lab/app',
       timeoutMs: 240_000,
