@@ -3,7 +3,7 @@ import http from 'node:http'
 import next from 'next'
 import { migrateDatabase } from './lib/db/migrate'
 import { resolveDatabaseUrl } from './lib/db/url'
-import { refuseUpgrade, type UpgradeRoute } from './lib/server/upgrade-routes'
+import { dispatchUpgrades } from './lib/server/upgrade-routes'
 import { serverHooks } from './lib/server/hooks.server'
 
 const dev = process.env.NODE_ENV !== 'production'
@@ -38,22 +38,10 @@ const server = http.createServer((request, response) => {
   void handle(request, response)
 })
 
-server.on('upgrade', (request, socket, head) => {
-  const pathname = new URL(request.url ?? '/', 'http://localhost').pathname
-  const route = upgradeRoutes.find((r: UpgradeRoute) => r.matches(pathname))
-  if (route) {
-    Promise.resolve(route.handle(request, socket, head)).catch((error: unknown) => {
-      console.error('websocket upgrade failed:', error)
-      refuseUpgrade(socket, 500, 'Internal Server Error')
-    })
-    return
-  }
-  if (pathname.startsWith('/_next/')) {
-    void nextUpgrade(request, socket, head)
-    return
-  }
-  refuseUpgrade(socket, 404, 'Not Found')
-})
+server.on(
+  'upgrade',
+  dispatchUpgrades(upgradeRoutes, (pathname) => (pathname.startsWith('/_next/') ? (request, socket, head) => void nextUpgrade(request, socket, head) : null)),
+)
 
 server.listen(port, host, () => {
   const url = process.env.QUAI_URL ?? `http://localhost:${port}`
