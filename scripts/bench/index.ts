@@ -1,10 +1,16 @@
 // npm run bench: every benchmark of Quai, one after the other (2 cores: never in parallel).
+//   npm run bench [-- --only dashboard,sandbox]   (--only: those files of scripts/bench; the
+//                                                   other parts' keys are null)
 // Prints what each part measured, then, as its last line, ONE JSON object with every figure.
 // A part that cannot run (its file is missing, no production build, no Docker...) gives null
 // figures and a line saying why; the others still run. Benchmarks print, they never assert.
+// Every part works on a throwaway migrated database (db.ts), never data/quai.db or the
+// DATABASE_URL of the shell: this run points DATABASE_URL at one of its own before any part
+// starts, and the parts that use a database open their own on top of it.
 import fs from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { openThrowawayDatabase } from './db'
 
 type Part = { name: string; file: string; fn: string; keys: string[]; args?: unknown[] }
 
@@ -28,11 +34,24 @@ const parts: Part[] = [
       'browser_wetty_throughput_mb_s',
     ],
   },
+  {
+    name: 'class dashboard',
+    file: 'dashboard.ts',
+    fn: 'benchDashboard',
+    keys: ['dashboard_server_ms_p50', 'dashboard_server_ms_p95', 'dashboard_server_first_look_ms_p50', 'dashboard_page_ms_p50'],
+    args: [{ requireServer: true }],
+  },
 ]
+
+const args = process.argv.slice(2)
+const only = args.includes('--only') ? new Set((args[args.indexOf('--only') + 1] ?? '').split(',').map((name) => name.trim().replace(/\.ts$/, ''))) : null
+const unknown = only ? [...only].filter((name) => !parts.some((part) => part.file === `${name}.ts`)) : []
+if (unknown.length > 0) throw new Error(`--only: no part ${unknown.join(', ')} (parts: ${parts.map((part) => part.file.replace(/\.ts$/, '')).join(', ')})`)
 
 // Servers started by the benchmarks use throwaway databases: they must not reconcile, which
 // would remove the sandboxes of any other Quai using this Docker engine.
 process.env.QUAI_SANDBOX_RUNTIME ??= 'off'
+const runDatabase = await openThrowawayDatabase('run')
 
 const here = import.meta.dirname
 const merged: Record<string, number | null> = {}
@@ -40,6 +59,10 @@ const notes: string[] = []
 
 for (const part of parts) {
   for (const key of part.keys) merged[key] = null
+  if (only && !only.has(part.file.replace(/\.ts$/, ''))) {
+    notes.push(`${part.name}: not run (--only)`)
+    continue
+  }
   const file = path.join(here, part.file)
   console.log(`\n━━━ ${part.name} (scripts/bench/${part.file})`)
   if (!fs.existsSync(file)) {
@@ -70,5 +93,6 @@ for (const part of parts) {
 console.log('\n━━━ summary')
 for (const [key, value] of Object.entries(merged)) console.log(`${key.padEnd(32)} ${value === null ? 'null' : value}`)
 for (const note of notes) console.log(`note: ${note}`)
+await runDatabase.release()
 console.log(JSON.stringify(merged))
 process.exit(0)
