@@ -8,6 +8,7 @@ import { Checklist, type ClientAssertion } from './Checklist'
 import { Markdown } from './Markdown'
 import { SandboxDiagram } from './SandboxDiagram'
 import { useLiveChecks } from './useLiveChecks'
+import { copyText } from '@/lib/browser/secure-context'
 
 export type ExercisePanelProps = {
   courseSlug: string
@@ -338,7 +339,8 @@ function SolutionBlock({ code }: { code: string }) {
           type="button"
           className="underline"
           onClick={() =>
-            void navigator.clipboard?.writeText(code).then(() => {
+            void copyText(code).then((ok) => {
+              if (!ok) return
               setCopied(true)
               setTimeout(() => setCopied(false), 1500)
             })

@@ -3,6 +3,7 @@ import { useTranslations } from 'next-intl'
 import { useState } from 'react'
 import { terminalInputEvent, type TerminalInputDetail } from '@/lib/content/paths'
 import { useLessonContext } from '@/components/lesson/LessonContext'
+import { copyText } from '@/lib/browser/secure-context'
 
 const shellLanguages = new Set(['bash', 'sh', 'shell', 'zsh', 'console'])
 
@@ -41,7 +42,7 @@ export function CodeBlock(props: React.ComponentProps<'pre'> & { 'data-raw'?: st
               type="button"
               className="code-action"
               onClick={async () => {
-                await navigator.clipboard.writeText(text)
+                if (!(await copyText(text))) return
                 setCopied(true)
                 setTimeout(() => setCopied(false), 1500)
               }}

@@ -5,6 +5,7 @@ import { useTranslations } from 'next-intl'
 import { useRouter } from 'next/navigation'
 import { useId, useRef, useState } from 'react'
 import type { PublicQuiz } from '@/lib/quiz/public'
+import { randomUuid } from '@/lib/browser/secure-context'
 
 type Standing = { attempts: number; best: { percent: number } | null; last: { percent: number } | null }
 type Result = {
@@ -44,7 +45,7 @@ export function Quiz({ courseSlug, lessonSlug, quiz, standing: initialStanding, 
     setPending(true)
     setError(null)
     // One id per submission: a retry of the same submission is never counted twice.
-    submissionId.current ??= crypto.randomUUID()
+    submissionId.current ??= randomUuid()
     try {
       const response = await fetch(`/api/lessons/${courseSlug}/${lessonSlug}/quiz`, {
         method: 'POST',

@@ -3,6 +3,7 @@ import { useFormatter, useTranslations } from 'next-intl'
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
 import { callApi, inputClass, localInputToIso, secondaryButtonClass, useErrorText } from './api'
+import { copyText } from '@/lib/browser/secure-context'
 
 type Props = { classId: string; code: string; expiresAt: string | null; expired: boolean; archived: boolean; origin: string }
 
@@ -20,13 +21,10 @@ export function JoinCodeCard({ classId, code, expiresAt, expired, archived, orig
   const link = `${origin}/join/${pretty(code)}`
 
   async function copy(what: 'code' | 'link') {
-    try {
-      await navigator.clipboard.writeText(what === 'code' ? pretty(code) : link)
-      setCopied(what)
-      setTimeout(() => setCopied(null), 2000)
-    } catch {
-      // Clipboard refused (insecure origin): the text stays selectable on screen.
-    }
+    // When the browser refuses both ways of copying, the text stays selectable on screen.
+    if (!(await copyText(what === 'code' ? pretty(code) : link))) return
+    setCopied(what)
+    setTimeout(() => setCopied(null), 2000)
   }
 
   async function regenerate(event: React.FormEvent<HTMLFormElement>) {

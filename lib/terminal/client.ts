@@ -1,6 +1,7 @@
 import { FitAddon } from '@xterm/addon-fit'
 import { WebLinksAddon } from '@xterm/addon-web-links'
 import { Terminal, type IDisposable } from '@xterm/xterm'
+import { copyText } from '../browser/secure-context'
 import {
   ackEveryBytes,
   clampSize,
@@ -376,11 +377,8 @@ export class TerminalClient {
   private async copySelection() {
     const text = this.terminal.getSelection()
     if (!text) return
-    try {
-      await navigator.clipboard.writeText(text)
-    } catch {
-      // No clipboard permission (plain http): the browser's own copy still works.
-    }
+    // Refused both ways: the browser's own copy (menu, Ctrl+Shift+C) still works.
+    await copyText(text)
   }
 
   private async pasteFromClipboard() {

@@ -60,8 +60,17 @@ test('the answer key never reaches the browser', async ({ page }) => {
 
 test('a reading lesson is completed by marking it read; the locale switch turns the interface to English', async ({ page }) => {
   await signUp(page)
+  const scripts: Promise<string>[] = []
+  page.on('response', (response) => {
+    if (response.request().resourceType() === 'script') scripts.push(response.text().catch(() => ''))
+  })
   await page.goto('/courses/demo/lecture')
   await expect(page.getByRole('navigation', { name: 'Sur cette page' })).toBeVisible()
+  await page.waitForLoadState('networkidle')
+  // The terminal (xterm.js) and the editor (CodeMirror) load only on hands-on lessons.
+  const bodies = await Promise.all(scripts)
+  expect(bodies.length).toBeGreaterThan(0)
+  expect(bodies.filter((body) => body.includes('xterm-helper-textarea') || body.includes('cm-editor'))).toEqual([])
   await page.getByRole('button', { name: 'Marquer comme lue' }).click()
   await expect(page.getByText('Leçon terminée')).toBeVisible()
   await page.getByLabel('Langue').selectOption('en')
@@ -104,4 +113,36 @@ test('signing in with a wrong password says so; the right one gets in', async ({
   await page.getByLabel('Mot de passe').fill(account.password)
   await page.getByRole('button', { name: 'Se connecter' }).click()
   await expect(page.getByRole('button', { name: 'Se déconnecter' })).toBeVisible()
+})
+
+test('on plain http under a school host name (no secure context) the quiz still submits and code still copies', async ({ page, browser }, testInfo) => {
+  // Browsers withhold crypto.randomUUID and the Clipboard API outside secure contexts; only
+  // localhost counts as one, so the page is opened under another name that resolves to it.
+  await signUp(page)
+  const cookies = await page.context().cookies()
+  const port = new URL(testInfo.project.use.baseURL ?? 'http://localhost:3211').port
+  const launchArgs = testInfo.project.use.launchOptions?.args ?? []
+  const schoolBrowser = await browser.browserType().launch({
+    executablePath: testInfo.project.use.launchOptions?.executablePath,
+    args: [...launchArgs, '--host-resolver-rules=MAP quai.ecole 127.0.0.1'],
+  })
+  try {
+    const context = await schoolBrowser.newContext({ locale: 'fr-FR' })
+    await context.addCookies(cookies.map(({ name, value, httpOnly, sameSite, expires }) => ({ name, value, httpOnly, sameSite, expires, domain: 'quai.ecole', path: '/', secure: false })))
+    const school = await context.newPage()
+    await school.goto(`http://quai.ecole:${port}/courses/demo/quiz-lesson`)
+    expect(await school.evaluate(() => window.isSecureContext)).toBe(false)
+    const quiz = school.getByTestId('quiz')
+    await quiz.getByLabel('Quelle adresse le DNS intégré de Docker écoute-t-il ?').fill('127.0.0.11')
+    await quiz.getByRole('button', { name: 'Valider mes réponses' }).click()
+    await expect(quiz.getByTestId('quiz-result')).toContainText('Score : 1/5')
+
+    await school.goto(`http://quai.ecole:${port}/courses/demo/lecture`)
+    // The same button before and after (a name-based locator would move to the next "Copier").
+    const copy = school.locator('button.code-action').filter({ hasText: /^(Copier|Copié)$/ }).first()
+    await copy.click()
+    await expect(copy).toHaveText('Copié')
+  } finally {
+    await schoolBrowser.close()
+  }
 })
