@@ -25,8 +25,7 @@ export async function readJson<T>(request: Request, schema: z.ZodType<T>, maxByt
   if (!(request.headers.get('content-type') ?? '').includes('application/json')) {
     throw new ApiError(415, 'unsupported_media_type', 'send the body as application/json')
   }
-  const text = await request.text()
-  if (Buffer.byteLength(text) > maxBytes) throw new ApiError(413, 'too_large', `the request body is larger than ${maxBytes} bytes`)
+  const text = await readTextUpTo(request, maxBytes)
   let raw: unknown
   try {
     raw = JSON.parse(text)
@@ -36,6 +35,25 @@ export async function readJson<T>(request: Request, schema: z.ZodType<T>, maxByt
   const result = schema.safeParse(raw)
   if (!result.success) throw validationError(result.error)
   return result.data
+}
+
+/** The body as text, read chunk by chunk and refused as soon as it passes maxBytes (a body without Content-Length is never buffered whole). */
+async function readTextUpTo(request: Request, maxBytes: number): Promise<string> {
+  if (!request.body) return ''
+  const reader = request.body.getReader()
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined)
+      throw new ApiError(413, 'too_large', `the request body is larger than ${maxBytes} bytes`)
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
 }
 
 export function validationError(error: z.ZodError): ApiError {

@@ -30,6 +30,22 @@ test('tampered quiz submissions get clear errors and store nothing', async () =>
     expect(response.status(), JSON.stringify(body).slice(0, 80)).toBe(status)
     expect(JSON.stringify(await response.json())).toContain(message)
   }
+  // The same oversized body streamed without a Content-Length (chunked): refused as it arrives.
+  const cookie = (await api.storageState()).cookies.map((c) => `${c.name}=${c.value}`).join('; ')
+  const chunks = [`{"submissionId":"${randomUUID()}","answers":{"dns":"`, ...Array.from({ length: 40 }, () => 'x'.repeat(1000)), '"}}']
+  const chunked = await fetch(`${baseURL}${quizUrl}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, origin: baseURL },
+    body: new ReadableStream({
+      pull(controller) {
+        const next = chunks.shift()
+        if (next === undefined) controller.close()
+        else controller.enqueue(new TextEncoder().encode(next))
+      },
+    }),
+    duplex: 'half',
+  } as RequestInit & { duplex: 'half' })
+  expect(chunked.status).toBe(413)
   const notJson = await api.post(quizUrl, { data: Buffer.from('{not json'), headers: { 'content-type': 'application/json' } })
   expect(notJson.status()).toBe(400)
   // Answers of this quiz sent to a lesson without a quiz, and to a lesson that does not exist.
