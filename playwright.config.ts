@@ -1,11 +1,13 @@
 import { defineConfig } from '@playwright/test'
 
 // End-to-end tests drive Debian's Chromium against a production build of Quai started on a
-// throwaway database (`npm run build` first; `npm test` does it). Two servers: one on the test
-// fixtures' small course (deterministic flows), one on the real curriculum (every lesson renders).
+// throwaway database (`npm run build` first; `npm test` does it). Three servers: one on the test
+// fixtures' small course (deterministic flows), one on the real curriculum (every lesson renders),
+// one on deliberately broken content (what a learner sees when a lesson has an error).
 const port = Number(process.env.QUAI_E2E_PORT ?? 3211)
 export const baseURL = `http://localhost:${port}`
 export const curriculumURL = `http://localhost:${port + 1}`
+export const brokenContentURL = `http://localhost:${port + 2}`
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -44,6 +46,15 @@ export default defineConfig({
       stdout: 'pipe',
       stderr: 'pipe',
       env: { PORT: String(port + 1), QUAI_URL: curriculumURL },
+    },
+    {
+      command: 'bash tests/e2e/support/start-server.sh broken tests/fixtures/content-broken',
+      url: `${brokenContentURL}/`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: { PORT: String(port + 2), QUAI_URL: brokenContentURL, QUAI_SANDBOX_RUNTIME: 'off' },
     },
   ],
 })

@@ -39,6 +39,21 @@ async function createAuth() {
             const count = await db.user.count()
             return { data: { ...user, role: count === 0 ? 'instructor' : 'student' } }
           },
+          // Sign-ups racing on an empty installation all counted 0. Each one, once stored, keeps
+          // the earliest of those first accounts as instructor and demotes the rest; whatever the
+          // interleaving, the last to look sees them all, so exactly one instructor remains.
+          after: async (user) => {
+            if ((user as { role?: string }).role !== 'instructor') return
+            const window = 60_000
+            const created = new Date(user.createdAt)
+            const racers = await db.user.findMany({
+              where: { role: 'instructor', createdAt: { gte: new Date(created.getTime() - window), lte: new Date(created.getTime() + window) } },
+              orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+              select: { id: true },
+            })
+            const demoted = racers.slice(1).map((r) => r.id)
+            if (demoted.length > 0) await db.user.updateMany({ where: { id: { in: demoted } }, data: { role: 'student' } })
+          },
         },
       },
     },
