@@ -164,6 +164,15 @@ describe.sequential('sandbox isolation', () => {
     expect(probe.stdout).toContain('release-agent-denied')
     expect(probe.stdout).toContain('disk-denied')
 
+    // The host's Docker socket is mounted in no node: the daemon the learner's socket answers for is their own.
+    const target = await nodeExecTarget(a.id, 'node1')
+    const mounts = ((await target.docker.getContainer(target.containerId).inspect()) as { Mounts: { Source: string }[] }).Mounts
+    expect(mounts.map((m) => m.Source).filter((source) => /docker\.sock$/.test(source))).toEqual([])
+    const hostId = ((await hostEngine().info()) as { ID: string }).ID
+    const innerId = await sh(a.id, 'docker info --format "{{.ID}}"')
+    expect(innerId.stdout.trim()).not.toBe('')
+    expect(innerId.stdout.trim()).not.toBe(hostId)
+
     // The backend's socket stays pinned to the inner daemon even if the learner swaps the
     // shared one for a link to the host's Docker socket.
     const swap = await sh(a.id, 'rm -f /run/quai/docker.sock && ln -s /var/run/docker.sock /run/quai/docker.sock && ls -l /run/quai/docker.sock')

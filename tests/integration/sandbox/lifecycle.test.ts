@@ -279,6 +279,16 @@ describe.sequential('sandbox lifecycle', () => {
     expect(await leftovers(view.id)).toEqual(nothingLeft)
   })
 
+  it('reaps a sandbox past its maximum lifetime even while the learner is active', async () => {
+    const view = await openSandbox('fay')
+    const db = await getDb()
+    await db.sandbox.update({ where: { id: view.id }, data: { lastActivityAt: new Date(), expiresAt: new Date(Date.now() - 1000) } })
+    const reaped = await reapExpiredSandboxes()
+    expect(reaped.ended).toContainEqual({ id: view.id, reason: 'expired' })
+    expect((await db.sandbox.findUniqueOrThrow({ where: { id: view.id } })).endReason).toBe('expired')
+    expect(await leftovers(view.id)).toEqual(nothingLeft)
+  })
+
   it('reconciles after a crash: orphans removed, lost ones ended, healthy ones adopted', async () => {
     const db = await getDb()
     // A crash that lost the database row: its containers, disk and cgroup are orphans.
