@@ -17,7 +17,7 @@ type Part = { name: string; file: string; fn: string; keys: string[]; args?: unk
 const parts: Part[] = [
   { name: 'lesson page', file: 'pages.ts', fn: 'benchPages', keys: ['lesson_page_ms_p50'] },
   { name: 'sandboxes', file: 'sandbox.ts', fn: 'benchSandbox', keys: ['sandbox_ready_ms_p50', 'sandbox_ready_ms_p95', 'pool_ready_ms_p50', 'idle_sandbox_mb'] },
-  { name: 'exercise checks', file: 'checks.ts', fn: 'benchChecks', keys: ['check_ms_p50', 'check_ms_p95'] },
+  { name: 'exercise checks', file: 'checks.ts', fn: 'benchChecks', keys: ['check_ms_p50', 'check_ms_p95', 'check_declarative_ms_p50', 'check_declarative_ms_p95'] },
   {
     name: 'terminal',
     file: 'terminal.ts',
