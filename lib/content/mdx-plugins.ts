@@ -7,6 +7,8 @@ import type { Root as MdastRoot } from 'mdast'
 // (components, exercise references, links) into a report object owned by one compilation.
 
 export const authorComponents = ['Callout', 'Tabs', 'Tab', 'Exercise'] as const
+/** The `type`s components/mdx/Callout.tsx styles; it shows any other one as `info`, so a typo would go unnoticed. */
+export const calloutTypes = ['info', 'tip', 'warning', 'danger'] as const
 const generatedComponents = ['Mermaid']
 export const highlightedLanguages = new Set([
   'bash', 'sh', 'shell', 'shellsession', 'zsh', 'console', 'yaml', 'yml', 'json', 'jsonc', 'dockerfile', 'docker',
@@ -65,6 +67,18 @@ function visitLessonTree(tree: MdastRoot, report: CompileReport) {
             if (attribute.type !== 'mdxJsxAttribute' || (attribute.value !== null && attribute.value !== undefined && typeof attribute.value !== 'string')) {
               report.errors.push(`<${name}> attributes must be plain strings${at(any)}`)
             }
+          }
+          if (name === 'Callout') {
+            const type = any.attributes?.find((a) => a.type === 'mdxJsxAttribute' && a.name === 'type')
+            // A value that is not a string is already reported above.
+            if (type && (type.value === null || type.value === undefined || (typeof type.value === 'string' && !(calloutTypes as readonly string[]).includes(type.value)))) {
+              report.errors.push(`<Callout type="${type.value ?? ''}"> is not a known type${at(any)}; use one of: ${calloutTypes.join(', ')}`)
+            }
+          }
+          if (name === 'Tab') {
+            const label = any.attributes?.find((a) => a.type === 'mdxJsxAttribute' && a.name === 'label')?.value
+            // <Tabs> shows only the tabs that have a label: this one, and its text, would vanish.
+            if (typeof label !== 'string' || label.trim() === '') report.errors.push(`<Tab> needs a label="…"${at(any)}; a tab without one is not shown`)
           }
           if (name === 'Exercise') {
             const id = any.attributes?.find((a) => a.name === 'id')?.value

@@ -1,10 +1,15 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { createElement } from 'react'
+import { renderToStaticMarkup } from 'react-dom/server'
 import { describe, expect, it } from 'vitest'
+import { Callout } from '@/components/mdx/Callout'
+import { Tab, Tabs } from '@/components/mdx/Tabs'
 import { compileLesson } from '@/lib/content/compile.server'
 import { loadContentTree } from '@/lib/content/load.server'
 import { mentionsImage } from '@/lib/content/image-catalog.server'
+import { calloutTypes } from '@/lib/content/mdx-plugins'
 import { formatProblem, withExerciseId } from '@/lib/content/problems'
 import { summaryLine, validateContent } from '@/lib/content/validate.server'
 
@@ -80,6 +85,14 @@ describe('content validation', () => {
     ])
   })
 
+  it('names a Callout of an unknown type and a Tab without a label, with their line', async () => {
+    expect(await exerciseProblems('composants')).toEqual([
+      'courses/bad/composants/lesson.mdx: (mdx): <Callout type="note"> is not a known type (line 8); use one of: info, tip, warning, danger',
+      'courses/bad/composants/lesson.mdx: (mdx): <Tab> needs a label="…" (line 20); a tab without one is not shown',
+      'courses/bad/composants/lesson.mdx: (mdx): <Tab> needs a label="…" (line 25); a tab without one is not shown',
+    ])
+  })
+
   it('lets an exercise skip the solvability test only for a registry-only image the lesson declares and the solution uses', async () => {
     const lines = await exerciseProblems('registre')
     expect(lines).toEqual([
@@ -120,6 +133,29 @@ describe('registryOnly: what counts as using an image', () => {
     expect(withExerciseId('exercises[0].checks[1].drivr', ['creer-reseau'])).toBe('exercises[0] (creer-reseau).checks[1].drivr')
     expect(withExerciseId('exercises[2]', ['a', 'b'])).toBe('exercises[2]')
     expect(withExerciseId('exercises', ['a'])).toBe('exercises')
+  })
+})
+
+// What content:check accepts is what the components really render: the two rules above guard
+// against their silent fallbacks.
+describe('author components and their content:check rules', () => {
+  const callout = (type?: string) => renderToStaticMarkup(createElement(Callout, { type, title: 'Titre' }, 'Texte'))
+
+  it('knows exactly the Callout types the component styles; any other looks like info', () => {
+    const looks = new Set(calloutTypes.map((type) => callout(type)))
+    expect(looks.size).toBe(calloutTypes.length)
+    expect(callout()).toBe(callout('info'))
+    expect(callout('note')).toBe(callout('info'))
+    expect(callout('tip')).toContain('role="note"')
+  })
+
+  it('shows a Tab only with a label, hence the rule', () => {
+    const html = renderToStaticMarkup(
+      createElement(Tabs, null, createElement(Tab, { label: 'Un' }, 'premier'), createElement(Tab, {} as { label: string }, 'sans étiquette')),
+    )
+    expect(html.match(/role="tab"/g)).toHaveLength(1)
+    expect(html).toContain('premier')
+    expect(html).not.toContain('sans étiquette')
   })
 })
 
