@@ -36,8 +36,10 @@ const solutionBudgetMs = 180_000
 
 /**
  * Opens a fresh sandbox for the instructor (their current one, if any, is ended first: a
- * sandbox left from an earlier try must not make the checks pass), runs the checks, the
- * exercise's setup and solution in the lesson's working folder, and the checks again.
+ * sandbox left from an earlier try must not make the checks pass), brings it to where the
+ * exercise starts (its setup; on a multi-node lesson, the earlier exercises replayed first),
+ * runs the checks, the solution in the lesson's working folder, and the checks again: the
+ * same sequence as the solvability test.
  * Nothing is recorded as an attempt. The checks reach the sandbox the way a learner's
  * "Vérifier" does (lib/checks/sandbox-access.server.ts).
  */
@@ -59,11 +61,27 @@ export async function runSolutionInFreshSandbox(user: SessionUser, ref: { course
       assertions: result.assertions.map((a) => ({ id: a.id, passed: a.passed, pending: a.pending === true, message: renderAssertion(a, locale) })),
     }
   }
+  const run = (node: string, script: string) =>
+    execInNode(sandbox.id, node, ['bash', '-c', script], { workingDir: lessonWorkdir(lesson.slug), timeoutMs: solutionBudgetMs, maxOutputBytes: 64 * 1024 })
+  // A `setup` runs on its exercise's node only. On a multi-node lesson, what earlier exercises
+  // did on other nodes (a worker joining the swarm) is replayed: their setup and solution, in order.
+  const earlier = lesson.exercises.slice(0, lesson.exercises.findIndex((e) => e.id === exercise.id))
+  const replayed: string[] = []
+  if ((lesson.frontmatter?.sandbox?.nodes.length ?? 1) > 1) {
+    for (const previous of earlier.filter((e) => !e.registryOnly?.length)) {
+      const node = previous.node ?? lesson.frontmatter?.sandbox?.nodes[0]?.name ?? defaultNode
+      const out = await run(node, [previous.setup, previous.solution].filter(Boolean).join('\n'))
+      replayed.push(`[${previous.id} on ${node}: exit ${out.exitCode ?? '?'}]`)
+    }
+  }
+  if (exercise.setup) {
+    const out = await run(defaultNode, exercise.setup)
+    replayed.push(`[setup: exit ${out.exitCode ?? '?'}]`)
+  }
   const before = await check()
-  const script = [exercise.setup, exercise.solution].filter(Boolean).join('\n')
-  const out = await execInNode(sandbox.id, defaultNode, ['bash', '-c', script], { workingDir: lessonWorkdir(lesson.slug), timeoutMs: solutionBudgetMs, maxOutputBytes: 64 * 1024 })
+  const out = await run(defaultNode, exercise.solution)
   const after = await check()
-  const output = `${out.stdout}${out.stderr ? `\n${out.stderr}` : ''}`.trim()
+  const output = [...replayed, `${out.stdout}${out.stderr ? `\n${out.stderr}` : ''}`.trim()].join('\n').trim()
   return {
     sandboxId: sandbox.id,
     before,
