@@ -77,6 +77,9 @@ function holderFrame(type: number, payload: Uint8Array): Buffer {
 /** Live counters, for tests and the benchmark: how far flow control let output run ahead. */
 export const bridgeStats = { open: 0, maxUnacked: 0, pauses: 0 }
 
+/** Largest output frame sent to the browser. */
+const outputFrameBytes = 64 * 1024
+
 export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promise<void> {
   let closed = false
   let exec: ExecStream | null = null
@@ -184,6 +187,33 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
   }
   const stream = exec
 
+  // Output read in the same turn of the event loop leaves as one frame (up to outputFrameBytes):
+  // under a flood the browser then handles a few large messages instead of thousands of small
+  // ones, and a lone keystroke's echo still leaves at the end of the current turn.
+  let queued: Buffer[] = []
+  let queuedBytes = 0
+  let flushScheduled = false
+  const flushOutput = () => {
+    flushScheduled = false
+    if (queuedBytes === 0) return
+    const frame = Buffer.allocUnsafe(1 + queuedBytes)
+    frame[0] = MessageType.output
+    let at = 1
+    for (const part of queued) at += part.copy(frame, at)
+    queued = []
+    queuedBytes = 0
+    send(frame)
+  }
+  const queueOutput = (chunk: Buffer) => {
+    if (queuedBytes + chunk.length > outputFrameBytes) flushOutput()
+    queued.push(chunk)
+    queuedBytes += chunk.length
+    if (!flushScheduled) {
+      flushScheduled = true
+      setImmediate(flushOutput)
+    }
+  }
+
   // The holder first sends one line, "QUAI1 <epoch> <offset>", then raw terminal output.
   let header: Buffer | null = Buffer.alloc(0)
   stream.onOutput((chunk) => {
@@ -210,10 +240,7 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
       header = null
       if (chunk.length === 0) return
     }
-    const frame = Buffer.allocUnsafe(1 + chunk.length)
-    frame[0] = MessageType.output
-    chunk.copy(frame, 1)
-    send(frame)
+    queueOutput(chunk)
     unacked += chunk.length
     if (unacked > bridgeStats.maxUnacked) bridgeStats.maxUnacked = unacked
     if (unacked > flowHighWater && !stream.paused) {
@@ -230,6 +257,7 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
     if (closed) return
     if (code === takenOverStatus) return close(CloseCode.takenOver, 'this shell was opened in another window')
     if (code === null || error) return close(CloseCode.internal, 'the connection to the node was lost')
+    flushOutput()
     send(encodeExit({ code }))
     close(CloseCode.shellExited, 'the shell exited')
   })

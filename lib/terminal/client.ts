@@ -41,7 +41,7 @@ export type TerminalClientOptions = {
 }
 
 /** Output is acknowledged on arrival while xterm has less than this waiting to be parsed. */
-const parseBacklogBytes = 64 * 1024
+const parseBacklogBytes = 512 * 1024
 const backoffMs = [250, 500, 1000, 2000, 4000, 8000, 10_000]
 const pingEveryMs = 15_000
 /** Silence this long (no frame at all, not even a pong) and the connection is presumed dead. */

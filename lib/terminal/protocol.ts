@@ -35,11 +35,11 @@ export const maxPingBytes = 16
 export const terminalBounds = { minCols: 2, maxCols: 500, minRows: 2, maxRows: 200 } as const
 
 /** Flow control (xterm.js guidance): pause above this many unacknowledged bytes... */
-export const flowHighWater = 100 * 1024
+export const flowHighWater = 1024 * 1024
 /** ...and resume below this. */
-export const flowLowWater = 10 * 1024
+export const flowLowWater = 256 * 1024
 /** The browser batches acknowledgements: one per this many bytes, the rest when it is idle. */
-export const ackEveryBytes = 32 * 1024
+export const ackEveryBytes = 64 * 1024
 
 /** Close codes: 1000 is a normal end (no reconnect); 4000+ are ours. */
 export const CloseCode = {
