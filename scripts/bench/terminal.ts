@@ -309,11 +309,34 @@ async function measureInBrowser(
     }, which)
     await page.waitForTimeout(300)
     await page.evaluate(async (w) => (window as unknown as { quaiBench: Bench }).quaiBench.run(w, 'stty sane; clear'), which)
+    // QUAI_BENCH_PROFILE=1: a CPU profile of the page during the flood, summed by function.
+    const cdp = process.env.QUAI_BENCH_PROFILE === '1' ? await context.newCDPSession(page) : null
+    if (cdp) {
+      await cdp.send('Profiler.enable')
+      await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
+      await cdp.send('Profiler.start')
+    }
     const seconds = await page.evaluate(async ([w, b]) => (window as unknown as { quaiBench: Bench }).quaiBench.throughput(w as string, b as number, 120_000), [which, bytes] as const)
+    if (cdp) printProfile(which, (await cdp.send('Profiler.stop')).profile)
     return { echo, seconds }
   } finally {
     await context.close()
   }
+}
+
+type CpuProfile = { nodes: { id: number; hitCount?: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; startTime: number; endTime: number }
+
+function printProfile(which: string, profile: CpuProfile): void {
+  const total = profile.nodes.reduce((sum, n) => sum + (n.hitCount ?? 0), 0) || 1
+  const byFunction = new Map<string, number>()
+  for (const n of profile.nodes) {
+    const file = n.callFrame.url.split('/').pop() ?? ''
+    const key = `${n.callFrame.functionName || '(anonymous)'} ${file}${file ? `:${n.callFrame.lineNumber}` : ''}`
+    byFunction.set(key, (byFunction.get(key) ?? 0) + (n.hitCount ?? 0))
+  }
+  const top = [...byFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)
+  console.log(`profile ${which}: ${Math.round((profile.endTime - profile.startTime) / 1000)} ms`)
+  for (const [name, hits] of top) console.log(`  ${((100 * hits) / total).toFixed(1).padStart(5)} %  ${name}`)
 }
 
 // ---------------------------------------------------------------- the benchmark
