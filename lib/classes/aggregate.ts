@@ -1,8 +1,11 @@
+import { failedAssertions } from '../progress/exercise-rules'
 import type { LessonStatus } from '../progress/rules'
 
-// The class dashboard's arithmetic. Pure: the database layer aggregates in SQL (groupBy,
-// one JSON query) and hands over small rows; these functions shape them into the matrix,
-// the per-exercise statistics and the ranking of failing assertions.
+export { failedAssertions }
+
+// The class dashboard's arithmetic. Pure: the database layer aggregates in SQL (grouped
+// statements over counts kept at write time) and hands over small rows; these functions shape
+// them into the matrix, the per-exercise statistics and the ranking of failing assertions.
 
 export type LessonColumn = {
   key: string
@@ -147,11 +150,13 @@ export type ExerciseProgressAgg = {
   exerciseId: string
   attempted: number
   completed: number
+  /** Check runs, and runs that passed (ExerciseProgress.attempts and passedAttempts). */
   attempts: number
+  passedAttempts: number
   hints: number
   solutions: number
 }
-/** ExerciseAttempt counted per exercise and outcome. */
+/** ExerciseAttempt counted per exercise and outcome (tallyRows: the count from raw runs). */
 export type AttemptAgg = { courseSlug: string; lessonSlug: string; exerciseId: string; passed: boolean; count: number }
 /** One failing assertion of one exercise: how often it failed, for how many students, and its latest message. */
 export type FailureRow = {
@@ -213,25 +218,17 @@ export function buildExerciseStats(input: {
   lessons: LessonColumn[]
   classSize: number
   progress: ExerciseProgressAgg[]
-  attempts: AttemptAgg[]
   failures: FailureRow[]
   topFailures?: number
 }): ExerciseStats[] {
   const progress = new Map(input.progress.map((p) => [exerciseKey(p.courseSlug, p.lessonSlug, p.exerciseId), p]))
-  const runs = new Map<string, { total: number; passed: number }>()
-  for (const a of input.attempts) {
-    const key = exerciseKey(a.courseSlug, a.lessonSlug, a.exerciseId)
-    const entry = runs.get(key) ?? { total: 0, passed: 0 }
-    entry.total += a.count
-    if (a.passed) entry.passed += a.count
-    runs.set(key, entry)
-  }
   const ranked = rankFailures(input.failures, input.topFailures ?? 3)
   return input.lessons.flatMap((lesson) =>
     lesson.exercises.map((exercise) => {
       const key = exerciseKey(lesson.courseSlug, lesson.lessonSlug, exercise.id)
       const p = progress.get(key)
-      const r = runs.get(key) ?? { total: 0, passed: 0 }
+      const runs = p?.attempts ?? 0
+      const passedRuns = p?.passedAttempts ?? 0
       const attempted = p?.attempted ?? 0
       const completed = p?.completed ?? 0
       return {
@@ -245,9 +242,9 @@ export function buildExerciseStats(input: {
         attempted,
         completed,
         successRate: percent(completed, attempted),
-        attempts: r.total,
-        passedAttempts: r.passed,
-        attemptPassRate: percent(r.passed, r.total),
+        attempts: runs,
+        passedAttempts: passedRuns,
+        attemptPassRate: percent(passedRuns, runs),
         hintsRevealed: p?.hints ?? 0,
         solutionsRevealed: p?.solutions ?? 0,
         topFailures: ranked.get(key) ?? [],
@@ -314,9 +311,10 @@ export function toCsv(rows: (string | number | null)[][], delimiter: ';' | ','):
 
 // ---------------------------------------------------------------- attempt tally
 
-// Check runs and failing assertions per exercise, kept per class and brought up to date with
-// the attempts recorded since the last look (lib/classes/tally.server.ts), so a dashboard
-// refresh reads the last minute of attempts rather than all 30,000.
+// The dashboard's check-run figures counted from raw runs, one by one: the definition that the
+// counts kept at write time (ExerciseProgress.passedAttempts, ExerciseAssertionFailure: see
+// lib/progress/exercises.server.ts and migration 0003) must match. The integration tests
+// recount a class's stored runs with it and compare.
 
 export type AttemptLite = {
   userId: string
@@ -348,16 +346,6 @@ export const emptyTally = (): AttemptTally => ({ runs: new Map(), failures: new 
 
 const failureKey = (exercise: string, assertionId: string) => `${exercise}\u0000${assertionId}`
 
-/** The assertions of a stored run that count as failures: failed, and not merely pending. */
-export function failedAssertions(assertions: unknown): { id: string; sample: unknown }[] {
-  if (!Array.isArray(assertions)) return []
-  return assertions.flatMap((a: unknown) => {
-    if (typeof a !== 'object' || a === null) return []
-    const { id, passed, pending } = a as { id?: unknown; passed?: unknown; pending?: unknown }
-    return typeof id === 'string' && passed === false && pending !== true ? [{ id, sample: a }] : []
-  })
-}
-
 /** Adds one run to a tally (mutates it). */
 export function foldAttempt(tally: AttemptTally, attempt: AttemptLite): void {
   const key = exerciseKey(attempt.courseSlug, attempt.lessonSlug, attempt.exerciseId)
@@ -381,30 +369,6 @@ export function foldAttempt(tally: AttemptTally, attempt: AttemptLite): void {
       group.sampleAt = at
     }
   }
-}
-
-/** A tally plus some runs, without touching the tally (only the groups the runs touch are copied). */
-export function withAttempts(base: AttemptTally, attempts: readonly AttemptLite[]): AttemptTally {
-  if (attempts.length === 0) return base
-  const copy: AttemptTally = { runs: new Map(base.runs), failures: new Map(base.failures) }
-  const touched = new Set<string>()
-  for (const attempt of attempts) {
-    const key = exerciseKey(attempt.courseSlug, attempt.lessonSlug, attempt.exerciseId)
-    if (!touched.has(key)) {
-      const r = copy.runs.get(key)
-      if (r) copy.runs.set(key, { ...r })
-      touched.add(key)
-    }
-    for (const { id } of attempt.passed ? [] : failedAssertions(attempt.assertions)) {
-      const fk = failureKey(key, id)
-      if (touched.has(fk)) continue
-      const g = copy.failures.get(fk)
-      if (g) copy.failures.set(fk, { ...g, users: new Set(g.users) })
-      touched.add(fk)
-    }
-    foldAttempt(copy, attempt)
-  }
-  return copy
 }
 
 export function tallyRows(tally: AttemptTally): { attempts: AttemptAgg[]; failures: FailureRow[] } {

@@ -5,7 +5,6 @@ import { getDb } from '../db/client.server'
 import { formatJoinCode, generateJoinCode, isJoinCodeExpired, normalizeJoinCode } from './codes'
 import { ClassError } from './errors'
 import { joinRetryAfter, recordJoinMiss } from './join-attempts.server'
-import { warmClassTallies } from './tally.server'
 import type { CreateClassInput, UpdateClassInput } from './schemas'
 
 /** Names in French alphabetical order (accents after their letter, case ignored). */
@@ -116,11 +115,6 @@ export async function listTeachingClasses(userId: string): Promise<ClassSummary[
     include: { courses: { orderBy: { position: 'asc' } }, _count: { select: { members: true } } },
     orderBy: { createdAt: 'desc' },
   })
-  // The instructor is likely to open one of these next: start counting their check runs.
-  warmClassTallies(
-    db,
-    rows.filter((r) => !r.archivedAt).map((r) => ({ id: r.id, courseSlugs: r.courses.map((c) => c.courseSlug) })),
-  )
   return rows
     .map((row) => ({
       id: row.id,

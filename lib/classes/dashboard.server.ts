@@ -19,15 +19,17 @@ import {
   type StudentInfo,
 } from './aggregate'
 import { requireTeaching, type ClassDetail } from './classes.server'
+import { classFailuresOf } from './failures.server'
 import { exerciseCellsOf, exerciseTotalsOf, lessonProgressOf, membersOf, quizBestOf } from './queries.server'
-import { classAttemptTally } from './tally.server'
 
 export type { LiveEntry } from './aggregate'
 
 // The class dashboard's data. Every query is scoped to the class on the server: its members
-// and its courses (queries.server.ts). Aggregation happens in the database, and check runs
-// come from the class's tally (tally.server.ts: one JSON query the first time, then only the
-// runs recorded since). No attempt's full record is loaded for the dashboard.
+// and its courses (queries.server.ts). Aggregation happens in the database, over counts kept
+// when each check run is recorded (ExerciseProgress.attempts and passedAttempts,
+// ExerciseAssertionFailure: lib/progress/exercises.server.ts), so the cost of a look does not
+// grow with the number of stored runs, and nothing is kept in this server's memory: every
+// instance, just started or not, reads the same figures. No attempt's record is loaded.
 
 export type Locale = 'fr' | 'en'
 
@@ -79,18 +81,10 @@ async function loadMatrix(classId: string, students: StudentInfo[], lessons: Les
   return buildMatrix({ lessons, students, progress, quizBest, exerciseCells })
 }
 
-async function loadExercises(classId: string, students: StudentInfo[], lessons: LessonColumn[], courseSlugs: string[], locale: Locale): Promise<ExerciseView[]> {
+async function loadExercises(classId: string, students: StudentInfo[], lessons: LessonColumn[], locale: Locale): Promise<ExerciseView[]> {
   const db = await getDb()
-  const [totals, { attempts, failures }] = await Promise.all([
-    exerciseTotalsOf(db, classId),
-    classAttemptTally(
-      db,
-      classId,
-      students.map((s) => s.id),
-      courseSlugs,
-    ),
-  ])
-  const stats = buildExerciseStats({ lessons, classSize: students.length, progress: totals, attempts, failures })
+  const [totals, failures] = await Promise.all([exerciseTotalsOf(db, classId), classFailuresOf(db, classId)])
+  const stats = buildExerciseStats({ lessons, classSize: students.length, progress: totals, failures })
   return stats.map((s) => ({
     ...s,
     topFailures: s.topFailures.map((f) => ({ assertionId: f.assertionId, failures: f.failures, students: f.students, message: assertionMessage(f.sample, f.assertionId, locale) })),
@@ -155,7 +149,7 @@ export async function getClassDashboard(classId: string, user: Pick<SessionUser,
   const students = await timed(timings, 'members', getDb().then((db) => membersOf(db, classId)))
   const [matrix, exercises, live] = await Promise.all([
     timed(timings, 'matrix', loadMatrix(classId, students, lessons)),
-    timed(timings, 'exercises', loadExercises(classId, students, lessons, courseSlugs, locale)),
+    timed(timings, 'exercises', loadExercises(classId, students, lessons, locale)),
     timed(
       timings,
       'live',

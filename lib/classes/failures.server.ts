@@ -2,52 +2,46 @@ import 'server-only'
 import { Prisma } from '../generated/prisma/client'
 import type { Db } from '../db/client.server'
 import { databaseKind, resolveDatabaseUrl } from '../db/url'
-import { emptyTally, exerciseKey, type AttemptTally } from './aggregate'
+import type { FailureRow } from './aggregate'
 
-// A class's check runs and failing assertions up to a point in time, counted inside the
-// database. Each ExerciseAttempt stores its assertions as a JSON array; loading 30,000 of
-// them to count in JavaScript would move megabytes for a few hundred numbers, so the
-// database unnests the arrays (json_each in SQLite, jsonb_array_elements in PostgreSQL) and
-// groups. The class scope is part of the query: attempts of the class's members, on the
-// class's courses. Pending assertions (live mode's placeholders) are not failures.
-//
-// Same rules as foldAttempt() in aggregate.ts, which adds later runs to this starting point;
-// the integration tests check that both give the same answer.
+// A class's failing assertions per exercise, read from ExerciseAssertionFailure: one row per
+// learner and assertion, kept by recordAttempt in the transaction that stores each run
+// (lib/progress/exercises.server.ts) and filled from the stored runs by migration 0003.
+// One grouped statement over the class's members and courses: failures summed, students
+// counted (a row is one learner), and the sample of the latest failure among them. The rows
+// are found by learner and course (the primary key) and grouped by the assertion's integer
+// id, then named from ExerciseAssertion. SQLite groups by sorting: on a class of 300 learners
+// (48,000 rows) sorting on the four text columns of the name cost four times as much as on one
+// integer, and carrying each row's sample through the sort as much again; so on SQLite the
+// grouped statement keeps only which learner failed last, and the samples are read after by
+// primary key (scripts/bench/dashboard.ts).
 
-type RawFailure = { c: string; l: string; e: string; aid: unknown; failures: bigint | number; users: string | null; sample: unknown; sample_at: unknown }
+type Group = { c: string; l: string; e: string; aid: string; id: bigint | number; failures: bigint | number; students: bigint | number }
 
-// SQLite stores Prisma DateTimes as ISO text with "+00:00"; compare in that same format.
-const sqliteTime = (date: Date) => date.toISOString().replace('Z', '+00:00')
+const inClass = (classId: string) => Prisma.sql`f."userId" IN (SELECT m."userId" FROM "ClassroomMember" m WHERE m."classroomId" = ${classId})
+        AND f."courseSlug" IN (SELECT cc."courseSlug" FROM "ClassroomCourse" cc WHERE cc."classroomId" = ${classId})`
 
-// SQLite: with exactly one max() in an aggregate query, bare columns (here `v`) come from
-// the row holding the maximum, i.e. the latest failing run's assertion.
-const sqliteQuery = (classId: string, until: Date) => Prisma.sql`
-  SELECT a."courseSlug" AS c, a."lessonSlug" AS l, a."exerciseId" AS e, json_extract(j.value, '$.id') AS aid,
-         COUNT(*) AS failures, GROUP_CONCAT(DISTINCT a."userId") AS users, MAX(a."createdAt") AS sample_at, j.value AS sample
-  FROM "ExerciseAttempt" a, json_each(a."assertions") j
-  WHERE a."passed" = 0
-    AND a."createdAt" <= ${sqliteTime(until)}
-    AND a."userId" IN (SELECT m."userId" FROM "ClassroomMember" m WHERE m."classroomId" = ${classId})
-    AND a."courseSlug" IN (SELECT cc."courseSlug" FROM "ClassroomCourse" cc WHERE cc."classroomId" = ${classId})
-    AND json_type(j.value, '$.id') = 'text'
-    AND json_extract(j.value, '$.passed') = 0
-    AND COALESCE(json_extract(j.value, '$.pending'), 0) = 0
-  GROUP BY 1, 2, 3, 4`
+// SQLite: with exactly one max() in an aggregate query, the bare column `latest` comes from
+// the row holding the maximum, i.e. the learner who failed last.
+const sqliteGroups = (classId: string) => Prisma.sql`
+  SELECT x."courseSlug" AS c, x."lessonSlug" AS l, x."exerciseId" AS e, x."assertionId" AS aid, g.id, g.failures, g.students, g.latest
+  FROM (
+    SELECT f."exerciseAssertionId" AS id, SUM(f."failures") AS failures, COUNT(*) AS students, MAX(f."lastFailedAt") AS latest_at, f."userId" AS latest
+    FROM "ExerciseAssertionFailure" f
+    WHERE ${inClass(classId)}
+    GROUP BY f."exerciseAssertionId"
+  ) g
+  JOIN "ExerciseAssertion" x ON x."id" = g.id`
 
-const postgresQuery = (classId: string, until: Date) => Prisma.sql`
-  SELECT a."courseSlug" AS c, a."lessonSlug" AS l, a."exerciseId" AS e, j.value ->> 'id' AS aid,
-         COUNT(*) AS failures, STRING_AGG(DISTINCT a."userId", ',') AS users, MAX(a."createdAt") AS sample_at,
-         (ARRAY_AGG(j.value ORDER BY a."createdAt" DESC))[1] AS sample
-  FROM "ExerciseAttempt" a
-  CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(a."assertions") = 'array' THEN a."assertions" ELSE '[]'::jsonb END) AS j(value)
-  WHERE a."passed" = false
-    AND a."createdAt" <= ${until}
-    AND a."userId" IN (SELECT m."userId" FROM "ClassroomMember" m WHERE m."classroomId" = ${classId})
-    AND a."courseSlug" IN (SELECT cc."courseSlug" FROM "ClassroomCourse" cc WHERE cc."classroomId" = ${classId})
-    AND jsonb_typeof(j.value -> 'id') = 'string'
-    AND j.value ->> 'passed' = 'false'
-    AND COALESCE(j.value ->> 'pending', 'false') <> 'true'
-  GROUP BY 1, 2, 3, 4`
+const postgresGroups = (classId: string) => Prisma.sql`
+  SELECT x."courseSlug" AS c, x."lessonSlug" AS l, x."exerciseId" AS e, x."assertionId" AS aid, g.id, g.failures, g.students, g.sample
+  FROM (
+    SELECT f."exerciseAssertionId" AS id, SUM(f."failures") AS failures, COUNT(*) AS students, (ARRAY_AGG(f."sample" ORDER BY f."lastFailedAt" DESC))[1] AS sample
+    FROM "ExerciseAssertionFailure" f
+    WHERE ${inClass(classId)}
+    GROUP BY f."exerciseAssertionId"
+  ) g
+  JOIN "ExerciseAssertion" x ON x."id" = g.id`
 
 function parseJson(value: unknown): unknown {
   if (typeof value !== 'string') return value
@@ -58,37 +52,36 @@ function parseJson(value: unknown): unknown {
   }
 }
 
-/** Every run of the class's members on its courses recorded up to `until`, as a tally. */
-export async function loadTally(db: Db, classId: string, memberIds: readonly string[], courseSlugs: readonly string[], until: Date): Promise<AttemptTally> {
-  const kind = databaseKind(resolveDatabaseUrl())
-  const [runs, failures] = await Promise.all([
-    db.exerciseAttempt.groupBy({
-      by: ['courseSlug', 'lessonSlug', 'exerciseId', 'passed'],
-      where: { userId: { in: [...memberIds] }, courseSlug: { in: [...courseSlugs] }, createdAt: { lte: until } },
-      _count: { _all: true },
-    }),
-    db.$queryRaw<RawFailure[]>(kind === 'sqlite' ? sqliteQuery(classId, until) : postgresQuery(classId, until)),
-  ])
-  const tally = emptyTally()
-  for (const r of runs) {
-    const key = exerciseKey(r.courseSlug, r.lessonSlug, r.exerciseId)
-    const entry = tally.runs.get(key) ?? { courseSlug: r.courseSlug, lessonSlug: r.lessonSlug, exerciseId: r.exerciseId, total: 0, passed: 0 }
-    entry.total += r._count._all
-    if (r.passed) entry.passed += r._count._all
-    tally.runs.set(key, entry)
+const toRow = (g: Group, sample: unknown): FailureRow => ({
+  courseSlug: g.c,
+  lessonSlug: g.l,
+  exerciseId: g.e,
+  assertionId: g.aid,
+  failures: Number(g.failures),
+  students: Number(g.students),
+  sample: parseJson(sample),
+})
+
+/** SQLite: the sample of each group, from the row of the learner who failed it last. */
+async function sqliteSamples(db: Db, groups: (Group & { latest: string })[]): Promise<Map<number, unknown>> {
+  const samples = new Map<number, unknown>()
+  for (let i = 0; i < groups.length; i += 500) {
+    const keys = groups.slice(i, i + 500).map((g) => Prisma.sql`(${g.latest}, ${g.c}, ${Number(g.id)})`)
+    const rows = await db.$queryRaw<{ id: bigint | number; sample: unknown }[]>`
+      SELECT f."exerciseAssertionId" AS id, f."sample" AS sample FROM "ExerciseAssertionFailure" f
+      WHERE (f."userId", f."courseSlug", f."exerciseAssertionId") IN (VALUES ${Prisma.join(keys)})`
+    for (const r of rows) samples.set(Number(r.id), r.sample)
   }
-  for (const r of failures) {
-    if (typeof r.aid !== 'string') continue
-    tally.failures.set(`${exerciseKey(r.c, r.l, r.e)}\u0000${r.aid}`, {
-      courseSlug: r.c,
-      lessonSlug: r.l,
-      exerciseId: r.e,
-      assertionId: r.aid,
-      failures: Number(r.failures),
-      users: new Set((r.users ?? '').split(',').filter(Boolean)),
-      sample: parseJson(r.sample),
-      sampleAt: new Date(r.sample_at as string | Date).getTime(),
-    })
+  return samples
+}
+
+/** Every failing assertion of the class's members on its courses, per exercise. */
+export async function classFailuresOf(db: Db, classId: string): Promise<FailureRow[]> {
+  if (databaseKind(resolveDatabaseUrl()) === 'sqlite') {
+    const groups = await db.$queryRaw<(Group & { latest: string })[]>(sqliteGroups(classId))
+    const samples = await sqliteSamples(db, groups)
+    return groups.map((g) => toRow(g, samples.get(Number(g.id)) ?? null))
   }
-  return tally
+  const groups = await db.$queryRaw<(Group & { sample: unknown })[]>(postgresGroups(classId))
+  return groups.map((g) => toRow(g, g.sample))
 }

@@ -79,13 +79,13 @@ export async function exerciseCellsOf(db: Db, classId: string): Promise<Exercise
   }))
 }
 
-/** Exercise progress per exercise over the class. */
+/** Exercise progress per exercise over the class, check runs and passed runs included (kept by recordAttempt). */
 export async function exerciseTotalsOf(db: Db, classId: string): Promise<ExerciseProgressAgg[]> {
   const rows = await db.$queryRaw<Record<string, unknown>[]>`
     SELECT "courseSlug", "lessonSlug", "exerciseId",
            SUM(CASE WHEN "attempts" > 0 THEN 1 ELSE 0 END) AS attempted,
            SUM(CASE WHEN "completedAt" IS NOT NULL THEN 1 ELSE 0 END) AS completed,
-           SUM("attempts") AS attempts, SUM("hintsRevealed") AS hints,
+           SUM("attempts") AS attempts, SUM("passedAttempts") AS passed, SUM("hintsRevealed") AS hints,
            SUM(CASE WHEN "solutionRevealed" THEN 1 ELSE 0 END) AS solutions
     FROM "ExerciseProgress" WHERE ${inClass(classId)}
     GROUP BY "courseSlug", "lessonSlug", "exerciseId"`
@@ -96,6 +96,7 @@ export async function exerciseTotalsOf(db: Db, classId: string): Promise<Exercis
     attempted: num(r.attempted),
     completed: num(r.completed),
     attempts: num(r.attempts),
+    passedAttempts: num(r.passed),
     hints: num(r.hints),
     solutions: num(r.solutions),
   }))

@@ -21,3 +21,34 @@ export function decideHint(revealed: number, index: number, count: number): Hint
 export function isExercisePassed(result: { passedCount: number; totalCount: number }): boolean {
   return result.totalCount > 0 && result.passedCount === result.totalCount
 }
+
+/**
+ * The assertions of a stored run that count as failures: objects with a string id, failed,
+ * and not merely pending (live mode's placeholders). The class dashboard's "most failed
+ * assertions" counts these, in recordAttempt and in the backfill of migration 0003.
+ */
+export function failedAssertions(assertions: unknown): { id: string; sample: unknown }[] {
+  if (!Array.isArray(assertions)) return []
+  return assertions.flatMap((a: unknown) => {
+    if (typeof a !== 'object' || a === null || Array.isArray(a)) return []
+    const { id, passed, pending } = a as { id?: unknown; passed?: unknown; pending?: unknown }
+    return typeof id === 'string' && passed === false && pending !== true ? [{ id, sample: a }] : []
+  })
+}
+
+/**
+ * What one run adds to its learner's failure counts, per assertion id, in id order: a passed
+ * run adds nothing; an id listed twice counts twice, and its last occurrence is the sample.
+ */
+export function runFailures(passed: boolean, assertions: unknown): { assertionId: string; count: number; sample: unknown }[] {
+  if (passed) return []
+  const byId = new Map<string, { assertionId: string; count: number; sample: unknown }>()
+  for (const { id, sample } of failedAssertions(assertions)) {
+    const entry = byId.get(id)
+    if (entry) {
+      entry.count++
+      entry.sample = sample
+    } else byId.set(id, { assertionId: id, count: 1, sample })
+  }
+  return [...byId.values()].sort((a, b) => (a.assertionId < b.assertionId ? -1 : a.assertionId > b.assertionId ? 1 : 0))
+}

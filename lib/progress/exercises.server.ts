@@ -2,13 +2,18 @@ import 'server-only'
 import { z } from 'zod'
 import type { Exercise } from '../content/schema'
 import { getDb, type Db } from '../db/client.server'
-import { decideHint, isExercisePassed } from './exercise-rules'
+import { decideHint, isExercisePassed, runFailures } from './exercise-rules'
 import { refreshLessonCompletion } from './lessons.server'
 
 // Exercise attempts, hints and solutions. Every write is one transaction, so an attempt is
 // stored with its progress update or not at all, and concurrent requests neither lose nor
 // double-count anything (counters are incremented in SQL, "first time" flags are set by
 // conditional updates).
+//
+// Recording a run also keeps the class dashboard's figures (lib/classes/): passed runs in
+// ExerciseProgress.passedAttempts next to attempts, and failing assertions per learner in
+// ExerciseAssertionFailure, in the same transaction, so they always match the stored runs
+// (the assertions' names, ExerciseAssertion, are created just before when new).
 
 export type ExerciseTrigger = 'manual' | 'live'
 
@@ -69,11 +74,56 @@ async function ensureProgress(tx: Tx, key: ReturnType<typeof exerciseKey>) {
   return tx.exerciseProgress.upsert({ where: { userId_courseSlug_lessonSlug_exerciseId: key }, create: key, update: {} })
 }
 
+/**
+ * The ExerciseAssertion ids of a run's failing assertions, creating the ones never seen before.
+ * Outside the run's transaction: an assertion is named once for good, whether or not the run
+ * is stored; two first failures racing to name it both end up with the one row.
+ */
+async function assertionIds(db: Db, key: ReturnType<typeof exerciseKey>, assertionIds: readonly string[]): Promise<Map<string, number>> {
+  const ids = new Map<string, number>()
+  if (assertionIds.length === 0) return ids
+  const where = { courseSlug: key.courseSlug, lessonSlug: key.lessonSlug, exerciseId: key.exerciseId }
+  for (const row of await db.exerciseAssertion.findMany({ where: { ...where, assertionId: { in: [...assertionIds] } }, select: { id: true, assertionId: true } })) {
+    ids.set(row.assertionId, row.id)
+  }
+  for (const assertionId of assertionIds) {
+    if (ids.has(assertionId)) continue
+    const unique = { courseSlug_lessonSlug_exerciseId_assertionId: { ...where, assertionId } }
+    const row = await withCreateRetry(() => db.exerciseAssertion.upsert({ where: unique, create: { ...where, assertionId }, update: {}, select: { id: true } }))
+    ids.set(assertionId, row.id)
+  }
+  return ids
+}
+
+/**
+ * One failing assertion of a run, added to its learner's count. The sample (the message shown
+ * on the class dashboard) is the assertion of the latest failing run by createdAt, even when
+ * two runs of the same learner commit out of order. Called in assertion id order, so two runs
+ * of one learner lock the rows in the same order. A first failure racing another one's insert
+ * fails with P2002 and the whole transaction is retried.
+ */
+async function countFailure(tx: Tx, userId: string, courseSlug: string, exerciseAssertionId: number, f: { count: number; sample: unknown }, at: Date) {
+  const where = { userId, courseSlug, exerciseAssertionId }
+  const counted = await tx.exerciseAssertionFailure.updateMany({ where, data: { failures: { increment: f.count } } })
+  if (counted.count === 0) {
+    await tx.exerciseAssertionFailure.create({ data: { ...where, failures: f.count, sample: f.sample as object, lastFailedAt: at } })
+    return
+  }
+  await tx.exerciseAssertionFailure.updateMany({ where: { ...where, lastFailedAt: { lte: at } }, data: { sample: f.sample as object, lastFailedAt: at } })
+}
+
 /** Store one check run and update the exercise's progress, in one transaction; then refresh the lesson. */
 export async function recordAttempt(input: AttemptInput): Promise<RecordedAttempt> {
   const db = await getDb()
   const key = exerciseKey(input)
   const passed = isExercisePassed(input.result)
+  const assertions = input.result.assertions.map((a) => ({ ...a }))
+  const failures = runFailures(passed, assertions)
+  const ids = await assertionIds(
+    db,
+    key,
+    failures.map((f) => f.assertionId),
+  )
   const now = new Date()
   const recorded = await withCreateRetry(() =>
     db.$transaction(async (tx) => {
@@ -83,16 +133,18 @@ export async function recordAttempt(input: AttemptInput): Promise<RecordedAttemp
           passed,
           passedCount: input.result.passedCount,
           totalCount: input.result.totalCount,
-          assertions: input.result.assertions.map((a) => ({ ...a })) as object[],
+          assertions: assertions as object[],
           durationMs: Math.round(input.result.durationMs),
           trigger: input.trigger,
         },
+        select: { id: true, createdAt: true },
       })
       await ensureProgress(tx, key)
       const progress = await tx.exerciseProgress.update({
         where: { userId_courseSlug_lessonSlug_exerciseId: key },
-        data: { attempts: { increment: 1 } },
+        data: { attempts: { increment: 1 }, ...(passed ? { passedAttempts: { increment: 1 } } : {}) },
       })
+      for (const f of failures) await countFailure(tx, key.userId, key.courseSlug, ids.get(f.assertionId)!, f, attempt.createdAt)
       await tx.exerciseProgress.updateMany({ where: { ...key, firstAttemptAt: null }, data: { firstAttemptAt: now } })
       const first = passed ? await tx.exerciseProgress.updateMany({ where: { ...key, completedAt: null }, data: { completedAt: now } }) : { count: 0 }
       return {

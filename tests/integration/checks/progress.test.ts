@@ -55,6 +55,12 @@ describe('recording attempts', () => {
     expect(rows[0]!.assertions).toEqual(run(false).assertions)
     const row = await db.exerciseProgress.findFirstOrThrow({ where: { userId, exerciseId: 'reseau' } })
     expect(row.attempts).toBe(3)
+    expect(row.passedAttempts).toBe(1)
+    // The class dashboard's count of failing assertions: the driver failed in two runs, the last one's message kept.
+    const failures = await db.exerciseAssertionFailure.findMany({ where: { userId }, include: { exerciseAssertion: true } })
+    expect(failures.map((f) => [f.exerciseAssertion.exerciseId, f.exerciseAssertion.assertionId, f.failures])).toEqual([['reseau', 'network:demo-net:driver', 2]])
+    expect(failures[0]!.lastFailedAt).toEqual(rows[2]!.createdAt)
+    expect(failures[0]!.sample).toEqual(assertion('network:demo-net:driver', false))
     expect(row.firstAttemptAt).not.toBeNull()
     expect(row.completedAt).not.toBeNull()
 
@@ -76,6 +82,9 @@ describe('recording attempts', () => {
     expect(await db.exerciseAttempt.count({ where: { userId } })).toBe(n)
     const row = await db.exerciseProgress.findFirstOrThrow({ where: { userId, exerciseId: 'reseau' } })
     expect(row.attempts).toBe(n)
+    expect(row.passedAttempts).toBe(await db.exerciseAttempt.count({ where: { userId, passed: true } }))
+    expect(row.passedAttempts).toBe(5)
+    expect((await db.exerciseAssertionFailure.findFirstOrThrow({ where: { userId, exerciseAssertion: { assertionId: 'network:demo-net:driver' } } })).failures).toBe(n - 5)
     expect(results.filter((r) => r.firstCompletion)).toHaveLength(1)
     expect(new Set(results.map((r) => r.attempts)).size).toBe(n)
   })
@@ -92,6 +101,24 @@ describe('recording attempts', () => {
     }
     expect(await db.exerciseAttempt.count({ where: { userId } })).toBe(0)
     expect(await db.exerciseProgress.count({ where: { userId } })).toBe(0)
+  })
+
+  test('a failed attempt whose last write fails leaves no failure counted', async () => {
+    const userId = await createUser(db)
+    const base = { userId, courseSlug: 'demo', lessonSlug: 'labo', exerciseId: 'reseau', trigger: 'manual' as const }
+    await progress.recordAttempt({ ...base, result: run(false) })
+    // The first-attempt time is the last thing recordAttempt writes, after the failing assertions.
+    await db.$executeRawUnsafe(
+      `CREATE TRIGGER quai_test_fail_first BEFORE UPDATE ON ExerciseProgress WHEN NEW.exerciseId = 'conteneur' AND NEW.userId = '${userId}' AND OLD.firstAttemptAt IS NULL AND NEW.firstAttemptAt IS NOT NULL BEGIN SELECT RAISE(ABORT, 'simulated failure'); END`,
+    )
+    try {
+      await expect(progress.recordAttempt({ ...base, exerciseId: 'conteneur', result: run(false) })).rejects.toThrow()
+    } finally {
+      await db.$executeRawUnsafe('DROP TRIGGER quai_test_fail_first')
+    }
+    expect(await db.exerciseAttempt.count({ where: { userId } })).toBe(1)
+    expect((await db.exerciseProgress.findMany({ where: { userId } })).map((p) => [p.exerciseId, p.attempts, p.passedAttempts])).toEqual([['reseau', 1, 0]])
+    expect((await db.exerciseAssertionFailure.findMany({ where: { userId }, include: { exerciseAssertion: true } })).map((f) => [f.exerciseAssertion.exerciseId, f.failures])).toEqual([['reseau', 1]])
   })
 })
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import type { Db } from '@/lib/db/client.server'
 import { createUser } from '../../support/progress-suite'
 
@@ -32,6 +32,42 @@ const run = (...assertions: ReturnType<typeof a>[]) => ({
   durationMs: 20,
   assertions: assertions as never,
 })
+
+type Figures = { runs: [string, number, number][]; failures: { exercise: string; assertionId: string; failures: number; students: number; sample?: unknown }[] }
+const byFailure = (x: Figures['failures'][number], y: Figures['failures'][number]) => `${x.exercise}\u0000${x.assertionId}`.localeCompare(`${y.exercise}\u0000${y.assertionId}`)
+
+/** The class's check-run figures as the dashboard reads them: the counts kept at write time. */
+async function keptFigures(db: Db, classId: string, options = { samples: true }): Promise<Figures> {
+  const { exerciseTotalsOf } = await import('@/lib/classes/queries.server')
+  const { classFailuresOf } = await import('@/lib/classes/failures.server')
+  const totals = await exerciseTotalsOf(db, classId)
+  const failures = await classFailuresOf(db, classId)
+  return {
+    runs: totals
+      .filter((t) => t.attempts > 0)
+      .map((t): [string, number, number] => [`${t.courseSlug}/${t.lessonSlug}/${t.exerciseId}`, t.attempts, t.passedAttempts])
+      .sort((x, y) => x[0].localeCompare(y[0])),
+    failures: failures
+      .map((f) => ({ exercise: `${f.courseSlug}/${f.lessonSlug}/${f.exerciseId}`, assertionId: f.assertionId, failures: f.failures, students: f.students, ...(options.samples ? { sample: f.sample } : {}) }))
+      .sort(byFailure),
+  }
+}
+
+/** The same figures recounted from the class's stored runs, one by one (foldAttempt). */
+async function recount(db: Db, classId: string, options = { samples: true }): Promise<Figures> {
+  const { emptyTally, foldAttempt, tallyRows } = await import('@/lib/classes/aggregate')
+  const members = (await db.classroomMember.findMany({ where: { classroomId: classId }, select: { userId: true } })).map((m) => m.userId)
+  const courses = (await db.classroomCourse.findMany({ where: { classroomId: classId }, select: { courseSlug: true } })).map((c) => c.courseSlug)
+  const tally = emptyTally()
+  for (const attempt of await db.exerciseAttempt.findMany({ where: { userId: { in: members }, courseSlug: { in: courses } }, orderBy: { createdAt: 'asc' } })) foldAttempt(tally, attempt)
+  const { failures } = tallyRows(tally)
+  return {
+    runs: [...tally.runs.entries()].map(([key, r]): [string, number, number] => [key, r.total, r.passed]).sort((x, y) => x[0].localeCompare(y[0])),
+    failures: failures
+      .map((f) => ({ exercise: `${f.courseSlug}/${f.lessonSlug}/${f.exerciseId}`, assertionId: f.assertionId, failures: f.failures, students: f.students, ...(options.samples ? { sample: f.sample } : {}) }))
+      .sort(byFailure),
+  }
+}
 
 export function classesSuite(getDatabase: () => Db) {
   let classes: Classes
@@ -256,54 +292,116 @@ export function classesSuite(getDatabase: () => Db) {
       expect(view.lessonSummaries[2]).toMatchObject({ inProgress: 3, completed: 0 })
     })
 
-    it('counts the same runs and failures from the database query as from folding runs one by one', async () => {
+    it('counts the same runs and failures from the counts kept at write time as from folding the stored runs one by one', async () => {
       const db = getDatabase()
-      const tally = await import('@/lib/classes/tally.server')
       const prof = await instructor()
       const c = await classes.createClass(prof, { name: 'Tally', courses: ['demo'] })
       const students = [await learner(), await learner(), await learner()]
       for (const s of students) await classes.joinClass(s, c.joinCode)
+      const outsider = await learner()
       const runs = [
         [students[0]!, run(netExists(false), netMember(false))],
         [students[0]!, run(netExists(true), netMember(false))],
         [students[1]!, run(netExists(true), netMember(false), a('command:1', false, 'command.notLive', { label: 'x' }, true))],
         [students[2]!, run(netExists(true), netMember(true))],
         [students[2]!, run(netExists(false), netMember(true))],
+        // The same assertion listed twice in one run counts twice, as folding counts it.
+        [students[1]!, run(netMember(false), a('network:demo-net:member:web', false, 'network.member.missing', { network: 'demo-net', container: 'web', found: 'host' }))],
+        [outsider, run(netExists(false))],
       ] as const
       for (const [s, result] of runs) await attempt(s.id, 'reseau', result)
       await attempt(students[1]!.id, 'conteneur', run(a('container:web:exists', false, 'container.exists.missing', { name: 'web', suggestion: '' })))
-      const memberIds = students.map((s) => s.id)
-      const sorted = (r: Awaited<ReturnType<typeof tally.classAttemptTally>>) => ({
-        attempts: [...r.attempts].filter((x) => x.count > 0).sort((x, y) => `${x.exerciseId}${x.passed}`.localeCompare(`${y.exerciseId}${y.passed}`)),
-        failures: [...r.failures].sort((x, y) => `${x.exerciseId}${x.assertionId}`.localeCompare(`${y.exerciseId}${y.assertionId}`)),
-      })
-      // Every run is recent: folded in JavaScript.
-      tally.resetClassTallies()
-      const folded = sorted(await tally.classAttemptTally(db, c.id, memberIds, ['demo']))
-      // Looking from two minutes later, every run has settled: counted by the SQL query.
-      tally.resetClassTallies()
-      const counted = sorted(await tally.classAttemptTally(db, c.id, memberIds, ['demo'], new Date(Date.now() + 120_000)))
-      expect(counted).toEqual(folded)
-      expect(folded.failures.map((f) => [f.exerciseId, f.assertionId, f.failures, f.students])).toEqual([
-        ['conteneur', 'container:web:exists', 1, 1],
-        ['reseau', 'network:demo-net:exists', 2, 2],
-        ['reseau', 'network:demo-net:member:web', 3, 2],
+      await attempt(students[0]!.id, 'reseau', run(netExists(false)), 'other-course')
+
+      const kept = await keptFigures(db, c.id)
+      expect(kept).toEqual(await recount(db, c.id))
+      expect(kept.failures.map((f) => [f.exercise, f.assertionId, f.failures, f.students])).toEqual([
+        ['demo/labo/conteneur', 'container:web:exists', 1, 1],
+        ['demo/labo/reseau', 'network:demo-net:exists', 2, 2],
+        ['demo/labo/reseau', 'network:demo-net:member:web', 5, 2],
       ])
-      // The latest failing run's message is the one shown.
-      expect(folded.failures.find((f) => f.assertionId === 'network:demo-net:exists')!.sample).toMatchObject({ key: 'network.exists.missing' })
-      expect(folded.attempts.map((x) => [x.exerciseId, x.passed, x.count])).toEqual([
-        ['conteneur', false, 1],
-        ['reseau', false, 4],
-        ['reseau', true, 1],
+      expect(kept.runs).toEqual([
+        ['demo/labo/conteneur', 1, 0],
+        ['demo/labo/reseau', 6, 1],
       ])
-      // Runs recorded after a look are added at the next one; another member list starts over.
-      tally.resetClassTallies()
-      await tally.classAttemptTally(db, c.id, memberIds, ['demo'])
+      // The latest failing run's message is the one shown: s1's duplicate, listed last, with found: host.
+      expect(kept.failures.find((f) => f.assertionId === 'network:demo-net:member:web')!.sample).toMatchObject({ params: { found: 'host' } })
+      expect(kept.failures.find((f) => f.assertionId === 'network:demo-net:exists')!.sample).toMatchObject({ key: 'network.exists.missing' })
+      // The dashboard shows the same figures.
+      const reseau = (await dashboard.getClassDashboard(c.id, prof, 'fr')).exercises.find((e) => e.exerciseId === 'reseau')!
+      expect(reseau).toMatchObject({ attempts: 6, passedAttempts: 1, attemptPassRate: 17 })
+      expect(reseau.topFailures.map((f) => [f.assertionId, f.failures, f.students])).toEqual([
+        ['network:demo-net:member:web', 5, 2],
+        ['network:demo-net:exists', 2, 2],
+      ])
+
+      // A later run is counted at once; a member removed takes their runs out of the class figures.
       await attempt(students[2]!.id, 'reseau', run(netExists(false)))
-      const later = sorted(await tally.classAttemptTally(db, c.id, memberIds, ['demo']))
-      expect(later.failures.find((f) => f.assertionId === 'network:demo-net:exists')).toMatchObject({ failures: 3, students: 2 })
-      const without = sorted(await tally.classAttemptTally(db, c.id, memberIds.slice(0, 2), ['demo']))
+      expect((await keptFigures(db, c.id)).failures.find((f) => f.assertionId === 'network:demo-net:exists')).toMatchObject({ failures: 3, students: 2 })
+      await classes.removeMember(c.id, prof, students[2]!.id)
+      const without = await keptFigures(db, c.id)
+      expect(without).toEqual(await recount(db, c.id))
       expect(without.failures.find((f) => f.assertionId === 'network:demo-net:exists')).toMatchObject({ failures: 1, students: 1 })
+      expect(without.runs).toEqual([
+        ['demo/labo/conteneur', 1, 0],
+        ['demo/labo/reseau', 4, 0],
+      ])
+    })
+
+    it('keeps exact counts when many runs are recorded at once, by several learners on the same exercises', async () => {
+      const db = getDatabase()
+      const prof = await instructor()
+      const c = await classes.createClass(prof, { name: 'Rush', courses: ['demo'] })
+      const students = [await learner(), await learner(), await learner(), await learner()]
+      for (const s of students) await classes.joinClass(s, c.joinCode)
+      // Every learner's first failures race each other's inserts of the same rows.
+      const results = await Promise.allSettled(
+        students.flatMap((s, i) =>
+          Array.from({ length: 8 }, (_, k) =>
+            attempt(s.id, k % 3 === 2 ? 'conteneur' : 'reseau', k % 4 === 3 && i % 2 === 0 ? run(netExists(true), netMember(true)) : run(netExists(k % 2 === 0), netMember(false))),
+          ),
+        ),
+      )
+      expect(results.filter((r) => r.status === 'rejected')).toEqual([])
+      const kept = await keptFigures(db, c.id, { samples: false })
+      expect(kept).toEqual(await recount(db, c.id, { samples: false }))
+      expect(kept.runs.reduce((n, [, total]) => n + total, 0)).toBe(32)
+      for (const s of students) {
+        const rows = await db.exerciseProgress.findMany({ where: { userId: s.id } })
+        for (const row of rows) {
+          const where = { userId: s.id, courseSlug: row.courseSlug, lessonSlug: row.lessonSlug, exerciseId: row.exerciseId }
+          expect([row.attempts, row.passedAttempts]).toEqual([await db.exerciseAttempt.count({ where }), await db.exerciseAttempt.count({ where: { ...where, passed: true } })])
+        }
+      }
+    })
+
+    it('records nothing of a run whose transaction rolls back: no run, no count, no failure', async () => {
+      const db = getDatabase()
+      const prof = await instructor()
+      const c = await classes.createClass(prof, { name: 'Rollback', courses: ['demo'] })
+      const s = await learner()
+      await classes.joinClass(s, c.joinCode)
+      await attempt(s.id, 'reseau', run(netExists(false), netMember(true)))
+      const before = await keptFigures(db, c.id)
+      const rowsBefore = await db.exerciseAssertionFailure.findMany({ where: { userId: s.id }, orderBy: { exerciseAssertionId: 'asc' } })
+      // Everything recordAttempt writes, then a failure before the commit.
+      const original = db.$transaction.bind(db) as (fn: (tx: unknown) => Promise<unknown>, options?: unknown) => Promise<unknown>
+      const spy = vi.spyOn(db, '$transaction').mockImplementation(((fn: (tx: unknown) => Promise<unknown>, options?: unknown) =>
+        original(async (tx) => {
+          await fn(tx)
+          throw new Error('simulated failure before commit')
+        }, options)) as never)
+      try {
+        await expect(attempt(s.id, 'reseau', run(netExists(false), netMember(false)))).rejects.toThrow('simulated failure before commit')
+        await expect(attempt(s.id, 'conteneur', run(a('container:web:exists', false, 'container.exists.missing', { name: 'web', suggestion: '' })))).rejects.toThrow()
+      } finally {
+        spy.mockRestore()
+      }
+      expect(await db.exerciseAttempt.count({ where: { userId: s.id } })).toBe(1)
+      expect((await db.exerciseProgress.findMany({ where: { userId: s.id } })).map((p) => [p.exerciseId, p.attempts, p.passedAttempts])).toEqual([['reseau', 1, 0]])
+      expect(await db.exerciseAssertionFailure.findMany({ where: { userId: s.id }, orderBy: { exerciseAssertionId: 'asc' } })).toEqual(rowsBefore)
+      expect(await keptFigures(db, c.id)).toEqual(before)
+      expect(before).toEqual(await recount(db, c.id))
     })
 
     it("shows one student's checks, hints, solution and quiz answers to the class's instructor", async () => {

@@ -12,10 +12,10 @@ import {
   summarizeLessons,
   tallyRows,
   toCsv,
-  withAttempts,
   type FailureRow,
   type LessonColumn,
 } from '@/lib/classes/aggregate'
+import { runFailures } from '@/lib/progress/exercise-rules'
 
 const lessons: LessonColumn[] = [
   { key: 'demo/lecture', courseSlug: 'demo', lessonSlug: 'lecture', title: 'Lecture', courseTitle: 'Démo', hasQuiz: false, quizPassingScore: null, exercises: [] },
@@ -126,11 +126,7 @@ describe('exercise statistics', () => {
   const stats = buildExerciseStats({
     lessons,
     classSize: 3,
-    progress: [{ courseSlug: 'demo', lessonSlug: 'labo', exerciseId: 'reseau', attempted: 3, completed: 2, attempts: 11, hints: 4, solutions: 1 }],
-    attempts: [
-      { courseSlug: 'demo', lessonSlug: 'labo', exerciseId: 'reseau', passed: false, count: 9 },
-      { courseSlug: 'demo', lessonSlug: 'labo', exerciseId: 'reseau', passed: true, count: 2 },
-    ],
+    progress: [{ courseSlug: 'demo', lessonSlug: 'labo', exerciseId: 'reseau', attempted: 3, completed: 2, attempts: 11, passedAttempts: 2, hints: 4, solutions: 1 }],
     failures: [failure('reseau', 'network:demo-net:exists', 5, 2), failure('reseau', 'network:demo-net:driver', 4, 3)],
   })
 
@@ -226,16 +222,20 @@ describe('attempt tally', () => {
     ])
   })
 
-  it('adds recent runs to a copy, leaving the settled tally as it was', () => {
-    const settled = emptyTally()
-    foldAttempt(settled, run('ana', false, [failing('a')], 1))
-    const before = JSON.stringify(tallyRows(settled), (_k, v: unknown) => (v instanceof Set ? [...v] : v))
-    const view = withAttempts(settled, [run('bo', false, [failing('a'), failing('c')], 5)])
-    expect(tallyRows(view).failures.map((f) => [f.assertionId, f.failures, f.students])).toEqual([
-      ['a', 2, 2],
-      ['c', 1, 1],
+  it('adds to a learner, per run, what folding the run adds: per assertion id, in id order, the last occurrence as sample', () => {
+    const assertions = [failing('b', 'first'), { id: 'a', passed: true }, failing('c', 'x'), { id: 'd', passed: false, pending: true }, failing('b', 'second')]
+    expect(runFailures(false, assertions)).toEqual([
+      { assertionId: 'b', count: 2, sample: failing('b', 'second') },
+      { assertionId: 'c', count: 1, sample: failing('c', 'x') },
     ])
-    expect(JSON.stringify(tallyRows(settled), (_k, v: unknown) => (v instanceof Set ? [...v] : v))).toBe(before)
-    expect(withAttempts(settled, [])).toBe(settled)
+    // A passed run counts no failure, whatever its assertions say; so does folding it.
+    expect(runFailures(true, assertions)).toEqual([])
+    expect(runFailures(false, 'not an array')).toEqual([])
+    const tally = emptyTally()
+    foldAttempt(tally, run('ana', false, assertions, 1))
+    foldAttempt(tally, run('ana', true, assertions, 2))
+    expect(tallyRows(tally).failures.map((f) => [f.assertionId, f.failures, (f.sample as { key: string }).key])).toEqual(
+      runFailures(false, assertions).map((f) => [f.assertionId, f.count, (f.sample as { key: string }).key]),
+    )
   })
 })
