@@ -46,8 +46,6 @@ export type MatrixRow = {
 
 export const percent = (part: number, whole: number): number | null => (whole <= 0 ? null : Math.round((part / whole) * 100))
 
-const cellKey = (userId: string, courseSlug: string, lessonSlug: string) => `${userId}\u0000${courseSlug}/${lessonSlug}`
-
 export const emptyCell = (): Cell => ({
   status: 'not-started',
   bestQuizPercent: null,
@@ -58,6 +56,38 @@ export const emptyCell = (): Cell => ({
   solutionsRevealed: 0,
   activeSeconds: 0,
 })
+
+/**
+ * Rows placed by learner and lesson: per learner, one slot per lesson column. Rows of lessons
+ * that are not columns (a course's lesson removed from the content) are dropped. Lookups go
+ * by learner id, then course and lesson slugs, without building a key string per row: a class
+ * of 300 learners and 20 lessons has some 15,000 rows to place on every look.
+ */
+function placeRows<T extends { userId: string; courseSlug: string; lessonSlug: string }>(
+  lessons: readonly LessonColumn[],
+  rows: readonly T[],
+  place: (slots: (T | undefined)[], column: number, row: T) => void,
+): Map<string, (T | undefined)[]> {
+  const columns = new Map<string, Map<string, number>>()
+  lessons.forEach((l, i) => {
+    const inCourse = columns.get(l.courseSlug) ?? new Map<string, number>()
+    inCourse.set(l.lessonSlug, i)
+    columns.set(l.courseSlug, inCourse)
+  })
+  const byUser = new Map<string, (T | undefined)[]>()
+  for (const row of rows) {
+    const column = columns.get(row.courseSlug)?.get(row.lessonSlug)
+    if (column === undefined) continue
+    let slots = byUser.get(row.userId)
+    if (!slots) byUser.set(row.userId, (slots = new Array<T | undefined>(lessons.length)))
+    place(slots, column, row)
+  }
+  return byUser
+}
+
+const keepRow = <T>(slots: (T | undefined)[], column: number, row: T) => {
+  slots[column] = row
+}
 
 /**
  * Students × lessons. A cell's status comes from the lesson's progress row (none: not
@@ -72,26 +102,35 @@ export function buildMatrix(input: {
   quizBest: QuizBestRow[]
   exerciseCells: ExerciseCellRow[]
 }): MatrixRow[] {
-  const progress = new Map(input.progress.map((p) => [cellKey(p.userId, p.courseSlug, p.lessonSlug), p]))
-  const quiz = new Map<string, { best: number; attempts: number }>()
-  for (const row of input.quizBest) {
-    const key = cellKey(row.userId, row.courseSlug, row.lessonSlug)
-    const entry = quiz.get(key) ?? { best: 0, attempts: 0 }
-    entry.best = Math.max(entry.best, percent(row.bestScore, row.maxScore) ?? 0)
-    entry.attempts += row.attempts
-    quiz.set(key, entry)
-  }
-  const exercises = new Map(input.exerciseCells.map((e) => [cellKey(e.userId, e.courseSlug, e.lessonSlug), e]))
+  const progress = placeRows(input.lessons, input.progress, keepRow)
+  const exercises = placeRows(input.lessons, input.exerciseCells, keepRow)
+  // One row per quiz size: the best percentage over them, the attempts summed.
+  type QuizCell = { userId: string; courseSlug: string; lessonSlug: string; best: number; attempts: number }
+  const quiz = placeRows<QuizCell>(
+    input.lessons,
+    input.quizBest.map((r) => ({ userId: r.userId, courseSlug: r.courseSlug, lessonSlug: r.lessonSlug, best: percent(r.bestScore, r.maxScore) ?? 0, attempts: r.attempts })),
+    (slots, column, row) => {
+      const entry = slots[column]
+      if (!entry) slots[column] = row
+      else {
+        entry.best = Math.max(entry.best, row.best)
+        entry.attempts += row.attempts
+      }
+    },
+  )
+  const none: undefined[] = []
 
   return input.students.map((student) => {
     let lastSeenAt: Date | null = null
     let activeSeconds = 0
     let completedLessons = 0
-    const cells = input.lessons.map((lesson) => {
-      const key = cellKey(student.id, lesson.courseSlug, lesson.lessonSlug)
-      const p = progress.get(key)
-      const q = quiz.get(key)
-      const e = exercises.get(key)
+    const ps = progress.get(student.id) ?? none
+    const qs = quiz.get(student.id) ?? none
+    const es = exercises.get(student.id) ?? none
+    const cells = input.lessons.map((lesson, i) => {
+      const p = ps[i]
+      const q = qs[i]
+      const e = es[i]
       const status: LessonStatus = p ? (p.completedAt ? 'completed' : 'in-progress') : q || e ? 'in-progress' : 'not-started'
       if (status === 'completed') completedLessons++
       if (p) {

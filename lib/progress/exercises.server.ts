@@ -104,12 +104,16 @@ async function assertionIds(db: Db, key: ReturnType<typeof exerciseKey>, asserti
  */
 async function countFailure(tx: Tx, userId: string, courseSlug: string, exerciseAssertionId: number, f: { count: number; sample: unknown }, at: Date) {
   const where = { userId, courseSlug, exerciseAssertionId }
+  // The usual case, one statement: the row exists and this run is its latest failure.
+  const latest = await tx.exerciseAssertionFailure.updateMany({
+    where: { ...where, lastFailedAt: { lte: at } },
+    data: { failures: { increment: f.count }, sample: f.sample as object, lastFailedAt: at },
+  })
+  if (latest.count === 1) return
+  // A later run of this learner was stored first: count this one, keep that one's sample.
   const counted = await tx.exerciseAssertionFailure.updateMany({ where, data: { failures: { increment: f.count } } })
-  if (counted.count === 0) {
-    await tx.exerciseAssertionFailure.create({ data: { ...where, failures: f.count, sample: f.sample as object, lastFailedAt: at } })
-    return
-  }
-  await tx.exerciseAssertionFailure.updateMany({ where: { ...where, lastFailedAt: { lte: at } }, data: { sample: f.sample as object, lastFailedAt: at } })
+  if (counted.count === 1) return
+  await tx.exerciseAssertionFailure.create({ data: { ...where, failures: f.count, sample: f.sample as object, lastFailedAt: at } })
 }
 
 /** Store one check run and update the exercise's progress, in one transaction; then refresh the lesson. */

@@ -187,7 +187,7 @@ describe('migration 0003 fills the counts from the stored runs, on SQLite', () =
     process.env.DATABASE_URL = url
     db = await freshClient()
     const { users, broken } = await storeLegacyRuns(db, 'sqlite')
-    expect((await migrateDatabase(url)).applied).toEqual(['3.exercise-aggregates'])
+    expect((await migrateDatabase(url)).applied).toContain('3.exercise-aggregates')
     // Prisma cannot read the broken row back; the backfill counted nothing for it.
     await db.exerciseAttempt.deleteMany({ where: { id: broken! } })
     const stored = await expectCountsMatchRuns(db, users)
@@ -226,7 +226,7 @@ describe.skipIf(!adminUrl)('migration 0003 fills the counts from the stored runs
     process.env.DATABASE_URL = url
     db = await freshClient()
     const { users } = await storeLegacyRuns(db, 'postgresql')
-    expect((await migrateDatabase(url)).applied).toEqual(['3.exercise-aggregates'])
+    expect((await migrateDatabase(url)).applied).toContain('3.exercise-aggregates')
     const stored = await expectCountsMatchRuns(db, users)
     expectKnownCounts(stored, users)
     expect((await db.exerciseProgress.findMany({ where: { userId: users[0] } })).map((p) => [p.exerciseId, p.attempts, p.passedAttempts])).toEqual([['reseau', 4, 2]])
