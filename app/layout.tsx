@@ -10,8 +10,9 @@ export async function generateMetadata(): Promise<Metadata> {
   return { title: { default: t('brand'), template: `%s · ${t('brand')}` }, description: t('tagline') }
 }
 
-// Client components only need these namespaces; server-only strings stay on the server.
-const clientNamespaces = ['common', 'auth', 'learn', 'workspace', 'exercises']
+// Client components only need these namespaces; server-only strings stay on the server, and the
+// hands-on panel (workspace, exercises) and the instructor space add theirs (ScopedIntl).
+const clientNamespaces = ['common', 'auth', 'learn']
 function clientMessages(messages: Record<string, unknown>) {
   return Object.fromEntries(Object.entries(messages).filter(([namespace]) => clientNamespaces.includes(namespace)))
 }

@@ -9,7 +9,9 @@ type Outcome = { status: 'joined' | 'already-member'; classroom: { id: string; n
 
 /**
  * Joins with a code: typed in a field, or fixed (the join link's page, where the student only
- * confirms). Joining twice is answered as a no-op, not as an error.
+ * confirms). Joining twice is answered as a no-op, not as an error. With a typed code the page
+ * is refreshed after joining (its list of classes); the join link's page is not, since it would
+ * replace the "you joined" answer with its own "you are already a member".
  */
 export function JoinForm({ code, confirmLabel }: { code?: string; confirmLabel?: string }) {
   const t = useTranslations('teach.join')
@@ -27,7 +29,7 @@ export function JoinForm({ code, confirmLabel }: { code?: string; confirmLabel?:
     const response = await callApi<Outcome>('/api/classes/join', 'POST', { code: value })
     setPending(false)
     setResult(response.ok ? { ok: true, outcome: response.data } : { ok: false, text: errorText(response.error) })
-    if (response.ok) router.refresh()
+    if (response.ok && code === undefined) router.refresh()
   }
 
   return (

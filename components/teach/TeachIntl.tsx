@@ -1,13 +1,9 @@
-import { NextIntlClientProvider } from 'next-intl'
-import { getMessages } from 'next-intl/server'
+import { ScopedIntl } from '@/components/layout/ScopedIntl'
 
-// The root layout hands client components only the learner namespaces; the instructor
-// space and the join pages add theirs here, so students' pages never carry these strings.
-// Only what the client components under it use: `teach`, and `learn` for the lesson body
-// shown by the authoring preview.
+// The instructor space and the join pages: `teach`, and `learn` for the lesson body shown by
+// the authoring preview. Students' pages never carry these strings.
 const defaultNamespaces = ['common', 'learn', 'teach']
 
-export async function TeachIntl({ children, namespaces = defaultNamespaces }: { children: React.ReactNode; namespaces?: string[] }) {
-  const messages = (await getMessages()) as Record<string, unknown>
-  return <NextIntlClientProvider messages={Object.fromEntries(Object.entries(messages).filter(([n]) => namespaces.includes(n)))}>{children}</NextIntlClientProvider>
+export function TeachIntl({ children, namespaces = defaultNamespaces }: { children: React.ReactNode; namespaces?: string[] }) {
+  return <ScopedIntl namespaces={namespaces}>{children}</ScopedIntl>
 }

@@ -1,5 +1,5 @@
 import 'server-only'
-import { getDb } from '../db/client.server'
+import { getDb, type Db } from '../db/client.server'
 import { getLesson, type LessonRecord } from '../content/lessons.server'
 import { gradeQuiz, type QuizGrade, type QuizSubmission } from '../quiz/grade.server'
 import { clampHeartbeat, isLessonComplete, lessonStatus, presenceBreakMs, type LessonStatus } from './rules'
@@ -19,8 +19,11 @@ const summary = (a: { id: string; score: number; maxScore: number; createdAt: Da
 
 /** Records that the learner opened the lesson (first visit) and when they last saw it. */
 export async function markLessonStarted(userId: string, courseSlug: string, lessonSlug: string): Promise<void> {
-  const db = await getDb()
-  await db.lessonProgress.upsert({
+  await upsertStarted(await getDb(), userId, courseSlug, lessonSlug)
+}
+
+function upsertStarted(db: Db, userId: string, courseSlug: string, lessonSlug: string) {
+  return db.lessonProgress.upsert({
     where: { userId_courseSlug_lessonSlug: { userId, courseSlug, lessonSlug } },
     create: { userId, courseSlug, lessonSlug },
     update: { lastSeenAt: new Date() },
@@ -126,10 +129,13 @@ function replay(stored: { id: string; courseSlug: string; lessonSlug: string; sc
   return { attemptId: stored.id, grade: { ...grade, score: stored.score, maxScore: stored.maxScore, percent, passed: percent >= lesson.quiz!.passingScore }, replayed: true }
 }
 
-export async function lessonProgress(userId: string, courseSlug: string, lessonSlug: string): Promise<LessonProgressView> {
+export async function lessonProgress(userId: string, courseSlug: string, lessonSlug: string, options: { markStarted?: boolean } = {}): Promise<LessonProgressView> {
   const db = await getDb()
+  // Opening the lesson page marks it started and reads it back in the same statement.
   const [row, quiz] = await Promise.all([
-    db.lessonProgress.findUnique({ where: { userId_courseSlug_lessonSlug: { userId, courseSlug, lessonSlug } } }),
+    options.markStarted
+      ? upsertStarted(db, userId, courseSlug, lessonSlug)
+      : db.lessonProgress.findUnique({ where: { userId_courseSlug_lessonSlug: { userId, courseSlug, lessonSlug } } }),
     quizStanding(userId, courseSlug, lessonSlug),
   ])
   return {

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next'
 import Link from 'next/link'
 import { getTranslations } from 'next-intl/server'
+import { ScopedIntl } from '@/components/layout/ScopedIntl'
 import { HandsOnPanel } from '@/components/lesson/HandsOnPanel'
 import { LessonProvider } from '@/components/lesson/LessonContext'
 import { LessonHeartbeat } from '@/components/lesson/LessonHeartbeat'
@@ -15,7 +16,7 @@ import { getSessionUser } from '@/lib/auth/session.server'
 import { getContentTree, getLesson, loadLessonPage, neighbours, requireCourse, requireLesson } from '@/lib/content/lessons.server'
 import { resolveLessonRef } from '@/lib/content/load.server'
 import { courseHref, lessonHref } from '@/lib/content/paths'
-import { lessonProgress, markLessonStarted } from '@/lib/progress/lessons.server'
+import { lessonProgress } from '@/lib/progress/lessons.server'
 import { toPublicQuiz } from '@/lib/quiz/public'
 import { toPublicExercise } from '@/lib/checks/public'
 import { getExerciseStates } from '@/lib/progress/exercises.server'
@@ -71,10 +72,9 @@ export default async function LessonPage({ params }: Props) {
   }
 
   const { frontmatter } = page.lesson
-  if (user) await markLessonStarted(user.id, courseSlug, lessonSlug)
   const sandbox = frontmatter.sandbox
   const [progress, exerciseStates] = await Promise.all([
-    user ? lessonProgress(user.id, courseSlug, lessonSlug) : null,
+    user ? lessonProgress(user.id, courseSlug, lessonSlug, { markStarted: true }) : null,
     user && sandbox ? getExerciseStates(user.id, courseSlug, lessonSlug, lesson.exercises) : {},
   ])
   const tree = getContentTree()
@@ -157,14 +157,16 @@ export default async function LessonPage({ params }: Props) {
         <main className="grid h-[calc(100vh-3rem)] grid-cols-1 lg:grid-cols-2" data-hands-on="true">
           <div className="overflow-y-auto px-6 py-8 xl:px-10">{article}</div>
           <div className="h-full min-h-0 border-l border-slate-200">
-            <HandsOnPanel
-              courseSlug={courseSlug}
-              lessonSlug={lessonSlug}
-              nodes={sandbox.nodes}
-              signedIn={user !== null}
-              exercises={lesson.exercises.map(toPublicExercise)}
-              exerciseStates={exerciseStates}
-            />
+            <ScopedIntl namespaces={user ? ['common', 'learn', 'workspace', 'exercises'] : ['common', 'learn']}>
+              <HandsOnPanel
+                courseSlug={courseSlug}
+                lessonSlug={lessonSlug}
+                nodes={sandbox.nodes}
+                signedIn={user !== null}
+                exercises={lesson.exercises.map(toPublicExercise)}
+                exerciseStates={exerciseStates}
+              />
+            </ScopedIntl>
           </div>
         </main>
       ) : (
