@@ -277,3 +277,34 @@ export function composeFileDependsOn(service: unknown): { on: string; condition:
   }
   return []
 }
+
+// ---------------------------------------------------------------- several probes, one exec
+
+/**
+ * Several probe commands (each `['sh', '-c', script, 'sh', ...args]`) in one exec: an exec into
+ * a learner's container costs tens of milliseconds, a probe a few. They run at the same time
+ * (a connection expected to fail waits for its timeout), each output line prefixed with the
+ * probe's number by the shell itself, then a line with its exit code.
+ */
+export function batchedProbeCommand(commands: string[][]): string[] {
+  const steps = commands.map((cmd, i) => {
+    const [, , script = '', , ...args] = cmd
+    return `{ sh -c ${shq(script)} sh ${args.map(shq).join(' ')}; echo "@@quai-exit $?"; } 2>/dev/null | while IFS= read -r line || [ -n "$line" ]; do echo "${i} $line"; done &`
+  })
+  return ['sh', '-c', [...steps, 'wait'].join('\n')]
+}
+
+/** Each probe's exit code and output from a batched run (126/127 and no output: no shell at all). */
+export function splitBatchedOutput(count: number, exitCode: number, stdout: string): { exitCode: number; stdout: string }[] {
+  const lines = Array.from({ length: count }, () => [] as string[])
+  const codes: (number | null)[] = Array.from({ length: count }, () => null)
+  for (const line of stdout.split('\n')) {
+    const match = /^(\d+) (.*)$/.exec(line)
+    const i = Number(match?.[1] ?? -1)
+    if (!match || i < 0 || i >= count) continue
+    const exit = /^@@quai-exit (\d+)$/.exec(match[2] ?? '')
+    if (exit) codes[i] = Number(exit[1])
+    else lines[i]!.push(match[2] ?? '')
+  }
+  return lines.map((l, i) => ({ exitCode: codes[i] ?? exitCode, stdout: l.length ? `${l.join('\n')}\n` : '' }))
+}

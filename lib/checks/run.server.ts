@@ -27,6 +27,7 @@ import { emptyNodeFacts, type NodeFacts, type Probe } from './facts'
 import { runsCommands, type Check } from './kinds'
 import { emptyPlan, planCheck, type DeferredProbe, type NodePlan, type ProbeSpec } from './plan'
 import {
+  batchedProbeCommand,
   boundedCommand,
   commandProbe,
   dnsCommand,
@@ -39,6 +40,7 @@ import {
   parseReach,
   reachCommand,
   shq,
+  splitBatchedOutput,
 } from './probes'
 import type { CheckTarget, TargetResolver } from './target'
 
@@ -145,14 +147,9 @@ async function runProbe(target: CheckTarget, budget: Budget, spec: ProbeSpec): P
     }
   }
   switch (spec.type) {
-    case 'container-dns': {
-      const out = await inContainer(spec.from, dnsCommand(spec.host))
-      return 'blocked' in out ? { kind: 'dns', outcome: out.blocked } : { kind: 'dns', ...parseDns(out.exitCode, out.stdout) }
-    }
-    case 'container-reach': {
-      const out = await inContainer(spec.from, reachCommand(spec.host, spec.port))
-      return 'blocked' in out ? { kind: 'reach', outcome: out.blocked } : { kind: 'reach', ...parseReach(out.exitCode, out.stdout, spec.port) }
-    }
+    case 'container-dns':
+    case 'container-reach':
+      return (await runContainerProbes(target, budget, spec.from, [spec]))[0]!
     case 'http': {
       if (spec.from) {
         const out = await inContainer(spec.from, httpContainerCommand(spec.request))
@@ -171,6 +168,31 @@ async function runProbe(target: CheckTarget, budget: Budget, spec: ProbeSpec): P
       const out = await execOnNode(target, budget, boundedCommand(spec.run, seconds))
       return { kind: 'command', ...commandProbe(out.exitCode, out.stdout, out.stderr) }
     }
+  }
+}
+
+type ContainerProbeSpec = Extract<ProbeSpec, { type: 'container-dns' | 'container-reach' }>
+
+const probeCommand = (spec: ContainerProbeSpec) => (spec.type === 'container-dns' ? dnsCommand(spec.host) : reachCommand(spec.host, spec.port))
+
+function containerProbe(spec: ContainerProbeSpec, out: { exitCode: number; stdout: string }): Probe {
+  return spec.type === 'container-dns' ? { kind: 'dns', ...parseDns(out.exitCode, out.stdout) } : { kind: 'reach', ...parseReach(out.exitCode, out.stdout, spec.port) }
+}
+
+/** Several DNS and reach probes from one container, in one exec. */
+async function runContainerProbes(target: CheckTarget, budget: Budget, from: string, specs: ContainerProbeSpec[]): Promise<Probe[]> {
+  try {
+    if (specs.length === 1) {
+      const out = await execInContainer(target.docker, from, probeCommand(specs[0]!), { timeoutMs: budget.remainingMs(), signal: budget.signal })
+      return [containerProbe(specs[0]!, out)]
+    }
+    const out = await execInContainer(target.docker, from, batchedProbeCommand(specs.map(probeCommand)), { timeoutMs: budget.remainingMs(), signal: budget.signal })
+    const parts = splitBatchedOutput(specs.length, out.exitCode, out.stdout)
+    return specs.map((spec, i) => containerProbe(spec, parts[i]!))
+  } catch (error) {
+    if (!(error instanceof ContainerNotRunningError)) throw error
+    const outcome = error.missing ? 'from-missing' : 'from-stopped'
+    return specs.map((spec) => (spec.type === 'container-dns' ? { kind: 'dns', outcome } : { kind: 'reach', outcome }))
   }
 }
 
@@ -232,7 +254,15 @@ async function gatherNodeFacts(target: CheckTarget, plan: NodePlan, budget: Budg
   if (plan.secrets) read('secrets', () => swarmList(() => listSecretNames(docker, signal)), (s) => (facts.secrets = s))
   if (plan.configs) read('configs', () => swarmList(() => listConfigNames(docker, signal)), (s) => (facts.configs = s))
   if (plan.networkList) read('networks', () => listNetworks(docker, signal), (list) => (facts.networkIdToName = new Map(list.map((n) => [n.id, n.name]))))
-  for (const spec of plan.probes) read(probeLabel(spec), () => runProbe(target, budget, spec), (p) => facts.probes.set(spec.key, p))
+  // DNS and reach probes from the same container share one exec.
+  const inContainers = new Map<string, ContainerProbeSpec[]>()
+  for (const spec of plan.probes) {
+    if (spec.type === 'container-dns' || spec.type === 'container-reach') inContainers.set(spec.from, [...(inContainers.get(spec.from) ?? []), spec])
+    else read(probeLabel(spec), () => runProbe(target, budget, spec), (p) => facts.probes.set(spec.key, p))
+  }
+  for (const [from, specs] of inContainers) {
+    read(specs.map(probeLabel).join(', '), () => runContainerProbes(target, budget, from, specs), (probes) => probes.forEach((p, i) => facts.probes.set(specs[i]!.key, p)))
+  }
   await Promise.all(reads)
 
   // Round 2: containers found by label, near-miss names for what was missing, and probes
