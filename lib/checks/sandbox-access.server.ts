@@ -28,6 +28,15 @@ function checkErrorOf(error: unknown): unknown {
   }
 }
 
+async function nodeAnswers(docker: Awaited<ReturnType<typeof innerDocker>>): Promise<boolean> {
+  try {
+    await Promise.race([docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), 3000))])
+    return true
+  } catch {
+    return false
+  }
+}
+
 export function getSandboxAccess(): SandboxAccess {
   return {
     async requireRunning(userId, sandboxId) {
@@ -41,13 +50,20 @@ export function getSandboxAccess(): SandboxAccess {
     async target(sandboxId, node, lessonSlug): Promise<CheckTarget> {
       const workingDir = lessonSlug ? lessonWorkdir(lessonSlug) : labRoot
       try {
+        const docker = await innerDocker(sandboxId, node)
         return {
           node,
-          docker: await innerDocker(sandboxId, node),
+          docker,
           async exec(command, opts) {
             try {
               const result = await execInNode(sandboxId, node, ['bash', '-c', command], { workingDir, timeoutMs: opts.timeoutMs, maxOutputBytes: MAX_OUTPUT })
-              return { exitCode: result.exitCode ?? (result.timedOut ? 124 : -1), stdout: result.stdout, stderr: result.stderr }
+              if (result.timedOut) return { exitCode: 124, stdout: result.stdout, stderr: result.stderr }
+              // No exit code: the exec was lost with its node (removed, or its daemon gone), not
+              // a command that failed. The run stops here and nothing is recorded.
+              if (result.exitCode === null) throw new Error(`the command's exec on ${node} ended without an exit code`)
+              // Killed by a signal: by its own timeout, or with its node. Only the first is the command's.
+              if (result.exitCode >= 128 && !(await nodeAnswers(docker))) throw new Error(`the node ${node} went away while its command ran`)
+              return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }
             } catch (error) {
               throw checkErrorOf(error)
             }

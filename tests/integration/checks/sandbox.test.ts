@@ -5,6 +5,7 @@ import type { LiveEvent } from '../../../lib/checks/live.server'
 import { checkSchema } from '../../../lib/checks/kinds'
 import { renderAssertion } from '../../../lib/checks/render'
 import { runChecks } from '../../../lib/checks/run.server'
+import { getDb } from '../../../lib/db/client.server'
 import { execInNode, nodeExecTarget, openSandbox, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { cleanUpNamespace, createUser, withTestNamespace } from '../sandbox/support'
 import { docker } from './support'
@@ -75,9 +76,12 @@ describe.sequential('checks on a real sandbox', () => {
   })
 
   test('another learner gets 403, an unknown exercise 404; nothing is recorded', async () => {
+    const db = await getDb()
+    const before = await db.exerciseAttempt.count()
     expect(await check('chk-bob').catch((e: CheckError) => e.code)).toBe('sandbox_forbidden')
     expect(await check('chk-ada', { exerciseId: 'nope' }).catch((e: CheckError) => e.code)).toBe('unknown_exercise')
     await expect(live.subscribeLive(sandboxId, { userId: 'chk-bob', ...lesson, exerciseId: 'network-and-member', send: () => {}, close: () => {} }, access)).rejects.toMatchObject({ code: 'sandbox_forbidden' })
+    expect(await db.exerciseAttempt.count()).toBe(before)
   })
 
   test('live mode follows the sandbox daemon', async () => {
@@ -102,10 +106,18 @@ describe.sequential('checks on a real sandbox', () => {
     }
   })
 
-  test('a node that dies mid-session: 503 daemon_unavailable; a stopped sandbox: 409', async () => {
+  test('a node that dies during a check and before one: 503 daemon_unavailable, nothing recorded; a stopped sandbox: 409', async () => {
+    const db = await getDb()
+    const attempts = () => db.exerciseAttempt.count({ where: { userId: 'chk-ada' } })
+    const recorded = await attempts()
     const { containerId } = await nodeExecTarget(sandboxId, 'node1')
+    // Mid-check: the slow command is still running in the node when the node goes.
+    const running = check('chk-ada', { exerciseId: 'slow-command' }).catch((e: CheckError) => e.code)
+    await new Promise((r) => setTimeout(r, 1500))
     await docker('rm', '-f', containerId)
+    expect(await running).toBe('daemon_unavailable')
     expect(await check().catch((e: CheckError) => e.code)).toBe('daemon_unavailable')
+    expect(await attempts()).toBe(recorded)
     await stopSandbox('chk-ada', sandboxId).catch(() => undefined)
     expect(await check().catch((e: CheckError) => e.code)).toBe('sandbox_not_running')
   })
