@@ -21,9 +21,10 @@ import { checkSchema } from '../../lib/checks/kinds'
 import { runChecks } from '../../lib/checks/run.server'
 import { getSandboxAccess } from '../../lib/checks/sandbox-access.server'
 import { getDb } from '../../lib/db/client.server'
-import { sandboxConfig, setSandboxConfigForTests } from '../../lib/sandbox/config.server'
+import { setSandboxConfigForTests } from '../../lib/sandbox/config.server'
 import { endSandbox, execInNode, openSandbox, sandboxPlacement, setSandboxPlacementForTests } from '../../lib/sandbox/sandboxes.server'
 import { openThrowawayDatabase } from './db'
+import { enterBenchNamespace } from './sandbox'
 import type { CheckTarget, ExecOutput } from '../../lib/checks/target'
 import { dockerClientForSocket } from '../../lib/docker/inspect.server'
 
@@ -58,6 +59,19 @@ export async function benchChecks(options: Options = {}): Promise<ChecksBench> {
   return { ...real, ...(await benchDeclarative(options)) }
 }
 
+/** Five runs to warm up, then `runs` timed ones, sorted. */
+async function timeRuns(once: () => Promise<{ ms: number; assertions: number }>, runs: number): Promise<{ times: number[]; assertions: number }> {
+  for (let i = 0; i < 5; i++) await once()
+  const times: number[] = []
+  let assertions = 0
+  for (let i = 0; i < runs; i++) {
+    const r = await once()
+    times.push(r.ms)
+    assertions = r.assertions
+  }
+  return { times: times.sort((a, b) => a - b), assertions }
+}
+
 const typical = { course: 'reseaux-docker', lesson: 'reseaux-par-defaut', exercise: 'bridge-personnalise' }
 
 async function benchCurriculumExercise(options: Options): Promise<{ check_ms_p50: number; check_ms_p95: number }> {
@@ -65,18 +79,7 @@ async function benchCurriculumExercise(options: Options): Promise<{ check_ms_p50
   const log = options.log ?? ((line: string) => console.log(line))
   const database = await openThrowawayDatabase('checks')
   const namespace = 'quai-bench-checks'
-  const previous = sandboxConfig()
-  setSandboxConfigForTests({
-    namespace,
-    stateDir: `/var/lib/${namespace}/sandboxes`,
-    runDir: `/run/${namespace}/sandboxes`,
-    cgroupParent: namespace,
-    poolUserId: `${namespace}-pool`,
-    poolSize: 0,
-    maxConcurrent: 100,
-    createsPerHour: 1000,
-  })
-  setSandboxPlacementForTests(null)
+  const previous = enterBenchNamespace(namespace, { maxConcurrent: 100, createsPerHour: 1000 })
   const userId = `${namespace}-${process.pid}`
   let sandboxId: string | null = null
   try {
@@ -98,15 +101,7 @@ async function benchCurriculumExercise(options: Options): Promise<{ check_ms_p50
       if (!result.passed) throw new Error(`the exercise should pass after its solution: ${result.assertions.filter((a) => !a.passed).map((a) => a.id).join(', ')}`)
       return { ms, assertions: result.totalCount }
     }
-    for (let i = 0; i < 5; i++) await once()
-    const times: number[] = []
-    let assertions = 0
-    for (let i = 0; i < runs; i++) {
-      const r = await once()
-      times.push(r.ms)
-      assertions = r.assertions
-    }
-    times.sort((a, b) => a - b)
+    const { times, assertions } = await timeRuns(once, runs)
     const result = { check_ms_p50: percentile(times, 50), check_ms_p95: percentile(times, 95) }
     log(`checks: ${typical.course}/${typical.lesson}#${typical.exercise} (${exercise.checks.length} checks, ${assertions} assertions, DNS and TCP from inside a container), ${runs} runs on a real sandbox`)
     log(`checks: p50 ${result.check_ms_p50} ms, p95 ${result.check_ms_p95} ms, max ${Math.round(times[times.length - 1]! * 10) / 10} ms (target: p50 ≤ 100 ms, p95 ≤ 300 ms)`)
@@ -155,15 +150,7 @@ async function benchDeclarative(options: Options): Promise<{ check_declarative_m
       if (!result.passed) throw new Error(`the benchmark exercise should pass: ${result.assertions.filter((a) => !a.passed).map((a) => a.id).join(', ')}`)
       return { ms, assertions: result.totalCount }
     }
-    for (let i = 0; i < 5; i++) await once()
-    const times: number[] = []
-    let assertions = 0
-    for (let i = 0; i < runs; i++) {
-      const r = await once()
-      times.push(r.ms)
-      assertions = r.assertions
-    }
-    times.sort((a, b) => a - b)
+    const { times, assertions } = await timeRuns(once, runs)
     const result = { check_declarative_ms_p50: percentile(times, 50), check_declarative_ms_p95: percentile(times, 95) }
     log(`checks: read-only checks alone (3 checks, ${assertions} assertions: network + member, 2 containers), ${runs} runs on ${options.socketPath ?? '/var/run/docker.sock'}`)
     log(`checks: p50 ${result.check_declarative_ms_p50} ms, p95 ${result.check_declarative_ms_p95} ms, max ${Math.round(times[times.length - 1]! * 10) / 10} ms`)

@@ -11,7 +11,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { getDb } from '../../lib/db/client.server'
-import { sandboxConfig, setSandboxConfigForTests } from '../../lib/sandbox/config.server'
+import { sandboxConfig, setSandboxConfigForTests, type SandboxConfig } from '../../lib/sandbox/config.server'
 import { cgroupVersion } from '../../lib/sandbox/host.server'
 import { endSandbox, fillPool, openSandbox, sandboxPlacement, setSandboxPlacementForTests } from '../../lib/sandbox/sandboxes.server'
 import { openThrowawayDatabase } from './db'
@@ -43,6 +43,25 @@ function idleMegabytes(parent: string, id: string): number {
 
 type Options = { runs?: number; poolRuns?: number; log?: (line: string) => void }
 
+/**
+ * Points lib/sandbox at a namespace of the benchmark's own (labels, state folders, cgroup
+ * parent, pool user), without a pool; returns the previous settings to restore.
+ */
+export function enterBenchNamespace(namespace: string, limits: { maxConcurrent: number; createsPerHour: number }): SandboxConfig {
+  const previous = sandboxConfig()
+  setSandboxConfigForTests({
+    namespace,
+    stateDir: `/var/lib/${namespace}/sandboxes`,
+    runDir: `/run/${namespace}/sandboxes`,
+    cgroupParent: namespace,
+    poolUserId: `${namespace}-pool`,
+    poolSize: 0,
+    ...limits,
+  })
+  setSandboxPlacementForTests(null)
+  return previous
+}
+
 export async function benchSandbox(options: Options = {}): Promise<SandboxBench> {
   // Sandbox rows and the benchmark's users go to a database of their own, never data/quai.db.
   const database = await openThrowawayDatabase('sandbox')
@@ -58,18 +77,7 @@ async function measure(options: Options): Promise<SandboxBench> {
   const poolRuns = Math.max(3, options.poolRuns ?? 5)
   const log = options.log ?? ((line: string) => console.log(line))
   const namespace = 'quai-bench'
-  const previous = sandboxConfig()
-  setSandboxConfigForTests({
-    namespace,
-    stateDir: `/var/lib/${namespace}/sandboxes`,
-    runDir: `/run/${namespace}/sandboxes`,
-    cgroupParent: namespace,
-    poolUserId: `${namespace}-pool`,
-    poolSize: 0,
-    maxConcurrent: 1000,
-    createsPerHour: 100_000,
-  })
-  setSandboxPlacementForTests(null)
+  const previous = enterBenchNamespace(namespace, { maxConcurrent: 1000, createsPerHour: 100_000 })
   const db = await getDb()
   const users = Array.from({ length: runs + poolRuns + 1 }, (_, i) => `${namespace}-${process.pid}-${i}`)
   for (const id of users) await db.user.upsert({ where: { id }, create: { id, name: id, email: `${id}@bench.quai.invalid` }, update: {} })
