@@ -1,6 +1,7 @@
 import 'server-only'
 import { PassThrough, type Readable } from 'node:stream'
 import tar from 'tar-stream'
+import { execInContainer } from './engine.server'
 import type { ContainerRef } from './exec-stream.server'
 
 // Files in a sandbox node, read and written by commands that run in the learner's own world
@@ -83,20 +84,21 @@ while (my $item = shift @queue) {
 `
 
 type RunOptions = { stdin?: Buffer; deadlineMs: number; maxStdoutBytes?: number }
+type StreamOptions = { deadlineMs: number; maxStdoutBytes?: number }
 
 type Running = { stdout: Readable; finished: Promise<{ exitCode: number | null; stderr: string }> }
 
-/** Starts a command in the learner's world; stdout streams, stderr is kept (bounded). */
-async function start(target: FilesTarget, cmd: string[], options: RunOptions): Promise<Running> {
+/** Starts a command in the learner's world; stdout streams (file bodies, as bytes), stderr is kept (bounded). */
+async function start(target: FilesTarget, cmd: string[], options: StreamOptions): Promise<Running> {
   const container = target.docker.getContainer(target.containerId)
   const exec = await container.exec({
     Cmd: target.command(cmd),
-    AttachStdin: options.stdin !== undefined,
+    AttachStdin: false,
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
   })
-  const stream = (await exec.start({ hijack: true, stdin: options.stdin !== undefined })) as unknown as NodeJS.ReadWriteStream & {
+  const stream = (await exec.start({ hijack: true, stdin: false })) as unknown as NodeJS.ReadWriteStream & {
     destroy: (error?: Error) => void
   }
   const stdout = new PassThrough()
@@ -125,10 +127,6 @@ async function start(target: FilesTarget, cmd: string[], options: RunOptions): P
     stream.once('close', done)
     stream.once('error', done)
   })
-  if (options.stdin !== undefined) {
-    stream.write(options.stdin)
-    stream.end()
-  }
   const finished = ended.then(async () => {
     for (let i = 0; i < 40; i++) {
       const info = await exec.inspect().catch(() => null)
@@ -143,21 +141,15 @@ async function start(target: FilesTarget, cmd: string[], options: RunOptions): P
   return { stdout, finished }
 }
 
-async function run(target: FilesTarget, cmd: string[], options: RunOptions): Promise<{ stdout: string; exitCode: number | null; stderr: string }> {
-  const running = await start(target, cmd, options)
-  const chunks: Buffer[] = []
-  let size = 0
-  running.stdout.on('data', (c: Buffer) => {
-    size += c.length
-    if (options.maxStdoutBytes === undefined || size <= options.maxStdoutBytes) chunks.push(c)
+/** A short command whose whole answer is wanted (stat, list, write): the engine's buffered exec. */
+async function run(target: FilesTarget, cmd: string[], options: RunOptions): Promise<{ stdout: string; exitCode: number | null; stderr: string; truncated: boolean }> {
+  const result = await execInContainer(target.docker, target.containerId, target.command(cmd), {
+    stdin: options.stdin,
+    timeoutMs: options.deadlineMs,
+    maxOutputBytes: options.maxStdoutBytes,
   })
-  await new Promise<void>((resolve, reject) => {
-    running.stdout.once('end', resolve)
-    running.stdout.once('close', resolve)
-    running.stdout.once('error', reject)
-  })
-  const { exitCode, stderr } = await running.finished
-  return { stdout: Buffer.concat(chunks).toString('latin1'), exitCode, stderr }
+  if (result.timedOut) throw new NodeFilesError(`the sandbox did not answer within ${Math.round(options.deadlineMs / 1000)} s`)
+  return result
 }
 
 const fromHex = (hex: string) => Buffer.from(/^[0-9a-f]*$/.test(hex) && hex.length % 2 === 0 ? hex : '', 'hex').toString('utf8')
@@ -213,9 +205,9 @@ export async function listArchive(target: FilesTarget, dir: string, limits: { ma
     deadlineMs: deadlines.listMs,
     maxStdoutBytes: limits.maxBytes,
   })
-  if (result.exitCode !== 0 && result.exitCode !== null) throw failure('listing the folder', result)
+  if (result.exitCode !== 0) throw failure('listing the folder', result)
   const lines = result.stdout.split('\n').filter((l) => l !== '')
-  const truncated = lines.at(-1) === 'truncated' || result.exitCode === null
+  const truncated = lines.at(-1) === 'truncated' || result.truncated
   const entries: ArchiveEntry[] = []
   for (const line of lines) {
     const parsed = parseLine(line)
