@@ -18,11 +18,11 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
-import net from 'node:net'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { openThrowawayDatabase } from './db'
+import { freePort } from './ports'
 
 const target = { students: 300, lessons: 20, attempts: 30_000 }
 const firstLooks = 5
@@ -73,17 +73,6 @@ function seededRandom(start: number) {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-    s.on('error', reject)
-  })
 }
 
 async function waitFor(address: string, timeoutMs: number, server: ChildProcess) {

@@ -10,7 +10,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -21,6 +20,7 @@ import { io, type Socket as IoSocket } from 'socket.io-client'
 import WebSocket from 'ws'
 import { loadContentTree } from '../../lib/content/load.server'
 import { decodeServerMessage, encodeAck, encodeInput, terminalPath } from '../../lib/terminal/protocol'
+import { freePort } from './ports'
 
 export type TerminalBench = {
   echo_ms_p50: number
@@ -47,17 +47,6 @@ const percentile = (values: number[], p: number) => {
 }
 const round1 = (n: number) => Math.round(n * 10) / 10
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-    s.on('error', reject)
-  })
-}
 
 // ---------------------------------------------------------------- processes
 
