@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test'
 import { signUp } from './support/accounts'
+import { openLab } from './support/lab'
 
 // The exercise panel in Chromium, on a real sandbox: "Vérifier" explains what is missing,
 // live mode ticks the checklist as the learner types in the terminal, the diagram follows,
@@ -7,11 +8,7 @@ import { signUp } from './support/accounts'
 test('a learner checks an exercise, watches it update live, and reads hints and the solution', async ({ page }) => {
   test.setTimeout(240_000)
   await signUp(page)
-  await page.goto('/courses/demo/labo')
-
-  const workspace = page.getByRole('region', { name: 'Espace de travail du lab' })
-  const terminal = workspace.locator('[data-terminal-node="node1"]')
-  await expect(terminal).toHaveAttribute('data-terminal-state', 'open', { timeout: 90_000 })
+  const { workspace, terminal } = await openLab(page)
   const panel = page.getByRole('region', { name: 'Exercices' }).last()
 
   // The first exercise is open; "Vérifier" on the empty sandbox says what is missing.

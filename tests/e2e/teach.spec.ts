@@ -4,6 +4,7 @@ import { promisify } from 'node:util'
 import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test'
 import { baseURL } from '../../playwright.config'
 import { instructorState, newStudent, signUp } from './support/accounts'
+import { openLab } from './support/lab'
 
 // The instructor space in Chromium, on the fixture course "demo" (lessons lecture,
 // quiz-lesson, labo with exercises reseau and conteneur), against the production build.
@@ -64,10 +65,7 @@ test('an instructor creates a class, a student joins it, fails then passes an ex
   await expect(page.getByTestId('my-classes')).toContainText(name)
 
   // The real exercise panel on a real sandbox: a check that fails, the command, a check that passes.
-  await page.goto('/courses/demo/labo')
-  const workspace = page.getByRole('region', { name: 'Espace de travail du lab' })
-  const terminal = workspace.locator('[data-terminal-node="node1"]')
-  await expect(terminal).toHaveAttribute('data-terminal-state', 'open', { timeout: 90_000 })
+  const { terminal } = await openLab(page)
   const panel = page.getByRole('region', { name: 'Exercices' })
   const exercise = panel.getByRole('listitem').filter({ hasText: 'Créer le réseau demo-net' })
   const toggle = exercise.getByRole('button', { name: /Créer le réseau demo-net/ })

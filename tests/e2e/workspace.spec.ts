@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test'
 import { signUp } from './support/accounts'
+import { openLab } from './support/lab'
 
 // A real sandbox (Docker-in-Docker on the host engine), the real terminal in Chromium.
 test('a learner opens a hands-on lesson, runs docker in the terminal and sees the output', async ({ page }) => {
@@ -35,10 +36,7 @@ test('a learner opens a hands-on lesson, runs docker in the terminal and sees th
 test('code blocks run in the terminal, the file panel edits the sandbox, a published port opens in a tab, reset gives a fresh sandbox', async ({ page, context }) => {
   test.setTimeout(240_000)
   await signUp(page)
-  await page.goto('/courses/demo/labo')
-  const workspace = page.getByRole('region', { name: 'Espace de travail du lab' })
-  const terminal = workspace.locator('[data-terminal-node="node1"]')
-  await expect(terminal).toHaveAttribute('data-terminal-state', 'open', { timeout: 90_000 })
+  const { workspace, terminal } = await openLab(page)
   const rows = terminal.locator('.xterm-rows > div')
   const type = async (command: string) => {
     await terminal.locator('.xterm').click({ timeout: 5000 })
