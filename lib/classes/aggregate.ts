@@ -1,7 +1,4 @@
-import { failedAssertions } from '../progress/exercise-rules'
 import type { LessonStatus } from '../progress/rules'
-
-export { failedAssertions }
 
 // The class dashboard's arithmetic. Pure: the database layer aggregates in SQL (grouped
 // statements over counts kept at write time) and hands over small rows; these functions shape
@@ -195,7 +192,7 @@ export type ExerciseProgressAgg = {
   hints: number
   solutions: number
 }
-/** ExerciseAttempt counted per exercise and outcome (tallyRows: the count from raw runs). */
+/** ExerciseAttempt counted per exercise and outcome. */
 export type AttemptAgg = { courseSlug: string; lessonSlug: string; exerciseId: string; passed: boolean; count: number }
 /** One failing assertion of one exercise: how often it failed, for how many students, and its latest message. */
 export type FailureRow = {
@@ -346,84 +343,4 @@ function csvCell(value: string | number | null): string {
  */
 export function toCsv(rows: (string | number | null)[][], delimiter: ';' | ','): string {
   return '\uFEFF' + rows.map((row) => row.map(csvCell).join(delimiter)).join('\r\n') + '\r\n'
-}
-
-// ---------------------------------------------------------------- attempt tally
-
-// The dashboard's check-run figures counted from raw runs, one by one: the definition that the
-// counts kept at write time (ExerciseProgress.passedAttempts, ExerciseAssertionFailure: see
-// lib/progress/exercises.server.ts and migration 0003) must match. The integration tests
-// recount a class's stored runs with it and compare.
-
-export type AttemptLite = {
-  userId: string
-  courseSlug: string
-  lessonSlug: string
-  exerciseId: string
-  passed: boolean
-  createdAt: Date
-  assertions: unknown
-}
-
-export type FailureGroup = {
-  courseSlug: string
-  lessonSlug: string
-  exerciseId: string
-  assertionId: string
-  failures: number
-  users: Set<string>
-  sample: unknown
-  sampleAt: number
-}
-
-export type AttemptTally = {
-  runs: Map<string, { courseSlug: string; lessonSlug: string; exerciseId: string; total: number; passed: number }>
-  failures: Map<string, FailureGroup>
-}
-
-export const emptyTally = (): AttemptTally => ({ runs: new Map(), failures: new Map() })
-
-const failureKey = (exercise: string, assertionId: string) => `${exercise}\u0000${assertionId}`
-
-/** Adds one run to a tally (mutates it). */
-export function foldAttempt(tally: AttemptTally, attempt: AttemptLite): void {
-  const key = exerciseKey(attempt.courseSlug, attempt.lessonSlug, attempt.exerciseId)
-  const runs = tally.runs.get(key) ?? { courseSlug: attempt.courseSlug, lessonSlug: attempt.lessonSlug, exerciseId: attempt.exerciseId, total: 0, passed: 0 }
-  runs.total++
-  if (attempt.passed) runs.passed++
-  tally.runs.set(key, runs)
-  if (attempt.passed) return
-  const at = attempt.createdAt.getTime()
-  for (const { id, sample } of failedAssertions(attempt.assertions)) {
-    const fk = failureKey(key, id)
-    const group = tally.failures.get(fk)
-    if (!group) {
-      tally.failures.set(fk, { courseSlug: attempt.courseSlug, lessonSlug: attempt.lessonSlug, exerciseId: attempt.exerciseId, assertionId: id, failures: 1, users: new Set([attempt.userId]), sample, sampleAt: at })
-      continue
-    }
-    group.failures++
-    group.users.add(attempt.userId)
-    if (at >= group.sampleAt) {
-      group.sample = sample
-      group.sampleAt = at
-    }
-  }
-}
-
-export function tallyRows(tally: AttemptTally): { attempts: AttemptAgg[]; failures: FailureRow[] } {
-  const attempts: AttemptAgg[] = []
-  for (const r of tally.runs.values()) {
-    attempts.push({ courseSlug: r.courseSlug, lessonSlug: r.lessonSlug, exerciseId: r.exerciseId, passed: true, count: r.passed })
-    attempts.push({ courseSlug: r.courseSlug, lessonSlug: r.lessonSlug, exerciseId: r.exerciseId, passed: false, count: r.total - r.passed })
-  }
-  const failures = [...tally.failures.values()].map((g) => ({
-    courseSlug: g.courseSlug,
-    lessonSlug: g.lessonSlug,
-    exerciseId: g.exerciseId,
-    assertionId: g.assertionId,
-    failures: g.failures,
-    students: g.users.size,
-    sample: g.sample,
-  }))
-  return { attempts, failures }
 }

@@ -128,7 +128,7 @@ async function storeLegacyRuns(db: Db, kind: 'sqlite' | 'postgresql') {
 }
 
 async function expectCountsMatchRuns(db: Db, users: string[]) {
-  const { emptyTally, failedAssertions, foldAttempt, tallyRows } = await import('@/lib/classes/aggregate')
+  const { emptyTally, failedAssertions, foldAttempt, tallyRows } = await import('../../support/attempt-recount')
   const expected: unknown[] = []
   for (const userId of users) {
     const tally = emptyTally()

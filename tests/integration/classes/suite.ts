@@ -55,7 +55,7 @@ async function keptFigures(db: Db, classId: string, options = { samples: true })
 
 /** The same figures recounted from the class's stored runs, one by one (foldAttempt). */
 async function recount(db: Db, classId: string, options = { samples: true }): Promise<Figures> {
-  const { emptyTally, foldAttempt, tallyRows } = await import('@/lib/classes/aggregate')
+  const { emptyTally, foldAttempt, tallyRows } = await import('../../support/attempt-recount')
   const members = (await db.classroomMember.findMany({ where: { classroomId: classId }, select: { userId: true } })).map((m) => m.userId)
   const courses = (await db.classroomCourse.findMany({ where: { classroomId: classId }, select: { courseSlug: true } })).map((c) => c.courseSlug)
   const tally = emptyTally()

@@ -1,21 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import {
-  buildExerciseStats,
-  buildMatrix,
-  emptyTally,
-  failedAssertions,
-  foldAttempt,
-  isLive,
-  percent,
-  rankFailures,
-  stuckExercises,
-  summarizeLessons,
-  tallyRows,
-  toCsv,
-  type FailureRow,
-  type LessonColumn,
-} from '@/lib/classes/aggregate'
-import { runFailures } from '@/lib/progress/exercise-rules'
+import { buildExerciseStats, buildMatrix, isLive, percent, rankFailures, stuckExercises, summarizeLessons, toCsv, type FailureRow, type LessonColumn } from '@/lib/classes/aggregate'
+import { failedAssertions, runFailures } from '@/lib/progress/exercise-rules'
+import { emptyTally, foldAttempt, tallyRows } from '../../support/attempt-recount'
 
 const lessons: LessonColumn[] = [
   { key: 'demo/lecture', courseSlug: 'demo', lessonSlug: 'lecture', title: 'Lecture', courseTitle: 'Démo', hasQuiz: false, quizPassingScore: null, exercises: [] },
