@@ -136,23 +136,24 @@ async function execOnNode(target: CheckTarget, budget: Budget, command: string):
   }
 }
 
-async function runProbe(target: CheckTarget, budget: Budget, spec: ProbeSpec): Promise<Probe> {
-  type Blocked = { blocked: 'from-missing' | 'from-stopped' }
-  const inContainer = async (from: string, cmd: string[]): Promise<ExecOutput | Blocked> => {
-    try {
-      return await execInContainer(target.docker, from, cmd, { timeoutMs: budget.remainingMs(), signal: budget.signal })
-    } catch (error) {
-      if (error instanceof ContainerNotRunningError) return { blocked: error.missing ? 'from-missing' : 'from-stopped' }
-      throw error
-    }
+type Blocked = { blocked: 'from-missing' | 'from-stopped' }
+
+/** A probe's command inside one of the learner's containers; a missing or stopped container blocks it. */
+async function inContainer(target: CheckTarget, budget: Budget, from: string, cmd: string[]): Promise<ExecOutput | Blocked> {
+  try {
+    return await execInContainer(target.docker, from, cmd, { timeoutMs: budget.remainingMs(), signal: budget.signal })
+  } catch (error) {
+    if (error instanceof ContainerNotRunningError) return { blocked: error.missing ? 'from-missing' : 'from-stopped' }
+    throw error
   }
+}
+
+/** Every probe but DNS and reach, which runContainerProbes batches per container. */
+async function runProbe(target: CheckTarget, budget: Budget, spec: Exclude<ProbeSpec, ContainerProbeSpec>): Promise<Probe> {
   switch (spec.type) {
-    case 'container-dns':
-    case 'container-reach':
-      return (await runContainerProbes(target, budget, spec.from, [spec]))[0]!
     case 'http': {
       if (spec.from) {
-        const out = await inContainer(spec.from, httpContainerCommand(spec.request))
+        const out = await inContainer(target, budget, spec.from, httpContainerCommand(spec.request))
         return 'blocked' in out ? { kind: 'http', outcome: out.blocked } : { kind: 'http', ...parseHttp(out.exitCode, out.stdout, out.stderr) }
       }
       const out = await execOnNode(target, budget, httpNodeCommand(spec.request))
@@ -181,19 +182,11 @@ function containerProbe(spec: ContainerProbeSpec, out: { exitCode: number; stdou
 
 /** Several DNS and reach probes from one container, in one exec. */
 async function runContainerProbes(target: CheckTarget, budget: Budget, from: string, specs: ContainerProbeSpec[]): Promise<Probe[]> {
-  try {
-    if (specs.length === 1) {
-      const out = await execInContainer(target.docker, from, probeCommand(specs[0]!), { timeoutMs: budget.remainingMs(), signal: budget.signal })
-      return [containerProbe(specs[0]!, out)]
-    }
-    const out = await execInContainer(target.docker, from, batchedProbeCommand(specs.map(probeCommand)), { timeoutMs: budget.remainingMs(), signal: budget.signal })
-    const parts = splitBatchedOutput(specs.length, out.exitCode, out.stdout)
-    return specs.map((spec, i) => containerProbe(spec, parts[i]!))
-  } catch (error) {
-    if (!(error instanceof ContainerNotRunningError)) throw error
-    const outcome = error.missing ? 'from-missing' : 'from-stopped'
-    return specs.map((spec) => (spec.type === 'container-dns' ? { kind: 'dns', outcome } : { kind: 'reach', outcome }))
-  }
+  const only = specs.length === 1 ? specs[0] : undefined
+  const out = await inContainer(target, budget, from, only ? probeCommand(only) : batchedProbeCommand(specs.map(probeCommand)))
+  if ('blocked' in out) return specs.map((spec) => (spec.type === 'container-dns' ? { kind: 'dns', outcome: out.blocked } : { kind: 'reach', outcome: out.blocked }))
+  const parts = only ? [out] : splitBatchedOutput(specs.length, out.exitCode, out.stdout)
+  return specs.map((spec, i) => containerProbe(spec, parts[i]!))
 }
 
 const composeFileCandidates = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml']
