@@ -9,7 +9,7 @@ import type { CheckTarget, ExecOutput } from '../../../lib/checks/target'
 import { loadContentTree, type LessonRecord } from '../../../lib/content/load.server'
 import { lessonWorkdir } from '../../../lib/content/paths'
 import type { Exercise } from '../../../lib/content/schema'
-import { createLab, docker, startTestNode, type Lab, type TestNode } from './support'
+import { createLab, docker, shInNode, startTestNode, type Lab, type TestNode } from './support'
 
 // The registryOnly exercises need Traefik, Grafana, cAdvisor or Trivy, which no offline image
 // provides, so the solvability test does not run them. Their checks still run here: the real
@@ -92,16 +92,7 @@ beforeAll(async () => {
 afterAll(() => lab?.cleanup())
 
 /** bash in the lesson's working folder on the node, as checks and solutions run. */
-function shIn(workdir: string, script: string, timeoutMs: number): Promise<ExecOutput> {
-  return new Promise((resolve) => {
-    const child = spawn('docker', ['exec', '-w', workdir, node.container, 'timeout', '-k', '5', String(Math.ceil(timeoutMs / 1000)), 'bash', '-c', script])
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-    child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }))
-  })
-}
+const shIn = (workdir: string, script: string, timeoutMs: number): Promise<ExecOutput> => shInNode(node, workdir, script, timeoutMs)
 
 async function mustRun(workdir: string, script: string, what: string): Promise<void> {
   const out = await shIn(workdir, script, 180_000)

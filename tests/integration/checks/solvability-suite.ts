@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -9,7 +9,7 @@ import { runChecks, type CheckRunResult } from '../../../lib/checks/run.server'
 import type { CheckTarget, ExecOutput } from '../../../lib/checks/target'
 import { loadContentTree, type LessonRecord } from '../../../lib/content/load.server'
 import { contentRoot, lessonWorkdir } from '../../../lib/content/paths'
-import { createLab, docker, startTestNode, type Lab, type TestNode } from './support'
+import { createLab, docker, shInNode, startTestNode, type Lab, type TestNode } from './support'
 
 // Solvable by construction: for every exercise of every hands-on lesson under content/, on a
 // fresh sandbox with the lesson's nodes, the checks FAIL before the solution and PASS after
@@ -108,15 +108,7 @@ async function openSandbox(lesson: LessonRecord): Promise<SolvabilitySandbox> {
     if (lesson.workspaceDir) await docker('cp', `${lesson.workspaceDir}/.`, `${node.container}:${workdir}`)
     nodes.set(n.name, node)
   }
-  const shIn = (node: TestNode, script: string, timeoutMs: number): Promise<ExecOutput> =>
-    new Promise((resolve) => {
-      const child = spawn('docker', ['exec', '-w', workdir, node.container, 'timeout', '-k', '5', String(Math.ceil(timeoutMs / 1000)), 'bash', '-c', script])
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
-      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
-      child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }))
-    })
+  const shIn = (node: TestNode, script: string, timeoutMs: number): Promise<ExecOutput> => shInNode(node, workdir, script, timeoutMs)
   const get = (name: string) => {
     const node = nodes.get(name)
     if (!node) throw new Error(`the lesson has no node ${name}`)

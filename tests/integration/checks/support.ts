@@ -169,3 +169,15 @@ export async function startTestNode(lab: Lab, name: string, options: { hostname?
   }
   return { name, container, socket, target, sh }
 }
+
+/** bash in a folder of a test node, bounded by `timeout`, as checks and solutions run there. */
+export function shInNode(node: Pick<TestNode, 'container'>, workdir: string, script: string, timeoutMs: number): Promise<ExecOutput> {
+  return new Promise((resolve) => {
+    const child = spawn('docker', ['exec', '-w', workdir, node.container, 'timeout', '-k', '5', String(Math.ceil(timeoutMs / 1000)), 'bash', '-c', script])
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()))
+    child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }))
+  })
+}
