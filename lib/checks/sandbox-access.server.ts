@@ -29,11 +29,14 @@ function checkErrorOf(error: unknown): unknown {
 }
 
 async function nodeAnswers(docker: Awaited<ReturnType<typeof innerDocker>>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
   try {
-    await Promise.race([docker.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), 3000))])
+    await Promise.race([docker.ping(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), 3000)))])
     return true
   } catch {
     return false
+  } finally {
+    clearTimeout(timer)
   }
 }
 
