@@ -32,6 +32,9 @@ const parts: Part[] = [
       'browser_throughput_mb_s',
       'browser_wetty_echo_ms_p50',
       'browser_wetty_throughput_mb_s',
+      'browser_unparsed_throughput_mb_s',
+      'browser_xterm_alone_mb_s',
+      'browser_websocket_alone_mb_s',
     ],
   },
   {

@@ -2,7 +2,9 @@
 // and injected into a page on Quai's origin): Quai's real TerminalClient in a plain div, and
 // the same in-page measurements for it and for wetty's terminal, both xterm.js instances.
 import '@xterm/xterm/css/xterm.css'
+import { Terminal } from '@xterm/xterm'
 import { TerminalClient } from '../../lib/terminal/client'
+import { ackEveryBytes, encodeAck } from '../../lib/terminal/protocol'
 
 type XtermLike = {
   input: (data: string, wasUserInput?: boolean) => void
@@ -41,17 +43,23 @@ async function until(term: XtermLike, needle: string, timeoutMs: number): Promis
   return true
 }
 
+const throughputLine = 'Quai throughput: the quick brown fox jumps over the lazy dog 0123456789'
+
+function panel(): HTMLDivElement {
+  const div = document.createElement('div')
+  // The size of the lesson's terminal panel on a laptop (about 80 x 25), like wetty's page here.
+  div.style.cssText = 'width:680px;height:440px'
+  document.body.append(div)
+  return div
+}
+
 const bench = {
   client: null as TerminalClient | null,
 
   startQuai(options: { sandboxId: string; node: string; courseSlug: string; lessonSlug: string; session: number }): void {
-    const div = document.createElement('div')
-    // The size of the lesson's terminal panel on a laptop (about 80 x 25), like wetty's page here.
-    div.style.cssText = 'width:680px;height:440px'
-    document.body.append(div)
     bench.client = new TerminalClient({
       ...options,
-      container: div,
+      container: panel(),
       messages: { exited: () => '[exit]', newShell: '[new shell]', lost: '[lost]', takenOver: '[taken over]' },
     })
     bench.client.connect()
@@ -94,9 +102,78 @@ const bench = {
     const term = which === 'quai' ? bench.quaiTerm() : bench.wettyTerm()
     const marker = `END${Math.floor(Math.random() * 1e9)}`
     const start = performance.now()
-    term.input(`yes 'Quai throughput: the quick brown fox jumps over the lazy dog 0123456789' | head -c ${bytes}; echo; echo ${marker}-$((1+1))\r`, true)
+    term.input(`yes '${throughputLine}' | head -c ${bytes}; echo; echo ${marker}-$((1+1))\r`, true)
     const done = await until(term, `${marker}-2`, timeoutMs)
     return done ? (performance.now() - start) / 1000 : null
+  },
+
+  // The ceilings: what each half of the browser's work allows on its own, on this machine.
+
+  /**
+   * From now on Quai's terminal parses only the last bytes of each output frame (enough to see
+   * the end marker) and acknowledges the rest at once: the whole path minus xterm's work.
+   */
+  skipParsing(): void {
+    const term = bench.client?.terminal as unknown as { write: (data: Uint8Array, done?: () => void) => void }
+    const write = term.write.bind(term)
+    term.write = (data, done) => {
+      write(data.byteLength > 256 ? data.subarray(data.byteLength - 256) : data)
+      done?.()
+    }
+  },
+
+  /** Seconds for xterm alone (Quai's settings, the same panel) to take `bytes` of lines written locally. */
+  async xtermAlone(bytes: number): Promise<number> {
+    const term = new Terminal({ scrollback: 5000, fontSize: 14, fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace' })
+    term.open(panel())
+    const lines = `${throughputLine}\r\n`.repeat(Math.ceil(65536 / (throughputLine.length + 2)))
+    const chunk = new TextEncoder().encode(lines)
+    const start = performance.now()
+    await new Promise<void>((resolve) => {
+      let written = 0
+      let inFlight = 0
+      const pump = () => {
+        while (inFlight < 8 && written < bytes) {
+          inFlight++
+          written += chunk.byteLength
+          term.write(chunk, () => {
+            inFlight--
+            if (written >= bytes && inFlight === 0) resolve()
+            else pump()
+          })
+        }
+      }
+      pump()
+    })
+    const seconds = (performance.now() - start) / 1000
+    term.dispose()
+    return seconds
+  },
+
+  /** Seconds to receive `bytes` from a bare WebSocket server (Quai's frames and acks, no terminal). */
+  async websocketAlone(url: string, bytes: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(url)
+      ws.binaryType = 'arraybuffer'
+      let received = 0
+      let pending = 0
+      let start = 0
+      ws.onopen = () => (start = performance.now())
+      ws.onerror = () => reject(new Error(`cannot reach ${url}`))
+      ws.onmessage = (event) => {
+        const size = (event.data as ArrayBuffer).byteLength - 1
+        received += size
+        pending += size
+        if (pending >= ackEveryBytes) {
+          ws.send(encodeAck(pending))
+          pending = 0
+        }
+        if (received >= bytes) {
+          ws.close()
+          resolve((performance.now() - start) / 1000)
+        }
+      }
+    })
   },
 }
 

@@ -6,7 +6,9 @@
 // Echo: one keystroke's round trip (WebSocket -> server -> docker exec -> shell -> back), with
 // the shell in `stty raw -echo; cat` so each key comes back as one byte from a process.
 // Throughput: MB/s of `yes ... | head -c N` through the terminal, flow control on.
-// Measured from a Node client and from Chromium (xterm parsing included). Prints, never asserts.
+// Measured from a Node client and from Chromium (xterm parsing included). Then the ceilings of
+// the Chromium figure on this machine: the same path with xterm parsing (almost) nothing, xterm
+// alone fed in the page, and Chromium alone receiving from a bare WebSocket server. Prints, never asserts.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
@@ -17,9 +19,9 @@ import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import type { Browser, BrowserContext, Page } from '@playwright/test'
 import { io, type Socket as IoSocket } from 'socket.io-client'
-import WebSocket from 'ws'
+import WebSocket, { WebSocketServer } from 'ws'
 import { loadContentTree } from '../../lib/content/load.server'
-import { decodeServerMessage, encodeAck, encodeInput, terminalPath } from '../../lib/terminal/protocol'
+import { decodeClientMessage, decodeServerMessage, encodeAck, encodeInput, flowHighWater, flowLowWater, MessageType, terminalPath } from '../../lib/terminal/protocol'
 import { freePort } from './ports'
 
 export type TerminalBench = {
@@ -32,6 +34,12 @@ export type TerminalBench = {
   browser_throughput_mb_s: number
   browser_wetty_echo_ms_p50: number
   browser_wetty_throughput_mb_s: number
+  /** The ceilings of the Chromium figure: the whole path with xterm parsing nothing... */
+  browser_unparsed_throughput_mb_s: number
+  /** ...xterm alone, fed in the page... */
+  browser_xterm_alone_mb_s: number
+  /** ...and Chromium receiving Quai's frames from a bare WebSocket server (no sandbox, no terminal). */
+  browser_websocket_alone_mb_s: number
 }
 
 const run = promisify(execFile)
@@ -39,6 +47,7 @@ const root = path.resolve(import.meta.dirname, '../..')
 const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const sizes = { node: 100_000_000, nodeWetty: 20_000_000, browser: 40_000_000, browserWetty: 4_000_000 }
 const echoes = { node: 1000, browser: 300 }
+const throughputPayload = 'Quai throughput: the quick brown fox jumps over the lazy dog 0123456789\r\n'
 const yesLine = "yes 'Quai throughput: the quick brown fox jumps over the lazy dog 0123456789'"
 
 const percentile = (values: number[], p: number) => {
@@ -244,6 +253,46 @@ async function measureThroughput(line: Line, bytes: number, timeoutMs: number): 
 
 // ---------------------------------------------------------------- the browser
 
+/**
+ * A WebSocket server with nothing behind it: sends `?bytes=N` as Quai's output frames (64 kB,
+ * the bridge's largest) under the bridge's flow control, so that the page's receive loop is
+ * measured without a sandbox, dockerd or a terminal.
+ */
+async function startBareOutputServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort()
+  const wss = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate: false })
+  const frame = Buffer.alloc(1 + 64 * 1024, throughputPayload)
+  frame[0] = MessageType.output
+  wss.on('connection', (ws, request) => {
+    const bytes = Number(new URL(request.url ?? '/', 'http://localhost').searchParams.get('bytes'))
+    let sent = 0
+    let unacked = 0
+    let paused = false
+    const pump = () => {
+      while (sent < bytes && unacked <= flowHighWater) {
+        ws.send(frame)
+        sent += frame.length - 1
+        unacked += frame.length - 1
+      }
+      paused = sent < bytes
+    }
+    ws.on('message', (data: Buffer) => {
+      const decoded = decodeClientMessage(data)
+      if (!decoded.ok || decoded.message.type !== 'ack') return
+      unacked -= decoded.message.bytes
+      if (paused && unacked < flowLowWater) pump()
+    })
+    pump()
+  })
+  await new Promise((resolve) => wss.once('listening', resolve))
+  return { url: `ws://127.0.0.1:${port}/`, stop: () =>
+      new Promise((resolve) => {
+        for (const client of wss.clients) client.terminate()
+        wss.close(() => resolve())
+      }),
+  }
+}
+
 async function bundleBrowserEntry(): Promise<{ js: string; css: string }> {
   const esbuild = await import('esbuild')
   const result = await esbuild.build({
@@ -262,7 +311,7 @@ async function bundleBrowserEntry(): Promise<{ js: string; css: string }> {
   return { js, css }
 }
 
-type BrowserFigures = { echo: number[]; seconds: number | null }
+type BrowserFigures = { echo: number[]; seconds: number | null; unparsedSeconds: number | null }
 
 async function measureInBrowser(
   which: 'quai' | 'wetty',
@@ -270,6 +319,7 @@ async function measureInBrowser(
   bytes: number,
   browser: Browser,
   cookies: Parameters<BrowserContext['addCookies']>[0],
+  options: { thenUnparsed?: boolean } = {},
 ): Promise<BrowserFigures> {
   // Both terminals at the size of the lesson's panel on a laptop: wetty fills its page, ours its div.
   const context = await browser.newContext({ viewport: { width: 680, height: 440 } })
@@ -282,6 +332,7 @@ async function measureInBrowser(
       typeAndWait: (w: string, text: string, needle: string, t?: number) => Promise<boolean>
       echo: (w: string, n: number) => Promise<number[]>
       throughput: (w: string, b: number, t: number) => Promise<number | null>
+      skipParsing: () => void
     }
     // cat in raw mode: every key is read and written back by a process, one byte each way.
     const ready = await page.evaluate(async (w) => (window as unknown as { quaiBench: Bench }).quaiBench.typeAndWait(w, 'stty raw -echo isig; echo ECHO-READY-$((1+1)); cat\r', 'ECHO-READY-2', 90_000), which)
@@ -307,7 +358,40 @@ async function measureInBrowser(
     }
     const seconds = await page.evaluate(async ([w, b]) => (window as unknown as { quaiBench: Bench }).quaiBench.throughput(w as string, b as number, 120_000), [which, bytes] as const)
     if (cdp) printProfile(which, (await cdp.send('Profiler.stop')).profile)
-    return { echo, seconds }
+    let unparsedSeconds: number | null = null
+    if (options.thenUnparsed) {
+      await page.evaluate(async (w) => (window as unknown as { quaiBench: Bench }).quaiBench.run(w, 'clear'), which)
+      await page.evaluate(() => (window as unknown as { quaiBench: Bench }).quaiBench.skipParsing())
+      unparsedSeconds = await page.evaluate(async ([w, b]) => (window as unknown as { quaiBench: Bench }).quaiBench.throughput(w as string, b as number, 120_000), [which, bytes] as const)
+    }
+    return { echo, seconds, unparsedSeconds }
+  } finally {
+    await context.close()
+  }
+}
+
+/** xterm alone and Chromium's WebSocket alone, in a page of their own: MB/s each. */
+async function measureCeilings(browser: Browser, js: string, css: string, websocketUrl: string): Promise<{ xterm: number; websocket: number }> {
+  const context = await browser.newContext({ viewport: { width: 680, height: 440 } })
+  const page = await context.newPage()
+  try {
+    await page.setContent('<!doctype html><html><body style="margin:0;background:#000"></body></html>')
+    await page.addStyleTag({ content: css })
+    await page.addScriptTag({ content: js })
+    type Ceilings = { xtermAlone: (b: number) => Promise<number>; websocketAlone: (u: string, b: number) => Promise<number> }
+    const bytes = sizes.browser
+    // A first pass of each warms the JIT, as the echo runs do for the terminals.
+    const xtermSeconds = await page.evaluate(async (b) => {
+      const c = (window as unknown as { quaiBench: Ceilings }).quaiBench
+      await c.xtermAlone(b / 4)
+      return c.xtermAlone(b)
+    }, bytes)
+    const websocketSeconds = await page.evaluate(async ([u, b]) => {
+      const c = (window as unknown as { quaiBench: Ceilings }).quaiBench
+      await c.websocketAlone(`${u}?bytes=${b / 4}`, (b as number) / 4)
+      return c.websocketAlone(`${u}?bytes=${b}`, b as number)
+    }, [websocketUrl, bytes] as const)
+    return { xterm: bytes / 1e6 / xtermSeconds, websocket: bytes / 1e6 / websocketSeconds }
   } finally {
     await context.close()
   }
@@ -416,6 +500,7 @@ export async function benchTerminal(options: { log?: (line: string) => void } = 
       sizes.browser,
       browser,
       cookies,
+      { thenUnparsed: true },
     )
     log(`chrome quai : echo p50 ${percentile(quaiBrowser.echo, 50)} ms, p99 ${percentile(quaiBrowser.echo, 99)} ms; throughput ${quaiBrowser.seconds ? round1(sizes.browser / 1e6 / quaiBrowser.seconds) : 'timed out'} MB/s`)
 
@@ -433,6 +518,12 @@ export async function benchTerminal(options: { log?: (line: string) => void } = 
     )
     log(`chrome wetty: echo p50 ${percentile(wettyBrowser.echo, 50)} ms, p99 ${percentile(wettyBrowser.echo, 99)} ms; throughput ${wettyBrowser.seconds ? round1(sizes.browserWetty / 1e6 / wettyBrowser.seconds) : 'timed out'} MB/s`)
 
+    const bare = await startBareOutputServer()
+    cleanup.push(bare.stop)
+    const ceilings = await measureCeilings(browser, page.js, page.css, bare.url)
+    const unparsedMbs = quaiBrowser.unparsedSeconds ? sizes.browser / 1e6 / quaiBrowser.unparsedSeconds : 0
+    log(`chrome ceilings: Quai's path with xterm parsing nothing ${round1(unparsedMbs)} MB/s; xterm alone ${round1(ceilings.xterm)} MB/s; WebSocket alone ${round1(ceilings.websocket)} MB/s`)
+
     return {
       echo_ms_p50: percentile(quaiEcho, 50),
       echo_ms_p99: percentile(quaiEcho, 99),
@@ -443,6 +534,9 @@ export async function benchTerminal(options: { log?: (line: string) => void } = 
       browser_throughput_mb_s: quaiBrowser.seconds ? round1(sizes.browser / 1e6 / quaiBrowser.seconds) : 0,
       browser_wetty_echo_ms_p50: percentile(wettyBrowser.echo, 50),
       browser_wetty_throughput_mb_s: wettyBrowser.seconds ? round1(sizes.browserWetty / 1e6 / wettyBrowser.seconds) : 0,
+      browser_unparsed_throughput_mb_s: round1(unparsedMbs),
+      browser_xterm_alone_mb_s: round1(ceilings.xterm),
+      browser_websocket_alone_mb_s: round1(ceilings.websocket),
     }
   } finally {
     for (const step of cleanup.reverse()) await step().catch(() => undefined)
