@@ -13,6 +13,7 @@ import {
   encodeResize,
   terminalPath,
 } from './protocol'
+import { summarizeOutput, type SummarizedOutput, UnseenOutput } from './unseen-output'
 
 // The browser terminal: one class owns the xterm Terminal, its addons, the WebSocket and every
 // listener and timer, registered in one list and disposed together (the ttyd/wetty habit).
@@ -40,14 +41,27 @@ export type TerminalClientOptions = {
   baseUrl?: string
 }
 
-/** Output is acknowledged on arrival while xterm has less than this waiting to be parsed. */
+/** Output is acknowledged on arrival while less than this waits to be parsed. */
 const parseBacklogBytes = 512 * 1024
+/** Output handed to xterm at once; the rest waits in the client, where unseen lines can be dropped. */
+const feedSliceBytes = 128 * 1024
+/**
+ * Under a flood of plain lines, xterm gets one slice per frame (what it would parse beyond is
+ * never seen) while the rest waits until a scrollback's worth of lines lets the head be dropped;
+ * plain text that has not allowed a drop by this size is parsed as fast as xterm can.
+ */
+const floodFeedEveryMs = 16
+const floodWaitBytes = 1024 * 1024
 const backoffMs = [250, 500, 1000, 2000, 4000, 8000, 10_000]
 const pingEveryMs = 15_000
 /** Silence this long (no frame at all, not even a pong) and the connection is presumed dead. */
 const deadAfterMs = 40_000
 
 const dim = (text: string) => `\r\n\x1b[2m${text}\x1b[0m\r\n`
+const encoder = new TextEncoder()
+
+/** `acked`: acknowledged on arrival; `socket`: the connection to acknowledge it on (null: our own text). */
+type WaitingOutput = SummarizedOutput & { acked: boolean; socket: WebSocket | null }
 
 export class TerminalClient {
   readonly terminal: Terminal
@@ -63,8 +77,13 @@ export class TerminalClient {
   private offset = 0
   private pendingAck = 0
   private ackQueued = false
+  /** Output received and not handed to xterm yet, in order. */
+  private waiting: WaitingOutput[] = []
+  private waitingBytes = 0
   /** Bytes handed to xterm and not parsed yet. */
-  private backlog = 0
+  private parsing = 0
+  private readonly unseen: UnseenOutput
+  private feedTimer: ReturnType<typeof setTimeout> | undefined
   private tailTimer: ReturnType<typeof setTimeout> | undefined
   private lastFrameAt = 0
   /** Keys typed (or code blocks run) before the shell is ready; sent once it is. */
@@ -88,6 +107,8 @@ export class TerminalClient {
       window.open(uri, '_blank', 'noopener,noreferrer')
     }))
     this.disposables.push(term)
+    this.unseen = new UnseenOutput(term)
+    this.disposables.push(this.unseen)
     term.open(options.container)
     this.fitToPanel()
 
@@ -141,6 +162,7 @@ export class TerminalClient {
     this.disposables.push({ dispose: () => clearInterval(ping) })
     this.disposables.push({ dispose: () => clearTimeout(this.reconnectTimer) })
     this.disposables.push({ dispose: () => clearTimeout(this.tailTimer) })
+    this.disposables.push({ dispose: () => clearTimeout(this.feedTimer) })
     this.disposables.push({
       dispose: () => {
         const socket = this.socket
@@ -261,7 +283,7 @@ export class TerminalClient {
       case 'ready': {
         const { epoch, offset, resumed } = message.ready
         if (this.epoch && !resumed) {
-          this.terminal.write(dim(epoch === this.epoch ? this.options.messages.lost : this.options.messages.newShell))
+          this.writeText(dim(epoch === this.epoch ? this.options.messages.lost : this.options.messages.newShell))
         }
         this.epoch = epoch
         this.offset = offset
@@ -275,7 +297,7 @@ export class TerminalClient {
       }
       case 'exit':
         this.setState({ kind: 'exited', code: message.exit.code })
-        this.terminal.write(dim(this.options.messages.exited(message.exit.code)))
+        this.writeText(dim(this.options.messages.exited(message.exit.code)))
         this.epoch = null
         break
       case 'error':
@@ -288,19 +310,18 @@ export class TerminalClient {
 
   /**
    * Flow control, browser side (the xterm.js guidance: watch the parser's backlog). Output is
-   * acknowledged as soon as it arrives while xterm's backlog (written, not yet parsed) is under
-   * parseBacklogBytes, and only once parsed when xterm falls behind. The server pauses the shell
-   * above flowHighWater unacknowledged bytes, so xterm never holds more than about
-   * parseBacklogBytes + flowHighWater (a few milliseconds of parsing), and the pipe does not
-   * drain on every round trip. Acks are batched (in Chromium each WebSocket.send is an IPC hop,
-   * 0.5 ms per ack in a profile): on arrival, one per ackEveryBytes and a quiet tail after 50 ms;
-   * after parsing (xterm behind), one per parse slice, at once, since the server may be paused.
+   * acknowledged as soon as it arrives while less than parseBacklogBytes waits to be parsed, and
+   * only once parsed (or dropped unseen) when xterm falls behind. The server pauses the shell
+   * above flowHighWater unacknowledged bytes, so the page never holds more than about
+   * parseBacklogBytes + flowHighWater, and the pipe does not drain on every round trip. Acks are
+   * batched (in Chromium each WebSocket.send is an IPC hop, 0.5 ms per ack in a profile): on
+   * arrival, one per ackEveryBytes and a quiet tail after 50 ms; after parsing, one per parse
+   * slice, at once, since the server may be paused.
    */
   private writeOutput(data: Uint8Array) {
     const size = data.byteLength
     const socket = this.socket
-    const early = this.backlog < parseBacklogBytes
-    this.backlog += size
+    const early = this.parsing + this.waitingBytes < parseBacklogBytes
     if (early) {
       // Batched: one ack per ackEveryBytes arriving; a quiet tail goes out after a moment.
       this.pendingAck += size
@@ -310,13 +331,74 @@ export class TerminalClient {
         this.tailTimer = setTimeout(() => this.flushAck(socket), 50)
       }
     }
-    this.terminal.write(data, () => {
-      this.backlog -= size
-      if (early) return
-      // xterm was behind: what it just parsed is acknowledged at the end of its slice.
-      this.pendingAck += size
-      this.queueFlush(socket)
-    })
+    this.enqueue({ data, summary: summarizeOutput(data), acked: early, socket })
+  }
+
+  /** Lines of our own (reconnected, exited...), after the output already received. */
+  private writeText(text: string) {
+    const data = encoder.encode(text)
+    this.enqueue({ data, summary: summarizeOutput(data), acked: true, socket: null })
+  }
+
+  private enqueue(output: WaitingOutput) {
+    this.waiting.push(output)
+    this.waitingBytes += output.data.byteLength
+    if (this.parsing === 0 && this.feedTimer === undefined) this.feedTerminal()
+  }
+
+  /**
+   * Hands xterm the next slice of waiting output. Runs only once xterm has parsed everything it
+   * was given, so its state is that of the head of the waiting output: the moment to drop the
+   * lines a flood would scroll past unseen (lib/terminal/unseen-output.ts).
+   */
+  private feedTerminal() {
+    this.feedTimer = undefined
+    if (this.disposed) return
+    let paced = false
+    if (this.waitingBytes > feedSliceBytes) {
+      const { bytes, more } = this.unseen.droppable(this.waiting)
+      if (bytes > 0) this.drop(bytes)
+      paced = bytes > 0 || (more && this.waitingBytes < floodWaitBytes)
+    }
+    let handed = 0
+    while (this.waiting.length > 0 && handed < feedSliceBytes) {
+      const output = this.waiting.shift()!
+      const size = output.data.byteLength
+      this.waitingBytes -= size
+      this.parsing += size
+      handed += size
+      this.terminal.write(output.data, () => {
+        this.parsing -= size
+        if (!output.acked) this.acknowledgeLater(output.socket, size)
+        if (this.parsing !== 0 || this.feedTimer !== undefined) return
+        if (paced) this.feedTimer = setTimeout(() => this.feedTerminal(), floodFeedEveryMs)
+        else this.feedTerminal()
+      })
+    }
+  }
+
+  private drop(bytes: number) {
+    let cut = bytes
+    while (cut > 0) {
+      const head = this.waiting[0]!
+      const size = head.data.byteLength
+      const taken = Math.min(size, cut)
+      if (!head.acked) this.acknowledgeLater(head.socket, taken)
+      if (taken === size) this.waiting.shift()
+      else {
+        head.data = head.data.subarray(taken)
+        head.summary = summarizeOutput(head.data)
+      }
+      this.waitingBytes -= taken
+      cut -= taken
+    }
+  }
+
+  /** Output parsed or dropped while xterm was behind: acknowledged at the end of the slice. */
+  private acknowledgeLater(socket: WebSocket | null, bytes: number) {
+    if (socket === null || socket !== this.socket) return
+    this.pendingAck += bytes
+    this.queueFlush(socket)
   }
 
   /** One ack for everything xterm parsed in its current slice (sent once the slice ends). */
@@ -338,7 +420,7 @@ export class TerminalClient {
   private onClose(code: number) {
     if (code === CloseCode.normal) return this.setState({ kind: 'closed' })
     if (code === CloseCode.takenOver) {
-      this.terminal.write(dim(this.options.messages.takenOver))
+      this.writeText(dim(this.options.messages.takenOver))
       return this.setState({ kind: 'taken-over' })
     }
     if (code === CloseCode.shellExited) {

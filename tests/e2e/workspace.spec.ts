@@ -91,3 +91,34 @@ test('code blocks run in the terminal, the file panel edits the sandbox, a publi
   // The exercise panel follows the new sandbox live, not the one that was reset.
   await expect(page.getByText('Suivi en direct interrompu')).toHaveCount(0, { timeout: 15_000 })
 })
+
+test('a flood of output ends on the same screen and scrollback as the output itself (unseen lines are dropped, never the last ones)', async ({ page }) => {
+  test.setTimeout(180_000)
+  await signUp(page)
+  const { terminal } = await openLab(page)
+  const rows = terminal.locator('.xterm-rows > div')
+  const screen = async () => (await rows.allInnerTexts()).map((text) => text.trim())
+  const expectConsecutive = (lines: string[]) => {
+    const numbers = lines.map(Number)
+    expect(numbers.every((n, i) => Number.isInteger(n) && n > 0 && (i === 0 || n === numbers[i - 1]! + 1)), lines.join(' | ')).toBe(true)
+  }
+  await terminal.locator('.xterm').click()
+  await page.keyboard.type('seq 1 300000; echo fin-$((20+1))\n')
+  await expect(rows.filter({ hasText: /^fin-21$/ })).toBeVisible({ timeout: 60_000 })
+
+  // The screen: the last numbers, in order, then the marker.
+  const last = await screen()
+  const end = last.indexOf('fin-21')
+  expect(last[end - 1]).toBe('300000')
+  expectConsecutive(last.slice(0, end))
+
+  // The top of the scrollback (5000 lines above the screen): consecutive numbers, exactly as
+  // far back as parsing all 2 MB would have kept.
+  const at300000 = end - 1
+  await expect(async () => {
+    for (let i = 0; i < 50; i++) await page.keyboard.press('Shift+PageUp')
+    const top = await screen()
+    expect(top[0]).toBe(String(300000 - 5000 - at300000))
+    expectConsecutive(top)
+  }).toPass({ timeout: 60_000 })
+})
