@@ -28,7 +28,14 @@ export type CompileReport = {
 
 export const newReport = (): CompileReport => ({ components: new Set(), exerciseRefs: [], links: [], toc: [], errors: [] })
 
-type MdxJsxNode = { type: string; name?: string | null; attributes?: { type: string; name?: string; value?: unknown }[]; position?: { start: { line: number } } }
+type MdxJsxNode = {
+  type: string
+  name?: string | null
+  value?: string
+  attributes?: { type: string; name?: string; value?: unknown }[]
+  children?: MdxJsxNode[]
+  position?: { start: { line: number } }
+}
 
 const at = (node: { position?: { start: { line: number } } }) => (node.position ? ` (line ${node.position.start.line})` : '')
 
@@ -79,6 +86,15 @@ function visitLessonTree(tree: MdastRoot, report: CompileReport) {
             const label = any.attributes?.find((a) => a.type === 'mdxJsxAttribute' && a.name === 'label')?.value
             // <Tabs> shows only the tabs that have a label: this one, and its text, would vanish.
             if (typeof label !== 'string' || label.trim() === '') report.errors.push(`<Tab> needs a label="…"${at(any)}; a tab without one is not shown`)
+            if ((parent as MdxJsxNode | undefined)?.name !== 'Tabs') report.errors.push(`<Tab> must be inside <Tabs>${at(any)}; alone its content shows with neither tab nor label`)
+          }
+          if (name === 'Tabs') {
+            // <Tabs> renders its <Tab> children only: anything else between them would vanish.
+            for (const child of any.children ?? []) {
+              const isTab = (child.type === 'mdxJsxFlowElement' || child.type === 'mdxJsxTextElement') && child.name === 'Tab'
+              const isBlank = child.type === 'text' && (child.value ?? '').trim() === ''
+              if (!isTab && !isBlank) report.errors.push(`<Tabs> may hold only <Tab> elements${at(any)}: the ${child.type === 'paragraph' ? 'text' : child.type}${at(child)} between them is never shown`)
+            }
           }
           if (name === 'Exercise') {
             const id = any.attributes?.find((a) => a.name === 'id')?.value

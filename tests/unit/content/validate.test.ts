@@ -85,11 +85,13 @@ describe('content validation', () => {
     ])
   })
 
-  it('names a Callout of an unknown type and a Tab without a label, with their line', async () => {
+  it('names a Callout of an unknown type, a Tab without a label, text between tabs and a Tab outside Tabs, with their line', async () => {
     expect(await exerciseProblems('composants')).toEqual([
       'courses/bad/composants/lesson.mdx: (mdx): <Callout type="note"> is not a known type (line 8); use one of: info, tip, warning, danger',
       'courses/bad/composants/lesson.mdx: (mdx): <Tab> needs a label="…" (line 20); a tab without one is not shown',
       'courses/bad/composants/lesson.mdx: (mdx): <Tab> needs a label="…" (line 25); a tab without one is not shown',
+      'courses/bad/composants/lesson.mdx: (mdx): <Tabs> may hold only <Tab> elements (line 32): the text (line 33) between them is never shown',
+      'courses/bad/composants/lesson.mdx: (mdx): <Tab> must be inside <Tabs> (line 42); alone its content shows with neither tab nor label',
     ])
   })
 
