@@ -11,7 +11,9 @@ export function migrationsFolder(kind: DatabaseKind, root: string = process.cwd(
 
 export type MigrationResult = { kind: DatabaseKind; applied: string[] }
 
-export async function migrateDatabase(url: string = resolveDatabaseUrl(), root: string = process.cwd()): Promise<MigrationResult> {
+/** Applies the migrations not yet applied, up to `target` (a version such as '0002'; default: the latest). */
+export async function migrateDatabase(url: string = resolveDatabaseUrl(), options: { root?: string; target?: string } = {}): Promise<MigrationResult> {
+  const root = options.root ?? process.cwd()
   const kind = databaseKind(url)
   const migrationPattern = path.join(migrationsFolder(kind, root), '*.do.*.sql')
   if (kind === 'sqlite') {
@@ -32,7 +34,7 @@ export async function migrateDatabase(url: string = resolveDatabaseUrl(), root: 
           db.exec(`BEGIN;\n${sql}\nCOMMIT;`)
         },
       })
-      const applied = await postgrator.migrate()
+      const applied = await postgrator.migrate(options.target)
       return { kind, applied: applied.map((m) => `${m.version}.${m.name}`) }
     } finally {
       db.close()
@@ -51,7 +53,7 @@ export async function migrateDatabase(url: string = resolveDatabaseUrl(), root: 
         await client.query(`BEGIN;\n${sql}\nCOMMIT;`)
       },
     })
-    const applied = await postgrator.migrate()
+    const applied = await postgrator.migrate(options.target)
     return { kind, applied: applied.map((m) => `${m.version}.${m.name}`) }
   } finally {
     await client.end()

@@ -3,10 +3,9 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
-import Postgrator from 'postgrator'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Db } from '@/lib/db/client.server'
-import { migrateDatabase, migrationsFolder } from '@/lib/db/migrate'
+import { migrateDatabase } from '@/lib/db/migrate'
 import { fixtureContent, freshClient } from '../../support/progress-suite'
 
 // Migration 0003 creates the counts the class dashboard reads (ExerciseProgress.passedAttempts,
@@ -14,47 +13,6 @@ import { fixtureContent, freshClient } from '../../support/progress-suite'
 // migrated up to 0002, runs stored the old way (rows only, no counts, with the odd shapes
 // stored runs may have), then the real migration runner up to the latest version; the counts
 // must equal the stored runs folded one by one (foldAttempt), learner by learner.
-
-async function migrateSqliteTo(url: string, target: string) {
-  const { default: Database } = await import('better-sqlite3')
-  const db = new Database(url.slice('file:'.length))
-  try {
-    db.pragma('journal_mode = WAL')
-    const postgrator = new Postgrator({
-      migrationPattern: path.join(migrationsFolder('sqlite'), '*.do.*.sql'),
-      driver: 'sqlite3',
-      execQuery: async (sql) => {
-        const statement = db.prepare(sql)
-        return { rows: statement.reader ? (statement.all() as Record<string, unknown>[]) : (statement.run(), []) }
-      },
-      execSqlScript: async (sql) => {
-        db.exec(`BEGIN;\n${sql}\nCOMMIT;`)
-      },
-    })
-    await postgrator.migrate(target)
-  } finally {
-    db.close()
-  }
-}
-
-async function migratePostgresTo(url: string, target: string) {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    const postgrator = new Postgrator({
-      migrationPattern: path.join(migrationsFolder('postgresql'), '*.do.*.sql'),
-      driver: 'pg',
-      database: client.database ?? '',
-      execQuery: (sql) => client.query(sql),
-      execSqlScript: async (sql) => {
-        await client.query(`BEGIN;\n${sql}\nCOMMIT;`)
-      },
-    })
-    await postgrator.migrate(target)
-  } finally {
-    await client.end()
-  }
-}
 
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 2, 9, minute))
 const assertion = (id: string, passed: boolean, extra: Record<string, unknown> = {}) => ({ id, check: 0, passed, key: passed ? 'ok' : 'missing', params: {}, ...extra })
@@ -182,7 +140,7 @@ describe('migration 0003 fills the counts from the stored runs, on SQLite', () =
   })
 
   it('counts passed runs and failing assertions as folding the runs does', async () => {
-    await migrateSqliteTo(url, '0002')
+    await migrateDatabase(url, { target: '0002' })
     process.env.QUAI_CONTENT_DIR = fixtureContent
     process.env.DATABASE_URL = url
     db = await freshClient()
@@ -221,7 +179,7 @@ describe.skipIf(!adminUrl)('migration 0003 fills the counts from the stored runs
     const parsed = new URL(adminUrl!)
     parsed.pathname = `/${database}`
     const url = parsed.toString()
-    await migratePostgresTo(url, '0002')
+    await migrateDatabase(url, { target: '0002' })
     process.env.QUAI_CONTENT_DIR = fixtureContent
     process.env.DATABASE_URL = url
     db = await freshClient()
