@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { Db } from '@/lib/db/client.server'
 import { migrateDatabase } from '@/lib/db/migrate'
+import { createPostgresDatabase, postgresAdminUrl, type TestDatabase } from '../../support/postgres-database'
 import { fixtureContent, freshClient } from '../../support/progress-suite'
 
 // Migration 0003 creates the counts the class dashboard reads (ExerciseProgress.passedAttempts,
@@ -154,31 +154,18 @@ describe('migration 0003 fills the counts from the stored runs, on SQLite', () =
   })
 })
 
-const adminUrl = process.env.QUAI_TEST_POSTGRES_URL
-
-describe.skipIf(!adminUrl)('migration 0003 fills the counts from the stored runs, on PostgreSQL', () => {
-  const database = `quai_aggregates_${randomUUID().replace(/-/g, '').slice(0, 12)}`
+describe.skipIf(!postgresAdminUrl)('migration 0003 fills the counts from the stored runs, on PostgreSQL', () => {
+  let database: TestDatabase | undefined
   let db: Db | undefined
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl })
-    await client.connect()
-    try {
-      await client.query(sql)
-    } finally {
-      await client.end()
-    }
-  }
 
   afterAll(async () => {
     await db?.$disconnect()
-    await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)
+    await database?.drop()
   })
 
   it('counts passed runs and failing assertions as folding the runs does', async () => {
-    await admin(`CREATE DATABASE ${database}`)
-    const parsed = new URL(adminUrl!)
-    parsed.pathname = `/${database}`
-    const url = parsed.toString()
+    database = await createPostgresDatabase('quai_aggregates')
+    const url = database.url
     await migrateDatabase(url, { target: '0002' })
     process.env.QUAI_CONTENT_DIR = fixtureContent
     process.env.DATABASE_URL = url
