@@ -1,6 +1,6 @@
 import { FitAddon } from '@xterm/addon-fit'
 import { WebLinksAddon } from '@xterm/addon-web-links'
-import { Terminal, type IDisposable } from '@xterm/xterm'
+import { Terminal, type IDisposable, type ITerminalOptions } from '@xterm/xterm'
 import { copyText } from '../browser/secure-context'
 import {
   ackEveryBytes,
@@ -57,6 +57,16 @@ const pingEveryMs = 15_000
 /** Silence this long (no frame at all, not even a pong) and the connection is presumed dead. */
 const deadAfterMs = 40_000
 
+/** The learner's xterm (also what the benchmark measures xterm alone with). */
+export const terminalOptions: ITerminalOptions = {
+  cursorBlink: true,
+  fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
+  fontSize: 14,
+  scrollback: 5000,
+  allowProposedApi: false,
+  theme: { background: '#020617', foreground: '#e2e8f0', cursor: '#f8fafc', selectionBackground: '#334155' },
+}
+
 const dim = (text: string) => `\r\n\x1b[2m${text}\x1b[0m\r\n`
 const encoder = new TextEncoder()
 
@@ -92,14 +102,7 @@ export class TerminalClient {
   private size = { cols: 80, rows: 24 }
 
   constructor(private readonly options: TerminalClientOptions) {
-    this.terminal = new Terminal({
-      cursorBlink: true,
-      fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
-      fontSize: 14,
-      scrollback: 5000,
-      allowProposedApi: false,
-      theme: { background: '#020617', foreground: '#e2e8f0', cursor: '#f8fafc', selectionBackground: '#334155' },
-    })
+    this.terminal = new Terminal(terminalOptions)
     const term = this.terminal
     term.loadAddon(this.fit)
     term.loadAddon(new WebLinksAddon((event, uri) => {

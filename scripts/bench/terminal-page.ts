@@ -3,7 +3,7 @@
 // the same in-page measurements for it and for wetty's terminal, both xterm.js instances.
 import '@xterm/xterm/css/xterm.css'
 import { Terminal } from '@xterm/xterm'
-import { TerminalClient } from '../../lib/terminal/client'
+import { TerminalClient, terminalOptions } from '../../lib/terminal/client'
 import { ackEveryBytes, encodeAck } from '../../lib/terminal/protocol'
 
 type XtermLike = {
@@ -124,7 +124,7 @@ const bench = {
 
   /** Seconds for xterm alone (Quai's settings, the same panel) to take `bytes` of lines written locally. */
   async xtermAlone(bytes: number): Promise<number> {
-    const term = new Terminal({ scrollback: 5000, fontSize: 14, fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace' })
+    const term = new Terminal(terminalOptions)
     term.open(panel())
     const lines = `${throughputLine}\r\n`.repeat(Math.ceil(65536 / (throughputLine.length + 2)))
     const chunk = new TextEncoder().encode(lines)

@@ -21,7 +21,7 @@ import type { Browser, BrowserContext, Page } from '@playwright/test'
 import { io, type Socket as IoSocket } from 'socket.io-client'
 import WebSocket, { WebSocketServer } from 'ws'
 import { loadContentTree } from '../../lib/content/load.server'
-import { decodeClientMessage, decodeServerMessage, encodeAck, encodeInput, flowHighWater, flowLowWater, MessageType, terminalPath } from '../../lib/terminal/protocol'
+import { decodeClientMessage, decodeServerMessage, encodeAck, encodeInput, encodeOutput, flowHighWater, flowLowWater, terminalPath } from '../../lib/terminal/protocol'
 import { freePort } from './ports'
 
 export type TerminalBench = {
@@ -47,8 +47,8 @@ const root = path.resolve(import.meta.dirname, '../..')
 const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const sizes = { node: 100_000_000, nodeWetty: 20_000_000, browser: 40_000_000, browserWetty: 4_000_000 }
 const echoes = { node: 1000, browser: 300 }
-const throughputPayload = 'Quai throughput: the quick brown fox jumps over the lazy dog 0123456789\r\n'
-const yesLine = "yes 'Quai throughput: the quick brown fox jumps over the lazy dog 0123456789'"
+const throughputLine = 'Quai throughput: the quick brown fox jumps over the lazy dog 0123456789'
+const yesLine = `yes '${throughputLine}'`
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -261,8 +261,7 @@ async function measureThroughput(line: Line, bytes: number, timeoutMs: number): 
 async function startBareOutputServer(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort()
   const wss = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate: false })
-  const frame = Buffer.alloc(1 + 64 * 1024, throughputPayload)
-  frame[0] = MessageType.output
+  const frame = encodeOutput(Buffer.alloc(64 * 1024, `${throughputLine}\r\n`))
   wss.on('connection', (ws, request) => {
     const bytes = Number(new URL(request.url ?? '/', 'http://localhost').searchParams.get('bytes'))
     let sent = 0
@@ -271,8 +270,8 @@ async function startBareOutputServer(): Promise<{ url: string; stop: () => Promi
     const pump = () => {
       while (sent < bytes && unacked <= flowHighWater) {
         ws.send(frame)
-        sent += frame.length - 1
-        unacked += frame.length - 1
+        sent += frame.byteLength - 1
+        unacked += frame.byteLength - 1
       }
       paused = sent < bytes
     }
