@@ -1,51 +1,59 @@
-// Quai's HTTP server: Next's request handler plus the WebSocket upgrades Next cannot take.
+// Quai's HTTP server: Next's request handler plus what Next cannot do (WebSocket upgrades,
+// learners' web apps on their own origins), and the checks every request passes first.
 import http from 'node:http'
 import next from 'next'
 import { migrateDatabase } from './lib/db/migrate'
 import { resolveDatabaseUrl } from './lib/db/url'
+import { getEnv } from './lib/env.server'
+import { stampClientAddress } from './lib/http/client-ip.server'
+import { crossOriginRefusal } from './lib/http/origin.server'
 import { dispatchUpgrades } from './lib/server/upgrade-routes'
 import { serverHooks } from './lib/server/hooks.server'
 
-const dev = process.env.NODE_ENV !== 'production'
-const port = Number(process.env.PORT ?? 3000)
-const host = process.env.HOST ?? '0.0.0.0'
+const env = getEnv()
+const dev = env.NODE_ENV !== 'production'
 
 const { kind, applied } = await migrateDatabase(resolveDatabaseUrl())
 if (applied.length > 0) console.log(`database (${kind}): applied ${applied.join(', ')}`)
 
-const app = next({ dev, hostname: 'localhost', port })
+const app = next({ dev, hostname: 'localhost', port: env.PORT })
 const handle = app.getRequestHandler()
 await app.prepare()
 const nextUpgrade = app.getUpgradeHandler()
 
-const { upgradeRoutes, httpRoutes, onListening, onClose } = await serverHooks()
+const { upgradeRoutes, portOrigins, onListening, onClose } = await serverHooks()
 
 const server = http.createServer((request, response) => {
-  // Routes Next cannot serve (the sandbox port proxy streams both ways) go first.
-  const url = request.url ?? '/'
-  if (url.startsWith('/sandboxes/')) {
-    const pathname = new URL(url, 'http://localhost').pathname
-    const route = httpRoutes.find((r) => r.matches(pathname))
-    if (route) {
-      route.handle(request, response).catch((error: unknown) => {
-        console.error('http route failed:', error)
-        if (!response.headersSent) response.writeHead(500, { 'content-type': 'text/plain' })
-        response.end('Internal Server Error')
-      })
-      return
-    }
+  stampClientAddress(request)
+  // A learner's web app, on its own host name: never Quai's pages, cookies or APIs.
+  if (portOrigins.owns(request)) {
+    portOrigins.handle(request, response).catch((error: unknown) => {
+      console.error('port proxy failed:', error)
+      if (!response.headersSent) response.writeHead(502, { 'content-type': 'text/plain' })
+      response.end('Bad Gateway')
+    })
+    return
+  }
+  const refusal = crossOriginRefusal(request)
+  if (refusal) {
+    response.writeHead(403, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+    response.end(JSON.stringify({ error: { code: 'cross_origin', message: refusal } }))
+    return
   }
   void handle(request, response)
 })
 
-server.on(
-  'upgrade',
-  dispatchUpgrades(upgradeRoutes, (pathname) => (pathname.startsWith('/_next/') ? (request, socket, head) => void nextUpgrade(request, socket, head) : null)),
+const quaiUpgrades = dispatchUpgrades(upgradeRoutes, (pathname) =>
+  pathname.startsWith('/_next/') ? (request, socket, head) => void nextUpgrade(request, socket, head) : null,
 )
+server.on('upgrade', (request: http.IncomingMessage, socket, head: Buffer) => {
+  stampClientAddress(request)
+  if (portOrigins.owns(request)) portOrigins.upgrade(request, socket, head)
+  else quaiUpgrades(request, socket, head)
+})
 
-server.listen(port, host, () => {
-  const url = process.env.QUAI_URL ?? `http://localhost:${port}`
-  console.log(`Quai is ready on ${url}`)
+server.listen(env.PORT, env.HOST, () => {
+  console.log(`Quai is ready on ${env.appUrl}`)
   void onListening()
 })
 

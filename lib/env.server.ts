@@ -2,6 +2,7 @@ import 'server-only'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import proxyAddr from 'proxy-addr'
 import { z } from 'zod'
 
 const envSchema = z.object({
@@ -14,9 +15,39 @@ const envSchema = z.object({
   BETTER_AUTH_SECRET: z.string().min(32).optional(),
   /** Allow sign-up from the web (default on). */
   QUAI_ALLOW_SIGNUP: z.enum(['true', 'false']).default('true'),
+  /** `off` only for end-to-end tests, where every sign-up comes from one address. */
+  QUAI_AUTH_RATE_LIMIT: z.enum(['on', 'off']).default('on'),
+  /**
+   * Where learners' web apps are served: each published port gets the host name
+   * p<port>-<token>.<this URL's host>. Default: <QUAI_URL's scheme>://localhost:<PORT> when
+   * QUAI_URL is on localhost (browsers resolve *.localhost to loopback); otherwise unset, and
+   * opening a port says what to configure (docs/security.md).
+   */
+  QUAI_PORTS_URL: z
+    .string()
+    .url()
+    .refine((value) => /^https?:$/.test(new URL(value).protocol) && new URL(value).pathname === '/', 'expected http(s)://host[:port] with no path')
+    .optional(),
+  /**
+   * The reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR
+   * blocks, or `loopback`, `linklocal`, `uniquelocal`). Default: none, so the client's address
+   * is the TCP peer's and a forged header changes nothing.
+   */
+  QUAI_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .superRefine((value, context) => {
+      for (const entry of splitList(value)) {
+        try {
+          proxyAddr.compile(entry)
+        } catch {
+          context.addIssue({ code: 'custom', message: `"${entry}" is not an IP address, a CIDR block, loopback, linklocal or uniquelocal` })
+        }
+      }
+    }),
 })
 
-export type Env = z.infer<typeof envSchema> & { appUrl: string; authSecret: string }
+export type Env = z.infer<typeof envSchema> & { appUrl: string; authSecret: string; portsUrl: string | null; trustedProxies: string[] }
 
 function readOrCreateSecret(): string {
   const file = path.join(process.cwd(), 'data', 'auth-secret')
@@ -46,10 +77,32 @@ export function getEnv(): Env {
     throw new Error(`Invalid environment:\n${problems}`)
   }
   const env = parsed.data
+  const appUrl = (env.QUAI_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '')
   cached = {
     ...env,
-    appUrl: env.QUAI_URL ?? `http://localhost:${env.PORT}`,
+    appUrl,
     authSecret: env.BETTER_AUTH_SECRET ?? readOrCreateSecret(),
+    portsUrl: (env.QUAI_PORTS_URL ?? defaultPortsUrl(appUrl))?.replace(/\/+$/, '') ?? null,
+    trustedProxies: splitList(env.QUAI_TRUSTED_PROXIES),
   }
   return cached
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+}
+
+/** *.localhost is loopback in browsers: a local install gets port origins with no DNS set-up. */
+function defaultPortsUrl(appUrl: string): string | null {
+  const url = new URL(appUrl)
+  if (!['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)) return null
+  return `${url.protocol}//localhost${url.port ? `:${url.port}` : ''}`
+}
+
+/** Tests change the environment between cases. */
+export function resetEnvForTests(): void {
+  cached = undefined
 }

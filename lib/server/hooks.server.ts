@@ -2,20 +2,21 @@ import 'server-only'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { startSandboxRuntime, stopSandboxRuntime } from '../sandbox/sandboxes.server'
 import { terminalUpgradeRoute } from '../terminal/upgrade.server'
-import { matchPortProxy, portProxyUpgradeRoute, proxyPortRequest } from '../workspace/port-proxy.server'
+import type { Duplex } from 'node:stream'
 import type { UpgradeRoute } from './upgrade-routes'
 
-/** A plain HTTP endpoint served before Next's handler (the sandbox port proxy). */
-export type HttpRoute = {
-  matches: (pathname: string) => boolean
+/** The host names that serve learners' web apps (lib/ports), never Quai's own pages. */
+export type PortOrigins = {
+  owns: (request: IncomingMessage) => boolean
   handle: (request: IncomingMessage, response: ServerResponse) => Promise<void>
+  upgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void
 }
 
-// What the custom server wires in beside Next: WebSocket routes, HTTP routes Next cannot
-// serve (streaming proxies), and background duties (sandbox reconcile, reaping, warm pool).
+// What the custom server wires in beside Next: WebSocket routes, the port origins (streaming
+// proxies Next cannot serve), and background duties (sandbox reconcile, reaping, warm pool).
 export type ServerHooks = {
   upgradeRoutes: UpgradeRoute[]
-  httpRoutes: HttpRoute[]
+  portOrigins: PortOrigins
   onListening: () => Promise<void>
   onClose: () => Promise<void>
 }
@@ -29,8 +30,8 @@ const runtimeEnabled = () => process.env.QUAI_SANDBOX_RUNTIME !== 'off'
 
 export async function serverHooks(): Promise<ServerHooks> {
   return {
-    upgradeRoutes: [terminalUpgradeRoute(), portProxyUpgradeRoute()],
-    httpRoutes: [{ matches: matchPortProxy, handle: proxyPortRequest }],
+    upgradeRoutes: [terminalUpgradeRoute()],
+    portOrigins: { owns: () => false, handle: async () => undefined, upgrade: (_request, socket) => void socket.destroy() },
     onListening: async () => {
       if (runtimeEnabled()) await startSandboxRuntime()
     },

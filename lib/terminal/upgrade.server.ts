@@ -8,7 +8,8 @@ import { lessonWorkdir } from '../content/paths'
 import { openExecStream } from '../docker/exec-stream.server'
 import { ApiError } from '../http/api.server'
 import { refuseUpgrade, type UpgradeRoute } from '../server/upgrade-routes'
-import { isSameOrigin, userOf } from '../workspace/request-auth.server'
+import { isSameOriginUpgrade } from '../http/origin.server'
+import { userOf } from '../workspace/request-auth.server'
 import { nodeShellTarget, requireNode, requireRunningOwnedSandbox, touchWorkspaceSandbox } from '../workspace/sandbox-access.server'
 import { bridgeTerminal } from './bridge.server'
 import { maxFrameBytes, terminalPathPattern, terminalQuerySchema } from './protocol'
@@ -30,7 +31,7 @@ export function terminalUpgradeRoute(): UpgradeRoute {
     handle: async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       const url = new URL(request.url ?? '/', 'http://localhost')
       const sandboxId = terminalPathPattern.exec(url.pathname)?.[1] ?? ''
-      if (!isSameOrigin(request)) return refuse(socket, 403, 'cross-origin terminal connections are refused')
+      if (!isSameOriginUpgrade(request)) return refuse(socket, 403, 'cross-origin terminal connections are refused')
       const query = terminalQuerySchema.safeParse(Object.fromEntries(url.searchParams))
       if (!query.success) return refuse(socket, 400, query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
       const user = await userOf(request)

@@ -6,7 +6,8 @@ import { ApiError } from '../http/api.server'
 import { localeCookie } from '../i18n/config'
 import { refuseUpgrade, type UpgradeRoute } from '../server/upgrade-routes'
 import { portProxyPattern, portProxyPath } from './api'
-import { isSameOrigin, userOf } from './request-auth.server'
+import { isSameOriginUpgrade } from '../http/origin.server'
+import { userOf } from './request-auth.server'
 import { nodeHost, publishedPorts, requireNode, requireRunningOwnedSandbox, touchWorkspaceSandbox, type WorkspaceSandbox } from './sandbox-access.server'
 
 // /sandboxes/<id>/ports/<node>/<port>/... -> http://<node address>:<port>/...
@@ -230,7 +231,7 @@ export function portProxyUpgradeRoute(): UpgradeRoute {
   return {
     matches: matchPortProxy,
     handle: async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (!isSameOrigin(request)) return refuseUpgrade(socket, 403, 'Forbidden: cross-origin upgrade refused')
+      if (!isSameOriginUpgrade(request)) return refuseUpgrade(socket, 403, 'Forbidden: cross-origin upgrade refused')
       let target: Target
       try {
         target = await resolveTarget(request)
