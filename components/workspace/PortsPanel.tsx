@@ -1,7 +1,7 @@
 'use client'
 import { useTranslations } from 'next-intl'
 import { useCallback, useEffect, useState } from 'react'
-import { apiErrorSchema, portListSchema, sandboxApi, type PublishedPortView } from '@/lib/workspace/api'
+import { apiErrorSchema, portListSchema, portShareSchema, sandboxApi, type PublishedPortView } from '@/lib/workspace/api'
 
 async function loadPorts(sandboxId: string): Promise<{ ports: PublishedPortView[] } | { error: string }> {
   try {
@@ -12,6 +12,24 @@ async function loadPorts(sandboxId: string): Promise<{ ports: PublishedPortView[
       return { error: parsed.success ? parsed.data.error.message : `HTTP ${response.status}` }
     }
     return { ports: portListSchema.parse(body).ports }
+  } catch (e) {
+    return { error: (e as Error).message }
+  }
+}
+
+async function changeSharing(sandboxId: string, port: PublishedPortView, shared: boolean): Promise<{ shared: boolean } | { error: string }> {
+  try {
+    const response = await fetch(sandboxApi.portShare(sandboxId), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ node: port.node, port: port.port, shared }),
+    })
+    const body: unknown = await response.json()
+    if (!response.ok) {
+      const parsed = apiErrorSchema.safeParse(body)
+      return { error: parsed.success ? parsed.data.error.message : `HTTP ${response.status}` }
+    }
+    return portShareSchema.parse(body)
   } catch (e) {
     return { error: (e as Error).message }
   }
@@ -28,6 +46,12 @@ export default function PortsPanel({ sandboxId, active }: { sandboxId: string; a
     setError(null)
   }
   const refresh = useCallback(() => loadPorts(sandboxId), [sandboxId])
+  const toggleShare = (port: PublishedPortView, shared: boolean) =>
+    void changeSharing(sandboxId, port, shared).then((result) => {
+      if ('error' in result) return setError(t('shareFailed', { message: result.error }))
+      setError(null)
+      setPorts((list) => list?.map((p) => (p.node === port.node && p.port === port.port && p.protocol === port.protocol ? { ...p, shared: result.shared } : p)) ?? null)
+    })
 
   // While the tab is visible, follow what the learner publishes from the terminal.
   useEffect(() => {
@@ -56,6 +80,7 @@ export default function PortsPanel({ sandboxId, active }: { sandboxId: string; a
         </button>
       </div>
       <p className="mt-1 text-xs text-slate-400">{t('note')}</p>
+      {ports?.some((p) => p.shared) && <p className="mt-1 text-xs text-sky-300">{t('sharedNote')}</p>}
       <div role="status" aria-live="polite">
         {error && <p className="mt-2 rounded bg-red-950 px-2 py-1 text-red-200">{error}</p>}
       </div>
@@ -70,6 +95,7 @@ export default function PortsPanel({ sandboxId, active }: { sandboxId: string; a
               <th scope="col" className="py-1">{t('port')}</th>
               <th scope="col" className="py-1">{t('node')}</th>
               <th scope="col" className="py-1">{t('container')}</th>
+              <th scope="col" className="py-1">{t('share')}</th>
             </tr>
           </thead>
           <tbody>
@@ -95,6 +121,17 @@ export default function PortsPanel({ sandboxId, active }: { sandboxId: string; a
                 </td>
                 <td className="py-1.5 font-mono text-xs">{p.node}</td>
                 <td className="py-1.5 font-mono text-xs">{p.container}</td>
+                <td className="py-1.5">
+                  {p.protocol === 'tcp' && (
+                    <input
+                      type="checkbox"
+                      checked={p.shared}
+                      onChange={(event) => toggleShare(p, event.target.checked)}
+                      aria-label={t('shareLabel', { node: p.node, port: p.port })}
+                      className="h-4 w-4 accent-sky-500"
+                    />
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -1,8 +1,11 @@
 import 'server-only'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { startSandboxRuntime, stopSandboxRuntime } from '../sandbox/sandboxes.server'
-import { terminalUpgradeRoute } from '../terminal/upgrade.server'
 import type { Duplex } from 'node:stream'
+import { terminalUpgradeRoute } from '../terminal/upgrade.server'
+import { pruneUsageCounters } from '../http/usage-counter.server'
+import { prunePortGrants } from '../workspace/port-access.server'
+import { isPortOriginRequest, proxyPortRequest, proxyPortUpgrade } from '../workspace/port-proxy.server'
 import type { UpgradeRoute } from './upgrade-routes'
 
 /** The host names that serve learners' web apps (lib/ports), never Quai's own pages. */
@@ -28,14 +31,25 @@ export type ServerHooks = {
  */
 const runtimeEnabled = () => process.env.QUAI_SANDBOX_RUNTIME !== 'off'
 
+/** Spent port grants and ended usage windows go once an hour (any instance may do it). */
+function startHousekeeping(): () => void {
+  const sweep = () => void Promise.all([prunePortGrants(), pruneUsageCounters()]).catch((error: unknown) => console.warn('housekeeping:', error))
+  const timer = setInterval(sweep, 60 * 60_000)
+  timer.unref()
+  return () => clearInterval(timer)
+}
+
 export async function serverHooks(): Promise<ServerHooks> {
+  let stopHousekeeping = () => undefined as void
   return {
     upgradeRoutes: [terminalUpgradeRoute()],
-    portOrigins: { owns: () => false, handle: async () => undefined, upgrade: (_request, socket) => void socket.destroy() },
+    portOrigins: { owns: isPortOriginRequest, handle: proxyPortRequest, upgrade: proxyPortUpgrade },
     onListening: async () => {
+      stopHousekeeping = startHousekeeping()
       if (runtimeEnabled()) await startSandboxRuntime()
     },
     onClose: async () => {
+      stopHousekeeping()
       stopSandboxRuntime()
     },
   }

@@ -70,7 +70,10 @@ export const publishedPortSchema = z.object({
   protocol: z.string(),
   container: z.string(),
   targetPort: z.number().int().nullable(),
+  /** Quai's address that opens the port on its own origin (a redirect with a one-time grant). */
   url: z.string(),
+  /** Shared with the instructors of the learner's classes. */
+  shared: z.boolean(),
 })
 export type PublishedPortView = z.infer<typeof publishedPortSchema>
 export const portListSchema = z.object({ ports: z.array(publishedPortSchema) })
@@ -84,9 +87,14 @@ export const sandboxApi = {
   upload: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/files/upload`,
   download: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/files/download`,
   ports: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/ports`,
+  portShare: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/ports/share`,
+  /** Opens a port on its own origin (redirect with a one-time grant); `path` is where to land. */
+  openPort: (id: string, node: string, port: number) => `/api/sandboxes/${encodeURIComponent(id)}/ports/${encodeURIComponent(node)}/${port}/open`,
 }
 
-/** The port proxy's public path: /sandboxes/<id>/ports/<node>/<port>/... */
-export const portProxyPath = (sandboxId: string, node: string, port: number) =>
-  `/sandboxes/${encodeURIComponent(sandboxId)}/ports/${encodeURIComponent(node)}/${port}/`
-export const portProxyPattern = /^\/sandboxes\/([A-Za-z0-9_-]{1,64})\/ports\/([^/]{1,64})\/([^/]{1,12})(\/.*)?$/
+export const portShareBodySchema = z.strictObject({
+  node: z.string().regex(/^[a-z0-9-]{1,32}$/),
+  port: z.number().int().min(1).max(65535),
+  shared: z.boolean(),
+})
+export const portShareSchema = z.object({ shared: z.boolean() })

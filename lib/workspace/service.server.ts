@@ -5,13 +5,12 @@ import { getLesson, type LessonRecord } from '../content/lessons.server'
 import { lessonWorkdir } from '../content/paths'
 import { ApiError } from '../http/api.server'
 import { nudgeLive } from '../checks/live.server'
-import { portProxyPath, type OpenSandboxBody, type PublishedPortView, type SandboxView } from './api'
+import type { OpenSandboxBody, SandboxView } from './api'
 import { copyWorkspace, FileRefusal, listFiles, openDownload, readTextFile, uploadFile, writeTextFile, type FileEntry, type TextFile } from './files.server'
 import type { FilesTarget } from '../docker/archive.server'
 import {
   nodeFilesTarget,
   openWorkspaceSandbox,
-  publishedPorts,
   requireNode,
   requireOwnedSandbox,
   requireRunningOwnedSandbox,
@@ -153,12 +152,3 @@ export async function downloadLessonFile(
 
 // ---------------------------------------------------------------- ports
 
-export async function listSandboxPorts(user: SessionUser, sandboxId: string): Promise<PublishedPortView[]> {
-  const sandbox = await requireRunningOwnedSandbox(user.id, sandboxId)
-  const perNode = await Promise.all(
-    sandbox.nodes.map(async (node) =>
-      (await publishedPorts(sandbox.id, node.name)).map((p) => ({ node: node.name, ...p, url: portProxyPath(sandbox.id, node.name, p.port) })),
-    ),
-  )
-  return perNode.flat()
-}

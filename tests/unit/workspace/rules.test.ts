@@ -44,36 +44,32 @@ describe('file paths relative to the lesson folder', () => {
 })
 
 describe('port proxy cookies and redirects', () => {
-  const prefix = '/sandboxes/abc/ports/node1/8080/'
-
-  it("recognises Quai's cookies", () => {
+  it("recognises Quai's cookies, the port access cookie among them", () => {
     expect(isQuaiCookie('better-auth.session_token')).toBe(true)
     expect(isQuaiCookie('__Secure-better-auth.session_token')).toBe(true)
     expect(isQuaiCookie('QUAI_LOCALE')).toBe(true)
+    expect(isQuaiCookie('quai_port_access')).toBe(true)
+    expect(isQuaiCookie('__Host-quai_port_access')).toBe(true)
     expect(isQuaiCookie('grafana_session')).toBe(false)
   })
 
   it("removes Quai's cookies from what the app receives", () => {
-    expect(stripQuaiCookies('better-auth.session_token=s; app=1; QUAI_LOCALE=fr; b=2')).toBe('app=1; b=2')
+    expect(stripQuaiCookies('better-auth.session_token=s; app=1; QUAI_LOCALE=fr; quai_port_access=x.y; b=2')).toBe('app=1; b=2')
     expect(stripQuaiCookies('better-auth.session_token=s')).toBeNull()
     expect(stripQuaiCookies(undefined)).toBeNull()
   })
 
-  it("refuses Quai's cookie names and confines the app's cookies to its prefix", () => {
+  it("refuses Quai's cookie names and keeps the app's cookies on its own host", () => {
     expect(
-      rewriteSetCookies(
-        ['better-auth.session_token=stolen; Path=/', 'app=1; Path=/; Domain=evil.example; HttpOnly', 'pref=x', 'deep=1; path=/admin'],
-        prefix,
-      ),
-    ).toEqual(['app=1; Path=/sandboxes/abc/ports/node1/8080/; HttpOnly', 'pref=x; Path=/sandboxes/abc/ports/node1/8080/', 'deep=1; Path=/sandboxes/abc/ports/node1/8080/admin'])
+      rewriteSetCookies(['better-auth.session_token=stolen; Path=/', 'quai_port_access=forged', 'app=1; Path=/; Domain=localhost; HttpOnly', 'pref=x', 'deep=1; path=/admin']),
+    ).toEqual(['app=1; Path=/; HttpOnly', 'pref=x', 'deep=1; path=/admin'])
   })
 
-  it('keeps redirects inside the prefix', () => {
-    expect(rewriteLocation('/login', prefix, '10.0.0.2', 8080)).toBe('/sandboxes/abc/ports/node1/8080/login')
-    expect(rewriteLocation('http://10.0.0.2:8080/a?b=1', prefix, '10.0.0.2', 8080)).toBe('/sandboxes/abc/ports/node1/8080/a?b=1')
-    expect(rewriteLocation('http://localhost:8080/x', prefix, '10.0.0.2', 8080)).toBe('/sandboxes/abc/ports/node1/8080/x')
-    expect(rewriteLocation('https://example.org/', prefix, '10.0.0.2', 8080)).toBe('https://example.org/')
-    expect(rewriteLocation('next', prefix, '10.0.0.2', 8080)).toBe('next')
-    expect(rewriteLocation('//evil.example/x', prefix, '10.0.0.2', 8080)).toBe('//evil.example/x')
+  it("keeps redirects to the app's inner address on the port origin", () => {
+    expect(rewriteLocation('/login', '10.0.0.2', 8080)).toBe('/login')
+    expect(rewriteLocation('http://10.0.0.2:8080/a?b=1', '10.0.0.2', 8080)).toBe('/a?b=1')
+    expect(rewriteLocation('http://localhost:8080/x', '10.0.0.2', 8080)).toBe('/x')
+    expect(rewriteLocation('https://example.org/', '10.0.0.2', 8080)).toBe('https://example.org/')
+    expect(rewriteLocation('next', '10.0.0.2', 8080)).toBe('next')
   })
 })

@@ -7,6 +7,7 @@ import { JoinCodeCard } from '@/components/teach/JoinCodeCard'
 import { LivePresence } from '@/components/teach/LivePresence'
 import { encodeCells } from '@/components/teach/matrix-codec'
 import { ProgressMatrix } from '@/components/teach/ProgressMatrix'
+import { SharedApps } from '@/components/teach/SharedApps'
 import { requirePageUser } from '@/lib/auth/session.server'
 import { isJoinCodeExpired } from '@/lib/classes/codes'
 import { stuckExercises } from '@/lib/classes/aggregate'
@@ -15,6 +16,7 @@ import { orPage } from '@/lib/classes/http.server'
 import { readerLocale } from '@/lib/classes/locale.server'
 import { idParam } from '@/lib/classes/schemas'
 import { getEnv } from '@/lib/env.server'
+import { sharedPortsOfClass } from '@/lib/workspace/port-access.server'
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ course?: string | string[] }> }
 
@@ -27,7 +29,7 @@ export default async function ClassDashboardPage({ params, searchParams }: Props
   const user = await requirePageUser(`/teach/classes/${id}`, 'instructor')
   const classId = orPageId(id)
   const data = await orPage(getClassDashboard(classId, user, await readerLocale()))
-  const [t, format] = await Promise.all([getTranslations('teach'), getFormatter()])
+  const [t, format, sharedPorts] = await Promise.all([getTranslations('teach'), getFormatter(), sharedPortsOfClass(classId)])
   const { classroom } = data
 
   // Display filter only: the data above is the whole class's.
@@ -84,6 +86,7 @@ export default async function ClassDashboardPage({ params, searchParams }: Props
         <JoinCodeCard classId={classroom.id} code={classroom.joinCode} expiresAt={classroom.joinCodeExpiresAt?.toISOString() ?? null} expired={isJoinCodeExpired(classroom.joinCodeExpiresAt)} archived={classroom.archivedAt !== null} origin={getEnv().appUrl} />
         <LivePresence classId={classroom.id} initial={data.live} initialAt={data.generatedAt.toISOString()} />
       </div>
+      <SharedApps ports={sharedPorts} />
 
       {data.lessons.length === 0 ? (
         <p className="mt-8 rounded bg-amber-50 px-4 py-3 text-amber-900">{t('dashboard.noCourse')}</p>
