@@ -45,6 +45,21 @@ const envSchema = z.object({
         }
       }
     }),
+  /**
+   * Per-user limits (lib/http/usage-limits.server.ts, docs/security.md). `_PER_MINUTE`: uses in a
+   * fixed minute, counted in the database and shared by every server instance. `_IN_FLIGHT`: at
+   * once, per server instance (an in-memory count).
+   */
+  QUAI_LIMIT_CHECKS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(30),
+  QUAI_LIMIT_CHECKS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(2),
+  QUAI_LIMIT_LIVE_CHECKS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  QUAI_LIMIT_LIVE_STREAMS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  QUAI_LIMIT_LIVE_STREAMS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(6),
+  QUAI_LIMIT_FILE_CALLS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(120),
+  QUAI_LIMIT_FILE_CALLS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(4),
+  QUAI_LIMIT_TERMINALS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
+  QUAI_LIMIT_TERMINALS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(16),
+  QUAI_LIMIT_PROXY_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
 })
 
 export type Env = z.infer<typeof envSchema> & { appUrl: string; authSecret: string; portsUrl: string | null; trustedProxies: string[] }
