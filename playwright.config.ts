@@ -19,6 +19,11 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   reporter: [['list']],
   globalSetup: './tests/e2e/support/global-setup.ts',
+  // The security specs (tests/e2e/security) run apart, as `npm run test:security` does.
+  projects: [
+    { name: 'main', testIgnore: /[\\/]security[\\/]/ },
+    { name: 'security', testMatch: /[\\/]security[\\/].*\.spec\.ts$/ },
+  ],
   use: {
     baseURL,
     locale: 'fr-FR',

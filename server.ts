@@ -9,6 +9,7 @@ import { stampClientAddress } from './lib/http/client-ip.server'
 import { crossOriginRefusal } from './lib/http/origin.server'
 import { dispatchUpgrades } from './lib/server/upgrade-routes'
 import { serverHooks } from './lib/server/hooks.server'
+import { sharedParentDomainWarning } from './lib/workspace/port-origins'
 
 const env = getEnv()
 const dev = env.NODE_ENV !== 'production'
@@ -54,6 +55,9 @@ server.on('upgrade', (request: http.IncomingMessage, socket, head: Buffer) => {
 
 server.listen(env.PORT, env.HOST, () => {
   console.log(`Quai is ready on ${env.appUrl}`)
+  if (!env.portsUrl) console.warn('Learners\' web apps (published ports) are off: set QUAI_PORTS_URL to a wildcard DNS name (docs/security.md).')
+  const portsWarning = sharedParentDomainWarning(env.appUrl, env.portsUrl)
+  if (portsWarning) console.warn(portsWarning)
   void onListening()
 })
 

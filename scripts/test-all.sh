@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: content check, types, unit, integration (real Docker, SQLite and PostgreSQL),
-# then end-to-end tests in Chromium against a production build.
+# then end-to-end tests in Chromium against a production build, then the security tests
+# (npm run test:security, docs/security.md).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,9 +26,10 @@ step "content:check" npm run -s content:check
 step "sandbox images" npm run -s images:build
 step "typecheck" npx tsc --noEmit -p .
 step "lint" npx eslint .
-step "unit + integration tests" npx vitest run
+step "unit + integration tests" npx vitest run --exclude 'tests/unit/security/**' --exclude 'tests/integration/security/**'
 step "production build" npx next build
-step "end-to-end tests" npx playwright test
+step "end-to-end tests" npx playwright test --project=main
+step "security tests" env QUAI_SECURITY_BUILT=1 npm run -s test:security
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then

@@ -45,3 +45,18 @@ export function safeAppPath(raw: string | null | undefined): string {
     return '/'
   }
 }
+
+/**
+ * A warning when port origins and Quai share a parent domain: a learner's page on
+ * p80-x.ports.school.org can set a cookie for school.org that the browser then sends to
+ * quai.school.org (cookie tossing). *.localhost is safe (Chromium refuses Domain=localhost).
+ */
+export function sharedParentDomainWarning(appUrl: string, portsUrl: string | null): string | null {
+  if (!portsUrl) return null
+  const appHost = new URL(appUrl).hostname
+  const portsHost = new URL(portsUrl).hostname
+  if (portsHost === 'localhost' || /^[\d.]+$|^\[/.test(appHost)) return null
+  const parent = (host: string) => host.split('.').slice(-2).join('.')
+  if (parent(appHost) !== parent(portsHost)) return null
+  return `QUAI_PORTS_URL (${portsHost}) and QUAI_URL (${appHost}) share the domain ${parent(appHost)}: a learner's page could set cookies that Quai receives. Prefer a separate domain for ports (docs/security.md).`
+}

@@ -6,6 +6,9 @@ import { baseURL } from '../../playwright.config'
 import { instructorState, newStudent, signUp } from './support/accounts'
 import { openLab } from './support/lab'
 
+// Requests that change something must say they come from Quai's pages, as a browser's do.
+const sameOrigin = { origin: baseURL }
+
 // The instructor space in Chromium, on the fixture course "demo" (lessons lecture,
 // quiz-lesson, labo with exercises reseau and conteneur), against the production build.
 
@@ -117,12 +120,12 @@ test('an instructor creates a class, a student joins it, fails then passes an ex
 test('a student with an expired join code gets 410 expired_code from the API and the French message on /join and on the join link', async ({ page, browser }) => {
   const teacher = await instructorPage(browser)
   const name = `Expiré ${randomUUID().slice(0, 6)}`
-  const created = await teacher.request.post('/api/classes', { data: { name, courses: ['demo'] } })
+  const created = await teacher.request.post('/api/classes', { data: { name, courses: ['demo'] }, headers: sameOrigin })
   expect(created.status()).toBe(201)
   const { id } = (await created.json()) as { id: string }
   // A new code that expires in two seconds (the API refuses an expiry already past).
   const expiresAt = Date.now() + 2000
-  const regenerated = await teacher.request.post(`/api/classes/${id}/code`, { data: { joinCodeExpiresAt: new Date(expiresAt).toISOString() } })
+  const regenerated = await teacher.request.post(`/api/classes/${id}/code`, { data: { joinCodeExpiresAt: new Date(expiresAt).toISOString() }, headers: sameOrigin })
   expect(regenerated.status()).toBe(200)
   const { joinCode } = (await regenerated.json()) as { joinCode: string }
   const code = `${joinCode.slice(0, 5)}-${joinCode.slice(5)}`
@@ -130,7 +133,7 @@ test('a student with an expired join code gets 410 expired_code from the API and
   await page.waitForTimeout(Math.max(0, expiresAt - Date.now()) + 500)
 
   // The route: 410 with the stable code.
-  const refused = await page.request.post('/api/classes/join', { data: { code } })
+  const refused = await page.request.post('/api/classes/join', { data: { code }, headers: sameOrigin })
   expect(refused.status()).toBe(410)
   expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('expired_code')
 
@@ -157,9 +160,9 @@ test('another instructor, a student and a visitor are refused a class: pages, AP
 
   // A student of the class.
   const member = await signUp(page)
-  const joined = await page.request.post('/api/classes/join', { data: { code } })
+  const joined = await page.request.post('/api/classes/join', { data: { code }, headers: sameOrigin })
   expect(joined.status()).toBe(201)
-  expect((await page.request.post('/api/classes/join', { data: { code } })).status()).toBe(200)
+  expect((await page.request.post('/api/classes/join', { data: { code }, headers: sameOrigin })).status()).toBe(200)
   expect(((await (await teacher.request.get(`/api/classes/${id}`)).json()) as { memberCount: number }).memberCount).toBe(1)
   const report = await teacher.request.get(`/api/classes/${id}/dashboard`)
   const studentId = ((await report.json()) as { matrix: { student: { id: string; email: string } }[] }).matrix.find((r) => r.student.email === member.email)!.student.id
@@ -174,7 +177,7 @@ test('another instructor, a student and a visitor are refused a class: pages, AP
   ]
   const tryWrites = async (request: APIRequestContext, status: number, code: string) => {
     for (const [url, method, data] of writes) {
-      const response = await request[method](url, data === undefined ? {} : { data })
+      const response = await request[method](url, data === undefined ? { headers: sameOrigin } : { data, headers: sameOrigin })
       expect(response.status(), `${method} ${url}`).toBe(status)
       expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code)
     }
@@ -254,7 +257,7 @@ test('the instructor removes a student and archives the class; the archived clas
   const name = `Archive ${randomUUID().slice(0, 6)}`
   const { id, code } = await createClass(teacher, name)
   const student = await signUp(page)
-  expect((await page.request.post('/api/classes/join', { data: { code } })).status()).toBe(201)
+  expect((await page.request.post('/api/classes/join', { data: { code }, headers: sameOrigin })).status()).toBe(201)
 
   await teacher.goto(`/teach/classes/${id}/manage`)
   teacher.on('dialog', (dialog) => void dialog.accept())
@@ -264,7 +267,7 @@ test('the instructor removes a student and archives the class; the archived clas
 
   await teacher.getByRole('button', { name: 'Archiver la classe' }).click()
   await expect(teacher.getByRole('button', { name: 'Réactiver la classe' })).toBeVisible()
-  const refused = await page.request.post('/api/classes/join', { data: { code } })
+  const refused = await page.request.post('/api/classes/join', { data: { code }, headers: sameOrigin })
   expect(refused.status()).toBe(409)
   expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('class_archived')
   await teacher.goto('/teach')
