@@ -4,6 +4,7 @@ import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { getEnv } from '../env.server'
 import { localeCookie } from '../i18n/config'
+import { RateLimitedError, rateLimitedAnswer, takeSlot } from '../http/usage-limits.server'
 import { refuseUpgrade } from '../server/upgrade-routes'
 import { accessCookieValue, authorizePortRequest, portAccessCookie, PortRefusal, redeemGrant, viewerOfAccessCookie, type PortTarget } from './port-access.server'
 import { parsePortHost, portEnterPath, safeAppPath } from './port-origins'
@@ -184,7 +185,19 @@ export async function proxyPortRequest(request: IncomingMessage, response: Serve
     console.error('port proxy:', error)
     return sendText(response, 502, 'the sandbox could not be reached')
   }
-  const { target } = resolved
+  const { target, viewerId } = resolved
+  // Each request in flight holds a connection to the node: a few dozen per viewer at most.
+  let release: () => void
+  try {
+    release = takeSlot('proxyRequests', viewerId)
+  } catch (error) {
+    if (!(error instanceof RateLimitedError)) throw error
+    const answer = rateLimitedAnswer(error)
+    response.writeHead(answer.status, answer.headers)
+    response.end(answer.body)
+    return
+  }
+  response.on('close', release)
   const upstream = http.request({
     host: target.host,
     port: target.port,
@@ -209,7 +222,7 @@ export async function proxyPortRequest(request: IncomingMessage, response: Serve
   request.pipe(upstream)
 }
 
-const upgradeReasons: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 410: 'Gone', 502: 'Bad Gateway' }
+const upgradeReasons: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 410: 'Gone', 429: 'Too Many Requests', 502: 'Bad Gateway' }
 
 /** WebSocket upgrades to a learner's app (a dev server's live reload, Grafana Live...): from its own pages only. */
 export function proxyPortUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -219,12 +232,16 @@ export function proxyPortUpgrade(request: IncomingMessage, socket: Duplex, head:
     const own = origin ? new URL(origin).host.toLowerCase() === (request.headers.host ?? '').toLowerCase() : false
     if (!own) return refuseUpgrade(socket, 403, 'Forbidden: this app only accepts WebSockets from its own pages')
     let target: PortTarget
+    let release: () => void
     try {
-      target = (await resolve(request, secure)).target
+      const resolved = await resolve(request, secure)
+      target = resolved.target
+      release = takeSlot('proxyRequests', resolved.viewerId)
     } catch (error) {
-      const status = error instanceof PortRefusal ? error.status : 502
+      const status = error instanceof PortRefusal ? error.status : error instanceof RateLimitedError ? 429 : 502
       return refuseUpgrade(socket, status, `${upgradeReasons[status] ?? 'Error'}: ${(error as Error).message}`)
     }
+    socket.once('close', release)
     const upstream = http.request({ host: target.host, port: target.port, method: request.method, path: request.url ?? '/', headers: upstreamHeaders(request, true, secure) })
     upstream.on('upgrade', (answer, upstreamSocket, upstreamHead) => {
       const lines = [`HTTP/1.1 ${answer.statusCode ?? 101} ${answer.statusMessage ?? 'Switching Protocols'}`]

@@ -21,6 +21,7 @@ const cgi = [
   'echo "COOKIE=$HTTP_COOKIE"',
   '',
 ].join('\n')
+const slowCgi = ['#!/bin/sh', 'sleep 2', "printf 'Content-Type: text/plain\\r\\n\\r\\nslow\\n'", ''].join('\n')
 const port = 8080
 
 type Answer = { status: number; headers: http.IncomingHttpHeaders; body: string }
@@ -78,8 +79,14 @@ export function portsSuite(ctx: () => WorkspaceContext) {
         body: JSON.stringify({ course: lesson.course, lesson: lesson.lesson, path: 'www/cgi-bin/echo', content: cgi }),
       })
       expect(save.status).toBe(200)
+      const slow = await quai(alice, sandboxApi.fileContent(sandboxId), {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ course: lesson.course, lesson: lesson.lesson, path: 'www/cgi-bin/slow', content: slowCgi }),
+      })
+      expect(slow.status).toBe(200)
       const term = await TerminalProbe.open(terminalUrl(server, sandboxId, { session: '3' }), alice, server.url)
-      const out = await term.run(`chmod +x www/cgi-bin/echo && docker run -d --name web -p ${port}:8080 -v "$PWD/www:/www" busybox httpd -f -p 8080 -h /www`, 60_000)
+      const out = await term.run(`chmod +x www/cgi-bin/echo www/cgi-bin/slow && docker run -d --name web -p ${port}:8080 -v "$PWD/www:/www" busybox httpd -f -p 8080 -h /www`, 60_000)
       expect(out).toMatch(/[0-9a-f]{64}/)
       term.close()
     }, 90_000)
@@ -207,6 +214,18 @@ export function portsSuite(ctx: () => WorkspaceContext) {
       // Alice's own access is untouched.
       const alices = await enter(alice, sandboxId)
       expect((await portRequest(`${alices.origin}/cgi-bin/echo`, { headers: { cookie: alices.cookie } })).status).toBe(200)
+    })
+
+    it('holds at most QUAI_LIMIT_PROXY_IN_FLIGHT (32) requests in flight per viewer, and frees them as they end', async () => {
+      const { alice, sandboxId } = ctx()
+      const { origin, cookie } = await enter(alice, sandboxId)
+      const answers = await Promise.all(Array.from({ length: 40 }, () => portRequest(`${origin}/cgi-bin/slow`, { headers: { cookie } })))
+      const refused = answers.filter((a) => a.status === 429)
+      expect(answers.filter((a) => a.status === 200)).toHaveLength(32)
+      expect(refused).toHaveLength(8)
+      expect(refused[0]!.headers['retry-after']).toBe('2')
+      expect(JSON.parse(refused[0]!.body)).toMatchObject({ error: { code: 'rate_limited', limit: 'proxyRequests' } })
+      expect((await portRequest(`${origin}/cgi-bin/echo`, { headers: { cookie } })).status).toBe(200)
     })
 
     it('checks WebSocket upgrades to a port: its own pages only, with access', async () => {
