@@ -19,6 +19,23 @@ export type IsolationMode = Exclude<IsolationSetting, 'auto'>
 
 export const diskModes = ['auto', 'loop', 'dir'] as const
 
+/**
+ * The host pieces that keep a sandbox in bounds. When one cannot be set up, Quai refuses to
+ * create sandboxes unless QUAI_SANDBOX_UNSAFE_ALLOW_MISSING names it (development only):
+ *  - firewall: the IPv4/IPv6 rules keeping sandboxes off the host and its networks,
+ *  - disk: the size-bounded loop disk (without it, a sandbox can fill the host's disk),
+ *  - cgroup: the per-sandbox parent cgroup (without it, the nodes of a sandbox are only
+ *    capped one by one, not together).
+ */
+export const hostPieces = ['firewall', 'disk', 'cgroup'] as const
+export type HostPiece = (typeof hostPieces)[number]
+
+const hostPieceList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+  .refine((list) => list.every((p) => (hostPieces as readonly string[]).includes(p)), `expected a comma-separated list of ${hostPieces.join(', ')}`)
+  .transform((list) => [...new Set(list)] as HostPiece[])
+
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(8|9|1\d|2[0-4])$/, 'expected an IPv4 CIDR block no smaller than /24, like 10.213.0.0/16')
 
 const schema = z.object({
@@ -32,6 +49,8 @@ const schema = z.object({
   QUAI_SANDBOX_CPUS: z.coerce.number().min(0.1).max(256).default(1),
   QUAI_SANDBOX_PIDS: int(64, 4_194_304).default(1024),
   QUAI_SANDBOX_DISK_MB: int(512, 1_048_576).default(4096),
+  /** Free space kept on the filesystem of the state folder beyond what sandbox disks may grow into. */
+  QUAI_SANDBOX_DISK_RESERVE_MB: int(0, 1_048_576).default(2048),
   QUAI_SANDBOX_POOL_SIZE: int(0, 1000).default(0),
   QUAI_SANDBOX_ISOLATION: z.enum(isolationModes).default('auto'),
   QUAI_SANDBOX_DISK: z.enum(diskModes).default('auto'),
@@ -46,6 +65,8 @@ const schema = z.object({
   QUAI_SANDBOX_UID_BASE: int(1, 4_294_901_760).default(100_000),
   QUAI_SANDBOX_BLOCK_HOST: bool.default(true),
   QUAI_SANDBOX_EGRESS: z.enum(['internet', 'none', 'all']).default('internet'),
+  /** Development only: host pieces that may be missing (sandboxes start anyway, with a warning). */
+  QUAI_SANDBOX_UNSAFE_ALLOW_MISSING: hostPieceList.default([]),
   /** Upstream DNS for the inner daemons (comma-separated); default: the host's non-loopback resolvers. */
   QUAI_SANDBOX_DNS: z
     .string()
@@ -71,6 +92,7 @@ export type SandboxConfig = {
   cpus: number
   pids: number
   diskMb: number
+  diskReserveMb: number
   poolSize: number
   isolation: IsolationSetting
   disk: (typeof diskModes)[number]
@@ -82,6 +104,8 @@ export type SandboxConfig = {
   uidBase: number
   blockHost: boolean
   egress: 'internet' | 'none' | 'all'
+  /** QUAI_SANDBOX_UNSAFE_ALLOW_MISSING: empty by default (fail closed). */
+  allowMissing: HostPiece[]
   dns: string[] | null
   touchSeconds: number
   startTimeoutSeconds: number
@@ -122,6 +146,7 @@ export function parseSandboxConfig(env: Record<string, string | undefined> = pro
     cpus: e.QUAI_SANDBOX_CPUS,
     pids: e.QUAI_SANDBOX_PIDS,
     diskMb: e.QUAI_SANDBOX_DISK_MB,
+    diskReserveMb: e.QUAI_SANDBOX_DISK_RESERVE_MB,
     poolSize: e.QUAI_SANDBOX_POOL_SIZE,
     isolation: e.QUAI_SANDBOX_ISOLATION,
     disk: e.QUAI_SANDBOX_DISK,
@@ -133,6 +158,7 @@ export function parseSandboxConfig(env: Record<string, string | undefined> = pro
     uidBase: e.QUAI_SANDBOX_UID_BASE,
     blockHost: e.QUAI_SANDBOX_BLOCK_HOST,
     egress: e.QUAI_SANDBOX_EGRESS,
+    allowMissing: e.QUAI_SANDBOX_UNSAFE_ALLOW_MISSING,
     dns: e.QUAI_SANDBOX_DNS === undefined ? null : e.QUAI_SANDBOX_DNS.split(',').map((s) => s.trim()).filter(Boolean),
     touchSeconds: e.QUAI_SANDBOX_TOUCH_SECONDS,
     startTimeoutSeconds: e.QUAI_SANDBOX_START_TIMEOUT_SECONDS,

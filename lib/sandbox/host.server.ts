@@ -4,15 +4,17 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { SandboxHostFullError } from './types'
 
 // Host-level pieces of a local sandbox that Docker does not provide: the parent cgroup that
 // holds the limits, the size-bounded disk, the host-only socket bind mounts, and the firewall
-// rule that keeps sandboxes off the host. All of it needs root on the Docker host (the Quai
-// server runs there as root); docs/sandbox.md describes the fallbacks when it does not.
+// rules that keep sandboxes off the host (host-firewall.server.ts). All of it needs root on the
+// Docker host (the Quai server runs there as root); without it Quai refuses to create
+// sandboxes unless told otherwise (docs/sandbox.md, QUAI_SANDBOX_UNSAFE_ALLOW_MISSING).
 
 const run = promisify(execFile)
 
-async function sh(cmd: string, args: string[], timeoutMs = 30_000): Promise<string> {
+export async function sh(cmd: string, args: string[], timeoutMs = 30_000): Promise<string> {
   try {
     const { stdout } = await run(cmd, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 })
     return stdout
@@ -22,7 +24,7 @@ async function sh(cmd: string, args: string[], timeoutMs = 30_000): Promise<stri
   }
 }
 
-function shWithInput(cmd: string, args: string[], input: string, timeoutMs = 30_000): Promise<string> {
+export function shWithInput(cmd: string, args: string[], input: string, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(cmd, args, { timeout: timeoutMs }, (error, stdout, stderr) => {
       if (error) reject(new Error(`${cmd} ${args.join(' ')}: ${(stderr || error.message).trim()}`, { cause: error }))
@@ -36,7 +38,8 @@ export const isRoot = () => process.getuid?.() === 0
 
 // ---------------------------------------------------------------- mounts
 
-type MountEntry = { mountPoint: string; fsType: string; source: string; superOptions: string[] }
+/** One line of /proc/self/mountinfo: `mountOptions` are the mount's own (nosuid, nodev...), `superOptions` the filesystem's. */
+export type MountEntry = { mountPoint: string; fsType: string; source: string; mountOptions: string[]; superOptions: string[] }
 
 function unescapeMount(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)))
@@ -50,7 +53,7 @@ export function readMounts(): MountEntry[] {
     const [left = '', right = ''] = line.split(' - ')
     const fields = left.split(' ')
     const [fsType = '', source = '', superOpts = ''] = right.split(' ')
-    entries.push({ mountPoint: unescapeMount(fields[4] ?? ''), fsType, source, superOptions: superOpts.split(',') })
+    entries.push({ mountPoint: unescapeMount(fields[4] ?? ''), fsType, source, mountOptions: (fields[5] ?? '').split(','), superOptions: superOpts.split(',') })
   }
   return entries
 }
@@ -138,15 +141,24 @@ async function ensureCpuset(dir: string): Promise<void> {
   }
 }
 
-/** Whether this process can create cgroups for sandboxes (root, cgroupfs writable). */
-export function canManageCgroups(): { ok: boolean; reason?: string } {
+/**
+ * Whether this process can hold sandboxes' limits on parent cgroups: it makes the parent
+ * /<parent> in every hierarchy (what each sandbox's cgroup goes under), so a read-only or
+ * missing cgroupfs, or a process that is not root, is found before any sandbox starts.
+ */
+export async function canManageCgroups(parent: string): Promise<{ ok: boolean; reason?: string }> {
   if (!isRoot()) return { ok: false, reason: 'the Quai server does not run as root' }
-  try {
-    fs.accessSync(cgroupVersion() === 2 ? cgroupRoot : path.join(cgroupRoot, 'pids'), fs.constants.W_OK)
-    return { ok: true }
-  } catch {
-    return { ok: false, reason: `${cgroupRoot} is not writable by this process` }
+  const dirs = cgroupVersion() === 2 ? [path.join(cgroupRoot, parent)] : v1Hierarchies().map((h) => path.join(h.dir, parent))
+  if (dirs.length === 0) return { ok: false, reason: `no cgroup hierarchy is mounted under ${cgroupRoot}` }
+  for (const dir of dirs) {
+    try {
+      await fsp.mkdir(dir, { recursive: true })
+      fs.accessSync(dir, fs.constants.W_OK)
+    } catch (error) {
+      return { ok: false, reason: `cannot create ${dir} (${(error as { code?: string }).code ?? (error as Error).message})` }
+    }
   }
+  return { ok: true }
 }
 
 /**
@@ -278,23 +290,91 @@ export function readSandboxCgroupLimits(parent: string, id: string): { memoryByt
 
 export type SandboxDisk = { dir: string; mountPoint: string; bounded: boolean }
 
+/** How much of the host's disk sandbox images may claim: the room is checked before each new one. */
+export type DiskRoom = {
+  /** The folder whose filesystem holds every sandbox image of this deployment (QUAI_SANDBOX_STATE_DIR). */
+  stateDir: string
+  /** Free space to keep beyond what the images may grow into. */
+  reserveMb: number
+}
+
 /**
- * A sparse ext4 image of `sizeMb`, loop-mounted at <dir>/mnt: every byte a sandbox writes
- * (its root's upper layer, its inner daemon's images and containers, the working folder)
- * lands there, so a disk fill stops at the bound. mkfs without journal and with lazy
- * inode tables takes a few milliseconds on a sparse file.
+ * A sparse ext4 image of `sizeMb`, loop-mounted at <dir>/mnt (nodev, nosuid): every byte a
+ * sandbox writes (its root's upper layer, its inner daemon's images and containers, the
+ * working folder) lands there, so a disk fill stops at the bound. mkfs without journal and
+ * with lazy inode tables takes a few milliseconds on a sparse file. The image is refused
+ * (SandboxHostFullError) when the host's disk could not hold it once full (reserveDiskImage).
  */
-export async function createLoopDisk(dir: string, sizeMb: number): Promise<SandboxDisk> {
+export async function createLoopDisk(dir: string, sizeMb: number, room: DiskRoom): Promise<SandboxDisk> {
   const image = path.join(dir, 'disk.img')
   const mountPoint = path.join(dir, 'mnt')
   await fsp.mkdir(mountPoint, { recursive: true, mode: 0o700 })
   await fsp.chmod(dir, 0o700)
-  const handle = await fsp.open(image, 'w', 0o600)
-  await handle.truncate(sizeMb * 1024 * 1024)
-  await handle.close()
+  await reserveDiskImage(image, sizeMb, room)
   await sh('mkfs.ext4', ['-q', '-F', '-O', '^has_journal', '-E', 'lazy_itable_init=1,lazy_journal_init=1', '-m', '0', image])
-  await sh('mount', ['-o', 'loop,nodev,noatime', image, mountPoint])
+  await sh('mount', ['-o', 'loop,nodev,nosuid,noatime', image, mountPoint])
   return { dir, mountPoint, bounded: true }
+}
+
+const MiB = 1024 * 1024
+
+/** What sparse images on the state folder's filesystem may still claim: their size minus what they already hold. */
+export async function diskImageClaims(stateDir: string): Promise<{ freeBytes: number; claimedBytes: number; images: string[] }> {
+  const fsStat = await fsp.statfs(stateDir)
+  const device = (await fsp.stat(stateDir)).dev
+  // Images of this deployment (made, maybe not mounted yet) and any loop-attached image on
+  // the same filesystem (other deployments, other namespaces): files on disk are the truth,
+  // whichever server instance made them.
+  const candidates = new Set<string>()
+  for (const e of await fsp.readdir(stateDir, { withFileTypes: true }).catch(() => [] as fs.Dirent[])) {
+    if (e.isDirectory()) candidates.add(path.join(stateDir, e.name, 'disk.img'))
+  }
+  for (const name of await fsp.readdir('/sys/block').catch(() => [] as string[])) {
+    if (!name.startsWith('loop')) continue
+    const backing = (await fsp.readFile(`/sys/block/${name}/loop/backing_file`, 'utf8').catch(() => '')).trim()
+    if (backing && !backing.endsWith('(deleted)')) candidates.add(backing)
+  }
+  const seen = new Set<string>()
+  const images: string[] = []
+  let claimedBytes = 0
+  for (const file of candidates) {
+    const st = await fsp.stat(file).catch(() => null)
+    if (!st?.isFile() || st.dev !== device || seen.has(String(st.ino))) continue
+    seen.add(String(st.ino))
+    images.push(file)
+    claimedBytes += Math.max(0, st.size - st.blocks * 512)
+  }
+  return { freeBytes: fsStat.bavail * fsStat.bsize, claimedBytes, images }
+}
+
+/**
+ * Make the sparse image of `sizeMb` only if the filesystem can back it once full, with every
+ * other image also full and `reserveMb` to spare. The image is made first and the room
+ * counted after, so that two server instances making images at once each count the other's:
+ * at worst both refuse, never both fit where only one would. A refused maker waits a moment
+ * and counts again without its image (the other may have withdrawn too), a few times at most.
+ */
+export async function reserveDiskImage(image: string, sizeMb: number, room: DiskRoom): Promise<void> {
+  const sizeBytes = sizeMb * MiB
+  const reserveBytes = room.reserveMb * MiB
+  for (let attempt = 1; ; attempt++) {
+    const handle = await fsp.open(image, 'w', 0o600)
+    await handle.truncate(sizeBytes)
+    await handle.close()
+    const claims = await diskImageClaims(room.stateDir)
+    if (claims.freeBytes - claims.claimedBytes >= reserveBytes) return
+    await fsp.rm(image, { force: true })
+    await new Promise((r) => setTimeout(r, 50 + Math.random() * 200))
+    const again = await diskImageClaims(room.stateDir)
+    const availableMb = Math.max(0, Math.floor((again.freeBytes - again.claimedBytes - reserveBytes) / MiB))
+    if (availableMb < sizeMb || attempt >= 4) {
+      throw new SandboxHostFullError(
+        sizeMb,
+        availableMb,
+        `free space on the filesystem of ${room.stateDir} (QUAI_SANDBOX_STATE_DIR), or lower QUAI_SANDBOX_DISK_MB (${sizeMb}), QUAI_SANDBOX_MAX_CONCURRENT or QUAI_SANDBOX_DISK_RESERVE_MB (${room.reserveMb})`,
+      )
+    }
+  }
 }
 
 /** The fallback when loop mounts are impossible: a plain folder, no size bound. */
@@ -316,14 +396,14 @@ export async function destroyDisk(dir: string): Promise<void> {
   await fsp.rm(dir, { recursive: true, force: true })
 }
 
-/** Whether loop-mounted disks can be made here (root, mkfs.ext4, a loop device). */
-export async function canUseLoopDisks(): Promise<{ ok: boolean; reason?: string }> {
-  if (!isRoot()) return { ok: false, reason: 'the Quai server does not run as root' }
-  if (!fs.existsSync('/dev/loop-control')) return { ok: false, reason: '/dev/loop-control is missing (no loop device support)' }
+/** Whether loop-mounted disks can be made here (root, mkfs.ext4, a loop device), and if not, the fix. */
+export async function canUseLoopDisks(): Promise<{ ok: boolean; reason?: string; fix?: string }> {
+  if (!isRoot()) return { ok: false, reason: 'the Quai server does not run as root', fix: 'run Quai as root on the Docker host' }
+  if (!fs.existsSync('/dev/loop-control')) return { ok: false, reason: '/dev/loop-control is missing (no loop device support)', fix: 'load the loop module (modprobe loop), or run Quai on a host with loop devices' }
   try {
     await sh('mkfs.ext4', ['-V'])
   } catch {
-    return { ok: false, reason: 'mkfs.ext4 is missing (apt-get install -y e2fsprogs)' }
+    return { ok: false, reason: 'mkfs.ext4 is missing', fix: 'apt-get install -y e2fsprogs' }
   }
   return { ok: true }
 }
@@ -352,65 +432,6 @@ export async function removeSocketDir(dir: string): Promise<void> {
     .sort((a, b) => b.length - a.length)
   for (const m of mounted) await umountQuietly(m)
   await fsp.rm(dir, { recursive: true, force: true })
-}
-
-// ---------------------------------------------------------------- firewall
-
-const inputChain = 'QUAI-SANDBOX-INPUT'
-const forwardChain = 'QUAI-SANDBOX-FORWARD'
-
-export type EgressMode = 'internet' | 'none' | 'all'
-
-/** Link-local (cloud metadata services), private and carrier-grade NAT ranges. */
-const localRanges = ['169.254.0.0/16', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10']
-
-async function iptables(...args: string[]) {
-  return sh('iptables', ['-w', ...args])
-}
-
-async function ensureJump(chain: string, from: string, match: string[]) {
-  try {
-    await iptables('-C', from, ...match, '-j', chain)
-  } catch {
-    await iptables('-I', from, '1', ...match, '-j', chain)
-  }
-}
-
-/**
- * Two rules for all sandboxes (their bridges are named <prefix>*), installed once:
- *  - INPUT: new connections from a sandbox to the host itself are dropped (replies to
- *    connections the host opened, like the port proxy's, pass);
- *  - FORWARD (through Docker's DOCKER-USER chain): what a sandbox may reach beyond its own
- *    network. "internet": anything but link-local (cloud metadata), private and CGNAT ranges,
- *    except the DNS servers given; "none": nothing; "all": no restriction.
- * Traffic between two sandbox bridges is dropped by Docker's own isolation chains.
- */
-export async function ensureHostFirewall(prefix: string, egress: EgressMode, dnsServers: string[]): Promise<void> {
-  const iface = `${prefix}+`
-  const forward = [
-    '-m conntrack --ctstate ESTABLISHED,RELATED -j RETURN',
-    `-o ${iface} -j RETURN`,
-    ...(egress === 'all' ? [] : dnsServers.flatMap((dns) => ['udp', 'tcp'].map((proto) => `-d ${dns} -p ${proto} --dport 53 -j RETURN`))),
-    ...(egress === 'none' ? ['-j DROP'] : egress === 'internet' ? localRanges.map((range) => `-d ${range} -j DROP`) : []),
-  ]
-  // One iptables-restore transaction: the chains are declared (so flushed) and refilled at
-  // once. Built rule by rule, two servers (or test files) starting together could interleave
-  // their flushes and appends, leaving a DROP ahead of the rule that lets a sandbox reach its
-  // own network (and the registry mirror on it).
-  const rules = [
-    '*filter',
-    `:${inputChain} - [0:0]`,
-    `:${forwardChain} - [0:0]`,
-    `-A ${inputChain} -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN`,
-    `-A ${inputChain} -j DROP`,
-    ...forward.map((rule) => `-A ${forwardChain} ${rule}`),
-    'COMMIT',
-    '',
-  ].join('\n')
-  await shWithInput('iptables-restore', ['-w', '--noflush'], rules)
-  await ensureJump(inputChain, 'INPUT', ['-i', iface])
-  await iptables('-N', 'DOCKER-USER').catch(() => undefined)
-  await ensureJump(forwardChain, 'DOCKER-USER', ['-i', iface])
 }
 
 // ---------------------------------------------------------------- DNS

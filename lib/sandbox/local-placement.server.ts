@@ -2,7 +2,7 @@ import 'server-only'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
-import { DockerProblemError, PrivilegedRefusedError } from '../docker/diagnose.server'
+import { DockerProblemError, HostSetupError, PrivilegedRefusedError } from '../docker/diagnose.server'
 import {
   connectNetwork,
   createBridgeNetwork,
@@ -30,7 +30,8 @@ import {
   type ExecResult,
   type ExecSession,
 } from '../docker/engine.server'
-import type { IsolationMode, SandboxConfig } from './config.server'
+import type { HostPiece, IsolationMode, SandboxConfig } from './config.server'
+import { disableBridgeIpv6, ensureHostFirewall } from './host-firewall.server'
 import {
   bindSocket,
   canManageCgroups,
@@ -40,7 +41,6 @@ import {
   createPlainDisk,
   createSandboxCgroup,
   destroyDisk,
-  ensureHostFirewall,
   hostUpstreamDns,
   ipToString,
   listSandboxCgroups,
@@ -102,6 +102,11 @@ export type LocalPlacementStatus = {
 
 type Log = (message: string) => void
 
+/** A host piece that could not be set up: what failed and how to fix it. */
+type HostGap = { piece: HostPiece; what: string; fix: string }
+
+const firewallFix = 'install iptables (apt-get install -y iptables: it also gives ip6tables) and run Quai as root on the Docker host'
+
 /** QUAI_SANDBOX_TRACE=1 logs how long each step of a start takes. */
 function tracer(id: string): (step: string) => void {
   if (process.env.QUAI_SANDBOX_TRACE !== '1') return () => undefined
@@ -157,29 +162,46 @@ export class LocalPlacement implements SandboxPlacement {
     }
     if (isolation === 'caps') warnings.push('QUAI_SANDBOX_ISOLATION=caps: a learner is root of the host\'s user namespace inside the sandbox (see docs/sandbox.md)')
 
-    const cg = canManageCgroups()
-    if (!cg.ok) warnings.push(`sandbox limits are per container only (${cg.reason}): a sandbox's nodes are not capped together`)
-    if (cg.ok && this.engine.cgroupDriver !== 'cgroupfs') {
-      warnings.push(`Docker uses the ${this.engine.cgroupDriver} cgroup driver: limits are per container only (set "exec-opts": ["native.cgroupdriver=cgroupfs"] in daemon.json for per-sandbox limits)`)
+    // The pieces that keep a sandbox in bounds. Each one that cannot be set up is a gap; any
+    // gap not listed in QUAI_SANDBOX_UNSAFE_ALLOW_MISSING refuses sandboxes (fail closed).
+    const gaps: HostGap[] = []
+    const cg = await canManageCgroups(this.config.cgroupParent)
+    if (!cg.ok) gaps.push({ piece: 'cgroup', what: `per-sandbox limits: ${cg.reason}`, fix: 'run Quai as root on the Docker host, with /sys/fs/cgroup mounted read-write' })
+    else if (this.engine.cgroupDriver !== 'cgroupfs') {
+      gaps.push({ piece: 'cgroup', what: `per-sandbox limits: Docker uses the ${this.engine.cgroupDriver} cgroup driver`, fix: 'set "exec-opts": ["native.cgroupdriver=cgroupfs"] in /etc/docker/daemon.json and restart dockerd' })
     }
 
     let disk: 'loop' | 'dir' = 'dir'
-    if (this.config.disk !== 'dir') {
+    if (this.config.disk === 'dir') {
+      warnings.push('QUAI_SANDBOX_DISK=dir: sandbox disks are not bounded (a learner can fill the host\'s disk)')
+    } else {
       const loop = await canUseLoopDisks()
       if (loop.ok) disk = 'loop'
-      else if (this.config.disk === 'loop') throw new DockerProblemError('host_setup', `QUAI_SANDBOX_DISK=loop but ${loop.reason}`, 'run Quai as root on the Docker host, or set QUAI_SANDBOX_DISK=auto')
-      else warnings.push(`sandbox disks are not bounded (${loop.reason})`)
+      else if (this.config.disk === 'loop') throw new HostSetupError(`QUAI_SANDBOX_DISK=loop but ${loop.reason}`, loop.fix ?? 'run Quai as root on the Docker host')
+      else gaps.push({ piece: 'disk', what: `bounded sandbox disks: ${loop.reason}`, fix: loop.fix ?? 'run Quai as root on the Docker host' })
     }
 
     let hostFirewall = false
-    if (this.config.blockHost) {
+    if (!this.config.blockHost) {
+      warnings.push('QUAI_SANDBOX_BLOCK_HOST=false: sandboxes can reach the host\'s own services and the networks it is attached to')
+    } else {
       try {
-        await ensureHostFirewall(BRIDGE_PREFIX, this.config.egress, this.config.dns ?? hostUpstreamDns())
+        await this.ensureFirewall()
         hostFirewall = true
       } catch (error) {
-        warnings.push(`sandboxes can reach the host's own services and local networks: the iptables rules failed (${(error as Error).message})`)
+        gaps.push({ piece: 'firewall', what: `host firewall: ${(error as Error).message}`, fix: firewallFix })
       }
     }
+
+    const refused = gaps.filter((g) => !this.config.allowMissing.includes(g.piece))
+    if (refused.length) {
+      const pieces = [...new Set(refused.map((g) => g.piece))]
+      throw new HostSetupError(
+        `Quai refuses to create sandboxes on this host, which cannot keep them in bounds: ${refused.map((g) => g.what).join('; ')}`,
+        `${[...new Set(refused.map((g) => g.fix))].join('; ')}. For development only, QUAI_SANDBOX_UNSAFE_ALLOW_MISSING=${pieces.join(',')} starts sandboxes without ${pieces.length > 1 ? 'them' : 'it'} (docs/sandbox.md)`,
+      )
+    }
+    for (const g of gaps) warnings.push(`QUAI_SANDBOX_UNSAFE_ALLOW_MISSING=${g.piece}: sandboxes start without ${g.what}`)
 
     let registry = false
     try {
@@ -192,12 +214,36 @@ export class LocalPlacement implements SandboxPlacement {
     for (const w of warnings) this.log(w)
     return {
       isolation,
-      cgroups: cg.ok && this.engine.cgroupDriver === 'cgroupfs' ? 'parent' : 'per-container',
+      cgroups: gaps.some((g) => g.piece === 'cgroup') ? 'per-container' : 'parent',
       disk,
       registry,
       hostFirewall,
       warnings,
     }
+  }
+
+  private ensureFirewall() {
+    return ensureHostFirewall(BRIDGE_PREFIX, this.config.egress, this.config.dns ?? hostUpstreamDns())
+  }
+
+  /**
+   * Before each sandbox: the firewall rules are still the ones this host needs (its addresses
+   * may have changed, a flush may have removed them); they are put back if not. A failure
+   * refuses the sandbox unless the firewall is allowed to be missing.
+   */
+  private async checkFirewall(status: LocalPlacementStatus): Promise<void> {
+    if (!status.hostFirewall) return
+    try {
+      await this.ensureFirewall()
+    } catch (error) {
+      this.firewallGap(error)
+    }
+  }
+
+  private firewallGap(error: unknown): void {
+    const what = `host firewall: ${(error as Error).message}`
+    if (!this.config.allowMissing.includes('firewall')) throw new HostSetupError(`Quai refuses to create this sandbox: ${what}`, `${firewallFix}. For development only, QUAI_SANDBOX_UNSAFE_ALLOW_MISSING=firewall starts sandboxes without it`, error)
+    this.log(`QUAI_SANDBOX_UNSAFE_ALLOW_MISSING=firewall: ${what}`)
   }
 
   /**
@@ -309,7 +355,8 @@ export class LocalPlacement implements SandboxPlacement {
     await fsp.mkdir(this.config.stateDir, { recursive: true, mode: 0o700 })
     const stateDir = this.stateDir(id)
     const hostState = (async () => {
-      const disk: SandboxDisk = status.disk === 'loop' ? await createLoopDisk(stateDir, limits.diskMb) : await createPlainDisk(stateDir)
+      const disk: SandboxDisk =
+        status.disk === 'loop' ? await createLoopDisk(stateDir, limits.diskMb, { stateDir: this.config.stateDir, reserveMb: this.config.diskReserveMb }) : await createPlainDisk(stateDir)
       let cgroupParent: string | undefined
       if (status.cgroups === 'parent') {
         cgroupParent = await createSandboxCgroup(this.config.cgroupParent, id, {
@@ -322,17 +369,23 @@ export class LocalPlacement implements SandboxPlacement {
       trace('disk and cgroup')
       return { disk, cgroupParent }
     })()
+    const firewall = this.checkFirewall(status)
     // The network: a random /28 of the pool, retried when it collides with another.
     const network = (async () => {
       for (let attempt = 0; ; attempt++) {
         const pick = randomSubnet(this.config.subnetPool)
+        const bridgeName = `${BRIDGE_PREFIX}${id.slice(0, 12)}`
         try {
           const networkId = await createBridgeNetwork(this.docker, {
             name: this.networkName(id),
             subnet: pick.subnet,
             gateway: ipToString(pick.base + 1),
-            bridgeName: `${BRIDGE_PREFIX}${id.slice(0, 12)}`,
+            bridgeName,
             labels,
+          })
+          // No IPv6 on the host's side of the bridge, before any node is attached to it.
+          await disableBridgeIpv6(bridgeName).catch((error: unknown) => {
+            if (this.config.blockHost) this.firewallGap(error)
           })
           trace('network')
           return { networkId, base: pick.base }
@@ -341,7 +394,7 @@ export class LocalPlacement implements SandboxPlacement {
         }
       }
     })()
-    const [{ disk, cgroupParent }, { networkId, base }] = await Promise.all([hostState, network])
+    const [{ disk, cgroupParent }, { networkId, base }] = await Promise.all([hostState, network, firewall])
     const registryIp = ipToString(base + 2)
     // The mirror joins the network while the nodes start (it is only needed at their first pull).
     const registryJoined = status.registry

@@ -83,6 +83,7 @@ export type SandboxErrorCode =
   | 'sandbox.node_not_found'
   | 'sandbox.start_failed'
   | 'sandbox.unavailable'
+  | 'sandbox.host_full'
 
 type Params = Record<string, string | number>
 
@@ -119,6 +120,10 @@ const messages: Record<SandboxErrorCode, { en: (p: Params) => string; fr: (p: Pa
     en: (p) => `Sandboxes are unavailable on this server: ${p.reason}`,
     fr: (p) => `Les bacs à sable sont indisponibles sur ce serveur : ${p.reason}`,
   },
+  'sandbox.host_full': {
+    en: (p) => `This server has no disk space left for another sandbox (one needs ${p.neededMb} MB, ${p.availableMb} MB can still be given out). Try again later; if it lasts, tell your teacher.`,
+    fr: (p) => `Ce serveur n'a plus assez d'espace disque pour un autre bac à sable (il faut ${p.neededMb} Mo, ${p.availableMb} Mo sont encore disponibles). Réessayez plus tard ; si cela dure, prévenez votre enseignant.`,
+  },
 }
 
 function statusFr(status: string): string {
@@ -147,6 +152,7 @@ const httpStatus: Record<SandboxErrorCode, number> = {
   'sandbox.node_not_found': 404,
   'sandbox.start_failed': 500,
   'sandbox.unavailable': 503,
+  'sandbox.host_full': 503,
 }
 
 export class SandboxError extends Error {
@@ -227,5 +233,21 @@ export class SandboxUnavailableError extends SandboxError {
   override readonly name = 'SandboxUnavailableError'
   constructor(reason: string, cause?: unknown) {
     super('sandbox.unavailable', { reason }, { cause })
+  }
+}
+
+/**
+ * The host's disk cannot back one more sandbox disk: its free space, minus what the existing
+ * sandbox images may still grow into, minus the reserve, is smaller than a sandbox's disk.
+ * `fix` is for whoever runs the server.
+ */
+export class SandboxHostFullError extends SandboxError {
+  override readonly name = 'SandboxHostFullError'
+  constructor(
+    readonly neededMb: number,
+    readonly availableMb: number,
+    readonly fix: string,
+  ) {
+    super('sandbox.host_full', { neededMb, availableMb })
   }
 }

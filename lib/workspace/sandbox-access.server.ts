@@ -16,7 +16,7 @@ import {
   stopSandbox,
   touchSandbox,
 } from '../sandbox/sandboxes.server'
-import type { NodeRole, SandboxCapacityError, SandboxRateLimitError, SandboxView as RuntimeView } from '../sandbox/types'
+import type { NodeRole, SandboxCapacityError, SandboxHostFullError, SandboxRateLimitError, SandboxView as RuntimeView } from '../sandbox/types'
 import type { SandboxView } from './api'
 
 // Everything the workspace (terminal, files, ports, sandbox routes) asks of the sandbox
@@ -28,6 +28,8 @@ export type WorkspaceSandbox = RuntimeView
 /** lib/sandbox's errors as API errors; anything else passes through. */
 export function toApiError(error: unknown): unknown {
   if (!(error instanceof SandboxError)) return error
+  // A start that failed for a reason of its own (the host's disk is full) answers with that reason.
+  if (error.code === 'sandbox.start_failed' && error.cause instanceof SandboxError) return toApiError(error.cause)
   switch (error.code) {
     case 'sandbox.capacity_full':
       return new ApiError(503, 'capacity_full', error.message, { retryAfterSeconds: (error as SandboxCapacityError).retryAfterMinutes * 60 })
@@ -41,6 +43,8 @@ export function toApiError(error: unknown): unknown {
       return new ApiError(409, 'sandbox_not_running', error.message)
     case 'sandbox.node_not_found':
       return new ApiError(404, 'node_not_found', error.message)
+    case 'sandbox.host_full':
+      return new ApiError(503, 'host_full', error.message, { fix: (error as SandboxHostFullError).fix })
     case 'sandbox.unavailable': {
       const problem = dockerProblem(error)
       return new ApiError(503, problem?.code ?? 'docker_unavailable', error.message, problem ? { fix: problem.fix } : undefined)

@@ -3,8 +3,9 @@
 #   - installs docker.io and debootstrap with apt when missing (debootstrap builds the Debian
 #     base image where no registry is reachable: see scripts/images/base.sh),
 #   - starts dockerd in the background when `docker info` fails, and waits for it (~30 s max).
-# Also checks what sandboxes need from the host (root, loop devices, mkfs.ext4, iptables),
-# and says what is missing without failing.
+# Also checks what sandboxes need from the host (root, loop devices, mkfs.ext4, iptables and
+# ip6tables, ip), and says what is missing without failing here: Quai itself refuses to create
+# sandboxes without them unless QUAI_SANDBOX_UNSAFE_ALLOW_MISSING says otherwise (docs/sandbox.md).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -15,7 +16,9 @@ need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 command -v mkfs.ext4 >/dev/null 2>&1 || need+=(e2fsprogs)
-command -v iptables >/dev/null 2>&1 || need+=(iptables)
+# iptables also brings ip6tables; iproute2 gives `ip -j addr` (the host's subnets for the firewall).
+{ command -v iptables >/dev/null 2>&1 && command -v ip6tables >/dev/null 2>&1; } || need+=(iptables)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
 if ((${#need[@]})); then
   [[ $(id -u) == 0 ]] || die "missing ${need[*]} and not root: sudo apt-get install -y ${need[*]}"
   say "installing ${need[*]}"
@@ -44,7 +47,8 @@ else
   say "Docker answers ($(docker info --format '{{.ServerVersion}}'))"
 fi
 
-# What sandboxes use beyond Docker; each has a documented fallback (docs/sandbox.md).
-[[ $(id -u) == 0 ]] || say "note: not root: sandboxes get per-container limits only and unbounded disks"
-[[ -e /dev/loop-control ]] || say "note: no loop devices: sandbox disks will not be size-bounded"
+# What sandboxes need beyond Docker; without it Quai refuses them (fail closed) unless
+# QUAI_SANDBOX_UNSAFE_ALLOW_MISSING names the piece, for development only (docs/sandbox.md).
+[[ $(id -u) == 0 ]] || say "note: not root: Quai will refuse sandboxes (no per-sandbox cgroup, disk bound or firewall) unless QUAI_SANDBOX_UNSAFE_ALLOW_MISSING=cgroup,disk,firewall (development only)"
+[[ -e /dev/loop-control ]] || say "note: no loop devices: Quai will refuse sandboxes unless QUAI_SANDBOX_UNSAFE_ALLOW_MISSING=disk (development only)"
 exit 0
