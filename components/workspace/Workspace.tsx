@@ -373,6 +373,10 @@ function errorMessage(t: T, error: ApiErrorBody['error'], status: number): strin
       return t('errors.capacity', { minutes })
     case 'rate_limited':
       return t('errors.rateLimit', { minutes })
+    case 'host_full':
+      return t('errors.hostFull')
+    case 'host_setup':
+      return t('errors.hostSetup')
     default:
       return status === 401 ? t('errors.signIn') : t('errors.generic', { message: error.message })
   }
