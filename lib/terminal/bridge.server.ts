@@ -19,8 +19,10 @@ import {
 // which owns the learner's shell and its pseudo-terminal; the exec is only an attachment to
 // it, so closing the socket (network cut, reload, another server instance taking over) never
 // kills the shell. Flow control: output stops being read from the exec once the browser has
-// flowHighWater bytes unacknowledged and starts again below flowLowWater; the pause propagates
-// through dockerd and the holder to the shell itself, so no buffer grows without bound.
+// flowHighWater bytes unacknowledged, or once the socket holds sendBufferHighWater bytes it could
+// not hand to the kernel yet (a browser that acknowledges without reading), and starts again
+// when both are low; the pause propagates through dockerd and the holder to the shell itself,
+// so no buffer grows without bound. An ack of more than was sent closes the socket (1002).
 
 const holderSource = fs.readFileSync(new URL('./holder.pl', import.meta.url), 'utf8')
 
@@ -34,6 +36,18 @@ const inputHighWater = 1024 * 1024
 const maxBadFrames = 20
 const keepAliveMs = 20_000
 const headerLimit = 512
+/**
+ * Output pauses while the WebSocket holds more than this many bytes not yet handed to the
+ * kernel (ws.bufferedAmount), whatever the acks say: acks are the browser's word, this is what
+ * the server's memory actually holds. Resumes below sendBufferLowWater.
+ */
+export const sendBufferHighWater = 1024 * 1024
+export const sendBufferLowWater = 256 * 1024
+/**
+ * Past this, the connection is dropped: output is paused long before, so only answers to the
+ * browser's own frames (pongs, error frames) sent to a browser that does not read can get here.
+ */
+export const sendBufferLimit = 4 * 1024 * 1024
 
 /**
  * The command the holder runs the first time: the sandbox image's login shell (else bash),
@@ -74,8 +88,11 @@ function holderFrame(type: number, payload: Uint8Array): Buffer {
   return out
 }
 
-/** Live counters, for tests and the benchmark: how far flow control let output run ahead. */
-export const bridgeStats = { open: 0, maxUnacked: 0, pauses: 0 }
+/**
+ * Live counters, for tests and the benchmark: how far flow control let output run ahead
+ * (unacknowledged bytes, and bytes held in the socket's buffer), and why it paused.
+ */
+export const bridgeStats = { open: 0, maxUnacked: 0, maxBuffered: 0, pauses: 0, bufferPauses: 0, forgedAcks: 0, overflows: 0 }
 
 /** Largest output frame sent to the browser. */
 const outputFrameBytes = 64 * 1024
@@ -86,8 +103,17 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
   const log = opts.log ?? (() => {})
   bridgeStats.open++
 
-  const send = (frame: Uint8Array) => {
-    if (ws.readyState === ws.OPEN) ws.send(frame)
+  const send = (frame: Uint8Array, onSent?: () => void) => {
+    if (ws.readyState !== ws.OPEN) return
+    if (ws.bufferedAmount > sendBufferLimit) {
+      bridgeStats.overflows++
+      // A close frame would wait behind what the browser does not read: cut the connection.
+      ws.terminate()
+      close(CloseCode.policy, 'the browser does not read what it is sent')
+      return
+    }
+    ws.send(frame, onSent)
+    if (ws.bufferedAmount > bridgeStats.maxBuffered) bridgeStats.maxBuffered = ws.bufferedAmount
   }
   const close = (code: number, reason: string) => {
     if (closed) return
@@ -119,6 +145,7 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
   // sends nothing but a resize before "ready").
   const early: Buffer[] = []
   let unacked = 0
+  let resumeIfDrained = () => {}
   let badFrames = 0
   let lastActivity = 0
 
@@ -160,8 +187,15 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
             break
           }
           case 'ack':
-            unacked = Math.max(0, unacked - message.bytes)
-            if (exec.paused && unacked < flowLowWater) exec.resume()
+            if (message.bytes > unacked) {
+              // A browser never has more to acknowledge than it was sent: this one is forging
+              // acks to lift flow control. Refused outright, not clamped.
+              bridgeStats.forgedAcks++
+              close(CloseCode.protocolError, `acknowledged ${message.bytes} bytes, only ${unacked} were sent and not yet acknowledged`)
+              return
+            }
+            unacked -= message.bytes
+            resumeIfDrained()
             break
           case 'ping':
             send(encodePong(message.data))
@@ -186,6 +220,17 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
     return
   }
   const stream = exec
+  const pauseOutput = (reason: 'acks' | 'buffer') => {
+    if (stream.paused) return
+    if (reason === 'acks') bridgeStats.pauses++
+    else bridgeStats.bufferPauses++
+    stream.pause()
+  }
+  resumeIfDrained = () => {
+    if (stream.paused && unacked < flowLowWater && ws.bufferedAmount < sendBufferLowWater) stream.resume()
+  }
+  // Called once a frame has left for the kernel: the socket's buffer may have drained.
+  const onFrameSent = () => resumeIfDrained()
 
   // Output read in the same turn of the event loop leaves as one frame (up to outputFrameBytes):
   // under a flood the browser then handles a few large messages instead of thousands of small
@@ -202,7 +247,8 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
     for (const part of queued) at += part.copy(frame, at)
     queued = []
     queuedBytes = 0
-    send(frame)
+    send(frame, onFrameSent)
+    if (ws.bufferedAmount > sendBufferHighWater) pauseOutput('buffer')
   }
   const queueOutput = (chunk: Buffer) => {
     if (queuedBytes + chunk.length > outputFrameBytes) flushOutput()
@@ -243,10 +289,7 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
     queueOutput(chunk)
     unacked += chunk.length
     if (unacked > bridgeStats.maxUnacked) bridgeStats.maxUnacked = unacked
-    if (unacked > flowHighWater && !stream.paused) {
-      bridgeStats.pauses++
-      stream.pause()
-    }
+    if (unacked > flowHighWater) pauseOutput('acks')
   })
   stream.onDrain(() => {
     if (ws.isPaused) ws.resume()

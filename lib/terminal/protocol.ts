@@ -13,7 +13,8 @@ import { z } from 'zod'
 //                                0x85 error   JSON { code, message }
 //
 // Integers are big-endian. Ack counts output payload bytes the browser has processed since its
-// previous ack (flow control: see docs/workspace.md).
+// previous ack (flow control: see docs/workspace.md); acknowledging more than the server has sent
+// and not yet seen acknowledged closes the connection with 1002 (CloseCode.protocolError).
 
 export const MessageType = {
   input: 0x01,
@@ -45,6 +46,8 @@ export const ackEveryBytes = 64 * 1024
 export const CloseCode = {
   normal: 1000,
   goingAway: 1001,
+  /** The browser broke the protocol's flow control: it acknowledged more output than it was sent. */
+  protocolError: 1002,
   policy: 1008,
   tooBig: 1009,
   internal: 1011,

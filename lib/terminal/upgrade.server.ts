@@ -7,6 +7,7 @@ import { getLesson } from '../content/lessons.server'
 import { lessonWorkdir } from '../content/paths'
 import { openExecStream } from '../docker/exec-stream.server'
 import { ApiError } from '../http/api.server'
+import { admit, rateLimitedAnswer, RateLimitedError } from '../http/usage-limits.server'
 import { refuseUpgrade, type UpgradeRoute } from '../server/upgrade-routes'
 import { isSameOriginUpgrade } from '../http/origin.server'
 import { userOf } from '../workspace/request-auth.server'
@@ -16,7 +17,8 @@ import { maxFrameBytes, terminalPathPattern, terminalQuerySchema } from './proto
 
 // GET /api/sandboxes/<id>/terminal?node=&session=&course=&lesson=&cols=&rows=&resume= (WebSocket)
 // Everything is checked before the upgrade: origin, session, ownership, running state, node,
-// lesson. A refusal is a plain HTTP answer (400/401/403/404/409), never an open socket.
+// lesson. A refusal is a plain HTTP answer (400/401/403/404/409, 429 past the user's terminal
+// limits, with Retry-After), never an open socket.
 
 const reasons: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 503: 'Service Unavailable' }
 
@@ -24,8 +26,20 @@ function refuse(socket: Duplex, status: number, message: string) {
   refuseUpgrade(socket, status, `${reasons[status] ?? 'Error'}: ${message}`)
 }
 
+function refuseLimited(socket: Duplex, error: RateLimitedError) {
+  const answer = rateLimitedAnswer(error)
+  if (socket.writable) {
+    const headers = Object.entries({ ...answer.headers, connection: 'close', 'content-length': String(Buffer.byteLength(answer.body)) })
+    socket.write(`HTTP/1.1 429 Too Many Requests\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${answer.body}`)
+  }
+  socket.destroy()
+}
+
 export function terminalUpgradeRoute(): UpgradeRoute {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes, perMessageDeflate: false, clientTracking: false })
+  // autoPong off: the browser never sends WebSocket pings (it cannot), and a client that sends
+  // them without reading the pongs would grow the socket's buffer (the bridge answers the
+  // protocol's own ping frames, bounded).
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxFrameBytes, perMessageDeflate: false, clientTracking: false, autoPong: false })
   return {
     matches: (pathname) => terminalPathPattern.test(pathname),
     handle: async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -37,21 +51,36 @@ export function terminalUpgradeRoute(): UpgradeRoute {
       const user = await userOf(request)
       if (!user) return refuse(socket, 401, 'sign in first')
       const q = query.data
+      // Each connection costs an exec on the engine: counted per user (a minute, every instance)
+      // and capped while open (this instance), before anything else is looked up.
+      let release: () => void
+      try {
+        release = await admit('terminals', user.id)
+      } catch (error) {
+        if (error instanceof RateLimitedError) return refuseLimited(socket, error)
+        throw error
+      }
       let target
       try {
         const sandbox = await requireRunningOwnedSandbox(user.id, sandboxId)
         requireNode(sandbox, q.node)
         target = await nodeShellTarget(sandboxId, q.node)
       } catch (error) {
+        release()
         if (error instanceof ApiError) return refuse(socket, error.status, error.message)
         throw error
       }
       const lesson = getLesson(q.course, q.lesson)
-      if (!lesson?.frontmatter?.sandbox) return refuse(socket, 404, 'no hands-on lesson by that name')
-      if (socket.destroyed) return
+      if (!lesson?.frontmatter?.sandbox) {
+        release()
+        return refuse(socket, 404, 'no hands-on lesson by that name')
+      }
+      if (socket.destroyed) return release()
       // Keystrokes leave at once instead of waiting to be batched by Nagle's algorithm.
       ;(socket as Socket).setNoDelay?.(true)
+      socket.once('close', release)
       wss.handleUpgrade(request, socket, head, (ws) => {
+        ws.once('close', release)
         void bridgeTerminal(ws, {
           session: `${q.lesson}.${q.session}`,
           node: q.node,

@@ -171,6 +171,8 @@ export class TerminalProbe {
   /** Characters dropped from the front of `output` (kept bounded under floods). */
   dropped = 0
   received = 0
+  /** Output bytes acknowledged so far (an honest client never acknowledges more than `received`). */
+  acked = 0
   ready: ReadyMessage | null = null
   errors: ErrorMessage[] = []
   exitCode: number | null | undefined
@@ -191,7 +193,10 @@ export class TerminalProbe {
           this.dropped += this.output.length - 100_000
           this.output = this.output.slice(-100_000)
         }
-        if (this.ack) ws.send(encodeAck(m.data.byteLength))
+        if (this.ack) {
+          ws.send(encodeAck(this.received - this.acked))
+          this.acked = this.received
+        }
       } else if (m.type === 'ready') this.ready = m.ready
       else if (m.type === 'error') this.errors.push(m.error)
       else if (m.type === 'exit') this.exitCode = m.exit.code

@@ -113,13 +113,24 @@ export function terminalSuite(ctx: () => WorkspaceContext) {
       expect(term.received).toBeLessThan(flowHighWater + 3 * 64 * 1024)
       expect(term.received - stuck).toBeLessThan(64 * 1024)
       expect(server.rssKb() - before).toBeLessThan(64 * 1024)
-      // Acknowledging lets it flow again; Ctrl+C stops it.
+      // Acknowledging what was received lets it flow again; Ctrl+C stops it.
       term.ack = true
-      term.ws.send(encodeAck(0xffffffff))
+      term.ws.send(encodeAck(term.received - term.acked))
+      term.acked = term.received
       await term.until(() => term.received > stuck + 1024 * 1024, 20_000, 'a megabyte more after acking')
       term.type('\x03')
       expect(await term.run('echo stopped', 30_000)).toContain('stopped')
       term.close()
+    })
+
+    it('closes with 1002 when the browser acknowledges more than it was sent (flow control cannot be lifted by a forged ack)', async () => {
+      const { server, alice, sandboxId } = ctx()
+      const term = await TerminalProbe.open(terminalUrl(server, sandboxId, { session: '3' }), alice, server.url)
+      await term.run('true')
+      term.ws.send(encodeAck(0xffffffff))
+      await term.until(() => term.closeCode !== null, 5000, 'close')
+      expect(term.closeCode).toBe(CloseCode.protocolError)
+      expect(server.alive()).toBe(true)
     })
 
     it('returns to the same shell after the connection is cut', async () => {
