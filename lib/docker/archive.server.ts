@@ -1,8 +1,9 @@
 import 'server-only'
-import { PassThrough, type Readable } from 'node:stream'
+import type { Duplex } from 'node:stream'
+import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream'
 import tar from 'tar-stream'
 import { execInContainer } from './engine.server'
-import type { ContainerRef } from './exec-stream.server'
+import { demuxExecOutput, type ContainerRef } from './exec-stream.server'
 
 // Files in a sandbox node, read and written by commands that run in the learner's own world
 // (through the placement's exec wrapper, as the learner's root), never through the Engine's
@@ -38,6 +39,21 @@ export class ArchivePathMissingError extends Error {
 
 export class NodeFilesError extends Error {
   override readonly name = 'NodeFilesError'
+}
+
+/** A file that did not hold still while it was read: it gave more (or fewer) bytes than its size said. */
+export class FileSizeChangedError extends NodeFilesError {
+  constructor(
+    readonly path: string,
+    readonly announced: number,
+    readonly direction: 'grew' | 'shrank',
+  ) {
+    super(
+      direction === 'grew'
+        ? `${path} grew while it was being downloaded: it was cut at the ${announced} bytes announced (download it again once it stops changing)`
+        : `${path} shrank while it was being downloaded: fewer than the ${announced} bytes announced`,
+    )
+  }
 }
 
 const deadlines = { statMs: 15_000, listMs: 30_000, readMs: 30_000, streamMs: 15 * 60_000, writeMs: 60_000 }
@@ -86,9 +102,28 @@ while (my $item = shift @queue) {
 type RunOptions = { stdin?: Buffer; deadlineMs: number; maxStdoutBytes?: number }
 type StreamOptions = { deadlineMs: number; maxStdoutBytes?: number }
 
-type Running = { stdout: Readable; finished: Promise<{ exitCode: number | null; stderr: string }> }
+type Running = {
+  stdout: Readable
+  finished: Promise<{ exitCode: number | null; stderr: string }>
+  /** More than maxStdoutBytes arrived: stdout ended at the cap and the exec was cut. */
+  overflowed: () => boolean
+}
 
-/** Starts a command in the learner's world; stdout streams (file bodies, as bytes), stderr is kept (bounded). */
+/** A file read past its limit (readFileFromArchive): the bytes beyond were never kept. */
+export class OutputTooLargeError extends RangeError {
+  override readonly name = 'OutputTooLargeError'
+  constructor(readonly maxBytes: number) {
+    super(`larger than ${maxBytes} bytes`)
+  }
+}
+
+/**
+ * Starts a command in the learner's world. Its stdout streams with backpressure (file bodies, as
+ * bytes): while nobody reads, the exec's connection is paused and the command blocks, so a slow
+ * or stalled reader costs no memory. Past maxStdoutBytes (counted on the bytes that arrive, not
+ * on any size announced beforehand) stdout ends at the cap, the exec is cut and `overflowed()`
+ * says so. stderr is kept, bounded.
+ */
 async function start(target: FilesTarget, cmd: string[], options: StreamOptions): Promise<Running> {
   const container = target.docker.getContainer(target.containerId)
   const exec = await container.exec({
@@ -98,20 +133,31 @@ async function start(target: FilesTarget, cmd: string[], options: StreamOptions)
     AttachStderr: true,
     Tty: false,
   })
-  const stream = (await exec.start({ hijack: true, stdin: false })) as unknown as NodeJS.ReadWriteStream & {
-    destroy: (error?: Error) => void
-  }
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
+  const stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Duplex
+  const stdout = new PassThrough({ highWaterMark: 64 * 1024 })
   let stderrText = ''
-  stderr.on('data', (c: Buffer) => {
-    if (stderrText.length < 4096) stderrText += c.toString('utf8')
-  })
-  target.docker.modem.demuxStream(stream, stdout, stderr)
   let streamed = 0
-  stdout.on('data', (c: Buffer) => {
-    streamed += c.length
-    if (options.maxStdoutBytes !== undefined && streamed > options.maxStdoutBytes) stream.destroy()
+  let overflowed = false
+  demuxExecOutput(stream, {
+    stdout,
+    onStderr: (c) => {
+      if (stderrText.length < 4096) stderrText += c.toString('utf8')
+    },
+    onStdout: (c) => {
+      const max = options.maxStdoutBytes
+      if (max === undefined || streamed + c.length <= max) {
+        streamed += c.length
+        return true
+      }
+      if (!overflowed) {
+        overflowed = true
+        if (max > streamed && !stdout.writableEnded) stdout.write(c.subarray(0, max - streamed))
+        streamed = max
+        if (!stdout.writableEnded) stdout.end()
+        stream.destroy()
+      }
+      return false
+    },
   })
   const timer = setTimeout(() => {
     stream.destroy()
@@ -120,7 +166,7 @@ async function start(target: FilesTarget, cmd: string[], options: StreamOptions)
   const ended = new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(timer)
-      stdout.end()
+      if (!stdout.destroyed && !stdout.writableEnded) stdout.end()
       resolve()
     }
     stream.once('end', done)
@@ -138,7 +184,7 @@ async function start(target: FilesTarget, cmd: string[], options: StreamOptions)
   })
   // Nobody may be waiting for the exit (a download that the browser dropped).
   finished.catch(() => undefined)
-  return { stdout, finished }
+  return { stdout, finished, overflowed: () => overflowed }
 }
 
 /** A short command whose whole answer is wanted (stat, list, write): the engine's buffered exec. */
@@ -233,35 +279,48 @@ const catFile = (path: string) => ['sh', '-c', 'test -f "$1" && exec cat -- "$1"
 export async function readFileFromArchive(target: FilesTarget, path: string, maxBytes: number): Promise<Buffer> {
   const running = await start(target, catFile(path), { deadlineMs: deadlines.readMs, maxStdoutBytes: maxBytes })
   const chunks: Buffer[] = []
-  let size = 0
-  running.stdout.on('data', (c: Buffer) => {
-    size += c.length
-    if (size <= maxBytes) chunks.push(c)
-  })
-  await new Promise<void>((resolve, reject) => {
-    running.stdout.once('end', resolve)
-    running.stdout.once('close', resolve)
-    running.stdout.once('error', reject)
-  })
-  if (size > maxBytes) throw new RangeError(`larger than ${maxBytes} bytes`)
+  for await (const chunk of running.stdout) chunks.push(chunk as Buffer)
+  if (running.overflowed()) throw new OutputTooLargeError(maxBytes)
   const result = await running.finished
   if (result.exitCode === 1 && result.stderr === '') throw new ArchivePathMissingError(path)
   if (result.exitCode !== 0) throw failure('reading the file', result)
   return Buffer.concat(chunks)
 }
 
-/** A readable of one regular file's body, for downloads (with backpressure from the reader). */
-export async function streamFileFromArchive(target: FilesTarget, path: string): Promise<Readable> {
-  const running = await start(target, catFile(path), { deadlineMs: deadlines.streamMs })
-  const out = new PassThrough()
-  running.stdout.pipe(out, { end: false })
-  running.stdout.once('error', (error) => out.destroy(error))
-  running.stdout.once('end', () => {
-    running.finished.then(
-      (result) => (result.exitCode === 0 ? out.end() : out.destroy(result.exitCode === 1 ? new ArchivePathMissingError(path) : failure('reading the file', result))),
-      (error: unknown) => out.destroy(error as Error),
-    )
+/**
+ * One regular file's body for a download: `size` bytes (its stat's size, itself within the
+ * download limit), with backpressure from the reader all the way to `cat`. The bytes are counted
+ * as they arrive: a file that grows after its stat (or a special file that passes for a small
+ * regular one) fails with FileSizeChangedError once `size` bytes have gone, and one that shrinks
+ * fails at its end. A stream that fails makes the response fail (the connection is cut before
+ * the end of the chunked body), so the browser reports the download as failed.
+ */
+export async function streamFileFromArchive(target: FilesTarget, path: string, size: number): Promise<Readable> {
+  const running = await start(target, catFile(path), { deadlineMs: deadlines.streamMs, maxStdoutBytes: size })
+  let seen = 0
+  const out = new Transform({
+    highWaterMark: 64 * 1024,
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      seen += chunk.length
+      callback(null, chunk)
+    },
+    flush(callback: TransformCallback) {
+      if (running.overflowed()) return callback(new FileSizeChangedError(path, size, 'grew'))
+      running.finished.then(
+        (result) => {
+          if (result.exitCode === 1 && result.stderr === '') return callback(new ArchivePathMissingError(path))
+          if (result.exitCode !== 0) return callback(failure('reading the file', result))
+          if (seen < size) return callback(new FileSizeChangedError(path, size, 'shrank'))
+          callback()
+        },
+        (error: unknown) => callback(error as Error),
+      )
+    },
   })
+  running.stdout.once('error', (error) => out.destroy(error))
+  running.stdout.pipe(out)
+  // The browser went away: stop reading, which hangs up the exec (demuxExecOutput).
+  out.once('close', () => running.stdout.destroy())
   return out
 }
 

@@ -1,7 +1,7 @@
 import 'server-only'
 import type Dockerode from 'dockerode'
 import type { Socket } from 'node:net'
-import type { Duplex } from 'node:stream'
+import type { Duplex, Writable } from 'node:stream'
 
 // A raw, duplex, flow-controlled exec stream for the terminal. dockerode's exec helpers
 // buffer and demultiplex through extra streams; the terminal needs the hijacked socket
@@ -44,8 +44,10 @@ export class ExecDemuxer {
   private headerFill = 0
   private remaining = 0
   private skip = false
+  private stream: 1 | 2 = 1
 
-  constructor(private readonly emit: (chunk: Buffer) => void) {}
+  /** `emit` gets each payload with its stream: 1 stdout, 2 stderr. */
+  constructor(private readonly emit: (chunk: Buffer, stream: 1 | 2) => void) {}
 
   push(chunk: Buffer): void {
     let at = 0
@@ -59,15 +61,52 @@ export class ExecDemuxer {
         this.headerFill = 0
         // Stream 0 is stdin (never sent back); 1 and 2 are stdout and stderr.
         this.skip = this.header[0] !== 1 && this.header[0] !== 2
+        this.stream = this.header[0] === 2 ? 2 : 1
         this.remaining = this.header.readUInt32BE(4)
         continue
       }
       const take = Math.min(this.remaining, chunk.length - at)
-      if (!this.skip) this.emit(chunk.subarray(at, at + take))
+      if (!this.skip) this.emit(chunk.subarray(at, at + take), this.stream)
       this.remaining -= take
       at += take
     }
   }
+}
+
+/**
+ * A non-TTY exec's hijacked connection split into stdout and stderr, with backpressure: while
+ * `stdout` is full (write() said false) the connection is paused, so dockerd stops reading the
+ * process's pipe and the process blocks in its write; nothing piles up in Quai's memory.
+ * (docker-modem's demuxStream writes on regardless: a reader that does not keep up makes it
+ * buffer the whole output.) `stdout` is ended when the connection ends; stderr goes to `onStderr`,
+ * which must bound what it keeps. `onStdout` sees each stdout payload before it is written
+ * and may return false to drop it (a cap reached): the caller then ends or destroys things.
+ */
+export function demuxExecOutput(
+  socket: Duplex,
+  outputs: { stdout: Writable; onStderr: (chunk: Buffer) => void; onStdout?: (chunk: Buffer) => boolean },
+): void {
+  const { stdout, onStderr, onStdout } = outputs
+  let waiting = false
+  const demux = new ExecDemuxer((chunk, stream) => {
+    if (stream === 2) return onStderr(chunk)
+    if (onStdout && !onStdout(chunk)) return
+    if (stdout.destroyed || stdout.writableEnded) return
+    if (!stdout.write(chunk) && !waiting) {
+      waiting = true
+      socket.pause()
+      stdout.once('drain', () => {
+        waiting = false
+        socket.resume()
+      })
+    }
+  })
+  socket.on('data', (chunk: Buffer) => demux.push(chunk))
+  socket.once('end', () => {
+    if (!stdout.destroyed && !stdout.writableEnded) stdout.end()
+  })
+  // Whoever stops reading (a download the browser dropped) hangs up the exec: the process gets EPIPE.
+  stdout.once('close', () => socket.destroy())
 }
 
 export async function openExecStream(ref: ContainerRef, options: ExecStreamOptions): Promise<ExecStream> {

@@ -2,13 +2,18 @@ import 'server-only'
 import type Dockerode from 'dockerode'
 import { PassThrough } from 'node:stream'
 import { z } from 'zod'
+import { DaemonAnswerTooLargeError, daemonPath, readDaemonJson } from './daemon-read.server'
+
+export { DaemonAnswerTooLargeError, daemonAnswerMaxBytes } from './daemon-read.server'
 
 // Read-only views of a Docker daemon for the exercise checks. Every Engine API answer is
 // parsed by a small zod schema that names only the fields Quai reads, then turned into plain
 // "facts" (ours, not dockerode's), so that the checks never depend on dockerode's shapes and
 // a field that an older or newer daemon leaves out becomes a default instead of a crash.
 // Nothing here creates, starts, stops or pulls anything; the one exec (`execInContainer`)
-// runs the read-only probes of the dns, reach and http checks.
+// runs the read-only probes of the dns, reach and http checks. The daemon is the learner's, so
+// its answers are read with a cap (daemon-read.server.ts: DaemonAnswerTooLargeError past 4 MiB)
+// and its event stream with a cap per line.
 
 export type DockerClient = Dockerode
 
@@ -36,7 +41,7 @@ function statusCodeOf(error: unknown): number | undefined {
 
 /** Turn transport failures into DockerDaemonUnavailableError; leave API answers (4xx/5xx) alone. */
 export function classifyDockerError(error: unknown): unknown {
-  if (error instanceof DockerDaemonUnavailableError || error instanceof DockerReadAbortedError) return error
+  if (error instanceof DockerDaemonUnavailableError || error instanceof DockerReadAbortedError || error instanceof DaemonAnswerTooLargeError) return error
   const e = error as { code?: unknown; name?: unknown; message?: unknown }
   if (e?.name === 'AbortError' || e?.code === 'ABORT_ERR') return new DockerReadAbortedError('aborted')
   if (typeof e?.code === 'string' && unreachableCodes.has(e.code)) return new DockerDaemonUnavailableError(error)
@@ -46,9 +51,15 @@ export function classifyDockerError(error: unknown): unknown {
   return error
 }
 
-/** dockerode passes `abortSignal` through on most calls; the typings lag behind. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the option type of those dockerode overloads is `{}`
-const withSignal = (signal?: AbortSignal): {} => ({ abortSignal: signal })
+/** A bounded GET of a JSON answer from the daemon (see daemon-read.server.ts). */
+const getJson = (docker: DockerClient, path: string, what: string, signal?: AbortSignal, query?: Record<string, unknown>) =>
+  readDaemonJson(docker, { path, what, signal, query })
+
+/** A JSON answer that must be a list (anything else reads as empty). */
+async function getList(docker: DockerClient, path: string, what: string, signal?: AbortSignal, query?: Record<string, unknown>): Promise<unknown[]> {
+  const answer = await getJson(docker, path, what, signal, query)
+  return Array.isArray(answer) ? answer : []
+}
 
 async function orNullOn404<T>(read: () => Promise<T>): Promise<T | null> {
   try {
@@ -339,11 +350,13 @@ export function containerFactsFromInspect(raw: unknown): ContainerFacts {
 
 /** One container by exact name (not an ID prefix: "db" must not match a container 'db41…'). */
 export async function inspectContainer(docker: DockerClient, name: string, signal?: AbortSignal): Promise<ContainerFacts | null> {
-  const raw = await orNullOn404(() => docker.getContainer(name).inspect({ abortSignal: signal } as Dockerode.ContainerInspectOptions))
+  const raw = await orNullOn404(() => getJson(docker, `/containers/${daemonPath(name)}/json`, `container ${name}`, signal))
   if (!raw) return null
   const facts = containerFactsFromInspect(raw)
   return facts.name === name || facts.id === name ? facts : null
 }
+
+const listedName = z.object({ Id: z.string(), Names: strList, Labels: strMap })
 
 export interface ListedContainer {
   name: string
@@ -353,8 +366,11 @@ export interface ListedContainer {
 /** Containers (stopped ones included) matching every label filter ("key=value"), or all of them. */
 export async function listContainers(docker: DockerClient, labels: string[] = [], signal?: AbortSignal): Promise<ListedContainer[]> {
   const filters = labels.length ? { label: labels } : undefined
-  const list = await guarded(() => docker.listContainers({ all: true, filters, abortSignal: signal } as Dockerode.ContainerListOptions))
-  return list.map((c) => ({ name: (c.Names?.[0] ?? c.Id).replace(/^\//, ''), labels: c.Labels ?? {} }))
+  const list = await guarded(() => getList(docker, '/containers/json', 'the container list', signal, { all: true, ...(filters ? { filters } : {}) }))
+  return list.map((raw) => {
+    const c = listedName.parse(raw)
+    return { name: (c.Names[0] ?? c.Id).replace(/^\//, ''), labels: c.Labels }
+  })
 }
 
 // ---------------------------------------------------------------- networks
@@ -409,7 +425,7 @@ export function networkFactsFromInspect(raw: unknown): NetworkFacts {
 
 /** (dockerode's network inspect takes no abort signal: the caller's budget still bounds it.) */
 export async function inspectNetwork(docker: DockerClient, name: string): Promise<NetworkFacts | null> {
-  const raw = await orNullOn404(() => docker.getNetwork(name).inspect())
+  const raw = await orNullOn404(() => getJson(docker, `/networks/${daemonPath(name)}`, `network ${name}`))
   if (!raw) return null
   const facts = networkFactsFromInspect(raw)
   return facts.name === name || facts.id === name ? facts : null
@@ -417,7 +433,7 @@ export async function inspectNetwork(docker: DockerClient, name: string): Promis
 
 /** Network id → name, for services (whose specs name networks by id). */
 export async function listNetworks(docker: DockerClient, signal?: AbortSignal): Promise<NetworkFacts[]> {
-  const list = await guarded(() => docker.listNetworks({ abortSignal: signal } as Dockerode.NetworkListOptions))
+  const list = await guarded(() => getList(docker, '/networks', 'the network list', signal))
   return list.map(networkFactsFromInspect)
 }
 
@@ -438,14 +454,18 @@ export function volumeFactsFromInspect(raw: unknown): VolumeFacts {
   return { name: v.Name, driver: v.Driver, mountpoint: v.Mountpoint, createdAt: v.CreatedAt, labels: v.Labels }
 }
 
+async function volumeList(docker: DockerClient, signal?: AbortSignal): Promise<unknown[]> {
+  const answer = (await getJson(docker, '/volumes', 'the volume list', signal)) as { Volumes?: unknown } | null
+  return Array.isArray(answer?.Volumes) ? answer.Volumes : []
+}
+
 export async function inspectVolume(docker: DockerClient, name: string, signal?: AbortSignal): Promise<VolumeFacts | null> {
-  const raw = await orNullOn404(() => docker.getVolume(name).inspect(withSignal(signal)))
+  const raw = await orNullOn404(() => getJson(docker, `/volumes/${daemonPath(name)}`, `volume ${name}`, signal))
   return raw ? volumeFactsFromInspect(raw) : null
 }
 
 export async function listVolumes(docker: DockerClient, signal?: AbortSignal): Promise<VolumeFacts[]> {
-  const answer = await guarded(() => docker.listVolumes({ abortSignal: signal } as Dockerode.VolumeListOptions))
-  return (answer?.Volumes ?? []).map(volumeFactsFromInspect)
+  return (await guarded(() => volumeList(docker, signal))).map(volumeFactsFromInspect)
 }
 
 // ---------------------------------------------------------------- images
@@ -505,12 +525,12 @@ export function imageFactsFromInspect(raw: unknown): ImageFacts {
 
 /** Every "repo:tag" on the daemon (to suggest near misses). */
 export async function listImageTags(docker: DockerClient, signal?: AbortSignal): Promise<string[]> {
-  const list = await guarded(() => docker.listImages(withSignal(signal)))
-  return list.flatMap((i) => i.RepoTags ?? []).filter((t) => t !== '<none>:<none>')
+  const list = await guarded(() => getList(docker, '/images/json', 'the image list', signal))
+  return list.flatMap((raw) => z.object({ RepoTags: strList }).parse(raw).RepoTags).filter((t) => t !== '<none>:<none>')
 }
 
 export async function inspectImage(docker: DockerClient, name: string, signal?: AbortSignal): Promise<ImageFacts | null> {
-  const raw = await orNullOn404(() => docker.getImage(name).inspect(withSignal(signal)))
+  const raw = await orNullOn404(() => getJson(docker, `/images/${daemonPath(name)}/json`, `image ${name}`, signal))
   return raw ? imageFactsFromInspect(raw) : null
 }
 
@@ -578,10 +598,10 @@ export function swarmFactsFromInfo(info: unknown, nodes: unknown[] | null): Swar
 }
 
 export async function readSwarm(docker: DockerClient, withNodes: boolean, signal?: AbortSignal): Promise<SwarmFacts> {
-  const info = await guarded(() => docker.info())
+  const info = await guarded(() => getJson(docker, '/info', 'the daemon information', signal))
   const s = rawInfoSwarm.parse(info).Swarm
   const nodes: unknown[] | null =
-    withNodes && s.LocalNodeState === 'active' && s.ControlAvailable ? await guarded(() => docker.listNodes(withSignal(signal))) : null
+    withNodes && s.LocalNodeState === 'active' && s.ControlAvailable ? await guarded(() => getList(docker, '/nodes', 'the swarm node list', signal)) : null
   return swarmFactsFromInfo(info, nodes)
 }
 
@@ -703,8 +723,8 @@ const rawTask = z.object({ ServiceID: str, DesiredState: str, Status: z.object({
 /** Services with their running task counts: two calls (services, tasks), whatever the number of services. */
 export async function listServices(docker: DockerClient, signal?: AbortSignal): Promise<ServiceFacts[]> {
   const [services, tasks] = await Promise.all([
-    guarded(() => docker.listServices(withSignal(signal))),
-    guarded(() => docker.listTasks(withSignal(signal))),
+    guarded(() => getList(docker, '/services', 'the service list', signal)),
+    guarded(() => getList(docker, '/tasks', 'the task list', signal)),
   ])
   const running = new Map<string, number>()
   for (const raw of tasks as unknown[]) {
@@ -720,13 +740,13 @@ export async function listServices(docker: DockerClient, signal?: AbortSignal): 
 const specName = z.object({ Spec: z.object({ Name: z.string() }) })
 
 export async function listSecretNames(docker: DockerClient, signal?: AbortSignal): Promise<string[]> {
-  const list = await guarded(() => docker.listSecrets(withSignal(signal)))
-  return (list as unknown[]).map((s) => specName.parse(s).Spec.Name)
+  const list = await guarded(() => getList(docker, '/secrets', 'the secret list', signal))
+  return list.map((s) => specName.parse(s).Spec.Name)
 }
 
 export async function listConfigNames(docker: DockerClient, signal?: AbortSignal): Promise<string[]> {
-  const list = await guarded(() => docker.listConfigs(withSignal(signal)))
-  return (list as unknown[]).map((s) => specName.parse(s).Spec.Name)
+  const list = await guarded(() => getList(docker, '/configs', 'the config list', signal))
+  return list.map((s) => specName.parse(s).Spec.Name)
 }
 
 /** "This node is not a swarm manager" and "not part of a swarm" come back as 503 from the daemon. */
@@ -809,11 +829,11 @@ export function snapshotFromLists(containers: unknown[], networks: unknown[], vo
 /** Containers, networks and volumes in three calls, for the live diagram. */
 export async function readSnapshot(docker: DockerClient, signal?: AbortSignal): Promise<SandboxSnapshot> {
   const [containers, networks, volumes] = await Promise.all([
-    guarded(() => docker.listContainers({ all: true, abortSignal: signal } as Dockerode.ContainerListOptions)),
-    guarded(() => docker.listNetworks({ abortSignal: signal } as Dockerode.NetworkListOptions)),
-    guarded(() => docker.listVolumes({ abortSignal: signal } as Dockerode.VolumeListOptions)),
+    guarded(() => getList(docker, '/containers/json', 'the container list', signal, { all: true })),
+    guarded(() => getList(docker, '/networks', 'the network list', signal)),
+    guarded(() => volumeList(docker, signal)),
   ])
-  return snapshotFromLists(containers, networks, volumes?.Volumes ?? [])
+  return snapshotFromLists(containers, networks, volumes)
 }
 
 // ---------------------------------------------------------------- events
@@ -831,9 +851,64 @@ const rawEvent = z.object({
   Actor: z.object({ ID: str, Attributes: strMap }).nullish(),
 })
 
+/** Longest event line kept; a container's events carry all its labels, which the learner sizes. */
+export const maxEventLineBytes = 256 * 1024
+
+/**
+ * Splits a byte stream into lines (without the newline), holding at most maxLineBytes of one
+ * line: a longer one is dropped as it arrives (onOversized, once per line) and reading goes on
+ * at the next newline, so a stream with no newline at all costs no more than the cap.
+ */
+export class LineSplitter {
+  private parts: Buffer[] = []
+  private size = 0
+  private skipping = false
+
+  constructor(
+    private readonly maxLineBytes: number,
+    private readonly onLine: (line: Buffer) => void,
+    private readonly onOversized: () => void,
+  ) {}
+
+  /** Bytes held for the line not yet ended. */
+  get pendingBytes(): number {
+    return this.size
+  }
+
+  push(chunk: Buffer): void {
+    let at = 0
+    while (at < chunk.length) {
+      const newline = chunk.indexOf(0x0a, at)
+      const end = newline === -1 ? chunk.length : newline
+      if (!this.skipping) {
+        if (this.size + (end - at) > this.maxLineBytes) {
+          this.parts = []
+          this.size = 0
+          this.skipping = true
+          this.onOversized()
+        } else if (end > at) {
+          this.parts.push(chunk.subarray(at, end))
+          this.size += end - at
+        }
+      }
+      if (newline === -1) return
+      if (!this.skipping) {
+        const line = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts)
+        this.parts = []
+        this.size = 0
+        this.onLine(line)
+      }
+      this.skipping = false
+      at = newline + 1
+    }
+  }
+}
+
 /**
  * Follow the daemon's event stream. `onEvent` gets each event; `onEnd` is called once, with
  * the error when the stream broke (daemon gone). Returns a function that stops following.
+ * A line past maxEventLineBytes is dropped, and reported as an event of type "unknown", action
+ * "oversized": something happened, so a watcher still re-reads the daemon.
  */
 export async function followEvents(
   docker: DockerClient,
@@ -852,27 +927,21 @@ export async function followEvents(
     ended = true
     handlers.onEnd(error === undefined ? undefined : classifyDockerError(error))
   }
-  let buffer = ''
-  stream.on('data', (chunk: Buffer | string) => {
-    buffer += chunk.toString()
-    let newline: number
-    while ((newline = buffer.indexOf('\n')) !== -1) {
-      const line = buffer.slice(0, newline).trim()
-      buffer = buffer.slice(newline + 1)
-      if (!line) continue
+  const lines = new LineSplitter(
+    maxEventLineBytes,
+    (bytes) => {
+      const line = bytes.toString('utf8').trim()
+      if (!line) return
       try {
         const e = rawEvent.parse(JSON.parse(line))
-        handlers.onEvent({
-          type: e.Type,
-          action: e.Action,
-          actorId: e.Actor?.ID ?? '',
-          actorName: e.Actor?.Attributes.name ?? '',
-        })
+        handlers.onEvent({ type: e.Type, action: e.Action, actorId: e.Actor?.ID ?? '', actorName: e.Actor?.Attributes.name ?? '' })
       } catch {
         // A line the daemon sends that we do not understand is not worth breaking the stream for.
       }
-    }
-  })
+    },
+    () => handlers.onEvent({ type: 'unknown', action: 'oversized', actorId: '', actorName: '' }),
+  )
+  stream.on('data', (chunk: Buffer | string) => lines.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk))
   stream.on('error', (error) => end(controller.signal.aborted ? undefined : error))
   stream.on('end', () => end(controller.signal.aborted ? undefined : new Error('event stream ended')))
   stream.on('close', () => end(controller.signal.aborted ? undefined : new Error('event stream closed')))

@@ -1,5 +1,7 @@
 import 'server-only'
 import type Docker from 'dockerode'
+import { z } from 'zod'
+import { readDaemonJson } from './daemon-read.server'
 import { hostEngine } from './engine.server'
 import type { ContainerRef } from './exec-stream.server'
 
@@ -16,9 +18,18 @@ export function localContainer(containerId: string): ContainerRef {
   return { docker: hostEngine(), containerId }
 }
 
-/** Published host ports of the running containers of an inner daemon (one entry per port). */
+const listedPorts = z.object({
+  Id: z.string(),
+  Names: z.array(z.string()).nullish(),
+  Ports: z
+    .array(z.object({ PrivatePort: z.number().nullish(), PublicPort: z.number().nullish(), Type: z.string().nullish().transform((t) => t ?? 'tcp') }))
+    .nullish(),
+})
+
+/** Published host ports of the running containers of an inner daemon (one entry per port); the answer is read with a cap (the learner sizes it). */
 export async function listPublishedPorts(inner: InnerDaemonRef): Promise<PublishedPort[]> {
-  const containers = await inner.docker.listContainers({ all: false })
+  const answer = await readDaemonJson(inner.docker, { path: '/containers/json', what: 'the container list' })
+  const containers = (Array.isArray(answer) ? answer : []).map((raw) => listedPorts.parse(raw))
   const seen = new Map<string, PublishedPort>()
   for (const c of containers) {
     const name = (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, '')

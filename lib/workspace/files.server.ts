@@ -241,11 +241,16 @@ export async function uploadFile(node: FilesTarget, root: string, dir: string, n
   return { path: resolved.relative, size: body.length }
 }
 
+/**
+ * A file's body for a download, exactly the size its stat gave (within the 100 MiB limit): the
+ * bytes are counted as they stream, so a file that grows meanwhile (or a special file that passes
+ * for a small regular one) is cut there with an error instead of being sent, or buffered, whole.
+ */
 export async function openDownload(node: FilesTarget, root: string, input: string): Promise<{ name: string; size: number; stream: Readable }> {
   const resolved = await resolveInside(node, root, input)
   const stat = requireFile(resolved)
   if (stat.size > fileLimits.downloadBytes) throw new FileRefusal(413, 'too_large', 'downloads are limited to 100 MiB')
-  return { name: path.posix.basename(resolved.absolute), size: stat.size, stream: await streamFileFromArchive(node, resolved.absolute) }
+  return { name: path.posix.basename(resolved.absolute), size: stat.size, stream: await streamFileFromArchive(node, resolved.absolute, stat.size) }
 }
 
 /**
