@@ -1,5 +1,6 @@
 import 'server-only'
-import { followEvents, readSnapshot, type DaemonEvent, type SandboxSnapshot } from '../docker/inspect.server'
+import { DaemonAnswerTooLargeError, followEvents, readSnapshot, type DaemonEvent, type SandboxSnapshot } from '../docker/inspect.server'
+import { countAgainst } from '../http/usage-limits.server'
 import { recordAttempt, type RecordedAttempt } from '../progress/exercises.server'
 import { CheckError, DaemonUnavailableError } from './errors'
 import { findExercise, type SandboxAccess } from './exercise.server'
@@ -12,7 +13,14 @@ import { runChecks, type CheckRunResult } from './run.server'
 // Command and script checks are left to the "Vérifier" button (see RunOptions.skipCommands).
 // A live run is stored as an attempt (trigger "live") when it is complete (no skipped checks)
 // and its outcome differs from the last one stored by this hub, so that typing in the terminal
-// does not fill the attempts table with identical rows.
+// does not fill the attempts table with identical rows. Each run counts against the owner's
+// `liveChecks` limit (lib/http/usage-limits.server.ts): past it, the hub says so and waits for
+// the next window instead of reading the sandbox again.
+//
+// The stream to the browser is bounded (liveEventStream): what a slow or stalled reader has not
+// taken stays queued up to liveQueueBytes; past that, only the latest event of each kind is
+// kept (the latest status, snapshot per node, result per exercise), and a reader stalled for
+// three keep-alives in a row is dropped.
 
 export type LiveEvent =
   | { type: 'snapshot'; node: string; snapshot: SandboxSnapshot }
@@ -51,8 +59,12 @@ class Hub {
   private again = false
   private ended = false
 
+  private limitedUntil = 0
+
   constructor(
     readonly sandboxId: string,
+    /** The sandbox's owner: live runs count against their limit. */
+    private readonly ownerId: string,
     private readonly nodes: string[],
     private readonly access: SandboxAccess,
     private readonly onEmpty: () => void,
@@ -112,14 +124,30 @@ class Hub {
 
   private async run(): Promise<void> {
     this.firstEventAt = null
+    if (this.ended) return
+    const now = Date.now()
+    if (now < this.limitedUntil) return this.retryAt(this.limitedUntil)
     this.running = true
+    // A database that does not answer does not stop live mode (the run itself will tell).
+    const verdict = await countAgainst('liveChecks', this.ownerId).catch(() => ({ allowed: true as const, count: 0 }))
+    if (!verdict.allowed || this.ended) {
+      this.running = false
+      this.again = false
+      if (this.ended || verdict.allowed) return
+      this.limitedUntil = now + verdict.retryAfterSeconds * 1000
+      this.broadcast({ type: 'status', state: 'watching', code: 'rate_limited', message: verdict.error.message })
+      return this.retryAt(this.limitedUntil)
+    }
     this.broadcast({ type: 'status', state: 'checking' })
     try {
       await Promise.all([this.publishSnapshots(), this.publishResults()])
       if (!this.ended) this.broadcast({ type: 'status', state: 'watching' })
     } catch (error) {
       if (error instanceof CheckError && (error.code === 'daemon_unavailable' || error.code === 'sandbox_not_running')) this.end(error.code, error.message)
-      else if (!this.ended) this.broadcast({ type: 'status', state: 'watching', code: error instanceof CheckError ? error.code : 'internal', message: (error as Error).message })
+      else if (!this.ended) {
+        const code = error instanceof CheckError || error instanceof DaemonAnswerTooLargeError ? error.code : 'internal'
+        this.broadcast({ type: 'status', state: 'watching', code, message: (error as Error).message })
+      }
     } finally {
       this.running = false
       if (this.again && !this.ended) {
@@ -127,6 +155,13 @@ class Hub {
         this.schedule(LIVE_DEBOUNCE_MS)
       }
     }
+  }
+
+  /** Over the limit: one run when the window ends (events meanwhile are already covered by it). */
+  private retryAt(at: number): void {
+    clearTimeout(this.timer)
+    this.firstEventAt = null
+    this.timer = setTimeout(() => void this.run(), Math.max(0, at - Date.now()))
   }
 
   private async publishSnapshots(): Promise<void> {
@@ -204,7 +239,7 @@ export async function subscribeLive(sandboxId: string, subscriber: LiveSubscribe
   const { nodes } = await access.requireRunning(subscriber.userId, sandboxId)
   let pending = hubs.get(sandboxId)
   if (!pending) {
-    const hub = new Hub(sandboxId, nodes, access, () => hubs.delete(sandboxId))
+    const hub = new Hub(sandboxId, subscriber.userId, nodes, access, () => hubs.delete(sandboxId))
     pending = hub.start().then(() => hub)
     hubs.set(sandboxId, pending)
     pending.catch(() => hubs.delete(sandboxId))
@@ -219,52 +254,116 @@ export function nudgeLive(sandboxId: string): void {
   void hubs.get(sandboxId)?.then((hub: Hub) => hub.nudge()).catch(() => {})
 }
 
-/** Server-Sent Events for one subscriber: the body of the live route's response. */
+/** What a live stream keeps queued for a reader that has not taken it yet, in bytes. */
+export const liveQueueBytes = 256 * 1024
+/** A keep-alive comment goes out this often (proxies close idle streams); a reader that left it unread this many times in a row is dropped. */
+export const liveHeartbeatMs = 20_000
+const stalledHeartbeats = 3
+
+/** Events that replace each other: a newer one of the same key makes an older unsent one pointless. */
+function eventKey(event: LiveEvent): string {
+  if (event.type === 'snapshot') return `snapshot:${event.node}`
+  if (event.type === 'result') return `result:${event.exerciseId}`
+  return 'status'
+}
+
+export type LiveStreamOptions = {
+  /** Called once when the stream ends, whichever way (the reader left, the hub ended, the subscription failed). */
+  onEnd?: () => void
+  heartbeatMs?: number
+}
+
+/**
+ * Server-Sent Events for one subscriber: the body of the live route's response. The stream's
+ * queue holds at most liveQueueBytes (the reader's backpressure: Next stops pulling while the
+ * socket's buffer is full); past that, events wait as the latest of their kind only, so a
+ * reader that does not keep up costs one snapshot per node, one result per exercise and one
+ * status, however much happens meanwhile. A reader that has not taken anything for three
+ * keep-alives in a row is dropped (EventSource reconnects by itself).
+ */
 export function liveEventStream(
   sandboxId: string,
   who: Omit<LiveSubscriber, 'send' | 'close'>,
   access: SandboxAccess,
   signal: AbortSignal,
+  options: LiveStreamOptions = {},
 ): Promise<ReadableStream<Uint8Array>> {
   const encoder = new TextEncoder()
+  const heartbeatMs = options.heartbeatMs ?? liveHeartbeatMs
   let unsubscribe: (() => void) | null = null
   let heartbeat: NodeJS.Timeout | undefined
   let closed = false
+  let controller: ReadableStreamDefaultController<Uint8Array> | null = null
+  const waiting = new Map<string, LiveEvent>()
+  let stalled = 0
+  const encode = (event: LiveEvent) => encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
+  const room = () => (controller?.desiredSize ?? 0) > 0
+  const flush = () => {
+    if (!controller) return
+    for (const [key, event] of waiting) {
+      if (!room()) return
+      waiting.delete(key)
+      controller.enqueue(encode(event))
+    }
+  }
+  const finish = () => {
+    if (closed) return
+    closed = true
+    clearInterval(heartbeat)
+    unsubscribe?.()
+    options.onEnd?.()
+  }
   return new Promise((resolve, reject) => {
-    const stream = new ReadableStream<Uint8Array>({
-      start: async (controller) => {
-        const close = () => {
-          if (closed) return
-          closed = true
-          clearInterval(heartbeat)
-          unsubscribe?.()
-          try {
-            controller.close()
-          } catch {
-            // already closed by the client
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        start: async (c) => {
+          controller = c
+          const close = () => {
+            if (closed) return
+            // The last events go out whatever the queue holds: a few, one per kind.
+            for (const event of waiting.values()) c.enqueue(encode(event))
+            waiting.clear()
+            finish()
+            try {
+              c.close()
+            } catch {
+              // already closed by the client
+            }
           }
-        }
-        const send = (event: LiveEvent) => {
+          const send = (event: LiveEvent) => {
+            if (closed) return
+            const key = eventKey(event)
+            // Re-inserted, so that the kinds go out in the order of their latest event.
+            waiting.delete(key)
+            waiting.set(key, event)
+            flush()
+          }
+          try {
+            unsubscribe = await subscribeLive(sandboxId, { ...who, send, close }, access)
+          } catch (error) {
+            finish()
+            reject(error)
+            return
+          }
           if (closed) return
-          controller.enqueue(encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`))
-        }
-        try {
-          unsubscribe = await subscribeLive(sandboxId, { ...who, send, close }, access)
-        } catch (error) {
-          closed = true
-          reject(error)
-          return
-        }
-        // A comment line every 20 s keeps proxies from closing an idle stream; it reads nothing.
-        heartbeat = setInterval(() => !closed && controller.enqueue(encoder.encode(': keep-alive\n\n')), 20_000)
-        signal.addEventListener('abort', close, { once: true })
-        resolve(stream)
+          heartbeat = setInterval(() => {
+            if (closed) return
+            if (room()) {
+              stalled = 0
+              c.enqueue(encoder.encode(': keep-alive\n\n'))
+            } else if (++stalled >= stalledHeartbeats) {
+              // Not read for a minute: let the reader reconnect when it reads again.
+              finish()
+              c.error(new Error('the live stream was not read'))
+            }
+          }, heartbeatMs)
+          signal.addEventListener('abort', close, { once: true })
+          resolve(stream)
+        },
+        pull: () => flush(),
+        cancel: () => finish(),
       },
-      cancel: () => {
-        closed = true
-        clearInterval(heartbeat)
-        unsubscribe?.()
-      },
-    })
+      { highWaterMark: liveQueueBytes, size: (chunk) => chunk.byteLength },
+    )
   })
 }

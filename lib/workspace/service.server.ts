@@ -4,6 +4,7 @@ import type { SessionUser } from '../auth/session.server'
 import { getLesson, type LessonRecord } from '../content/lessons.server'
 import { lessonWorkdir } from '../content/paths'
 import { ApiError } from '../http/api.server'
+import { admit } from '../http/usage-limits.server'
 import { nudgeLive } from '../checks/live.server'
 import type { OpenSandboxBody, SandboxView } from './api'
 import { copyWorkspace, FileRefusal, listFiles, openDownload, readTextFile, uploadFile, writeTextFile, type FileEntry, type TextFile } from './files.server'
@@ -86,32 +87,45 @@ export async function resetSandboxFor(user: SessionUser, sandboxId: string): Pro
 
 // ---------------------------------------------------------------- files
 
-type FileScope = { sandbox: WorkspaceSandbox; node: { ref: FilesTarget }; root: string }
+/** `release` gives back the user's in-flight slot for file calls: once the call (or a download's stream) ends. */
+type FileScope = { sandbox: WorkspaceSandbox; node: { ref: FilesTarget }; root: string; release: () => void }
 
 function asApiError(error: unknown): unknown {
   return error instanceof FileRefusal ? new ApiError(error.status, error.code, error.message) : error
 }
 
+/**
+ * Every file call costs execs in the node: it is admitted against the user's limits first
+ * (`fileCalls`: a rate per minute, and a cap on calls at once; lib/http/usage-limits.server.ts).
+ */
 async function fileScope(user: SessionUser, sandboxId: string, courseSlug: string, lessonSlug: string, nodeName?: string): Promise<FileScope> {
-  const lesson = requireHandsOnLesson(courseSlug, lessonSlug)
-  const sandbox = await requireRunningOwnedSandbox(user.id, sandboxId)
-  const node = nodeName ? requireNode(sandbox, nodeName) : sandbox.nodes[0]
-  if (!node) throw new ApiError(409, 'sandbox_not_running', 'this sandbox has no node')
-  void touchWorkspaceSandbox(sandbox.id).catch(() => {})
-  return { sandbox, node: { ref: await nodeFilesTarget(sandbox.id, node.name) }, root: lessonWorkdir(lesson.slug) }
+  const release = await admit('fileCalls', user.id)
+  try {
+    const lesson = requireHandsOnLesson(courseSlug, lessonSlug)
+    const sandbox = await requireRunningOwnedSandbox(user.id, sandboxId)
+    const node = nodeName ? requireNode(sandbox, nodeName) : sandbox.nodes[0]
+    if (!node) throw new ApiError(409, 'sandbox_not_running', 'this sandbox has no node')
+    void touchWorkspaceSandbox(sandbox.id).catch(() => {})
+    return { sandbox, node: { ref: await nodeFilesTarget(sandbox.id, node.name) }, root: lessonWorkdir(lesson.slug), release }
+  } catch (error) {
+    release()
+    throw error
+  }
 }
 
-async function withFiles<T>(run: () => Promise<T>): Promise<T> {
+async function withFiles<T>(scope: FileScope, run: () => Promise<T>): Promise<T> {
   try {
     return await run()
   } catch (error) {
     throw asApiError(error)
+  } finally {
+    scope.release()
   }
 }
 
 export async function listLessonFiles(user: SessionUser, sandboxId: string, q: { course: string; lesson: string }) {
   const scope = await fileScope(user, sandboxId, q.course, q.lesson)
-  return withFiles(async (): Promise<{ root: string; entries: FileEntry[]; truncated: boolean }> => {
+  return withFiles(scope, async (): Promise<{ root: string; entries: FileEntry[]; truncated: boolean }> => {
     const { entries, truncated } = await listFiles(scope.node.ref, scope.root)
     return { root: scope.root, entries, truncated }
   })
@@ -119,7 +133,7 @@ export async function listLessonFiles(user: SessionUser, sandboxId: string, q: {
 
 export async function readLessonFile(user: SessionUser, sandboxId: string, q: { course: string; lesson: string; path: string }): Promise<TextFile> {
   const scope = await fileScope(user, sandboxId, q.course, q.lesson)
-  return withFiles(() => readTextFile(scope.node.ref, scope.root, q.path))
+  return withFiles(scope, () => readTextFile(scope.node.ref, scope.root, q.path))
 }
 
 export async function saveLessonFile(
@@ -128,15 +142,24 @@ export async function saveLessonFile(
   body: { course: string; lesson: string; path: string; content: string; baseMtime?: string },
 ) {
   const scope = await fileScope(user, sandboxId, body.course, body.lesson)
-  const saved = await withFiles(() => writeTextFile(scope.node.ref, scope.root, body.path, body.content, body.baseMtime))
+  const saved = await withFiles(scope, () => writeTextFile(scope.node.ref, scope.root, body.path, body.content, body.baseMtime))
   // A file write makes no Docker event: file checks in live mode re-run on this nudge.
   nudgeLive(sandboxId)
   return saved
 }
 
-export async function uploadLessonFile(user: SessionUser, sandboxId: string, q: { course: string; lesson: string; dir: string }, name: string, body: Buffer) {
+/** `readFile` reads the request's body: only once the call is admitted and the sandbox checked, so a refused upload is never read. */
+export async function uploadLessonFile(
+  user: SessionUser,
+  sandboxId: string,
+  q: { course: string; lesson: string; dir: string },
+  readFile: () => Promise<{ name: string; body: Buffer }>,
+) {
   const scope = await fileScope(user, sandboxId, q.course, q.lesson)
-  const uploaded = await withFiles(() => uploadFile(scope.node.ref, scope.root, q.dir, name, body))
+  const uploaded = await withFiles(scope, async () => {
+    const { name, body } = await readFile()
+    return uploadFile(scope.node.ref, scope.root, q.dir, name, body)
+  })
   nudgeLive(sandboxId)
   return uploaded
 }
@@ -147,7 +170,16 @@ export async function downloadLessonFile(
   q: { course: string; lesson: string; path: string },
 ): Promise<{ name: string; size: number; stream: Readable }> {
   const scope = await fileScope(user, sandboxId, q.course, q.lesson)
-  return withFiles(() => openDownload(scope.node.ref, scope.root, q.path))
+  let file: { name: string; size: number; stream: Readable }
+  try {
+    file = await openDownload(scope.node.ref, scope.root, q.path)
+  } catch (error) {
+    scope.release()
+    throw asApiError(error)
+  }
+  // A download holds its exec (and its slot) for as long as the browser takes to read it.
+  file.stream.once('close', scope.release)
+  return file
 }
 
 // ---------------------------------------------------------------- ports

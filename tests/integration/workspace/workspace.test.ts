@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, expect } from 'vitest'
 import { filesSuite } from './files.suite'
 import { portsSuite } from './ports.suite'
+import { resourcesSuite } from './resources.suite'
 import { openSandbox, signUp, startServer, stopSandbox, type Account, type TestServer } from './support'
 import { terminalSuite, type WorkspaceContext } from './terminal.suite'
 
@@ -36,3 +37,4 @@ const ctx = () => {
 terminalSuite(ctx)
 filesSuite(ctx)
 portsSuite(ctx)
+resourcesSuite(ctx)

@@ -3,14 +3,25 @@ import { requireApiUser } from '@/lib/auth/session.server'
 import { checkExercise } from '@/lib/checks/exercise.server'
 import { asApi, checkRequestSchema } from '@/lib/checks/http.server'
 import { getSandboxAccess } from '@/lib/checks/sandbox-access.server'
-import { handler, readJson } from '@/lib/http/api.server'
+import { ApiError, readJson } from '@/lib/http/api.server'
+import { DaemonAnswerTooLargeError } from '@/lib/docker/daemon-read.server'
+import { admit, limitedHandler } from '@/lib/http/usage-limits.server'
 
 // POST {sandboxId, courseSlug, lessonSlug, exerciseId}: run the exercise's checks on the
 // learner's sandbox and store the attempt. 404 unknown exercise, 403 not your sandbox,
-// 409 sandbox not running, 503 daemon gone, 504 over the exercise's time budget, 422 bad body.
-export const POST = handler(async (request: Request) => {
+// 409 sandbox not running, 503 daemon gone, 504 over the exercise's time budget, 422 bad body
+// or a sandbox whose daemon answers more than Quai reads, 429 past the user's `checks` limits.
+export const POST = limitedHandler(async (request: Request) => {
   const user = await requireApiUser()
   const body = await readJson(request, checkRequestSchema)
-  const outcome = await asApi(() => checkExercise({ ...body, userId: user.id, trigger: 'manual' }, getSandboxAccess()))
-  return NextResponse.json(outcome)
+  const release = await admit('checks', user.id)
+  try {
+    const outcome = await asApi(() => checkExercise({ ...body, userId: user.id, trigger: 'manual' }, getSandboxAccess()))
+    return NextResponse.json(outcome)
+  } catch (error) {
+    if (error instanceof DaemonAnswerTooLargeError) throw new ApiError(422, error.code, error.message)
+    throw error
+  } finally {
+    release()
+  }
 })

@@ -2,23 +2,26 @@ import { requireApiUser } from '@/lib/auth/session.server'
 import { asApi, liveQuerySchema, sandboxIdSchema } from '@/lib/checks/http.server'
 import { liveEventStream } from '@/lib/checks/live.server'
 import { getSandboxAccess } from '@/lib/checks/sandbox-access.server'
-import { handler, validationError } from '@/lib/http/api.server'
+import { validationError } from '@/lib/http/api.server'
+import { admit, limitedHandler } from '@/lib/http/usage-limits.server'
 
 // GET ?courseSlug&lessonSlug&exerciseId: Server-Sent Events with the exercise's live results
 // and snapshots of the sandbox, driven by its daemon's events. Session and ownership checked
 // before the stream opens; errors before that are ordinary JSON answers (see the check route).
+// Opening one counts against the user's `liveStreams` limit (429 with Retry-After past it).
 export const dynamic = 'force-dynamic'
 
 type Params = { params: Promise<{ sandboxId: string }> }
 
-export const GET = handler(async (request: Request, { params }: Params) => {
+export const GET = limitedHandler(async (request: Request, { params }: Params) => {
   const user = await requireApiUser()
   const id = sandboxIdSchema.safeParse((await params).sandboxId)
   const url = new URL(request.url)
   const query = liveQuerySchema.safeParse(Object.fromEntries(url.searchParams))
   if (!id.success) throw validationError(id.error)
   if (!query.success) throw validationError(query.error)
-  const stream = await asApi(() => liveEventStream(id.data, { userId: user.id, ...query.data }, getSandboxAccess(), request.signal))
+  const release = await admit('liveStreams', user.id)
+  const stream = await asApi(() => liveEventStream(id.data, { userId: user.id, ...query.data }, getSandboxAccess(), request.signal, { onEnd: release }))
   return new Response(stream, {
     headers: {
       'content-type': 'text/event-stream; charset=utf-8',
