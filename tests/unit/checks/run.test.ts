@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream'
 import { describe, expect, test } from 'vitest'
 import { CheckTimeoutError, DaemonUnavailableError } from '../../../lib/checks/errors'
 import { checkSchema, type Check } from '../../../lib/checks/kinds'
@@ -12,21 +13,31 @@ import { raw } from './helpers'
 const checks = (...defs: Record<string, unknown>[]): Check[] => defs.map((d) => checkSchema.parse(d))
 
 type Calls = string[]
+
+/**
+ * A daemon that answers as the Engine API does, through dockerode's modem (the checks read
+ * every answer that way, lib/docker/daemon-read.server.ts): test-server and tp-network exist,
+ * other containers are 404, the container list is empty.
+ */
 function fakeDocker(calls: Calls, behaviour: { hang?: boolean; gone?: boolean } = {}): DockerClient {
-  const answer = async <T>(what: string, value: T): Promise<T> => {
-    calls.push(what)
-    if (behaviour.gone) throw Object.assign(new Error('connect ENOENT /run/quai/x/docker.sock'), { code: 'ENOENT' })
-    if (behaviour.hang) return new Promise<T>(() => {})
-    return value
+  const routes: [RegExp, string, () => { status: number; body: unknown }][] = [
+    [/^\/containers\/json/, 'list containers', () => ({ status: 200, body: [] })],
+    [/^\/containers\/([^/]+)\/json/, 'inspect container', () => ({ status: 404, body: { message: 'No such container' } })],
+    [/^\/networks\/([^/?]+)/, 'inspect network', () => ({ status: 200, body: raw('network-tp-network') })],
+  ]
+  const dial = (options: { path: string }, callback: (error: unknown, res?: PassThrough & { statusCode: number }) => void) => {
+    const path = options.path.replace(/\?$/, '')
+    const route = routes.find(([pattern]) => pattern.test(path))
+    const name = route ? decodeURIComponent(route[0].exec(path)?.[1] ?? '') : ''
+    calls.push(route ? `${route[1]}${name ? ` ${name}` : ''}` : `GET ${path}`)
+    if (behaviour.gone) return callback(Object.assign(new Error('connect ENOENT /run/quai/x/docker.sock'), { code: 'ENOENT' }))
+    if (behaviour.hang) return
+    const answer = route?.[1] === 'inspect container' && name === 'test-server' ? { status: 200, body: raw('container-test-server') } : (route?.[2]() ?? { status: 404, body: {} })
+    const res = Object.assign(new PassThrough(), { statusCode: answer.status })
+    callback(null, res)
+    res.end(JSON.stringify(answer.body))
   }
-  const notFound = () => Object.assign(new Error('no such object'), { statusCode: 404 })
-  return {
-    getContainer: (name: string) => ({
-      inspect: () => (name === 'test-server' ? answer(`inspect container ${name}`, raw('container-test-server')) : answer(`inspect container ${name}`, null).then(() => Promise.reject(notFound()))),
-    }),
-    getNetwork: (name: string) => ({ inspect: () => answer(`inspect network ${name}`, raw('network-tp-network')) }),
-    listContainers: () => answer('list containers', []),
-  } as unknown as DockerClient
+  return { modem: { dial } } as unknown as DockerClient
 }
 
 const target = (docker: DockerClient, exec?: CheckTarget['exec']): CheckTarget => ({
