@@ -1,4 +1,5 @@
-import type { TextMatch } from './kinds'
+import { safeTest } from '../text/safe-regex'
+import { CHECK_PATTERN_FLAGS, type TextMatch } from './kinds'
 import type { MessageKey, MessageParams, MessageRef } from './messages'
 
 // An assertion is one line of the learner's checklist: a stable id, passed or not, and a
@@ -64,8 +65,9 @@ export function textMatches(m: TextMatch, value: string): boolean {
   const { mode, expected } = matchMode(m)
   if (mode === 'equals') return value === expected
   if (mode === 'contains') return value.includes(expected)
+  // The value is the learner's (output, file, header): RE2, linear in its length.
   try {
-    return new RegExp(expected, 'm').test(value)
+    return safeTest(expected, value, CHECK_PATTERN_FLAGS)
   } catch {
     return false
   }

@@ -21,13 +21,20 @@ export type ReachProbe = ContainerProbeFailure | { outcome: 'done'; reached: boo
 export type HttpProbe =
   | ContainerProbeFailure
   | { outcome: 'error'; error: string }
-  | { outcome: 'done'; status: number; headers: Record<string, string>; body: string }
+  | { outcome: 'done'; status: number; headers: Record<string, string>; body: string; /** Cut at checkLimits.httpBodyBytes. */ bodyTruncated?: boolean }
 export type FileProbe =
   | { outcome: 'missing' }
   | { outcome: 'not-a-file' }
   | { outcome: 'too-large'; bytes: number }
   | { outcome: 'read'; content: string; mtime: number }
-export type CommandProbe = { exitCode: number; stdout: string; stderr: string; timedOut: boolean }
+export type CommandProbe = {
+  exitCode: number
+  stdout: string
+  stderr: string
+  timedOut: boolean
+  /** stdout was cut at checkLimits.commandOutputBytes. */
+  stdoutTruncated?: boolean
+}
 
 export type Probe =
   | ({ kind: 'dns' } & DnsProbe)

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { safeRegexProblem } from '../text/safe-regex'
 
 // The declarative check kinds an exercise can use. Each check expands into one or more
 // assertions when it runs (lib/checks/run.server.ts); every assertion carries a message.
@@ -6,20 +7,23 @@ import { z } from 'zod'
 
 const name = z.string().min(1).max(200)
 
-/** A regular expression (JavaScript syntax, multiline): invalid ones fail content:check. */
-const regex = z
+/** Flags of every pattern in a check: ^ and $ also match at line ends. */
+export const CHECK_PATTERN_FLAGS = 'm'
+
+/**
+ * A regular expression in JavaScript syntax, matched by RE2 (lib/text/safe-regex.ts): one it
+ * cannot run (invalid, backreferences, lookarounds, too large) fails content:check.
+ */
+export const regex = z
   .string()
   .min(1)
   .superRefine((pattern, ctx) => {
-    try {
-      new RegExp(pattern, 'm')
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(error as Error).message}` })
-    }
+    const problem = safeRegexProblem(pattern, CHECK_PATTERN_FLAGS)
+    if (problem) ctx.addIssue({ code: 'custom', message: `invalid regular expression /${pattern}/: ${problem}` })
   })
 
 /** A plain string means "equals". */
-const textMatch = z.union([
+export const textMatch = z.union([
   z.string().min(1),
   z.strictObject({ contains: z.string().min(1) }),
   z.strictObject({ matches: regex }),

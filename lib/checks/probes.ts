@@ -1,4 +1,5 @@
 import type { CommandProbe, DnsProbe, FileProbe, HttpProbe, ReachProbe } from './facts'
+import { checkLimits, clipText } from './limits'
 
 // The read-only commands some checks run, and the parsers of their output. Probes inside a
 // learner's container must work with whatever the image has: busybox, Debian slim (no nc, no
@@ -7,8 +8,6 @@ import type { CommandProbe, DnsProbe, FileProbe, HttpProbe, ReachProbe } from '.
 // false "unreachable". Everything here is pure: unit tests feed it captured outputs.
 
 export const NO_TOOL_EXIT = 97
-/** Bytes of a file or HTTP body the checks read; larger files are reported as too large. */
-export const MAX_READ_BYTES = 1024 * 1024
 
 /** Single-quote a string for sh/bash. */
 export function shq(value: string): string {
@@ -172,7 +171,7 @@ export function parseHttp(exitCode: number, stdout: string, stderr: string): Htt
     const parsed = parseHeaderBlock(headerLines)
     if (!parsed) return { outcome: 'error', error: lastLine(rest) || `wget exited with ${exitCode}` }
     const ended = lines[i - 1]?.trim() === '' && i > headerLines.length
-    return { outcome: 'done', status: parsed.status, headers: parsed.headers, body: ended ? lines.slice(i).join('\n') : '' }
+    return done(parsed, ended ? lines.slice(i).join('\n') : '')
   }
   // curl -D -: one or more header blocks, each ended by an empty line, then the body.
   let text = rest
@@ -188,7 +187,13 @@ export function parseHttp(exitCode: number, stdout: string, stderr: string): Htt
     if (!(next && (next.status === 100 || (next.status >= 300 && next.status < 400 && /^HTTP\//.test(text))))) break
   }
   if (!parsed) return { outcome: 'error', error: curlError(stderr) || `curl exited with ${exitCode}` }
-  return { outcome: 'done', status: parsed.status, headers: parsed.headers, body: text }
+  return done(parsed, text)
+}
+
+/** A response, its body cut at checkLimits.httpBodyBytes. */
+function done(parsed: { status: number; headers: Record<string, string> }, body: string): HttpProbe {
+  const clipped = clipText(body, checkLimits.httpBodyBytes)
+  return { outcome: 'done', status: parsed.status, headers: parsed.headers, body: clipped.text, ...(clipped.truncated ? { bodyTruncated: true } : {}) }
 }
 
 function lastLine(text: string): string {
@@ -212,7 +217,7 @@ export function fileReadCommand(path: string): string {
     'if [ ! -f "$f" ]; then echo __QUAI_NOT_A_FILE__; exit 0; fi',
     's=$(stat -c %s -- "$f"); m=$(stat -c %.3Y -- "$f" 2>/dev/null || stat -c %Y -- "$f")',
     'echo "__QUAI_FILE__ $s $m"',
-    `if [ "$s" -le ${MAX_READ_BYTES} ]; then cat -- "$f"; fi`,
+    `if [ "$s" -le ${checkLimits.fileBytes} ]; then head -c ${checkLimits.fileBytes + 1} -- "$f"; fi`,
   ].join('\n')
 }
 
@@ -224,8 +229,11 @@ export function parseFileRead(stdout: string): FileProbe {
   const m = /^__QUAI_FILE__ (\d+) ([\d.]+)$/.exec(head)
   if (!m) return { outcome: 'missing' }
   const bytes = Number(m[1])
-  if (bytes > MAX_READ_BYTES) return { outcome: 'too-large', bytes }
-  return { outcome: 'read', content: newline === -1 ? '' : stdout.slice(newline + 1), mtime: Number(m[2]) }
+  if (bytes > checkLimits.fileBytes) return { outcome: 'too-large', bytes }
+  // A file that grew between stat and read is cut: too large as well.
+  const content = clipText(newline === -1 ? '' : stdout.slice(newline + 1), checkLimits.fileBytes)
+  if (content.truncated) return { outcome: 'too-large', bytes: checkLimits.fileBytes + 1 }
+  return { outcome: 'read', content: content.text, mtime: Number(m[2]) }
 }
 
 // ---------------------------------------------------------------- commands
@@ -237,18 +245,29 @@ export function boundedCommand(run: string, seconds: number): string {
   return `timeout -k 1 ${Math.max(1, Math.floor(seconds))} bash -c ${shq(run)}`
 }
 
+/** The probe of a command or script check, its output cut at checkLimits.commandOutputBytes. */
 export function commandProbe(exitCode: number, stdout: string, stderr: string): CommandProbe {
-  return { exitCode, stdout, stderr, timedOut: exitCode === TIMEOUT_EXIT || exitCode === 137 }
+  const out = clipText(stdout, checkLimits.commandOutputBytes)
+  const err = clipText(stderr, checkLimits.commandOutputBytes)
+  return { exitCode, stdout: out.text, stderr: err.text, timedOut: exitCode === TIMEOUT_EXIT || exitCode === 137, ...(out.truncated ? { stdoutTruncated: true } : {}) }
 }
 
 // ---------------------------------------------------------------- Dockerfiles and Compose files
 
-/** Build stages of a Dockerfile: its FROM instructions (comments and continuations aside). */
+/**
+ * Build stages of a Dockerfile: its FROM instructions (comments and continuations aside).
+ * String operations, not a pattern: `^\s*FROM\s+(.+?)\s*$` backtracked for seconds on one
+ * line of "FROM a", 64 KiB of spaces and "AS b", and its cost grew with the square of the line.
+ */
 export function dockerfileStages(content: string): string[] {
   const stages: string[] = []
   for (const line of content.replace(/\\\r?\n/g, ' ').split(/\r?\n/)) {
-    const m = /^\s*FROM\s+(.+?)\s*$/i.exec(line)
-    if (m) stages.push(m[1]!)
+    const text = line.trim()
+    if (text.slice(0, 4).toUpperCase() !== 'FROM') continue
+    const rest = text.slice(4)
+    const image = rest.trimStart()
+    // "FROMx" is another word; "FROM" alone names nothing.
+    if (image !== rest && image !== '') stages.push(image)
   }
   return stages
 }

@@ -25,6 +25,7 @@ import { composeServices } from './evaluate/compose'
 import { CheckError, CheckTimeoutError, DaemonUnavailableError } from './errors'
 import { emptyNodeFacts, type NodeFacts, type Probe } from './facts'
 import { runsCommands, type Check } from './kinds'
+import { checkLimits, clipText } from './limits'
 import { emptyPlan, planCheck, type DeferredProbe, type NodePlan, type ProbeSpec } from './plan'
 import {
   batchedProbeCommand,
@@ -139,9 +140,9 @@ async function execOnNode(target: CheckTarget, budget: Budget, command: string):
 type Blocked = { blocked: 'from-missing' | 'from-stopped' }
 
 /** A probe's command inside one of the learner's containers; a missing or stopped container blocks it. */
-async function inContainer(target: CheckTarget, budget: Budget, from: string, cmd: string[]): Promise<ExecOutput | Blocked> {
+async function inContainer(target: CheckTarget, budget: Budget, from: string, cmd: string[], maxBytes: number): Promise<ExecOutput | Blocked> {
   try {
-    return await execInContainer(target.docker, from, cmd, { timeoutMs: budget.remainingMs(), signal: budget.signal })
+    return await execInContainer(target.docker, from, cmd, { timeoutMs: budget.remainingMs(), signal: budget.signal, maxBytes })
   } catch (error) {
     if (error instanceof ContainerNotRunningError) return { blocked: error.missing ? 'from-missing' : 'from-stopped' }
     throw error
@@ -153,7 +154,7 @@ async function runProbe(target: CheckTarget, budget: Budget, spec: Exclude<Probe
   switch (spec.type) {
     case 'http': {
       if (spec.from) {
-        const out = await inContainer(target, budget, spec.from, httpContainerCommand(spec.request))
+        const out = await inContainer(target, budget, spec.from, httpContainerCommand(spec.request), checkLimits.execOutputBytes)
         return 'blocked' in out ? { kind: 'http', outcome: out.blocked } : { kind: 'http', ...parseHttp(out.exitCode, out.stdout, out.stderr) }
       }
       const out = await execOnNode(target, budget, httpNodeCommand(spec.request))
@@ -183,7 +184,7 @@ function containerProbe(spec: ContainerProbeSpec, out: { exitCode: number; stdou
 /** Several DNS and reach probes from one container, in one exec. */
 async function runContainerProbes(target: CheckTarget, budget: Budget, from: string, specs: ContainerProbeSpec[]): Promise<Probe[]> {
   const only = specs.length === 1 ? specs[0] : undefined
-  const out = await inContainer(target, budget, from, only ? probeCommand(only) : batchedProbeCommand(specs.map(probeCommand)))
+  const out = await inContainer(target, budget, from, only ? probeCommand(only) : batchedProbeCommand(specs.map(probeCommand)), checkLimits.probeOutputBytes)
   if ('blocked' in out) return specs.map((spec) => (spec.type === 'container-dns' ? { kind: 'dns', outcome: out.blocked } : { kind: 'reach', outcome: out.blocked }))
   const parts = only ? [out] : splitBatchedOutput(specs.length, out.exitCode, out.stdout)
   return specs.map((spec, i) => containerProbe(spec, parts[i]!))
@@ -196,7 +197,7 @@ function composeFilesCommand(paths: string[], first: boolean): string {
   return [
     'found=0',
     `for f in ${paths.map(shq).join(' ')}; do`,
-    '  if [ -f "$f" ]; then echo ---QUAI-FILE---; head -c 1048576 -- "$f"; echo; found=1;' + (first ? ' break;' : '') + ' fi',
+    `  if [ -f "$f" ]; then echo ---QUAI-FILE---; head -c ${checkLimits.fileBytes + 1} -- "$f"; echo; found=1;` + (first ? ' break;' : '') + ' fi',
     'done',
     'if [ "$found" = 0 ]; then echo __QUAI_MISSING__; fi',
   ].join('\n')
@@ -217,7 +218,9 @@ async function runDeferred(target: CheckTarget, budget: Budget, facts: NodeFacts
   const paths = spec.file ? [spec.file] : fromLabels.length ? fromLabels : composeFileCandidates
   const out = await execOnNode(target, budget, composeFilesCommand(paths, !spec.file && !fromLabels.length))
   if (out.stdout.trim() === '__QUAI_MISSING__') return { kind: 'file', outcome: 'missing' }
-  return { kind: 'file', outcome: 'read', content: out.stdout, mtime: 0 }
+  const content = clipText(out.stdout, checkLimits.composeFilesBytes)
+  if (content.truncated) return { kind: 'file', outcome: 'too-large', bytes: checkLimits.composeFilesBytes + 1 }
+  return { kind: 'file', outcome: 'read', content: content.text, mtime: 0 }
 }
 
 /** Read everything one node's checks need: two rounds of parallel reads. */

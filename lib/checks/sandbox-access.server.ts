@@ -4,14 +4,12 @@ import { execInNode, innerDocker, requireRunningSandbox } from '../sandbox/sandb
 import { SandboxError } from '../sandbox/types'
 import { CheckError } from './errors'
 import type { SandboxAccess } from './exercise.server'
+import { checkLimits } from './limits'
 import type { CheckTarget } from './target'
 
 // How the checks reach a learner's sandbox: lib/sandbox checks ownership and state, gives the
 // node's own daemon, and runs commands as the learner (through the node's quai-enter) in the
 // lesson's working folder. Its errors become the checks' own, which the routes map to HTTP.
-
-/** Bytes of output a command check keeps per stream. */
-const MAX_OUTPUT = 2 * 1024 * 1024
 
 function checkErrorOf(error: unknown): unknown {
   if (!(error instanceof SandboxError)) return error
@@ -59,7 +57,7 @@ export function getSandboxAccess(): SandboxAccess {
           docker,
           async exec(command, opts) {
             try {
-              const result = await execInNode(sandboxId, node, ['bash', '-c', command], { workingDir, timeoutMs: opts.timeoutMs, maxOutputBytes: MAX_OUTPUT })
+              const result = await execInNode(sandboxId, node, ['bash', '-c', command], { workingDir, timeoutMs: opts.timeoutMs, maxOutputBytes: checkLimits.execOutputBytes })
               if (result.timedOut) return { exitCode: 124, stdout: result.stdout, stderr: result.stderr }
               // No exit code: the exec was lost with its node (removed, or its daemon gone), not
               // a command that failed. The run stops here and nothing is recorded.

@@ -2,6 +2,9 @@ import 'server-only'
 import fs from 'node:fs'
 import path from 'node:path'
 import YAML from 'yaml'
+import { checkPatterns } from '../checks/patterns'
+import { catastrophicBacktracking } from '../text/backtracking.server'
+import { safeRegexProblem } from '../text/safe-regex'
 import { compileLesson, LessonCompileError } from './compile.server'
 import { exerciseRegistryOnlyProblems, loadImageCatalog, sandboxImageProblems, workspaceTexts, type ImageCatalog } from './image-catalog.server'
 import { allProblems, resolveLessonRef, type ContentTree, type LessonRecord } from './load.server'
@@ -40,6 +43,36 @@ function writtenExerciseIds(file: string): (string | undefined)[] {
 
 const exercisesFileOf = (lesson: LessonRecord) => path.join(lesson.dir, 'exercises.yaml')
 
+const fieldPath = (parts: (string | number)[]) => parts.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('').replace(/^\./, '')
+
+/**
+ * Every author pattern of a lesson that loaded: refused when it can backtrack catastrophically,
+ * and for quizzes (whose schema only asks JavaScript) when RE2 cannot run it. Patterns in
+ * checks that RE2 cannot run already failed their schema (lib/checks/kinds.ts).
+ */
+function patternProblems(lesson: LessonRecord): ContentProblem[] {
+  const found: { file: string; field: (string | number)[]; pattern: string; flags: string; re2: boolean }[] = []
+  lesson.exercises.forEach((exercise, i) =>
+    exercise.checks.forEach((check, j) => {
+      for (const p of checkPatterns(check)) found.push({ file: exercisesFileOf(lesson), field: ['exercises', i, 'checks', j, ...p.path], pattern: p.pattern, flags: p.flags, re2: false })
+    }),
+  )
+  lesson.quiz?.questions.forEach((question, i) => {
+    if (question.type !== 'short') return
+    question.accept.forEach((rule, j) => {
+      if ('pattern' in rule) {
+        found.push({ file: path.join(lesson.dir, 'quiz.yaml'), field: ['questions', i, 'accept', j, 'pattern'], pattern: rule.pattern, flags: question.caseSensitive ? '' : 'i', re2: true })
+      }
+    })
+  })
+  return found.flatMap(({ file, field, pattern, flags, re2 }) => {
+    const unsupported = re2 ? safeRegexProblem(pattern, flags) : null
+    if (unsupported) return [{ file, field: fieldPath(field), message: `invalid regular expression /${pattern}/${flags}: ${unsupported}` }]
+    const catastrophic = catastrophicBacktracking(pattern, flags)
+    return catastrophic ? [{ file, field: fieldPath(field), message: `pattern /${pattern}/${flags} ${catastrophic}` }] : []
+  })
+}
+
 async function lessonProblems(tree: ContentTree, lesson: LessonRecord, catalog: ImageCatalog, idsOf: (file: string) => (string | undefined)[]): Promise<ContentProblem[]> {
   const problems: ContentProblem[] = []
   const file = lesson.mdxPath
@@ -48,6 +81,7 @@ async function lessonProblems(tree: ContentTree, lesson: LessonRecord, catalog: 
       problems.push({ file, field: `prerequisites[${i}]`, message: `no lesson "${ref}"` })
     }
   }
+  problems.push(...patternProblems(lesson))
   if (!lesson.frontmatter) return problems
   if (lesson.frontmatter.sandbox) problems.push(...sandboxImageProblems(file, lesson.frontmatter.sandbox, catalog))
   const exercisesFile = exercisesFileOf(lesson)

@@ -1,6 +1,7 @@
 import 'server-only'
 import { z } from 'zod'
 import type { Question, Quiz } from '../content/schema'
+import { safeRegex } from '../text/safe-regex'
 
 // Answer keys stay in this module's callers on the server; only results leave.
 
@@ -47,7 +48,7 @@ function isCorrect(question: Question, answer: Answer): boolean {
       return question.accept.some((rule) =>
         'exact' in rule
           ? normalise(rule.exact, question.caseSensitive) === given
-          : new RegExp(rule.pattern, question.caseSensitive ? '' : 'i').test(answer.toString().trim()),
+          : safeRegex(rule.pattern, question.caseSensitive ? '' : 'i').test(answer.toString().trim()),
       )
     }
   }

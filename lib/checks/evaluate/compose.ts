@@ -1,7 +1,10 @@
 import { parse as parseYaml } from 'yaml'
-import { type AssertionList, assertionId, listOrNone } from '../assertions'
+import { type AssertionList, assertionId, listOrNone, ref } from '../assertions'
 import type { ContainerFacts, NodeFacts } from '../facts'
 import type { Check } from '../kinds'
+import { checkLimits } from '../limits'
+import type { MessageRef } from '../messages'
+import { mb } from './common'
 import { composeFileDependsOn, parseComposeDependsOnLabel } from '../probes'
 
 type ComposeCheck = Extract<Check, { kind: 'compose' }>
@@ -24,9 +27,10 @@ export function composeServices(project: string, facts: NodeFacts): Map<string, 
 }
 
 /** The parsed Compose file(s) of the project: services merged in file order, as `docker compose` does. */
-function composeFile(facts: NodeFacts, index: number): { services: Record<string, unknown> } | { error: string } | null {
+function composeFile(facts: NodeFacts, index: number): { services: Record<string, unknown> } | { error: string | MessageRef } | null {
   const probe = facts.probes.get(`${index}:compose-file`)
   if (!probe || probe.kind !== 'file') return null
+  if (probe.outcome === 'too-large') return { error: ref('value.tooLarge', { limit: mb(checkLimits.composeFilesBytes) }) }
   if (probe.outcome !== 'read') return { error: probe.outcome }
   const services: Record<string, unknown> = {}
   try {

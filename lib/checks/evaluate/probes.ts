@@ -2,7 +2,9 @@ import { parse as parseYaml } from 'yaml'
 import { type AssertionList, assertionId, describeMatch, excerpt, getPath, listOrNone, matchMode, ref, scalarEquals, showValue, textMatches } from '../assertions'
 import type { NodeFacts, Probe } from '../facts'
 import type { Check } from '../kinds'
-import type { MessageParams } from '../messages'
+import { checkLimits } from '../limits'
+import type { MessageParams, MessageRef } from '../messages'
+import { mb } from './common'
 
 // Kinds whose facts come from a command: a lookup or a connection from a container, an
 // HTTP request, a file read, an author's command.
@@ -26,6 +28,12 @@ function probeBlocked(out: AssertionList, id: string, probe: Probe | undefined, 
   else if (probe.outcome === 'no-tool') out.add(id, false, 'probe.noTool', { container: from ?? '', tools: probe.tools })
   else return false
   return true
+}
+
+/** What was read, in a message: an excerpt, marked when the text was cut at a limit. */
+function shownText(text: string, truncated: boolean | undefined, limit: number, max?: number): string | MessageRef {
+  const shown = excerpt(text, max) || ref('value.empty')
+  return truncated ? ref('value.truncated', { text: shown, limit: mb(limit) }) : shown
 }
 
 /** IPv4 addresses of a container on all its networks. */
@@ -109,7 +117,7 @@ export function evaluateHttp(check: HttpCheck, facts: NodeFacts, out: AssertionL
     out.expect(`${base}:body`, textMatches(check.body, probe.body), 'http.body.ok', 'http.body.differs', {
       ...params,
       expected: describeMatch(check.body),
-      found: excerpt(probe.body) || ref('value.empty'),
+      found: shownText(probe.body, probe.bodyTruncated, checkLimits.httpBodyBytes),
     })
   }
   if (check.json) {
@@ -124,7 +132,7 @@ export function evaluateHttp(check: HttpCheck, facts: NodeFacts, out: AssertionL
       const id = `${base}:json:${path}`
       const p = { ...params, path, expected: String(expected) }
       if (invalid !== null) {
-        out.add(id, false, 'http.json.invalid', { ...p, error: excerpt(invalid, 120), found: excerpt(probe.body, 80) || ref('value.empty') })
+        out.add(id, false, 'http.json.invalid', { ...p, error: excerpt(invalid, 120), found: shownText(probe.body, probe.bodyTruncated, checkLimits.httpBodyBytes, 80) })
         continue
       }
       const found = getPath(parsed, path)
@@ -223,7 +231,7 @@ export function evaluateCommand(check: CommandCheck, facts: NodeFacts, out: Asse
     // Shells end output with a newline the author did not write in "equals".
     const stdout = mode === 'equals' ? probe.stdout.replace(/\r?\n$/, '') : probe.stdout
     stdoutOk = textMatches(check.stdout, stdout)
-    stdoutParams = { command, expected: describeMatch(check.stdout), found: excerpt(probe.stdout) || ref('value.empty') }
+    stdoutParams = { command, expected: describeMatch(check.stdout), found: shownText(probe.stdout, probe.stdoutTruncated, checkLimits.commandOutputBytes) }
   }
   if (check.label) {
     // An author's label says what the command proves: one line, with the reason when it fails.

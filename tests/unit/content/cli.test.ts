@@ -32,6 +32,7 @@ describe('npm run content:check', () => {
     expect(lines).toContainEqual(expect.stringMatching(/courses\/bad\/frontmatter\/lesson\.mdx: duration: /))
     expect(lines).toContainEqual(expect.stringMatching(/courses\/bad\/quiz\/quiz\.yaml: questions\[0\]\.answer: /))
     expect(lines).toContainEqual(expect.stringMatching(/courses\/bad\/exercices\/exercises\.yaml: exercises\[0\].*\.checks\[1\]\.drivr: /))
+    expect(lines).toContainEqual(expect.stringMatching(/courses\/bad\/motifs\/exercises\.yaml: exercises\[0\].*\.checks\[0\]\.stdout\.matches: pattern \/\(a\+\)\+\$\/m can backtrack catastrophically/))
     expect(run.stderr).toMatch(/\d+ problems found/)
     expect(run.stdout.trim().split('\n').at(-1)).toMatch(/^content: \d+ courses, \d+ lessons, \d+ exercises, \d+ quiz questions$/)
   })

@@ -39,6 +39,7 @@ describe('content validation', () => {
       ['courses/bad/exercices/exercises.yaml', 'exercises[0] (reseau).checks[0].kind', 'network'],
       ['courses/bad/exercices/exercises.yaml', 'exercises[0] (reseau).checks[1].drivr', 'Unrecognized key'],
       ['courses/bad/exercices/exercises.yaml', 'exercises[0] (reseau).checks[2].name', 'needs "name" or "service"'],
+      ['courses/bad/exercices/exercises.yaml', 'exercises[0] (reseau).checks[3].stdout.matches', 'invalid regular expression /(?!y)x/: lookarounds'],
       ['courses/bad/exercices/lesson.mdx', '<Exercise id="fantome">', 'no exercise with this id'],
       ['courses/bad/liens/lesson.mdx', '(mdx)', 'import/export statements are not allowed in lessons (line 8)'],
       ['courses/bad/liens/lesson.mdx', '(mdx)', 'unknown component <Inconnu> (line 12)'],
@@ -63,6 +64,22 @@ describe('content validation', () => {
       'courses/bad/noeuds/exercises.yaml: exercises[0] (sonder-le-worker).checks[1].node: exercise "sonder-le-worker": node "worker2" is not one of the lesson\'s sandbox nodes (manager, worker1)',
       'courses/bad/noeuds/exercises.yaml: exercises[1] (sur-un-noeud-absent).node: exercise "sur-un-noeud-absent": node "node9" is not one of the lesson\'s sandbox nodes (manager, worker1)',
     ])
+  })
+
+  it('refuses an author pattern that backtracks catastrophically or that RE2 cannot run, naming the file and the pattern', async () => {
+    const catastrophic = (pattern: string) => new RegExp(`pattern ${escape(pattern)} can backtrack catastrophically: a backtracking engine takes exponential time on '.+'`)
+    expect(await exerciseProblems('motifs')).toEqual([
+      expect.stringMatching(/^courses\/bad\/motifs\/exercises\.yaml: exercises\[0\] \(sortie-exponentielle\)\.checks\[0\]\.stdout\.matches: /),
+      expect.stringMatching(/^courses\/bad\/motifs\/exercises\.yaml: exercises\[0\] \(sortie-exponentielle\)\.checks\[1\]\.matches\[1\]: /),
+      expect.stringMatching(/^courses\/bad\/motifs\/quiz\.yaml: questions\[0\]\.accept\[0\]\.pattern: /),
+      'courses/bad/motifs/quiz.yaml: questions[0].accept[1].pattern: invalid regular expression /^(\\w+) \\1$/i: backreferences (\\1) are not supported: RE2 matches in linear time and cannot compare with an earlier group',
+      'courses/bad/motifs/quiz.yaml: questions[1].accept[0].pattern: invalid regular expression /^--(?=net)network$/i: lookarounds ((?=…), (?!…), (?<=…), (?<!…)) are not supported: RE2 matches in linear time without them',
+    ])
+    const [output, file, quiz] = await exerciseProblems('motifs')
+    expect(output).toMatch(catastrophic('/(a+)+$/m'))
+    expect(file).toMatch(catastrophic('/^(\\w+\\s?)*$/m'))
+    expect(quiz).toMatch(catastrophic('/^(a|a)*$/i'))
+    // The other pattern of the same file check, ^\s*ok\s*$, is polynomial at worst: RE2 reads it in linear time, it passes.
   })
 
   it('names a duplicate exercise id at its second use', async () => {
