@@ -17,7 +17,8 @@ function npmRun(script: string, contentDir: string) {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
-describe('npm run content:check', () => {
+// Each spawns npm and tsx (seconds each, more on a loaded machine): vitest's 5 s default is too tight.
+describe('npm run content:check', { timeout: 60_000 }, () => {
   it('exits 0 on valid content and ends with the summary line', () => {
     const run = npmRun('content:check', path.join(fixtures, 'content'))
     expect(run.status, run.stderr).toBe(0)
@@ -38,7 +39,7 @@ describe('npm run content:check', () => {
   })
 })
 
-describe('npm run build', () => {
+describe('npm run build', { timeout: 60_000 }, () => {
   it('stops on broken content before building anything, naming the problems', () => {
     const run = npmRun('build', path.join(fixtures, 'content-broken'))
     expect(run.status).not.toBe(0)
