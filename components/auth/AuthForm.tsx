@@ -4,12 +4,15 @@ import { useTranslations } from 'next-intl'
 import { useRouter, useSearchParams } from 'next/navigation'
 import { useId, useState } from 'react'
 import { authClient } from '@/lib/auth/client'
+import { useHydrated } from '@/lib/auth/hydrated'
+import { localPath } from '@/lib/auth/next-path'
 
 type Mode = 'signIn' | 'signUp'
 
-function errorKey(error: { code?: string; status?: number } | null): string {
+type AuthError = { code?: string; status?: number; retryAfterSeconds?: unknown }
+
+function errorKey(error: AuthError | null): string {
   if (!error) return 'generic'
-  if (error.status === 429) return 'tooManyRequests'
   switch (error.code) {
     case 'INVALID_EMAIL_OR_PASSWORD':
       return 'invalidCredentials'
@@ -22,22 +25,31 @@ function errorKey(error: { code?: string; status?: number } | null): string {
       return 'invalidEmail'
     case 'EMAIL_PASSWORD_SIGN_UP_DISABLED':
       return 'signUpDisabled'
+    case 'too_many_failed_sign_ins':
+      return 'tooManyFailedSignIns'
+    case 'too_many_sign_ins_from_address':
+      return 'tooManySignInsFromAddress'
+    case 'too_many_sign_ups':
+      return 'tooManySignUps'
     default:
-      return 'generic'
+      return error.status === 429 ? 'tooManyRequests' : 'generic'
   }
-}
-
-/** Only same-site paths are followed after sign-in. */
-function safeNext(value: string | null): string {
-  return value && value.startsWith('/') && !value.startsWith('//') ? value : '/'
 }
 
 export function AuthForm({ mode }: { mode: Mode }) {
   const t = useTranslations('auth')
   const router = useRouter()
-  const next = safeNext(useSearchParams().get('next'))
+  const waitText = (seconds: number) => {
+    const minutes = Math.floor(seconds / 60)
+    const rest = seconds % 60
+    if (minutes === 0) return t('wait.seconds', { seconds: rest })
+    return rest === 0 ? t('wait.minutes', { minutes }) : t('wait.minutesSeconds', { minutes, seconds: rest })
+  }
+  // Only a path on Quai's own origin is followed after signing in (lib/auth/next-path.ts).
+  const next = localPath(useSearchParams().get('next'))
   const [error, setError] = useState<string | null>(null)
   const [pending, setPending] = useState(false)
+  const hydrated = useHydrated()
   const id = useId()
   const errorId = `${id}-error`
 
@@ -56,7 +68,10 @@ export function AuthForm({ mode }: { mode: Mode }) {
         : await authClient.signIn.email({ email, password })
     setPending(false)
     if (result.error) {
-      setError(t(`errors.${errorKey(result.error)}`))
+      const error = result.error as AuthError
+      // The limits say how long to wait, to the second: the message gives that wait, not a guess.
+      const seconds = typeof error.retryAfterSeconds === 'number' ? error.retryAfterSeconds : null
+      setError(t(`errors.${errorKey(error)}`, { wait: seconds === null ? '' : waitText(seconds) }))
       return
     }
     router.push(next)
@@ -67,7 +82,6 @@ export function AuthForm({ mode }: { mode: Mode }) {
   return (
     <main className="mx-auto max-w-sm px-6 py-16">
       <h1 className="text-2xl font-bold">{t(`${mode}.title`)}</h1>
-      {mode === 'signUp' && <p className="mt-2 text-sm text-slate-600">{t('signUp.firstAccount')}</p>}
       <form onSubmit={onSubmit} className="mt-6 space-y-4" aria-describedby={error ? errorId : undefined} noValidate>
         {mode === 'signUp' && (
           <label className="block text-sm font-medium">
@@ -98,7 +112,7 @@ export function AuthForm({ mode }: { mode: Mode }) {
         )}
         <button
           type="submit"
-          disabled={pending}
+          disabled={pending || !hydrated}
           className="w-full rounded bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60"
         >
           {pending ? t('pending') : t(`${mode}.submit`)}

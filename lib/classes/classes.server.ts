@@ -4,7 +4,8 @@ import { getCourse, listCourses } from '../content/lessons.server'
 import { getDb } from '../db/client.server'
 import { formatJoinCode, generateJoinCode, isJoinCodeExpired, normalizeJoinCode } from './codes'
 import { ClassError } from './errors'
-import { joinRetryAfter, recordJoinMiss } from './join-attempts.server'
+import { describeWait } from '../auth/attempt-limits.server'
+import { takeJoinAttempt } from './join-attempts.server'
 import type { CreateClassInput, UpdateClassInput } from './schemas'
 
 /** Names in French alphabetical order (accents after their letter, case ignored). */
@@ -181,15 +182,21 @@ function refuseClosed(row: CodeLookup): void {
   if (isJoinCodeExpired(row.joinCodeExpiresAt)) throw new ClassError('expired_code', 'this code has expired: ask your instructor for a new one', { field: 'code' })
 }
 
-/** Looks a code up for a user; wrong codes count against the account, whichever page asks. */
+/** Looks a code up for a user; wrong codes count against the account, whichever page asks (join-attempts.server.ts). */
 async function lookupCode(userId: string, raw: string): Promise<CodeLookup> {
-  const wait = await joinRetryAfter(userId)
-  if (wait > 0) throw new ClassError('too_many_attempts', `too many wrong codes: try again in ${Math.ceil(wait / 60)} min`, { retryAfterSeconds: wait })
+  const attempt = await takeJoinAttempt(userId)
+  if (!attempt.allowed) {
+    const wait = attempt.retryAfterSeconds
+    throw new ClassError('too_many_attempts', `too many wrong codes: try again in ${describeWait(wait)}`, { retryAfterSeconds: wait })
+  }
+  let miss = false
   try {
     return await findByCode(raw)
   } catch (error) {
-    if (error instanceof ClassError && (error.code === 'unknown_code' || error.code === 'invalid_code')) await recordJoinMiss(userId)
+    miss = error instanceof ClassError && (error.code === 'unknown_code' || error.code === 'invalid_code')
     throw error
+  } finally {
+    if (!miss) await attempt.refund()
   }
 }
 

@@ -1,8 +1,24 @@
+import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import fs from 'node:fs'
 import { expect, type Page } from '@playwright/test'
 
 export const instructor = { email: 'instructor@quai.test', password: 'instructor-password', name: 'Prof Quai' }
 export const instructorState = '.cache/e2e/fixtures/instructor.json'
+/** The setup token start-server.sh minted for a server under test (the fixtures' is used by global-setup.ts). */
+export const setupTokenFile = (server: string) => `.cache/e2e/${server}/setup-token`
+
+/** A fresh setup token for a server under test, minted by the real CLI (`npm run setup:token`) on its database. */
+export function mintSetupToken(server: string, url: string): string {
+  const file = `.cache/e2e/${server}/setup-token-${randomUUID().slice(0, 8)}`
+  execFileSync('npx', ['tsx', '--import', './scripts/node/register.mjs', 'scripts/setup-token.ts', '--write', file], {
+    env: { ...process.env, DATABASE_URL: `file:./.cache/e2e/${server}/quai.db`, QUAI_URL: url },
+    stdio: 'pipe',
+  })
+  const token = fs.readFileSync(file, 'utf8').trim()
+  fs.rmSync(file)
+  return token
+}
 
 export function newStudent() {
   const id = randomUUID().slice(0, 8)

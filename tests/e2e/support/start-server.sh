@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A server under test: the production build, a fresh database, the given content folder,
-# and auth rate limits off (every test signs up from the same address).
+# and auth rate limits off unless the caller turns them on (every test signs up from the same
+# address). Before the server starts, a setup token is minted with the real CLI into
+# .cache/e2e/<name>/setup-token: global-setup.ts makes the instructor account with it.
 #   start-server.sh <name> <content-dir>
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
@@ -10,7 +12,8 @@ mkdir -p "$state"
 export NODE_ENV=production
 export DATABASE_URL="file:./$state/quai.db"
 export QUAI_CONTENT_DIR="$2"
-export QUAI_AUTH_RATE_LIMIT=off
+export QUAI_AUTH_RATE_LIMIT="${QUAI_AUTH_RATE_LIMIT:-off}"
 # Each server reconciles only its own sandboxes: one namespace per server under test.
 export QUAI_SANDBOX_NAMESPACE="quai-e2e-$1"
+npx tsx --import ./scripts/node/register.mjs scripts/setup-token.ts --write "$state/setup-token" >/dev/null
 exec npx tsx --import ./scripts/node/register.mjs server.ts

@@ -1,0 +1,90 @@
+'use client'
+import { useTranslations } from 'next-intl'
+import { useRouter } from 'next/navigation'
+import { useId, useState } from 'react'
+import { authClient } from '@/lib/auth/client'
+import { useHydrated } from '@/lib/auth/hydrated'
+
+const knownErrors = new Set(['setup_token_unknown', 'setup_token_used', 'setup_token_expired', 'email_taken'])
+
+/** Uses the setup link: promotes the signed-in account, or creates the instructor account and signs in with it. */
+export function SetupForm({ token, signedInEmail }: { token: string; signedInEmail: string | null }) {
+  const t = useTranslations('auth')
+  const router = useRouter()
+  const [error, setError] = useState<string | null>(null)
+  const [pending, setPending] = useState(false)
+  const hydrated = useHydrated()
+  const id = useId()
+
+  async function onSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const form = new FormData(event.currentTarget)
+    const email = String(form.get('email') ?? '').trim()
+    const password = String(form.get('password') ?? '')
+    const name = String(form.get('name') ?? '').trim() || email.split('@')[0]!
+    setPending(true)
+    setError(null)
+    try {
+      const response = await fetch('/setup/claim', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(signedInEmail ? { token } : { token, account: { name, email, password } }),
+      })
+      const body = (await response.json().catch(() => null)) as { error?: { code?: string; fields?: { field: string }[] } } | null
+      if (!response.ok) {
+        const code = body?.error?.code ?? ''
+        if (knownErrors.has(code)) setError(t(`setup.errors.${code}`))
+        else if (code === 'invalid_input') setError(t('setup.errors.invalid_input', { fields: (body?.error?.fields ?? []).map((f) => f.field).join(', ') }))
+        else setError(t('errors.generic'))
+        return
+      }
+      if (!signedInEmail) {
+        const signedIn = await authClient.signIn.email({ email, password })
+        if (signedIn.error) {
+          router.push('/sign-in?next=/teach')
+          return
+        }
+      }
+      router.push('/teach')
+      router.refresh()
+    } catch {
+      setError(t('errors.generic'))
+    } finally {
+      setPending(false)
+    }
+  }
+
+  const input = 'mt-1 block w-full rounded border border-slate-400 px-3 py-2 focus:border-brand-600'
+  return (
+    <form onSubmit={onSubmit} className="space-y-4" aria-describedby={error ? `${id}-error` : undefined} noValidate>
+      {signedInEmail ? (
+        <p>{t('setup.promote', { email: signedInEmail })}</p>
+      ) : (
+        <>
+          <p>{t('setup.create')}</p>
+          <label className="block text-sm font-medium">
+            {t('fields.name')}
+            <input className={input} name="name" autoComplete="name" maxLength={80} />
+          </label>
+          <label className="block text-sm font-medium">
+            {t('fields.email')}
+            <input className={input} name="email" type="email" autoComplete="email" required />
+          </label>
+          <label className="block text-sm font-medium">
+            {t('fields.password')}
+            <input className={input} name="password" type="password" autoComplete="new-password" minLength={8} required />
+            <span className="mt-1 block text-xs text-slate-600">{t('fields.passwordHint')}</span>
+          </label>
+        </>
+      )}
+      {error && (
+        <p id={`${id}-error`} role="alert" className="rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
+          {error}
+        </p>
+      )}
+      <button type="submit" disabled={pending || !hydrated} className="w-full rounded bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60">
+        {pending ? t('pending') : t(signedInEmail ? 'setup.promoteSubmit' : 'setup.createSubmit')}
+      </button>
+    </form>
+  )
+}
