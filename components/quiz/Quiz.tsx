@@ -4,6 +4,7 @@ import Link from 'next/link'
 import { useTranslations } from 'next-intl'
 import { useRouter } from 'next/navigation'
 import { useId, useRef, useState } from 'react'
+import type { QuizPolicy } from '@/lib/quiz/policy'
 import type { PublicQuiz } from '@/lib/quiz/public'
 import { randomUuid } from '@/lib/browser/secure-context'
 
@@ -13,12 +14,16 @@ type Result = {
   maxScore: number
   percent: number
   passed: boolean
-  results: { questionId: string; correct: boolean; answered: boolean; explanation: string }[]
+  // An explanation only where the quiz's policy lets the server send it.
+  results: { questionId: string; correct: boolean; answered: boolean; explanation?: string }[]
   standing: Standing
+  attemptsLeft: number | null
 }
 type Answers = Record<string, string | string[]>
 
-export function Quiz({ courseSlug, lessonSlug, quiz, standing: initialStanding, signedIn }: { courseSlug: string; lessonSlug: string; quiz: PublicQuiz; standing: Standing | null; signedIn: boolean }) {
+type Props = { courseSlug: string; lessonSlug: string; quiz: PublicQuiz; policy: QuizPolicy; standing: Standing | null; signedIn: boolean }
+
+export function Quiz({ courseSlug, lessonSlug, quiz, policy, standing: initialStanding, signedIn }: Props) {
   const t = useTranslations('learn.quiz')
   const router = useRouter()
   const id = useId()
@@ -27,6 +32,8 @@ export function Quiz({ courseSlug, lessonSlug, quiz, standing: initialStanding, 
   const [standing, setStanding] = useState(initialStanding)
   const [error, setError] = useState<string | null>(null)
   const [pending, setPending] = useState(false)
+  // Set when the server says no attempt is left, whatever this page believed.
+  const [closedByServer, setClosedByServer] = useState(false)
   const submissionId = useRef<string | null>(null)
   const resultHeading = useRef<HTMLHeadingElement>(null)
 
@@ -54,6 +61,10 @@ export function Quiz({ courseSlug, lessonSlug, quiz, standing: initialStanding, 
       })
       const body = await response.json()
       if (!response.ok) {
+        if (body?.error?.code === 'quiz_closed') {
+          setClosedByServer(true)
+          return
+        }
         setError(t('error', { message: body?.error?.message ?? response.statusText }))
         return
       }
@@ -75,6 +86,15 @@ export function Quiz({ courseSlug, lessonSlug, quiz, standing: initialStanding, 
   }
 
   const resultFor = (questionId: string) => result?.results.find((r) => r.questionId === questionId)
+  const used = standing?.attempts ?? 0
+  const left = result ? result.attemptsLeft : policy.maxAttempts === null ? null : Math.max(0, policy.maxAttempts - used)
+  const closed = signedIn && (closedByServer || left === 0)
+  const unanswered = quiz.questions.filter((q) => {
+    const answer = answers[q.id]
+    return answer === undefined || (Array.isArray(answer) ? answer.length === 0 : answer.trim() === '')
+  }).length
+  // Why an answered question shows no explanation: the quiz's policy, said once per question.
+  const withheld = policy.explanations === 'never' ? t('explanationsNever') : t('explanationAfterPass')
 
   return (
     <section aria-labelledby={`${id}-title`} className="mt-12 rounded-xl border border-slate-200 p-6" data-testid="quiz">
@@ -89,6 +109,16 @@ export function Quiz({ courseSlug, lessonSlug, quiz, standing: initialStanding, 
           {t('attempts', { count: standing.attempts })} · {standing.best && t('best', { percent: standing.best.percent })} · {standing.last && t('last', { percent: standing.last.percent })}
         </p>
       )}
+      {signedIn && policy.maxAttempts !== null && left !== null && !closed && (
+        <p className="mt-1 text-sm text-slate-700" data-testid="quiz-attempts-left">
+          {t('attemptsLeft', { left, max: policy.maxAttempts })}
+        </p>
+      )}
+      {closed && (
+        <p role="status" className="mt-4 rounded border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="quiz-closed">
+          {t('closed', { max: policy.maxAttempts ?? used })}
+        </p>
+      )}
       {!signedIn && (
         <p className="mt-4 rounded bg-slate-50 px-3 py-2 text-sm">
           <Link className="font-medium text-brand-700 underline" href={`/sign-in?next=/courses/${courseSlug}/${lessonSlug}`}>
@@ -100,7 +130,7 @@ export function Quiz({ courseSlug, lessonSlug, quiz, standing: initialStanding, 
         {quiz.questions.map((question, index) => {
           const outcome = resultFor(question.id)
           return (
-            <fieldset key={question.id} className="space-y-3" disabled={!signedIn || result !== null} data-question={question.id}>
+            <fieldset key={question.id} className="space-y-3" disabled={!signedIn || result !== null || closed} data-question={question.id}>
               <legend className="font-medium">
                 <span className="mr-2 text-slate-500">{index + 1}.</span>
                 {question.prompt}
@@ -138,10 +168,14 @@ export function Quiz({ courseSlug, lessonSlug, quiz, standing: initialStanding, 
               {outcome && (
                 <div className={clsx('rounded border-l-4 px-3 py-2 text-sm', outcome.correct ? 'border-emerald-500 bg-emerald-50' : 'border-red-500 bg-red-50')} data-correct={outcome.correct}>
                   <p className="font-semibold">{outcome.correct ? `✓ ${t('correct')}` : outcome.answered ? `✗ ${t('incorrect')}` : `– ${t('unanswered')}`}</p>
-                  <p className="mt-1">
-                    <span className="font-medium">{t('explanation')} : </span>
-                    {outcome.explanation}
-                  </p>
+                  {outcome.explanation !== undefined ? (
+                    <p className="mt-1">
+                      <span className="font-medium">{t('explanation')} : </span>
+                      {outcome.explanation}
+                    </p>
+                  ) : (
+                    outcome.answered && <p className="mt-1 text-slate-700">{withheld}</p>
+                  )}
                 </div>
               )}
             </fieldset>
@@ -158,12 +192,17 @@ export function Quiz({ courseSlug, lessonSlug, quiz, standing: initialStanding, 
               <h3 ref={resultHeading} tabIndex={-1} className="text-lg font-semibold">
                 {t('score', { score: result.score, max: result.maxScore, percent: result.percent })}
               </h3>
-              <p>{result.passed ? t('passed') : t('failed')}</p>
+              <p>{result.passed ? t('passed') : result.attemptsLeft === 0 ? t('failedClosed') : t('failed')}</p>
             </div>
           )}
         </div>
+        {signedIn && !result && !closed && unanswered > 0 && policy.maxAttempts !== null && (
+          <p className="text-sm text-slate-700" data-testid="quiz-unanswered">
+            {t('unansweredWarning', { count: unanswered })}
+          </p>
+        )}
         {signedIn &&
-          (result ? (
+          (closed ? null : result ? (
             // Distinct keys: reusing one <button> and flipping its type to submit inside the click would submit the form.
             <button key="retake" type="button" onClick={retake} className="rounded border border-brand-600 px-4 py-2 font-medium text-brand-700 hover:bg-brand-50">
               {t('retake')}

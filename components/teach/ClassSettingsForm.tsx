@@ -2,7 +2,10 @@
 import { useTranslations } from 'next-intl'
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
+import type { QuizExplanationMode } from '@/lib/content/schema'
 import { buttonClass, callApi, dangerButtonClass, inputClass, secondaryButtonClass, useErrorText } from './api'
+
+const explanationModes = ['after-attempt', 'after-pass', 'never'] as const satisfies readonly QuizExplanationMode[]
 
 type Props = {
   classId: string
@@ -10,10 +13,12 @@ type Props = {
   archived: boolean
   courses: { slug: string; title: string }[]
   chosen: string[]
+  /** The class's quiz policy (ClassDetail.quizPolicy); null values give each quiz's own back. */
+  quizPolicy?: { maxAttempts: number | null; explanations: QuizExplanationMode | null }
 }
 
-/** Rename, choose the courses, archive or reactivate. */
-export function ClassSettingsForm({ classId, name, archived, courses, chosen }: Props) {
+/** Rename, choose the courses, set the class's quiz policy, archive or reactivate. */
+export function ClassSettingsForm({ classId, name, archived, courses, chosen, quizPolicy }: Props) {
   const t = useTranslations('teach.manage')
   const errorText = useErrorText()
   const router = useRouter()
@@ -33,6 +38,18 @@ export function ClassSettingsForm({ classId, name, archived, courses, chosen }: 
     event.preventDefault()
     const form = new FormData(event.currentTarget)
     await patch({ name: String(form.get('name') ?? ''), courses: form.getAll('courses').map(String) })
+  }
+
+  async function onQuizSubmit(event: React.FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const form = new FormData(event.currentTarget)
+    const attempts = String(form.get('quizMaxAttempts') ?? '').trim()
+    const explanations = String(form.get('quizExplanations') ?? '')
+    await patch({
+      // Empty: each quiz's own number. A number the API refuses comes back as a field error.
+      quizMaxAttempts: attempts === '' ? null : Number(attempts),
+      quizExplanations: explanationModes.find((mode) => mode === explanations) ?? null,
+    })
   }
 
   return (
@@ -59,6 +76,35 @@ export function ClassSettingsForm({ classId, name, archived, courses, chosen }: 
           {t('save')}
         </button>
       </form>
+      {quizPolicy && (
+        <form onSubmit={onQuizSubmit} className="space-y-4" aria-labelledby="quiz-policy-heading" noValidate data-testid="class-quiz-policy">
+          <div>
+            <h2 id="quiz-policy-heading" className="text-lg font-semibold">
+              {t('quizHeading')}
+            </h2>
+            <p className="mt-1 text-sm text-slate-700">{t('quizHint')}</p>
+          </div>
+          <label className="block text-sm font-medium">
+            {t('quizAttempts')}
+            <input className={`${inputClass} max-w-[8rem]`} name="quizMaxAttempts" type="number" min={1} max={100} inputMode="numeric" defaultValue={quizPolicy.maxAttempts ?? ''} />
+            <span className="mt-1 block text-xs font-normal text-slate-600">{t('quizAttemptsHint')}</span>
+          </label>
+          <label className="block text-sm font-medium">
+            {t('quizExplanations')}
+            <select className={inputClass} name="quizExplanations" defaultValue={quizPolicy.explanations ?? ''}>
+              <option value="">{t('quizExplanationsOwn')}</option>
+              {explanationModes.map((mode) => (
+                <option key={mode} value={mode}>
+                  {t(`quizExplanationsMode.${mode}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" disabled={pending} className={buttonClass}>
+            {t('quizSave')}
+          </button>
+        </form>
+      )}
       <section aria-labelledby="archive-heading">
         <h2 id="archive-heading" className="text-lg font-semibold">
           {t('archiveHeading')}

@@ -6,6 +6,8 @@ import { formatJoinCode, generateJoinCode, isJoinCodeExpired, normalizeJoinCode 
 import { ClassError } from './errors'
 import { describeWait } from '../auth/attempt-limits.server'
 import { takeJoinAttempt } from './join-attempts.server'
+import type { QuizExplanationMode } from '../content/schema'
+import { isExplanationMode } from '../quiz/policy'
 import type { CreateClassInput, UpdateClassInput } from './schemas'
 
 /** Names in French alphabetical order (accents after their letter, case ignored). */
@@ -28,6 +30,8 @@ export type ClassSummary = {
 
 export type ClassDetail = ClassSummary & {
   instructors: { id: string; name: string; email: string }[]
+  /** Over each quiz's own policy for the class's students (null: the quiz's); lib/quiz/policy.ts. */
+  quizPolicy: { maxAttempts: number | null; explanations: QuizExplanationMode | null }
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -61,6 +65,7 @@ export async function requireTeaching(classId: string, user: Pick<SessionUser, '
     courses: row.courses.map((c) => ({ slug: c.courseSlug, title: courseTitle(c.courseSlug) })),
     memberCount: row._count.members,
     instructors: row.instructors.map((i) => i.user),
+    quizPolicy: { maxAttempts: row.quizMaxAttempts, explanations: isExplanationMode(row.quizExplanations) ? row.quizExplanations : null },
   }
 }
 
@@ -135,12 +140,14 @@ export async function updateClass(classId: string, user: Pick<SessionUser, 'id' 
   if (input.courses) checkCourses(input.courses)
   const db = await getDb()
   await db.$transaction(async (tx) => {
-    if (input.name !== undefined || input.archived !== undefined) {
+    if (input.name !== undefined || input.archived !== undefined || input.quizMaxAttempts !== undefined || input.quizExplanations !== undefined) {
       await tx.classroom.update({
         where: { id: classId },
         data: {
           ...(input.name !== undefined ? { name: input.name } : {}),
           ...(input.archived !== undefined ? { archivedAt: input.archived ? new Date() : null } : {}),
+          ...(input.quizMaxAttempts !== undefined ? { quizMaxAttempts: input.quizMaxAttempts } : {}),
+          ...(input.quizExplanations !== undefined ? { quizExplanations: input.quizExplanations } : {}),
         },
       })
     }

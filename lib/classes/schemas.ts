@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { slug } from '../content/schema'
+import { maxQuizAttempts, quizExplanationModes, slug } from '../content/schema'
 
 // One schema per input, shared by the forms (client) and the route handlers (server).
 
@@ -22,11 +22,17 @@ export const createClassInput = z.strictObject({
 })
 export type CreateClassInput = z.infer<typeof createClassInput>
 
+/** The class's quiz policy over each quiz's own: attempts allowed and when explanations show; null gives the quiz's back. */
+export const classQuizMaxAttempts = z.number().int().min(1, 'at least 1').max(maxQuizAttempts, `at most ${maxQuizAttempts}`).nullable()
+export const classQuizExplanations = z.enum(quizExplanationModes).nullable()
+
 export const updateClassInput = z
   .strictObject({
     name: className.optional(),
     courses: classCourses.optional(),
     archived: z.boolean().optional(),
+    quizMaxAttempts: classQuizMaxAttempts.optional(),
+    quizExplanations: classQuizExplanations.optional(),
   })
   .refine((v) => Object.values(v).some((x) => x !== undefined), 'nothing to change')
 export type UpdateClassInput = z.infer<typeof updateClassInput>

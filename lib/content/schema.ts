@@ -106,11 +106,24 @@ export const shortAnswerQuestion = z
 export const questionSchema = z.discriminatedUnion('type', [singleChoiceQuestion, multipleChoiceQuestion, shortAnswerQuestion])
 export type Question = z.infer<typeof questionSchema>
 
+/** When a learner reads the explanations (lib/quiz/policy.ts; a class may set its own). */
+export const quizExplanationModes = ['after-attempt', 'after-pass', 'never'] as const
+export type QuizExplanationMode = (typeof quizExplanationModes)[number]
+export const maxQuizAttempts = 100
+
 /** content/courses/<course>/<lesson>/quiz.yaml */
 export const quizSchema = z
   .strictObject({
     /** Percentage needed for the quiz to count towards completing the lesson. */
     passingScore: z.number().int().min(0).max(100).default(70),
+    /** Graded submissions allowed per learner (a class may set its own); "unlimited" for none. */
+    attempts: z.union([z.number().int().min(1).max(maxQuizAttempts), z.literal('unlimited')]).default(3),
+    /**
+     * after-attempt: after each attempt, the explanations of the questions answered.
+     * after-pass (default): after each attempt, those of the questions answered right; once the
+     * learner has passed, those of every question answered. never: none, ever.
+     */
+    explanations: z.enum(quizExplanationModes).default('after-pass'),
     questions: z.array(questionSchema).min(1),
   })
   .superRefine((quiz, ctx) => {

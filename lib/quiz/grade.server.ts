@@ -18,7 +18,8 @@ export const quizSubmissionSchema = z.strictObject({
 export type QuizSubmission = z.infer<typeof quizSubmissionSchema>
 export type Answer = QuizSubmission['answers'][string]
 
-export type QuestionResult = { questionId: string; correct: boolean; answered: boolean; explanation: string }
+// No explanation here: which ones a learner may read is the policy's call (policy.ts).
+export type QuestionResult = { questionId: string; correct: boolean; answered: boolean }
 export type QuizGrade = { score: number; maxScore: number; percent: number; passed: boolean; results: QuestionResult[] }
 
 export class QuizSubmissionError extends Error {
@@ -81,7 +82,7 @@ export function gradeQuiz(quiz: Quiz, answers: QuizSubmission['answers']): QuizG
   const results = quiz.questions.map((question) => {
     const answer = answers[question.id]
     const answered = answer !== undefined && (Array.isArray(answer) ? answer.length > 0 : answer.trim() !== '')
-    return { questionId: question.id, answered, correct: answered && isCorrect(question, answer!), explanation: question.explanation }
+    return { questionId: question.id, answered, correct: answered && isCorrect(question, answer!) }
   })
   const score = results.filter((r) => r.correct).length
   const maxScore = quiz.questions.length

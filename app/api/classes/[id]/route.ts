@@ -13,7 +13,7 @@ export const GET = classHandler(async (_request: Request, { params }: Params) =>
   return NextResponse.json(await requireTeaching(id, user))
 })
 
-/** Rename, change courses, archive or restore: { name?, courses?, archived? }. */
+/** Rename, change courses, archive or restore, set the class's quiz policy: { name?, courses?, archived?, quizMaxAttempts?, quizExplanations? }. */
 export const PATCH = classHandler(async (request: Request, { params }: Params) => {
   const user = await requireApiUser('instructor')
   const id = idParam.parse((await params).id)

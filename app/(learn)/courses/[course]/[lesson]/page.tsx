@@ -18,6 +18,7 @@ import { resolveLessonRef } from '@/lib/content/load.server'
 import { courseHref, lessonHref } from '@/lib/content/paths'
 import { lessonProgress } from '@/lib/progress/lessons.server'
 import { toPublicQuiz } from '@/lib/quiz/public'
+import { quizPolicyFor } from '@/lib/quiz/attempts.server'
 import { toPublicExercise } from '@/lib/checks/public'
 import { getExerciseStates } from '@/lib/progress/exercises.server'
 
@@ -73,9 +74,10 @@ export default async function LessonPage({ params }: Props) {
 
   const { frontmatter } = page.lesson
   const sandbox = frontmatter.sandbox
-  const [progress, exerciseStates] = await Promise.all([
+  const [progress, exerciseStates, quizPolicy] = await Promise.all([
     user ? lessonProgress(user.id, courseSlug, lessonSlug, { markStarted: true }) : null,
     user && sandbox ? getExerciseStates(user.id, courseSlug, lessonSlug, lesson.exercises) : {},
+    lesson.quiz ? quizPolicyFor(user?.id ?? null, courseSlug, lesson.quiz) : null,
   ])
   const tree = getContentTree()
   const prerequisites = frontmatter.prerequisites
@@ -142,8 +144,8 @@ export default async function LessonPage({ params }: Props) {
       <div className="mt-8">
         <LessonBody code={page.compiled.code} />
       </div>
-      {lesson.quiz && (
-        <Quiz courseSlug={courseSlug} lessonSlug={lessonSlug} quiz={toPublicQuiz(lesson.quiz)} standing={progress?.quiz ?? null} signedIn={user !== null} />
+      {lesson.quiz && quizPolicy && (
+        <Quiz courseSlug={courseSlug} lessonSlug={lessonSlug} quiz={toPublicQuiz(lesson.quiz)} policy={quizPolicy} standing={progress?.quiz ?? null} signedIn={user !== null} />
       )}
       {user && !hasWork && <MarkReadButton courseSlug={courseSlug} lessonSlug={lessonSlug} completed={progress?.status === 'completed'} />}
       <Pager previous={previous} next={next} />

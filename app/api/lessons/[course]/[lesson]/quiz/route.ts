@@ -3,10 +3,14 @@ import { requireApiUser } from '@/lib/auth/session.server'
 import { getLesson } from '@/lib/content/lessons.server'
 import { ApiError, handler, notFoundError, readJson } from '@/lib/http/api.server'
 import { lessonProgress, submitQuiz } from '@/lib/progress/lessons.server'
+import { QuizBusyError, QuizClosedError, submitWithinPolicy } from '@/lib/quiz/attempts.server'
 import { maxSubmissionBytes, QuizSubmissionError, quizSubmissionSchema } from '@/lib/quiz/grade.server'
 
 type Params = { params: Promise<{ course: string; lesson: string }> }
 
+// POST { submissionId, answers }: grade and store one attempt within the learner's quiz policy.
+// 201 stored, 200 the same submissionId again; 409 quiz_closed (no attempt left), quiz_busy,
+// submission_reused; 422 invalid_answer. Explanations only as the policy allows.
 export const POST = handler(async (request: Request, { params }: Params) => {
   const user = await requireApiUser()
   const { course, lesson: lessonSlug } = await params
@@ -14,13 +18,17 @@ export const POST = handler(async (request: Request, { params }: Params) => {
   if (!lesson?.quiz) throw notFoundError('quiz')
   const submission = await readJson(request, quizSubmissionSchema, maxSubmissionBytes)
   try {
-    const { attemptId, grade, replayed } = await submitQuiz(user.id, lesson, submission)
+    const outcome = await submitWithinPolicy(user.id, { ...lesson, quiz: lesson.quiz }, submission, () => submitQuiz(user.id, lesson, submission))
     const progress = await lessonProgress(user.id, course, lessonSlug)
-    return NextResponse.json({ attemptId, replayed, ...grade, standing: progress.quiz, lessonStatus: progress.status }, { status: replayed ? 200 : 201 })
+    return NextResponse.json({ ...outcome, standing: progress.quiz, lessonStatus: progress.status }, { status: outcome.replayed ? 200 : 201 })
   } catch (error) {
     if (error instanceof QuizSubmissionError) {
       throw new ApiError(422, 'invalid_answer', error.message, { fields: [{ field: error.field, message: error.message }] })
     }
+    if (error instanceof QuizClosedError) {
+      throw new ApiError(409, 'quiz_closed', error.message, { attempts: error.attempts, maxAttempts: error.maxAttempts })
+    }
+    if (error instanceof QuizBusyError) throw new ApiError(409, 'quiz_busy', error.message)
     if (error instanceof Error && error.message.includes('already used for another lesson')) {
       throw new ApiError(409, 'submission_reused', error.message)
     }
