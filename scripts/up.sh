@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts Quai on its embedded defaults (SQLite in data/, no external database):
 #   bash scripts/up.sh
-# Then open the URL it prints. The first account created becomes the instructor.
+# Then open the URL it prints. While no instructor exists, it also prints a one-time setup link:
+# open it to create the first instructor account (or run `npm run setup:token` for a new one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -6,6 +6,7 @@ import { useId, useState } from 'react'
 import { authClient } from '@/lib/auth/client'
 import { useHydrated } from '@/lib/auth/hydrated'
 import { localPath } from '@/lib/auth/next-path'
+import { waitWords } from '@/lib/i18n/wait'
 
 type Mode = 'signIn' | 'signUp'
 
@@ -39,12 +40,8 @@ function errorKey(error: AuthError | null): string {
 export function AuthForm({ mode }: { mode: Mode }) {
   const t = useTranslations('auth')
   const router = useRouter()
-  const waitText = (seconds: number) => {
-    const minutes = Math.floor(seconds / 60)
-    const rest = seconds % 60
-    if (minutes === 0) return t('wait.seconds', { seconds: rest })
-    return rest === 0 ? t('wait.minutes', { minutes }) : t('wait.minutesSeconds', { minutes, seconds: rest })
-  }
+  const tw = useTranslations('auth.wait')
+  const waitText = (seconds: number) => waitWords(tw, seconds)
   // Only a path on Quai's own origin is followed after signing in (lib/auth/next-path.ts).
   const next = localPath(useSearchParams().get('next'))
   const [error, setError] = useState<string | null>(null)

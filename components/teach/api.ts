@@ -1,10 +1,11 @@
 'use client'
 import { useTranslations } from 'next-intl'
+import { waitWords } from '@/lib/i18n/wait'
 
 // Calls to /api/classes from the instructor and join forms: JSON in, JSON out, and every
 // refusal turned into a sentence in the reader's language (errors.<code> in teach.json).
 
-export type ApiFailure = { code: string; message: string; fields?: { field: string; message: string }[] }
+export type ApiFailure = { code: string; message: string; fields?: { field: string; message: string }[]; retryAfterSeconds?: number }
 export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiFailure }
 
 export async function callApi<T>(url: string, method: 'POST' | 'PATCH' | 'DELETE', body?: unknown): Promise<ApiResult<T>> {
@@ -43,8 +44,10 @@ const known = new Set([
 
 export function useErrorText(): (error: ApiFailure) => string {
   const t = useTranslations('teach.errors')
+  const tw = useTranslations('teach.wait')
   return (error) => {
     if (error.code === 'invalid_input') return t('invalid_input', { fields: (error.fields ?? []).map((f) => f.field).join(', ') })
+    if (error.code === 'too_many_attempts' && typeof error.retryAfterSeconds === 'number') return t('too_many_attempts_wait', { wait: waitWords(tw, error.retryAfterSeconds) })
     if (known.has(error.code)) return t(error.code)
     return t('generic', { message: error.message })
   }

@@ -46,6 +46,7 @@ export async function serverHooks(): Promise<ServerHooks> {
     portOrigins: { owns: isPortOriginRequest, handle: proxyPortRequest, upgrade: proxyPortUpgrade },
     onListening: async () => {
       stopHousekeeping = startHousekeeping()
+      await (await import('../auth/setup-token.server')).announceSetupTokenIfNeeded()
       if (runtimeEnabled()) await startSandboxRuntime()
     },
     onClose: async () => {

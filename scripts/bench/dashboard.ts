@@ -130,8 +130,8 @@ export async function benchDashboard(options: DashboardOptions = {}): Promise<Da
     const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)]!
     let db = await getDb()
 
-    // The instructor signs up through the real server when we measure over HTTP (the first
-    // account of an installation is its instructor), so the session cookie is real.
+    // The instructor signs up through the real server when we measure over HTTP, so the session
+    // cookie is real, then gets the role the way `npm run user:role` gives it.
     const port = await freePort()
     const base = `http://localhost:${port}`
     let cookie = ''
@@ -157,7 +157,7 @@ export async function benchDashboard(options: DashboardOptions = {}): Promise<Da
         .map((c) => c.split(';')[0])
         .join('; ')
       if (!signUp.ok || !cookie) throw new Error(`could not sign up the instructor: ${signUp.status}`)
-      instructorId = (await db.user.findUniqueOrThrow({ where: { email: 'bench-instructor@quai.test' } })).id
+      instructorId = (await db.user.update({ where: { email: 'bench-instructor@quai.test' }, data: { role: 'instructor' }, select: { id: true } })).id
     } else {
       instructorId = randomUUID()
       await db.user.create({ data: { id: instructorId, name: 'Bench', email: 'bench-instructor@quai.test', role: 'instructor' } })

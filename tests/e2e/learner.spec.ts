@@ -19,7 +19,9 @@ test('a new learner answers a quiz wrongly then rightly and sees their progress 
   await quiz.getByLabel('host').check()
   await quiz.getByRole('button', { name: 'Valider mes réponses' }).click()
   await expect(quiz.getByTestId('quiz-result')).toContainText('Score : 0/5 (0 %)')
-  await expect(quiz.locator('[data-question="dns"] [data-correct="false"]')).toContainText('Le résolveur embarqué répond sur 127.0.0.11')
+  // Before a pass, a wrong answer's explanation stays hidden (it would give the answer away).
+  await expect(quiz.locator('[data-question="dns"] [data-correct="false"]')).toContainText("L'explication s'affichera quand vous aurez réussi le quiz.")
+  await expect(quiz).not.toContainText('Le résolveur embarqué répond sur 127.0.0.11')
   await expect(quiz.getByTestId('quiz-standing')).toContainText('1 tentative')
 
   await quiz.getByRole('button', { name: 'Refaire le quiz' }).click()
@@ -34,6 +36,8 @@ test('a new learner answers a quiz wrongly then rightly and sees their progress 
   await expect(quiz.getByTestId('quiz-result')).toContainText('Score : 5/5 (100 %)')
   await expect(quiz.getByTestId('quiz-standing')).toContainText('2 tentatives')
   await expect(quiz.getByTestId('quiz-standing')).toContainText('Meilleur score : 100 %')
+  // Once passed, explanations come with the answers.
+  await expect(quiz.locator('[data-question="dns"]')).toContainText('Le résolveur embarqué répond sur 127.0.0.11')
   await expect(page.locator('h1 ~ [data-status]')).toHaveText(/Terminée/)
 
   await page.goto('/progress')

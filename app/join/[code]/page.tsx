@@ -6,6 +6,7 @@ import { SignInFirst } from '@/components/teach/SignInFirst'
 import { getSessionUser } from '@/lib/auth/session.server'
 import { previewJoinCode } from '@/lib/classes/classes.server'
 import { ClassError } from '@/lib/classes/errors'
+import { waitWords } from '@/lib/i18n/wait'
 
 type Props = { params: Promise<{ code: string }> }
 
@@ -20,7 +21,7 @@ export async function generateMetadata(): Promise<Metadata> {
 export default async function JoinLinkPage({ params }: Props) {
   const { code: raw } = await params
   const code = decodeURIComponent(raw).slice(0, 40)
-  const [t, te, user] = await Promise.all([getTranslations('teach.join'), getTranslations('teach.errors'), getSessionUser()])
+  const [t, te, tw, user] = await Promise.all([getTranslations('teach.join'), getTranslations('teach.errors'), getTranslations('teach.wait'), getSessionUser()])
   if (!user) {
     return (
       <main className="mx-auto max-w-xl px-6 py-12">
@@ -35,7 +36,8 @@ export default async function JoinLinkPage({ params }: Props) {
     preview = await previewJoinCode(code, user.id)
   } catch (error) {
     if (!(error instanceof ClassError)) throw error
-    refusal = te(error.code as Parameters<typeof te>[0])
+    const wait = error.details.retryAfterSeconds
+    refusal = error.code === 'too_many_attempts' && typeof wait === 'number' ? te('too_many_attempts_wait', { wait: waitWords(tw, wait) }) : te(error.code as Parameters<typeof te>[0])
   }
   return (
     <main className="mx-auto max-w-xl px-6 py-12">

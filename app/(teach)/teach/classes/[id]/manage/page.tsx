@@ -43,7 +43,7 @@ export default async function ManageClassPage({ params }: Props) {
       </div>
 
       <section className="mt-8" aria-label={t('dashboard.manage')}>
-        <ClassSettingsForm classId={classroom.id} name={classroom.name} archived={classroom.archivedAt !== null} courses={courses} chosen={classroom.courses.map((c) => c.slug)} />
+        <ClassSettingsForm classId={classroom.id} name={classroom.name} archived={classroom.archivedAt !== null} courses={courses} chosen={classroom.courses.map((c) => c.slug)} quizPolicy={classroom.quizPolicy} />
       </section>
 
       <section className="mt-10" aria-labelledby="members-heading">
