@@ -1,6 +1,6 @@
 import 'server-only'
 import { DaemonAnswerTooLargeError, followEvents, readSnapshot, type DaemonEvent, type SandboxSnapshot } from '../docker/inspect.server'
-import { countAgainst } from '../http/usage-limits.server'
+import { countAgainst, rateLimitMessage } from '../http/usage-limits.server'
 import { recordAttempt, type RecordedAttempt } from '../progress/exercises.server'
 import { CheckError, DaemonUnavailableError } from './errors'
 import { findExercise, type SandboxAccess } from './exercise.server'
@@ -85,7 +85,10 @@ class Hub {
 
   add(subscriber: LiveSubscriber): void {
     this.subscribers.add(subscriber)
-    subscriber.send({ type: 'status', state: 'watching' })
+    // A tab opened while the owner is over the limit is told so, as the others were.
+    const left = Math.ceil((this.limitedUntil - Date.now()) / 1000)
+    if (left > 0) subscriber.send({ type: 'status', state: 'watching', code: 'rate_limited', message: rateLimitMessage('liveChecks', left) })
+    else subscriber.send({ type: 'status', state: 'watching' })
     this.schedule(0)
   }
 

@@ -49,6 +49,12 @@ export class RateLimitedError extends ApiError {
   }
 }
 
+/** What a refusal of the per-minute limit `name` says, with the seconds left until its window ends. */
+export function rateLimitMessage(name: LimitName, retryAfterSeconds: number): string {
+  const spec = usageLimits()[name]
+  return `too many ${spec.what}: ${spec.perMinute} a minute at most; try again in ${retryAfterSeconds} s`
+}
+
 export type RateVerdict = { allowed: true; count: number } | { allowed: false; count: number; retryAfterSeconds: number; error: RateLimitedError }
 
 /** Counts one use against the per-minute limit `name` of this user; says whether it is allowed (never throws for a refusal). */
@@ -58,7 +64,7 @@ export async function countAgainst(name: LimitName, userId: string, now = Date.n
   const window = await countUse(`limit:${name}:${userId}`, limitWindowMs, now)
   if (window.count <= spec.perMinute) return { allowed: true, count: window.count }
   const retryAfterSeconds = secondsUntilWindowEnds(window, limitWindowMs, now)
-  const error = new RateLimitedError(name, retryAfterSeconds, `too many ${spec.what}: ${spec.perMinute} a minute at most; try again in ${retryAfterSeconds} s`)
+  const error = new RateLimitedError(name, retryAfterSeconds, rateLimitMessage(name, retryAfterSeconds))
   return { allowed: false, count: window.count, retryAfterSeconds, error }
 }
 
