@@ -273,7 +273,6 @@ function eventKey(event: LiveEvent): string {
 export type LiveStreamOptions = {
   /** Called once when the stream ends, whichever way (the reader left, the hub ended, the subscription failed). */
   onEnd?: () => void
-  heartbeatMs?: number
 }
 
 /**
@@ -292,7 +291,6 @@ export function liveEventStream(
   options: LiveStreamOptions = {},
 ): Promise<ReadableStream<Uint8Array>> {
   const encoder = new TextEncoder()
-  const heartbeatMs = options.heartbeatMs ?? liveHeartbeatMs
   let unsubscribe: (() => void) | null = null
   let heartbeat: NodeJS.Timeout | undefined
   let closed = false
@@ -359,7 +357,7 @@ export function liveEventStream(
               finish()
               c.error(new Error('the live stream was not read'))
             }
-          }, heartbeatMs)
+          }, liveHeartbeatMs)
           signal.addEventListener('abort', close, { once: true })
           resolve(stream)
         },
