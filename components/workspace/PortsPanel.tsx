@@ -46,12 +46,20 @@ export default function PortsPanel({ sandboxId, active }: { sandboxId: string; a
     setError(null)
   }
   const refresh = useCallback(() => loadPorts(sandboxId), [sandboxId])
-  const toggleShare = (port: PublishedPortView, shared: boolean) =>
+  const setShared = (port: PublishedPortView, shared: boolean) =>
+    setPorts((list) => list?.map((p) => (p.node === port.node && p.port === port.port && p.protocol === port.protocol ? { ...p, shared } : p)) ?? null)
+  // The box follows the click at once; a refusal puts it back and says why.
+  const toggleShare = (port: PublishedPortView, shared: boolean) => {
+    setShared(port, shared)
     void changeSharing(sandboxId, port, shared).then((result) => {
-      if ('error' in result) return setError(t('shareFailed', { message: result.error }))
+      if ('error' in result) {
+        setShared(port, !shared)
+        return setError(t('shareFailed', { message: result.error }))
+      }
       setError(null)
-      setPorts((list) => list?.map((p) => (p.node === port.node && p.port === port.port && p.protocol === port.protocol ? { ...p, shared: result.shared } : p)) ?? null)
+      setShared(port, result.shared)
     })
+  }
 
   // While the tab is visible, follow what the learner publishes from the terminal.
   useEffect(() => {

@@ -2,6 +2,7 @@ import 'server-only'
 import crypto from 'node:crypto'
 import type { SessionUser } from '../auth/session.server'
 import { getDb } from '../db/client.server'
+import { DaemonAnswerTooLargeError } from '../docker/daemon-read.server'
 import { getEnv } from '../env.server'
 import { ApiError } from '../http/api.server'
 import type { PublishedPortView } from './api'
@@ -61,8 +62,18 @@ async function findPort(where: { token: string } | { sandboxId: string; node: st
   return db.sandboxPort.findUnique({ where: { sandboxId_node_port: where }, select })
 }
 
+/** The node's published ports; a daemon whose answer is larger than Quai reads is the learner's to tidy (422). */
+async function readPublished(sandboxId: string, node: string) {
+  try {
+    return await publishedPorts(sandboxId, node)
+  } catch (error) {
+    if (error instanceof DaemonAnswerTooLargeError) throw new ApiError(422, error.code, error.message)
+    throw error
+  }
+}
+
 async function requirePublished(sandboxId: string, node: string, port: number): Promise<void> {
-  const ports = await publishedPorts(sandboxId, node)
+  const ports = await readPublished(sandboxId, node)
   if (!ports.some((p) => p.port === port && p.protocol === 'tcp')) {
     throw new ApiError(404, 'port_not_published', `port ${port} is not published on ${node}: publish it first, for example "docker run -d -p ${port}:80 nginx"`)
   }
@@ -198,7 +209,7 @@ export async function listSandboxPorts(user: SessionUser, sandboxId: string): Pr
   )
   const perNode = await Promise.all(
     sandbox.nodes.map(async (node) =>
-      (await publishedPorts(sandbox.id, node.name)).map((p) => ({
+      (await readPublished(sandbox.id, node.name)).map((p) => ({
         node: node.name,
         ...p,
         url: sandboxApi.openPort(sandbox.id, node.name, p.port),

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import net from 'node:net'
 import { expect, request, test, type APIRequestContext } from '@playwright/test'
 import { mintSetupToken, setupTokenFile } from '../support/accounts'
+import { freePort, startSpecServer, type SpecServer } from '../support/server'
 import fs from 'node:fs'
 
 // Accounts on a server of their own: a fresh installation (its first sign-up must be a student,
@@ -12,43 +11,17 @@ import fs from 'node:fs'
 test.describe.configure({ mode: 'serial' })
 
 const name = 'security-accounts'
-let server: ChildProcess | undefined
+let server: SpecServer | undefined
 let url = ''
-let log = ''
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
-}
 
 test.beforeAll(async () => {
   test.setTimeout(180_000)
   const port = await freePort()
   url = `http://127.0.0.1:${port}`
-  server = spawn('bash', ['tests/e2e/support/start-server.sh', name, 'tests/fixtures/content'], {
-    env: { ...process.env, PORT: String(port), QUAI_URL: url, QUAI_AUTH_RATE_LIMIT: 'on', QUAI_SANDBOX_RUNTIME: 'off' },
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  server.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()))
-  server.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()))
-  const deadline = Date.now() + 170_000
-  while (!/No instructor yet: open \S+ to create the first instructor account \(valid 24 h\)/.test(log)) {
-    if (server.exitCode !== null || Date.now() > deadline) throw new Error(`the server did not start:\n${log}`)
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
+  server = await startSpecServer(name, port, { QUAI_URL: url, QUAI_AUTH_RATE_LIMIT: 'on', QUAI_SANDBOX_RUNTIME: 'off' }, /No instructor yet: open \S+ to create the first instructor account \(valid 24 h\)/)
 })
 
-test.afterAll(() => {
-  // The whole group: bash, npx and the server it started.
-  if (server?.pid) process.kill(-server.pid, 'SIGTERM')
-})
+test.afterAll(() => server?.stop())
 
 const api = (extraHeaders: Record<string, string> = {}) => request.newContext({ baseURL: url, extraHTTPHeaders: { origin: url, ...extraHeaders } })
 const account = () => {
@@ -65,7 +38,7 @@ test('a fresh installation: the first sign-up is a student; the setup link print
   expect((await signUp.json()).user.role).toBe('student')
   expect((await first.get('/teach', { maxRedirects: 0 })).status()).toBe(403)
 
-  const printed = new URL(/No instructor yet: open (\S+) to create/.exec(log)![1]!)
+  const printed = new URL(/No instructor yet: open (\S+) to create/.exec(server!.log())![1]!)
   expect(printed.origin).toBe(url)
   expect(printed.pathname).toBe('/setup')
   const token = printed.searchParams.get('token')!

@@ -12,6 +12,9 @@ import { newStudent, signUp } from '../support/accounts'
 
 const stateChanging = ['POST', 'PUT', 'PATCH', 'DELETE'] as const
 
+// better-auth's catch-all route serves many endpoints: the ones that change something.
+const authEndpoints = ['sign-in/email', 'sign-up/email', 'sign-out', 'update-user', 'change-password', 'delete-user']
+
 function routeHandlers(): { url: string; method: (typeof stateChanging)[number] }[] {
   const found: { url: string; method: (typeof stateChanging)[number] }[] = []
   const walk = (dir: string) => {
@@ -20,14 +23,16 @@ function routeHandlers(): { url: string; method: (typeof stateChanging)[number] 
       if (entry.isDirectory()) walk(full)
       else if (entry.name === 'route.ts') {
         const source = fs.readFileSync(full, 'utf8')
-        const route = path
+        const segments = path
           .relative('app', path.dirname(full))
           .split(path.sep)
           .filter((segment) => !/^\(.*\)$/.test(segment))
-          .map((segment) => (segment.startsWith('[...') ? 'sign-in/email' : segment.startsWith('[') ? 'x1' : segment))
-          .join('/')
+        const urls = segments.some((segment) => segment.startsWith('[...'))
+          ? authEndpoints.map((endpoint) => `/${segments.map((segment) => (segment.startsWith('[...') ? endpoint : segment)).join('/')}`)
+          : [`/${segments.map((segment) => (segment.startsWith('[') ? 'x1' : segment)).join('/')}`]
         for (const method of stateChanging) {
-          if (new RegExp(`export (const|async function|function) ${method}\\b`).test(source)) found.push({ url: `/${route}`, method })
+          const exported = new RegExp(`export (const|async function|function) ${method}\\b|export \\{[^}]*\\bas ${method}\\b`).test(source)
+          if (exported) for (const url of urls) found.push({ url, method })
         }
       }
     }

@@ -1,14 +1,19 @@
-import { expect, test, type Page } from '@playwright/test'
+import fs from 'node:fs'
+import { expect, test, type BrowserContext, type Page } from '@playwright/test'
 import { baseURL } from '../../../playwright.config'
-import { instructorState, signUp } from '../support/accounts'
+import { instructor, instructorState, setupTokenFile, signUp } from '../support/accounts'
 import { openLab } from '../support/lab'
+import { freePort, startSpecServer } from '../support/server'
 
 // A learner's web app tries to act on Quai as whoever opens it. The page is served by nginx in
 // the learner's sandbox (with a WebSocket echo behind it, as a dev server's live reload would
 // be), and opened twice: by its owner from the Ports tab, and by an instructor the owner shares
 // it with, from the class dashboard. Neither viewer's Quai session is in reach of the page.
+// Twice over: on the default set-up (ports on *.localhost beside Quai on localhost, which
+// browsers treat as different sites), and on a school's (ports.quai.localhost under
+// quai.localhost, one site: the browser sends Quai's cookies with the page's requests, and
+// only Quai's origin check stands between the page and its viewer's session).
 
-const sameOrigin = { origin: baseURL }
 const lesson = { course: 'demo', lesson: 'labo' }
 
 const wsEcho = `const http = require('http'), crypto = require('crypto')
@@ -33,9 +38,9 @@ const nginxConf = `server {
 }
 `
 
-const attackPage = (sandboxId: string) => `<!doctype html><meta charset="utf-8"><title>app</title><h1>page-de-l-eleve</h1><pre id="out"></pre>
+const attackPage = (quai: string, sandboxId: string) => `<!doctype html><meta charset="utf-8"><title>app</title><h1>page-de-l-eleve</h1><pre id="out"></pre>
 <script>
-const quai = ${JSON.stringify(baseURL)}
+const quai = ${JSON.stringify(quai)}
 const results = {}
 const show = () => { document.getElementById('out').textContent = JSON.stringify(results) }
 async function attempt(name, run) { try { results[name] = await run() } catch (e) { results[name] = 'refused: ' + (e && e.name) } show() }
@@ -72,19 +77,35 @@ function expectNothingReachedQuai(results: Results, viewer: string) {
   expect(results.ws, viewer).toBe('echo:ping')
 }
 
-test("a learner's page cannot act on Quai as its owner or as an instructor it is shared with, and still works", async ({ page, context, browser }) => {
-  test.setTimeout(300_000)
+/** A call to Quai's API from one of its pages, by the browser itself (*.localhost names resolve there, not in Node). */
+async function call(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }> {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const response = await fetch(path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
+      const text = await response.text()
+      let json: unknown = null
+      try {
+        json = JSON.parse(text)
+      } catch {
+        // not JSON
+      }
+      return { status: response.status, json, text }
+    },
+    { method, path, body },
+  )
+}
+
+async function attackScenario(quai: string, context: BrowserContext, teacherContext: BrowserContext) {
+  const page = await context.newPage()
   const student = await signUp(page)
   const { workspace, terminal } = await openLab(page)
-  const opened = await page.request.post('/api/sandboxes', { data: { courseSlug: lesson.course, lessonSlug: lesson.lesson }, headers: sameOrigin })
-  const sandboxId = ((await opened.json()) as { id: string }).id
+  const sandboxId = ((await call(page, 'POST', '/api/sandboxes', { courseSlug: lesson.course, lessonSlug: lesson.lesson })).json as { id: string }).id
   for (const [path, content] of [
-    ['app/index.html', attackPage(sandboxId)],
+    ['app/index.html', attackPage(quai, sandboxId)],
     ['app/nginx.conf', nginxConf],
     ['app/ws.js', wsEcho],
   ]) {
-    const saved = await page.request.put(`/api/sandboxes/${sandboxId}/files/content`, { data: { ...lesson, path, content }, headers: sameOrigin })
-    expect(saved.status(), path).toBe(200)
+    expect((await call(page, 'PUT', `/api/sandboxes/${sandboxId}/files/content`, { ...lesson, path, content })).status, path).toBe(200)
   }
   await terminal.locator('.xterm').click()
   await page.keyboard.type(
@@ -102,43 +123,71 @@ test("a learner's page cannot act on Quai as its owner or as an instructor it is
   const [tab] = await Promise.all([context.waitForEvent('page'), link.click()])
   await expect(tab.getByRole('heading', { name: 'page-de-l-eleve' })).toBeVisible({ timeout: 30_000 })
   const appOrigin = new URL(tab.url()).origin
-  expect(appOrigin).toMatch(new RegExp(`^http://p8080-[a-z2-7]{26}\\.localhost:${new URL(baseURL).port}$`))
+  expect(appOrigin).toMatch(/^http:\/\/p8080-[a-z2-7]{26}\./)
   expectNothingReachedQuai(await resultsOf(tab), 'owner')
   // What the browser would send to the app's origin: its access cookie, never Quai's session.
-  const appCookies = (await context.cookies(appOrigin)).map((c) => c.name)
-  expect(appCookies).toEqual(['quai_port_access'])
-  expect((await context.cookies(baseURL)).some((c) => c.name.startsWith('better-auth'))).toBe(true)
+  expect((await context.cookies(appOrigin)).map((c) => c.name)).toEqual(['quai_port_access'])
+  expect((await context.cookies(quai)).some((c) => c.name.startsWith('better-auth'))).toBe(true)
 
   // Nothing the page sent changed the owner's sandbox: no upload, no reset.
-  const listing = await page.request.get(`/api/sandboxes/${sandboxId}/files?course=${lesson.course}&lesson=${lesson.lesson}`)
-  expect(listing.status()).toBe(200)
-  expect(JSON.stringify(await listing.json())).not.toContain('owned.txt')
-  const status = await page.request.get(`/api/sandboxes/${sandboxId}`)
-  expect(((await status.json()) as { status: string }).status).toBe('running')
+  const listing = await call(page, 'GET', `/api/sandboxes/${sandboxId}/files?course=${lesson.course}&lesson=${lesson.lesson}`)
+  expect(listing.status).toBe(200)
+  expect(listing.text).not.toContain('owned.txt')
+  expect(((await call(page, 'GET', `/api/sandboxes/${sandboxId}`)).json as { status: string }).status).toBe('running')
   // No service worker on Quai's origin.
   expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0)
   await tab.close()
 
   // The owner shares the port with the instructors of a class they are in.
-  const teacher = await (await browser.newContext({ storageState: instructorState })).newPage()
-  const created = await teacher.request.post('/api/classes', { data: { name: `Partage ${student.name}`, courses: ['demo'] }, headers: sameOrigin })
-  expect(created.status()).toBe(201)
-  const { id: classId, joinCode } = (await created.json()) as { id: string; joinCode: string }
-  expect((await page.request.post('/api/classes/join', { data: { code: joinCode }, headers: sameOrigin })).status()).toBe(201)
-  await workspace.getByRole('checkbox', { name: 'Partager node1:8080 avec les enseignants de mes classes' }).check()
+  const teacher = await teacherContext.newPage()
+  await teacher.goto('/teach')
+  const created = await call(teacher, 'POST', '/api/classes', { name: `Partage ${student.name}`, courses: ['demo'] })
+  expect(created.status).toBe(201)
+  const { id: classId, joinCode } = created.json as { id: string; joinCode: string }
+  expect((await call(page, 'POST', '/api/classes/join', { code: joinCode })).status).toBe(201)
+  const share = workspace.getByRole('checkbox', { name: 'Partager node1:8080 avec les enseignants de mes classes' })
+  await share.check()
   await expect(workspace.getByText(/Les enseignants de vos classes peuvent ouvrir les ports partagés/)).toBeVisible()
 
   await teacher.goto(`/teach/classes/${classId}`)
   const shared = teacher.getByRole('link', { name: `Ouvrir node1:8080 de ${student.name} dans un nouvel onglet` })
-  const [teacherTab] = await Promise.all([teacher.context().waitForEvent('page'), shared.click()])
+  const [teacherTab] = await Promise.all([teacherContext.waitForEvent('page'), shared.click()])
   await expect(teacherTab.getByRole('heading', { name: 'page-de-l-eleve' })).toBeVisible({ timeout: 30_000 })
   expectNothingReachedQuai(await resultsOf(teacherTab), 'instructor')
-  expect((await teacher.context().cookies(new URL(teacherTab.url()).origin)).map((c) => c.name)).toEqual(['quai_port_access'])
+  expect((await teacherContext.cookies(new URL(teacherTab.url()).origin)).map((c) => c.name)).toEqual(['quai_port_access'])
 
   // Sharing taken back: the instructor's next visit is refused.
-  await workspace.getByRole('checkbox', { name: 'Partager node1:8080 avec les enseignants de mes classes' }).uncheck()
+  await share.uncheck()
   await expect(async () => {
     const again = await teacherTab.reload()
     expect(again?.status()).toBe(403)
   }).toPass({ timeout: 15_000 })
+  await call(page, 'DELETE', `/api/sandboxes/${sandboxId}`)
+}
+
+test("default set-up: a learner's page on *.localhost cannot act on Quai as its owner or as an instructor it is shared with, and still works", async ({ browser }) => {
+  test.setTimeout(300_000)
+  const context = await browser.newContext({ baseURL })
+  const teacherContext = await browser.newContext({ baseURL, storageState: instructorState })
+  await attackScenario(baseURL, context, teacherContext)
+})
+
+test("a school's set-up, ports under Quai's own site: the page's requests carry the viewer's cookies, and Quai still refuses them", async ({ browser }) => {
+  test.setTimeout(360_000)
+  const port = await freePort()
+  const quai = `http://quai.localhost:${port}`
+  const server = await startSpecServer('security-ports', port, { QUAI_URL: quai, QUAI_PORTS_URL: `http://ports.quai.localhost:${port}`, QUAI_SANDBOX_RUNTIME: 'off' })
+  try {
+    // Its instructor, made with the setup token its start script minted.
+    const teacherContext = await browser.newContext({ baseURL: quai })
+    const setup = await teacherContext.newPage()
+    await setup.goto('/sign-in')
+    const token = fs.readFileSync(setupTokenFile('security-ports'), 'utf8').trim()
+    expect((await call(setup, 'POST', '/setup/claim', { token, account: instructor })).status).toBe(201)
+    expect((await call(setup, 'POST', '/api/auth/sign-in/email', { email: instructor.email, password: instructor.password })).status).toBe(200)
+    await setup.close()
+    await attackScenario(quai, await browser.newContext({ baseURL: quai }), teacherContext)
+  } finally {
+    server.stop()
+  }
 })
