@@ -4,6 +4,7 @@ import { useTranslations } from 'next-intl'
 import { useRouter, useSearchParams } from 'next/navigation'
 import { useId, useState } from 'react'
 import { authClient } from '@/lib/auth/client'
+import { AccountFields } from './AccountFields'
 import { useHydrated } from '@/lib/auth/hydrated'
 import { localPath } from '@/lib/auth/next-path'
 import { waitWords } from '@/lib/i18n/wait'
@@ -75,33 +76,11 @@ export function AuthForm({ mode }: { mode: Mode }) {
     router.refresh()
   }
 
-  const input = 'mt-1 block w-full rounded border border-slate-400 px-3 py-2 focus:border-brand-600'
   return (
     <main className="mx-auto max-w-sm px-6 py-16">
       <h1 className="text-2xl font-bold">{t(`${mode}.title`)}</h1>
       <form onSubmit={onSubmit} className="mt-6 space-y-4" aria-describedby={error ? errorId : undefined} noValidate>
-        {mode === 'signUp' && (
-          <label className="block text-sm font-medium">
-            {t('fields.name')}
-            <input className={input} name="name" autoComplete="name" maxLength={80} />
-          </label>
-        )}
-        <label className="block text-sm font-medium">
-          {t('fields.email')}
-          <input className={input} name="email" type="email" autoComplete="email" required />
-        </label>
-        <label className="block text-sm font-medium">
-          {t('fields.password')}
-          <input
-            className={input}
-            name="password"
-            type="password"
-            autoComplete={mode === 'signUp' ? 'new-password' : 'current-password'}
-            minLength={8}
-            required
-          />
-          {mode === 'signUp' && <span className="mt-1 block text-xs text-slate-600">{t('fields.passwordHint')}</span>}
-        </label>
+        <AccountFields newAccount={mode === 'signUp'} />
         {error && (
           <p id={errorId} role="alert" className="rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800">
             {error}

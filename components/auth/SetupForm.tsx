@@ -4,6 +4,7 @@ import { useRouter } from 'next/navigation'
 import { useId, useState } from 'react'
 import { authClient } from '@/lib/auth/client'
 import { useHydrated } from '@/lib/auth/hydrated'
+import { AccountFields } from './AccountFields'
 
 const knownErrors = new Set(['setup_token_unknown', 'setup_token_used', 'setup_token_expired', 'email_taken'])
 
@@ -54,7 +55,6 @@ export function SetupForm({ token, signedInEmail }: { token: string; signedInEma
     }
   }
 
-  const input = 'mt-1 block w-full rounded border border-slate-400 px-3 py-2 focus:border-brand-600'
   return (
     <form onSubmit={onSubmit} className="space-y-4" aria-describedby={error ? `${id}-error` : undefined} noValidate>
       {signedInEmail ? (
@@ -62,19 +62,7 @@ export function SetupForm({ token, signedInEmail }: { token: string; signedInEma
       ) : (
         <>
           <p>{t('setup.create')}</p>
-          <label className="block text-sm font-medium">
-            {t('fields.name')}
-            <input className={input} name="name" autoComplete="name" maxLength={80} />
-          </label>
-          <label className="block text-sm font-medium">
-            {t('fields.email')}
-            <input className={input} name="email" type="email" autoComplete="email" required />
-          </label>
-          <label className="block text-sm font-medium">
-            {t('fields.password')}
-            <input className={input} name="password" type="password" autoComplete="new-password" minLength={8} required />
-            <span className="mt-1 block text-xs text-slate-600">{t('fields.passwordHint')}</span>
-          </label>
+          <AccountFields newAccount />
         </>
       )}
       {error && (

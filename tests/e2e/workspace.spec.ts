@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test'
 import { signUp } from './support/accounts'
-import { openLab } from './support/lab'
+import { openLab, openPublishedPort } from './support/lab'
 
 // A real sandbox (Docker-in-Docker on the host engine), the real terminal in Chromium.
 test('a learner opens a hands-on lesson, runs docker in the terminal and sees the output', async ({ page }) => {
@@ -65,15 +65,9 @@ test('code blocks run in the terminal, the file panel edits the sandbox, a publi
   await type('echo "lu=$(cat note.txt)"')
   await expect(rows.filter({ hasText: /^lu=apres-edition-dans-quai\s*$/ })).toBeVisible({ timeout: 15_000 })
 
-  // A web server published in the sandbox opens in a new tab through Quai's proxy.
+  // A web server published in the sandbox opens in a new tab, on its own origin.
   await type(`docker run -d -p 8080:8080 busybox sh -c 'mkdir -p /www && echo page-du-bac-a-sable > /www/index.html && httpd -f -p 8080 -h /www'`)
-  await workspace.getByRole('tab', { name: 'Ports' }).click()
-  const link = workspace.getByRole('link', { name: 'Ouvrir node1:8080 dans un nouvel onglet' })
-  await expect(async () => {
-    await workspace.getByRole('button', { name: 'Actualiser' }).click()
-    await expect(link).toBeVisible({ timeout: 2000 })
-  }).toPass({ timeout: 60_000 })
-  const [tab] = await Promise.all([context.waitForEvent('page'), link.click()])
+  const tab = await openPublishedPort(workspace, context, 'node1', 8080)
   await expect(tab.locator('body')).toContainText('page-du-bac-a-sable', { timeout: 30_000 })
   await tab.close()
 

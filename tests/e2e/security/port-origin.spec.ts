@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import { expect, test, type BrowserContext, type Page } from '@playwright/test'
 import { baseURL } from '../../../playwright.config'
 import { instructor, instructorState, setupTokenFile, signUp } from '../support/accounts'
-import { openLab } from '../support/lab'
+import { openLab, openPublishedPort } from '../support/lab'
 import { freePort, startSpecServer } from '../support/server'
 
 // A learner's web app tries to act on Quai as whoever opens it. The page is served by nginx in
@@ -114,13 +114,7 @@ async function attackScenario(quai: string, context: BrowserContext, teacherCont
   await expect(terminal.locator('.xterm-rows > div').filter({ hasText: /^pret-42\s*$/ })).toBeVisible({ timeout: 90_000 })
 
   // The owner opens the app from the Ports tab: it runs on its own origin.
-  await workspace.getByRole('tab', { name: 'Ports' }).click()
-  const link = workspace.getByRole('link', { name: 'Ouvrir node1:8080 dans un nouvel onglet' })
-  await expect(async () => {
-    await workspace.getByRole('button', { name: 'Actualiser' }).click()
-    await expect(link).toBeVisible({ timeout: 2000 })
-  }).toPass({ timeout: 60_000 })
-  const [tab] = await Promise.all([context.waitForEvent('page'), link.click()])
+  const tab = await openPublishedPort(workspace, context, 'node1', 8080)
   await expect(tab.getByRole('heading', { name: 'page-de-l-eleve' })).toBeVisible({ timeout: 30_000 })
   const appOrigin = new URL(tab.url()).origin
   expect(appOrigin).toMatch(/^http:\/\/p8080-[a-z2-7]{26}\./)

@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test'
+import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test'
 
 /** Opens the fixtures' hands-on lesson and waits until node1's terminal is connected to a real sandbox. */
 export async function openLab(page: Page) {
@@ -7,4 +7,16 @@ export async function openLab(page: Page) {
   const terminal = workspace.locator('[data-terminal-node="node1"]')
   await expect(terminal).toHaveAttribute('data-terminal-state', 'open', { timeout: 90_000 })
   return { workspace, terminal }
+}
+
+/** Opens a port published in the sandbox from the Ports tab (refreshing until it is listed), in a new tab. */
+export async function openPublishedPort(workspace: Locator, context: BrowserContext, node: string, port: number): Promise<Page> {
+  await workspace.getByRole('tab', { name: 'Ports' }).click()
+  const link = workspace.getByRole('link', { name: `Ouvrir ${node}:${port} dans un nouvel onglet` })
+  await expect(async () => {
+    await workspace.getByRole('button', { name: 'Actualiser' }).click()
+    await expect(link).toBeVisible({ timeout: 2000 })
+  }).toPass({ timeout: 60_000 })
+  const [tab] = await Promise.all([context.waitForEvent('page'), link.click()])
+  return tab
 }

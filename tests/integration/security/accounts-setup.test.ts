@@ -1,16 +1,11 @@
-import { beforeAll, describe, expect, it } from 'vitest'
-import { resetEnvForTests } from '@/lib/env.server'
+import { describe, expect, it } from 'vitest'
+import { setAuthEnvironmentBeforeAll } from '../../support/auth-env'
 
 // The first instructor comes from the installer's setup link, never from signing up first.
 // Runs on this file's own fresh database (integration-file-db.ts): a fresh installation.
 const appUrl = 'http://localhost:3999'
 
-beforeAll(() => {
-  process.env.QUAI_URL = appUrl
-  process.env.BETTER_AUTH_SECRET = 'integration-test-secret-integration-test-secret'
-  process.env.QUAI_AUTH_RATE_LIMIT = 'off'
-  resetEnvForTests()
-})
+setAuthEnvironmentBeforeAll(appUrl, 'off')
 
 const modules = async () => ({
   ...(await import('@/lib/auth/setup-token.server')),

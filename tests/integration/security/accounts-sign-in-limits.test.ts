@@ -1,17 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { resetEnvForTests } from '@/lib/env.server'
+import { setAuthEnvironmentBeforeAll } from '../../support/auth-env'
 
 // Sign-in limits through better-auth's real handler, as the custom server feeds it: each request
 // carries the address server.ts stamped (x-quai-client-address). The forged-header case, which
 // needs server.ts itself, is in tests/e2e/security/accounts.spec.ts.
 const appUrl = 'http://localhost:3998'
 
-beforeAll(() => {
-  process.env.QUAI_URL = appUrl
-  process.env.BETTER_AUTH_SECRET = 'integration-test-secret-integration-test-secret'
-  process.env.QUAI_AUTH_RATE_LIMIT = 'on'
-  resetEnvForTests()
-})
+setAuthEnvironmentBeforeAll(appUrl, 'on')
 
 const freshAuth = async () => {
   delete (globalThis as { quaiAuth?: unknown }).quaiAuth

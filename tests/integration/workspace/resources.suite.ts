@@ -3,21 +3,19 @@
 // bridge, readers and hub, on the sandbox the server opened, found through the shared
 // database), so that the server side's own buffers can be measured; the same refusals are then
 // checked through the server's routes.
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type http from 'node:http'
 import type { Readable } from 'node:stream'
 import v8 from 'node:v8'
 import vm from 'node:vm'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import WebSocket, { WebSocketServer } from 'ws'
+import WebSocket from 'ws'
 import type { LiveEvent } from '../../../lib/checks/live.server'
 import { lessonWorkdir } from '../../../lib/content/paths'
 import type { DockerClient } from '../../../lib/docker/engine.server'
-import { openExecStream } from '../../../lib/docker/exec-stream.server'
-import { bridgeStats, bridgeTerminal, sendBufferHighWater, sendBufferLimit } from '../../../lib/terminal/bridge.server'
-import { CloseCode, decodeServerMessage, encodeAck, encodeInput, encodePing, maxFrameBytes, MessageType } from '../../../lib/terminal/protocol'
+import { bridgeStats, sendBufferHighWater, sendBufferLimit } from '../../../lib/terminal/bridge.server'
+import { CloseCode, decodeServerMessage, encodeAck, encodeInput, encodePing, MessageType } from '../../../lib/terminal/protocol'
 import { sandboxApi } from '../../../lib/workspace/api'
-import { fixtureContent, lesson, signUp, TerminalProbe, terminalUrl, tryUpgrade, type Account } from './support'
+import { fixtureContent, lesson, signUp, startBareBridge, TerminalProbe, terminalUrl, tryUpgrade, type Account } from './support'
 import type { WorkspaceContext } from './terminal.suite'
 
 const mib = 1024 * 1024
@@ -49,29 +47,22 @@ type ServerSide = Awaited<ReturnType<typeof serverSide>>
 /** The real bridge on the sandbox's node, in this process; `connections` gives the server-side sockets. */
 async function bridgeServer(lib: ServerSide, sandboxId: string) {
   const target = await lib.access.nodeShellTarget(sandboxId, 'node1')
-  const httpServer = http.createServer()
-  const wss = new WebSocketServer({ server: httpServer, maxPayload: maxFrameBytes, perMessageDeflate: false, autoPong: false })
   const connections: { ws: WebSocket; sentOutput: number }[] = []
-  wss.on('connection', (ws, request) => {
-    const connection = { ws, sentOutput: 0 }
-    connections.push(connection)
-    // Counts the output payload the bridge hands to the socket: what an honest browser may acknowledge.
-    const send = ws.send.bind(ws) as (data: Uint8Array, cb?: (error?: Error) => void) => void
-    ;(ws as unknown as { send: typeof send }).send = (data, cb) => {
-      if (data[0] === MessageType.output) connection.sentOutput += data.byteLength - 1
-      send(data, cb)
-    }
-    void bridgeTerminal(ws, {
-      session: `${lesson.lesson}.${new URL(request.url ?? '/', 'http://x').searchParams.get('session') ?? '9'}`,
-      node: 'node1',
-      cols: 80,
-      rows: 24,
-      env: [`QUAI_LESSON_DIR=${lessonWorkdir(lesson.lesson)}`],
-      openExec: (cmd, env) => openExecStream(target.ref, { cmd: target.command(cmd), env }),
-    })
+  const bridge = await startBareBridge(target, {
+    session: (request) => new URL(request.url ?? '/', 'http://x').searchParams.get('session') ?? '9',
+    autoPong: false,
+    onSocket: (ws) => {
+      const connection = { ws, sentOutput: 0 }
+      connections.push(connection)
+      // Counts the output payload the bridge hands to the socket: what an honest browser may acknowledge.
+      const send = ws.send.bind(ws) as (data: Uint8Array, cb?: (error?: Error) => void) => void
+      ;(ws as unknown as { send: typeof send }).send = (data, cb) => {
+        if (data[0] === MessageType.output) connection.sentOutput += data.byteLength - 1
+        send(data, cb)
+      }
+    },
   })
-  await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r))
-  const url = `ws://127.0.0.1:${(httpServer.address() as AddressInfo).port}/`
+  const url = bridge.url
   return {
     connections,
     /** A raw client: resolves on "ready", collecting output until paused. */
@@ -96,10 +87,7 @@ async function bridgeServer(lib: ServerSide, sandboxId: string) {
       if (!ready) throw new Error('the bridge did not get ready')
       return { client, state, server: connections.at(-1)! }
     },
-    close: async () => {
-      for (const c of connections) c.ws.terminate()
-      await new Promise((r) => httpServer.close(r))
-    },
+    close: bridge.close,
   }
 }
 

@@ -5,23 +5,62 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
+import http, { type IncomingMessage } from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import WebSocket from 'ws'
+import WebSocket, { WebSocketServer } from 'ws'
+import { lessonWorkdir } from '../../../lib/content/paths'
 import { migrateDatabase } from '../../../lib/db/migrate'
+import { openExecStream, type ContainerRef } from '../../../lib/docker/exec-stream.server'
+import { bridgeTerminal } from '../../../lib/terminal/bridge.server'
 import {
   decodeServerMessage,
   encodeAck,
   encodeInput,
   encodeResize,
+  maxFrameBytes,
   terminalPath,
   type ErrorMessage,
   type ReadyMessage,
 } from '../../../lib/terminal/protocol'
 
 const run = promisify(execFile)
+
+type ShellTarget = { ref: ContainerRef; command: (cmd: string[]) => string[] }
+
+/**
+ * The real terminal bridge on a node's shell, on a bare WebSocket server of this process (no
+ * session or origin check: tests only). `session` names the shell each connection attaches to.
+ */
+export async function startBareBridge(
+  target: ShellTarget,
+  options: { session: (request: IncomingMessage) => string; autoPong?: boolean; onSocket?: (ws: WebSocket) => void },
+): Promise<{ url: string; wss: WebSocketServer; close: () => Promise<void> }> {
+  const httpServer = http.createServer()
+  const wss = new WebSocketServer({ server: httpServer, maxPayload: maxFrameBytes, perMessageDeflate: false, autoPong: options.autoPong ?? true })
+  wss.on('connection', (ws, request) => {
+    options.onSocket?.(ws)
+    void bridgeTerminal(ws, {
+      session: `${lesson.lesson}.${options.session(request)}`,
+      node: 'node1',
+      cols: 80,
+      rows: 24,
+      env: [`QUAI_LESSON_DIR=${lessonWorkdir(lesson.lesson)}`],
+      openExec: (cmd, env) => openExecStream(target.ref, { cmd: target.command(cmd), env }),
+    })
+  })
+  await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r))
+  return {
+    url: `ws://127.0.0.1:${(httpServer.address() as net.AddressInfo).port}/`,
+    wss,
+    close: async () => {
+      for (const client of wss.clients) client.terminate()
+      await new Promise((r) => httpServer.close(r))
+    },
+  }
+}
 export const root = path.resolve(import.meta.dirname, '../../..')
 export const fixtureContent = path.join(import.meta.dirname, 'fixtures', 'content')
 export const lesson = { course: 'atelier', lesson: 'terminal' }

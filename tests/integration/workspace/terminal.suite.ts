@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { WebSocketServer } from 'ws'
-import { openExecStream } from '../../../lib/docker/exec-stream.server'
-import { bridgeTerminal } from '../../../lib/terminal/bridge.server'
-import { lessonWorkdir } from '../../../lib/content/paths'
 import { CloseCode, encodeAck, encodeResize, flowHighWater, maxFrameBytes, MessageType } from '../../../lib/terminal/protocol'
-import { lesson, TerminalProbe, terminalUrl, tryUpgrade, type Account, type TestServer } from './support'
+import { lesson, startBareBridge, TerminalProbe, terminalUrl, tryUpgrade, type Account, type TestServer } from './support'
 
 export type WorkspaceContext = {
   server: TestServer
@@ -198,25 +192,6 @@ async function secondInstance(databaseUrl: string, sandboxId: string): Promise<{
   ;(globalThis as { quaiDb?: unknown }).quaiDb = undefined
   const { nodeShellTarget } = await import('../../../lib/workspace/sandbox-access.server')
   const target = await nodeShellTarget(sandboxId, 'node1')
-  const httpServer = http.createServer()
-  const wss = new WebSocketServer({ server: httpServer, maxPayload: maxFrameBytes })
-  wss.on('connection', (ws) => {
-    void bridgeTerminal(ws, {
-      session: `${lesson.lesson}.3`,
-      node: 'node1',
-      cols: 80,
-      rows: 24,
-      env: [`QUAI_LESSON_DIR=${lessonWorkdir(lesson.lesson)}`],
-      openExec: (cmd, env) => openExecStream(target.ref, { cmd: target.command(cmd), env }),
-    })
-  })
-  await new Promise<void>((r) => httpServer.listen(0, '127.0.0.1', r))
-  const port = (httpServer.address() as AddressInfo).port
-  return {
-    url: `ws://127.0.0.1:${port}/`,
-    close: async () => {
-      for (const client of wss.clients) client.terminate()
-      await new Promise((r) => httpServer.close(r))
-    },
-  }
+  const bridge = await startBareBridge(target, { session: () => '3' })
+  return { url: bridge.url, close: bridge.close }
 }
