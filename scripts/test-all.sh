@@ -26,7 +26,9 @@ step "content:check" npm run -s content:check
 step "sandbox images" npm run -s images:build
 step "typecheck" npx tsc --noEmit -p .
 step "lint" npx eslint .
-step "unit + integration tests" npx vitest run --exclude 'tests/unit/security/**' --exclude 'tests/integration/security/**'
+# The security files (scripts/test-security.sh's list) run in their own step below.
+step "unit + integration tests" npx vitest run --exclude 'tests/unit/security/**' --exclude 'tests/integration/security/**' \
+  --exclude tests/integration/workspace/workspace.test.ts --exclude tests/integration/sandbox/isolation.test.ts
 step "production build" npx next build
 step "end-to-end tests" npx playwright test --project=main
 step "security tests" env QUAI_SECURITY_BUILT=1 npm run -s test:security

@@ -6,9 +6,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# Besides tests/*/security: the workspace suites (port origins, buffers and limits through the
+# real server, cross-user refusals) and the sandbox isolation tests (escapes from a sandbox).
+vitest_files=(tests/unit/security tests/integration/security tests/integration/workspace/workspace.test.ts tests/integration/sandbox/isolation.test.ts)
+
 status=0
 echo "━━━ security: unit + integration (vitest)"
-npx vitest run tests/unit/security tests/integration/security || status=1
+npx vitest run "${vitest_files[@]}" || status=1
 if [ "${QUAI_SECURITY_BUILT:-}" != 1 ]; then
   echo "━━━ security: production build"
   npx next build >/dev/null || { echo "the production build failed"; exit 1; }
