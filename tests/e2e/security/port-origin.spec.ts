@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import { expect, test, type BrowserContext, type Page } from '@playwright/test'
+import { expect, test, type BrowserContext, type Locator, type Page } from '@playwright/test'
 import { baseURL } from '../../../playwright.config'
 import { instructor, instructorState, setupTokenFile, signUp } from '../support/accounts'
 import { openLab, openPublishedPort } from '../support/lab'
@@ -100,6 +100,16 @@ async function attackScenario(quai: string, context: BrowserContext, teacherCont
   const student = await signUp(page)
   const { workspace, terminal } = await openLab(page)
   const sandboxId = ((await call(page, 'POST', '/api/sandboxes', { courseSlug: lesson.course, lessonSlug: lesson.lesson })).json as { id: string }).id
+  try {
+    await attack({ quai, page, context, teacherContext, studentName: student.name, sandboxId, workspace, terminal })
+  } finally {
+    await call(page, 'DELETE', `/api/sandboxes/${sandboxId}`)
+  }
+}
+
+type Lab = { quai: string; page: Page; context: BrowserContext; teacherContext: BrowserContext; studentName: string; sandboxId: string; workspace: Locator; terminal: Locator }
+
+async function attack({ quai, page, context, teacherContext, studentName, sandboxId, workspace, terminal }: Lab) {
   for (const [path, content] of [
     ['app/index.html', attackPage(quai, sandboxId)],
     ['app/nginx.conf', nginxConf],
@@ -135,7 +145,7 @@ async function attackScenario(quai: string, context: BrowserContext, teacherCont
   // The owner shares the port with the instructors of a class they are in.
   const teacher = await teacherContext.newPage()
   await teacher.goto('/teach')
-  const created = await call(teacher, 'POST', '/api/classes', { name: `Partage ${student.name}`, courses: ['demo'] })
+  const created = await call(teacher, 'POST', '/api/classes', { name: `Partage ${studentName}`, courses: ['demo'] })
   expect(created.status).toBe(201)
   const { id: classId, joinCode } = created.json as { id: string; joinCode: string }
   expect((await call(page, 'POST', '/api/classes/join', { code: joinCode })).status).toBe(201)
@@ -144,7 +154,7 @@ async function attackScenario(quai: string, context: BrowserContext, teacherCont
   await expect(workspace.getByText(/Les enseignants de vos classes peuvent ouvrir les ports partagés/)).toBeVisible()
 
   await teacher.goto(`/teach/classes/${classId}`)
-  const shared = teacher.getByRole('link', { name: `Ouvrir node1:8080 de ${student.name} dans un nouvel onglet` })
+  const shared = teacher.getByRole('link', { name: `Ouvrir node1:8080 de ${studentName} dans un nouvel onglet` })
   const [teacherTab] = await Promise.all([teacherContext.waitForEvent('page'), shared.click()])
   await expect(teacherTab.getByRole('heading', { name: 'page-de-l-eleve' })).toBeVisible({ timeout: 30_000 })
   expectNothingReachedQuai(await resultsOf(teacherTab), 'instructor')
@@ -156,7 +166,6 @@ async function attackScenario(quai: string, context: BrowserContext, teacherCont
     const again = await teacherTab.reload()
     expect(again?.status()).toBe(403)
   }).toPass({ timeout: 15_000 })
-  await call(page, 'DELETE', `/api/sandboxes/${sandboxId}`)
 }
 
 test("default set-up: a learner's page on *.localhost cannot act on Quai as its owner or as an instructor it is shared with, and still works", async ({ browser }) => {
@@ -170,7 +179,7 @@ test("a school's set-up, ports under Quai's own site: the page's requests carry 
   test.setTimeout(360_000)
   const port = await freePort()
   const quai = `http://quai.localhost:${port}`
-  const server = await startSpecServer('security-ports', port, { QUAI_URL: quai, QUAI_PORTS_URL: `http://ports.quai.localhost:${port}`, QUAI_SANDBOX_RUNTIME: 'off' })
+  const server = await startSpecServer('security-ports', port, { QUAI_URL: quai, QUAI_PORTS_URL: `http://ports.quai.localhost:${port}` })
   try {
     // Its instructor, made with the setup token its start script minted.
     const teacherContext = await browser.newContext({ baseURL: quai })
