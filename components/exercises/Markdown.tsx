@@ -1,7 +1,10 @@
 import { Fragment, type ReactNode } from 'react'
-import { parseMarkdown, type Block, type Inline } from './markdown'
+import { parseInline, parseMarkdown, type Block, type Inline } from './markdown'
 
 // Renders the tree from markdown.ts as React elements: no HTML string is ever injected.
+// <Markdown> renders blocks (exercise instructions); <InlineMarkdown> renders one run of
+// inline Markdown (`code`, **bold**, *italic*, links) where only phrasing content fits: a
+// quiz prompt in a <legend>, a choice in a <label>.
 
 function inline(nodes: Inline[]): ReactNode {
   return nodes.map((node, i) => {
@@ -67,4 +70,8 @@ function block(node: Block, key: number): ReactNode {
 
 export function Markdown({ source, className }: { source: string; className?: string }) {
   return <div className={className}>{parseMarkdown(source).map(block)}</div>
+}
+
+export function InlineMarkdown({ source }: { source: string }) {
+  return <>{inline(parseInline(source))}</>
 }

@@ -1,6 +1,7 @@
-// A small Markdown reader for exercise instructions: paragraphs, lists, fenced code, inline
-// code, bold, italic and links. It builds a tree, never HTML, so an author's `<script>` or
-// `<img onerror>` is shown as text: instructions can never inject markup into the page.
+// A small Markdown reader for exercise instructions (paragraphs, lists, fenced code, inline
+// code, bold, italic and links) and for quiz prompts, choices and explanations (inline only).
+// It builds a tree, never HTML, so an author's `<script>` or `<img onerror>` is shown as
+// text: instructions and quizzes can never inject markup into the page.
 
 export type Inline =
   | { type: 'text'; text: string }
@@ -79,6 +80,13 @@ export function parseInline(source: string): Inline[] {
   }
   flush()
   return out
+}
+
+/** The text a reader hears: inline Markdown without its marks (an aria-label, a title). */
+export function plainText(source: string): string {
+  const text = (nodes: Inline[]): string =>
+    nodes.map((node) => (node.type === 'text' || node.type === 'code' ? node.text : node.type === 'break' ? '\n' : text(node.children))).join('')
+  return text(parseInline(source))
 }
 
 const listItem = /^( {0,3})([-*+]|\d{1,9}[.)])[ \t]+(.*)$/

@@ -4,6 +4,8 @@ import Link from 'next/link'
 import { useTranslations } from 'next-intl'
 import { useRouter } from 'next/navigation'
 import { useId, useRef, useState } from 'react'
+import { InlineMarkdown } from '@/components/exercises/Markdown'
+import { plainText } from '@/components/exercises/markdown'
 import type { QuizPolicy } from '@/lib/quiz/policy'
 import type { PublicQuiz } from '@/lib/quiz/public'
 import { randomUuid } from '@/lib/browser/secure-context'
@@ -133,13 +135,13 @@ export function Quiz({ courseSlug, lessonSlug, quiz, policy, standing: initialSt
             <fieldset key={question.id} className="space-y-3" disabled={!signedIn || result !== null || closed} data-question={question.id}>
               <legend className="font-medium">
                 <span className="mr-2 text-slate-500">{index + 1}.</span>
-                {question.prompt}
+                <InlineMarkdown source={question.prompt} />
                 <span className="ml-2 text-xs font-normal text-slate-600">({t(question.type)})</span>
               </legend>
               {question.type === 'short' ? (
                 <input
                   className="block w-full max-w-md rounded border border-slate-400 px-3 py-2"
-                  aria-label={question.prompt}
+                  aria-label={plainText(question.prompt)}
                   maxLength={question.maxLength}
                   placeholder={question.placeholder}
                   value={(answers[question.id] as string | undefined) ?? ''}
@@ -159,7 +161,9 @@ export function Quiz({ courseSlug, lessonSlug, quiz, policy, standing: initialSt
                           className="mt-1"
                           onChange={() => (question.type === 'single' ? setAnswer(question.id, choice.id) : toggle(question.id, choice.id))}
                         />
-                        <span>{choice.text}</span>
+                        <span>
+                          <InlineMarkdown source={choice.text} />
+                        </span>
                       </label>
                     )
                   })}
@@ -170,8 +174,7 @@ export function Quiz({ courseSlug, lessonSlug, quiz, policy, standing: initialSt
                   <p className="font-semibold">{outcome.correct ? `✓ ${t('correct')}` : outcome.answered ? `✗ ${t('incorrect')}` : `– ${t('unanswered')}`}</p>
                   {outcome.explanation !== undefined ? (
                     <p className="mt-1">
-                      <span className="font-medium">{t('explanation')} : </span>
-                      {outcome.explanation}
+                      <span className="font-medium">{t('explanation')}</span> <InlineMarkdown source={outcome.explanation} />
                     </p>
                   ) : (
                     outcome.answered && <p className="mt-1 text-slate-700">{withheld}</p>
