@@ -8,25 +8,33 @@ const FileEditor = dynamic(() => import('./FileEditor'), { ssr: false })
 
 type OpenFile = { path: string; content: string; saved: string; mtime: string | null }
 type Notice = { kind: 'info' | 'error' | 'conflict'; text: string } | null
+/** A refused or failed call: the API's code (lib/workspace/files.server.ts and the routes' own), worded in the reader's language by `describe`. */
+type Failure = { code: string; retryAfterSeconds?: number }
 
-async function errorText(response: Response): Promise<string> {
+async function failureOf(response: Response): Promise<Failure> {
   try {
     const parsed = apiErrorSchema.safeParse(await response.json())
-    if (parsed.success) return parsed.data.error.message
+    if (parsed.success) return { code: parsed.data.error.code, retryAfterSeconds: parsed.data.error.retryAfterSeconds }
   } catch {
     // Not JSON: fall through.
   }
-  return `HTTP ${response.status}`
+  return { code: 'other' }
+}
+
+/** fetch, with a network failure (the server does not answer) as a Failure rather than a throw. */
+async function call(input: string, init?: RequestInit): Promise<Response | Failure> {
+  try {
+    return await fetch(input, init)
+  } catch {
+    return { code: 'network' }
+  }
 }
 
 async function loadList(sandboxId: string, lessonQuery: string) {
-  try {
-    const response = await fetch(`${sandboxApi.files(sandboxId)}?${lessonQuery}`, { cache: 'no-store' })
-    if (!response.ok) return { error: await errorText(response) }
-    return fileListSchema.parse(await response.json())
-  } catch (error) {
-    return { error: (error as Error).message }
-  }
+  const response = await call(`${sandboxApi.files(sandboxId)}?${lessonQuery}`, { cache: 'no-store' })
+  if (!(response instanceof Response)) return { failure: response }
+  if (!response.ok) return { failure: await failureOf(response) }
+  return fileListSchema.parse(await response.json())
 }
 
 export type FilesPanelProps = { sandboxId: string; courseSlug: string; lessonSlug: string; active: boolean }
@@ -42,12 +50,22 @@ export default function FilesPanel({ sandboxId, courseSlug, lessonSlug, active }
   const uploadInput = useRef<HTMLInputElement>(null)
   const lessonQuery = `course=${encodeURIComponent(courseSlug)}&lesson=${encodeURIComponent(lessonSlug)}`
 
+  /** A refusal in the reader's words: the code says what happened, the page knows which path and action. */
+  const describe = useCallback(
+    (failure: Failure, path: string, action: 'list' | 'open' | 'save' | 'upload'): string => {
+      const key = `errors.${failure.code}`
+      if (!t.has(key as never)) return t('errors.other', { code: failure.code })
+      return t(key as never, { path, action, seconds: failure.retryAfterSeconds ?? 60 } as never)
+    },
+    [t],
+  )
+
   const applyList = useCallback((result: Awaited<ReturnType<typeof loadList>>) => {
-    if ('error' in result) return setNotice({ kind: 'error', text: result.error })
+    if ('failure' in result) return setNotice({ kind: 'error', text: describe(result.failure, '.', 'list') })
     setEntries(result.entries)
     setRoot(result.root)
     setTruncated(result.truncated)
-  }, [])
+  }, [describe])
   const refresh = useCallback(async () => applyList(await loadList(sandboxId, lessonQuery)), [sandboxId, lessonQuery, applyList])
 
   useEffect(() => {
@@ -64,8 +82,9 @@ export default function FilesPanel({ sandboxId, courseSlug, lessonSlug, active }
   const openFile = async (path: string) => {
     if (dirty && open && !window.confirm(t('discard', { path: open.path }))) return
     setNotice(null)
-    const response = await fetch(`${sandboxApi.fileContent(sandboxId)}?${lessonQuery}&path=${encodeURIComponent(path)}`, { cache: 'no-store' })
-    if (!response.ok) return setNotice({ kind: 'error', text: await errorText(response) })
+    const response = await call(`${sandboxApi.fileContent(sandboxId)}?${lessonQuery}&path=${encodeURIComponent(path)}`, { cache: 'no-store' })
+    if (!(response instanceof Response)) return setNotice({ kind: 'error', text: describe(response, path, 'open') })
+    if (!response.ok) return setNotice({ kind: 'error', text: describe(await failureOf(response), path, 'open') })
     const file = textFileSchema.parse(await response.json())
     setOpen({ path: file.path, content: file.content, saved: file.content, mtime: file.mtime })
   }
@@ -76,7 +95,7 @@ export default function FilesPanel({ sandboxId, courseSlug, lessonSlug, active }
       setBusy('saving')
       setNotice(null)
       try {
-        const response = await fetch(sandboxApi.fileContent(sandboxId), {
+        const response = await call(sandboxApi.fileContent(sandboxId), {
           method: 'PUT',
           headers: { 'content-type': 'application/json' },
           body: JSON.stringify({
@@ -87,8 +106,12 @@ export default function FilesPanel({ sandboxId, courseSlug, lessonSlug, active }
             ...(open.mtime && !overwrite ? { baseMtime: open.mtime } : {}),
           }),
         })
-        if (response.status === 409) return setNotice({ kind: 'conflict', text: t('conflict') })
-        if (!response.ok) return setNotice({ kind: 'error', text: await errorText(response) })
+        if (!(response instanceof Response)) return setNotice({ kind: 'error', text: describe(response, open.path, 'save') })
+        if (!response.ok) {
+          const failure = await failureOf(response)
+          if (failure.code === 'conflict') return setNotice({ kind: 'conflict', text: t('conflict') })
+          return setNotice({ kind: 'error', text: describe(failure, open.path, 'save') })
+        }
         const saved = savedFileSchema.parse(await response.json())
         setOpen((current) => (current && current.path === open.path ? { ...current, saved: open.content, mtime: saved.mtime ?? null } : current))
         setNotice({ kind: 'info', text: t('saved', { path: saved.path }) })
@@ -97,7 +120,7 @@ export default function FilesPanel({ sandboxId, courseSlug, lessonSlug, active }
         setBusy(null)
       }
     },
-    [open, sandboxId, courseSlug, lessonSlug, refresh, t],
+    [open, sandboxId, courseSlug, lessonSlug, refresh, t, describe],
   )
   const saveRef = useRef(save)
   useLayoutEffect(() => {
@@ -119,8 +142,10 @@ export default function FilesPanel({ sandboxId, courseSlug, lessonSlug, active }
     try {
       const form = new FormData()
       form.set('file', file)
-      const response = await fetch(`${sandboxApi.upload(sandboxId)}?${lessonQuery}&dir=${encodeURIComponent(uploadDir)}`, { method: 'POST', body: form })
-      if (!response.ok) return setNotice({ kind: 'error', text: await errorText(response) })
+      const response = await call(`${sandboxApi.upload(sandboxId)}?${lessonQuery}&dir=${encodeURIComponent(uploadDir)}`, { method: 'POST', body: form })
+      const target = uploadDir ? `${uploadDir}/${file.name}` : file.name
+      if (!(response instanceof Response)) return setNotice({ kind: 'error', text: describe(response, target, 'upload') })
+      if (!response.ok) return setNotice({ kind: 'error', text: describe(await failureOf(response), target, 'upload') })
       const saved = savedFileSchema.parse(await response.json())
       setNotice({ kind: 'info', text: t('uploaded', { path: saved.path }) })
       void refresh()

@@ -36,6 +36,7 @@ export const fileLimits = {
   depth: 32,
 } as const
 
+/** The browser words each refusal in the reader's language from its code (FilesPanel); the message is for API clients and logs. */
 export type FileErrorCode =
   | 'path_invalid'
   | 'path_outside'
@@ -46,6 +47,7 @@ export type FileErrorCode =
   | 'binary'
   | 'conflict'
   | 'folder_missing'
+  | 'folder_replaced'
 
 export class FileRefusal extends Error {
   constructor(
@@ -91,7 +93,7 @@ async function requireRoot(node: FilesTarget, root: string): Promise<void> {
 
 function requireRootStat(stat: PathStat | null | undefined): void {
   if (!stat) throw new FileRefusal(404, 'folder_missing', 'the lesson folder does not exist in the sandbox (reset the sandbox, or open the lesson again)')
-  if (stat.kind !== 'dir') throw new FileRefusal(409, 'path_outside', 'the lesson folder has been replaced by a link or a file; reset the sandbox')
+  if (stat.kind !== 'dir') throw new FileRefusal(409, 'folder_replaced', 'the lesson folder has been replaced by a link or a file; reset the sandbox')
 }
 
 /** Walks the path one component at a time, following only links that stay inside root. */
@@ -262,7 +264,7 @@ export async function copyWorkspace(node: FilesTarget, root: string, workspaceDi
   if (!rootStat) {
     await putEntries(node, path.posix.dirname(root), [{ name: path.posix.basename(root), kind: 'dir' }])
   } else if (rootStat.kind !== 'dir') {
-    throw new FileRefusal(409, 'path_outside', 'the lesson folder has been replaced by a link or a file; reset the sandbox')
+    throw new FileRefusal(409, 'folder_replaced', 'the lesson folder has been replaced by a link or a file; reset the sandbox')
   }
   if (!workspaceDir || !fs.existsSync(workspaceDir)) return { copied: [], kept: [] }
   const local: { rel: string; kind: 'dir' | 'file'; full: string; mode: number }[] = []

@@ -50,3 +50,17 @@ describe('message catalogues', () => {
     }
   })
 })
+
+describe('file panel refusals (messages/*/workspace.json, files.errors)', () => {
+  test('every code lib/workspace/files.server.ts refuses with has a message in both languages', async () => {
+    const fs = await import('node:fs')
+    const source = fs.readFileSync('lib/workspace/files.server.ts', 'utf8')
+    const codes = [...new Set([...source.matchAll(/new FileRefusal\(\d+, '([a-z_]+)'/g)].map((m) => m[1]!))].filter((code) => code !== 'conflict')
+    expect(codes.length).toBeGreaterThan(5)
+    for (const locale of ['fr', 'en'] as const) {
+      const { default: workspace } = await import(`../../../messages/${locale}/workspace.json`)
+      const errors = (workspace as { files: { errors: Record<string, string> } }).files.errors
+      expect(codes.filter((code) => !errors[code]), locale).toEqual([])
+    }
+  })
+})
