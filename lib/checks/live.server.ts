@@ -1,10 +1,12 @@
 import 'server-only'
+import { pingDaemon } from '../docker/engine.server'
 import { DaemonAnswerTooLargeError, followEvents, readSnapshot, type DaemonEvent, type SandboxSnapshot } from '../docker/inspect.server'
 import { countAgainst, rateLimitMessage } from '../http/usage-limits.server'
 import { recordAttempt, type RecordedAttempt } from '../progress/exercises.server'
 import { CheckError, DaemonUnavailableError } from './errors'
 import { findExercise, type SandboxAccess } from './exercise.server'
 import { runsCommands } from './kinds'
+import { liveHeartbeatMs } from './public'
 import { runChecks, type CheckRunResult } from './run.server'
 
 // Live mode. One hub per sandbox follows the event stream of each node's daemon (no polling),
@@ -16,6 +18,14 @@ import { runChecks, type CheckRunResult } from './run.server'
 // does not fill the attempts table with identical rows. Each run counts against the owner's
 // `liveChecks` limit (lib/http/usage-limits.server.ts): past it, the hub says so and waits for
 // the next window instead of reading the sandbox again.
+//
+// A node's event stream ending is not a verdict: dockerode cuts a request that stays idle for
+// its client's timeout (30 s for an inner daemon, lib/docker/engine.server.ts), so a sandbox
+// where nothing happens ends it too. The hub then asks the daemon (/_ping, the health probe):
+// if it answers, the hub follows its events again (and re-reads the sandbox if the gap was long
+// enough to miss one); only a daemon that does not answer ends the hub with
+// `daemon_unavailable` (or `sandbox_not_running` when the sandbox itself is gone). A run that
+// fails to read a daemon asks the probe the same question before ending anything.
 //
 // The stream to the browser is bounded (liveEventStream): what a slow or stalled reader has not
 // taken stays queued up to liveQueueBytes; past that, only the latest event of each kind is
@@ -41,6 +51,18 @@ export interface LiveSubscriber {
 export const LIVE_DEBOUNCE_MS = 250
 export const LIVE_MAX_DELAY_MS = 1500
 
+/** How long the health probe waits for a node's daemon to answer /_ping, how often it asks, and the pause between. */
+export const liveProbeTimeoutMs = 5000
+const probeAttempts = 2
+const probeRetryMs = 1000
+/** An event stream cut for longer than this (probe, re-follow) may have missed events: the sandbox is read again. */
+const missedEventsGapMs = 1000
+/** An event stream that ends sooner than this after it started is followed again more slowly each time, up to maxRefollowDelayMs. */
+const quickEndMs = 5000
+const maxRefollowDelayMs = 30_000
+
+type Verdict = { code: string; message: string }
+
 /** Events our own reads cause (exec probes, health checks), or that change nothing a check reads. */
 export function isRelevantEvent(event: DaemonEvent): boolean {
   if (event.action.startsWith('exec_')) return false
@@ -49,7 +71,12 @@ export function isRelevantEvent(event: DaemonEvent): boolean {
 
 class Hub {
   private readonly subscribers = new Set<LiveSubscriber>()
-  private readonly stops: (() => void)[] = []
+  /** The event stream followed on each node; an entry leaves when its stream ends. */
+  private readonly follows = new Map<string, { stop: () => void }>()
+  /** Event streams of a node that ended soon after they started, in a row. */
+  private readonly quickEnds = new Map<string, number>()
+  /** Pending pauses of the probe and the re-follow, woken when the hub stops. */
+  private readonly sleepers = new Set<() => void>()
   private readonly lastStored = new Map<string, string>()
   private readonly lastSnapshot = new Map<string, string>()
   private readonly healthSeen = new Map<string, string>()
@@ -71,16 +98,80 @@ class Hub {
   ) {}
 
   async start(): Promise<void> {
-    for (const node of this.nodes) {
-      const target = await this.access.target(this.sandboxId, node)
-      const stop = await followEvents(target.docker, {
-        onEvent: (event) => this.onEvent(event),
-        onEnd: (error) => {
-          if (error && !this.ended) this.end('daemon_unavailable', new DaemonUnavailableError(node).message)
-        },
-      })
-      this.stops.push(stop)
+    for (const node of this.nodes) await this.follow(node)
+  }
+
+  /** Follows a node's daemon events; when the stream ends, whatever the reason, recover() decides. */
+  private async follow(node: string): Promise<void> {
+    const target = await this.access.target(this.sandboxId, node)
+    const startedAt = Date.now()
+    const follow = { stop: () => {} }
+    follow.stop = await followEvents(target.docker, {
+      onEvent: (event) => this.onEvent(event),
+      onEnd: () => {
+        if (this.follows.get(node) !== follow) return
+        this.follows.delete(node)
+        void this.recover(node, Date.now() - startedAt)
+      },
+    })
+    if (this.ended) return follow.stop()
+    this.follows.set(node, follow)
+  }
+
+  /** A node's event stream ended: follow it again while its daemon answers the probe, else end. */
+  private async recover(node: string, livedMs: number): Promise<void> {
+    if (this.ended) return
+    const cutAt = Date.now()
+    const quick = livedMs < quickEndMs ? (this.quickEnds.get(node) ?? 0) + 1 : 0
+    this.quickEnds.set(node, quick)
+    if (quick > 1) await this.sleep(Math.min(1000 * 2 ** (quick - 2), maxRefollowDelayMs))
+    for (let attempt = 1; !this.ended; attempt++) {
+      const verdict = await this.probe(node)
+      if (this.ended) return
+      if (verdict) return this.end(verdict.code, verdict.message)
+      try {
+        await this.follow(node)
+        break
+      } catch {
+        // It answered /_ping but not the events call: ask again, a little later each time.
+        await this.sleep(Math.min(1000 * 2 ** (attempt - 1), maxRefollowDelayMs))
+      }
     }
+    if (!this.ended && Date.now() - cutAt > missedEventsGapMs) this.schedule(LIVE_DEBOUNCE_MS)
+  }
+
+  /**
+   * The health probe: null when the node's daemon answers /_ping; otherwise why the hub should
+   * end (the sandbox is gone, or its daemon does not answer).
+   */
+  private async probe(node: string): Promise<Verdict | null> {
+    for (let attempt = 0; attempt < probeAttempts && !this.ended; attempt++) {
+      if (attempt > 0) await this.sleep(probeRetryMs)
+      try {
+        const target = await this.access.target(this.sandboxId, node)
+        if (await pingDaemon(target.docker, liveProbeTimeoutMs)) return null
+      } catch (error) {
+        if (error instanceof CheckError && error.code !== 'daemon_unavailable') return { code: error.code, message: error.message }
+      }
+    }
+    try {
+      await this.access.requireRunning(this.ownerId, this.sandboxId)
+    } catch (error) {
+      if (error instanceof CheckError) return { code: error.code, message: error.message }
+    }
+    return { code: 'daemon_unavailable', message: new DaemonUnavailableError(node).message }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer)
+        this.sleepers.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      this.sleepers.add(wake)
+    })
   }
 
   add(subscriber: LiveSubscriber): void {
@@ -146,8 +237,14 @@ class Hub {
       await Promise.all([this.publishSnapshots(), this.publishResults()])
       if (!this.ended) this.broadcast({ type: 'status', state: 'watching' })
     } catch (error) {
-      if (error instanceof CheckError && (error.code === 'daemon_unavailable' || error.code === 'sandbox_not_running')) this.end(error.code, error.message)
-      else if (!this.ended) {
+      if (error instanceof CheckError && error.code === 'sandbox_not_running') this.end(error.code, error.message)
+      else if (error instanceof CheckError && error.code === 'daemon_unavailable') {
+        // A read that failed is a question for the probe, not an answer.
+        let verdict: Verdict | null = null
+        for (const node of this.nodes) verdict ??= await this.probe(node)
+        if (verdict) this.end(verdict.code, verdict.message)
+        else if (!this.ended) this.broadcast({ type: 'status', state: 'watching', code: error.code, message: error.message })
+      } else if (!this.ended) {
         const code = error instanceof CheckError || error instanceof DaemonAnswerTooLargeError ? error.code : 'internal'
         this.broadcast({ type: 'status', state: 'watching', code, message: (error as Error).message })
       }
@@ -225,7 +322,9 @@ class Hub {
   stop(): void {
     this.ended = true
     clearTimeout(this.timer)
-    for (const stop of this.stops.splice(0)) stop()
+    for (const follow of this.follows.values()) follow.stop()
+    this.follows.clear()
+    for (const wake of [...this.sleepers]) wake()
     this.onEmpty()
   }
 }
@@ -259,8 +358,8 @@ export function nudgeLive(sandboxId: string): void {
 
 /** What a live stream keeps queued for a reader that has not taken it yet, in bytes. */
 export const liveQueueBytes = 256 * 1024
-/** A keep-alive comment goes out this often (proxies close idle streams); a reader that left it unread this many times in a row is dropped. */
-export const liveHeartbeatMs = 20_000
+/** A keep-alive comment goes out this often (proxies close idle streams, the browser takes silence for a cut); a reader that left it unread this many times in a row is dropped. */
+export { liveHeartbeatMs }
 const stalledHeartbeats = 3
 
 /** Events that replace each other: a newer one of the same key makes an older unsent one pointless. */
@@ -273,6 +372,8 @@ function eventKey(event: LiveEvent): string {
 export type LiveStreamOptions = {
   /** Called once when the stream ends, whichever way (the reader left, the hub ended, the subscription failed). */
   onEnd?: () => void
+  /** The keep-alive period (liveHeartbeatMs); tests shorten it. */
+  heartbeatMs?: number
 }
 
 /**
@@ -291,6 +392,7 @@ export function liveEventStream(
   options: LiveStreamOptions = {},
 ): Promise<ReadableStream<Uint8Array>> {
   const encoder = new TextEncoder()
+  const heartbeatMs = options.heartbeatMs ?? liveHeartbeatMs
   let unsubscribe: (() => void) | null = null
   let heartbeat: NodeJS.Timeout | undefined
   let closed = false
@@ -353,11 +455,11 @@ export function liveEventStream(
               stalled = 0
               c.enqueue(encoder.encode(': keep-alive\n\n'))
             } else if (++stalled >= stalledHeartbeats) {
-              // Not read for a minute: let the reader reconnect when it reads again.
+              // Not read for three keep-alives (a minute): let the reader reconnect when it reads again.
               finish()
               c.error(new Error('the live stream was not read'))
             }
-          }, liveHeartbeatMs)
+          }, heartbeatMs)
           signal.addEventListener('abort', close, { once: true })
           resolve(stream)
         },

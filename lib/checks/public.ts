@@ -75,3 +75,10 @@ export function toPublicExercise(exercise: Exercise): PublicExercise {
     })),
   }
 }
+
+// The live stream (GET /api/sandboxes/<id>/live, Server-Sent Events), as both ends know it.
+
+/** The server writes a keep-alive comment this often while a stream is open. */
+export const liveHeartbeatMs = 20_000
+/** A browser that heard nothing for this long (two keep-alives missed) takes the stream for cut and reconnects. */
+export const liveSilenceMs = 2 * liveHeartbeatMs + 5_000

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import Docker from 'dockerode'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { CheckError } from '../../../lib/checks/errors'
 import type { SandboxAccess } from '../../../lib/checks/exercise.server'
@@ -11,7 +12,7 @@ import type { Db } from '../../../lib/db/client.server'
 import { migrateDatabase } from '../../../lib/db/migrate'
 import { dockerClientForSocket } from '../../../lib/docker/inspect.server'
 import { createUser, freshClient } from '../../support/progress-suite'
-import { BUSYBOX, createLab, docker, ensureBusybox, type Lab } from './support'
+import { BUSYBOX, createLab, docker, ensureBusybox, startTestNode, type Lab, type TestNode } from './support'
 
 // Live mode and the check path end to end, with the host daemon as the sandbox's only node:
 // events from the real daemon drive re-checks; results and attempts land in a real database.
@@ -78,6 +79,71 @@ function collector() {
     clear() {
       events.splice(0)
     },
+  }
+}
+
+/**
+ * A client of a test node's daemon that counts the event streams it opens and what /_ping
+ * answered. With `idleTimeoutMs`, dockerode cuts any request idle for that long, the events
+ * stream included: the same mechanism as lib/docker's inner-daemon clients (30 s there).
+ */
+function watchedClient(socketPath: string, idleTimeoutMs?: number) {
+  const client = new Docker({ socketPath, ...(idleTimeoutMs ? { timeout: idleTimeoutMs } : {}) })
+  const seen = { eventStreams: 0, pings: [] as boolean[] }
+  const getEvents = client.getEvents.bind(client) as (opts: object) => Promise<NodeJS.ReadableStream>
+  const ping = client.ping.bind(client) as (opts: object) => Promise<unknown>
+  Object.assign(client, {
+    getEvents: (opts: object) => {
+      seen.eventStreams++
+      return getEvents(opts)
+    },
+    ping: async (opts: object) => {
+      try {
+        const answer = await ping(opts)
+        seen.pings.push(true)
+        return answer
+      } catch (error) {
+        seen.pings.push(false)
+        throw error
+      }
+    },
+  })
+  return { client, seen }
+}
+
+/** Reads a live route's body as the browser does: events, keep-alive comments, and whether it ended. */
+function readSse(body: ReadableStream<Uint8Array>) {
+  const c = collector()
+  const state = { keepAlives: 0, done: false }
+  const reader = body.getReader()
+  const decoder = new TextDecoder()
+  const finished = (async () => {
+    let text = ''
+    for (;;) {
+      const next = await reader.read().catch(() => ({ done: true as const, value: undefined }))
+      if (next.done) break
+      text += decoder.decode(next.value, { stream: true })
+      let end: number
+      while ((end = text.indexOf('\n\n')) >= 0) {
+        const block = text.slice(0, end)
+        text = text.slice(end + 2)
+        if (block.startsWith(':')) state.keepAlives++
+        const data = block.split('\n').find((line) => line.startsWith('data: '))
+        if (data) c.send(JSON.parse(data.slice(6)) as LiveEvent)
+      }
+    }
+    state.done = true
+  })()
+  return { ...c, state, finished, stop: () => reader.cancel().catch(() => undefined) }
+}
+
+/** Resolves when `ready()` holds; rejects when the stream ends first (with what it said last) or after timeoutMs. */
+async function until(ready: () => boolean, sse: ReturnType<typeof readSse>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!ready()) {
+    if (sse.state.done) throw new Error(`the stream ended: ${JSON.stringify(sse.events.filter((e) => e.type === 'status').at(-1))}`)
+    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 100))
   }
 }
 
@@ -194,6 +260,66 @@ describe('live mode', () => {
       for (const s of sockets) s.destroy()
       const ended = await c.next((e) => e.type === 'status' && e.state === 'ended')
       expect(ended).toMatchObject({ code: 'daemon_unavailable', message: 'the Docker daemon of node node1 cannot be reached; the sandbox may have stopped' })
+      expect(c.closed).toBe(true)
+    } finally {
+      unsubscribe()
+    }
+  })
+})
+
+describe('live mode on a sandbox node where nothing happens', () => {
+  // A real Docker-in-Docker node from Quai's sandbox image: its own daemon, which sends no
+  // event unless the test does something (the host's daemon is busy with other tests).
+  let node: TestNode
+  beforeAll(async () => {
+    node = await startTestNode(lab, 'quiet')
+  }, 180_000)
+
+  test('the stream stays open through many quiet periods, with keep-alives, and still follows the daemon', async () => {
+    // Production's quiet period is the 30 s idle timeout of the inner-daemon client; 1.5 s here.
+    const quietMs = 1500
+    const { client, seen } = watchedClient(node.socket, quietMs)
+    const target = { ...node.target, docker: client }
+    const abort = new AbortController()
+    const body = await live.liveEventStream('host-sandbox', who('network-and-member'), accessFor(userId, () => target), abort.signal, { heartbeatMs: 500 })
+    const sse = readSse(body)
+    try {
+      await sse.next((e) => e.type === 'result')
+      // Nothing happens on the node: the events request is cut each time it has been idle for
+      // quietMs. Five streams opened means four cuts, each answered by a probe, not by an end.
+      await until(() => seen.eventStreams >= 5, sse, 90_000)
+      expect(sse.events.filter((e) => e.type === 'status' && e.state === 'ended')).toEqual([])
+      expect(sse.state.done).toBe(false)
+      expect(seen.pings.length).toBeGreaterThanOrEqual(4)
+      expect(seen.pings.every(Boolean)).toBe(true)
+      // Four idle cuts took at least 6 s: a dozen keep-alives went out meanwhile.
+      expect(sse.state.keepAlives).toBeGreaterThanOrEqual(6)
+
+      // The stream followed again is a live one: a change on the node shows.
+      sse.clear()
+      await node.sh('docker network create qck-live-net')
+      await sse.next((e) => e.type === 'snapshot' && e.snapshot.networks.some((n) => n.name === 'qck-live-net'), 30_000)
+      expect(sse.state.done).toBe(false)
+    } finally {
+      abort.abort()
+      await sse.stop()
+    }
+  })
+
+  test('a node whose daemon is killed: the health probe finds nobody, and the stream ends with daemon_unavailable', async () => {
+    const { client, seen } = watchedClient(node.socket)
+    const target = { ...node.target, docker: client }
+    const c = collector()
+    const unsubscribe = await live.subscribeLive('host-sandbox', { ...who('network-and-member'), send: (e) => c.send(e), close: () => c.close() }, accessFor(userId, () => target))
+    try {
+      await c.next((e) => e.type === 'result')
+      expect(seen.pings).toEqual([])
+      // dockerd is the node's first process: killing the node kills its daemon.
+      await docker('kill', node.container)
+      const ended = await c.next((e) => e.type === 'status' && e.state === 'ended', 60_000)
+      expect(ended).toMatchObject({ code: 'daemon_unavailable', message: 'the Docker daemon of node node1 cannot be reached; the sandbox may have stopped' })
+      expect(seen.pings.length).toBeGreaterThan(0)
+      expect(seen.pings.some(Boolean)).toBe(false)
       expect(c.closed).toBe(true)
     } finally {
       unsubscribe()
