@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import { expect, type Page } from '@playwright/test'
+import { gotoLoaded } from './navigation'
 
 export const instructor = { email: 'instructor@quai.test', password: 'instructor-password', name: 'Prof Quai' }
 export const instructorState = '.cache/e2e/fixtures/instructor.json'
@@ -27,7 +28,7 @@ export function newStudent() {
 
 /** Signs up through the real form and waits until the header shows the account. */
 export async function signUp(page: Page, account = newStudent()) {
-  await page.goto('/sign-up')
+  await gotoLoaded(page, '/sign-up')
   await page.getByLabel('Nom affiché').fill(account.name)
   await page.getByLabel('Adresse e-mail').fill(account.email)
   await page.getByLabel('Mot de passe').fill(account.password)

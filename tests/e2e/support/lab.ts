@@ -1,8 +1,9 @@
 import { expect, type BrowserContext, type Locator, type Page } from '@playwright/test'
+import { gotoLoaded } from './navigation'
 
 /** Opens the fixtures' hands-on lesson and waits until node1's terminal is connected to a real sandbox. */
 export async function openLab(page: Page) {
-  await page.goto('/courses/demo/labo')
+  await gotoLoaded(page, '/courses/demo/labo')
   const workspace = page.getByRole('region', { name: 'Espace de travail du lab' })
   const terminal = workspace.locator('[data-terminal-node="node1"]')
   await expect(terminal).toHaveAttribute('data-terminal-state', 'open', { timeout: 90_000 })
