@@ -186,7 +186,7 @@ export type ExerciseProgressAgg = {
   exerciseId: string
   attempted: number
   completed: number
-  /** Check runs, and runs that passed (ExerciseProgress.attempts and passedAttempts). */
+  /** Attempts (clicks on "Vérifier"; live runs are not attempts), and attempts that passed (ExerciseProgress.attempts and passedAttempts). */
   attempts: number
   passedAttempts: number
   hints: number
@@ -214,7 +214,7 @@ export type ExerciseStats = {
   exerciseId: string
   title: string
   classSize: number
-  /** Students with at least one check run. */
+  /** Students who checked it at least once, or completed it (a live pass completes without an attempt). */
   attempted: number
   completed: number
   /** completed / attempted, in percent; null when nobody tried yet. */
@@ -291,7 +291,8 @@ export function buildExerciseStats(input: {
 
 /**
  * Where the class is stuck: exercises that students tried and did not all finish, the most
- * students still blocked first.
+ * students still blocked first. Tried means an attempt (or a completion): a learner whose only
+ * runs are live ones, run while she reads, is not stuck.
  */
 export function stuckExercises<T extends Pick<ExerciseStats, 'attempted' | 'completed' | 'successRate'>>(stats: T[], limit = 5): T[] {
   return stats

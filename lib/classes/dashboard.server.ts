@@ -178,14 +178,14 @@ export async function getClassPresence(classId: string, user: Pick<SessionUser, 
 
 const csvHeaders: Record<Locale, string[]> = {
   fr: ['Nom', 'E-mail', 'Cours', 'Leçon', 'Statut', 'Meilleur quiz (%)', 'Tentatives de quiz', 'Exercices réussis', 'Exercices', 'Vérifications', 'Indices', 'Solutions', 'Temps actif (min)'],
-  en: ['Name', 'Email', 'Course', 'Lesson', 'Status', 'Best quiz (%)', 'Quiz attempts', 'Exercises passed', 'Exercises', 'Check runs', 'Hints', 'Solutions', 'Active time (min)'],
+  en: ['Name', 'Email', 'Course', 'Lesson', 'Status', 'Best quiz (%)', 'Quiz attempts', 'Exercises passed', 'Exercises', 'Checks', 'Hints', 'Solutions', 'Active time (min)'],
 }
 const statusLabels: Record<Locale, Record<string, string>> = {
   fr: { 'not-started': 'non commencée', 'in-progress': 'en cours', completed: 'terminée' },
   en: { 'not-started': 'not started', 'in-progress': 'in progress', completed: 'completed' },
 }
 
-/** One row per student × lesson, for a spreadsheet. */
+/** One row per student × lesson, for a spreadsheet. "Vérifications" / "Checks" are attempts: live runs are not. */
 export async function exportClassCsv(classId: string, user: Pick<SessionUser, 'id' | 'role'>, locale: Locale): Promise<{ filename: string; body: string }> {
   const classroom = await requireTeaching(classId, user)
   const courseSlugs = classroom.courses.map((c) => c.slug)

@@ -81,11 +81,16 @@ export async function exerciseCellsOf(db: Db, classId: string): Promise<Exercise
   }))
 }
 
-/** Exercise progress per exercise over the class, check runs and passed runs included (kept by recordAttempt). */
+/**
+ * Exercise progress per exercise over the class, attempts and passed attempts included (kept by
+ * recordAttempt, live runs left out). A learner "tried" an exercise when they checked it
+ * themselves or completed it (a live pass completes it without any attempt): live failures
+ * alone never make a learner "stuck".
+ */
 export async function exerciseTotalsOf(db: Db, classId: string): Promise<ExerciseProgressAgg[]> {
   const rows = await db.$queryRaw<Record<string, unknown>[]>`
     SELECT "courseSlug", "lessonSlug", "exerciseId",
-           SUM(CASE WHEN "attempts" > 0 THEN 1 ELSE 0 END) AS attempted,
+           SUM(CASE WHEN "attempts" > 0 OR "completedAt" IS NOT NULL THEN 1 ELSE 0 END) AS attempted,
            SUM(CASE WHEN "completedAt" IS NOT NULL THEN 1 ELSE 0 END) AS completed,
            SUM("attempts") AS attempts, SUM("passedAttempts") AS passed, SUM("hintsRevealed") AS hints,
            SUM(CASE WHEN "solutionRevealed" THEN 1 ELSE 0 END) AS solutions

@@ -13,9 +13,11 @@ import { describeAnswer, describeKey } from './quiz-display'
 
 // One student, seen by an instructor of one of their classes: what each check found, the
 // hints and solutions they opened (and when), their quiz answers, their time. Only the
-// class's courses, and only for a member of the class.
+// class's courses, and only for a member of the class. Attempts are the student's clicks on
+// "Vérifier"; live runs (re-read while the lesson is open) are no attempts: they are neither
+// listed nor counted, and the latest one only shows as the exercise's current state.
 
-/** A busy student can run a check hundreds of times (live mode); the page shows the latest ones. */
+/** A busy student can check an exercise many times; the page shows the latest attempts. */
 export const attemptsPerExercise = 15
 
 export type AttemptView = {
@@ -29,9 +31,13 @@ export type AttemptView = {
   assertions: { id: string; passed: boolean; pending: boolean; message: string }[]
 }
 
+/** What live mode last saw of an exercise, when it is more recent than the last attempt: not an attempt. */
+export type LiveStateView = { createdAt: Date; passed: boolean; passedCount: number; totalCount: number }
+
 export type ExerciseReport = {
   id: string
   title: string
+  /** Clicks on "Vérifier" (live runs are not attempts). */
   attempts: number
   firstAttemptAt: Date | null
   completedAt: Date | null
@@ -40,6 +46,7 @@ export type ExerciseReport = {
   solutionRevealed: boolean
   events: { kind: 'hint' | 'solution'; hintIndex: number | null; text: string | null; createdAt: Date }[]
   recentAttempts: AttemptView[]
+  liveState: LiveStateView | null
 }
 
 export type QuizAttemptView = {
@@ -87,14 +94,21 @@ export async function getStudentReport(classId: string, user: Pick<SessionUser, 
   const courseSlugs = classroom.courses.map((c) => c.slug)
   const scope = { userId: studentId, courseSlug: { in: courseSlugs } }
 
-  const [progress, quizzes, exerciseProgress, events, attempts] = await Promise.all([
+  const [progress, quizzes, exerciseProgress, events, attempts, liveRuns] = await Promise.all([
     db.lessonProgress.findMany({ where: scope }),
     db.quizAttempt.findMany({ where: scope, orderBy: { createdAt: 'desc' }, take: 500 }),
     db.exerciseProgress.findMany({ where: scope }),
     db.exerciseEvent.findMany({ where: scope, orderBy: { createdAt: 'asc' } }),
     // Latest runs first; the per-exercise cap is applied below (a window query would be
     // database-specific, and one student's attempts are few enough).
-    db.exerciseAttempt.findMany({ where: scope, orderBy: { createdAt: 'desc' }, take: 2000 }),
+    db.exerciseAttempt.findMany({ where: { ...scope, trigger: { not: 'live' } }, orderBy: { createdAt: 'desc' }, take: 2000 }),
+    // The latest live run of each exercise: its current state, shown apart.
+    db.exerciseAttempt.findMany({
+      where: { ...scope, trigger: 'live' },
+      orderBy: { createdAt: 'desc' },
+      distinct: ['courseSlug', 'lessonSlug', 'exerciseId'],
+      select: { courseSlug: true, lessonSlug: true, exerciseId: true, createdAt: true, passed: true, passedCount: true, totalCount: true },
+    }),
   ])
 
   const lessons: LessonReport[] = classLessons(courseSlugs).map((column) => {
@@ -105,6 +119,7 @@ export async function getStudentReport(classId: string, user: Pick<SessionUser, 
     const lessonAttempts = at(attempts)
     const lessonEvents = at(events)
     const lessonExerciseProgress = at(exerciseProgress)
+    const lessonLiveRuns = at(liveRuns)
     const started = p !== undefined || lessonQuizzes.length > 0 || lessonAttempts.length > 0
     return {
       key: column.key,
@@ -137,6 +152,8 @@ export async function getStudentReport(classId: string, user: Pick<SessionUser, 
       }),
       exercises: (lesson?.exercises ?? []).map((exercise) => {
         const ep = lessonExerciseProgress.find((e) => e.exerciseId === exercise.id)
+        const latestAttempt = lessonAttempts.find((a) => a.exerciseId === exercise.id)
+        const live = lessonLiveRuns.find((r) => r.exerciseId === exercise.id)
         return {
           id: exercise.id,
           title: exercise.title,
@@ -171,6 +188,10 @@ export async function getStudentReport(classId: string, user: Pick<SessionUser, 
                 return { id, passed: parsed.success && parsed.data.passed, pending: parsed.success && parsed.data.pending === true, message: assertionMessage(raw, id, locale) }
               }),
             })),
+          liveState:
+            live && (!latestAttempt || live.createdAt > latestAttempt.createdAt)
+              ? { createdAt: live.createdAt, passed: live.passed, passedCount: live.passedCount, totalCount: live.totalCount }
+              : null,
         }
       }),
     }

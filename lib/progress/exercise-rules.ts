@@ -17,6 +17,20 @@ export function decideHint(revealed: number, index: number, count: number): Hint
   return { action: 'out-of-order', expected: revealed }
 }
 
+/** What started a check run: the learner's "Vérifier" button, or live mode re-reading the sandbox. */
+export type ExerciseTrigger = 'manual' | 'live'
+
+/**
+ * An attempt is something the learner did: a click on "Vérifier". A live run re-reads the
+ * sandbox on its own while the learner reads or types; it shows the current state, and may
+ * complete the exercise (the work is done), but it is no attempt: it adds nothing to the runs,
+ * the passed runs or the failing assertions that the class dashboard, its CSV export and the
+ * student view count (recordAttempt, and migration 0006 for the runs stored before).
+ */
+export function countsAsAttempt(trigger: string): boolean {
+  return trigger !== 'live'
+}
+
 /** An exercise is complete when a run had assertions and all of them passed. */
 export function isExercisePassed(result: { passedCount: number; totalCount: number }): boolean {
   return result.totalCount > 0 && result.passedCount === result.totalCount

@@ -2,7 +2,7 @@ import 'server-only'
 import { z } from 'zod'
 import type { Exercise } from '../content/schema'
 import { getDb, type Db } from '../db/client.server'
-import { decideHint, isExercisePassed, runFailures } from './exercise-rules'
+import { countsAsAttempt, decideHint, isExercisePassed, runFailures, type ExerciseTrigger } from './exercise-rules'
 import { refreshLessonCompletion } from './lessons.server'
 
 // Exercise attempts, hints and solutions. Every write is one transaction, so an attempt is
@@ -14,8 +14,12 @@ import { refreshLessonCompletion } from './lessons.server'
 // ExerciseProgress.passedAttempts next to attempts, and failing assertions per learner in
 // ExerciseAssertionFailure, in the same transaction, so they always match the stored runs
 // (the assertions' names, ExerciseAssertion, are created just before when new).
+//
+// Only attempts count: a live run (trigger 'live', lib/checks/live.server.ts) is stored, flagged
+// by its trigger, as the exercise's current state, and completes the exercise when it passes,
+// but it adds nothing to those counts nor to firstAttemptAt (countsAsAttempt in exercise-rules.ts).
 
-export type ExerciseTrigger = 'manual' | 'live'
+export type { ExerciseTrigger }
 
 /** An assertion as stored in ExerciseAttempt.assertions (the checks' Assertion, read back through zod). */
 export const storedAssertionSchema = z.object({
@@ -44,6 +48,7 @@ export interface RecordedAttempt {
   completed: boolean
   /** This attempt completed it for the first time. */
   firstCompletion: boolean
+  /** The learner's attempts on this exercise so far (live runs are not attempts). */
   attempts: number
 }
 
@@ -118,6 +123,7 @@ async function countFailure(tx: Tx, userId: string, courseSlug: string, exercise
 
 /** Store one check run and update the exercise's progress, in one transaction; then refresh the lesson. */
 export async function recordAttempt(input: AttemptInput): Promise<RecordedAttempt> {
+  if (!countsAsAttempt(input.trigger)) return recordLiveRun(input)
   const db = await getDb()
   const key = exerciseKey(input)
   const passed = isExercisePassed(input.result)
@@ -158,6 +164,39 @@ export async function recordAttempt(input: AttemptInput): Promise<RecordedAttemp
         firstCompletion: first.count === 1,
         attempts: progress.attempts,
       }
+    }),
+  )
+  if (recorded.firstCompletion) await refreshLessonCompletion(input.userId, input.courseSlug, input.lessonSlug)
+  return recorded
+}
+
+/**
+ * A live run: stored (trigger 'live') as the exercise's current state, and completing the
+ * exercise when it passes, in one transaction; no count of attempts, passed runs or failures.
+ */
+async function recordLiveRun(input: AttemptInput): Promise<RecordedAttempt> {
+  const db = await getDb()
+  const key = exerciseKey(input)
+  const passed = isExercisePassed(input.result)
+  const now = new Date()
+  const recorded = await withCreateRetry(() =>
+    db.$transaction(async (tx) => {
+      const run = await tx.exerciseAttempt.create({
+        data: {
+          ...key,
+          passed,
+          passedCount: input.result.passedCount,
+          totalCount: input.result.totalCount,
+          assertions: input.result.assertions.map((a) => ({ ...a })) as object[],
+          durationMs: Math.round(input.result.durationMs),
+          trigger: input.trigger,
+        },
+        select: { id: true },
+      })
+      await ensureProgress(tx, key)
+      const first = passed ? await tx.exerciseProgress.updateMany({ where: { ...key, completedAt: null }, data: { completedAt: now } }) : { count: 0 }
+      const progress = await tx.exerciseProgress.findUniqueOrThrow({ where: { userId_courseSlug_lessonSlug_exerciseId: key }, select: { attempts: true, completedAt: true } })
+      return { attemptId: run.id, passed, completed: progress.completedAt !== null, firstCompletion: first.count === 1, attempts: progress.attempts }
     }),
   )
   if (recorded.firstCompletion) await refreshLessonCompletion(input.userId, input.courseSlug, input.lessonSlug)

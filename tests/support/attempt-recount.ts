@@ -2,6 +2,8 @@
 // that the counts kept at write time (ExerciseProgress.passedAttempts, ExerciseAssertionFailure:
 // see lib/progress/exercises.server.ts and migration 0003) must match. The integration tests
 // recount a class's stored runs with it and compare; the server never counts this way.
+// Only attempts count: a live run (trigger 'live') is stored but adds nothing. Written out here
+// rather than through the server's countsAsAttempt, so that the reference does not share its rule.
 import { exerciseKey, type AttemptAgg, type FailureRow } from '@/lib/classes/aggregate'
 import { failedAssertions } from '@/lib/progress/exercise-rules'
 
@@ -15,6 +17,8 @@ export type AttemptLite = {
   passed: boolean
   createdAt: Date
   assertions: unknown
+  /** 'manual' (a click on "Vérifier") or 'live'; runs stored without one are attempts. */
+  trigger?: string
 }
 
 export type FailureGroup = {
@@ -37,8 +41,9 @@ export const emptyTally = (): AttemptTally => ({ runs: new Map(), failures: new 
 
 const failureKey = (exercise: string, assertionId: string) => `${exercise}\u0000${assertionId}`
 
-/** Adds one run to a tally (mutates it). */
+/** Adds one run to a tally (mutates it); a live run is no attempt and adds nothing. */
 export function foldAttempt(tally: AttemptTally, attempt: AttemptLite): void {
+  if (attempt.trigger === 'live') return
   const key = exerciseKey(attempt.courseSlug, attempt.lessonSlug, attempt.exerciseId)
   const runs = tally.runs.get(key) ?? { courseSlug: attempt.courseSlug, lessonSlug: attempt.lessonSlug, exerciseId: attempt.exerciseId, total: 0, passed: 0 }
   runs.total++

@@ -98,6 +98,9 @@ export function classesSuite(getDatabase: () => Db) {
   }
   const attempt = (userId: string, exerciseId: string, result: ReturnType<typeof run>, courseSlug = 'demo') =>
     progress.recordAttempt({ userId, courseSlug, lessonSlug: 'labo', exerciseId, trigger: 'manual', result })
+  /** A run of live mode, as lib/checks/live.server.ts records it while the lesson is open. */
+  const liveRun = (userId: string, exerciseId: string, result: ReturnType<typeof run>) =>
+    progress.recordAttempt({ userId, courseSlug: 'demo', lessonSlug: 'labo', exerciseId, trigger: 'live', result })
 
   describe('classes and join codes', () => {
     it('creates a class taught by its creator, with a readable code', async () => {
@@ -354,13 +357,15 @@ export function classesSuite(getDatabase: () => Db) {
       const c = await classes.createClass(prof, { name: 'Rush', courses: ['demo'] })
       const students = [await learner(), await learner(), await learner(), await learner()]
       for (const s of students) await classes.joinClass(s, c.joinCode)
-      // Every learner's first failures race each other's inserts of the same rows.
+      // Every learner's first failures race each other's inserts of the same rows, and live
+      // runs of the same exercises race the attempts (they count nothing).
       const results = await Promise.allSettled(
-        students.flatMap((s, i) =>
-          Array.from({ length: 8 }, (_, k) =>
+        students.flatMap((s, i) => [
+          ...Array.from({ length: 8 }, (_, k) =>
             attempt(s.id, k % 3 === 2 ? 'conteneur' : 'reseau', k % 4 === 3 && i % 2 === 0 ? run(netExists(true), netMember(true)) : run(netExists(k % 2 === 0), netMember(false))),
           ),
-        ),
+          ...Array.from({ length: 3 }, (_, k) => liveRun(s.id, k === 2 ? 'conteneur' : 'reseau', run(netExists(false), netMember(k === 1)))),
+        ]),
       )
       expect(results.filter((r) => r.status === 'rejected')).toEqual([])
       const kept = await keptFigures(db, c.id, { samples: false })
@@ -369,10 +374,11 @@ export function classesSuite(getDatabase: () => Db) {
       for (const s of students) {
         const rows = await db.exerciseProgress.findMany({ where: { userId: s.id } })
         for (const row of rows) {
-          const where = { userId: s.id, courseSlug: row.courseSlug, lessonSlug: row.lessonSlug, exerciseId: row.exerciseId }
+          const where = { userId: s.id, courseSlug: row.courseSlug, lessonSlug: row.lessonSlug, exerciseId: row.exerciseId, trigger: 'manual' }
           expect([row.attempts, row.passedAttempts]).toEqual([await db.exerciseAttempt.count({ where }), await db.exerciseAttempt.count({ where: { ...where, passed: true } })])
         }
       }
+      expect(await db.exerciseAttempt.count({ where: { userId: { in: students.map((s) => s.id) }, trigger: 'live' } })).toBe(12)
     })
 
     it('records nothing of a run whose transaction rolls back: no run, no count, no failure', async () => {
@@ -446,6 +452,105 @@ export function classesSuite(getDatabase: () => Db) {
       expect(body.startsWith('\uFEFFNom;E-mail;Cours;Leçon;Statut')).toBe(true)
       expect(body.trim().split('\r\n')).toHaveLength(1 + 2 * 3)
       expect((await dashboard.exportClassCsv(c.id, prof, 'en')).body).toContain('Name,Email,Course')
+    })
+  })
+
+  describe('live runs are not attempts', () => {
+    /** The cells of a student's CSV row for a lesson, by header (French export). */
+    const csvRow = (body: string, email: string, lessonTitle: string) => {
+      const [header, ...lines] = body.replace(/^\uFEFF/, '').trim().split('\r\n').map((line) => line.split(';'))
+      const line = lines.find((cells) => cells[1] === email && cells[3] === lessonTitle)!
+      return Object.fromEntries(header!.map((name, i) => [name, line[i]]))
+    }
+    const emailOf = async (id: string) => (await getDatabase().user.findUniqueOrThrow({ where: { id } })).email
+
+    it('a learner whose only runs are live ones is neither stuck, nor failing, nor counted in the CSV or her report', async () => {
+      const db = getDatabase()
+      const prof = await instructor()
+      const c = await classes.createClass(prof, { name: 'En direct', courses: ['demo'] })
+      const [reader, finisher, stuck] = [await learner(), await learner(), await learner()]
+      for (const s of [reader, finisher, stuck]) await classes.joinClass(s, c.joinCode)
+
+      // reader never presses "Vérifier": 8 live runs fail while she reads, on both exercises.
+      for (let i = 0; i < 4; i++) {
+        const first = await liveRun(reader.id, 'conteneur', run(a('container:web:exists', false, 'container.exists.missing', { name: 'web', suggestion: '' })))
+        expect(first).toMatchObject({ passed: false, completed: false, attempts: 0 })
+        await liveRun(reader.id, 'reseau', run(netExists(false), netMember(false)))
+      }
+      // finisher checks once and fails, then live mode sees her fix: a live pass completes the exercise.
+      await attempt(finisher.id, 'reseau', run(netExists(true), netMember(false)))
+      expect(await liveRun(finisher.id, 'reseau', run(netExists(true), netMember(true)))).toMatchObject({ passed: true, completed: true, firstCompletion: true, attempts: 1 })
+      // stuck checks twice and fails; live runs in between fail on another assertion.
+      await attempt(stuck.id, 'reseau', run(netExists(false)))
+      for (let i = 0; i < 3; i++) await liveRun(stuck.id, 'reseau', run(netExists(true), netMember(false)))
+      await attempt(stuck.id, 'reseau', run(netExists(false)))
+
+      // Every live run is stored, flagged by its trigger (the current state).
+      expect(await db.exerciseAttempt.count({ where: { userId: { in: [reader.id, finisher.id, stuck.id] }, trigger: 'live' } })).toBe(12)
+      expect(await keptFigures(db, c.id)).toEqual(await recount(db, c.id))
+
+      const view = await dashboard.getClassDashboard(c.id, prof, 'fr')
+      const reseau = view.exercises.find((e) => e.exerciseId === 'reseau')!
+      expect(reseau).toMatchObject({ attempted: 2, completed: 1, successRate: 50, attempts: 3, passedAttempts: 0, attemptPassRate: 0 })
+      expect(reseau.topFailures.map((f) => [f.assertionId, f.failures, f.students])).toEqual([
+        ['network:demo-net:exists', 2, 1],
+        ['network:demo-net:member:web', 1, 1],
+      ])
+      expect(view.exercises.find((e) => e.exerciseId === 'conteneur')).toMatchObject({ attempted: 0, completed: 0, successRate: null, attempts: 0, topFailures: [] })
+      // "Où la classe bloque": one student on reseau (stuck), nobody on conteneur.
+      const { stuckExercises } = await import('@/lib/classes/aggregate')
+      expect(stuckExercises(view.exercises).map((e) => [e.exerciseId, e.attempted - e.completed])).toEqual([['reseau', 1]])
+
+      const cell = (id: string) => view.matrix.find((r) => r.student.id === id)!.cells[2]!
+      expect(cell(reader.id)).toMatchObject({ exercisesCompleted: 0, exerciseAttempts: 0 })
+      expect(cell(finisher.id)).toMatchObject({ exercisesCompleted: 1, exerciseAttempts: 1 })
+      expect(cell(stuck.id)).toMatchObject({ exercisesCompleted: 0, exerciseAttempts: 2 })
+
+      const csv = (await dashboard.exportClassCsv(c.id, prof, 'fr')).body
+      expect(csvRow(csv, await emailOf(reader.id), 'Un TP')).toMatchObject({ 'Exercices réussis': '0', Vérifications: '0' })
+      expect(csvRow(csv, await emailOf(finisher.id), 'Un TP')).toMatchObject({ 'Exercices réussis': '1', Vérifications: '1' })
+      expect(csvRow(csv, await emailOf(stuck.id), 'Un TP')).toMatchObject({ 'Exercices réussis': '0', Vérifications: '2' })
+
+      const exercisesOf = async (id: string) => (await student.getStudentReport(c.id, prof, id, 'fr')).lessons.find((l) => l.lessonSlug === 'labo')!.exercises
+      for (const e of await exercisesOf(reader.id)) {
+        expect(e).toMatchObject({ attempts: 0, firstAttemptAt: null, completedAt: null, recentAttempts: [], liveState: { passed: false, passedCount: 0 } })
+      }
+      const [finished] = await exercisesOf(finisher.id)
+      expect(finished).toMatchObject({ attempts: 1, liveState: { passed: true, passedCount: 2, totalCount: 2 } })
+      expect(finished!.completedAt).not.toBeNull()
+      expect(finished!.recentAttempts.map((x) => [x.trigger, x.passed])).toEqual([['manual', false]])
+      const [blocked] = await exercisesOf(stuck.id)
+      // The last attempt is more recent than the live runs: it is the current state.
+      expect(blocked).toMatchObject({ attempts: 2, completedAt: null, liveState: null })
+      expect(blocked!.recentAttempts.map((x) => [x.trigger, x.passed])).toEqual([
+        ['manual', false],
+        ['manual', false],
+      ])
+    })
+
+    it('a live pass completes the exercise and the lesson without counting an attempt', async () => {
+      const db = getDatabase()
+      const prof = await instructor()
+      const c = await classes.createClass(prof, { name: 'Sans clic', courses: ['demo'] })
+      const s = await learner()
+      await classes.joinClass(s, c.joinCode)
+      await liveRun(s.id, 'reseau', run(netExists(false)))
+      await liveRun(s.id, 'reseau', run(netExists(true)))
+      await liveRun(s.id, 'conteneur', run(a('container:web:running', true, 'container.running.ok', { name: 'web' })))
+      expect((await db.lessonProgress.findUniqueOrThrow({ where: { userId_courseSlug_lessonSlug: { userId: s.id, courseSlug: 'demo', lessonSlug: 'labo' } } })).completedAt).not.toBeNull()
+      expect((await db.exerciseProgress.findMany({ where: { userId: s.id }, orderBy: { exerciseId: 'asc' } })).map((p) => [p.exerciseId, p.attempts, p.passedAttempts, p.firstAttemptAt, p.completedAt !== null])).toEqual([
+        ['conteneur', 0, 0, null, true],
+        ['reseau', 0, 0, null, true],
+      ])
+      expect(await db.exerciseAssertionFailure.count({ where: { userId: s.id } })).toBe(0)
+      const view = await dashboard.getClassDashboard(c.id, prof, 'fr')
+      expect(view.matrix[0]!.cells[2]).toMatchObject({ status: 'completed', exercisesCompleted: 2, exerciseAttempts: 0 })
+      expect(view.exercises.map((e) => [e.exerciseId, e.attempted, e.completed, e.successRate, e.attempts])).toEqual([
+        ['reseau', 1, 1, 100, 0],
+        ['conteneur', 1, 1, 100, 0],
+      ])
+      const { stuckExercises } = await import('@/lib/classes/aggregate')
+      expect(stuckExercises(view.exercises)).toEqual([])
     })
   })
 
