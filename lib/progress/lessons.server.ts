@@ -180,15 +180,3 @@ export async function recordHeartbeat(userId: string, courseSlug: string, lesson
     })
   }
 }
-
-/** The learner's best quiz percentage per lesson, keyed "course/lesson". */
-export async function bestQuizScores(userId: string): Promise<Map<string, number>> {
-  const db = await getDb()
-  const attempts = await db.quizAttempt.findMany({ where: { userId }, select: { courseSlug: true, lessonSlug: true, score: true, maxScore: true } })
-  const best = new Map<string, number>()
-  for (const attempt of attempts) {
-    const key = `${attempt.courseSlug}/${attempt.lessonSlug}`
-    best.set(key, Math.max(best.get(key) ?? 0, percentOf(attempt)))
-  }
-  return best
-}

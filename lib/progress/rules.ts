@@ -15,13 +15,33 @@ export type LessonFacts = {
   markedRead: boolean
 }
 
-/** A lesson with work to do is complete when every exercise passes and the quiz reaches its passing score. */
-export function isLessonComplete(facts: Omit<LessonFacts, 'started' | 'completedAt'>): boolean {
+/** What a lesson still needs before it counts as complete; nothing listed means complete. */
+export type MissingWork = {
+  /** Exercises not passed yet, in the lesson's order. */
+  exerciseIds: string[]
+  /** The quiz has not reached its passing score yet (best: the learner's best so far, null before any attempt). */
+  quiz: { passingScore: number; best: number | null } | null
+  /** A reading lesson (neither quiz nor exercises) waits for "mark as read". */
+  markRead: boolean
+}
+
+/**
+ * A lesson with work to do is complete when every exercise passes and the quiz reaches its
+ * passing score; a reading lesson when it is marked read. The progress page lists what is missing.
+ */
+export function missingWork(facts: Omit<LessonFacts, 'started' | 'completedAt'>): MissingWork {
   const hasWork = facts.hasQuiz || facts.exerciseIds.length > 0
-  if (!hasWork) return facts.markedRead
-  const exercisesDone = facts.exerciseIds.every((id) => facts.completedExerciseIds.includes(id))
   const quizDone = !facts.hasQuiz || (facts.bestQuizPercent !== null && facts.bestQuizPercent >= facts.quizPassingScore)
-  return exercisesDone && quizDone
+  return {
+    exerciseIds: facts.exerciseIds.filter((id) => !facts.completedExerciseIds.includes(id)),
+    quiz: quizDone ? null : { passingScore: facts.quizPassingScore, best: facts.bestQuizPercent },
+    markRead: !hasWork && !facts.markedRead,
+  }
+}
+
+export function isLessonComplete(facts: Omit<LessonFacts, 'started' | 'completedAt'>): boolean {
+  const missing = missingWork(facts)
+  return missing.exerciseIds.length === 0 && missing.quiz === null && !missing.markRead
 }
 
 export function lessonStatus(facts: Pick<LessonFacts, 'started' | 'completedAt'>): LessonStatus {

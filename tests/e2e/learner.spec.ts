@@ -8,6 +8,11 @@ test('a new learner answers a quiz wrongly then rightly and sees their progress 
   const course = page.locator('[data-course="demo"]')
   await expect(course.getByTestId('course-progress-text')).toHaveText('0 sur 3 leçons terminées')
   await expect(course.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '0')
+  await expect(page.getByText("Vous n'avez encore commencé aucune leçon.")).toBeVisible()
+  await expect(page.getByTestId('resume')).toHaveCount(0)
+  // Per lesson, before anything: the work each one holds.
+  await expect(course.locator('[data-lesson="quiz-lesson"] [data-testid="lesson-facts"]')).toHaveText('Quiz : pas encore tenté')
+  await expect(course.locator('[data-lesson="labo"] [data-testid="lesson-facts"]')).toHaveText('Exercices : 0 sur 2')
 
   await page.goto('/courses/demo')
   await page.getByRole('link', { name: 'Une leçon avec quiz' }).click()
@@ -23,6 +28,17 @@ test('a new learner answers a quiz wrongly then rightly and sees their progress 
   await expect(quiz.locator('[data-question="dns"] [data-correct="false"]')).toContainText("L'explication s'affichera quand vous aurez réussi le quiz.")
   await expect(quiz).not.toContainText('Le résolveur embarqué répond sur 127.0.0.11')
   await expect(quiz.getByTestId('quiz-standing')).toContainText('1 tentative')
+
+  // The progress page, in another tab: the quiz tried once, what is missing, where to resume.
+  const progress = await page.context().newPage()
+  await progress.goto('/progress')
+  const quizLesson = progress.locator('[data-course="demo"] [data-lesson="quiz-lesson"]')
+  await expect(quizLesson.locator('[data-status]')).toHaveText('En cours')
+  await expect(quizLesson.getByTestId('lesson-facts')).toContainText('Quiz : meilleur score 0 % (1 tentative)')
+  await expect(quizLesson.getByTestId('lesson-facts')).toContainText('Dernière activité :')
+  await expect(quizLesson.getByTestId('lesson-missing')).toHaveText('Pour terminer la leçon : obtenir au moins 60 % au quiz (meilleur score : 0 %)')
+  await expect(progress.getByTestId('resume')).toContainText('Dernière activité : Une leçon avec quiz (Cours de démonstration)')
+  await progress.close()
 
   await quiz.getByRole('button', { name: 'Refaire le quiz' }).click()
   await quiz.getByLabel('Quelle adresse le DNS intégré de Docker écoute-t-il ?').fill('127.0.0.11')
@@ -43,7 +59,20 @@ test('a new learner answers a quiz wrongly then rightly and sees their progress 
   await page.goto('/progress')
   await expect(course.getByTestId('course-progress-text')).toHaveText('1 sur 3 leçons terminées')
   await expect(course.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '33')
-  await expect(course.getByText('Quiz 100 %')).toBeVisible()
+  const done = course.locator('[data-lesson="quiz-lesson"]')
+  await expect(done.locator('[data-status]')).toHaveText(/Terminée/)
+  await expect(done.getByTestId('lesson-facts')).toContainText('Quiz : meilleur score 100 % (2 tentatives)')
+  await expect(done.getByTestId('lesson-missing')).toHaveCount(0)
+  // Lessons not started list nothing missing yet.
+  await expect(course.locator('[data-lesson="lecture"] [data-testid="lesson-missing"]')).toHaveCount(0)
+
+  // A student coming back next week: where she was, and a link back to that lesson.
+  const resume = page.getByTestId('resume')
+  await expect(resume.getByRole('heading', { name: 'Reprendre où vous en étiez' })).toBeVisible()
+  await expect(resume).toContainText('Dernière activité : Une leçon avec quiz (Cours de démonstration)')
+  await resume.getByRole('link', { name: 'Reprendre la leçon' }).click()
+  await expect(page).toHaveURL(/\/courses\/demo\/quiz-lesson$/)
+  await expect(page.getByRole('heading', { level: 1, name: 'Une leçon avec quiz' })).toBeVisible()
 })
 
 test('the answer key never reaches the browser', async ({ page }) => {
@@ -75,6 +104,10 @@ test('a reading lesson is completed by marking it read; the locale switch turns 
   const bodies = await Promise.all(scripts)
   expect(bodies.length).toBeGreaterThan(0)
   expect(bodies.filter((body) => body.includes('xterm-helper-textarea') || body.includes('cm-editor'))).toEqual([])
+  await page.goto('/progress')
+  const lecture = page.locator('[data-course="demo"] [data-lesson="lecture"]')
+  await expect(lecture.getByTestId('lesson-missing')).toHaveText('Pour terminer la leçon : la marquer comme lue')
+  await page.goto('/courses/demo/lecture')
   await page.getByRole('button', { name: 'Marquer comme lue' }).click()
   await expect(page.getByText('Leçon terminée')).toBeVisible()
   await page.getByLabel('Langue').selectOption('en')

@@ -4,6 +4,7 @@ import type { Db } from '@/lib/db/client.server'
 import { migrateDatabase, migrationsFolder } from '@/lib/db/migrate'
 import { createPostgresDatabase, type TestDatabase } from '../../support/postgres-database'
 import { fixtureContent, freshClient, progressSuite } from '../../support/progress-suite'
+import { overviewSuite } from './overview-suite'
 
 // PostgreSQL mode, against a real server (tests/support/postgres-database.ts): unlike the
 // classes suite, this file fails rather than skips when `npm test` did not start one.
@@ -35,6 +36,7 @@ afterAll(async () => {
 
 describe('progress on PostgreSQL', () => {
   progressSuite(() => db)
+  overviewSuite(() => db)
 
   it('applies migrations once: a second run changes nothing', async () => {
     expect((await migrateDatabase(url)).applied).toEqual([])

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '@/lib/db/client.server'
 import { migrateDatabase } from '@/lib/db/migrate'
 import { createUser, fixtureContent, freshClient, progressSuite } from '../../support/progress-suite'
+import { overviewSuite } from './overview-suite'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-progress-'))
 const url = `file:${path.join(dir, 'quai.db')}`
@@ -24,6 +25,7 @@ afterAll(async () => {
 
 describe('progress on the embedded SQLite database', () => {
   progressSuite(() => db)
+  overviewSuite(() => db)
 
   it('survives a restart: a new client on the same file sees the same attempts', async () => {
     const { submitQuiz } = await import('@/lib/progress/lessons.server')
