@@ -150,7 +150,8 @@ async function attack({ quai, page, context, teacherContext, studentName, sandbo
   const { id: classId, joinCode } = created.json as { id: string; joinCode: string }
   expect((await call(page, 'POST', '/api/classes/join', { code: joinCode })).status).toBe(201)
   const share = workspace.getByRole('checkbox', { name: 'Partager node1:8080 avec les enseignants de mes classes' })
-  await share.check()
+  // The box follows the click at once; the instructor's page is read once the server has it.
+  await Promise.all([page.waitForResponse((response) => response.url().endsWith('/ports/share') && response.ok()), share.check()])
   await expect(workspace.getByText(/Les enseignants de vos classes peuvent ouvrir les ports partagés/)).toBeVisible()
 
   await teacher.goto(`/teach/classes/${classId}`)
