@@ -93,7 +93,8 @@ describe('checks read through probes', () => {
     expect(ok[0]!.fr).toBe('GET http://localhost:9090/api/v1/targets depuis node1 répond 200')
     const failed = evaluate({ kind: 'http', url: 'http://localhost:8080/', status: 200, body: { contains: 'Comptoir' } }, f, 1)
     expect(failed.map((l) => [l.id, l.passed, !!l.pending, l.fr])).toEqual([
-      ['http:node1:http://localhost:8080/:status', false, false, 'GET http://localhost:8080/ depuis node1 a échoué : curl: (7) Failed to connect to localhost port 8080'],
+      // curl's error is told as its cause (lib/checks/causes.ts); the checklist keeps the output under the line.
+      ['http:node1:http://localhost:8080/:status', false, false, 'GET http://localhost:8080/ depuis node1 a échoué : rien ne répond sur localhost, port 8080 (aucun service n’y écoute, ou l’hôte n’est pas joignable)'],
       ['http:node1:http://localhost:8080/:body', false, true, 'la réponse de http://localhost:8080/ doit correspondre à un texte contenant « Comptoir »'],
     ])
     // Same lines, same ids, once the service answers: the checklist keeps its shape.
@@ -102,7 +103,7 @@ describe('checks read through probes', () => {
     expect(wrong.map((l) => l.fr)).toEqual([
       'GET http://vitrine/ depuis le conteneur client répond 502, une erreur',
       'la réponse de http://vitrine/ ne correspond pas à « ok » (reçu : Bad Gateway)',
-      'la réponse de http://vitrine/ n’est pas du JSON valide (Unexpected token \'B\', "Bad Gateway" is not valid JSON) : Bad Gateway',
+      'la réponse de http://vitrine/ n’est pas du JSON valide (caractère inattendu « B ») : Bad Gateway',
     ])
   })
 
@@ -169,7 +170,7 @@ describe('checks read through probes', () => {
     expect(yaml.map((l) => [l.passed, !!l.pending])).toEqual([[true, false], [false, false], [false, true], [false, true], [false, true], [false, true], [false, true]])
     expect(yaml[1]!.fr).toMatch(/^le fichier rapports\/trivy\.json n’est pas du JSON valide : /)
     expect(yaml[1]!.en).toMatch(/JSON/)
-    expect(evaluate(trivy, f, 2)[1]!.fr).toMatch(/n’est pas du JSON valide : Unexpected end of JSON input/)
+    expect(evaluate(trivy, f, 2)[1]!.fr).toMatch(/n’est pas du JSON valide : le texte s’arrête avant d’être complet$/)
     // A JSON array at the top: numbers index it.
     expect(evaluate({ kind: 'file', path: 'services.json', parse: 'json', keys: ['0.ports.1'], values: { '0.name': 'web', '0.ports.0': 80 } }, f, 3).every((l) => l.passed)).toBe(true)
     // No file: one failed line, and everything else pending.
@@ -189,9 +190,9 @@ describe('checks read through probes', () => {
     expect(evaluate({ kind: 'command', run: 'echo 1', stdout: '1' }, f, 3)[1]!.passed).toBe(true)
     const labelled = evaluate({ kind: 'command', label: 'l’alias api renvoie deux adresses', run: "docker exec outils sh -c 'dig +short api | wc -l'", stdout: { matches: '^\\s*2\\s*$' } }, f, 1)
     expect(labelled).toHaveLength(1)
-    expect(labelled[0]!.fr).toBe("l’alias api renvoie deux adresses : non vérifié (la commande « docker exec outils sh -c 'dig +short api | wc -l' » se termine avec le code 1, attendu 0 : Error: No such container: outils)")
+    expect(labelled[0]!.fr).toBe("l’alias api renvoie deux adresses : non vérifié (la commande « docker exec outils sh -c 'dig +short api | wc -l' » se termine avec le code 1, attendu 0 : il n’y a pas de conteneur outils)")
     expect(evaluate({ kind: 'script', label: 'la clé correspond au certificat', run: 'test a = a' }, f, 0)[0]).toMatchObject({ id: 'script:0', passed: true, fr: 'la clé correspond au certificat : vérifié' })
     expect(evaluate({ kind: 'script', label: 'ça répond', run: 'sleep 100' }, f, 2)[0]!.fr).toBe('ça répond : la vérification a dépassé le temps imparti')
-    expect(byId(evaluate({ kind: 'script', label: 'x', run: 'false' }, f, 1), 'script:1').fr).toBe('x : non vérifié (code 1) : Error: No such container: outils')
+    expect(byId(evaluate({ kind: 'script', label: 'x', run: 'false' }, f, 1), 'script:1').fr).toBe('x : non vérifié (code 1) : il n’y a pas de conteneur outils')
   })
 })
