@@ -32,6 +32,21 @@ type View = {
 
 const focusExerciseEvent = 'quai:focus-exercise'
 
+/**
+ * What the panel learned since the page was rendered (completions, hints, the solution, the last
+ * result), kept per render of the page's state: a reset unmounts the panel while the new sandbox
+ * starts, and the panel that comes back must not return to the progress the page had when it
+ * loaded. A new render of the page (navigation, refresh, another learner) brings a new
+ * initialState, and the panel starts from it.
+ */
+const learned = new WeakMap<Record<string, ExerciseStateView>, Record<string, View>>()
+
+function keptViews(exercises: PublicExercise[], state: Record<string, ExerciseStateView>): Record<string, View> {
+  const kept = learned.get(state)
+  if (!kept) return initialViews(exercises, state)
+  return Object.fromEntries(Object.entries(kept).map(([id, view]) => [id, { ...view, checking: false, error: null }]))
+}
+
 function initialViews(exercises: PublicExercise[], state: Record<string, ExerciseStateView>): Record<string, View> {
   return Object.fromEntries(
     exercises.map((e) => {
@@ -67,8 +82,8 @@ async function post<T>(url: string, body: unknown): Promise<{ ok: true; data: T 
 export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, initialState }: ExercisePanelProps) {
   const t = useTranslations('exercises')
   const format = useFormatter()
-  const [views, setViews] = useState(() => initialViews(exercises, initialState))
-  const [openId, setOpenId] = useState<string | null>(() => exercises.find((e) => !initialState[e.id]?.completed)?.id ?? exercises[0]?.id ?? null)
+  const [views, setViews] = useState(() => keptViews(exercises, initialState))
+  const [openId, setOpenId] = useState<string | null>(() => exercises.find((e) => !views[e.id]?.completed)?.id ?? exercises[0]?.id ?? null)
   const [liveEnabled, setLiveEnabled] = useState(true)
   const [confirming, setConfirming] = useState<string | null>(null)
   const [announcement, setAnnouncement] = useState('')
@@ -99,7 +114,11 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
     [announce, update],
   )
 
-  const { live, snapshots } = useLiveChecks({ sandboxId, courseSlug, lessonSlug, exerciseId: openId, enabled: liveEnabled }, onLiveResult)
+  const { live, snapshots, retry: retryLive } = useLiveChecks({ sandboxId, courseSlug, lessonSlug, exerciseId: openId, enabled: liveEnabled }, onLiveResult)
+
+  useEffect(() => {
+    learned.set(initialState, views)
+  }, [initialState, views])
 
   // The lesson text's "open the exercise" buttons.
   useEffect(() => {
@@ -171,17 +190,28 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
           <input type="checkbox" checked={liveEnabled} onChange={(e) => setLiveEnabled(e.target.checked)} disabled={!sandboxId} />
           {t('panel.live')}
         </label>
-        <span className={clsx('text-xs', live.state === 'ended' ? 'text-red-700' : 'text-slate-600')}>
+        <span className={clsx('text-xs', live.state === 'ended' ? 'text-red-700' : live.state === 'reconnecting' ? 'text-amber-800' : 'text-slate-600')}>
           {!sandboxId
             ? t('panel.noSandbox')
             : live.state === 'off'
               ? t('panel.liveOff')
               : live.state === 'checking'
                 ? t('panel.liveChecking')
-                : live.state === 'ended'
-                  ? t('panel.liveLost', { message: t.has(`errors.${live.code}` as never) ? t(`errors.${live.code}` as never) : live.message })
-                  : t('panel.liveOn')}
+                : live.state === 'reconnecting'
+                  ? live.reason === 'offline'
+                    ? t('panel.liveOffline')
+                    : live.reason === 'rate_limited'
+                      ? t('panel.liveRateLimited', { seconds: live.retryInSeconds })
+                      : t('panel.liveReconnecting')
+                  : live.state === 'ended'
+                    ? t('panel.liveLost', { message: t.has(`errors.${live.code}` as never) ? t(`errors.${live.code}` as never) : live.message })
+                    : t('panel.liveOn')}
         </span>
+        {sandboxId && live.state === 'ended' && (
+          <button type="button" onClick={retryLive} className="text-xs font-medium text-brand-700 underline">
+            {t('panel.liveRetry')}
+          </button>
+        )}
       </div>
 
       <p aria-live="polite" role="status" className="sr-only">

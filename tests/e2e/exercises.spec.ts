@@ -46,3 +46,61 @@ test('a learner checks an exercise, watches it update live, and reads hints and 
   await page.getByRole('dialog').getByRole('button', { name: 'Arrêter' }).click()
   await expect(workspace).toHaveAttribute('data-workspace-phase', 'ended', { timeout: 30_000 })
 })
+
+// Live mode in a class: a cut connection comes back by itself (offline, then refusals that a new
+// attempt fixes), and the progress earned before a reset is still shown after it, without a
+// reload. While the new sandbox's live stream is refused, the count can only come from what
+// the panel already knew, not from a live result.
+test('live mode reconnects by itself after a cut, and a reset keeps the progress already earned', async ({ page, context }) => {
+  test.setTimeout(300_000)
+  await signUp(page)
+  const { workspace, terminal } = await openLab(page)
+  const panel = page.getByRole('region', { name: 'Exercices' }).last()
+  const first = panel.getByRole('button', { name: /Exercice 1 · Créer le réseau demo-net/ })
+  await expect(panel).toContainText('En direct', { timeout: 30_000 })
+  await expect(panel).toContainText('0/2 exercice(s) terminé(s)')
+
+  // Offline: the panel says so, without calling the sandbox broken, and comes back by itself.
+  await context.setOffline(true)
+  await expect(panel).toContainText('Hors ligne : le suivi en direct reprendra au retour du réseau.')
+  await expect(panel).not.toContainText('Suivi en direct interrompu')
+  await context.setOffline(false)
+  await expect(panel).toContainText('En direct', { timeout: 60_000 })
+
+  // The stream it reconnected is a live one: the checklist ticks as the learner types.
+  await terminal.locator('.xterm').click()
+  await page.keyboard.type('docker network create demo-net\n')
+  await expect(panel.locator('[data-assertion="network:demo-net:exists"]')).toHaveAttribute('data-state', 'passed', { timeout: 30_000 })
+  await expect(first).toContainText('Terminé')
+  await expect(panel).toContainText('1/2 exercice(s) terminé(s)')
+
+  // From now on the live route refuses: once "too many" with a Retry-After, then "unavailable".
+  const refusals: number[] = []
+  const isLive = (url: URL) => url.pathname.startsWith('/api/sandboxes/') && url.pathname.endsWith('/live')
+  await page.route(isLive, (route) => {
+    refusals.push(refusals.length === 0 ? 429 : 503)
+    return refusals.length === 1
+      ? route.fulfill({ status: 429, headers: { 'retry-after': '2' }, json: { error: { code: 'rate_limited', message: 'too many live connections', retryAfterSeconds: 2 } } })
+      : route.fulfill({ status: 503, json: { error: { code: 'daemon_unavailable', message: 'not now' } } })
+  })
+
+  // Reset: the panel comes back on a fresh sandbox with the progress already earned.
+  await workspace.getByRole('button', { name: 'Réinitialiser' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: 'Réinitialiser' }).click()
+  await expect(workspace).toHaveAttribute('data-workspace-phase', 'ready', { timeout: 120_000 })
+  await expect(panel).toContainText('1/2 exercice(s) terminé(s)')
+  await expect(first).toContainText('Terminé')
+  // After the 429 it tried again (and was refused with a 503): still trying, not given up.
+  await expect.poll(() => refusals.length, { timeout: 60_000 }).toBeGreaterThanOrEqual(2)
+  await expect(panel).toContainText('Connexion au suivi en direct perdue ; reconnexion automatique…', { timeout: 30_000 })
+  await expect(panel).not.toContainText('Suivi en direct interrompu')
+
+  // The route answers again: the panel is live on the new sandbox by itself.
+  await page.unroute(isLive)
+  await expect(panel).toContainText('En direct', { timeout: 90_000 })
+  await expect(panel).toContainText('1/2 exercice(s) terminé(s)')
+
+  await workspace.getByRole('button', { name: 'Arrêter' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: 'Arrêter' }).click()
+  await expect(workspace).toHaveAttribute('data-workspace-phase', 'ended', { timeout: 30_000 })
+})
