@@ -213,7 +213,7 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
     'rounded border px-2.5 py-1 text-xs font-medium focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-400 disabled:opacity-50'
 
   return (
-    <section aria-label={t('label')} className="flex h-full min-h-0 flex-col bg-slate-950 text-slate-100" data-workspace-phase={phase.kind}>
+    <section aria-label={t('label')} className="relative flex h-full min-h-0 flex-col bg-slate-950 text-slate-100" data-workspace-phase={phase.kind}>
       <p role="status" aria-live="polite" className="sr-only">
         {announce}
       </p>
@@ -340,7 +340,9 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
             })}
           </div>
           {children && (
-            <div aria-label={t('exercisesLabel')} role="region" className="max-h-[45%] min-h-0 overflow-y-auto border-t border-slate-700 bg-white text-slate-900">
+            // `relative`: the panel's screen-reader-only text (position: absolute) stays inside
+            // this scrolling box instead of growing the page below it.
+            <div aria-label={t('exercisesLabel')} role="region" className="relative max-h-[45%] min-h-0 overflow-y-auto overscroll-contain border-t border-slate-700 bg-white text-slate-900">
               {children({ id: view.id, status: view.status })}
             </div>
           )}

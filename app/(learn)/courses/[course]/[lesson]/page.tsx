@@ -1,3 +1,4 @@
+import clsx from 'clsx'
 import type { Metadata } from 'next'
 import Link from 'next/link'
 import { getTranslations } from 'next-intl/server'
@@ -156,9 +157,15 @@ export default async function LessonPage({ params }: Props) {
     <LessonProvider value={{ handsOn: Boolean(sandbox), exercises: lesson.exercises.map(({ id, title }) => ({ id, title })) }}>
       {user && <LessonHeartbeat courseSlug={courseSlug} lessonSlug={lessonSlug} />}
       {sandbox ? (
-        <main className="grid h-[calc(100vh-3rem)] grid-cols-1 lg:grid-cols-2" data-hands-on="true">
-          <div className="overflow-y-auto px-6 py-8 xl:px-10">{article}</div>
-          <div className="h-full min-h-0 border-l border-slate-200">
+        // From lg, one screen: the body is the window's height (app/globals.css) and each column
+        // scrolls on its own. `relative` keeps absolutely positioned text (sr-only) inside its
+        // column: positioned against the document, it grew the document past the window, and
+        // scrolling a column to its end scrolled the whole page. Below lg the columns stack: the
+        // text, then the sandbox at the height of the window under the site header (h-12 + 1px;
+        // signed out, the panel is only a sign-in link).
+        <main className="grid grid-cols-1 lg:h-full lg:grid-cols-2 lg:grid-rows-[minmax(0,1fr)]" data-hands-on="true">
+          <div className="relative min-w-0 px-6 py-8 lg:overflow-y-auto lg:overscroll-contain xl:px-10">{article}</div>
+          <div className={clsx('relative min-w-0 border-t border-slate-200 lg:h-auto lg:min-h-0 lg:border-l lg:border-t-0', user && 'h-[calc(100dvh-3rem-1px)]')}>
             <ScopedIntl namespaces={user ? ['common', 'learn', 'workspace', 'exercises'] : ['common', 'learn']}>
               <HandsOnPanel
                 courseSlug={courseSlug}
