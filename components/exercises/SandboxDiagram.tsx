@@ -1,7 +1,8 @@
 'use client'
-import { useTranslations } from 'next-intl'
+import { useLocale, useTranslations } from 'next-intl'
 import { useId } from 'react'
 import type { SandboxSnapshot, SnapshotContainer } from '@/lib/docker/inspect.server'
+import { colon } from '@/lib/i18n/punctuation'
 
 // A live picture of one node: containers on top, each network as a horizontal bus with a dot
 // where a container is attached, volumes below with dashed lines to the containers that
@@ -35,6 +36,7 @@ function ports(c: SnapshotContainer): string {
 
 export function SandboxDiagram({ node, snapshot }: { node: string; snapshot: SandboxSnapshot }) {
   const t = useTranslations('exercises.diagram')
+  const locale = useLocale()
   const id = useId()
   const containers = [...snapshot.containers].sort((a, b) => a.name.localeCompare(b.name))
   const networks = visibleNetworks(snapshot)
@@ -60,7 +62,7 @@ export function SandboxDiagram({ node, snapshot }: { node: string; snapshot: San
       </figcaption>
       <div className="overflow-x-auto rounded border border-slate-200 bg-white">
         <svg role="img" aria-labelledby={`${id}-t`} width={width} height={height} viewBox={`0 0 ${width} ${height}`} className="block text-[11px]">
-          <title id={`${id}-t`}>{`${t('node', { node })} : ${summary}`}</title>
+          <title id={`${id}-t`}>{`${t('node', { node })}${colon(locale)} ${summary}`}</title>
           {networks.map((n, j) => (
             <g key={n.id}>
               <line x1={LEFT - 8} x2={width - 8} y1={busY(j)} y2={busY(j)} stroke={n.internal ? '#7c3aed' : '#0b5e8e'} strokeWidth={3} strokeDasharray={n.builtin ? '6 4' : undefined} />

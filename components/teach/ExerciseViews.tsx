@@ -28,6 +28,7 @@ export async function StuckExercises({ exercises }: { exercises: ExerciseView[] 
                     </span>
                     <span>{f.message}</span>
                     <span className="text-slate-600">— {t('failure', { students: f.students, failures: f.failures })}</span>
+                    <ToolOutput outputs={f.outputs} label={t('output')} />
                   </li>
                 ))}
               </ul>
@@ -90,6 +91,7 @@ export async function ExerciseTable({ exercises }: { exercises: ExerciseView[] }
                     {e.topFailures.map((f) => (
                       <li key={f.assertionId}>
                         {f.message} <span className="text-slate-600">({f.students}/{f.failures})</span>
+                        <ToolOutput outputs={f.outputs} label={t('output')} />
                       </li>
                     ))}
                   </ul>
@@ -100,5 +102,16 @@ export async function ExerciseTable({ exercises }: { exercises: ExerciseView[] }
         </tbody>
       </table>
     </div>
+  )
+}
+
+/** The raw output a failure's cause was read from, behind a disclosure (as in the learner's checklist). */
+function ToolOutput({ outputs, label }: { outputs: string[]; label: string }) {
+  if (outputs.length === 0) return null
+  return (
+    <details className="w-full text-xs">
+      <summary className="cursor-pointer text-slate-600">{label}</summary>
+      <pre className="mt-1 whitespace-pre-wrap break-all rounded bg-slate-100 px-2 py-1 font-mono text-slate-800">{outputs.join('\n')}</pre>
+    </details>
   )
 }

@@ -1,6 +1,6 @@
 import 'server-only'
 import type { SessionUser } from '../auth/session.server'
-import { renderAssertion } from '../checks/render'
+import { renderAssertionWithOutputs } from '../checks/render'
 import { getCourse } from '../content/lessons.server'
 import { getDb } from '../db/client.server'
 import { storedAssertionSchema } from '../progress/exercises.server'
@@ -51,7 +51,8 @@ export function classLessons(courseSlugs: readonly string[]): LessonColumn[] {
   })
 }
 
-export type RenderedFailure = { assertionId: string; failures: number; students: number; message: string }
+/** `outputs`: the raw tool outputs `message` gives the cause of, for a disclosure. */
+export type RenderedFailure = { assertionId: string; failures: number; students: number; message: string; outputs: string[] }
 export type ExerciseView = Omit<ExerciseStats, 'topFailures'> & { topFailures: RenderedFailure[] }
 export type ClassDashboard = {
   classroom: ClassDetail
@@ -63,15 +64,20 @@ export type ClassDashboard = {
   generatedAt: Date
 }
 
-/** Renders a stored assertion's message in the reader's language; an unreadable one shows its id. */
-export function assertionMessage(sample: unknown, fallback: string, locale: Locale): string {
+/** Renders a stored assertion's message in the reader's language, with the raw outputs it read; an unreadable one shows its id. */
+export function assertionMessageWithOutputs(sample: unknown, fallback: string, locale: Locale): { message: string; outputs: string[] } {
   const parsed = storedAssertionSchema.safeParse(sample)
-  if (!parsed.success) return fallback
+  if (!parsed.success) return { message: fallback, outputs: [] }
   try {
-    return renderAssertion(parsed.data as Parameters<typeof renderAssertion>[0], locale)
+    const rendered = renderAssertionWithOutputs(parsed.data as Parameters<typeof renderAssertionWithOutputs>[0], locale)
+    return { message: rendered.text, outputs: rendered.outputs }
   } catch {
-    return fallback
+    return { message: fallback, outputs: [] }
   }
+}
+
+export function assertionMessage(sample: unknown, fallback: string, locale: Locale): string {
+  return assertionMessageWithOutputs(sample, fallback, locale).message
 }
 
 async function loadMatrix(classId: string, students: StudentInfo[], lessons: LessonColumn[]): Promise<MatrixRow[]> {
@@ -87,7 +93,7 @@ async function loadExercises(classId: string, students: StudentInfo[], lessons: 
   const stats = buildExerciseStats({ lessons, classSize: students.length, progress: totals, failures })
   return stats.map((s) => ({
     ...s,
-    topFailures: s.topFailures.map((f) => ({ assertionId: f.assertionId, failures: f.failures, students: f.students, message: assertionMessage(f.sample, f.assertionId, locale) })),
+    topFailures: s.topFailures.map((f) => ({ assertionId: f.assertionId, failures: f.failures, students: f.students, ...assertionMessageWithOutputs(f.sample, f.assertionId, locale) })),
   }))
 }
 

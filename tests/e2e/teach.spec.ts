@@ -235,6 +235,10 @@ test('an instructor previews a lesson with its answer key and solutions, runs a 
   const key = teacher.getByTestId('answer-key')
   await expect(key.locator('[data-question="dns"]')).toContainText('« 127.0.0.11 »')
   await expect(key.locator('[data-question="flag"]')).toContainText('/^--internal$/')
+  // Inline Markdown in the key as in the learner's quiz: code, not backticks; French colons.
+  await expect(key.locator('[data-question="drivers"] code').first()).toHaveText('docker network create --driver')
+  await expect(key.locator('[data-question="drivers"]')).not.toContainText('`')
+  await expect(key.locator('[data-question="dns"]')).toContainText('Réponse attendue\u00a0:')
   await teacher.goto('/teach/preview/demo/labo')
   const reseau = teacher.locator('[data-exercise="reseau"]')
   await expect(reseau.getByTestId('solution')).toHaveText('docker network create demo-net')

@@ -239,7 +239,7 @@ export function classesSuite(getDatabase: () => Db) {
       expect(view.matrix.map((r) => r.student.id)).toEqual([inMine.id])
       const reseau = view.exercises.find((e) => e.exerciseId === 'reseau')!
       expect(reseau).toMatchObject({ attempted: 1, attempts: 1, classSize: 1 })
-      expect(reseau.topFailures).toEqual([{ assertionId: 'network:demo-net:exists', failures: 1, students: 1, message: 'aucun réseau nommé demo-net' }])
+      expect(reseau.topFailures).toEqual([{ assertionId: 'network:demo-net:exists', failures: 1, students: 1, message: 'aucun réseau nommé demo-net', outputs: [] }])
       expect(view.live).toEqual([])
       await refused(student.getStudentReport(mine.id, prof, inTheirs.id, 'fr'), 'student_not_in_class')
       const report = await student.getStudentReport(mine.id, prof, inMine.id, 'fr')
@@ -284,8 +284,8 @@ export function classesSuite(getDatabase: () => Db) {
       expect(reseau).toMatchObject({ attempted: 2, completed: 1, successRate: 50, attempts: 4, passedAttempts: 1, attemptPassRate: 25, hintsRevealed: 1, solutionsRevealed: 1 })
       // member fails for both students (3 runs), exists for one (1 run); the pending command is not a failure.
       expect(reseau.topFailures).toEqual([
-        { assertionId: 'network:demo-net:member:web', failures: 3, students: 2, message: 'le réseau demo-net existe, mais web n’y est pas attaché (ses réseaux : bridge)' },
-        { assertionId: 'network:demo-net:exists', failures: 1, students: 1, message: 'aucun réseau nommé demo-net' },
+        { assertionId: 'network:demo-net:member:web', failures: 3, students: 2, message: 'le réseau demo-net existe, mais web n’y est pas attaché (ses réseaux : bridge)', outputs: [] },
+        { assertionId: 'network:demo-net:exists', failures: 1, students: 1, message: 'aucun réseau nommé demo-net', outputs: [] },
       ])
       const english = await dashboard.getClassDashboard(c.id, prof, 'en')
       expect(english.exercises.find((e) => e.exerciseId === 'reseau')!.topFailures[1]!.message).toMatch(/no network named demo-net/i)

@@ -2,8 +2,8 @@ import type { Metadata } from 'next'
 import Link from 'next/link'
 import path from 'node:path'
 import { notFound } from 'next/navigation'
-import { getTranslations } from 'next-intl/server'
-import { Markdown } from '@/components/exercises/Markdown'
+import { getLocale, getTranslations } from 'next-intl/server'
+import { InlineMarkdown, Markdown } from '@/components/exercises/Markdown'
 import { LessonProvider } from '@/components/lesson/LessonContext'
 import { LessonBody } from '@/components/mdx/LessonBody'
 import { ContentReload } from '@/components/teach/ContentReload'
@@ -13,6 +13,7 @@ import { checksAsYaml } from '@/lib/classes/authoring.server'
 import { describeKey } from '@/lib/classes/quiz-display'
 import { getContentTree, loadLessonPage } from '@/lib/content/lessons.server'
 import { lessonHref } from '@/lib/content/paths'
+import { colon } from '@/lib/i18n/punctuation'
 
 type Props = { params: Promise<{ course: string; lesson: string }> }
 
@@ -32,7 +33,7 @@ export default async function PreviewLessonPage({ params }: Props) {
   const tree = getContentTree()
   const lesson = tree.courses.find((c) => c.slug === courseSlug)?.lessons.find((l) => l.slug === lessonSlug)
   if (!lesson) notFound()
-  const [t, page] = await Promise.all([getTranslations('teach.preview'), loadLessonPage(lesson)])
+  const [t, page, locale] = await Promise.all([getTranslations('teach.preview'), loadLessonPage(lesson), getLocale()])
   const dev = process.env.NODE_ENV === 'development'
 
   return (
@@ -77,7 +78,7 @@ export default async function PreviewLessonPage({ params }: Props) {
               {lesson.quiz.questions.map((q) => (
                 <li key={q.id} data-question={q.id}>
                   <p className="font-medium">
-                    {q.prompt} <span className="font-mono text-xs font-normal text-slate-600">({q.id} · {q.type})</span>
+                    <InlineMarkdown source={q.prompt} /> <span className="font-mono text-xs font-normal text-slate-600">({q.id} · {q.type})</span>
                   </p>
                   {q.type !== 'short' && (
                     <ul className="mt-1 text-sm">
@@ -86,18 +87,26 @@ export default async function PreviewLessonPage({ params }: Props) {
                         return (
                           <li key={c.id} className={right ? 'font-semibold text-emerald-800' : 'text-slate-700'}>
                             <span aria-hidden="true">{right ? '✓ ' : '· '}</span>
-                            {c.text}
+                            <InlineMarkdown source={c.text} />
                           </li>
                         )
                       })}
                     </ul>
                   )}
                   <p className="mt-1 text-sm">
-                    <span className="font-semibold">{t('answer')} :</span> {describeKey(q)}
+                    <span className="font-semibold">
+                      {t('answer')}
+                      {colon(locale)}
+                    </span>{' '}
+                    {describeKey(q)}
                     {q.type === 'short' && q.caseSensitive && ` (${t('caseSensitive')})`}
                   </p>
                   <p className="text-sm text-slate-700">
-                    <span className="font-semibold">{t('explanation')} :</span> {q.explanation}
+                    <span className="font-semibold">
+                      {t('explanation')}
+                      {colon(locale)}
+                    </span>{' '}
+                    <InlineMarkdown source={q.explanation} />
                   </p>
                 </li>
               ))}

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next'
 import Link from 'next/link'
 import { getFormatter, getTranslations } from 'next-intl/server'
+import { InlineMarkdown } from '@/components/exercises/Markdown'
 import { formatDuration } from '@/components/teach/format'
 import { RemoveButton } from '@/components/teach/RemoveButton'
 import { StatusBadge } from '@/components/ui/StatusBadge'
@@ -10,6 +11,7 @@ import { readerLocale } from '@/lib/classes/locale.server'
 import { idParam } from '@/lib/classes/schemas'
 import { attemptsPerExercise, getStudentReport, type ExerciseReport, type LessonReport } from '@/lib/classes/student.server'
 import { lessonHref } from '@/lib/content/paths'
+import { colon } from '@/lib/i18n/punctuation'
 
 type Props = { params: Promise<{ id: string; userId: string }> }
 
@@ -22,7 +24,8 @@ const safeId = (value: string) => idParam.safeParse(value).data ?? 'not-an-id'
 export default async function StudentPage({ params }: Props) {
   const { id, userId } = await params
   const user = await requirePageUser(`/teach/classes/${id}/students/${userId}`, 'instructor')
-  const report = await orPage(getStudentReport(safeId(id), user, safeId(userId), await readerLocale()))
+  const locale = await readerLocale()
+  const report = await orPage(getStudentReport(safeId(id), user, safeId(userId), locale))
   const [t, tt, format] = await Promise.all([getTranslations('teach'), getTranslations('teach.time'), getFormatter()])
   const when = (date: Date) => format.dateTime(date, { dateStyle: 'medium', timeStyle: 'short' })
   const lastSeen = report.lessons.reduce<Date | null>((max, l) => (l.lastSeenAt && (!max || l.lastSeenAt > max) ? l.lastSeenAt : max), null)
@@ -122,7 +125,7 @@ export default async function StudentPage({ params }: Props) {
                     {q.answers.map((a) => (
                       <tr key={a.questionId} data-question={a.questionId}>
                         <th scope="row" className="py-1 pr-3 font-normal">
-                          {a.prompt}
+                          <InlineMarkdown source={a.prompt} />
                         </th>
                         <td className="py-1 pr-3">{a.given || <span className="text-slate-600">{t('student.unanswered')}</span>}</td>
                         <td className="py-1 pr-3 text-slate-700">{a.expected}</td>
@@ -171,7 +174,8 @@ export default async function StudentPage({ params }: Props) {
       <div className="mt-6 space-y-6">{active.map(lesson)}</div>
       {untouched.length > 0 && (
         <p className="mt-6 text-sm text-slate-600">
-          {t('student.notStarted')} : {untouched.map((l) => l.title).join(' · ')}
+          {t('student.notStarted')}
+          {colon(locale)} {untouched.map((l) => l.title).join(' · ')}
         </p>
       )}
     </main>
