@@ -79,6 +79,8 @@ async function post<T>(url: string, body: unknown): Promise<{ ok: true; data: T 
 }
 
 /** The exercises of a hands-on lesson: instructions, "Vérifier", the checklist, hints, solution, live updates and a diagram. */
+type Announcement = { kind: 'allPassed' } | { kind: 'score'; passed: number; total: number } | { kind: 'hints'; n: number } | { kind: 'error'; code: string; message: string }
+
 export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, initialState }: ExercisePanelProps) {
   const t = useTranslations('exercises')
   const format = useFormatter()
@@ -86,7 +88,9 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
   const [openId, setOpenId] = useState<string | null>(() => exercises.find((e) => !views[e.id]?.completed)?.id ?? exercises[0]?.id ?? null)
   const [liveEnabled, setLiveEnabled] = useState(true)
   const [confirming, setConfirming] = useState<string | null>(null)
-  const [announcement, setAnnouncement] = useState('')
+  // What the screen reader is told, as data: rendered in the reader's current language (a
+  // locale switch while the lesson is open re-reads it).
+  const [announcement, setAnnouncement] = useState<Announcement | null>(null)
   const sectionRefs = useRef(new Map<string, HTMLElement>())
   const confirmRef = useRef<HTMLButtonElement>(null)
 
@@ -100,10 +104,20 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
 
   const errorText = (code: string, message: string) => t('panel.error', { message: t.has(`errors.${code}` as never) ? t(`errors.${code}` as never) : t('errors.other', { message }) })
 
-  const announce = useCallback(
-    (shown: Shown) => setAnnouncement(shown.passed ? t('panel.allPassed') : t('panel.score', { passed: shown.passedCount, total: shown.totalCount })),
-    [t],
-  )
+  const announce = useCallback((shown: Shown) => setAnnouncement(shown.passed ? { kind: 'allPassed' } : { kind: 'score', passed: shown.passedCount, total: shown.totalCount }), [])
+  const announcementText = (a: Announcement | null): string => {
+    if (!a) return ''
+    switch (a.kind) {
+      case 'allPassed':
+        return t('panel.allPassed')
+      case 'score':
+        return t('panel.score', { passed: a.passed, total: a.total })
+      case 'hints':
+        return t('panel.hintN', { n: a.n })
+      case 'error':
+        return errorText(a.code, a.message)
+    }
+  }
 
   const onLiveResult = useCallback(
     (event: { exerciseId: string; result: { passed: boolean; passedCount: number; totalCount: number; assertions: ClientAssertion[]; durationMs: number; checkedAt: string }; partial: boolean; attempt: { completed: boolean } | null }) => {
@@ -150,7 +164,7 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
     )
     if (!answer.ok) {
       update(id, { checking: false, error: errorText(answer.code, answer.message) })
-      setAnnouncement(errorText(answer.code, answer.message))
+      setAnnouncement({ kind: 'error', code: answer.code, message: answer.message })
       return
     }
     const shown: Shown = { ...answer.data.result, at: answer.data.result.checkedAt, partial: false }
@@ -162,7 +176,7 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
     const answer = await post<{ hints: string[] }>('/api/exercises/hint', { courseSlug, lessonSlug, exerciseId: id, index })
     if (answer.ok) {
       update(id, { hints: answer.data.hints, error: null })
-      setAnnouncement(t('panel.hintN', { n: answer.data.hints.length }))
+      setAnnouncement({ kind: 'hints', n: answer.data.hints.length })
     } else update(id, { error: errorText(answer.code, answer.message) })
   }
 
@@ -215,7 +229,7 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
       </div>
 
       <p aria-live="polite" role="status" className="sr-only">
-        {announcement}
+        {announcementText(announcement)}
       </p>
 
       <ol className="flex flex-col gap-3">

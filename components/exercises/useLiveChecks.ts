@@ -1,5 +1,5 @@
 'use client'
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { z } from 'zod'
 import { liveSilenceMs } from '@/lib/checks/public'
 import type { LiveEvent } from '@/lib/checks/live.server'
@@ -204,6 +204,11 @@ export function useLiveChecks(params: { sandboxId: string | null; courseSlug: st
   const [reported, setReported] = useState<{ key: string; live: LiveState } | null>(null)
   const [snapshots, setSnapshots] = useState<Record<string, SandboxSnapshot>>({})
   const [round, setRound] = useState(0)
+  // The latest callback (it renders in the reader's current language), without reconnecting when it changes.
+  const onResultRef = useRef(onResult)
+  useEffect(() => {
+    onResultRef.current = onResult
+  })
 
   useEffect(() => {
     if (!key || !sandboxId || !exerciseId) return
@@ -212,12 +217,12 @@ export function useLiveChecks(params: { sandboxId: string | null; courseSlug: st
       onState: (live) => setReported({ key, live }),
       onEvent: (event) => {
         if (event.type === 'snapshot') setSnapshots((s) => ({ ...s, [event.node]: event.snapshot }))
-        else if (event.type === 'result') onResult(event)
+        else if (event.type === 'result') onResultRef.current(event)
       },
     })
     connection.start()
     return () => connection.dispose()
-    // onResult is the panel's stable callback; re-subscribing on its identity would reconnect needlessly.
+    // The key names everything the connection depends on (sandbox, course, lesson, exercise).
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, round])
 

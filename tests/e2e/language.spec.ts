@@ -99,6 +99,8 @@ test('in English, a check explains curl’s failure in English with curl’s out
     await expect(message).toHaveText('GET http://localhost:8081/ depuis node1 a échoué : rien ne répond sur localhost, port 8081 (aucun service n’y écoute, ou l’hôte n’est pas joignable)')
     await expect(line.locator('details summary')).toHaveText('Sortie de l’outil')
     await expect(line.locator('.sr-only').first()).toHaveText('Pas encore :')
+    // The panel's last announcement, re-read in the new language.
+    await expect(page.getByRole('region', { name: 'Exercices' }).last().getByRole('status')).toHaveText(/^0\/\d+ vérification\(s\) réussie\(s\)$/)
 
     const espace = page.getByRole('region', { name: 'Espace de travail du lab' })
     await espace.getByRole('button', { name: 'Arrêter' }).click()
