@@ -13,7 +13,7 @@ import {
   encodeResize,
   terminalPath,
 } from './protocol'
-import { summarizeOutput, type SummarizedOutput, UnseenOutput } from './unseen-output'
+import { OutputFeed } from './unseen-output'
 
 // The browser terminal: one class owns the xterm Terminal, its addons, the WebSocket and every
 // listener and timer, registered in one list and disposed together (the ttyd/wetty habit).
@@ -43,15 +43,10 @@ export type TerminalClientOptions = {
 
 /** Output is acknowledged on arrival while less than this waits to be parsed. */
 const parseBacklogBytes = 512 * 1024
-/** Output handed to xterm at once; the rest waits in the client, where unseen lines can be dropped. */
-const feedSliceBytes = 128 * 1024
-/**
- * Under a flood of plain lines, xterm gets one slice per frame (what it would parse beyond is
- * never seen) while the rest waits until a scrollback's worth of lines lets the head be dropped;
- * plain text that has not allowed a drop by this size is parsed as fast as xterm can.
- */
-const floodFeedEveryMs = 16
-const floodWaitBytes = 1024 * 1024
+/** Ctrl-C, Ctrl-\ and Ctrl-Z (INTR, QUIT, SUSP): the learner stops the program and waits for the prompt. */
+const interruptKeys = [0x03, 0x1c, 0x1a]
+const hasInterruptKey = (data: string | Uint8Array) =>
+  typeof data === 'string' ? interruptKeys.some((key) => data.includes(String.fromCharCode(key))) : data.some((byte) => interruptKeys.includes(byte))
 const backoffMs = [250, 500, 1000, 2000, 4000, 8000, 10_000]
 const pingEveryMs = 15_000
 /** Silence this long (no frame at all, not even a pong) and the connection is presumed dead. */
@@ -71,7 +66,7 @@ const dim = (text: string) => `\r\n\x1b[2m${text}\x1b[0m\r\n`
 const encoder = new TextEncoder()
 
 /** `acked`: acknowledged on arrival; `socket`: the connection to acknowledge it on (null: our own text). */
-type WaitingOutput = SummarizedOutput & { acked: boolean; socket: WebSocket | null }
+type OutputOrigin = { acked: boolean; socket: WebSocket | null }
 
 export class TerminalClient {
   readonly terminal: Terminal
@@ -87,13 +82,8 @@ export class TerminalClient {
   private offset = 0
   private pendingAck = 0
   private ackQueued = false
-  /** Output received and not handed to xterm yet, in order. */
-  private waiting: WaitingOutput[] = []
-  private waitingBytes = 0
-  /** Bytes handed to xterm and not parsed yet. */
-  private parsing = 0
-  private readonly unseen: UnseenOutput
-  private feedTimer: ReturnType<typeof setTimeout> | undefined
+  /** Output on its way into xterm (lib/terminal/unseen-output.ts: what is never seen is dropped). */
+  private readonly feed: OutputFeed<OutputOrigin>
   private tailTimer: ReturnType<typeof setTimeout> | undefined
   private lastFrameAt = 0
   /** Keys typed (or code blocks run) before the shell is ready; sent once it is. */
@@ -110,8 +100,11 @@ export class TerminalClient {
       window.open(uri, '_blank', 'noopener,noreferrer')
     }))
     this.disposables.push(term)
-    this.unseen = new UnseenOutput(term)
-    this.disposables.push(this.unseen)
+    // Output parsed or dropped while xterm was behind is acknowledged once done with.
+    this.feed = new OutputFeed<OutputOrigin>(term, (origin, bytes) => {
+      if (!origin.acked) this.acknowledgeLater(origin.socket, bytes)
+    })
+    this.disposables.push(this.feed)
     term.open(options.container)
     this.fitToPanel()
 
@@ -165,7 +158,6 @@ export class TerminalClient {
     this.disposables.push({ dispose: () => clearInterval(ping) })
     this.disposables.push({ dispose: () => clearTimeout(this.reconnectTimer) })
     this.disposables.push({ dispose: () => clearTimeout(this.tailTimer) })
-    this.disposables.push({ dispose: () => clearTimeout(this.feedTimer) })
     this.disposables.push({
       dispose: () => {
         const socket = this.socket
@@ -324,7 +316,7 @@ export class TerminalClient {
   private writeOutput(data: Uint8Array) {
     const size = data.byteLength
     const socket = this.socket
-    const early = this.parsing + this.waitingBytes < parseBacklogBytes
+    const early = this.feed.backlog < parseBacklogBytes
     if (early) {
       // Batched: one ack per ackEveryBytes arriving; a quiet tail goes out after a moment.
       this.pendingAck += size
@@ -334,67 +326,12 @@ export class TerminalClient {
         this.tailTimer = setTimeout(() => this.flushAck(socket), 50)
       }
     }
-    this.enqueue({ data, summary: summarizeOutput(data), acked: early, socket })
+    this.feed.push(data, { acked: early, socket })
   }
 
   /** Lines of our own (reconnected, exited...), after the output already received. */
   private writeText(text: string) {
-    const data = encoder.encode(text)
-    this.enqueue({ data, summary: summarizeOutput(data), acked: true, socket: null })
-  }
-
-  private enqueue(output: WaitingOutput) {
-    this.waiting.push(output)
-    this.waitingBytes += output.data.byteLength
-    if (this.parsing === 0 && this.feedTimer === undefined) this.feedTerminal()
-  }
-
-  /**
-   * Hands xterm the next slice of waiting output. Runs only once xterm has parsed everything it
-   * was given, so its state is that of the head of the waiting output: the moment to drop the
-   * lines a flood would scroll past unseen (lib/terminal/unseen-output.ts).
-   */
-  private feedTerminal() {
-    this.feedTimer = undefined
-    if (this.disposed) return
-    let paced = false
-    if (this.waitingBytes > feedSliceBytes) {
-      const { bytes, more } = this.unseen.droppable(this.waiting)
-      if (bytes > 0) this.drop(bytes)
-      paced = bytes > 0 || (more && this.waitingBytes < floodWaitBytes)
-    }
-    let handed = 0
-    while (this.waiting.length > 0 && handed < feedSliceBytes) {
-      const output = this.waiting.shift()!
-      const size = output.data.byteLength
-      this.waitingBytes -= size
-      this.parsing += size
-      handed += size
-      this.terminal.write(output.data, () => {
-        this.parsing -= size
-        if (!output.acked) this.acknowledgeLater(output.socket, size)
-        if (this.parsing !== 0 || this.feedTimer !== undefined) return
-        if (paced) this.feedTimer = setTimeout(() => this.feedTerminal(), floodFeedEveryMs)
-        else this.feedTerminal()
-      })
-    }
-  }
-
-  private drop(bytes: number) {
-    let cut = bytes
-    while (cut > 0) {
-      const head = this.waiting[0]!
-      const size = head.data.byteLength
-      const taken = Math.min(size, cut)
-      if (!head.acked) this.acknowledgeLater(head.socket, taken)
-      if (taken === size) this.waiting.shift()
-      else {
-        head.data = head.data.subarray(taken)
-        head.summary = summarizeOutput(head.data)
-      }
-      this.waitingBytes -= taken
-      cut -= taken
-    }
+    this.feed.push(encoder.encode(text), { acked: true, socket: null })
   }
 
   /** Output parsed or dropped while xterm was behind: acknowledged at the end of the slice. */
@@ -444,6 +381,8 @@ export class TerminalClient {
       return
     }
     const frames = encodeInputChunks(data)
+    // Ctrl-C during a flood: what still arrives is the flood's end, then the prompt.
+    if (hasInterruptKey(data)) this.feed.interrupt()
     if (this.state.kind === 'open' && this.socket?.readyState === WebSocket.OPEN) {
       for (const frame of frames) this.sendFrame(frame)
       return

@@ -7,6 +7,7 @@
 // `scrollback + rows` line feeds replace every row the two ways could differ in. One state breaks
 // it: top and bottom margins (DECSTBM) with the cursor below them, where line feeds stop
 // scrolling; the margins are tracked from the parser and nothing is dropped while they are set.
+// OutputFeed (below) is the queue between the socket and xterm that does the dropping.
 // tests/unit/terminal/unseen-output.test.ts checks the equivalence on a real xterm.
 
 type Disposable = { dispose: () => void }
@@ -144,5 +145,127 @@ export class UnseenOutput implements Disposable {
 
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose()
+  }
+}
+
+/** What OutputFeed needs of an xterm Terminal: the parser's state, and write with a parsed callback. */
+export type FeedTerminal = ParsingTerminal & { write: (data: Uint8Array, callback: () => void) => void }
+
+/** Output handed to xterm at once; the rest waits in the feed, where unseen lines can be dropped. */
+export const feedSliceBytes = 128 * 1024
+/**
+ * Under a flood of plain lines (more than a slice waiting), xterm gets one slice per frame
+ * (what it would parse beyond is never seen) while the rest waits until a scrollback's worth of
+ * lines lets the head be dropped; plain text that has not allowed a drop by floodWaitBytes is
+ * parsed as fast as xterm can.
+ */
+export const floodFeedEveryMs = 16
+export const floodWaitBytes = 1024 * 1024
+/** After an interrupt key, xterm is fed as fast as it parses (no frame pacing) for this long. */
+export const interruptUnpacedMs = 1000
+
+type Waiting<Tag> = SummarizedOutput & { tag: Tag }
+export type FeedTimers = { set: (callback: () => void, ms: number) => unknown; clear: (timer: unknown) => void; now: () => number }
+const realTimers: FeedTimers = {
+  set: (callback, ms) => setTimeout(callback, ms),
+  clear: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
+  now: () => performance.now(),
+}
+
+/**
+ * Output received and not parsed yet, in order, handed to xterm one slice at a time, the next
+ * once xterm has parsed the last. At that moment xterm's state is exactly that of the head of
+ * the waiting output: the moment to drop what UnseenOutput allows, whatever the amount waiting
+ * (a 64 kB frame of `yes` holds 21,000 lines, of which xterm needs the last 5,050). `onDone`
+ * reports each byte once, parsed or dropped (the client acknowledges it to the server).
+ *
+ * An interrupt key (Ctrl-C) means the learner waits for the prompt: for interruptUnpacedMs
+ * xterm is fed as soon as it has parsed the last slice, instead of once per frame, so the tail
+ * of the flood and the prompt after it are parsed as they arrive. Nothing more is dropped than
+ * at any other time: the screen ends the same as if every byte had been parsed.
+ */
+export class OutputFeed<Tag> implements Disposable {
+  private readonly unseen: UnseenOutput
+  private waiting: Waiting<Tag>[] = []
+  private waitingBytes = 0
+  private parsing = 0
+  private timer: unknown = undefined
+  private unpacedUntil = -Infinity
+  private disposed = false
+
+  constructor(
+    private readonly terminal: FeedTerminal,
+    private readonly onDone: (tag: Tag, bytes: number) => void,
+    private readonly timers: FeedTimers = realTimers,
+  ) {
+    this.unseen = new UnseenOutput(terminal)
+  }
+
+  /** Bytes received and not parsed or dropped yet (waiting, or handed to xterm). */
+  get backlog(): number {
+    return this.waitingBytes + this.parsing
+  }
+
+  push(data: Uint8Array, tag: Tag): void {
+    if (this.disposed) return
+    this.waiting.push({ data, summary: summarizeOutput(data), tag })
+    this.waitingBytes += data.byteLength
+    if (this.parsing === 0 && this.timer === undefined) this.feed()
+  }
+
+  /** The learner typed an interrupt key: the rest of the flood and the prompt are fed at once. */
+  interrupt(): void {
+    this.unpacedUntil = this.timers.now() + interruptUnpacedMs
+    if (this.timer === undefined || this.parsing !== 0) return
+    this.timers.clear(this.timer)
+    this.feed()
+  }
+
+  dispose(): void {
+    this.disposed = true
+    if (this.timer !== undefined) this.timers.clear(this.timer)
+    this.timer = undefined
+    this.unseen.dispose()
+  }
+
+  private feed() {
+    this.timer = undefined
+    if (this.disposed) return
+    const flood = this.waitingBytes > feedSliceBytes
+    const { bytes, more } = this.unseen.droppable(this.waiting)
+    if (bytes > 0) this.drop(bytes)
+    const paced = flood && (bytes > 0 || (more && this.waitingBytes < floodWaitBytes))
+    let handed = 0
+    while (this.waiting.length > 0 && handed < feedSliceBytes) {
+      const output = this.waiting.shift()!
+      const size = output.data.byteLength
+      this.waitingBytes -= size
+      this.parsing += size
+      handed += size
+      this.terminal.write(output.data, () => {
+        this.parsing -= size
+        this.onDone(output.tag, size)
+        if (this.parsing !== 0 || this.timer !== undefined || this.disposed) return
+        if (paced && this.timers.now() >= this.unpacedUntil) this.timer = this.timers.set(() => this.feed(), floodFeedEveryMs)
+        else this.feed()
+      })
+    }
+  }
+
+  private drop(bytes: number) {
+    let cut = bytes
+    while (cut > 0) {
+      const head = this.waiting[0]!
+      const size = head.data.byteLength
+      const taken = Math.min(size, cut)
+      this.onDone(head.tag, taken)
+      if (taken === size) this.waiting.shift()
+      else {
+        head.data = head.data.subarray(taken)
+        head.summary = summarizeOutput(head.data)
+      }
+      this.waitingBytes -= taken
+      cut -= taken
+    }
   }
 }

@@ -36,7 +36,14 @@ const parts: Part[] = [
       'browser_unparsed_throughput_mb_s',
       'browser_xterm_alone_mb_s',
       'browser_websocket_alone_mb_s',
+      'interrupt_ms_p50',
     ],
+  },
+  {
+    name: 'fair CPU',
+    file: 'neighbour.ts',
+    fn: 'benchNeighbour',
+    keys: ['neighbour_slowdown', 'neighbour_echo_idle_ms_p50', 'neighbour_echo_loaded_ms_p50', 'neighbour_page_idle_ms_p50', 'neighbour_page_loaded_ms_p50'],
   },
   {
     name: 'class dashboard',

@@ -40,6 +40,8 @@ export type TerminalBench = {
   browser_xterm_alone_mb_s: number
   /** ...and Chromium receiving Quai's frames from a bare WebSocket server (no sandbox, no terminal). */
   browser_websocket_alone_mb_s: number
+  /** Ctrl-C during `yes` in Chromium until the prompt is on screen (median of several runs). */
+  interrupt_ms_p50: number
 }
 
 const run = promisify(execFile)
@@ -47,6 +49,7 @@ const root = path.resolve(import.meta.dirname, '../..')
 const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
 const sizes = { node: 100_000_000, nodeWetty: 20_000_000, browser: 40_000_000, browserWetty: 4_000_000 }
 const echoes = { node: 1000, browser: 300 }
+const interruptRuns = 9
 const throughputLine = 'Quai throughput: the quick brown fox jumps over the lazy dog 0123456789'
 const yesLine = `yes '${throughputLine}'`
 
@@ -310,7 +313,73 @@ async function bundleBrowserEntry(): Promise<{ js: string; css: string }> {
   return { js, css }
 }
 
-type BrowserFigures = { echo: number[]; seconds: number | null; unparsedSeconds: number | null }
+type BrowserFigures = { echo: number[]; seconds: number | null; unparsedSeconds: number | null; interrupt: InterruptRun[] }
+
+type InterruptRun = { ms: number; bytesAfterKey: number; floodBytes: number }
+
+/**
+ * Ctrl-C during `yes` in Quai's page: from the key (xterm's input, as a keystroke) until the
+ * shell's prompt is on screen again (parsed, then one animation frame for the render), `runs`
+ * times. The prompt is the cursor's line after a `clear`, read before the first run. Also
+ * counts the output bytes that arrived after the key (what was in flight), and how much the
+ * flood had sent before it (to see that it was running at full speed).
+ */
+async function measureInterrupt(page: Page, runs: number): Promise<InterruptRun[]> {
+  // tsx (esbuild, keepNames) wraps the helpers declared below in __name(), which the page lacks.
+  await page.evaluate('globalThis.__name ??= (fn) => fn')
+  return page.evaluate(async (n) => {
+    type Term = {
+      input: (d: string, u?: boolean) => void
+      onWriteParsed: (l: () => void) => { dispose: () => void }
+      buffer: { active: { cursorY: number; baseY: number; getLine: (y: number) => { translateToString: (trim?: boolean) => string } | undefined } }
+    }
+    const b = (window as unknown as { quaiBench: { quaiTerm: () => Term; run: (w: string, c: string, t?: number) => Promise<boolean>; client: unknown } }).quaiBench
+    const term = b.quaiTerm()
+    // The client's count of output bytes received (private, read for the benchmark only).
+    const received = () => (b.client as { offset: number }).offset
+    const cursorLine = () => {
+      const a = term.buffer.active
+      return a.getLine(a.baseY + a.cursorY)?.translateToString(true) ?? ''
+    }
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+    const frame = () => new Promise((r) => requestAnimationFrame(() => r(null)))
+    const until = (test: () => boolean, timeoutMs: number) =>
+      new Promise<boolean>((resolve) => {
+        if (test()) return resolve(true)
+        const timer = setTimeout(() => {
+          sub.dispose()
+          resolve(false)
+        }, timeoutMs)
+        const sub = term.onWriteParsed(() => {
+          if (!test()) return
+          clearTimeout(timer)
+          sub.dispose()
+          resolve(true)
+        })
+      })
+    if (!(await b.run('quai', 'clear'))) throw new Error('interrupt: the shell did not answer')
+    await sleep(300)
+    const prompt = cursorLine().trimEnd()
+    if (!prompt) throw new Error('interrupt: no prompt on the cursor line')
+    const results: { ms: number; bytesAfterKey: number; floodBytes: number }[] = []
+    for (let i = 0; i < n; i++) {
+      const before = received()
+      term.input('yes\r', true)
+      if (!(await until(() => received() - before > 256 * 1024, 20_000))) throw new Error('interrupt: yes did not start')
+      // A second of flood: every buffer on the way is full, flow control is pausing the shell.
+      await sleep(1000)
+      const atKey = received()
+      const start = performance.now()
+      term.input('\x03', true)
+      if (!(await until(() => cursorLine().trimEnd() === prompt, 60_000))) throw new Error(`interrupt: no prompt 60 s after Ctrl-C (cursor line ${JSON.stringify(cursorLine())})`)
+      await frame()
+      results.push({ ms: performance.now() - start, bytesAfterKey: received() - atKey, floodBytes: atKey - before })
+      await sleep(300)
+      if (!(await b.run('quai', 'clear'))) throw new Error('interrupt: the shell did not answer after Ctrl-C')
+    }
+    return results
+  }, runs)
+}
 
 async function measureInBrowser(
   which: 'quai' | 'wetty',
@@ -318,7 +387,7 @@ async function measureInBrowser(
   bytes: number,
   browser: Browser,
   cookies: Parameters<BrowserContext['addCookies']>[0],
-  options: { thenUnparsed?: boolean } = {},
+  options: { thenUnparsed?: boolean; interruptRuns?: number } = {},
 ): Promise<BrowserFigures> {
   // Both terminals at the size of the lesson's panel on a laptop: wetty fills its page, ours its div.
   const context = await browser.newContext({ viewport: { width: 680, height: 440 } })
@@ -348,6 +417,7 @@ async function measureInBrowser(
     }, which)
     await page.waitForTimeout(300)
     await page.evaluate(async (w) => (window as unknown as { quaiBench: Bench }).quaiBench.run(w, 'stty sane; clear'), which)
+    const interrupt = options.interruptRuns ? await measureInterrupt(page, options.interruptRuns) : []
     // QUAI_BENCH_PROFILE=1: a CPU profile of the page during the flood, summed by function.
     const cdp = process.env.QUAI_BENCH_PROFILE === '1' ? await context.newCDPSession(page) : null
     if (cdp) {
@@ -363,7 +433,7 @@ async function measureInBrowser(
       await page.evaluate(() => (window as unknown as { quaiBench: Bench }).quaiBench.skipParsing())
       unparsedSeconds = await page.evaluate(async ([w, b]) => (window as unknown as { quaiBench: Bench }).quaiBench.throughput(w as string, b as number, 120_000), [which, bytes] as const)
     }
-    return { echo, seconds, unparsedSeconds }
+    return { echo, seconds, unparsedSeconds, interrupt }
   } finally {
     await context.close()
   }
@@ -499,8 +569,10 @@ export async function benchTerminal(options: { log?: (line: string) => void } = 
       sizes.browser,
       browser,
       cookies,
-      { thenUnparsed: true },
+      { thenUnparsed: true, interruptRuns },
     )
+    const interruptMs = quaiBrowser.interrupt.map((r) => r.ms)
+    log(`chrome quai : Ctrl-C during yes until the prompt, p50 ${percentile(interruptMs, 50)} ms, max ${percentile(interruptMs, 100)} ms (${quaiBrowser.interrupt.map((r) => `${Math.round(r.ms)} ms/${Math.round(r.bytesAfterKey / 1024)} KiB after the key`).join(', ')})`)
     log(`chrome quai : echo p50 ${percentile(quaiBrowser.echo, 50)} ms, p99 ${percentile(quaiBrowser.echo, 99)} ms; throughput ${quaiBrowser.seconds ? round1(sizes.browser / 1e6 / quaiBrowser.seconds) : 'timed out'} MB/s`)
 
     const wettyBrowser = await measureInBrowser(
@@ -536,6 +608,7 @@ export async function benchTerminal(options: { log?: (line: string) => void } = 
       browser_unparsed_throughput_mb_s: round1(unparsedMbs),
       browser_xterm_alone_mb_s: round1(ceilings.xterm),
       browser_websocket_alone_mb_s: round1(ceilings.websocket),
+      interrupt_ms_p50: Math.round(percentile(interruptMs, 50)),
     }
   } finally {
     for (const step of cleanup.reverse()) await step().catch(() => undefined)

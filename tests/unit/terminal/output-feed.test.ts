@@ -1,0 +1,144 @@
+import type { Terminal } from '@xterm/headless'
+import { describe, expect, it } from 'vitest'
+import { feedSliceBytes, floodFeedEveryMs, interruptUnpacedMs, OutputFeed, type FeedTimers } from '../../../lib/terminal/unseen-output'
+import { chunksOf, encoder, newTerminal, random, size, snapshot, stream, write } from './xterm-streams'
+
+// The browser terminal's queue (OutputFeed, lib/terminal/unseen-output.ts) in front of a real
+// xterm: it drops what can never be seen, whatever the amount waiting, and after an interrupt
+// key (Ctrl-C) it feeds the flood's end and the prompt as fast as xterm parses, never once per
+// frame. Either way the terminal ends as if it had parsed every byte.
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** A terminal that counts what it is given to parse. */
+function countingTerminal() {
+  const term = newTerminal()
+  const parsed = { bytes: 0 }
+  const write = term.write.bind(term)
+  const counted = Object.assign(term, {
+    write: (data: Uint8Array, callback: () => void) => {
+      parsed.bytes += data.byteLength
+      write(data, callback)
+    },
+  })
+  return { term: counted as Terminal & { write: (data: Uint8Array, callback: () => void) => void }, parsed }
+}
+
+/** Real timers, with the frame pacing recorded (how many times xterm waited for the next frame). */
+function recordingTimers(clock?: { now: number }) {
+  const paces: number[] = []
+  const timers: FeedTimers = {
+    set: (callback, ms) => {
+      paces.push(ms)
+      return setTimeout(callback, ms)
+    },
+    clear: (timer) => clearTimeout(timer as ReturnType<typeof setTimeout>),
+    now: () => clock?.now ?? performance.now(),
+  }
+  return { timers, paces }
+}
+
+async function idle(feed: { backlog: number }) {
+  for (let i = 0; feed.backlog > 0; i++) {
+    if (i > 2000) throw new Error(`the feed never emptied (${feed.backlog} bytes left)`)
+    await sleep(2)
+  }
+}
+
+const lines = (text: string, count: number) => encoder.encode(`${text}\r\n`.repeat(count))
+const keep = size.scrollback + 2 * size.rows + 1
+
+describe('output feed', () => {
+  it('ends with the same screen, scrollback and cursor as parsing every byte, with interrupts at random moments, over 40 generated shell streams', async () => {
+    let parsedInAll = 0
+    let receivedInAll = 0
+    for (let seed = 1; seed <= 40; seed++) {
+      const data = encoder.encode(stream(seed))
+      const next = random(seed * 104_729)
+      const everything = newTerminal()
+      for (const chunk of chunksOf(data, next)) await write(everything, chunk)
+
+      const { term, parsed } = countingTerminal()
+      let done = 0
+      const feed = new OutputFeed<number>(term, (tag, bytes) => {
+        expect(tag).toBe(seed)
+        done += bytes
+      })
+      for (const chunk of chunksOf(data, next)) {
+        feed.push(chunk, seed)
+        const r = next()
+        if (r < 0.05) feed.interrupt()
+        else if (r < 0.15) await sleep(Math.floor(next() * 3))
+      }
+      await idle(feed)
+      expect(snapshot(term), `stream ${seed} (${parsed.bytes} of ${data.length} bytes parsed)`).toEqual(snapshot(everything))
+      // Every byte is reported once, parsed or dropped: the client acknowledges it to the server.
+      expect(done).toBe(data.length)
+      parsedInAll += parsed.bytes
+      receivedInAll += data.length
+      feed.dispose()
+    }
+    // The equivalence must not come from parsing everything.
+    expect(receivedInAll - parsedInAll).toBeGreaterThan(500_000)
+  }, 120_000)
+
+  it('drops a single frame of short lines down to what the screen and scrollback keep, however small the frame', async () => {
+    // 20,000 lines in 60 kB, less than a slice: xterm used to parse every one of them.
+    const frame = lines('y', 20_000)
+    expect(frame.byteLength).toBeLessThan(feedSliceBytes)
+    const everything = newTerminal()
+    await write(everything, frame)
+    const { term, parsed } = countingTerminal()
+    const feed = new OutputFeed(term, () => {})
+    feed.push(frame, null)
+    await idle(feed)
+    expect(parsed.bytes).toBe(keep * 3)
+    expect(snapshot(term)).toEqual(snapshot(everything))
+  })
+
+  it('after Ctrl-C, feeds the end of a flood and the prompt as fast as xterm parses, not once per frame', async () => {
+    const chunk = lines('y', 20_000)
+    const prompt = encoder.encode('^C\r\nroot@node1:~# ')
+    const everything = newTerminal()
+    const { term } = countingTerminal()
+    const { timers, paces } = recordingTimers()
+    const feed = new OutputFeed(term, () => {}, timers)
+    // A flood: frames arrive while xterm parses, more than a slice waits, xterm gets one slice per frame.
+    for (let i = 0; i < 20; i++) feed.push(chunk, null)
+    for (let i = 0; i < 20; i++) await write(everything, chunk)
+    await sleep(3 * floodFeedEveryMs)
+    expect(paces.length).toBeGreaterThan(0)
+
+    const before = paces.length
+    feed.interrupt()
+    const start = performance.now()
+    for (let i = 0; i < 20; i++) feed.push(chunk, null)
+    feed.push(prompt, null)
+    for (let i = 0; i < 20; i++) await write(everything, chunk)
+    await write(everything, prompt)
+    await idle(feed)
+    expect(paces.length - before, 'frames waited for after Ctrl-C').toBe(0)
+    expect(performance.now() - start).toBeLessThan(interruptUnpacedMs)
+    expect(snapshot(term)).toEqual(snapshot(everything))
+    const buffer = term.buffer.active
+    expect(buffer.getLine(buffer.baseY + buffer.cursorY)?.translateToString(true).trimEnd()).toBe('root@node1:~#')
+    feed.dispose()
+  })
+
+  it('paces a flood again once the interrupt is a second old', async () => {
+    const clock = { now: 0 }
+    const { term } = countingTerminal()
+    const { timers, paces } = recordingTimers(clock)
+    const feed = new OutputFeed(term, () => {}, timers)
+    feed.interrupt()
+    for (let i = 0; i < 20; i++) feed.push(lines('y', 20_000), null)
+    await idle(feed)
+    expect(paces).toEqual([])
+    clock.now = interruptUnpacedMs
+    for (let i = 0; i < 20; i++) feed.push(lines('y', 20_000), null)
+    await idle(feed)
+    expect(paces.length).toBeGreaterThan(0)
+    expect(paces.every((ms) => ms === floodFeedEveryMs)).toBe(true)
+    feed.dispose()
+  })
+})
