@@ -42,9 +42,10 @@ describe('recording attempts', () => {
     const first = await progress.recordAttempt({ ...base, exerciseId: 'reseau', trigger: 'manual', result: run(false) })
     expect(first).toMatchObject({ passed: false, completed: false, firstCompletion: false, attempts: 1 })
     const second = await progress.recordAttempt({ ...base, exerciseId: 'reseau', trigger: 'live', result: run(true) })
-    expect(second).toMatchObject({ passed: true, completed: true, firstCompletion: true, attempts: 2 })
+    // A live run completes the exercise but is not an attempt (the learner did not click Vérifier).
+    expect(second).toMatchObject({ passed: true, completed: true, firstCompletion: true, attempts: 1 })
     const third = await progress.recordAttempt({ ...base, exerciseId: 'reseau', trigger: 'manual', result: run(false) })
-    expect(third).toMatchObject({ passed: false, completed: true, firstCompletion: false, attempts: 3 })
+    expect(third).toMatchObject({ passed: false, completed: true, firstCompletion: false, attempts: 2 })
 
     const rows = await db.exerciseAttempt.findMany({ where: { userId }, orderBy: { createdAt: 'asc' } })
     expect(rows.map((r) => [r.passed, r.passedCount, r.totalCount, r.trigger, r.durationMs])).toEqual([
@@ -54,9 +55,9 @@ describe('recording attempts', () => {
     ])
     expect(rows[0]!.assertions).toEqual(run(false).assertions)
     const row = await db.exerciseProgress.findFirstOrThrow({ where: { userId, exerciseId: 'reseau' } })
-    expect(row.attempts).toBe(3)
-    expect(row.passedAttempts).toBe(1)
-    // The class dashboard's count of failing assertions: the driver failed in two runs, the last one's message kept.
+    expect(row.attempts).toBe(2)
+    expect(row.passedAttempts).toBe(0)
+    // The class dashboard's count of failing assertions: the driver failed in two attempts, the last one's message kept.
     const failures = await db.exerciseAssertionFailure.findMany({ where: { userId }, include: { exerciseAssertion: true } })
     expect(failures.map((f) => [f.exerciseAssertion.exerciseId, f.exerciseAssertion.assertionId, f.failures])).toEqual([['reseau', 'network:demo-net:driver', 2]])
     expect(failures[0]!.lastFailedAt).toEqual(rows[2]!.createdAt)
@@ -69,7 +70,7 @@ describe('recording attempts', () => {
     expect((await db.lessonProgress.findFirstOrThrow({ where: { userId } })).completedAt).not.toBeNull()
 
     const states = await progress.getExerciseStates(userId, 'demo', 'labo', lessons.getLesson('demo', 'labo')!.exercises)
-    expect(states.reseau).toMatchObject({ attempts: 3, completed: true, hints: [], hintCount: 2, solution: null, lastAttempt: { passed: false, passedCount: 1 } })
+    expect(states.reseau).toMatchObject({ attempts: 2, completed: true, hints: [], hintCount: 2, solution: null, lastAttempt: { passed: false, passedCount: 1 } })
     expect(states.conteneur).toMatchObject({ attempts: 1, completed: true })
   })
 
@@ -77,7 +78,7 @@ describe('recording attempts', () => {
     const userId = await createUser(db)
     const n = 25
     const results = await Promise.all(
-      Array.from({ length: n }, (_, i) => progress.recordAttempt({ userId, courseSlug: 'demo', lessonSlug: 'labo', exerciseId: 'reseau', trigger: 'live', result: run(i % 5 === 4) })),
+      Array.from({ length: n }, (_, i) => progress.recordAttempt({ userId, courseSlug: 'demo', lessonSlug: 'labo', exerciseId: 'reseau', trigger: 'manual', result: run(i % 5 === 4) })),
     )
     expect(await db.exerciseAttempt.count({ where: { userId } })).toBe(n)
     const row = await db.exerciseProgress.findFirstOrThrow({ where: { userId, exerciseId: 'reseau' } })

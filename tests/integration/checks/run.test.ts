@@ -3,7 +3,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { CheckTimeoutError, DaemonUnavailableError } from '../../../lib/checks/errors'
 import { checkSchema, type Check } from '../../../lib/checks/kinds'
-import { renderAssertion } from '../../../lib/checks/render'
+import { renderAssertion, renderAssertionWithOutputs } from '../../../lib/checks/render'
 import { runChecks, type CheckRunResult } from '../../../lib/checks/run.server'
 import { dockerClientForSocket } from '../../../lib/docker/inspect.server'
 import { BUSYBOX, createLab, docker, ensureBusybox, hostExec, type Lab } from './support'
@@ -118,7 +118,9 @@ describe('every kind that a single daemon can hold', () => {
     expect(messages[1]).toBe(`il n’y a pas de conteneur ${lab.n('ghost')} depuis lequel tester`)
     expect(messages[2]).toMatch(/^GET http:\/\/127.0.0.1:\d+\/ depuis node1 répond 200$/)
     expect(messages[3]).toBe('la réponse de http://127.0.0.1:' + port + '/ ne correspond pas à « nothing like it » (reçu : <h1>Le Comptoir</h1>)')
-    expect(messages[4]).toMatch(/^GET http:\/\/127.0.0.1:9\/ depuis node1 a échoué : curl: \(7\)/)
+    // curl's failure is told as its cause; curl's own line is kept apart, for the disclosure.
+    expect(messages[4]).toBe('GET http://127.0.0.1:9/ depuis node1 a échoué : rien ne répond sur 127.0.0.1, port 9 (aucun service n’y écoute, ou l’hôte n’est pas joignable)')
+    expect(renderAssertionWithOutputs(result.assertions[4]!).outputs.join('\n')).toMatch(/^curl: \(7\)/)
     expect(messages).toContain('le fichier missing.yaml n’existe pas')
     expect(messages).toContain(`le volume ${lab.n('data')} ne contient pas de fichier absent.txt`)
     expect(messages).toContain(`aucune image ${lab.n('site')}:2.0 (vouliez-vous dire : ${lab.n('site')}:1.0 ?)`)
