@@ -16,6 +16,8 @@ export type ClassErrorCode =
   | 'last_instructor'
   | 'too_many_attempts'
   | 'lesson_not_found'
+  | 'session_in_past'
+  | 'session_not_found'
 
 const statusOf: Record<ClassErrorCode, number> = {
   class_not_found: 404,
@@ -32,6 +34,8 @@ const statusOf: Record<ClassErrorCode, number> = {
   last_instructor: 409,
   too_many_attempts: 429,
   lesson_not_found: 404,
+  session_in_past: 422,
+  session_not_found: 404,
 }
 
 export class ClassError extends Error {

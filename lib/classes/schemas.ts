@@ -47,3 +47,11 @@ export const addInstructorInput = z.strictObject({ email: z.email().max(200) })
 
 /** Route parameters: ids are cuids (classes) and better-auth ids (users), never long. */
 export const idParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'not a valid id')
+
+/** A class session: a hands-on lesson of one of the class's courses, at an ISO date-time with offset (the browser converts its local time). */
+export const scheduleSessionInput = z.strictObject({
+  courseSlug: slug,
+  lessonSlug: slug,
+  startsAt: z.iso.datetime({ offset: true }),
+})
+export type ScheduleSessionInput = z.infer<typeof scheduleSessionInput>

@@ -47,10 +47,17 @@ const schema = z.object({
   QUAI_SANDBOX_CREATES_PER_HOUR: int(1, 10_000).default(10),
   QUAI_SANDBOX_MEMORY_MB: int(256, 1_048_576).default(1536),
   QUAI_SANDBOX_CPUS: z.coerce.number().min(0.1).max(256).default(1),
+  /** CPU weight of all sandboxes together against one process of the host (100), cgroup v2 units. */
+  QUAI_SANDBOX_PARENT_CPU_WEIGHT: int(1, 10_000).default(25),
   QUAI_SANDBOX_PIDS: int(64, 4_194_304).default(1024),
   QUAI_SANDBOX_DISK_MB: int(512, 1_048_576).default(4096),
   /** Free space kept on the filesystem of the state folder beyond what sandbox disks may grow into. */
   QUAI_SANDBOX_DISK_RESERVE_MB: int(0, 1_048_576).default(2048),
+  /** A sandbox disk's bandwidth (MiB/s) and operations per second; 0: no limit. */
+  QUAI_SANDBOX_DISK_READ_MBPS: int(0, 100_000).default(200),
+  QUAI_SANDBOX_DISK_WRITE_MBPS: int(0, 100_000).default(100),
+  QUAI_SANDBOX_DISK_READ_IOPS: int(0, 10_000_000).default(4000),
+  QUAI_SANDBOX_DISK_WRITE_IOPS: int(0, 10_000_000).default(2000),
   QUAI_SANDBOX_POOL_SIZE: int(0, 1000).default(0),
   QUAI_SANDBOX_ISOLATION: z.enum(isolationModes).default('auto'),
   QUAI_SANDBOX_DISK: z.enum(diskModes).default('auto'),
@@ -74,6 +81,13 @@ const schema = z.object({
     .optional(),
   QUAI_SANDBOX_TOUCH_SECONDS: int(1, 3600).default(30),
   QUAI_SANDBOX_START_TIMEOUT_SECONDS: int(5, 600).default(60),
+  /** Sandboxes whose containers are made at once; the others wait in the start queue (docs/sandbox.md). */
+  QUAI_SANDBOX_START_CONCURRENCY: int(1, 64).default(2),
+  /** A learner waiting longer than this in the start queue is told to try again. */
+  QUAI_SANDBOX_QUEUE_MAX_WAIT_SECONDS: int(30, 3600).default(600),
+  /** How long before a scheduled class session its sandboxes are warmed, and how long it lasts. */
+  QUAI_CLASS_SESSION_LEAD_MINUTES: int(0, 24 * 60).default(5),
+  QUAI_CLASS_SESSION_WINDOW_MINUTES: int(10, 24 * 60).default(120),
   QUAI_POOL_USER_ID: z.string().min(1).default('quai-pool'),
   QUAI_REGISTRY_IMAGE: z.string().min(1).default('quai/registry:latest'),
   QUAI_REGISTRY_CONTAINER: z.string().min(1).default('quai-registry'),
@@ -81,6 +95,9 @@ const schema = z.object({
   /** Extra registries the inner daemons may use over plain HTTP (comma-separated host:port). */
   QUAI_SANDBOX_INSECURE_REGISTRIES: z.string().default(''),
 })
+
+/** Same shape as host.server.ts's DiskIoLimits (this file stays free of host imports). */
+export type DiskIoSettings = { readBps: number; writeBps: number; readIops: number; writeIops: number }
 
 export type SandboxConfig = {
   namespace: string
@@ -90,9 +107,13 @@ export type SandboxConfig = {
   createsPerHour: number
   memoryMb: number
   cpus: number
+  /** QUAI_SANDBOX_PARENT_CPU_WEIGHT */
+  sandboxesCpuWeight: number
   pids: number
   diskMb: number
   diskReserveMb: number
+  /** Per sandbox disk; bytes per second and operations per second, 0 for no limit. */
+  diskIo: DiskIoSettings
   poolSize: number
   isolation: IsolationSetting
   disk: (typeof diskModes)[number]
@@ -109,6 +130,10 @@ export type SandboxConfig = {
   dns: string[] | null
   touchSeconds: number
   startTimeoutSeconds: number
+  startConcurrency: number
+  queueMaxWaitSeconds: number
+  sessionLeadMinutes: number
+  sessionWindowMinutes: number
   poolUserId: string
   registryImage: string
   registryContainer: string
@@ -144,9 +169,16 @@ export function parseSandboxConfig(env: Record<string, string | undefined> = pro
     createsPerHour: e.QUAI_SANDBOX_CREATES_PER_HOUR,
     memoryMb: e.QUAI_SANDBOX_MEMORY_MB,
     cpus: e.QUAI_SANDBOX_CPUS,
+    sandboxesCpuWeight: e.QUAI_SANDBOX_PARENT_CPU_WEIGHT,
     pids: e.QUAI_SANDBOX_PIDS,
     diskMb: e.QUAI_SANDBOX_DISK_MB,
     diskReserveMb: e.QUAI_SANDBOX_DISK_RESERVE_MB,
+    diskIo: {
+      readBps: e.QUAI_SANDBOX_DISK_READ_MBPS * 1024 * 1024,
+      writeBps: e.QUAI_SANDBOX_DISK_WRITE_MBPS * 1024 * 1024,
+      readIops: e.QUAI_SANDBOX_DISK_READ_IOPS,
+      writeIops: e.QUAI_SANDBOX_DISK_WRITE_IOPS,
+    },
     poolSize: e.QUAI_SANDBOX_POOL_SIZE,
     isolation: e.QUAI_SANDBOX_ISOLATION,
     disk: e.QUAI_SANDBOX_DISK,
@@ -162,6 +194,10 @@ export function parseSandboxConfig(env: Record<string, string | undefined> = pro
     dns: e.QUAI_SANDBOX_DNS === undefined ? null : e.QUAI_SANDBOX_DNS.split(',').map((s) => s.trim()).filter(Boolean),
     touchSeconds: e.QUAI_SANDBOX_TOUCH_SECONDS,
     startTimeoutSeconds: e.QUAI_SANDBOX_START_TIMEOUT_SECONDS,
+    startConcurrency: e.QUAI_SANDBOX_START_CONCURRENCY,
+    queueMaxWaitSeconds: e.QUAI_SANDBOX_QUEUE_MAX_WAIT_SECONDS,
+    sessionLeadMinutes: e.QUAI_CLASS_SESSION_LEAD_MINUTES,
+    sessionWindowMinutes: e.QUAI_CLASS_SESSION_WINDOW_MINUTES,
     poolUserId: e.QUAI_POOL_USER_ID,
     registryImage: e.QUAI_REGISTRY_IMAGE,
     registryContainer: e.QUAI_REGISTRY_CONTAINER,

@@ -78,13 +78,30 @@ async function umountQuietly(target: string): Promise<void> {
 
 // ---------------------------------------------------------------- cgroups
 
+/** A sandbox disk's bandwidth (bytes per second) and operations per second; 0: no limit. */
+export type DiskIoLimits = { readBps: number; writeBps: number; readIops: number; writeIops: number }
+
 export type CgroupLimits = {
   memoryBytes: number
   cpus: number
   pids: number
   /** Restrict the device list to what unprivileged containers get (not with --privileged). */
   restrictDevices: boolean
+  /**
+   * CPU weight of the parent of all sandboxes (cgroup v2 units: 100 is what a process of the
+   * host's root cgroup weighs), so that all sandboxes together cannot starve Quai's server.
+   */
+  sandboxesCpuWeight: number
+  /** The sandbox's disk (major:minor of its loop device) and its I/O limits; none for a plain folder. */
+  diskIo?: { device: string; limits: DiskIoLimits }
 }
+
+/** Every sandbox weighs the same among sandboxes: a default process's weight. */
+export const sandboxCpuWeight = 100
+
+/** cgroup v2 weight (1-10000, default 100) to cgroup v1 cpu.shares (2-262144, default 1024). */
+export const cpuWeightToShares = (weight: number) => Math.min(262_144, Math.max(2, Math.round((weight * 1024) / 100)))
+const sharesToCpuWeight = (shares: number) => Math.round((shares * 100) / 1024)
 
 /** Docker's device list for unprivileged containers: the parent allows no more. */
 const allowedDevices = [
@@ -182,7 +199,11 @@ export async function createSandboxCgroup(parent: string, id: string, limits: Cg
     await write(path.join(dir, 'memory.max'), String(limits.memoryBytes))
     await write(path.join(dir, 'memory.swap.max'), '0').catch(() => undefined)
     await write(path.join(dir, 'cpu.max'), `${Math.round(limits.cpus * 100_000)} 100000`)
+    await write(path.join(p, 'cpu.weight'), String(limits.sandboxesCpuWeight))
+    await write(path.join(dir, 'cpu.weight'), String(sandboxCpuWeight))
     await write(path.join(dir, 'pids.max'), String(limits.pids))
+    // io.max is hierarchical: on the sandbox's cgroup it holds for everything below it.
+    if (limits.diskIo) await write(path.join(dir, 'io.max'), ioMaxLine(limits.diskIo.device, limits.diskIo.limits))
     return rel
   }
   for (const h of v1Hierarchies()) {
@@ -202,14 +223,112 @@ export async function createSandboxCgroup(parent: string, id: string, limits: Cg
     if (has('cpu')) {
       await write(path.join(dir, 'cpu.cfs_period_us'), '100000')
       await write(path.join(dir, 'cpu.cfs_quota_us'), String(Math.round(limits.cpus * 100_000)))
+      await write(path.join(top, 'cpu.shares'), String(cpuWeightToShares(limits.sandboxesCpuWeight)))
+      await write(path.join(dir, 'cpu.shares'), String(cpuWeightToShares(sandboxCpuWeight)))
     }
     if (has('pids')) await write(path.join(dir, 'pids.max'), String(limits.pids))
+    if (has('blkio') && limits.diskIo) await writeBlkioThrottle(dir, limits.diskIo.device, limits.diskIo.limits)
     if (has('devices') && limits.restrictDevices) {
       await write(path.join(dir, 'devices.deny'), 'a')
       for (const rule of allowedDevices) await write(path.join(dir, 'devices.allow'), rule)
     }
   }
   return rel
+}
+
+function ioMaxLine(device: string, limits: DiskIoLimits): string {
+  const value = (n: number) => (n > 0 ? String(n) : 'max')
+  return `${device} rbps=${value(limits.readBps)} wbps=${value(limits.writeBps)} riops=${value(limits.readIops)} wiops=${value(limits.writeIops)}`
+}
+
+async function writeBlkioThrottle(dir: string, device: string, limits: DiskIoLimits): Promise<void> {
+  const files: [string, number][] = [
+    ['blkio.throttle.read_bps_device', limits.readBps],
+    ['blkio.throttle.write_bps_device', limits.writeBps],
+    ['blkio.throttle.read_iops_device', limits.readIops],
+    ['blkio.throttle.write_iops_device', limits.writeIops],
+  ]
+  // 0 removes a rule; writing it where there is none is refused, and changes nothing anyway.
+  for (const [file, value] of files) if (value > 0) await write(path.join(dir, file), `${device} ${value}`)
+}
+
+/**
+ * cgroup v1 only: blkio throttling there is flat (a cgroup's limits hold for the processes in
+ * it, not for those of its children; verified on this host's kernel), so the limits are
+ * copied into every cgroup below the sandbox's that exists once its nodes are up: the node
+ * containers' and the `inner` cgroups the learner's shells and inner daemon run in. Cgroups
+ * made later (inner containers) are not covered: docs/sandbox.md.
+ */
+export async function throttleSandboxDiskTree(parent: string, id: string, diskIo: { device: string; limits: DiskIoLimits }): Promise<void> {
+  if (cgroupVersion() === 2) return
+  const walk = async (dir: string): Promise<void> => {
+    await writeBlkioThrottle(dir, diskIo.device, diskIo.limits)
+    const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => [] as fs.Dirent[])
+    for (const e of entries) if (e.isDirectory()) await walk(path.join(dir, e.name))
+  }
+  for (const h of v1Hierarchies()) if (h.controllers.includes('blkio')) await walk(path.join(h.dir, parent, id))
+}
+
+/** The major:minor of the block device mounted at `mountPoint` (a sandbox's loop disk), or null. */
+export function mountedBlockDevice(mountPoint: string): string | null {
+  const resolved = path.resolve(mountPoint)
+  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const fields = line.split(' ')
+    if (fields[4] !== undefined && unescapeMount(fields[4]) === resolved && /^\d+:\d+$/.test(fields[2] ?? '')) return fields[2]!
+  }
+  return null
+}
+
+/** The CPU weight of a process's cgroup, in cgroup v2 units (100 for the root cgroup's processes). */
+export function processCpuWeight(pid: number | 'self'): number {
+  const lines = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n')
+  if (cgroupVersion() === 2) {
+    const rel = lines.find((l) => l.startsWith('0::'))?.slice(3) ?? '/'
+    const weight = rel === '/' ? null : fs.readFileSync(path.join(cgroupRoot, rel, 'cpu.weight'), 'utf8').trim()
+    return weight ? Number(weight) : 100
+  }
+  const rel = lines.map((l) => l.split(':')).find(([, controllers]) => controllers?.split(',').includes('cpu'))?.[2] ?? '/'
+  const hierarchy = v1Hierarchies().find((h) => h.controllers.includes('cpu'))
+  if (!hierarchy) return 100
+  return sharesToCpuWeight(Number(fs.readFileSync(path.join(hierarchy.dir, rel, 'cpu.shares'), 'utf8').trim()))
+}
+
+function readCgroupFile(file: string): string | null {
+  try {
+    return fs.readFileSync(file, 'utf8').trim()
+  } catch {
+    return null
+  }
+}
+
+/** The CPU weights (cgroup v2 units) of the parent of all sandboxes and of one sandbox, as the kernel holds them. */
+export function readSandboxCpuWeights(parent: string, id: string): { sandboxes: number | null; sandbox: number | null } {
+  if (cgroupVersion() === 2) {
+    const weight = (dir: string) => readCgroupFile(path.join(dir, 'cpu.weight'))
+    const [sandboxes, sandbox] = [weight(path.join(cgroupRoot, parent)), weight(path.join(cgroupRoot, parent, id))]
+    return { sandboxes: sandboxes ? Number(sandboxes) : null, sandbox: sandbox ? Number(sandbox) : null }
+  }
+  const shares = (dir: string) => readCgroupFile(path.join(dir, 'cpu.shares'))
+  const [sandboxes, sandbox] = [shares(path.join(cgroupRoot, 'cpu', parent)), shares(path.join(cgroupRoot, 'cpu', parent, id))]
+  return { sandboxes: sandboxes ? sharesToCpuWeight(Number(sandboxes)) : null, sandbox: sandbox ? sharesToCpuWeight(Number(sandbox)) : null }
+}
+
+/** The I/O limits on `device` of the cgroup <parent>/<id>[/<below>] as the kernel holds them (0: none). */
+export function readSandboxDiskIoLimits(parent: string, id: string, device: string, below = ''): DiskIoLimits {
+  if (cgroupVersion() === 2) {
+    const line = (readCgroupFile(path.join(cgroupRoot, parent, id, below, 'io.max')) ?? '').split('\n').find((l) => l.startsWith(`${device} `)) ?? ''
+    const value = (key: string) => {
+      const v = new RegExp(`${key}=(\\S+)`).exec(line)?.[1]
+      return v && v !== 'max' ? Number(v) : 0
+    }
+    return { readBps: value('rbps'), writeBps: value('wbps'), readIops: value('riops'), writeIops: value('wiops') }
+  }
+  const value = (file: string) => {
+    const text = readCgroupFile(path.join(cgroupRoot, 'blkio', parent, id, below, `blkio.throttle.${file}_device`)) ?? ''
+    const match = text.split('\n').find((l) => l.startsWith(`${device} `))
+    return match ? Number(match.split(' ')[1]) : 0
+  }
+  return { readBps: value('read_bps'), writeBps: value('write_bps'), readIops: value('read_iops'), writeIops: value('write_iops') }
 }
 
 /** Apply the unprivileged device list to an existing sandbox cgroup (v1). */

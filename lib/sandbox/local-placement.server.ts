@@ -48,6 +48,8 @@ import {
   removeSandboxCgroup,
   removeSocketDir,
   restrictSandboxDevices,
+  mountedBlockDevice,
+  throttleSandboxDiskTree,
   type SandboxDisk,
 } from './host.server'
 import type {
@@ -358,16 +360,20 @@ export class LocalPlacement implements SandboxPlacement {
       const disk: SandboxDisk =
         status.disk === 'loop' ? await createLoopDisk(stateDir, limits.diskMb, { stateDir: this.config.stateDir, reserveMb: this.config.diskReserveMb }) : await createPlainDisk(stateDir)
       let cgroupParent: string | undefined
+      const device = disk.bounded ? mountedBlockDevice(disk.mountPoint) : null
+      const diskIo = device ? { device, limits: this.config.diskIo } : undefined
       if (status.cgroups === 'parent') {
         cgroupParent = await createSandboxCgroup(this.config.cgroupParent, id, {
           memoryBytes,
           cpus: limits.cpus,
           pids: limits.pids,
           restrictDevices: isolation !== 'privileged',
+          sandboxesCpuWeight: this.config.sandboxesCpuWeight,
+          diskIo,
         })
       }
       trace('disk and cgroup')
-      return { disk, cgroupParent }
+      return { disk, cgroupParent, diskIo }
     })()
     const firewall = this.checkFirewall(status)
     // The network: a random /28 of the pool, retried when it collides with another.
@@ -394,7 +400,7 @@ export class LocalPlacement implements SandboxPlacement {
         }
       }
     })()
-    const [{ disk, cgroupParent }, { networkId, base }] = await Promise.all([hostState, network, firewall])
+    const [{ disk, cgroupParent, diskIo }, { networkId, base }] = await Promise.all([hostState, network, firewall])
     const registryIp = ipToString(base + 2)
     // The mirror joins the network while the nodes start (it is only needed at their first pull).
     const registryJoined = status.registry
@@ -472,6 +478,8 @@ export class LocalPlacement implements SandboxPlacement {
         trace(`node ${node.name} ready`)
       }),
     )
+    // cgroup v1 throttles I/O flatly: the cgroups the nodes made below the sandbox's get the limits too.
+    if (cgroupParent && diskIo) await throttleSandboxDiskTree(this.config.cgroupParent, id, diskIo)
     await registryJoined
     return { sandboxId: id, networkId, isolation, nodes: placed }
   }

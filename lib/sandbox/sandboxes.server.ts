@@ -4,6 +4,9 @@ import { getDb, type Db } from '../db/client.server'
 import type { DockerClient, ExecResult, ExecSession } from '../docker/engine.server'
 import { sandboxConfig, type SandboxConfig } from './config.server'
 import { dockerProblemOf, LocalPlacement } from './local-placement.server'
+import { serializable } from './serializable.server'
+import { poolTargets } from './session-pool.server'
+import { isStuckStart, markQueuedRowWanted, QUEUE_HEARTBEAT_MS, stuckStartWhere, waitForStartSlot } from './start-queue.server'
 import type { ExecInNodeOptions, NodeRef, OpenShellOptions, SandboxPlacement } from './placement'
 import {
   defaultLayout,
@@ -115,23 +118,6 @@ export async function getCurrentSandbox(userId: string): Promise<SandboxView | n
 
 // ---------------------------------------------------------------- transactions
 
-function isRetryableConflict(error: unknown): boolean {
-  const e = error as { code?: unknown; message?: unknown; cause?: unknown }
-  const text = `${String(e?.message ?? '')} ${String((e?.cause as { message?: unknown })?.message ?? '')}`
-  return e?.code === 'P2034' || e?.code === 'P1008' || /SQLITE_BUSY|database is locked|could not serialize|40001|deadlock|write conflict/i.test(text)
-}
-
-async function serializable<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await db.$transaction((tx) => fn(tx as unknown as Db), { isolationLevel: 'Serializable', maxWait: 10_000, timeout: 20_000 })
-    } catch (error) {
-      if (!isRetryableConflict(error) || attempt >= 8) throw error
-      await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * (attempt + 1)))
-    }
-  }
-}
-
 function newSandboxId(): string {
   // 12 characters of [a-z0-9]: also names the bridge interface (qsb + id fits in 15).
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
@@ -175,16 +161,15 @@ async function reserve(db: Db, config: SandboxConfig, userId: string, layout: Sa
         throw new SandboxRateLimitError(retryAfterSeconds, config.createsPerHour)
       }
 
-      if (config.poolSize > 0) {
-        const candidate = await tx.sandbox.findFirst({ where: { placement: sandboxPlacement().name, userId: config.poolUserId, fromPool: true, status: 'running', layoutKey: key }, orderBy: { createdAt: 'asc' }, select: { id: true } })
-        if (candidate) {
-          // The claim: one conditional update; whoever changes the owner first gets it.
-          const claimed = await tx.sandbox.updateMany({
-            where: { id: candidate.id, userId: config.poolUserId, status: 'running' },
-            data: { userId, lessonKey, createdAt: now, lastActivityAt: now, expiresAt: new Date(now.getTime() + config.maxMinutes * 60_000) },
-          })
-          if (claimed.count === 1) return { kind: 'claimed', id: candidate.id }
-        }
+      // Pooled sandboxes come from QUAI_SANDBOX_POOL_SIZE or from a scheduled class session.
+      const candidate = await tx.sandbox.findFirst({ where: { placement: sandboxPlacement().name, userId: config.poolUserId, fromPool: true, status: 'running', layoutKey: key }, orderBy: { createdAt: 'asc' }, select: { id: true } })
+      if (candidate) {
+        // The claim: one conditional update; whoever changes the owner first gets it.
+        const claimed = await tx.sandbox.updateMany({
+          where: { id: candidate.id, userId: config.poolUserId, status: 'running' },
+          data: { userId, lessonKey, createdAt: now, lastActivityAt: now, expiresAt: new Date(now.getTime() + config.maxMinutes * 60_000) },
+        })
+        if (claimed.count === 1) return { kind: 'claimed', id: candidate.id }
       }
     }
 
@@ -210,6 +195,7 @@ async function reserve(db: Db, config: SandboxConfig, userId: string, layout: Sa
         fromPool: pooled,
         createdAt: now,
         lastActivityAt: now,
+        queueSeenAt: now,
         expiresAt: new Date(now.getTime() + config.maxMinutes * 60_000),
         nodes: { create: layout.nodes.map((n) => ({ name: n.name, hostname: n.name })) },
       },
@@ -225,6 +211,8 @@ export type OpenSandboxOptions = {
   /** "course/lesson" that asks for the sandbox. */
   lessonKey?: string | null
   layout?: SandboxLayout
+  /** The learner's request: once aborted, the queued start is no longer kept alive by it. */
+  signal?: AbortSignal
 }
 
 /**
@@ -243,7 +231,7 @@ export async function openSandbox(userId: string, options: OpenSandboxOptions = 
     switch (r.kind) {
       case 'existing': {
         if (r.row.status === 'starting') {
-          await waitWhileStarting(db, r.row.id, config)
+          await waitWhileStarting(db, r.row.id, config, options.signal)
           continue
         }
         const now = new Date()
@@ -262,7 +250,7 @@ export async function openSandbox(userId: string, options: OpenSandboxOptions = 
         continue
       }
       case 'created':
-        return toView(await startSandbox(db, r.row, userId, false, config), config)
+        return toView(await startSandbox(db, r.row, userId, false, config, options.signal), config)
     }
   }
   throw new SandboxStartError('too many concurrent changes to this learner\'s sandboxes; try again')
@@ -277,17 +265,24 @@ async function preparePlacement(): Promise<void> {
   }
 }
 
-async function waitWhileStarting(db: Db, id: string, config: SandboxConfig): Promise<void> {
+async function waitWhileStarting(db: Db, id: string, config: SandboxConfig, signal: AbortSignal | undefined): Promise<void> {
   const deadline = Date.now() + (config.startTimeoutSeconds + 30) * 1000
+  let lastSeen = 0
   while (Date.now() < deadline) {
     const row = await db.sandbox.findUnique({ where: { id }, select: { status: true } })
     if (!row || row.status !== 'starting') return
+    // A second tab (or a reload) of the same learner keeps a queued start alive too.
+    if (!signal?.aborted && Date.now() - lastSeen >= QUEUE_HEARTBEAT_MS) {
+      lastSeen = Date.now()
+      await markQueuedRowWanted(db, id)
+    }
     await new Promise((r) => setTimeout(r, 100))
   }
 }
 
-async function startSandbox(db: Db, row: SandboxWithNodes, userId: string, pooled: boolean, config: SandboxConfig): Promise<SandboxWithNodes> {
+async function startSandbox(db: Db, row: SandboxWithNodes, userId: string, pooled: boolean, config: SandboxConfig, signal?: AbortSignal): Promise<SandboxWithNodes> {
   const placement = sandboxPlacement()
+  await waitForStartSlot(config, placement.name, row.id, { signal })
   let placed
   try {
     placed = await placement.create({
@@ -453,8 +448,7 @@ export async function reapExpiredSandboxes(now: Date = new Date()): Promise<Reap
     await endSandbox(s.id, reason)
     result.ended.push({ id: s.id, reason })
   }
-  const stuckStart = new Date(now.getTime() - (config.startTimeoutSeconds + 60) * 1000)
-  for (const s of await db.sandbox.findMany({ where: { placement, status: 'starting', createdAt: { lte: stuckStart } }, select: { id: true } })) {
+  for (const s of await db.sandbox.findMany({ where: { placement, status: 'starting', ...stuckStartWhere(now, config) }, select: { id: true } })) {
     const won = await db.sandbox.updateMany({ where: { id: s.id, status: 'starting' }, data: { status: 'stopping', endReason: 'failed', error: 'did not start in time', endedAt: now } })
     if (won.count) {
       await destroyAndMarkEnded(db, s.id)
@@ -500,7 +494,7 @@ export async function reconcileSandboxes(): Promise<ReconcileResult> {
   const now = Date.now()
   for (const row of rows) {
     if (row.status === 'starting') {
-      if (row.createdAt.getTime() < now - (config.startTimeoutSeconds + 60) * 1000) {
+      if (isStuckStart(row, new Date(now), config)) {
         const won = await db.sandbox.updateMany({ where: { id: row.id, status: 'starting' }, data: { status: 'stopping', endReason: 'lost', endedAt: new Date() } })
         if (won.count) {
           await destroyAndMarkEnded(db, row.id)
@@ -536,31 +530,46 @@ async function ensurePoolUser(db: Db, config: SandboxConfig): Promise<void> {
 }
 
 /**
- * Start pooled sandboxes (default layout) until QUAI_SANDBOX_POOL_SIZE are ready or starting.
- * Claimed ones leave the pool at once (owner changes), so call it again after claims.
+ * Bring the warm pool to its targets (lib/sandbox/session-pool.server.ts): QUAI_SANDBOX_POOL_SIZE
+ * single-node sandboxes, plus, around a scheduled class session, one of the lesson's layout per
+ * student of the class who has no sandbox yet. Ready pooled sandboxes beyond a target are ended
+ * (after a session the pool shrinks back). Claimed ones leave the pool at once (owner changes).
  * Returns how many were started.
  */
-export async function fillPool(): Promise<number> {
+export async function fillPool(now: Date = new Date()): Promise<number> {
   const config = sandboxConfig()
-  if (config.poolSize <= 0) return 0
-  await preparePlacement()
   const db = await getDb()
+  const placement = sandboxPlacement().name
+  const targets = await poolTargets(config, now)
+  const pooledWhere = { placement, userId: config.poolUserId, fromPool: true }
+  const present = await db.sandbox.groupBy({ by: ['layoutKey'], where: { ...pooledWhere, status: { in: ['starting', 'running'] } }, _count: { _all: true } })
+  const layouts = new Set([...targets.keys(), ...present.map((p) => p.layoutKey)])
+  if (layouts.size === 0) return 0
+  await preparePlacement()
   await ensurePoolUser(db, config)
-  let started = 0
-  for (;;) {
-    const pooled = await db.sandbox.count({ where: { placement: sandboxPlacement().name, userId: config.poolUserId, fromPool: true, status: { in: ['starting', 'running'] } } })
-    if (pooled >= config.poolSize) return started
-    let r: Reservation
-    try {
-      r = await reserve(db, config, config.poolUserId, defaultLayout, null, true)
-    } catch (error) {
-      if (error instanceof SandboxCapacityError) return started
-      throw error
+  const reserved: SandboxWithNodes[] = []
+  for (const key of layouts) {
+    const wanted = targets.get(key) ?? 0
+    const have = present.find((p) => p.layoutKey === key)?._count._all ?? 0
+    for (let i = have; i < wanted; i++) {
+      let r: Reservation
+      try {
+        r = await reserve(db, config, config.poolUserId, layoutFromKey(key), null, true)
+      } catch (error) {
+        if (error instanceof SandboxCapacityError) break
+        throw error
+      }
+      if (r.kind !== 'created') break
+      reserved.push(r.row)
     }
-    if (r.kind !== 'created') return started
-    await startSandbox(db, r.row, config.poolUserId, true, config)
-    started++
+    const spare = await db.sandbox.findMany({ where: { ...pooledWhere, layoutKey: key, status: 'running' }, orderBy: { createdAt: 'desc' }, select: { id: true } })
+    for (const extra of spare.slice(0, Math.max(0, have - wanted))) await endSandbox(extra.id, 'pool')
   }
+  // All at once: the start queue lets QUAI_SANDBOX_START_CONCURRENCY of them run together.
+  const results = await Promise.allSettled(reserved.map((row) => startSandbox(db, row, config.poolUserId, true, config)))
+  const failure = results.find((r) => r.status === 'rejected')
+  if (failure && results.every((r) => r.status === 'rejected')) throw failure.reason
+  return results.filter((r) => r.status === 'fulfilled').length
 }
 
 // ---------------------------------------------------------------- background work

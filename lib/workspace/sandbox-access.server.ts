@@ -121,8 +121,8 @@ export async function nodeHost(sandboxId: string, node: string): Promise<string>
   return mapped(() => nodeAddress(sandboxId, node))
 }
 
-export async function openWorkspaceSandbox(userId: string, lessonKey: string, nodes: { name: string; role: NodeRole }[]): Promise<WorkspaceSandbox> {
-  return mapped(() => openSandbox(userId, { lessonKey, layout: { nodes } }))
+export async function openWorkspaceSandbox(userId: string, lessonKey: string, nodes: { name: string; role: NodeRole }[], signal?: AbortSignal): Promise<WorkspaceSandbox> {
+  return mapped(() => openSandbox(userId, { lessonKey, layout: { nodes }, signal }))
 }
 
 export async function resetWorkspaceSandbox(userId: string, sandboxId: string): Promise<WorkspaceSandbox> {

@@ -47,12 +47,12 @@ async function seedLessonFolders(sandbox: WorkspaceSandbox, lesson: LessonRecord
 }
 
 /** POST /api/sandboxes: the learner's sandbox for this lesson's layout, with the lesson's files in it. */
-export async function openSandboxForLesson(user: SessionUser, body: OpenSandboxBody): Promise<SandboxView> {
+export async function openSandboxForLesson(user: SessionUser, body: OpenSandboxBody, signal?: AbortSignal): Promise<SandboxView> {
   const lesson = requireHandsOnLesson(body.courseSlug, body.lessonSlug)
   // The layout comes from the lesson, never from the browser.
   const nodes = lesson.frontmatter.sandbox?.nodes ?? [{ name: 'node1', role: 'standalone' }]
   try {
-    const sandbox = await openWorkspaceSandbox(user.id, lesson.key, nodes)
+    const sandbox = await openWorkspaceSandbox(user.id, lesson.key, nodes, signal)
     if (sandbox.status === 'running') await seedLessonFolders(sandbox, lesson)
     return sandboxView(sandbox)
   } catch (error) {

@@ -8,5 +8,6 @@ import { openSandboxForLesson } from '@/lib/workspace/service.server'
 export const POST = handler(async (request: Request) => {
   const user = await requireApiUser()
   const body = await readJson(request, openSandboxBodySchema)
-  return NextResponse.json(await openSandboxForLesson(user, body))
+  // The request's signal: a learner who leaves while queued gives up their place (lib/sandbox/start-queue.server.ts).
+  return NextResponse.json(await openSandboxForLesson(user, body, request.signal))
 })
