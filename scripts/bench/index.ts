@@ -36,6 +36,7 @@ const parts: Part[] = [
       'browser_unparsed_throughput_mb_s',
       'browser_xterm_alone_mb_s',
       'browser_websocket_alone_mb_s',
+      'browser_throughput_ratio',
       'interrupt_ms_p50',
     ],
   },
@@ -45,6 +46,7 @@ const parts: Part[] = [
     fn: 'benchNeighbour',
     keys: ['neighbour_slowdown', 'neighbour_echo_idle_ms_p50', 'neighbour_echo_loaded_ms_p50', 'neighbour_page_idle_ms_p50', 'neighbour_page_loaded_ms_p50'],
   },
+  { name: 'idle sandboxes', file: 'capacity.ts', fn: 'benchCapacity', keys: ['idle_sandboxes_max', 'idle_sandboxes_page_ms_p95'] },
   {
     name: 'class dashboard',
     file: 'dashboard.ts',

@@ -40,6 +40,8 @@ export type TerminalBench = {
   browser_xterm_alone_mb_s: number
   /** ...and Chromium receiving Quai's frames from a bare WebSocket server (no sandbox, no terminal). */
   browser_websocket_alone_mb_s: number
+  /** browser_throughput_mb_s over browser_unparsed_throughput_mb_s, both of this run. */
+  browser_throughput_ratio: number
   /** Ctrl-C during `yes` in Chromium until the prompt is on screen (median of several runs). */
   interrupt_ms_p50: number
 }
@@ -594,6 +596,9 @@ export async function benchTerminal(options: { log?: (line: string) => void } = 
     const ceilings = await measureCeilings(browser, page.js, page.css, bare.url)
     const unparsedMbs = quaiBrowser.unparsedSeconds ? sizes.browser / 1e6 / quaiBrowser.unparsedSeconds : 0
     log(`chrome ceilings: Quai's path with xterm parsing nothing ${round1(unparsedMbs)} MB/s; xterm alone ${round1(ceilings.xterm)} MB/s; WebSocket alone ${round1(ceilings.websocket)} MB/s`)
+    const browserMbs = quaiBrowser.seconds ? round1(sizes.browser / 1e6 / quaiBrowser.seconds) : 0
+    const browserRatio = unparsedMbs > 0 ? Math.round((browserMbs / round1(unparsedMbs)) * 100) / 100 : 0
+    log(`chrome quai : throughput ${browserMbs} MB/s is ${browserRatio} of the path with xterm parsing nothing`)
 
     return {
       echo_ms_p50: percentile(quaiEcho, 50),
@@ -602,12 +607,13 @@ export async function benchTerminal(options: { log?: (line: string) => void } = 
       wetty_echo_ms_p50: percentile(wettyEcho, 50),
       wetty_throughput_mb_s: round1(wettyMbs),
       browser_echo_ms_p50: percentile(quaiBrowser.echo, 50),
-      browser_throughput_mb_s: quaiBrowser.seconds ? round1(sizes.browser / 1e6 / quaiBrowser.seconds) : 0,
+      browser_throughput_mb_s: browserMbs,
       browser_wetty_echo_ms_p50: percentile(wettyBrowser.echo, 50),
       browser_wetty_throughput_mb_s: wettyBrowser.seconds ? round1(sizes.browserWetty / 1e6 / wettyBrowser.seconds) : 0,
       browser_unparsed_throughput_mb_s: round1(unparsedMbs),
       browser_xterm_alone_mb_s: round1(ceilings.xterm),
       browser_websocket_alone_mb_s: round1(ceilings.websocket),
+      browser_throughput_ratio: browserRatio,
       interrupt_ms_p50: Math.round(percentile(interruptMs, 50)),
     }
   } finally {
