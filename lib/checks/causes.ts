@@ -1,4 +1,5 @@
 import type fr from '../../messages/fr/exercises.json'
+import { safeRegex } from '../text/safe-regex'
 
 // A tool's error line ("curl: (7) Failed to connect to localhost port 8081 after 0 ms: …",
 // "nc: bad address 'web'", "** server can't find web: NXDOMAIN") is English and cryptic. When
@@ -8,9 +9,10 @@ import type fr from '../../messages/fr/exercises.json'
 // the runs already recorded (and the class dashboard's samples of them) read the same way.
 //
 // Pure and browser-safe: the checklist imports it through messages.ts. The texts come from
-// the learner's sandbox, but they arrive cut to a few hundred characters (`excerpt`), and no
-// pattern below nests a repetition: none can backtrack catastrophically. An output none of
-// them recognises (an author's own message, an unknown tool) is shown as it is.
+// the learner's sandbox, cut to a few hundred characters (`excerpt`); the rules still run on
+// RE2 (lib/text/safe-regex.ts), where an unanchored `connect to (\S+) ...` cannot take
+// quadratic time as it does in V8 (tests/unit/security/regex-literals.test.ts). An output none
+// of them recognises (an author's own message, an unknown tool) is shown as it is.
 
 /** Keys of `exercises.check.cause` in the message catalogues. */
 export type CauseKey = `cause.${keyof (typeof fr)['check']['cause'] & string}`
@@ -102,78 +104,79 @@ function httpStatus(status: string): Cause {
 
 // ---------------------------------------------------------------- rules on the text
 
-type Rule = [RegExp, (m: RegExpExecArray) => Cause]
+/** A pattern (JavaScript syntax, run on RE2: linear whatever the output), what it means, its flags. */
+type Rule = [pattern: string, make: (m: (string | undefined)[]) => Cause, flags?: string]
 
 /** "nope:1.0:" in "no such image: nope:1.0: No such image: nope:1.0"; a container's full id as `docker ps` shows it. */
-const trimName = (name: string) => name.replace(/[:;,.]+$/, '').replace(/^([0-9a-f]{12})[0-9a-f]{52}$/, '$1')
+const trimName = (name: string) => name.replace(/(?<![:;,.])[:;,.]+$/, '').replace(/^([0-9a-f]{12})[0-9a-f]{52}$/, '$1')
 
 // First match wins: tool-specific lines before the generic phrases they contain.
 const rules: Rule[] = [
   // wget (busybox, then GNU)
-  [/wget: bad address '([^']+)'/, (m) => cause('cause.unresolved', { host: m[1]! })],
-  [/wget: server returned error: HTTP\/[\d.]+ (\d{3})/, (m) => httpStatus(m[1]!)],
-  [/wget: download timed out/, () => cause('cause.responseTimeout', { seconds: none })],
-  [/Resolving (\S+) \([^)]*\)\.\.\. failed: (?:Name or service not known|Temporary failure in name resolution|Name does not resolve)/, (m) => cause('cause.unresolved', { host: m[1]! })],
-  [/unable to resolve host address ['‘’"]?([^\s'‘’"…]+)['‘’"]/, (m) => cause('cause.unresolved', { host: m[1]! })],
-  [/Connecting to (\S+?)(?: \([^)]*\))?(?:\|[^|]*\|)?:(\d+)\.\.\. failed: Connection refused/, (m) => cause('cause.refused', hostPort(m[1], m[2]))],
-  [/Connecting to (\S+?)(?: \([^)]*\))?(?:\|[^|]*\|)?:(\d+)\.\.\. failed: Connection timed out/, (m) => cause('cause.connectTimeout', hostPort(m[1], m[2]))],
-  [/ERROR (\d{3}): /, (m) => httpStatus(m[1]!)],
-  [/awaiting response\.\.\. ([45]\d\d)\b/, (m) => httpStatus(m[1]!)],
+  [String.raw`wget: bad address '([^']+)'`, (m) => cause('cause.unresolved', { host: m[1]! })],
+  [String.raw`wget: server returned error: HTTP/[\d.]+ (\d{3})`, (m) => httpStatus(m[1]!)],
+  [String.raw`wget: download timed out`, () => cause('cause.responseTimeout', { seconds: none })],
+  [String.raw`Resolving (\S+) \([^)]*\)\.\.\. failed: (?:Name or service not known|Temporary failure in name resolution|Name does not resolve)`, (m) => cause('cause.unresolved', { host: m[1]! })],
+  [String.raw`unable to resolve host address ['‘’"]?([^\s'‘’"…]+)['‘’"]`, (m) => cause('cause.unresolved', { host: m[1]! })],
+  [String.raw`Connecting to (\S+?)(?: \([^)]*\))?(?:\|[^|]*\|)?:(\d+)\.\.\. failed: Connection refused`, (m) => cause('cause.refused', hostPort(m[1], m[2]))],
+  [String.raw`Connecting to (\S+?)(?: \([^)]*\))?(?:\|[^|]*\|)?:(\d+)\.\.\. failed: Connection timed out`, (m) => cause('cause.connectTimeout', hostPort(m[1], m[2]))],
+  [String.raw`ERROR (\d{3}): `, (m) => httpStatus(m[1]!)],
+  [String.raw`awaiting response\.\.\. ([45]\d\d)\b`, (m) => httpStatus(m[1]!)],
   // nc (busybox, then OpenBSD/GNU)
-  [/nc: bad address '([^']+)'/, (m) => cause('cause.unresolved', { host: m[1]! })],
-  [/connect to (\S+)(?: \([^)]*\))? port (\d+) \((?:tcp|udp)\) failed: Connection refused/, (m) => cause('cause.refused', hostPort(m[1], m[2]))],
-  [/connect to (\S+)(?: \([^)]*\))? port (\d+) \((?:tcp|udp)\) (?:failed: Connection )?timed out/, (m) => cause('cause.connectTimeout', hostPort(m[1], m[2]))],
-  [/connect to (\S+)(?: \([^)]*\))? port \d+ \((?:tcp|udp)\) failed: (?:No route to host|Network is unreachable|Host is unreachable)/, (m) => cause('cause.noRoute', { host: m[1]! })],
-  [/getaddrinfo for host "([^"]+)"/, (m) => cause('cause.unresolved', { host: m[1]! })],
-  [/can't connect to remote host \(([^)]+)\): Connection refused/, (m) => cause('cause.refused', hostPort(m[1], undefined))],
-  [/can't connect to remote host \(([^)]+)\): (?:Connection timed out|Operation timed out)/, (m) => cause('cause.connectTimeout', hostPort(m[1], undefined))],
-  [/can't connect to remote host \(([^)]+)\): (?:No route to host|Network is unreachable|Host is unreachable)/, (m) => cause('cause.noRoute', { host: m[1]! })],
+  [String.raw`nc: bad address '([^']+)'`, (m) => cause('cause.unresolved', { host: m[1]! })],
+  [String.raw`connect to (\S+)(?: \([^)]*\))? port (\d+) \((?:tcp|udp)\) failed: Connection refused`, (m) => cause('cause.refused', hostPort(m[1], m[2]))],
+  [String.raw`connect to (\S+)(?: \([^)]*\))? port (\d+) \((?:tcp|udp)\) (?:failed: Connection )?timed out`, (m) => cause('cause.connectTimeout', hostPort(m[1], m[2]))],
+  [String.raw`connect to (\S+)(?: \([^)]*\))? port \d+ \((?:tcp|udp)\) failed: (?:No route to host|Network is unreachable|Host is unreachable)`, (m) => cause('cause.noRoute', { host: m[1]! })],
+  [String.raw`getaddrinfo for host "([^"]+)"`, (m) => cause('cause.unresolved', { host: m[1]! })],
+  [String.raw`can't connect to remote host \(([^)]+)\): Connection refused`, (m) => cause('cause.refused', hostPort(m[1], undefined))],
+  [String.raw`can't connect to remote host \(([^)]+)\): (?:Connection timed out|Operation timed out)`, (m) => cause('cause.connectTimeout', hostPort(m[1], undefined))],
+  [String.raw`can't connect to remote host \(([^)]+)\): (?:No route to host|Network is unreachable|Host is unreachable)`, (m) => cause('cause.noRoute', { host: m[1]! })],
   // DNS tools: nslookup (busybox, BIND), dig, ping, host
-  [/server can't find ([^\s:]+): (?:NXDOMAIN|SERVFAIL|REFUSED)/, (m) => cause('cause.unresolved', { host: m[1]! })],
-  [/nslookup: can't resolve '([^']+)'/, (m) => cause('cause.unresolved', { host: m[1]! })],
-  [/no servers could be reached|communications error to \S+#53: timed out/, () => cause('cause.dnsTimeout')],
-  [/ping: bad address '([^']+)'/, (m) => cause('cause.unresolved', { host: m[1]! })],
-  [/ping: unknown host (\S+)/, (m) => cause('cause.unresolved', { host: m[1]! })],
+  [String.raw`server can't find ([^\s:]+): (?:NXDOMAIN|SERVFAIL|REFUSED)`, (m) => cause('cause.unresolved', { host: m[1]! })],
+  [String.raw`nslookup: can't resolve '([^']+)'`, (m) => cause('cause.unresolved', { host: m[1]! })],
+  [String.raw`no servers could be reached|communications error to \S+#53: timed out`, () => cause('cause.dnsTimeout')],
+  [String.raw`ping: bad address '([^']+)'`, (m) => cause('cause.unresolved', { host: m[1]! })],
+  [String.raw`ping: unknown host (\S+)`, (m) => cause('cause.unresolved', { host: m[1]! })],
   // iputils ping, bash's /dev/tcp: "<name>: Name or service not known"
-  [/(?:^|\s)([^\s:]+): (?:Name or service not known|Temporary failure in name resolution|Name does not resolve|No address associated with hostname)/, (m) => cause('cause.unresolved', { host: m[1]! })],
-  [/Host (\S+) not found: \d\(NXDOMAIN\)/, (m) => cause('cause.unresolved', { host: m[1]! })],
+  [String.raw`(?:^|\s)([^\s:]+): (?:Name or service not known|Temporary failure in name resolution|Name does not resolve|No address associated with hostname)`, (m) => cause('cause.unresolved', { host: m[1]! })],
+  [String.raw`Host (\S+) not found: \d\(NXDOMAIN\)`, (m) => cause('cause.unresolved', { host: m[1]! })],
   // Docker CLI and Compose
-  [/Cannot connect to the Docker daemon/, () => cause('cause.noDaemon')],
-  [/No such container: (\S+)/i, (m) => cause('cause.noContainer', { name: trimName(m[1]!) })],
-  [/No such image: (\S+)/i, (m) => cause('cause.noImage', { name: trimName(m[1]!) })],
-  [/Unable to find image '([^']+)' locally/, (m) => cause('cause.imageNotLocal', { name: trimName(m[1]!) })],
-  [/pull access denied for ([^\s,]+)/, (m) => cause('cause.imageNotLocal', { name: trimName(m[1]!) })],
-  [/No such network: (\S+)/i, (m) => cause('cause.noNetwork', { name: trimName(m[1]!) })],
-  [/get (\S+?): no such volume/i, (m) => cause('cause.noVolume', { name: trimName(m[1]!) })],
-  [/No such volume: (\S+)/i, (m) => cause('cause.noVolume', { name: trimName(m[1]!) })],
-  [/No such object: (\S+)/i, (m) => cause('cause.noObject', { name: trimName(m[1]!) })],
-  [/[Cc]ontainer (\S+) is not running/, (m) => cause('cause.containerNotRunning', { name: trimName(m[1]!) })],
-  [/no configuration file provided: not found/, () => cause('cause.noComposeFile')],
-  [/service "([^"]+)" is not running/, (m) => cause('cause.serviceNotRunning', { name: trimName(m[1]!) })],
-  [/no such service: (\S+)/, (m) => cause('cause.noService', { name: trimName(m[1]!) })],
+  [String.raw`Cannot connect to the Docker daemon`, () => cause('cause.noDaemon')],
+  [String.raw`No such container: (\S+)`, (m) => cause('cause.noContainer', { name: trimName(m[1]!) }), 'i'],
+  [String.raw`No such image: (\S+)`, (m) => cause('cause.noImage', { name: trimName(m[1]!) }), 'i'],
+  [String.raw`Unable to find image '([^']+)' locally`, (m) => cause('cause.imageNotLocal', { name: trimName(m[1]!) })],
+  [String.raw`pull access denied for ([^\s,]+)`, (m) => cause('cause.imageNotLocal', { name: trimName(m[1]!) })],
+  [String.raw`No such network: (\S+)`, (m) => cause('cause.noNetwork', { name: trimName(m[1]!) }), 'i'],
+  [String.raw`get (\S+?): no such volume`, (m) => cause('cause.noVolume', { name: trimName(m[1]!) }), 'i'],
+  [String.raw`No such volume: (\S+)`, (m) => cause('cause.noVolume', { name: trimName(m[1]!) }), 'i'],
+  [String.raw`No such object: (\S+)`, (m) => cause('cause.noObject', { name: trimName(m[1]!) }), 'i'],
+  [String.raw`[Cc]ontainer (\S+) is not running`, (m) => cause('cause.containerNotRunning', { name: trimName(m[1]!) })],
+  [String.raw`no configuration file provided: not found`, () => cause('cause.noComposeFile')],
+  [String.raw`service "([^"]+)" is not running`, (m) => cause('cause.serviceNotRunning', { name: trimName(m[1]!) })],
+  [String.raw`no such service: (\S+)`, (m) => cause('cause.noService', { name: trimName(m[1]!) })],
   // The shell and common commands
-  [/exec: "([^"]+)": executable file not found/, (m) => cause('cause.commandNotFound', { name: m[1]! })],
-  [/(?:^|[\s:])([^\s:]+): command not found/, (m) => cause('cause.commandNotFound', { name: m[1]! })],
-  [/(?:^|\s)(?:ba|da|z)?sh: (?:line )?(?:\d+: )?([^\s:]+): not found/, (m) => cause('cause.commandNotFound', { name: m[1]! })],
-  [/can't open '([^']+)': No such file or directory/, (m) => cause('cause.noSuchFile', { path: m[1]! })],
-  [/sh: (?:line )?\d+: ([^\s:]+): No such file or directory/, (m) => cause('cause.noSuchFile', { path: m[1]! })],
-  [/^[\w.-]+: (?:can't open |cannot access |cannot open )?['‘]?([^\s:'’]+)['’]?: No such file or directory/, (m) => cause('cause.noSuchFile', { path: m[1]! })],
-  [/Permission denied/i, () => cause('cause.permissionDenied')],
+  [String.raw`exec: "([^"]+)": executable file not found`, (m) => cause('cause.commandNotFound', { name: m[1]! })],
+  [String.raw`(?:^|[\s:])([^\s:]+): command not found`, (m) => cause('cause.commandNotFound', { name: m[1]! })],
+  [String.raw`(?:^|\s)(?:ba|da|z)?sh: (?:line )?(?:\d+: )?([^\s:]+): not found`, (m) => cause('cause.commandNotFound', { name: m[1]! })],
+  [String.raw`can't open '([^']+)': No such file or directory`, (m) => cause('cause.noSuchFile', { path: m[1]! })],
+  [String.raw`sh: (?:line )?\d+: ([^\s:]+): No such file or directory`, (m) => cause('cause.noSuchFile', { path: m[1]! })],
+  [String.raw`^[\w.-]+: (?:can't open |cannot access |cannot open )?['‘]?([^\s:'’]+)['’]?: No such file or directory`, (m) => cause('cause.noSuchFile', { path: m[1]! })],
+  [String.raw`Permission denied`, () => cause('cause.permissionDenied'), 'i'],
   // Parsers: yaml (the library, and Compose's go-yaml), JSON.parse
-  [/yaml: line (\d+): /, (m) => cause('cause.syntaxLine', { line: m[1]! })],
-  [/at line (\d+), column (\d+)/, (m) => cause('cause.syntaxAt', { line: m[1]!, column: m[2]! })],
-  [/\(line (\d+) column (\d+)\)/, (m) => cause('cause.syntaxAt', { line: m[1]!, column: m[2]! })],
-  [/in JSON at position (\d+)/, (m) => cause('cause.syntaxPosition', { position: Number(m[1]) + 1 })],
-  [/Unexpected end of JSON input/, () => cause('cause.syntaxEnd')],
-  [/Unexpected token '(.)', .* is not valid JSON/, (m) => cause('cause.unexpectedCharacter', { character: m[1]! })],
+  [String.raw`yaml: line (\d+): `, (m) => cause('cause.syntaxLine', { line: m[1]! })],
+  [String.raw`at line (\d+), column (\d+)`, (m) => cause('cause.syntaxAt', { line: m[1]!, column: m[2]! })],
+  [String.raw`\(line (\d+) column (\d+)\)`, (m) => cause('cause.syntaxAt', { line: m[1]!, column: m[2]! })],
+  [String.raw`in JSON at position (\d+)`, (m) => cause('cause.syntaxPosition', { position: Number(m[1]) + 1 })],
+  [String.raw`Unexpected end of JSON input`, () => cause('cause.syntaxEnd')],
+  [String.raw`Unexpected token '(.)', .* is not valid JSON`, (m) => cause('cause.unexpectedCharacter', { character: m[1]! })],
   // bash's /dev/tcp (the reach probe's last resort, and scripts)
-  [/\/dev\/tcp\/([^/\s]+)\/(\d+): Connection refused/, (m) => cause('cause.refused', hostPort(m[1], m[2]))],
+  [String.raw`/dev/tcp/([^/\s]+)/(\d+): Connection refused`, (m) => cause('cause.refused', hostPort(m[1], m[2]))],
   // Generic phrases of the C library, whatever the tool
-  [/Connection refused/i, () => cause('cause.refused', hostPort(undefined, undefined))],
-  [/No route to host|Network is unreachable|Host is unreachable/i, () => cause('cause.noRoute', { host: none })],
-  [/Name or service not known|Temporary failure in name resolution|Name does not resolve|nodename nor servname/i, () => cause('cause.unresolved', { host: none })],
-  [/Connection timed out|Operation timed out/i, () => cause('cause.connectTimeout', hostPort(undefined, undefined))],
-  [/Connection reset by peer/i, () => cause('cause.reset')],
+  [String.raw`Connection refused`, () => cause('cause.refused', hostPort(undefined, undefined)), 'i'],
+  [String.raw`No route to host|Network is unreachable|Host is unreachable`, () => cause('cause.noRoute', { host: none }), 'i'],
+  [String.raw`Name or service not known|Temporary failure in name resolution|Name does not resolve|nodename nor servname`, () => cause('cause.unresolved', { host: none }), 'i'],
+  [String.raw`Connection timed out|Operation timed out`, () => cause('cause.connectTimeout', hostPort(undefined, undefined)), 'i'],
+  [String.raw`Connection reset by peer`, () => cause('cause.reset'), 'i'],
 ]
 
 // ---------------------------------------------------------------- commands that print nothing
@@ -252,9 +255,9 @@ function textCause(text: string, context: OutputContext): Cause | null {
   // parseHttp's words when curl or wget printed nothing.
   const exited = /^(curl|wget) exited with (\d+)$/.exec(text)
   if (exited) return exited[1] === 'curl' ? curlCause(Number(exited[2]), '') : null
-  for (const [pattern, make] of rules) {
-    const m = pattern.exec(text)
-    if (m) return make(m)
+  for (const [pattern, make, flags] of rules) {
+    const m = safeRegex(pattern, flags).exec(text)
+    if (m) return make(m.groups)
   }
   return null
 }
