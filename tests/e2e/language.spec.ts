@@ -32,8 +32,11 @@ test('quiz prompts, choices and explanations render inline Markdown; English lab
   await expect(drivers.locator('legend code')).toHaveText('docker network create --driver')
   await expect(drivers.locator('legend')).not.toContainText('`')
   await expect(drivers.locator('label', { hasText: 'tunnel' }).locator('code')).toHaveText('tunnel')
+  // textContent: toHaveText would turn the non-breaking space into a plain one.
+  expect(await page.getByText(/^Prérequis/).textContent()).toBe('Prérequis\u00a0: ')
 
   await switchLocale(page, 'Langue', 'en')
+  expect(await page.getByText(/^Prerequisites/).textContent()).toBe('Prerequisites: ')
   await quiz.getByLabel('Quelle adresse le DNS intégré de Docker écoute-t-il ?').fill('127.0.0.11')
   await quiz.locator('[data-question="default-net"]').getByLabel('bridge').check()
   await drivers.getByLabel('bridge').check()

@@ -78,7 +78,10 @@ test('an instructor creates a class, a student joins it, fails then passes an ex
   await terminal.locator('.xterm').click()
   await page.keyboard.type('docker network create demo-net\n')
   await expect(terminal.locator('.xterm-rows > div', { hasText: /^[0-9a-f]{64}\s*$/ })).toBeVisible({ timeout: 60_000 })
+  // Live mode may show the success before the click's own check is stored: wait for that one.
+  const checked = page.waitForResponse((r) => r.url().endsWith('/api/exercises/check') && r.request().method() === 'POST', { timeout: 30_000 })
   await exercise.getByRole('button', { name: 'Vérifier' }).click()
+  expect((await checked).status()).toBe(200)
   await expect(exercise.getByText('Exercice réussi : tout est en place.')).toBeVisible({ timeout: 30_000 })
 
   // The dashboard: the student is working now, the failure and the success are both counted.

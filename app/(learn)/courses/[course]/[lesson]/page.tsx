@@ -1,7 +1,7 @@
 import clsx from 'clsx'
 import type { Metadata } from 'next'
 import Link from 'next/link'
-import { getTranslations } from 'next-intl/server'
+import { getLocale, getTranslations } from 'next-intl/server'
 import { ScopedIntl } from '@/components/layout/ScopedIntl'
 import { HandsOnPanel } from '@/components/lesson/HandsOnPanel'
 import { LessonProvider } from '@/components/lesson/LessonContext'
@@ -17,6 +17,7 @@ import { getSessionUser } from '@/lib/auth/session.server'
 import { getContentTree, getLesson, loadLessonPage, neighbours, requireCourse, requireLesson } from '@/lib/content/lessons.server'
 import { resolveLessonRef } from '@/lib/content/load.server'
 import { courseHref, lessonHref } from '@/lib/content/paths'
+import { colon } from '@/lib/i18n/punctuation'
 import { lessonProgress } from '@/lib/progress/lessons.server'
 import { toPublicQuiz } from '@/lib/quiz/public'
 import { quizPolicyFor } from '@/lib/quiz/attempts.server'
@@ -34,7 +35,7 @@ export default async function LessonPage({ params }: Props) {
   const { course: courseSlug, lesson: lessonSlug } = await params
   const course = requireCourse(courseSlug)
   const lesson = requireLesson(courseSlug, lessonSlug)
-  const [t, tc, user, page] = await Promise.all([getTranslations('learn'), getTranslations('common'), getSessionUser(), loadLessonPage(lesson)])
+  const [t, tc, user, page, locale] = await Promise.all([getTranslations('learn'), getTranslations('common'), getSessionUser(), loadLessonPage(lesson), getLocale()])
   const { previous, next } = neighbours(course, lessonSlug)
 
   const breadcrumb = (
@@ -116,7 +117,9 @@ export default async function LessonPage({ params }: Props) {
           </ul>
           {prerequisites.length > 0 && (
             <p className="mt-3 text-sm">
-              <span className="font-semibold">{t('lesson.prerequisites')} : </span>
+              <span className="font-semibold">{t('lesson.prerequisites')}
+                {colon(locale)}{' '}
+              </span>
               {prerequisites.map((p, i) => (
                 <span key={p.key}>
                   {i > 0 && ', '}
