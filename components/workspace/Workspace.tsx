@@ -8,6 +8,7 @@ import { apiErrorSchema, sandboxApi, sandboxViewSchema, type ApiErrorBody, type 
 import { ConfirmDialog } from './ConfirmDialog'
 import FilesPanel from './FilesPanel'
 import PortsPanel from './PortsPanel'
+import { StartingState } from './StartingState'
 import TerminalView from './TerminalView'
 
 export type WorkspaceProps = {
@@ -251,14 +252,7 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
         )}
       </header>
 
-      {phase.kind === 'starting' && (
-        <div className="flex flex-1 flex-col items-center justify-center gap-3 p-6 text-center">
-          <p>{t('status.startingDetail', { seconds: Math.round((now - phase.since) / 1000) })}</p>
-          <div role="progressbar" aria-label={t('status.starting')} className="h-1.5 w-48 overflow-hidden rounded bg-slate-800">
-            <div className="h-full w-1/3 animate-[pulse_1s_ease-in-out_infinite] rounded bg-sky-400" />
-          </div>
-        </div>
-      )}
+      {phase.kind === 'starting' && <StartingState since={phase.since} now={now} />}
 
       {phase.kind === 'error' && (
         <div role="alert" className="m-4 rounded border border-red-800 bg-red-950 p-4 text-sm text-red-100">

@@ -27,6 +27,13 @@ export const sandboxViewSchema = z.object({
 })
 export type SandboxView = z.infer<typeof sandboxViewSchema>
 
+/** GET /api/sandboxes/start-progress: where the learner's sandbox start stands (lib/sandbox/start-queue.server.ts). */
+export const startProgressSchema = z.discriminatedUnion('phase', [
+  z.object({ phase: z.literal('queued'), ahead: z.number().int().min(0) }),
+  z.object({ phase: z.enum(['starting', 'running', 'none']) }),
+])
+export type StartProgressView = z.infer<typeof startProgressSchema>
+
 export const apiErrorSchema = z.object({
   error: z.looseObject({
     code: z.string(),
@@ -80,8 +87,10 @@ export const portListSchema = z.object({ ports: z.array(publishedPortSchema) })
 
 export const sandboxApi = {
   open: '/api/sandboxes',
+  startProgress: '/api/sandboxes/start-progress',
   one: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}`,
   reset: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/reset`,
+  killProcesses: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/processes/kill`,
   files: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/files`,
   fileContent: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/files/content`,
   upload: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/files/upload`,

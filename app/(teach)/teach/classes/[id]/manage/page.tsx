@@ -2,6 +2,7 @@ import type { Metadata } from 'next'
 import Link from 'next/link'
 import { getFormatter, getTranslations } from 'next-intl/server'
 import { AddInstructorForm } from '@/components/teach/AddInstructorForm'
+import { ClassSessionForm } from '@/components/teach/ClassSessionForm'
 import { ClassSettingsForm } from '@/components/teach/ClassSettingsForm'
 import { JoinCodeCard } from '@/components/teach/JoinCodeCard'
 import { RemoveButton } from '@/components/teach/RemoveButton'
@@ -10,8 +11,10 @@ import { isJoinCodeExpired } from '@/lib/classes/codes'
 import { listMembers, requireTeaching } from '@/lib/classes/classes.server'
 import { orPage } from '@/lib/classes/http.server'
 import { idParam } from '@/lib/classes/schemas'
+import { listClassSessions, sessionLessonChoices } from '@/lib/classes/sessions.server'
 import { listCourses } from '@/lib/content/lessons.server'
 import { getEnv } from '@/lib/env.server'
+import { sandboxConfig } from '@/lib/sandbox/config.server'
 
 type Props = { params: Promise<{ id: string }> }
 
@@ -24,7 +27,8 @@ export default async function ManageClassPage({ params }: Props) {
   const user = await requirePageUser(`/teach/classes/${id}/manage`, 'instructor')
   const classId = idParam.safeParse(id).data ?? 'not-a-class'
   const classroom = await orPage(requireTeaching(classId, user))
-  const [members, t, format] = await Promise.all([orPage(listMembers(classId, user)), getTranslations('teach'), getFormatter()])
+  const { sessionLeadMinutes, sessionWindowMinutes } = sandboxConfig()
+  const [members, sessions, t, format] = await Promise.all([orPage(listMembers(classId, user)), listClassSessions(classId, user, sessionWindowMinutes), getTranslations('teach'), getFormatter()])
   // Courses that vanished from the content stay listed so that unticking them is possible.
   const known = listCourses().map((c) => ({ slug: c.slug, title: c.index.title }))
   const courses = [...known, ...classroom.courses.filter((c) => !known.some((k) => k.slug === c.slug))]
@@ -44,6 +48,29 @@ export default async function ManageClassPage({ params }: Props) {
 
       <section className="mt-8" aria-label={t('dashboard.manage')}>
         <ClassSettingsForm classId={classroom.id} name={classroom.name} archived={classroom.archivedAt !== null} courses={courses} chosen={classroom.courses.map((c) => c.slug)} quizPolicy={classroom.quizPolicy} />
+      </section>
+
+      <section className="mt-10" aria-labelledby="sessions-heading">
+        <h2 id="sessions-heading" className="text-lg font-semibold">
+          {t('sessions.heading')}
+        </h2>
+        <p className="mt-1 text-sm text-slate-700">{t('sessions.hint', { lead: sessionLeadMinutes, window: sessionWindowMinutes })}</p>
+        {sessions.length === 0 ? (
+          <p className="mt-2 text-sm text-slate-700">{t('sessions.none')}</p>
+        ) : (
+          <ul className="mt-2 divide-y divide-slate-200" data-testid="class-sessions">
+            {sessions.map((s) => {
+              const date = format.dateTime(s.startsAt, { dateStyle: 'full', timeStyle: 'short' })
+              return (
+                <li key={s.id} className="flex flex-wrap items-center justify-between gap-3 py-2" data-session={s.id}>
+                  <span>{t('sessions.entry', { lesson: s.lessonTitle, date })}</span>
+                  <RemoveButton url={`/api/classes/${classroom.id}/sessions/${s.id}`} label={t('sessions.remove')} confirm={t('sessions.removeConfirm', { lesson: s.lessonTitle, date })} />
+                </li>
+              )
+            })}
+          </ul>
+        )}
+        <ClassSessionForm classId={classroom.id} lessons={sessionLessonChoices(classroom.courses.map((c) => c.slug))} />
       </section>
 
       <section className="mt-10" aria-labelledby="members-heading">
