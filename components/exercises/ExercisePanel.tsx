@@ -7,6 +7,7 @@ import type { ExerciseStateView } from '@/lib/progress/exercises.server'
 import { Checklist, type ClientAssertion } from './Checklist'
 import { Markdown } from './Markdown'
 import { SandboxDiagram } from './SandboxDiagram'
+import { ProcessLimitActions } from './ProcessLimitActions'
 import { useLiveChecks } from './useLiveChecks'
 import { copyText } from '@/lib/browser/secure-context'
 
@@ -17,6 +18,8 @@ export type ExercisePanelProps = {
   sandboxId: string | null
   exercises: PublicExercise[]
   initialState: Record<string, ExerciseStateView>
+  /** Asks the workspace to reset the sandbox (offered when it is out of processes). */
+  onReset?: () => void
 }
 
 type Shown = { passed: boolean; passedCount: number; totalCount: number; assertions: ClientAssertion[]; durationMs: number; at: string; partial: boolean }
@@ -81,13 +84,15 @@ async function post<T>(url: string, body: unknown): Promise<{ ok: true; data: T 
 /** The exercises of a hands-on lesson: instructions, "Vérifier", the checklist, hints, solution, live updates and a diagram. */
 type Announcement = { kind: 'allPassed' } | { kind: 'score'; passed: number; total: number } | { kind: 'hints'; n: number } | { kind: 'error'; code: string; message: string }
 
-export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, initialState }: ExercisePanelProps) {
+export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, initialState, onReset }: ExercisePanelProps) {
   const t = useTranslations('exercises')
   const format = useFormatter()
   const [views, setViews] = useState(() => keptViews(exercises, initialState))
   const [openId, setOpenId] = useState<string | null>(() => exercises.find((e) => !views[e.id]?.completed)?.id ?? exercises[0]?.id ?? null)
   const [liveEnabled, setLiveEnabled] = useState(true)
   const [confirming, setConfirming] = useState<string | null>(null)
+  // The exercise whose check found the sandbox at its process limit (its actions show there).
+  const [outOfProcesses, setOutOfProcesses] = useState<string | null>(null)
   // What the screen reader is told, as data: rendered in the reader's current language (a
   // locale switch while the lesson is open re-reads it).
   const [announcement, setAnnouncement] = useState<Announcement | null>(null)
@@ -162,6 +167,7 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
       '/api/exercises/check',
       { sandboxId, courseSlug, lessonSlug, exerciseId: id },
     )
+    setOutOfProcesses(!answer.ok && answer.code === 'sandbox_process_limit' ? id : null)
     if (!answer.ok) {
       update(id, { checking: false, error: errorText(answer.code, answer.message) })
       setAnnouncement({ kind: 'error', code: answer.code, message: answer.message })
@@ -298,6 +304,9 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
                     <p role="alert" className="rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900">
                       {view.error}
                     </p>
+                  )}
+                  {outOfProcesses === exercise.id && sandboxId && (
+                    <ProcessLimitActions sandboxId={sandboxId} onReset={onReset} onKilled={() => update(exercise.id, { error: null })} />
                   )}
 
                   <section aria-label={t('panel.checklist')}>

@@ -39,7 +39,16 @@ export function HandsOnPanel({ courseSlug, lessonSlug, nodes, signedIn, exercise
   return (
     <Workspace courseSlug={courseSlug} lessonSlug={lessonSlug} nodes={nodes}>
       {exercises.length > 0
-        ? (sandbox) => <ExercisePanel courseSlug={courseSlug} lessonSlug={lessonSlug} sandboxId={sandbox.status === 'running' ? sandbox.id : null} exercises={exercises} initialState={exerciseStates} />
+        ? (sandbox, actions) => (
+            <ExercisePanel
+              courseSlug={courseSlug}
+              lessonSlug={lessonSlug}
+              sandboxId={sandbox.status === 'running' ? sandbox.id : null}
+              exercises={exercises}
+              initialState={exerciseStates}
+              onReset={actions.askReset}
+            />
+          )
         : undefined}
     </Workspace>
   )

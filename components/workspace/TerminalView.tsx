@@ -12,10 +12,12 @@ export type TerminalViewProps = {
   active: boolean
   /** The Workspace keeps a handle per node to paste lesson commands into it. */
   register: (node: string, client: TerminalClient | null) => void
+  /** The shell ended or the connection dropped: the sandbox itself may be gone. */
+  onShellLost?: () => void
 }
 
 /** A thin wrapper: creates the TerminalClient in an effect, disposes it on unmount. */
-export default function TerminalView({ sandboxId, node, courseSlug, lessonSlug, active, register }: TerminalViewProps) {
+export default function TerminalView({ sandboxId, node, courseSlug, lessonSlug, active, register, onShellLost }: TerminalViewProps) {
   const t = useTranslations('workspace.terminal')
   const container = useRef<HTMLDivElement>(null)
   const clientRef = useRef<TerminalClient | null>(null)
@@ -57,6 +59,11 @@ export default function TerminalView({ sandboxId, node, courseSlug, lessonSlug, 
   useEffect(() => {
     if (active) clientRef.current?.focus()
   }, [active])
+
+  const lost = state.kind === 'exited' || state.kind === 'reconnecting'
+  useEffect(() => {
+    if (lost) onShellLost?.()
+  }, [lost, onShellLost])
 
   const banner = (() => {
     switch (state.kind) {

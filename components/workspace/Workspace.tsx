@@ -3,6 +3,7 @@ import { useTranslations } from 'next-intl'
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react'
 import { z } from 'zod'
 import { terminalInputEvent } from '@/lib/content/paths'
+import { isNodeDeathReason } from '@/lib/sandbox/types'
 import type { TerminalClient } from '@/lib/terminal/client'
 import { apiErrorSchema, sandboxApi, sandboxViewSchema, type ApiErrorBody, type SandboxView } from '@/lib/workspace/api'
 import { ConfirmDialog } from './ConfirmDialog'
@@ -15,7 +16,8 @@ export type WorkspaceProps = {
   courseSlug: string
   lessonSlug: string
   nodes: { name: string; role: string }[]
-  children?: (sandbox: { id: string; status: string }) => ReactNode
+  /** `askReset` opens the reset confirmation, for panels that offer a reset of their own. */
+  children?: (sandbox: { id: string; status: string }, actions: { askReset: () => void }) => ReactNode
 }
 
 type Phase =
@@ -135,6 +137,24 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
     const tick = setInterval(() => setNow(Date.now()), 1000)
     return () => clearInterval(tick)
   }, [ticking])
+  // A terminal that lost its shell asks whether the sandbox itself is gone (its Docker died):
+  // at once, then a few times over the server's health interval (5 s), so the panel says so
+  // instead of waiting for the next 30 s poll.
+  const refreshStatus = useCallback(async () => {
+    if (!sandboxId) return
+    const run = runId.current
+    for (const waitMs of [0, 2000, 4000, 8000]) {
+      await new Promise((r) => setTimeout(r, waitMs))
+      if (run !== runId.current) return
+      const result = await call(sandboxApi.one(sandboxId))
+      if (run !== runId.current) return
+      if (result.ok && (result.view.status === 'ended' || result.view.status === 'failed')) {
+        const ended = result.view
+        // Only while this sandbox is still the one on screen (not after a reset replaced it).
+        return setPhase((p) => (p.kind === 'ready' && p.view.id === ended.id ? { kind: 'ended', view: ended } : p))
+      }
+    }
+  }, [sandboxId])
   useEffect(() => {
     if (!sandboxId) return
     const poll = setInterval(async () => {
@@ -271,7 +291,18 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
         </div>
       )}
 
-      {phase.kind === 'ended' && (
+      {phase.kind === 'ended' && isNodeDeathReason(phase.view?.endReason) && (
+        <div role="alert" className="m-4 rounded border border-red-800 bg-red-950 p-4 text-sm text-red-100" data-sandbox-broken={phase.view?.endReason}>
+          <p className="font-medium">{t('broken.title')}</p>
+          <p className="mt-1">{t(`broken.${phase.view?.endReason === 'node_out_of_memory' ? 'node_out_of_memory' : 'node_died'}`)}</p>
+          <p className="mt-1">{t('broken.progressKept')}</p>
+          <button type="button" className={`${button} mt-3 border-sky-600 bg-sky-900 text-white hover:bg-sky-800`} onClick={open}>
+            {t('broken.newSandbox')}
+          </button>
+        </div>
+      )}
+
+      {phase.kind === 'ended' && !isNodeDeathReason(phase.view?.endReason) && (
         <div className="m-4 rounded border border-slate-700 p-4 text-sm">
           <p>
             {t('status.ended')}
@@ -325,7 +356,15 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
                   className="absolute inset-0"
                 >
                   {mounted && tb.kind === 'node' && (
-                    <TerminalView sandboxId={view.id} node={tb.node} courseSlug={courseSlug} lessonSlug={lessonSlug} active={selected} register={register} />
+                    <TerminalView
+                      sandboxId={view.id}
+                      node={tb.node}
+                      courseSlug={courseSlug}
+                      lessonSlug={lessonSlug}
+                      active={selected}
+                      register={register}
+                      onShellLost={refreshStatus}
+                    />
                   )}
                   {mounted && tb.kind === 'files' && <FilesPanel sandboxId={view.id} courseSlug={courseSlug} lessonSlug={lessonSlug} active={selected} />}
                   {mounted && tb.kind === 'ports' && <PortsPanel sandboxId={view.id} active={selected} />}
@@ -337,7 +376,7 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
             // `relative`: the panel's screen-reader-only text (position: absolute) stays inside
             // this scrolling box instead of growing the page below it.
             <div aria-label={t('exercisesLabel')} role="region" className="relative max-h-[45%] min-h-0 overflow-y-auto overscroll-contain border-t border-slate-700 bg-white text-slate-900">
-              {children({ id: view.id, status: view.status })}
+              {children({ id: view.id, status: view.status }, { askReset: () => setConfirm('reset') })}
             </div>
           )}
         </>

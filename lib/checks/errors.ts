@@ -1,7 +1,7 @@
 // Errors of a check run, each with a stable code the API maps to an HTTP status. A run that
 // ends in one of these records nothing: results are all or nothing.
 
-export type CheckErrorCode = 'check_timeout' | 'daemon_unavailable' | 'unknown_exercise' | 'sandbox_not_running' | 'sandbox_forbidden'
+export type CheckErrorCode = 'check_timeout' | 'daemon_unavailable' | 'unknown_exercise' | 'sandbox_not_running' | 'sandbox_forbidden' | 'sandbox_node_died' | 'sandbox_process_limit'
 
 export class CheckError extends Error {
   constructor(
@@ -30,6 +30,13 @@ export class CheckTimeoutError extends CheckError {
 export class DaemonUnavailableError extends CheckError {
   constructor(readonly node: string, cause?: unknown) {
     super('daemon_unavailable', `the Docker daemon of node ${node} cannot be reached; the sandbox may have stopped`, { node }, { cause })
+  }
+}
+
+/** The sandbox is at its process limit: its commands cannot start, so nothing can be judged. */
+export class ProcessLimitError extends CheckError {
+  constructor(readonly node: string) {
+    super('sandbox_process_limit', `the sandbox has reached its process limit: commands cannot start on ${node}`, { node })
   }
 }
 

@@ -19,6 +19,8 @@ const statusOf: Record<CheckErrorCode, number> = {
   unknown_exercise: 404,
   sandbox_forbidden: 403,
   sandbox_not_running: 409,
+  sandbox_node_died: 409,
+  sandbox_process_limit: 409,
   daemon_unavailable: 503,
   check_timeout: 504,
 }

@@ -1,8 +1,9 @@
 import 'server-only'
 import { labRoot, lessonWorkdir } from '../content/paths'
-import { execInNode, innerDocker, requireRunningSandbox } from '../sandbox/sandboxes.server'
+import { endIfNodeDied, execInNode, innerDocker, requireRunningSandbox } from '../sandbox/sandboxes.server'
+import { isForkFailure, processLimitReached } from '../sandbox/process-limit.server'
 import { SandboxError } from '../sandbox/types'
-import { CheckError } from './errors'
+import { CheckError, ProcessLimitError } from './errors'
 import type { SandboxAccess } from './exercise.server'
 import { checkLimits } from './limits'
 import type { CheckTarget } from './target'
@@ -21,6 +22,8 @@ function checkErrorOf(error: unknown): unknown {
       return new CheckError('sandbox_not_running', `the sandbox is not running: ${error.message}`, {}, { cause: error })
     case 'sandbox.node_not_found':
       return new CheckError('sandbox_not_running', `the sandbox has no such node: ${error.message}`, {}, { cause: error })
+    case 'sandbox.node_died':
+      return new CheckError('sandbox_node_died', error.message, { ...error.params }, { cause: error })
     default:
       return new CheckError('daemon_unavailable', error.message, {}, { cause: error })
   }
@@ -57,13 +60,21 @@ export function getSandboxAccess(): SandboxAccess {
           docker,
           async exec(command, opts) {
             try {
-              const result = await execInNode(sandboxId, node, ['bash', '-c', command], { workingDir, timeoutMs: opts.timeoutMs, maxOutputBytes: checkLimits.execOutputBytes })
+              const result = await execInNode(sandboxId, node, ['bash', '-c', command], { workingDir, timeoutMs: opts.timeoutMs, maxOutputBytes: checkLimits.execOutputBytes }).catch(
+                async (error: unknown) => {
+                  throw (await processLimitReached(sandboxId)) ? new ProcessLimitError(node) : error
+                },
+              )
+              // Out of processes, the command never ran: not the learner's answer, and no attempt.
+              if (result.exitCode !== 0 && (isForkFailure(result.stderr) || (await processLimitReached(sandboxId)))) throw new ProcessLimitError(node)
               if (result.timedOut) return { exitCode: 124, stdout: result.stdout, stderr: result.stderr }
               // No exit code: the exec was lost with its node (removed, or its daemon gone), not
               // a command that failed. The run stops here and nothing is recorded.
               if (result.exitCode === null) throw new Error(`the command's exec on ${node} ended without an exit code`)
               // Killed by a signal: by its own timeout, or with its node. Only the first is the command's.
-              if (result.exitCode >= 128 && !(await nodeAnswers(docker))) throw new Error(`the node ${node} went away while its command ran`)
+              if (result.exitCode >= 128 && !(await nodeAnswers(docker))) {
+                throw (await endIfNodeDied(sandboxId)) ?? new Error(`the node ${node} went away while its command ran`)
+              }
               return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }
             } catch (error) {
               throw checkErrorOf(error)

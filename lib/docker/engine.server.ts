@@ -304,6 +304,8 @@ export type ContainerState = {
   running: boolean
   status: string
   exitCode: number
+  /** The kernel's OOM killer ended a process of the container (its memory limit was reached). */
+  oomKilled: boolean
   /** Host pid of the container's init process (0 when not running). */
   pid: number
   labels: Record<string, string>
@@ -325,6 +327,7 @@ export async function inspectContainer(docker: Docker, idOrName: string): Promis
     running: Boolean(info.State?.Running),
     status: String(info.State?.Status ?? ''),
     exitCode: Number(info.State?.ExitCode ?? 0),
+    oomKilled: Boolean(info.State?.OOMKilled),
     pid: Number(info.State?.Pid ?? 0),
     labels: info.Config?.Labels ?? {},
     addresses,

@@ -405,6 +405,55 @@ export function readSandboxCgroupLimits(parent: string, id: string): { memoryByt
   }
 }
 
+// ---------------------------------------------------------------- processes
+
+function pidsCgroupDir(parent: string, id: string): string {
+  return cgroupVersion() === 2 ? path.join(cgroupRoot, parent, id) : path.join(cgroupRoot, 'pids', parent, id)
+}
+
+/** How many processes the sandbox's parent cgroup holds, and its limit (null: no such cgroup, or no limit). */
+export function readSandboxPids(parent: string, id: string): { current: number; max: number } | null {
+  const dir = pidsCgroupDir(parent, id)
+  try {
+    const current = Number(fs.readFileSync(path.join(dir, 'pids.current'), 'utf8').trim())
+    const max = fs.readFileSync(path.join(dir, 'pids.max'), 'utf8').trim()
+    if (max === 'max' || !Number.isFinite(current)) return null
+    return { current, max: Number(max) }
+  } catch {
+    return null
+  }
+}
+
+/** Host pids of every process in the sandbox's cgroup and below (its nodes, their inner containers). */
+export function listSandboxProcesses(parent: string, id: string): number[] {
+  const pids: number[] = []
+  const walk = (dir: string) => {
+    let entries: fs.Dirent[]
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true })
+    } catch {
+      return
+    }
+    try {
+      for (const line of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (line) pids.push(Number(line))
+    } catch {
+      // removed meanwhile
+    }
+    for (const e of entries) if (e.isDirectory()) walk(path.join(dir, e.name))
+  }
+  walk(pidsCgroupDir(parent, id))
+  return pids
+}
+
+/** A process's command name (/proc/<pid>/comm, 15 characters at most); null once it has gone. */
+export function processName(pid: number): string | null {
+  try {
+    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim()
+  } catch {
+    return null
+  }
+}
+
 // ---------------------------------------------------------------- disks
 
 export type SandboxDisk = { dir: string; mountPoint: string; bounded: boolean }

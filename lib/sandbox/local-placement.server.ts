@@ -44,6 +44,9 @@ import {
   hostUpstreamDns,
   ipToString,
   listSandboxCgroups,
+  listSandboxProcesses,
+  processName,
+  readSandboxPids,
   randomSubnet,
   removeSandboxCgroup,
   removeSocketDir,
@@ -55,6 +58,8 @@ import {
 import type {
   CreateSandboxSpec,
   ExecInNodeOptions,
+  NodeContainerState,
+  NodeDeath,
   NodeHealth,
   NodeRef,
   OpenShellOptions,
@@ -115,6 +120,13 @@ function tracer(id: string): (step: string) => void {
   const t0 = performance.now()
   return (step) => console.log(`[sandbox ${id}] ${step} at ${Math.round(performance.now() - t0)} ms`)
 }
+
+/**
+ * What runs a node, by command name: the user-namespace entry (unshare, its init tini), the
+ * daemons, their container shims and port proxies. Everything else in a sandbox is the learner's.
+ */
+const nodeEssentials = new Set(['unshare', 'tini', 'docker-init', 'dockerd', 'containerd', 'containerd-shim', 'docker-proxy', 'quai-entrypoint'])
+const isNodeEssential = (name: string | null) => name === null || nodeEssentials.has(name)
 
 export class LocalPlacement implements SandboxPlacement {
   /** "local" (or "local-<namespace>" outside the default namespace), stored in Sandbox.placement. */
@@ -601,6 +613,51 @@ export class LocalPlacement implements SandboxPlacement {
         return { name: n.name, containerId: state?.id ?? null, running, daemonAnswers }
       }),
     )
+  }
+
+  async listNodeStates(): Promise<NodeContainerState[]> {
+    const scope = { [LABEL.role]: 'sandbox-node', [LABEL.placement]: this.name, [LABEL.namespace]: this.config.namespace } as const
+    const states: NodeContainerState[] = []
+    for (const c of await listContainersByLabel(this.docker, scope)) {
+      const sandboxId = c.labels[LABEL.sandbox]
+      const node = c.labels[LABEL.node]
+      if (sandboxId && node) states.push({ sandboxId, node, containerId: c.id, running: c.running })
+    }
+    return states
+  }
+
+  async nodeDeath(node: { name: string; containerId: string }): Promise<NodeDeath | null> {
+    const state = await inspectContainer(this.docker, node.containerId)
+    if (state?.running) return null
+    return { node: node.name, exitCode: state ? state.exitCode : null, outOfMemory: state?.oomKilled ?? false }
+  }
+
+  async processCount(sandboxId: string): Promise<{ current: number; max: number } | null> {
+    return readSandboxPids(this.config.cgroupParent, sandboxId)
+  }
+
+  async killLearnerProcesses(sandboxId: string, nodes: { containerId: string | null }[]): Promise<number> {
+    const inits = new Set<number>()
+    for (const n of nodes) {
+      const state = n.containerId ? await inspectContainer(this.docker, n.containerId) : null
+      if (state?.pid) inits.add(state.pid)
+    }
+    let killed = 0
+    // A fork bomb refills the places that kills free: rounds until nothing of the learner is left.
+    for (let round = 0; round < 100; round++) {
+      const learners = listSandboxProcesses(this.config.cgroupParent, sandboxId).filter((pid) => !inits.has(pid) && !isNodeEssential(processName(pid)))
+      if (learners.length === 0) return killed
+      for (const pid of learners) {
+        try {
+          process.kill(pid, 'SIGKILL')
+          killed++
+        } catch {
+          // already gone
+        }
+      }
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    return killed
   }
 
   async listPlaced(): Promise<string[]> {

@@ -43,6 +43,12 @@ export type PlacedSandbox = {
   nodes: PlacedNode[]
 }
 
+/** One node container as the hosts list it (for the health tick: one listing for all sandboxes). */
+export type NodeContainerState = { sandboxId: string; node: string; containerId: string; running: boolean }
+
+/** Why a node stopped, as far as the host knows. */
+export type NodeDeath = { node: string; exitCode: number | null; outOfMemory: boolean }
+
 export type NodeHealth = { name: string; containerId: string | null; running: boolean; daemonAnswers: boolean }
 
 export type ExecInNodeOptions = {
@@ -68,6 +74,17 @@ export interface SandboxPlacement {
   destroy(sandboxId: string): Promise<void>
   /** The nodes' state as the hosts see it (for reconcile and health checks). */
   health(sandboxId: string, nodes: { name: string; containerId: string | null; socketPath: string | null }[]): Promise<NodeHealth[]>
+  /** Every node container of this placement, running or not, in one call to each host. */
+  listNodeStates(): Promise<NodeContainerState[]>
+  /** Why a node is not running; null while it runs (a node the hosts no longer know died for an unknown reason). */
+  nodeDeath(node: { name: string; containerId: string }): Promise<NodeDeath | null>
+  /** Processes in the whole sandbox and its limit (null when the host does not bound them per sandbox). */
+  processCount(sandboxId: string): Promise<{ current: number; max: number } | null>
+  /**
+   * Kill every process the learner started in the sandbox (shells, their children, inner
+   * containers' processes), keeping what runs the nodes (init, dockerd, containerd). Returns how many.
+   */
+  killLearnerProcesses(sandboxId: string, nodes: { containerId: string | null }[]): Promise<number>
   /** Ids of the sandboxes that have anything on the hosts (containers, networks, disks...). */
   listPlaced(): Promise<string[]>
   /** Run a command as the learner in a node (TTY-less), collecting its output. */

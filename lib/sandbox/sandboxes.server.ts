@@ -7,6 +7,7 @@ import { dockerProblemOf, LocalPlacement } from './local-placement.server'
 import { serializable } from './serializable.server'
 import { poolTargets } from './session-pool.server'
 import { isStuckStart, markQueuedRowWanted, QUEUE_HEARTBEAT_MS, stuckStartWhere, waitForStartSlot } from './start-queue.server'
+import { deadNodesOf, deathDescription, deathReasonOf } from './node-health'
 import type { ExecInNodeOptions, NodeRef, OpenShellOptions, SandboxPlacement } from './placement'
 import {
   defaultLayout,
@@ -23,6 +24,8 @@ import {
   SandboxStartError,
   sandboxStatuses,
   SandboxUnavailableError,
+  isNodeDeathReason,
+  SandboxNodeDiedError,
   type EndReason,
   type SandboxLayout,
   type SandboxStatus,
@@ -401,12 +404,23 @@ export async function innerDocker(sandboxId: string, nodeName: string): Promise<
 
 /** Run a command as the learner (root of the sandbox) in a node, without TTY; collects the output. */
 export async function execInNode(sandboxId: string, nodeName: string, cmd: string[], options: ExecInNodeOptions = {}): Promise<ExecResult> {
-  return sandboxPlacement().exec(await nodeRef(sandboxId, nodeName), cmd, options)
+  const ref = await nodeRef(sandboxId, nodeName)
+  return orNodeDied(sandboxId, () => sandboxPlacement().exec(ref, cmd, options))
 }
 
 /** An interactive process (default: the learner's login shell) in a node, as a raw stream. */
 export async function openNodeShell(sandboxId: string, nodeName: string, options: OpenShellOptions & { cmd?: string[] }): Promise<ExecSession> {
-  return sandboxPlacement().openShell(await nodeRef(sandboxId, nodeName), options.cmd ?? null, options)
+  const ref = await nodeRef(sandboxId, nodeName)
+  return orNodeDied(sandboxId, () => sandboxPlacement().openShell(ref, options.cmd ?? null, options))
+}
+
+/** Runs `call`; when it fails because a node of the sandbox died, throws SandboxNodeDiedError instead (the sandbox is ended). */
+async function orNodeDied<T>(sandboxId: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call()
+  } catch (error) {
+    throw (await endIfNodeDied(sandboxId)) ?? error
+  }
 }
 
 /**
@@ -462,6 +476,62 @@ export async function reapExpiredSandboxes(now: Date = new Date()): Promise<Reap
     result.retried.push(s.id)
   }
   return result
+}
+
+// ---------------------------------------------------------------- dead nodes
+
+/**
+ * The health part of the runtime loop: one listing of this placement's node containers,
+ * compared with the running rows. A sandbox with a stopped or vanished node is ended at once
+ * (endReason node_died or node_out_of_memory), which frees its slot, disk and cgroup.
+ */
+export async function endSandboxesWithDeadNodes(): Promise<{ id: string; reason: EndReason }[]> {
+  const placement = sandboxPlacement()
+  const db = await getDb()
+  // Rows first, then the hosts: a node created after this read is not judged on this tick.
+  const running = await db.sandbox.findMany({ where: { placement: placement.name, status: 'running' }, select: { id: true, nodes: { select: { name: true, containerId: true } } } })
+  if (running.length === 0) return []
+  const dead = deadNodesOf(running, await placement.listNodeStates())
+  const ended: { id: string; reason: EndReason }[] = []
+  for (const d of dead) {
+    const error = await endForDeadNode(db, d.sandboxId, d.node, d.containerId)
+    if (error) ended.push({ id: d.sandboxId, reason: error.reason })
+  }
+  return ended
+}
+
+/**
+ * After an exec, a shell or a daemon call on this sandbox failed: if one of its nodes is no
+ * longer running, the sandbox is ended (once, whoever notices first) and the error to show
+ * is returned; null when the nodes run (the failure was something else).
+ */
+export async function endIfNodeDied(sandboxId: string): Promise<SandboxNodeDiedError | null> {
+  const db = await getDb()
+  const row = await loadRow(db, sandboxId)
+  if (!row) return null
+  if (row.status !== 'running') {
+    // Already ended by the health tick or another request: say why, the same way.
+    const node = /^node (\S+) /.exec(row.error ?? '')?.[1] ?? row.nodes[0]?.name ?? 'node1'
+    return isNodeDeathReason(row.endReason) ? new SandboxNodeDiedError(node, row.endReason) : null
+  }
+  for (const node of row.nodes) {
+    if (!node.containerId) continue
+    const death = await sandboxPlacement().nodeDeath({ name: node.name, containerId: node.containerId })
+    if (death) return (await endForDeadNode(db, sandboxId, node.name, node.containerId)) ?? new SandboxNodeDiedError(node.name, deathReasonOf(death))
+  }
+  return null
+}
+
+async function endForDeadNode(db: Db, sandboxId: string, node: string, containerId: string): Promise<SandboxNodeDiedError | null> {
+  const death = await sandboxPlacement().nodeDeath({ name: node, containerId })
+  const reason = deathReasonOf(death)
+  const won = await db.sandbox.updateMany({
+    where: { id: sandboxId, status: 'running' },
+    data: { status: 'stopping', endReason: reason, endedAt: new Date(), error: deathDescription(node, death) },
+  })
+  if (won.count === 0) return null
+  await destroyAndMarkEnded(db, sandboxId)
+  return new SandboxNodeDiedError(node, reason)
 }
 
 // ---------------------------------------------------------------- reconcile
@@ -575,12 +645,15 @@ export async function fillPool(now: Date = new Date()): Promise<number> {
 // ---------------------------------------------------------------- background work
 
 let timer: NodeJS.Timeout | null = null
+let healthTimer: NodeJS.Timeout | null = null
 
 /**
- * For server.ts at start: reconcile, then every `intervalMs` reap and refill the pool.
+ * For server.ts at start: reconcile, then every `intervalMs` reap and refill the pool, and
+ * every `healthIntervalMs` end the sandboxes whose node died (one container listing per tick,
+ * so a dead daemon is noticed within about that interval plus the listing).
  * Errors are logged, never thrown (a server without Docker still serves lessons).
  */
-export async function startSandboxRuntime(options: { intervalMs?: number; log?: (m: string) => void } = {}): Promise<void> {
+export async function startSandboxRuntime(options: { intervalMs?: number; healthIntervalMs?: number; log?: (m: string) => void } = {}): Promise<void> {
   const log = options.log ?? ((m: string) => console.warn(`[sandbox] ${m}`))
   try {
     const r = await reconcileSandboxes()
@@ -600,11 +673,30 @@ export async function startSandboxRuntime(options: { intervalMs?: number; log?: 
   timer = setInterval(() => void tick(), options.intervalMs ?? 30_000)
   timer.unref()
   void tick()
+
+  // A slow engine must not pile up listings: a tick still running skips the next one.
+  let healthRunning = false
+  const healthTick = async () => {
+    if (healthRunning) return
+    healthRunning = true
+    try {
+      const ended = await endSandboxesWithDeadNodes()
+      for (const e of ended) log(`sandbox ${e.id} ended: ${e.reason}`)
+    } catch (error) {
+      log(`health: ${(error as Error).message}`)
+    } finally {
+      healthRunning = false
+    }
+  }
+  healthTimer = setInterval(() => void healthTick(), options.healthIntervalMs ?? 5_000)
+  healthTimer.unref()
 }
 
 export function stopSandboxRuntime(): void {
   if (timer) clearInterval(timer)
+  if (healthTimer) clearInterval(healthTimer)
   timer = null
+  healthTimer = null
 }
 
 export { SandboxError }

@@ -70,7 +70,12 @@ export type SandboxView = {
 }
 
 /** Why a sandbox ended (Sandbox.endReason). */
-export type EndReason = 'stopped' | 'reset' | 'replaced' | 'idle' | 'expired' | 'failed' | 'lost' | 'orphaned' | 'pool'
+export type EndReason = 'stopped' | 'reset' | 'replaced' | 'idle' | 'expired' | 'failed' | 'lost' | 'orphaned' | 'pool' | NodeDeathReason
+
+/** A node of the sandbox stopped on its own (its inner dockerd died, and the node with it). */
+export const nodeDeathReasons = ['node_died', 'node_out_of_memory'] as const
+export type NodeDeathReason = (typeof nodeDeathReasons)[number]
+export const isNodeDeathReason = (reason: string | null | undefined): reason is NodeDeathReason => (nodeDeathReasons as readonly (string | null | undefined)[]).includes(reason)
 
 // ---------------------------------------------------------------- errors
 
@@ -84,6 +89,7 @@ export type SandboxErrorCode =
   | 'sandbox.start_failed'
   | 'sandbox.unavailable'
   | 'sandbox.host_full'
+  | 'sandbox.node_died'
 
 type Params = Record<string, string | number>
 
@@ -124,6 +130,10 @@ const messages: Record<SandboxErrorCode, { en: (p: Params) => string; fr: (p: Pa
     en: (p) => `This server has no disk space left for another sandbox (one needs ${p.neededMb} MB, ${p.availableMb} MB can still be given out). Try again later; if it lasts, tell your teacher.`,
     fr: (p) => `Ce serveur n'a plus assez d'espace disque pour un autre bac à sable (il faut ${p.neededMb} Mo, ${p.availableMb} Mo sont encore disponibles). Réessayez plus tard ; si cela dure, prévenez votre enseignant.`,
   },
+  'sandbox.node_died': {
+    en: (p) => `The Docker of this sandbox stopped (node ${p.node}${p.outOfMemory ? ', out of memory' : ''}). Your progress is kept: start a new sandbox.`,
+    fr: (p) => `Le Docker de ce bac à sable s’est arrêté (nœud ${p.node}${p.outOfMemory ? ', mémoire épuisée' : ''}). Votre progression est conservée : démarrez un nouveau bac à sable.`,
+  },
 }
 
 function statusFr(status: string): string {
@@ -153,6 +163,7 @@ const httpStatus: Record<SandboxErrorCode, number> = {
   'sandbox.start_failed': 500,
   'sandbox.unavailable': 503,
   'sandbox.host_full': 503,
+  'sandbox.node_died': 409,
 }
 
 export class SandboxError extends Error {
@@ -225,6 +236,17 @@ export class SandboxStartError extends SandboxError {
   override readonly name = 'SandboxStartError'
   constructor(reason: string, cause?: unknown) {
     super('sandbox.start_failed', { reason }, { cause })
+  }
+}
+
+/** A node of the sandbox stopped on its own; the sandbox has been ended (its slot is free). */
+export class SandboxNodeDiedError extends SandboxError {
+  override readonly name = 'SandboxNodeDiedError'
+  constructor(
+    readonly node: string,
+    readonly reason: NodeDeathReason,
+  ) {
+    super('sandbox.node_died', { node, outOfMemory: reason === 'node_out_of_memory' ? 1 : 0 })
   }
 }
 

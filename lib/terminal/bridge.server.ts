@@ -73,6 +73,11 @@ export type BridgeOptions = {
   openExec: (cmd: string[], env: string[]) => Promise<ExecStream>
   /** Called on keystrokes, at most every 30 s: the sandbox is in use. */
   onActivity?: () => void
+  /**
+   * Asked when the shell could not start or ended abnormally: true when the node itself died
+   * (the sandbox is then ended). The browser is told the sandbox is gone, not that a shell exited.
+   */
+  nodeDied?: () => Promise<boolean>
   log?: (message: string) => void
 }
 
@@ -124,6 +129,7 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason.slice(0, 120))
   }
   const refuse = (code: TerminalErrorCode, message: string) => send(encodeError({ code, message }))
+  const nodeDied = () => (opts.nodeDied ? opts.nodeDied().catch(() => false) : Promise.resolve(false))
 
   let alive = true
   ws.on('pong', () => {
@@ -211,6 +217,7 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
     exec = await opts.openExec(holderCommand(opts), opts.env)
   } catch (error) {
     log(`terminal exec failed: ${(error as Error).message}`)
+    if (await nodeDied()) return close(CloseCode.sandboxGone, 'the sandbox node stopped')
     refuse('exec-failed', 'the shell could not be started in this node')
     close(CloseCode.internal, 'exec failed')
     return
@@ -299,6 +306,8 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
     const code = await stream.exitCode()
     if (closed) return
     if (code === takenOverStatus) return close(CloseCode.takenOver, 'this shell was opened in another window')
+    if (code !== 0 && (await nodeDied())) return close(CloseCode.sandboxGone, 'the sandbox node stopped')
+    if (closed) return
     if (code === null || error) return close(CloseCode.internal, 'the connection to the node was lost')
     flushOutput()
     send(encodeExit({ code }))

@@ -11,7 +11,7 @@ import { admit, rateLimitedAnswer, RateLimitedError } from '../http/usage-limits
 import { refuseUpgrade, type UpgradeRoute } from '../server/upgrade-routes'
 import { isSameOriginUpgrade } from '../http/origin.server'
 import { userOf } from '../workspace/request-auth.server'
-import { nodeShellTarget, requireNode, requireRunningOwnedSandbox, touchWorkspaceSandbox } from '../workspace/sandbox-access.server'
+import { nodeShellTarget, requireNode, requireRunningOwnedSandbox, sandboxNodeDied, touchWorkspaceSandbox } from '../workspace/sandbox-access.server'
 import { bridgeTerminal } from './bridge.server'
 import { maxFrameBytes, terminalPathPattern, terminalQuerySchema } from './protocol'
 
@@ -91,6 +91,7 @@ export function terminalUpgradeRoute(): UpgradeRoute {
           // Through the placement's wrapper: a bare exec would land outside the learner's namespaces.
           openExec: (cmd, env) => openExecStream(target.ref, { cmd: target.command(cmd), env }),
           onActivity: () => void touchWorkspaceSandbox(sandboxId).catch(() => {}),
+          nodeDied: () => sandboxNodeDied(sandboxId),
           log: (message) => console.warn(`terminal ${sandboxId}/${q.node}: ${message}`),
         })
       })

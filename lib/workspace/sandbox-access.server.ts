@@ -5,6 +5,7 @@ import { DockerProblemError } from '../docker/diagnose.server'
 import { listPublishedPorts, type PublishedPort } from '../docker/ports.server'
 import { ApiError } from '../http/api.server'
 import {
+  endIfNodeDied,
   getOwnedSandbox,
   innerDocker,
   nodeAddress,
@@ -103,6 +104,24 @@ export async function nodeShellTarget(sandboxId: string, node: string): Promise<
 export async function nodeFilesTarget(sandboxId: string, node: string): Promise<FilesTarget> {
   const target = await nodeShellTarget(sandboxId, node)
   return { ...target.ref, command: target.command }
+}
+
+/**
+ * After a call into the sandbox failed: true when it failed because a node died (the sandbox
+ * is then ended, its slot free, and its view says why).
+ */
+export async function sandboxNodeDied(sandboxId: string): Promise<boolean> {
+  return (await endIfNodeDied(sandboxId)) !== null
+}
+
+/** Runs a call into the sandbox; when a dead node made it fail, answers 409 node_died (in both languages) instead. */
+export async function orNodeDiedAnswer<T>(sandboxId: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (error) {
+    const died = await endIfNodeDied(sandboxId).catch(() => null)
+    throw died ? toApiError(died) : error
+  }
 }
 
 /** The learner did something: push the idle deadline back (throttled by lib/sandbox). */

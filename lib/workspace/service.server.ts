@@ -12,10 +12,12 @@ import type { FilesTarget } from '../docker/archive.server'
 import {
   nodeFilesTarget,
   openWorkspaceSandbox,
+  orNodeDiedAnswer,
   requireNode,
   requireOwnedSandbox,
   requireRunningOwnedSandbox,
   resetWorkspaceSandbox,
+  sandboxNodeDied,
   sandboxView,
   stopWorkspaceSandbox,
   touchWorkspaceSandbox,
@@ -53,7 +55,15 @@ export async function openSandboxForLesson(user: SessionUser, body: OpenSandboxB
   const nodes = lesson.frontmatter.sandbox?.nodes ?? [{ name: 'node1', role: 'standalone' }]
   try {
     const sandbox = await openWorkspaceSandbox(user.id, lesson.key, nodes, signal)
-    if (sandbox.status === 'running') await seedLessonFolders(sandbox, lesson)
+    if (sandbox.status === 'running') {
+      try {
+        await seedLessonFolders(sandbox, lesson)
+      } catch (error) {
+        // The learner's running sandbox whose Docker died: the page shows it ended, and why.
+        if (await sandboxNodeDied(sandbox.id)) return sandboxView(await requireOwnedSandbox(user.id, sandbox.id))
+        throw error
+      }
+    }
     return sandboxView(sandbox)
   } catch (error) {
     throw forAudience(error, user)
@@ -115,7 +125,7 @@ async function fileScope(user: SessionUser, sandboxId: string, courseSlug: strin
 
 async function withFiles<T>(scope: FileScope, run: () => Promise<T>): Promise<T> {
   try {
-    return await run()
+    return await orNodeDiedAnswer(scope.sandbox.id, run)
   } catch (error) {
     throw asApiError(error)
   } finally {

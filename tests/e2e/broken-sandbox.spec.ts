@@ -1,0 +1,72 @@
+import { expect, test, type Locator, type Page } from '@playwright/test'
+import { signUp } from './support/accounts'
+import { openLab } from './support/lab'
+
+// A sandbox whose Docker dies, in Chromium on a real sandbox: the learner kills the node's
+// dockerd from their own terminal (the node exits with it). The panel says, in the learner's
+// language, that the sandbox's Docker stopped, with one button that starts a new sandbox for
+// the lesson; the progress recorded before (an exercise passed with Vérifier) is still there,
+// also after a reload.
+
+async function killDockerFromTerminal(page: Page, terminal: Locator) {
+  await terminal.locator('.xterm').click()
+  await page.keyboard.type('pkill -KILL dockerd\n')
+}
+
+test('a dead sandbox Docker is explained in French and English and replaced in one click, progress kept', async ({ page }) => {
+  test.setTimeout(300_000)
+  await signUp(page)
+  const { workspace, terminal } = await openLab(page)
+  const panel = page.getByRole('region', { name: 'Exercices' }).last()
+  const first = panel.getByRole('button', { name: /Exercice 1 · Créer le réseau demo-net/ })
+
+  // Progress that must survive: exercise 1 passed with Vérifier (a recorded attempt).
+  await terminal.locator('.xterm').click()
+  await page.keyboard.type('docker network create demo-net\n')
+  await panel.getByRole('button', { name: 'Vérifier' }).click()
+  await expect(panel.locator('[data-assertion="network:demo-net:exists"]')).toHaveAttribute('data-state', 'passed', { timeout: 30_000 })
+  await expect(first).toContainText('Terminé')
+
+  await killDockerFromTerminal(page, terminal)
+  const broken = workspace.getByRole('alert').filter({ hasText: 'Le Docker de votre bac à sable s’est arrêté' })
+  await expect(broken).toBeVisible({ timeout: 30_000 })
+  await expect(workspace).toHaveAttribute('data-workspace-phase', 'ended')
+  await expect(broken).toContainText('Son démon Docker s’est terminé, et le bac à sable avec lui ; sa place a été libérée.')
+  await expect(broken).toContainText('Votre progression enregistrée (exercices réussis, quiz) est conservée.')
+  // One way forward, and nothing else to click in the panel.
+  await expect(broken.getByRole('button')).toHaveCount(1)
+  await expect(workspace.getByRole('button', { name: 'Réinitialiser' })).toHaveCount(0)
+
+  await broken.getByRole('button', { name: 'Nouveau bac à sable' }).click()
+  await expect(terminal).toHaveAttribute('data-terminal-state', 'open', { timeout: 90_000 })
+  await expect(first).toContainText('Terminé')
+  await expect(panel).toContainText('1/2 exercice(s) terminé(s)')
+  // The new sandbox's Docker works.
+  await terminal.locator('.xterm').click()
+  await page.keyboard.type('docker info --format "moteur={{.ServerVersion}}"\n')
+  await expect(terminal).toContainText(/moteur=\d+\.\d+/, { timeout: 30_000 })
+
+  // Reopening the lesson: the recorded progress comes from the server.
+  await page.reload()
+  await expect(terminal).toHaveAttribute('data-terminal-state', 'open', { timeout: 90_000 })
+  await expect(panel).toContainText('1/2 exercice(s) terminé(s)')
+
+  // In English.
+  await page.getByLabel('Langue', { exact: true }).selectOption('en')
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en')
+  const workspaceEn = page.getByRole('region', { name: 'Lab workspace' })
+  const terminalEn = workspaceEn.locator('[data-terminal-node="node1"]')
+  await expect(terminalEn).toHaveAttribute('data-terminal-state', 'open', { timeout: 90_000 })
+  await killDockerFromTerminal(page, terminalEn)
+  const brokenEn = workspaceEn.getByRole('alert').filter({ hasText: 'Your sandbox’s Docker stopped' })
+  await expect(brokenEn).toBeVisible({ timeout: 30_000 })
+  await expect(brokenEn).toContainText('Your recorded progress (passed exercises, quizzes) is kept.')
+  await brokenEn.getByRole('button', { name: 'New sandbox' }).click()
+  await expect(terminalEn).toHaveAttribute('data-terminal-state', 'open', { timeout: 90_000 })
+  await expect(page.getByRole('region', { name: 'Exercises' }).last()).toContainText('1/2')
+
+  // Leave nothing behind.
+  await workspaceEn.getByRole('button', { name: 'Stop' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: 'Stop' }).click()
+  await expect(workspaceEn).toHaveAttribute('data-workspace-phase', 'ended', { timeout: 30_000 })
+})

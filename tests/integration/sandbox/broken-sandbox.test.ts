@@ -1,0 +1,180 @@
+// Broken sandboxes on the real engine. A sandbox whose inner Docker daemon dies: its node
+// container exits with the daemon (the entrypoint execs dockerd). The runtime's health tick ends
+// it and frees its slot; a failed exec or a reopened lesson ends it too and says why, in both
+// languages. A sandbox out of processes (a real fork bomb against its pids limit): a check says
+// so and records nothing, and killing the learner's processes brings a working shell back.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { SessionUser } from '../../../lib/auth/session.server'
+import { ProcessLimitError } from '../../../lib/checks/errors'
+import { checkExercise } from '../../../lib/checks/exercise.server'
+import { checkApiError } from '../../../lib/checks/http.server'
+import { getSandboxAccess } from '../../../lib/checks/sandbox-access.server'
+import { getDb } from '../../../lib/db/client.server'
+import { execInContainer, hostEngine, inspectContainer } from '../../../lib/docker/engine.server'
+import {
+  endSandboxesWithDeadNodes,
+  execInNode,
+  openSandbox,
+  startSandboxRuntime,
+  stopSandboxRuntime,
+} from '../../../lib/sandbox/sandboxes.server'
+import { killSandboxProcesses, processLimitReached } from '../../../lib/sandbox/process-limit.server'
+import { SandboxCapacityError, SandboxNodeDiedError, SandboxNotYoursError } from '../../../lib/sandbox/types'
+import { openSandboxForLesson } from '../../../lib/workspace/service.server'
+import { cleanUpNamespace, createUser, leftovers, nothingLeft, setConfig, withTestNamespace } from './support'
+
+withTestNamespace('broken')
+
+/** Kills the node's inner dockerd from the node container itself, as a crash would. */
+async function killInnerDaemon(sandboxId: string): Promise<string> {
+  const db = await getDb()
+  const node = await db.sandboxNode.findFirstOrThrow({ where: { sandboxId } })
+  const containerId = node.containerId ?? ''
+  const killed = await execInContainer(hostEngine(), containerId, ['pkill', '-KILL', 'dockerd'])
+  expect(killed.exitCode).toBe(0)
+  return containerId
+}
+
+async function waitUntil(what: string, ok: () => Promise<boolean>, withinMs: number): Promise<number> {
+  const t0 = performance.now()
+  while (!(await ok())) {
+    if (performance.now() - t0 > withinMs) throw new Error(`${what}: not within ${withinMs} ms`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  return performance.now() - t0
+}
+
+async function rowOf(sandboxId: string) {
+  return (await getDb()).sandbox.findUniqueOrThrow({ where: { id: sandboxId } })
+}
+
+describe.sequential('a sandbox whose Docker daemon died', () => {
+  beforeAll(async () => {
+    for (const u of ['kim', 'lee', 'max', 'ned']) await createUser(u)
+  })
+  afterEach(() => {
+    stopSandboxRuntime()
+  })
+  afterAll(async () => {
+    await cleanUpNamespace()
+  })
+
+  it('is ended by the runtime health tick within its interval, and its capacity slot is free again', async () => {
+    setConfig({ maxConcurrent: 1 })
+    const view = await openSandbox('kim')
+    await expect(openSandbox('lee')).rejects.toBeInstanceOf(SandboxCapacityError)
+
+    const healthIntervalMs = 2000
+    // The reaper's own work stays out of the way (an hour); only the health tick runs.
+    await startSandboxRuntime({ intervalMs: 3_600_000, healthIntervalMs, log: () => {} })
+    const killedAt = performance.now()
+    const containerId = await killInnerDaemon(view.id)
+    const exitMs = await waitUntil('node container exit', async () => !(await inspectContainer(hostEngine(), containerId))?.running, 10_000)
+    // Deadline: the container's exit, then at most one interval until a tick, one more for the tick itself.
+    const detectedMs = await waitUntil('row leaves running', async () => (await rowOf(view.id)).status !== 'running', exitMs + 2 * healthIntervalMs)
+    const endedMs = await waitUntil('row ended', async () => (await rowOf(view.id)).status === 'ended', 60_000)
+    console.log(
+      `dead daemon: node exited ${Math.round(exitMs)} ms after the kill, sandbox ended by the health tick ${Math.round(exitMs + detectedMs)} ms after the kill ` +
+        `(interval ${healthIntervalMs} ms), removed ${Math.round(performance.now() - killedAt)} ms after the kill (${Math.round(endedMs)} ms of removal wait)`,
+    )
+
+    const row = await rowOf(view.id)
+    expect(row.endReason).toBe('node_died')
+    expect(row.error).toMatch(/^node node1 stopped: its Docker daemon ended \(exit code \d+\)$/)
+    expect(await leftovers(view.id)).toEqual(nothingLeft)
+    // The slot is free: another learner gets a sandbox at once.
+    const other = await openSandbox('lee')
+    expect(other.status).toBe('running')
+    setConfig({ maxConcurrent: 50 })
+  })
+
+  it('leaves running sandboxes alone', async () => {
+    const db = await getDb()
+    const running = await db.sandbox.findMany({ where: { status: 'running' }, select: { id: true } })
+    expect(running.length).toBeGreaterThan(0)
+    expect(await endSandboxesWithDeadNodes()).toEqual([])
+    expect(await db.sandbox.count({ where: { id: { in: running.map((r) => r.id) }, status: 'running' } })).toBe(running.length)
+  })
+
+  it('is ended by the exec that meets the dead node, which says why in French and English', async () => {
+    const view = await openSandbox('max')
+    const containerId = await killInnerDaemon(view.id)
+    await waitUntil('node container exit', async () => !(await inspectContainer(hostEngine(), containerId))?.running, 10_000)
+
+    const error = await execInNode(view.id, 'node1', ['true']).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(SandboxNodeDiedError)
+    const json = (error as SandboxNodeDiedError).toJSON()
+    expect(json.message.fr).toBe('Le Docker de ce bac à sable s’est arrêté (nœud node1). Votre progression est conservée : démarrez un nouveau bac à sable.')
+    expect(json.message.en).toBe('The Docker of this sandbox stopped (node node1). Your progress is kept: start a new sandbox.')
+    const row = await rowOf(view.id)
+    expect(row.status).toBe('ended')
+    expect(row.endReason).toBe('node_died')
+    expect(await leftovers(view.id)).toEqual(nothingLeft)
+  })
+
+  it('answers a reopened lesson with the ended sandbox and its reason, not an error; the next open starts a new one', async () => {
+    const user: SessionUser = { id: 'ned', email: 'ned@test.quai.invalid', name: 'ned', role: 'student' }
+    const lesson = { courseSlug: 'reseaux-docker', lessonSlug: 'reseaux-par-defaut' }
+    const first = await openSandboxForLesson(user, lesson)
+    expect(first.status).toBe('running')
+    const containerId = await killInnerDaemon(first.id)
+    await waitUntil('node container exit', async () => !(await inspectContainer(hostEngine(), containerId))?.running, 10_000)
+
+    const reopened = await openSandboxForLesson(user, lesson)
+    expect(reopened).toMatchObject({ id: first.id, status: 'ended', endReason: 'node_died' })
+    expect(await leftovers(first.id)).toEqual(nothingLeft)
+
+    const fresh = await openSandboxForLesson(user, lesson)
+    expect(fresh.id).not.toBe(first.id)
+    expect(fresh.status).toBe('running')
+  })
+})
+
+describe.sequential('a sandbox out of processes', () => {
+  // An exercise with a `command` check (an exec in the learner's world) and a `network` check.
+  const exercise = { courseSlug: 'reseaux-docker', lessonSlug: 'sous-reseaux-et-dns', exerciseId: 'reseau-sur-mesure' }
+  beforeAll(async () => {
+    for (const u of ['oli', 'kim']) await createUser(u)
+  })
+
+  it('answers a check with the process limit and records no attempt; killing the learner processes gives a working shell back', async () => {
+    const view = await openSandbox('oli')
+    const bomb = await execInNode(view.id, 'node1', ['bash', '-c', 'nohup bash -c "bomb() { bomb | bomb & }; bomb" >/dev/null 2>&1 &'])
+    expect(bomb.exitCode).toBe(0)
+    await waitUntil('pids limit reached', () => processLimitReached(view.id), 30_000)
+
+    // What the learner's new shells meet.
+    const shell = await execInNode(view.id, 'node1', ['true'])
+    expect(shell.exitCode).not.toBe(0)
+    // quai-enter's shell or nsenter, whichever forks first: "Cannot fork" or "fork failed: Resource temporarily unavailable".
+    expect(shell.stderr).toMatch(/Cannot fork|fork failed: Resource temporarily unavailable/)
+
+    const db = await getDb()
+    const attemptsBefore = await db.exerciseAttempt.count({ where: { userId: 'oli' } })
+    const refused = await checkExercise({ ...exercise, userId: 'oli', sandboxId: view.id, trigger: 'manual' }, getSandboxAccess()).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(ProcessLimitError)
+    expect(checkApiError(refused)).toMatchObject({ status: 409, code: 'sandbox_process_limit' })
+    expect(await db.exerciseAttempt.count({ where: { userId: 'oli' } })).toBe(attemptsBefore)
+    expect(await db.exerciseProgress.count({ where: { userId: 'oli' } })).toBe(0)
+
+    // Someone else cannot do it for them.
+    await expect(killSandboxProcesses('kim', view.id)).rejects.toBeInstanceOf(SandboxNotYoursError)
+
+    const t0 = performance.now()
+    const { killed } = await killSandboxProcesses('oli', view.id)
+    console.log(`fork bomb: ${killed} processes killed in ${Math.round(performance.now() - t0)} ms`)
+    expect(killed).toBeGreaterThan(100)
+    expect(await processLimitReached(view.id)).toBe(false)
+
+    // The node and its Docker kept running: a shell works, and so does the daemon.
+    const after = await execInNode(view.id, 'node1', ['bash', '-c', 'echo shell-ok; docker info --format "{{.ServerVersion}}"'])
+    expect(after.exitCode).toBe(0)
+    expect(after.stdout).toMatch(/^shell-ok\n\d+\.\d+/)
+    expect((await rowOf(view.id)).status).toBe('running')
+
+    // And a check is judged again, and recorded.
+    const outcome = await checkExercise({ ...exercise, userId: 'oli', sandboxId: view.id, trigger: 'manual' }, getSandboxAccess())
+    expect(outcome.result.passed).toBe(false)
+    expect(await db.exerciseAttempt.count({ where: { userId: 'oli' } })).toBe(attemptsBefore + 1)
+  })
+})
