@@ -1,7 +1,7 @@
 // Errors of a check run, each with a stable code the API maps to an HTTP status. A run that
 // ends in one of these records nothing: results are all or nothing.
 
-export type CheckErrorCode = 'check_timeout' | 'daemon_unavailable' | 'unknown_exercise' | 'sandbox_not_running' | 'sandbox_forbidden' | 'sandbox_node_died' | 'sandbox_process_limit'
+export type CheckErrorCode = 'check_timeout' | 'daemon_unavailable' | 'unknown_exercise' | 'sandbox_not_running' | 'sandbox_forbidden' | 'sandbox_node_died' | 'sandbox_process_limit' | 'sandbox_disk_full'
 
 export class CheckError extends Error {
   constructor(
@@ -37,6 +37,13 @@ export class DaemonUnavailableError extends CheckError {
 export class ProcessLimitError extends CheckError {
   constructor(readonly node: string) {
     super('sandbox_process_limit', `the sandbox has reached its process limit: commands cannot start on ${node}`, { node })
+  }
+}
+
+/** The sandbox's disk is full: its commands fail for that reason, whatever they print. */
+export class DiskFullError extends CheckError {
+  constructor(readonly node: string) {
+    super('sandbox_disk_full', `the sandbox's disk is full: commands on ${node} cannot write`, { node })
   }
 }
 

@@ -21,6 +21,7 @@ const statusOf: Record<CheckErrorCode, number> = {
   sandbox_not_running: 409,
   sandbox_node_died: 409,
   sandbox_process_limit: 409,
+  sandbox_disk_full: 409,
   daemon_unavailable: 503,
   check_timeout: 504,
 }

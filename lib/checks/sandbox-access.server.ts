@@ -1,9 +1,10 @@
 import 'server-only'
 import { labRoot, lessonWorkdir } from '../content/paths'
 import { endIfNodeDied, execInNode, innerDocker, requireRunningSandbox } from '../sandbox/sandboxes.server'
+import { isNoSpaceError, sandboxDiskFull } from '../sandbox/disk-full.server'
 import { isForkFailure, processLimitReached } from '../sandbox/process-limit.server'
 import { SandboxError } from '../sandbox/types'
-import { CheckError, ProcessLimitError } from './errors'
+import { CheckError, DiskFullError, ProcessLimitError } from './errors'
 import type { SandboxAccess } from './exercise.server'
 import { checkLimits } from './limits'
 import type { CheckTarget } from './target'
@@ -67,6 +68,8 @@ export function getSandboxAccess(): SandboxAccess {
               )
               // Out of processes, the command never ran: not the learner's answer, and no attempt.
               if (result.exitCode !== 0 && (isForkFailure(result.stderr) || (await processLimitReached(sandboxId)))) throw new ProcessLimitError(node)
+              // A command that fails on a full disk says something else (often a registry or DNS error).
+              if (result.exitCode !== 0 && (isNoSpaceError(result.stderr) || (await sandboxDiskFull(sandboxId)))) throw new DiskFullError(node)
               if (result.timedOut) return { exitCode: 124, stdout: result.stdout, stderr: result.stderr }
               // No exit code: the exec was lost with its node (removed, or its daemon gone), not
               // a command that failed. The run stops here and nothing is recorded.

@@ -546,6 +546,14 @@ export async function reserveDiskImage(image: string, sizeMb: number, room: Disk
 }
 
 /** The fallback when loop mounts are impossible: a plain folder, no size bound. */
+/** Free and total bytes of a sandbox's own disk (null when it has none: a plain folder on the host's disk). */
+export async function sandboxDiskSpace(dir: string): Promise<{ freeBytes: number; totalBytes: number } | null> {
+  const mountPoint = path.join(dir, 'mnt')
+  if (!isMountPoint(mountPoint)) return null
+  const stats = await fsp.statfs(mountPoint)
+  return { freeBytes: stats.bavail * stats.bsize, totalBytes: stats.blocks * stats.bsize }
+}
+
 export async function createPlainDisk(dir: string): Promise<SandboxDisk> {
   const mountPoint = path.join(dir, 'mnt')
   await fsp.mkdir(mountPoint, { recursive: true, mode: 0o700 })

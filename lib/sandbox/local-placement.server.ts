@@ -47,6 +47,7 @@ import {
   listSandboxProcesses,
   processName,
   readSandboxPids,
+  sandboxDiskSpace,
   randomSubnet,
   removeSandboxCgroup,
   removeSocketDir,
@@ -634,6 +635,10 @@ export class LocalPlacement implements SandboxPlacement {
 
   async processCount(sandboxId: string): Promise<{ current: number; max: number } | null> {
     return readSandboxPids(this.config.cgroupParent, sandboxId)
+  }
+
+  async diskSpace(sandboxId: string): Promise<{ freeBytes: number; totalBytes: number } | null> {
+    return sandboxDiskSpace(this.stateDir(sandboxId))
   }
 
   async killLearnerProcesses(sandboxId: string, nodes: { containerId: string | null }[]): Promise<number> {

@@ -85,6 +85,8 @@ export interface SandboxPlacement {
    * containers' processes), keeping what runs the nodes (init, dockerd, containerd). Returns how many.
    */
   killLearnerProcesses(sandboxId: string, nodes: { containerId: string | null }[]): Promise<number>
+  /** Free and total bytes of the sandbox's disk (null when it is not bounded by a disk of its own). */
+  diskSpace(sandboxId: string): Promise<{ freeBytes: number; totalBytes: number } | null>
   /** Ids of the sandboxes that have anything on the hosts (containers, networks, disks...). */
   listPlaced(): Promise<string[]>
   /** Run a command as the learner in a node (TTY-less), collecting its output. */

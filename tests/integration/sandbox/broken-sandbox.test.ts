@@ -2,10 +2,11 @@
 // container exits with the daemon (the entrypoint execs dockerd). The runtime's health tick ends
 // it and frees its slot; a failed exec or a reopened lesson ends it too and says why, in both
 // languages. A sandbox out of processes (a real fork bomb against its pids limit): a check says
-// so and records nothing, and killing the learner's processes brings a working shell back.
+// so and records nothing, and killing the learner's processes brings a working shell back. A
+// sandbox whose disk (its own loop-mounted ext4) is full: a check says so and records nothing.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SessionUser } from '../../../lib/auth/session.server'
-import { ProcessLimitError } from '../../../lib/checks/errors'
+import { DiskFullError, ProcessLimitError } from '../../../lib/checks/errors'
 import { checkExercise } from '../../../lib/checks/exercise.server'
 import { checkApiError } from '../../../lib/checks/http.server'
 import { getSandboxAccess } from '../../../lib/checks/sandbox-access.server'
@@ -18,6 +19,7 @@ import {
   startSandboxRuntime,
   stopSandboxRuntime,
 } from '../../../lib/sandbox/sandboxes.server'
+import { sandboxDiskFull } from '../../../lib/sandbox/disk-full.server'
 import { killSandboxProcesses, processLimitReached } from '../../../lib/sandbox/process-limit.server'
 import { SandboxCapacityError, SandboxNodeDiedError, SandboxNotYoursError } from '../../../lib/sandbox/types'
 import { openSandboxForLesson } from '../../../lib/workspace/service.server'
@@ -176,5 +178,34 @@ describe.sequential('a sandbox out of processes', () => {
     const outcome = await checkExercise({ ...exercise, userId: 'oli', sandboxId: view.id, trigger: 'manual' }, getSandboxAccess())
     expect(outcome.result.passed).toBe(false)
     expect(await db.exerciseAttempt.count({ where: { userId: 'oli' } })).toBe(attemptsBefore + 1)
+  })
+})
+
+describe.sequential('a sandbox whose disk is full', () => {
+  const exercise = { courseSlug: 'reseaux-docker', lessonSlug: 'sous-reseaux-et-dns', exerciseId: 'reseau-sur-mesure' }
+  beforeAll(async () => {
+    await createUser('pam')
+  })
+
+  it('answers a check with "disk full" and records no attempt; once space is freed the check is judged again', async () => {
+    const view = await openSandbox('pam')
+    const fill = await execInNode(view.id, 'node1', ['bash', '-c', 'avail=$(df --output=avail -B1 . | tail -1); fallocate -l $((avail - 1048576)) fill && df -B1 --output=avail . | tail -1'])
+    expect(fill.exitCode).toBe(0)
+    expect(await sandboxDiskFull(view.id)).toBe(true)
+    // What the learner meets in the terminal: Docker cannot write.
+    const write = await execInNode(view.id, 'node1', ['bash', '-c', 'head -c 4M /dev/zero > more'])
+    expect(write.stderr).toMatch(/No space left on device/)
+
+    const db = await getDb()
+    const refused = await checkExercise({ ...exercise, userId: 'pam', sandboxId: view.id, trigger: 'manual' }, getSandboxAccess()).catch((e: unknown) => e)
+    expect(refused).toBeInstanceOf(DiskFullError)
+    expect(checkApiError(refused)).toMatchObject({ status: 409, code: 'sandbox_disk_full' })
+    expect(await db.exerciseAttempt.count({ where: { userId: 'pam' } })).toBe(0)
+
+    expect((await execInNode(view.id, 'node1', ['rm', '-f', 'fill', 'more'])).exitCode).toBe(0)
+    expect(await sandboxDiskFull(view.id)).toBe(false)
+    const outcome = await checkExercise({ ...exercise, userId: 'pam', sandboxId: view.id, trigger: 'manual' }, getSandboxAccess())
+    expect(outcome.result.passed).toBe(false)
+    expect(await db.exerciseAttempt.count({ where: { userId: 'pam' } })).toBe(1)
   })
 })
