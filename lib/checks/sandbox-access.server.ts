@@ -47,6 +47,8 @@ export function getSandboxAccess(): SandboxAccess {
     async requireRunning(userId, sandboxId) {
       try {
         const sandbox = await requireRunningSandbox(userId, sandboxId)
+        // A sandbox at its process limit is broken for the learner even where a check only reads the daemon.
+        if (await processLimitReached(sandboxId)) throw new ProcessLimitError(sandbox.nodes[0]?.name ?? 'node1')
         return { nodes: sandbox.nodes.map((n) => n.name) }
       } catch (error) {
         throw checkErrorOf(error)

@@ -158,6 +158,8 @@ describe.sequential('a sandbox out of processes', () => {
     expect(checkApiError(refused)).toMatchObject({ status: 409, code: 'sandbox_process_limit' })
     expect(await db.exerciseAttempt.count({ where: { userId: 'oli' } })).toBe(attemptsBefore)
     expect(await db.exerciseProgress.count({ where: { userId: 'oli' } })).toBe(0)
+    // Also for checks that only read the daemon (no command to fail): the sandbox is told as out of processes.
+    await expect(getSandboxAccess().requireRunning('oli', view.id)).rejects.toBeInstanceOf(ProcessLimitError)
 
     // Someone else cannot do it for them.
     await expect(killSandboxProcesses('kim', view.id)).rejects.toBeInstanceOf(SandboxNotYoursError)
