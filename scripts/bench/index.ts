@@ -47,6 +47,7 @@ const parts: Part[] = [
     keys: ['neighbour_slowdown', 'neighbour_echo_idle_ms_p50', 'neighbour_echo_loaded_ms_p50', 'neighbour_page_idle_ms_p50', 'neighbour_page_loaded_ms_p50'],
   },
   { name: 'idle sandboxes', file: 'capacity.ts', fn: 'benchCapacity', keys: ['idle_sandboxes_max', 'idle_sandboxes_page_ms_p95'] },
+  { name: 'class burst', file: 'class-burst.ts', fn: 'benchClassBurst', keys: ['class_burst_ready_ms_p95', 'class_burst_pooled_ready_ms_p95'] },
   {
     name: 'class dashboard',
     file: 'dashboard.ts',

@@ -1,0 +1,282 @@
+// A class starts at 9:00: 30 learners open the same lab within 10 s.
+//   npm run bench -- --only class-burst   (needs a production build: npx next build; heavy: run it alone)
+// Starts a production Quai server on a throwaway database, in a sandbox namespace of its own
+// (quai-burst, removed at the end), signs up 30 learners, and has each open the lesson's
+// sandbox through POST /api/sandboxes at its own moment within 10 s, polling
+// GET /api/sandboxes/start-progress meanwhile as the panel does, then open a real terminal
+// WebSocket and wait until the shell answers an echo. Ready time: from the learner's open to that
+// answer.
+//   class_burst_ready_ms_p95          no pool: the start queue (QUAI_SANDBOX_START_CONCURRENCY)
+//   class_burst_pooled_ready_ms_p95   a class session of those 30 is scheduled: the pool tick
+//                                     (fillPool, run here as the runtime loop runs it) warms 30
+//                                     sandboxes first, and the opens claim them
+// 30 sandboxes exceed the default capacity settings: this run raises them (QUAI_SANDBOX_MAX_CONCURRENT,
+// smaller disks) for its own server only. Prints, never asserts.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
+import { performance } from 'node:perf_hooks'
+import { pathToFileURL } from 'node:url'
+import WebSocket from 'ws'
+import { loadContentTree } from '../../lib/content/load.server'
+import { getDb } from '../../lib/db/client.server'
+import { setSandboxConfigForTests } from '../../lib/sandbox/config.server'
+import { endSandbox, fillPool, sandboxPlacement, setSandboxPlacementForTests } from '../../lib/sandbox/sandboxes.server'
+import { decodeServerMessage, encodeAck, encodeInput, terminalPath } from '../../lib/terminal/protocol'
+import { startProgressSchema } from '../../lib/workspace/api'
+import { openThrowawayDatabase } from './db'
+import { freePort } from './ports'
+
+export type ClassBurstBench = { class_burst_ready_ms_p95: number; class_burst_pooled_ready_ms_p95: number }
+
+const root = path.resolve(import.meta.dirname, '../..')
+const namespace = 'quai-burst'
+const learners = 30
+const spreadMs = 10_000
+// Only this run's server and this process see these settings.
+const benchEnv = {
+  QUAI_SANDBOX_NAMESPACE: namespace,
+  QUAI_SANDBOX_MAX_CONCURRENT: '40',
+  QUAI_SANDBOX_CREATES_PER_HOUR: '100',
+  QUAI_SANDBOX_DISK_MB: '512',
+  QUAI_SANDBOX_MEMORY_MB: '768',
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN)
+}
+
+async function startProductionQuai(databaseUrl: string, log: (line: string) => void): Promise<{ url: string; stop: () => Promise<void>; output: () => string }> {
+  if (!fs.existsSync(path.join(root, '.next/BUILD_ID'))) throw new Error('no production build: run `npx next build` first')
+  const port = await freePort()
+  const url = `http://localhost:${port}`
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/node/register.mjs', 'server.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      ...benchEnv,
+      NODE_ENV: 'production',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      QUAI_URL: url,
+      DATABASE_URL: databaseUrl,
+      QUAI_AUTH_RATE_LIMIT: 'off',
+      // No reconcile (it would touch other servers' sandboxes) and no pool tick: this process runs it.
+      QUAI_SANDBOX_RUNTIME: 'off',
+      NEXT_TELEMETRY_DISABLED: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  let output = ''
+  const keep = (b: Buffer) => (output = (output + b.toString()).slice(-20_000))
+  child.stdout?.on('data', keep)
+  child.stderr?.on('data', keep)
+  const stop = async () => {
+    if (child.exitCode === null && child.pid) {
+      const exited = new Promise((r) => child.once('exit', r))
+      process.kill(-child.pid, 'SIGTERM')
+      const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 5000)
+      await exited
+      clearTimeout(timer)
+    }
+  }
+  const deadline = Date.now() + 120_000
+  while (!output.includes('Quai is ready on')) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop()
+      throw new Error(`the Quai server did not start:\n${output}`)
+    }
+    await sleep(100)
+  }
+  log(`quai: production build on port ${port}, sandbox namespace ${namespace}`)
+  return { url, stop, output: () => output }
+}
+
+function handsOnLesson(): { course: string; lesson: string } {
+  for (const course of loadContentTree().courses) {
+    for (const lesson of course.lessons) {
+      if (lesson.problems.length === 0 && lesson.frontmatter?.sandbox?.nodes.length === 1) return { course: course.slug, lesson: lesson.slug }
+    }
+  }
+  throw new Error('no single-node hands-on lesson in content/')
+}
+
+type Learner = { id: string; cookie: string }
+
+async function signUp(url: string): Promise<Learner> {
+  const response = await fetch(`${url}/api/auth/sign-up/email`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: url },
+    body: JSON.stringify({ email: `burst-${randomUUID().slice(0, 8)}@quai.test`, password: 'bench-password', name: 'Burst' }),
+  })
+  if (!response.ok) throw new Error(`sign-up failed: ${response.status} ${await response.text()}`)
+  const { user } = (await response.json()) as { user: { id: string } }
+  return { id: user.id, cookie: response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') }
+}
+
+/** Opens a terminal on the sandbox and resolves once the shell has answered an echo. */
+async function promptAnswers(url: string, learner: Learner, sandboxId: string, lesson: { course: string; lesson: string }): Promise<void> {
+  const target = new URL(terminalPath(sandboxId), url.replace(/^http/, 'ws'))
+  for (const [k, v] of Object.entries({ node: 'node1', session: '0', course: lesson.course, lesson: lesson.lesson, cols: '120', rows: '40' })) target.searchParams.set(k, v)
+  const ws = new WebSocket(target, { headers: { cookie: learner.cookie, origin: url }, perMessageDeflate: false })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let tail = ''
+      const timer = setTimeout(() => reject(new Error(`no echo within 120 s; last output ${JSON.stringify(tail.slice(-200))}`)), 120_000)
+      ws.once('open', () => ws.send(encodeInput('echo RDY-$((40+2))\r')))
+      ws.once('error', reject)
+      ws.once('unexpected-response', (_q, res) => reject(new Error(`terminal refused: ${res.statusCode}`)))
+      ws.on('message', (data: Buffer) => {
+        const decoded = decodeServerMessage(data)
+        if (!decoded.ok || decoded.message.type !== 'output') return
+        const bytes = decoded.message.data
+        ws.send(encodeAck(bytes.byteLength))
+        tail = (tail + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1')).slice(-4096)
+        if (tail.includes('RDY-42')) {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    })
+  } finally {
+    ws.close(1000)
+  }
+}
+
+type Outcome = { readyMs: number; sawPlace: boolean; maxAhead: number; sandboxId: string | null; failure?: string }
+
+/** One learner: open, watching their place as the panel does, then a terminal that answers. */
+async function openLab(url: string, learner: Learner, lesson: { course: string; lesson: string }): Promise<Outcome> {
+  const start = performance.now()
+  let sandboxId: string | null = null
+  let watching = true
+  let sawPlace = false
+  let maxAhead = 0
+  const watch = (async () => {
+    while (watching) {
+      const answer = await fetch(`${url}/api/sandboxes/start-progress`, { headers: { cookie: learner.cookie } }).catch(() => null)
+      const parsed = startProgressSchema.safeParse(await answer?.json().catch(() => null))
+      if (parsed.success && (parsed.data.phase === 'queued' || parsed.data.phase === 'starting')) {
+        sawPlace = true
+        if (parsed.data.phase === 'queued') maxAhead = Math.max(maxAhead, parsed.data.ahead)
+      }
+      await sleep(1000)
+    }
+  })()
+  try {
+    const opened = await fetch(`${url}/api/sandboxes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: learner.cookie, origin: url },
+      body: JSON.stringify({ courseSlug: lesson.course, lessonSlug: lesson.lesson }),
+    })
+    if (!opened.ok) throw new Error(`opening a sandbox failed: ${opened.status} ${await opened.text()}`)
+    sandboxId = ((await opened.json()) as { id: string }).id
+    watching = false
+    await promptAnswers(url, learner, sandboxId, lesson)
+    return { readyMs: performance.now() - start, sawPlace, maxAhead, sandboxId }
+  } catch (error) {
+    // Counted and reported as a failure, not left out silently.
+    return { readyMs: NaN, sawPlace, maxAhead, sandboxId, failure: (error as Error).message.slice(0, 300) }
+  } finally {
+    watching = false
+    await watch
+  }
+}
+
+/** 30 learners, each at their own moment within 10 s. */
+async function burst(url: string, people: Learner[], lesson: { course: string; lesson: string }): Promise<Outcome[]> {
+  return Promise.all(
+    people.map(async (learner, i) => {
+      await sleep((i * spreadMs) / people.length)
+      return openLab(url, learner, lesson)
+    }),
+  )
+}
+
+async function stopAll(url: string, people: Learner[], outcomes: Outcome[]) {
+  await Promise.all(
+    outcomes.map((o, i) => (o.sandboxId ? fetch(`${url}/api/sandboxes/${o.sandboxId}`, { method: 'DELETE', headers: { cookie: people[i]?.cookie ?? '', origin: url } }).catch(() => undefined) : null)),
+  )
+}
+
+/** Everything of this run's namespace, whatever state it is in. */
+async function cleanUpNamespace() {
+  const db = await getDb()
+  const placement = sandboxPlacement()
+  const rows = await db.sandbox.findMany({ where: { placement: placement.name, status: { in: ['starting', 'running', 'stopping'] } }, select: { id: true } })
+  for (const r of rows) await endSandbox(r.id, 'stopped').catch(() => undefined)
+  for (const id of await placement.listPlaced().catch(() => [] as string[])) await placement.destroy(id).catch(() => undefined)
+}
+
+function report(label: string, outcomes: Outcome[], log: (line: string) => void, serverOutput: string): number {
+  const failures = outcomes.filter((o) => o.failure)
+  if (failures.length > 0) {
+    log(`${label}: ${failures.length} of ${outcomes.length} learners got no prompt, first: ${failures[0]?.failure}`)
+    log(`server's last error lines:\n${serverOutput.split('\n').filter((l) => /error|Error/.test(l)).slice(-8).join('\n')}`)
+  }
+  // A learner who got no prompt waited forever: the percentile counts them as the slowest.
+  const ready = outcomes.map((o) => (o.failure ? Infinity : o.readyMs))
+  const p95 = percentile(ready, 95)
+  log(
+    `${label}: ${outcomes.length} learners, time to a prompt that answers p50 ${percentile(ready, 50)} ms, p95 ${p95} ms, max ${percentile(ready, 100)} ms (${failures.length} without a prompt); ` +
+      `${outcomes.filter((o) => o.sawPlace).length} saw their place or the start (largest place ${Math.max(...outcomes.map((o) => o.maxAhead))} ahead)`,
+  )
+  return p95
+}
+
+export async function benchClassBurst(options: { log?: (line: string) => void } = {}): Promise<ClassBurstBench> {
+  const log = options.log ?? ((line: string) => console.log(line))
+  const previousEnv = Object.fromEntries(Object.keys(benchEnv).map((k) => [k, process.env[k]]))
+  Object.assign(process.env, benchEnv)
+  setSandboxConfigForTests(null)
+  setSandboxPlacementForTests(null)
+  const database = await openThrowawayDatabase('burst')
+  const cleanup: (() => Promise<unknown>)[] = [database.release, cleanUpNamespace]
+  try {
+    const quai = await startProductionQuai(database.url, log)
+    cleanup.push(quai.stop)
+    const lesson = handsOnLesson()
+    const people: Learner[] = []
+    for (let i = 0; i < learners; i++) people.push(await signUp(quai.url))
+    log(`lesson ${lesson.course}/${lesson.lesson}; ${learners} learners open it within ${spreadMs / 1000} s`)
+
+    const cold = await burst(quai.url, people, lesson)
+    const coldP95 = report('no pool', cold, log, quai.output())
+    await stopAll(quai.url, people, cold)
+
+    // The same class with a session scheduled: the pool tick warms their sandboxes first.
+    const db = await getDb()
+    const classroom = await db.classroom.create({
+      data: { name: 'Burst', joinCode: `B${randomUUID().slice(0, 9)}`, courses: { create: [{ courseSlug: lesson.course }] }, members: { create: people.map((p) => ({ userId: p.id })) } },
+    })
+    await db.classSession.create({ data: { classroomId: classroom.id, courseSlug: lesson.course, lessonSlug: lesson.lesson, startsAt: new Date(Date.now() + 60_000) } })
+    const warmStart = performance.now()
+    const warmed = await fillPool()
+    log(`pool tick: ${warmed} sandboxes warmed in ${Math.round(performance.now() - warmStart)} ms`)
+    const pooled = await burst(quai.url, people, lesson)
+    const pooledP95 = report('scheduled session', pooled, log, quai.output())
+    const fromPool = await db.sandbox.count({ where: { id: { in: pooled.flatMap((o) => (o.sandboxId ? [o.sandboxId] : [])) }, fromPool: true } })
+    log(`${fromPool} of ${learners} sandboxes came from the warm pool`)
+    await stopAll(quai.url, people, pooled)
+
+    return { class_burst_ready_ms_p95: coldP95, class_burst_pooled_ready_ms_p95: pooledP95 }
+  } finally {
+    for (const step of cleanup.reverse()) await step().catch(() => undefined)
+    for (const [k, v] of Object.entries(previousEnv)) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+    setSandboxConfigForTests(null)
+    setSandboxPlacementForTests(null)
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const result = await benchClassBurst()
+  console.log(JSON.stringify(result))
+  process.exit(0)
+}
