@@ -26,6 +26,10 @@ import { openSandboxForLesson } from '../../../lib/workspace/service.server'
 import { cleanUpNamespace, createUser, leftovers, nothingLeft, setConfig, withTestNamespace } from './support'
 
 withTestNamespace('broken')
+// For the whole file: a sandbox left behind by a failed test here may hold a fork bomb.
+afterAll(async () => {
+  await cleanUpNamespace()
+})
 
 /** Kills the node's inner dockerd from the node container itself, as a crash would. */
 async function killInnerDaemon(sandboxId: string): Promise<string> {
@@ -56,9 +60,6 @@ describe.sequential('a sandbox whose Docker daemon died', () => {
   })
   afterEach(() => {
     stopSandboxRuntime()
-  })
-  afterAll(async () => {
-    await cleanUpNamespace()
   })
 
   it('is ended by the runtime health tick within its interval, and its capacity slot is free again', async () => {
