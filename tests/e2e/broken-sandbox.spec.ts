@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from '@playwright/test'
 import { signUp } from './support/accounts'
-import { openLab } from './support/lab'
+import { openLab, stopLabSandbox } from './support/lab'
 
 // A sandbox whose Docker dies, in Chromium on a real sandbox: the learner kills the node's
 // dockerd from their own terminal (the node exits with it). The panel says, in the learner's
@@ -76,34 +76,40 @@ test('a dead sandbox Docker is explained in French and English and replaced in o
 test('a sandbox out of processes: the check says so, and stopping the learner’s processes gives a working shell back', async ({ page }) => {
   test.setTimeout(240_000)
   await signUp(page)
-  const { workspace, terminal } = await openLab(page)
-  const panel = page.getByRole('region', { name: 'Exercices' }).last()
+  let stopped = false
+  try {
+    const { workspace, terminal } = await openLab(page)
+    const panel = page.getByRole('region', { name: 'Exercices' }).last()
 
-  await terminal.locator('.xterm').click()
-  await page.keyboard.type("nohup bash -c 'bomb() { bomb | bomb & }; bomb' >/dev/null 2>&1 &\n")
-  const limit = panel.getByRole('alert').filter({ hasText: 'le bac à sable a atteint sa limite de processus' })
-  await expect(async () => {
+    await terminal.locator('.xterm').click()
+    await page.keyboard.type("nohup bash -c 'bomb() { bomb | bomb & }; bomb' >/dev/null 2>&1 &\n")
+    const limit = panel.getByRole('alert').filter({ hasText: 'le bac à sable a atteint sa limite de processus' })
+    await expect(async () => {
+      await panel.getByRole('button', { name: 'Vérifier' }).click()
+      await expect(limit).toBeVisible({ timeout: 3000 })
+    }).toPass({ timeout: 60_000 })
+    await expect(limit).toContainText('Aucune tentative n’a été enregistrée.')
+    await expect(panel.getByRole('button', { name: 'Réinitialiser' })).toBeVisible()
+
+    await panel.getByRole('button', { name: 'Arrêter mes processus' }).click()
+    await expect(panel.getByText(/processus arrêtés ; le bac à sable répond de nouveau/)).toBeVisible({ timeout: 30_000 })
+
+    // The learner's shell went with their processes: a key opens a new one, which works.
+    await terminal.locator('.xterm').click()
+    await page.keyboard.press('Enter')
+    await expect(terminal).toHaveAttribute('data-terminal-state', 'open', { timeout: 30_000 })
+    await page.keyboard.type('echo "shell-$((20 + 22))"\n')
+    await expect(terminal).toContainText('shell-42', { timeout: 30_000 })
+    // And Vérifier judges the exercise again.
     await panel.getByRole('button', { name: 'Vérifier' }).click()
-    await expect(limit).toBeVisible({ timeout: 3000 })
-  }).toPass({ timeout: 60_000 })
-  await expect(limit).toContainText('Aucune tentative n’a été enregistrée.')
-  await expect(panel.getByRole('button', { name: 'Réinitialiser' })).toBeVisible()
+    await expect(panel.locator('[data-assertion="network:demo-net:exists"]')).toHaveAttribute('data-state', 'failed', { timeout: 30_000 })
+    await expect(workspace).toHaveAttribute('data-workspace-phase', 'ready')
 
-  await panel.getByRole('button', { name: 'Arrêter mes processus' }).click()
-  await expect(panel.getByText(/processus arrêtés ; le bac à sable répond de nouveau/)).toBeVisible({ timeout: 30_000 })
-
-  // The learner's shell went with their processes: a key opens a new one, which works.
-  await terminal.locator('.xterm').click()
-  await page.keyboard.press('Enter')
-  await expect(terminal).toHaveAttribute('data-terminal-state', 'open', { timeout: 30_000 })
-  await page.keyboard.type('echo "shell-$((20 + 22))"\n')
-  await expect(terminal).toContainText('shell-42', { timeout: 30_000 })
-  // And Vérifier judges the exercise again.
-  await panel.getByRole('button', { name: 'Vérifier' }).click()
-  await expect(panel.locator('[data-assertion="network:demo-net:exists"]')).toHaveAttribute('data-state', 'failed', { timeout: 30_000 })
-  await expect(workspace).toHaveAttribute('data-workspace-phase', 'ready')
-
-  await workspace.getByRole('button', { name: 'Arrêter', exact: true }).click()
-  await page.getByRole('dialog').getByRole('button', { name: 'Arrêter' }).click()
-  await expect(workspace).toHaveAttribute('data-workspace-phase', 'ended', { timeout: 30_000 })
+    await workspace.getByRole('button', { name: 'Arrêter', exact: true }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Arrêter' }).click()
+    await expect(workspace).toHaveAttribute('data-workspace-phase', 'ended', { timeout: 30_000 })
+    stopped = true
+  } finally {
+    if (!stopped) await stopLabSandbox(page)
+  }
 })

@@ -10,6 +10,21 @@ export async function openLab(page: Page) {
   return { workspace, terminal }
 }
 
+/**
+ * Stops the learner's sandbox for a lesson through the API, whatever state the page is in: for
+ * a test's `finally`, so that a failure midway leaves nothing running (a fork bomb would load
+ * every test after it; the server reconciles only at its next start).
+ */
+export async function stopLabSandbox(page: Page, lesson = { courseSlug: 'demo', lessonSlug: 'labo' }): Promise<void> {
+  await page
+    .evaluate(async (body) => {
+      const opened = await fetch('/api/sandboxes', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
+      const { id } = (await opened.json()) as { id?: string }
+      if (id) await fetch(`/api/sandboxes/${encodeURIComponent(id)}`, { method: 'DELETE' })
+    }, lesson)
+    .catch(() => undefined)
+}
+
 /** Opens a port published in the sandbox from the Ports tab (refreshing until it is listed), in a new tab. */
 export async function openPublishedPort(workspace: Locator, context: BrowserContext, node: string, port: number): Promise<Page> {
   await workspace.getByRole('tab', { name: 'Ports' }).click()
