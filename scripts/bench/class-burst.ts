@@ -12,25 +12,20 @@
 //                                     sandboxes first, and the opens claim them
 // 30 sandboxes exceed the default capacity settings: this run raises them (QUAI_SANDBOX_MAX_CONCURRENT,
 // smaller disks) for its own server only. Prints, never asserts.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import fs from 'node:fs'
-import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import WebSocket from 'ws'
-import { loadContentTree } from '../../lib/content/load.server'
 import { getDb } from '../../lib/db/client.server'
 import { setSandboxConfigForTests } from '../../lib/sandbox/config.server'
 import { endSandbox, fillPool, sandboxPlacement, setSandboxPlacementForTests } from '../../lib/sandbox/sandboxes.server'
 import { decodeServerMessage, encodeAck, encodeInput, terminalPath } from '../../lib/terminal/protocol'
 import { startProgressSchema } from '../../lib/workspace/api'
 import { openThrowawayDatabase } from './db'
-import { freePort } from './ports'
+import { handsOnLesson, startProductionQuai } from './quai-server'
 
 export type ClassBurstBench = { class_burst_ready_ms_p95: number; class_burst_pooled_ready_ms_p95: number }
 
-const root = path.resolve(import.meta.dirname, '../..')
 const namespace = 'quai-burst'
 const learners = 30
 const spreadMs = 10_000
@@ -47,62 +42,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b)
   return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN)
-}
-
-async function startProductionQuai(databaseUrl: string, log: (line: string) => void): Promise<{ url: string; stop: () => Promise<void>; output: () => string }> {
-  if (!fs.existsSync(path.join(root, '.next/BUILD_ID'))) throw new Error('no production build: run `npx next build` first')
-  const port = await freePort()
-  const url = `http://localhost:${port}`
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/node/register.mjs', 'server.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ...benchEnv,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      QUAI_URL: url,
-      DATABASE_URL: databaseUrl,
-      QUAI_AUTH_RATE_LIMIT: 'off',
-      // No reconcile (it would touch other servers' sandboxes) and no pool tick: this process runs it.
-      QUAI_SANDBOX_RUNTIME: 'off',
-      NEXT_TELEMETRY_DISABLED: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  })
-  let output = ''
-  const keep = (b: Buffer) => (output = (output + b.toString()).slice(-20_000))
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
-  const stop = async () => {
-    if (child.exitCode === null && child.pid) {
-      const exited = new Promise((r) => child.once('exit', r))
-      process.kill(-child.pid, 'SIGTERM')
-      const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 5000)
-      await exited
-      clearTimeout(timer)
-    }
-  }
-  const deadline = Date.now() + 120_000
-  while (!output.includes('Quai is ready on')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop()
-      throw new Error(`the Quai server did not start:\n${output}`)
-    }
-    await sleep(100)
-  }
-  log(`quai: production build on port ${port}, sandbox namespace ${namespace}`)
-  return { url, stop, output: () => output }
-}
-
-function handsOnLesson(): { course: string; lesson: string } {
-  for (const course of loadContentTree().courses) {
-    for (const lesson of course.lessons) {
-      if (lesson.problems.length === 0 && lesson.frontmatter?.sandbox?.nodes.length === 1) return { course: course.slug, lesson: lesson.slug }
-    }
-  }
-  throw new Error('no single-node hands-on lesson in content/')
 }
 
 type Learner = { id: string; cookie: string }
@@ -237,7 +176,7 @@ export async function benchClassBurst(options: { log?: (line: string) => void } 
   const database = await openThrowawayDatabase('burst')
   const cleanup: (() => Promise<unknown>)[] = [database.release, cleanUpNamespace]
   try {
-    const quai = await startProductionQuai(database.url, log)
+    const quai = await startProductionQuai({ databaseUrl: database.url, env: benchEnv, log })
     cleanup.push(quai.stop)
     const lesson = handsOnLesson()
     const people: Learner[] = []

@@ -9,7 +9,6 @@
 // that a drift of the machine's load falls on both sides.
 //   neighbour_slowdown   the larger of the two ratios loaded p50 / idle p50 (echo, page)
 // Prints, never asserts.
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -17,10 +16,10 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import WebSocket from 'ws'
-import { loadContentTree } from '../../lib/content/load.server'
 import { cgroupVersion } from '../../lib/sandbox/host.server'
 import { decodeServerMessage, encodeAck, encodeInput, terminalPath } from '../../lib/terminal/protocol'
-import { freePort } from './ports'
+import { handsOnLesson, startProductionQuai } from './quai-server'
+import { measureEcho, runIn, type TerminalLine } from './terminal-line'
 
 export type NeighbourBench = {
   neighbour_slowdown: number
@@ -30,7 +29,6 @@ export type NeighbourBench = {
   neighbour_page_loaded_ms_p50: number
 }
 
-const root = path.resolve(import.meta.dirname, '../..')
 const namespace = 'quai-neighbour'
 const rounds = 2
 const echoesPerRound = 300
@@ -45,65 +43,6 @@ const percentile = (values: number[], p: number) => {
 }
 
 // ---------------------------------------------------------------- the server
-
-async function startProductionQuai(log: (line: string) => void): Promise<{ url: string; stop: () => Promise<void> }> {
-  if (!fs.existsSync(path.join(root, '.next/BUILD_ID'))) throw new Error('no production build: run `npx next build` first')
-  const port = await freePort()
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-bench-neighbour-'))
-  const url = `http://localhost:${port}`
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/node/register.mjs', 'server.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      QUAI_URL: url,
-      DATABASE_URL: `file:${path.join(dir, 'quai.db')}`,
-      QUAI_AUTH_RATE_LIMIT: 'off',
-      // A benchmark server must not reconcile: it would remove other servers' sandboxes.
-      QUAI_SANDBOX_RUNTIME: 'off',
-      QUAI_SANDBOX_NAMESPACE: namespace,
-      QUAI_SANDBOX_CREATES_PER_HOUR: '100',
-      NEXT_TELEMETRY_DISABLED: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  })
-  let output = ''
-  const keep = (b: Buffer) => (output = (output + b.toString()).slice(-20_000))
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
-  const stop = async () => {
-    if (child.exitCode === null && child.pid) {
-      const exited = new Promise((r) => child.once('exit', r))
-      process.kill(-child.pid, 'SIGTERM')
-      const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 5000)
-      await exited
-      clearTimeout(timer)
-    }
-    fs.rmSync(dir, { recursive: true, force: true })
-  }
-  const deadline = Date.now() + 120_000
-  while (!output.includes('Quai is ready on')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop()
-      throw new Error(`the Quai server did not start:\n${output}`)
-    }
-    await sleep(100)
-  }
-  log(`quai: production build on port ${port}, sandbox namespace ${namespace}`)
-  return { url, stop }
-}
-
-function handsOnLesson(): { course: string; lesson: string } {
-  for (const course of loadContentTree().courses) {
-    for (const lesson of course.lessons) {
-      if (lesson.problems.length === 0 && lesson.frontmatter?.sandbox?.nodes?.length === 1) return { course: course.slug, lesson: lesson.slug }
-    }
-  }
-  throw new Error('no single-node hands-on lesson in content/')
-}
 
 type Learner = { cookie: string; sandboxId: string }
 
@@ -128,7 +67,7 @@ async function learnerWithSandbox(url: string, lesson: { course: string; lesson:
 
 // ---------------------------------------------------------------- a terminal from Node
 
-type Terminal = { send: (text: string) => void; nextData: () => Promise<void>; waitFor: (needle: string, timeoutMs: number) => Promise<void>; close: () => void }
+type Terminal = TerminalLine & { close: () => void }
 
 async function openTerminal(url: string, learner: Learner, lesson: { course: string; lesson: string }): Promise<Terminal> {
   const target = new URL(terminalPath(learner.sandboxId), url.replace(/^http/, 'ws'))
@@ -165,38 +104,6 @@ async function openTerminal(url: string, learner: Learner, lesson: { course: str
   }
 }
 
-/** Runs a command and waits for its marker ("$((40+2))" so that the typed echo cannot match). */
-async function runIn(terminal: Terminal, command: string, timeoutMs = 30_000) {
-  const marker = `MK${randomUUID().slice(0, 8)}`
-  const waiting = terminal.waitFor(`${marker}-42`, timeoutMs)
-  terminal.send(`${command}; echo ${marker}-$((40+2))\r`)
-  await waiting
-}
-
-async function measureEcho(terminal: Terminal, n: number): Promise<number[]> {
-  const ready = terminal.waitFor('ECHO-READY-2', 20_000)
-  terminal.send('stty raw -echo isig; echo ECHO-READY-$((1+1)); cat\r')
-  await ready
-  await sleep(200)
-  for (let i = 0; i < 20; i++) {
-    const got = terminal.nextData()
-    terminal.send('w')
-    await got
-  }
-  const times: number[] = []
-  for (let i = 0; i < n; i++) {
-    const got = terminal.nextData()
-    const start = performance.now()
-    terminal.send('a')
-    await got
-    times.push(performance.now() - start)
-  }
-  terminal.send('\x03')
-  await sleep(200)
-  await runIn(terminal, 'stty sane')
-  return times
-}
-
 async function timePage(page: string, cookie: string, n: number): Promise<number[]> {
   const times: number[] = []
   for (let i = 0; i < n; i++) {
@@ -227,7 +134,10 @@ export async function benchNeighbour(options: { log?: (line: string) => void } =
   const log = options.log ?? ((line: string) => console.log(line))
   const cleanup: (() => Promise<unknown>)[] = []
   try {
-    const quai = await startProductionQuai(log)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-bench-neighbour-'))
+    cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }))
+    const env = { QUAI_SANDBOX_NAMESPACE: namespace, QUAI_SANDBOX_CREATES_PER_HOUR: '100' }
+    const quai = await startProductionQuai({ databaseUrl: `file:${path.join(dir, 'quai.db')}`, env, log })
     cleanup.push(quai.stop)
     const lesson = handsOnLesson()
     const hogger = await learnerWithSandbox(quai.url, lesson, cleanup)

@@ -9,7 +9,7 @@
 // Measured from a Node client and from Chromium (xterm parsing included). Then the ceilings of
 // the Chromium figure on this machine: the same path with xterm parsing (almost) nothing, xterm
 // alone fed in the page, and Chromium alone receiving from a bare WebSocket server. Prints, never asserts.
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
@@ -20,9 +20,10 @@ import { promisify } from 'node:util'
 import type { Browser, BrowserContext, Page } from '@playwright/test'
 import { io, type Socket as IoSocket } from 'socket.io-client'
 import WebSocket, { WebSocketServer } from 'ws'
-import { loadContentTree } from '../../lib/content/load.server'
 import { decodeClientMessage, decodeServerMessage, encodeAck, encodeInput, encodeOutput, flowHighWater, flowLowWater, terminalPath } from '../../lib/terminal/protocol'
 import { freePort } from './ports'
+import { handsOnLesson, startProcess, waitForOutput } from './quai-server'
+import { measureEcho, runIn } from './terminal-line'
 
 export type TerminalBench = {
   echo_ms_p50: number
@@ -64,36 +65,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 // ---------------------------------------------------------------- processes
 
-type Proc = { child: ChildProcess; output: () => string; stop: () => Promise<void> }
-
-function startProcess(command: string, args: string[], env: Record<string, string>): Proc {
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
-  let output = ''
-  child.stdout?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-20_000)))
-  child.stderr?.on('data', (b: Buffer) => (output = (output + b.toString()).slice(-20_000)))
-  return {
-    child,
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode !== null || !child.pid) return
-      const exited = new Promise((r) => child.once('exit', r))
-      process.kill(-child.pid, 'SIGTERM')
-      const timer = setTimeout(() => child.pid && process.kill(-child.pid, 'SIGKILL'), 5000)
-      await exited
-      clearTimeout(timer)
-    },
-  }
-}
-
-async function waitForOutput(proc: Proc, needle: string, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs
-  while (!proc.output().includes(needle)) {
-    if (proc.child.exitCode !== null) throw new Error(`${what} exited:\n${proc.output()}`)
-    if (Date.now() > deadline) throw new Error(`${what} did not start in ${timeoutMs / 1000} s:\n${proc.output()}`)
-    await sleep(100)
-  }
-}
-
 async function startQuai(log: (line: string) => void): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-bench-terminal-'))
@@ -120,16 +91,6 @@ async function startQuai(log: (line: string) => void): Promise<{ url: string; st
       fs.rmSync(dir, { recursive: true, force: true })
     },
   }
-}
-
-function handsOnLesson(): { course: string; lesson: string } {
-  for (const course of loadContentTree().courses) {
-    for (const lesson of course.lessons) {
-      const nodes = lesson.frontmatter?.sandbox?.nodes
-      if (lesson.problems.length === 0 && nodes?.length === 1) return { course: course.slug, lesson: lesson.slug }
-    }
-  }
-  throw new Error('no single-node hands-on lesson in content/')
 }
 
 // ---------------------------------------------------------------- a terminal from Node
@@ -211,39 +172,6 @@ async function wettyLine(port: number): Promise<Line> {
     (text) => socket.emit('input', text),
     () => socket.close(),
   )
-}
-
-/** Runs a command and waits for its marker ("$((40+2))" so that the typed echo cannot match). */
-async function runIn(line: Line, command: string, timeoutMs = 30_000) {
-  const marker = `MK${randomUUID().slice(0, 8)}`
-  const waiting = line.waitFor(`${marker}-42`, timeoutMs)
-  line.send(`${command}; echo ${marker}-$((40+2))\r`)
-  await waiting
-}
-
-async function measureEcho(line: Line, n: number): Promise<number[]> {
-  // cat in raw mode: every key is read and written back by a process, one byte each way.
-  const ready = line.waitFor('ECHO-READY-2', 20_000)
-  line.send('stty raw -echo isig; echo ECHO-READY-$((1+1)); cat\r')
-  await ready
-  await sleep(300)
-  for (let i = 0; i < 20; i++) {
-    const got = line.nextData()
-    line.send('w')
-    await got
-  }
-  const times: number[] = []
-  for (let i = 0; i < n; i++) {
-    const got = line.nextData()
-    const start = performance.now()
-    line.send('a')
-    await got
-    times.push(performance.now() - start)
-  }
-  line.send('\x03')
-  await sleep(300)
-  await runIn(line, 'stty sane')
-  return times
 }
 
 async function measureThroughput(line: Line, bytes: number, timeoutMs: number): Promise<number> {
