@@ -38,8 +38,8 @@ export const isRoot = () => process.getuid?.() === 0
 
 // ---------------------------------------------------------------- mounts
 
-/** One line of /proc/self/mountinfo: `mountOptions` are the mount's own (nosuid, nodev...), `superOptions` the filesystem's. */
-export type MountEntry = { mountPoint: string; fsType: string; source: string; mountOptions: string[]; superOptions: string[] }
+/** One line of /proc/self/mountinfo: `device` is major:minor, `mountOptions` are the mount's own (nosuid, nodev...), `superOptions` the filesystem's. */
+export type MountEntry = { device: string; mountPoint: string; fsType: string; source: string; mountOptions: string[]; superOptions: string[] }
 
 function unescapeMount(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)))
@@ -53,7 +53,7 @@ export function readMounts(): MountEntry[] {
     const [left = '', right = ''] = line.split(' - ')
     const fields = left.split(' ')
     const [fsType = '', source = '', superOpts = ''] = right.split(' ')
-    entries.push({ mountPoint: unescapeMount(fields[4] ?? ''), fsType, source, mountOptions: (fields[5] ?? '').split(','), superOptions: superOpts.split(',') })
+    entries.push({ device: fields[2] ?? '', mountPoint: unescapeMount(fields[4] ?? ''), fsType, source, mountOptions: (fields[5] ?? '').split(','), superOptions: superOpts.split(',') })
   }
   return entries
 }
@@ -272,11 +272,7 @@ export async function throttleSandboxDiskTree(parent: string, id: string, diskIo
 /** The major:minor of the block device mounted at `mountPoint` (a sandbox's loop disk), or null. */
 export function mountedBlockDevice(mountPoint: string): string | null {
   const resolved = path.resolve(mountPoint)
-  for (const line of fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const fields = line.split(' ')
-    if (fields[4] !== undefined && unescapeMount(fields[4]) === resolved && /^\d+:\d+$/.test(fields[2] ?? '')) return fields[2]!
-  }
-  return null
+  return readMounts().find((m) => m.mountPoint === resolved && /^\d+:\d+$/.test(m.device))?.device ?? null
 }
 
 /** The CPU weight of a process's cgroup, in cgroup v2 units (100 for the root cgroup's processes). */
@@ -385,23 +381,16 @@ export function listSandboxCgroups(parent: string): string[] {
 
 /** The effective limits of a sandbox's parent cgroup (for tests and diagnostics). */
 export function readSandboxCgroupLimits(parent: string, id: string): { memoryBytes: number | null; pids: string | null; cpuQuota: string | null } {
-  const read = (f: string) => {
-    try {
-      return fs.readFileSync(f, 'utf8').trim()
-    } catch {
-      return null
-    }
-  }
   if (cgroupVersion() === 2) {
     const dir = path.join(cgroupRoot, parent, id)
-    const mem = read(path.join(dir, 'memory.max'))
-    return { memoryBytes: mem && mem !== 'max' ? Number(mem) : null, pids: read(path.join(dir, 'pids.max')), cpuQuota: read(path.join(dir, 'cpu.max')) }
+    const mem = readCgroupFile(path.join(dir, 'memory.max'))
+    return { memoryBytes: mem && mem !== 'max' ? Number(mem) : null, pids: readCgroupFile(path.join(dir, 'pids.max')), cpuQuota: readCgroupFile(path.join(dir, 'cpu.max')) }
   }
-  const mem = read(path.join(cgroupRoot, 'memory', parent, id, 'memory.limit_in_bytes'))
+  const mem = readCgroupFile(path.join(cgroupRoot, 'memory', parent, id, 'memory.limit_in_bytes'))
   return {
     memoryBytes: mem ? Number(mem) : null,
-    pids: read(path.join(cgroupRoot, 'pids', parent, id, 'pids.max')),
-    cpuQuota: read(path.join(cgroupRoot, 'cpu', parent, id, 'cpu.cfs_quota_us')),
+    pids: readCgroupFile(path.join(cgroupRoot, 'pids', parent, id, 'pids.max')),
+    cpuQuota: readCgroupFile(path.join(cgroupRoot, 'cpu', parent, id, 'cpu.cfs_quota_us')),
   }
 }
 
@@ -414,14 +403,10 @@ function pidsCgroupDir(parent: string, id: string): string {
 /** How many processes the sandbox's parent cgroup holds, and its limit (null: no such cgroup, or no limit). */
 export function readSandboxPids(parent: string, id: string): { current: number; max: number } | null {
   const dir = pidsCgroupDir(parent, id)
-  try {
-    const current = Number(fs.readFileSync(path.join(dir, 'pids.current'), 'utf8').trim())
-    const max = fs.readFileSync(path.join(dir, 'pids.max'), 'utf8').trim()
-    if (max === 'max' || !Number.isFinite(current)) return null
-    return { current, max: Number(max) }
-  } catch {
-    return null
-  }
+  const current = Number(readCgroupFile(path.join(dir, 'pids.current')) ?? NaN)
+  const max = readCgroupFile(path.join(dir, 'pids.max'))
+  if (max === null || max === 'max' || !Number.isFinite(current)) return null
+  return { current, max: Number(max) }
 }
 
 /** Host pids of every process in the sandbox's cgroup and below (its nodes, their inner containers). */

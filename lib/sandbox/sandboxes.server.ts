@@ -6,7 +6,7 @@ import { sandboxConfig, type SandboxConfig } from './config.server'
 import { dockerProblemOf, LocalPlacement } from './local-placement.server'
 import { serializable } from './serializable.server'
 import { poolTargets } from './session-pool.server'
-import { isStuckStart, markQueuedRowWanted, QUEUE_HEARTBEAT_MS, stuckStartWhere, waitForStartSlot } from './start-queue.server'
+import { isStuckStart, queuedRowHeartbeat, stuckStartWhere, waitForStartSlot } from './start-queue.server'
 import { deadNodesOf, deathDescription, deathReasonOf } from './node-health'
 import type { ExecInNodeOptions, NodeRef, OpenShellOptions, SandboxPlacement } from './placement'
 import {
@@ -270,15 +270,12 @@ async function preparePlacement(): Promise<void> {
 
 async function waitWhileStarting(db: Db, id: string, config: SandboxConfig, signal: AbortSignal | undefined): Promise<void> {
   const deadline = Date.now() + (config.startTimeoutSeconds + 30) * 1000
-  let lastSeen = 0
+  // A second tab (or a reload) of the same learner keeps a queued start alive too.
+  const heartbeat = queuedRowHeartbeat(db, id, signal)
   while (Date.now() < deadline) {
     const row = await db.sandbox.findUnique({ where: { id }, select: { status: true } })
     if (!row || row.status !== 'starting') return
-    // A second tab (or a reload) of the same learner keeps a queued start alive too.
-    if (!signal?.aborted && Date.now() - lastSeen >= QUEUE_HEARTBEAT_MS) {
-      lastSeen = Date.now()
-      await markQueuedRowWanted(db, id)
-    }
+    await heartbeat()
     await new Promise((r) => setTimeout(r, 100))
   }
 }

@@ -1,7 +1,7 @@
 import 'server-only'
 import { sessionDemands } from '../classes/sessions.server'
 import type { SandboxConfig } from './config.server'
-import { layoutKey, sandboxLayoutSchema } from './types'
+import { defaultLayout, layoutKey, sandboxLayoutSchema } from './types'
 
 /**
  * How many pooled sandboxes of each layout (by layoutKey) the warm pool should hold at `now`:
@@ -11,7 +11,7 @@ import { layoutKey, sandboxLayoutSchema } from './types'
  */
 export async function poolTargets(config: SandboxConfig, now: Date): Promise<Map<string, number>> {
   const targets = new Map<string, number>()
-  if (config.poolSize > 0) targets.set(layoutKey({ nodes: [{ name: 'node1', role: 'standalone' }] }), config.poolSize)
+  if (config.poolSize > 0) targets.set(layoutKey(defaultLayout), config.poolSize)
   for (const demand of await sessionDemands(now, config.sessionLeadMinutes, config.sessionWindowMinutes)) {
     const layout = sandboxLayoutSchema.safeParse({ nodes: demand.nodes })
     if (!layout.success || demand.studentsWithoutSandbox <= 0) continue

@@ -58,9 +58,18 @@ export function stuckStartWhere(now: Date, config: SandboxConfig) {
   }
 }
 
-/** Someone still waits for this queued row. */
-export async function markQueuedRowWanted(db: Db, sandboxId: string): Promise<void> {
-  await db.sandbox.updateMany({ where: { id: sandboxId, status: 'starting', startedAt: null }, data: { queueSeenAt: new Date() } })
+/**
+ * For a loop that waits for a queued row: each call says someone still waits for it (refreshes
+ * queueSeenAt), on the first call and then at most every QUEUE_HEARTBEAT_MS, and no longer once
+ * `signal` is aborted.
+ */
+export function queuedRowHeartbeat(db: Db, sandboxId: string, signal: AbortSignal | undefined): () => Promise<void> {
+  let lastSeen = -Infinity
+  return async () => {
+    if (signal?.aborted || Date.now() - lastSeen < QUEUE_HEARTBEAT_MS) return
+    lastSeen = Date.now()
+    await db.sandbox.updateMany({ where: { id: sandboxId, status: 'starting', startedAt: null }, data: { queueSeenAt: new Date() } })
+  }
 }
 
 type SlotAnswer = { kind: 'started' } | { kind: 'waiting'; ahead: number } | { kind: 'gone'; status: string } | { kind: 'abandoned' } | { kind: 'too_long' }
@@ -98,21 +107,17 @@ export async function waitForStartSlot(
   config: SandboxConfig,
   placement: string,
   sandboxId: string,
-  options: { signal?: AbortSignal; onWait?: (ahead: number) => void } = {},
+  options: { signal?: AbortSignal } = {},
 ): Promise<void> {
   const db = await getDb()
-  let lastSeen = Date.now()
+  const heartbeat = queuedRowHeartbeat(db, sandboxId, options.signal)
   for (;;) {
-    if (!options.signal?.aborted && Date.now() - lastSeen >= QUEUE_HEARTBEAT_MS) {
-      lastSeen = Date.now()
-      await markQueuedRowWanted(db, sandboxId)
-    }
+    await heartbeat()
     const answer = await trySlot(db, config, placement, sandboxId)
     switch (answer.kind) {
       case 'started':
         return
       case 'waiting':
-        options.onWait?.(answer.ahead)
         await new Promise((r) => setTimeout(r, POLL_MS))
         continue
       case 'gone':
