@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { ContentProblem } from './problems'
 import type { Exercise, SandboxSpec } from './schema'
+import type { WorkspaceEntry } from './workspace'
 
 // What a lesson may name in `sandbox.images`: an image Quai builds offline (images/catalog.txt,
 // served to sandboxes by the read-only registry mirror) or one that only a real registry has
@@ -69,15 +70,12 @@ export function mentionsImage(text: string, image: string): boolean {
   return new RegExp(`${before}${escapeRegex(name)}${tag}${after}`, 'm').test(text)
 }
 
-/** The text files of a lesson's workspace folder (the Compose files a solution starts, its scripts). */
-export function workspaceTexts(dir: string | null, maxBytes = 256 * 1024): string[] {
-  if (!dir || !fs.existsSync(dir)) return []
+/** The text files a lesson's workspace seeds (the Compose files a solution starts, its scripts). */
+export function workspaceTexts(entries: readonly WorkspaceEntry[], maxBytes = 256 * 1024): string[] {
   const texts: string[] = []
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile()) continue
-    const file = path.join(entry.parentPath, entry.name)
-    if (fs.statSync(file).size > maxBytes) continue
-    const text = fs.readFileSync(file, 'utf8')
+  for (const entry of entries) {
+    if (entry.kind !== 'file' || fs.statSync(entry.full).size > maxBytes) continue
+    const text = fs.readFileSync(entry.full, 'utf8')
     if (!text.includes('\u0000')) texts.push(text)
   }
   return texts

@@ -5,7 +5,7 @@ import path from 'node:path'
 import YAML from 'yaml'
 import type { z } from 'zod'
 import { problemsFromZod, type ContentProblem } from './problems'
-import { contentRoot, coursesDir, lessonKey } from './paths'
+import { contentRoot, coursesDir, lessonKey, sharedDir } from './paths'
 import {
   courseIndexSchema,
   exercisesFileSchema,
@@ -30,7 +30,11 @@ export type LessonRecord = {
   source: string
   quiz: Quiz | null
   exercises: Exercise[]
-  workspaceDir: string | null
+  /**
+   * The folders whose files the lesson seeds, in order, later ones winning: its shared starter
+   * folders (content/shared/<name>), then its own workspace/. Read with lessonWorkspace (./workspace).
+   */
+  workspaceFolders: string[]
   problems: ContentProblem[]
 }
 
@@ -66,7 +70,9 @@ export function splitFrontmatter(source: string): { frontmatter: string | null; 
   return { frontmatter: match[1] ?? '', body: source.slice(match[0].length) }
 }
 
-export function loadLesson(courseSlug: string, lessonSlug: string, dir: string): LessonRecord {
+const isDirectory = (dir: string) => fs.existsSync(dir) && fs.statSync(dir).isDirectory()
+
+export function loadLesson(courseSlug: string, lessonSlug: string, dir: string, contentDir: string): LessonRecord {
   const mdxPath = path.join(dir, 'lesson.mdx')
   const problems: ContentProblem[] = []
   const record: LessonRecord = {
@@ -79,7 +85,7 @@ export function loadLesson(courseSlug: string, lessonSlug: string, dir: string):
     source: '',
     quiz: null,
     exercises: [],
-    workspaceDir: null,
+    workspaceFolders: [],
     problems,
   }
   if (!fs.existsSync(mdxPath)) {
@@ -125,12 +131,17 @@ export function loadLesson(courseSlug: string, lessonSlug: string, dir: string):
     })
   }
 
+  record.frontmatter?.sharedWorkspace.forEach((name, i) => {
+    const folder = path.join(sharedDir(contentDir), name)
+    if (isDirectory(folder)) record.workspaceFolders.push(folder)
+    else problems.push({ file: mdxPath, field: `sharedWorkspace[${i}]`, message: `no shared folder "${name}": ${path.relative(process.cwd(), folder)}/ does not exist` })
+  })
   const workspaceDir = path.join(dir, 'workspace')
-  if (fs.existsSync(workspaceDir) && fs.statSync(workspaceDir).isDirectory()) record.workspaceDir = workspaceDir
+  if (isDirectory(workspaceDir)) record.workspaceFolders.push(workspaceDir)
   return record
 }
 
-export function loadCourse(courseSlug: string, dir: string): CourseRecord {
+export function loadCourse(courseSlug: string, dir: string, contentDir: string): CourseRecord {
   const indexPath = path.join(dir, 'course.yaml')
   const course: CourseRecord = { slug: courseSlug, dir, indexPath, index: null, lessons: [], problems: [] }
   if (!slugSchema.safeParse(courseSlug).success) {
@@ -158,7 +169,7 @@ export function loadCourse(courseSlug: string, dir: string): CourseRecord {
       course.problems.push({ file: indexPath, field: `lessons[${i}]`, message: `no folder ${lessonSlug}/ in this course` })
       return
     }
-    course.lessons.push(loadLesson(courseSlug, lessonSlug, path.join(dir, lessonSlug)))
+    course.lessons.push(loadLesson(courseSlug, lessonSlug, path.join(dir, lessonSlug), contentDir))
   })
   for (const folder of folders) {
     if (!course.index.lessons.includes(folder) && fs.existsSync(path.join(dir, folder, 'lesson.mdx'))) {
@@ -175,7 +186,7 @@ export function loadContentTree(root: string = contentRoot()): ContentTree {
   const courses = fs
     .readdirSync(dir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
-    .map((d) => loadCourse(d.name, path.join(dir, d.name)))
+    .map((d) => loadCourse(d.name, path.join(dir, d.name), root))
   courses.sort((a, b) => (a.index?.order ?? 1e9) - (b.index?.order ?? 1e9) || a.slug.localeCompare(b.slug))
   return { root, courses }
 }

@@ -5,6 +5,8 @@ export function contentRoot(root: string = process.cwd()): string {
 }
 
 export const coursesDir = (contentDir: string) => path.join(contentDir, 'courses')
+/** Starter folders that lessons of any course name in their frontmatter's `sharedWorkspace`. */
+export const sharedDir = (contentDir: string) => path.join(contentDir, 'shared')
 export const lessonKey = (courseSlug: string, lessonSlug: string) => `${courseSlug}/${lessonSlug}`
 export const lessonHref = (courseSlug: string, lessonSlug: string) => `/courses/${courseSlug}/${lessonSlug}`
 export const courseHref = (courseSlug: string) => `/courses/${courseSlug}`

@@ -5,6 +5,8 @@ import { checkSchema } from '../checks/kinds'
 // exercises. Objects are strict so that a misspelt field is reported, not ignored.
 
 export const slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lower-case words joined by "-"')
+/** A starter folder of content/shared/, named alone: a path (with "/" or "..") could leave that folder. */
+export const sharedFolderName = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be the name of a folder of content/shared/ (lower-case words joined by "-"), not a path')
 export const nodeName = z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'must be a short lower-case host name')
 
 /** content/courses/<course>/course.yaml */
@@ -52,6 +54,14 @@ export const lessonFrontmatterSchema = z.strictObject({
   tags: z.array(z.string().min(1)).default([]),
   /** Present on hands-on lessons: the page then shows the terminal, files and exercises. */
   sandbox: sandboxSpecSchema.optional(),
+  /**
+   * Starter folders of content/shared/ seeded into the lesson's folder, in order, before its own
+   * workspace/ (whose files take the place of theirs): one copy of an app several lessons start from.
+   */
+  sharedWorkspace: z
+    .array(sharedFolderName)
+    .default([])
+    .refine((names) => new Set(names).size === names.length, 'a shared folder is named twice'),
 })
 export type LessonFrontmatter = z.infer<typeof lessonFrontmatterSchema>
 

@@ -9,6 +9,7 @@ import { compileLesson, LessonCompileError } from './compile.server'
 import { exerciseRegistryOnlyProblems, loadImageCatalog, sandboxImageProblems, workspaceTexts, type ImageCatalog } from './image-catalog.server'
 import { allProblems, resolveLessonRef, type ContentTree, type LessonRecord } from './load.server'
 import { withExerciseId, type ContentProblem } from './problems'
+import { lessonWorkspace, overlayWorkspace } from './workspace'
 
 export type ContentSummary = { courses: number; lessons: number; exercises: number; questions: number }
 export type ContentReport = { problems: ContentProblem[]; summary: ContentSummary }
@@ -23,6 +24,23 @@ function internalTarget(lesson: LessonRecord, href: string): string | null {
   if (sibling) return `${lesson.courseSlug}/${sibling[1]}`
   if (clean.startsWith('/')) return null
   return `!${href}`
+}
+
+/**
+ * Where a lesson's workspace folders meet: a file and a folder at the same path cannot both be
+ * seeded, and a file of the lesson that is the same as the shared one it replaces is a copy to delete.
+ */
+function workspaceOverlayProblems(tree: ContentTree, lesson: LessonRecord): ContentProblem[] {
+  const at = (full: string) => path.relative(tree.root, full)
+  return overlayWorkspace(lesson.workspaceFolders).overrides.flatMap(({ rel, over, by }): ContentProblem[] => {
+    if (over.kind !== by.kind) {
+      return [{ file: lesson.mdxPath, field: 'sharedWorkspace', message: `"${rel}" is a ${over.kind === 'dir' ? 'folder' : 'file'} in ${at(over.full)} but a ${by.kind === 'dir' ? 'folder' : 'file'} in ${at(by.full)}: one path cannot be both` }]
+    }
+    if (fs.readFileSync(over.full).equals(fs.readFileSync(by.full))) {
+      return [{ file: lesson.mdxPath, field: 'sharedWorkspace', message: `${at(by.full)} is the same as ${at(over.full)}, which the lesson already gets: delete the copy` }]
+    }
+    return []
+  })
 }
 
 /** The exercise ids of an exercises.yaml as written, by index: also when the file does not validate. */
@@ -84,9 +102,10 @@ async function lessonProblems(tree: ContentTree, lesson: LessonRecord, catalog: 
   problems.push(...patternProblems(lesson))
   if (!lesson.frontmatter) return problems
   if (lesson.frontmatter.sandbox) problems.push(...sandboxImageProblems(file, lesson.frontmatter.sandbox, catalog))
+  problems.push(...workspaceOverlayProblems(tree, lesson))
   const exercisesFile = exercisesFileOf(lesson)
   if (lesson.exercises.some((e) => e.registryOnly?.length)) {
-    const workspace = workspaceTexts(lesson.workspaceDir)
+    const workspace = workspaceTexts(lessonWorkspace(lesson))
     problems.push(...exerciseRegistryOnlyProblems(exercisesFile, { sandbox: lesson.frontmatter.sandbox, exercises: lesson.exercises, workspace }, catalog))
   }
   // An exercises.yaml with problems is not loaded at all: its exercises are reported there,

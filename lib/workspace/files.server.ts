@@ -15,6 +15,7 @@ import {
   type PathKind,
   type PathStat,
 } from '../docker/archive.server'
+import type { WorkspaceEntry } from '../content/workspace'
 
 // The file panel's rules. Every path the browser sends is relative to the lesson's folder in
 // the node (/root/lab/<lesson>); it is refused when it is absolute, has a ".." segment, or
@@ -256,31 +257,17 @@ export async function openDownload(node: FilesTarget, root: string, input: strin
 }
 
 /**
- * Copies a lesson's workspace folder (files on Quai's disk) into the node's lesson folder.
+ * Copies a lesson's workspace (files on Quai's disk, lib/content/workspace.ts) into the node's lesson folder.
  * Files that already exist there are left alone: the learner may have changed them.
  */
-export async function copyWorkspace(node: FilesTarget, root: string, workspaceDir: string | null): Promise<{ copied: string[]; kept: string[] }> {
+export async function copyWorkspace(node: FilesTarget, root: string, local: readonly WorkspaceEntry[]): Promise<{ copied: string[]; kept: string[] }> {
   const rootStat = await statPath(node, root)
   if (!rootStat) {
     await putEntries(node, path.posix.dirname(root), [{ name: path.posix.basename(root), kind: 'dir' }])
   } else if (rootStat.kind !== 'dir') {
     throw new FileRefusal(409, 'folder_replaced', 'the lesson folder has been replaced by a link or a file; reset the sandbox')
   }
-  if (!workspaceDir || !fs.existsSync(workspaceDir)) return { copied: [], kept: [] }
-  const local: { rel: string; kind: 'dir' | 'file'; full: string; mode: number }[] = []
-  const walk = (dir: string, rel: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const full = path.join(dir, entry.name)
-      const childRel = rel ? `${rel}/${entry.name}` : entry.name
-      if (entry.isDirectory()) {
-        local.push({ rel: childRel, kind: 'dir', full, mode: 0o755 })
-        walk(full, childRel)
-      } else if (entry.isFile()) {
-        local.push({ rel: childRel, kind: 'file', full, mode: fs.statSync(full).mode & 0o777 })
-      }
-    }
-  }
-  walk(workspaceDir, '')
+  if (local.length === 0) return { copied: [], kept: [] }
   const present = new Set<string>()
   const links: string[] = []
   if (rootStat) {

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream'
 import type { SessionUser } from '../auth/session.server'
 import { getLesson, type LessonRecord } from '../content/lessons.server'
 import { lessonWorkdir } from '../content/paths'
+import { lessonWorkspace } from '../content/workspace'
 import { ApiError } from '../http/api.server'
 import { admit } from '../http/usage-limits.server'
 import { nudgeLive } from '../checks/live.server'
@@ -44,7 +45,7 @@ function forAudience(error: unknown, user: SessionUser): unknown {
 
 async function seedLessonFolders(sandbox: WorkspaceSandbox, lesson: LessonRecord): Promise<void> {
   await Promise.all(
-    sandbox.nodes.map(async (node) => copyWorkspace(await nodeFilesTarget(sandbox.id, node.name), lessonWorkdir(lesson.slug), lesson.workspaceDir)),
+    sandbox.nodes.map(async (node) => copyWorkspace(await nodeFilesTarget(sandbox.id, node.name), lessonWorkdir(lesson.slug), lessonWorkspace(lesson))),
   )
 }
 

@@ -9,6 +9,7 @@ import { runChecks, type CheckRunResult } from '../../../lib/checks/run.server'
 import type { CheckTarget, ExecOutput } from '../../../lib/checks/target'
 import { loadContentTree, type LessonRecord } from '../../../lib/content/load.server'
 import { contentRoot, lessonWorkdir } from '../../../lib/content/paths'
+import { lessonWorkspace } from '../../../lib/content/workspace'
 import { createLab, docker, shInNode, startTestNode, type Lab, type TestNode } from './support'
 
 // Solvable by construction: for every exercise of every hands-on lesson under content/, on a
@@ -94,6 +95,20 @@ interface SolvabilitySandbox {
   close(): Promise<void>
 }
 
+/** The files seeding puts in a learner's lesson folder, staged in a temporary folder for `docker cp`. */
+function stageWorkspace(lesson: LessonRecord): string | null {
+  const entries = lessonWorkspace(lesson)
+  if (entries.length === 0) return null
+  const staged = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-workspace-'))
+  for (const entry of entries) {
+    const to = path.join(staged, entry.rel)
+    if (entry.kind === 'dir') fs.mkdirSync(to, { mode: entry.mode })
+    else fs.copyFileSync(entry.full, to)
+    fs.chmodSync(to, entry.mode)
+  }
+  return staged
+}
+
 async function openSandbox(lesson: LessonRecord): Promise<SolvabilitySandbox> {
   const spec = lesson.frontmatter!.sandbox!
   const lab: Lab = await createLab(`solv-${lesson.slug.slice(0, 12)}`)
@@ -101,12 +116,17 @@ async function openSandbox(lesson: LessonRecord): Promise<SolvabilitySandbox> {
   await docker('network', 'create', '--internal', lab.n('nodes'))
   const nodes = new Map<string, TestNode>()
   const workdir = lessonWorkdir(lesson.slug)
-  for (const n of spec.nodes) {
-    const node = await startTestNode(lab, n.name, { hostname: n.name, network: lab.n('nodes') })
-    await loadImages(node, spec.images)
-    await node.sh(`mkdir -p ${workdir}`)
-    if (lesson.workspaceDir) await docker('cp', `${lesson.workspaceDir}/.`, `${node.container}:${workdir}`)
-    nodes.set(n.name, node)
+  const staged = stageWorkspace(lesson)
+  try {
+    for (const n of spec.nodes) {
+      const node = await startTestNode(lab, n.name, { hostname: n.name, network: lab.n('nodes') })
+      await loadImages(node, spec.images)
+      await node.sh(`mkdir -p ${workdir}`)
+      if (staged) await docker('cp', `${staged}/.`, `${node.container}:${workdir}`)
+      nodes.set(n.name, node)
+    }
+  } finally {
+    if (staged) fs.rmSync(staged, { recursive: true, force: true })
   }
   const shIn = (node: TestNode, script: string, timeoutMs: number): Promise<ExecOutput> => shInNode(node, workdir, script, timeoutMs)
   const get = (name: string) => {

@@ -34,7 +34,8 @@ export function filesSuite(ctx: () => WorkspaceContext) {
         expect.arrayContaining([
           expect.objectContaining({ path: 'conf/app.yaml', kind: 'file' }),
           expect.objectContaining({ path: 'conf', kind: 'dir' }),
-          // The lesson's workspace files were copied in when the sandbox opened.
+          // The lesson's workspace files were copied in when the sandbox opened: its own
+          // workspace/ and its shared folder (config/app.env, from shared/atelier-config).
           expect.objectContaining({ path: 'compose.yaml', kind: 'file' }),
           expect.objectContaining({ path: 'config/app.env', kind: 'file' }),
         ]),

@@ -34,6 +34,8 @@ describe('npm run content:check', { timeout: 60_000 }, () => {
     expect(lines).toContainEqual(expect.stringMatching(/courses\/bad\/quiz\/quiz\.yaml: questions\[0\]\.answer: /))
     expect(lines).toContainEqual(expect.stringMatching(/courses\/bad\/exercices\/exercises\.yaml: exercises\[0\].*\.checks\[1\]\.drivr: /))
     expect(lines).toContainEqual(expect.stringMatching(/courses\/bad\/motifs\/exercises\.yaml: exercises\[0\].*\.checks\[0\]\.stdout\.matches: pattern \/\(a\+\)\+\$\/m can backtrack catastrophically/))
+    expect(lines).toContainEqual(expect.stringMatching(/courses\/bad\/partage-absent\/lesson\.mdx: sharedWorkspace\[0\]: no shared folder "absent": .*shared\/absent\/ does not exist/))
+    expect(lines).toContainEqual(expect.stringMatching(/courses\/bad\/partage-chemin\/lesson\.mdx: sharedWorkspace\[0\]: must be the name of a folder of content\/shared\//))
     expect(run.stderr).toMatch(/\d+ problems found/)
     expect(run.stdout.trim().split('\n').at(-1)).toMatch(/^content: \d+ courses, \d+ lessons, \d+ exercises, \d+ quiz questions$/)
   })
