@@ -3,11 +3,21 @@ import { NextIntlClientProvider } from 'next-intl'
 import { getLocale, getMessages, getTranslations } from 'next-intl/server'
 import { Header } from '@/components/layout/Header'
 import { getSessionUser } from '@/lib/auth/session.server'
+import { getEnv } from '@/lib/env.server'
 import './globals.css'
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations('common')
-  return { title: { default: t('brand'), template: `%s · ${t('brand')}` }, description: t('tagline') }
+  // The social preview (public/social-preview.png, from docs/screenshot.png) needs an absolute
+  // URL in link previews: metadataBase makes it one on the configured address (QUAI_URL).
+  const preview = { url: '/social-preview.png', width: 1200, height: 630, alt: t('tagline') }
+  return {
+    metadataBase: new URL(getEnv().appUrl),
+    title: { default: t('brand'), template: `%s · ${t('brand')}` },
+    description: t('tagline'),
+    openGraph: { type: 'website', siteName: t('brand'), images: [preview] },
+    twitter: { card: 'summary_large_image', images: [preview] },
+  }
 }
 
 // Client components only need these namespaces; server-only strings stay on the server, and the
