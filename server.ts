@@ -7,7 +7,7 @@ import { resolveDatabaseUrl } from './lib/db/url'
 import { getEnv } from './lib/env.server'
 import { stampClientAddress } from './lib/http/client-ip.server'
 import { crossOriginRefusal } from './lib/http/origin.server'
-import { dispatchUpgrades } from './lib/server/upgrade-routes'
+import { dispatchUpgrades } from './lib/http/upgrade-routes'
 import { serverHooks } from './lib/server/hooks.server'
 import { sharedParentDomainWarning } from './lib/workspace/port-origins'
 
