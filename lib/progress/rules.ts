@@ -49,6 +49,9 @@ export function lessonStatus(facts: Pick<LessonFacts, 'started' | 'completedAt'>
   return facts.started ? 'in-progress' : 'not-started'
 }
 
+/** A quiz attempt's score in percent, rounded; 0 for a quiz worth nothing. */
+export const percentOf = (a: { score: number; maxScore: number }) => (a.maxScore === 0 ? 0 : Math.round((a.score / a.maxScore) * 100))
+
 export function coursePercent(statuses: LessonStatus[]): number {
   if (statuses.length === 0) return 0
   return Math.round((statuses.filter((s) => s === 'completed').length / statuses.length) * 100)

@@ -87,7 +87,7 @@ export type PolicedSubmission = {
 }
 
 /**
- * Grades and stores one submission through `record` (lib/progress's submitQuiz), within the
+ * Grades and stores one submission through `record` (submitQuiz, submit.server.ts), within the
  * learner's policy. Throws QuizSubmissionError (bad answers), QuizClosedError (no attempt
  * left), QuizBusyError (held by a concurrent submission for too long).
  */
