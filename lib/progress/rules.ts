@@ -26,16 +26,24 @@ export type MissingWork = {
 }
 
 /**
+ * The one "has work" rule: a lesson with a quiz or exercises is completed by them; a reading
+ * lesson (neither) by "mark as read", which only it offers (the lesson page, the progress route).
+ */
+export function hasWork(lesson: { hasQuiz: boolean; exerciseCount: number }): boolean {
+  return lesson.hasQuiz || lesson.exerciseCount > 0
+}
+
+/**
  * A lesson with work to do is complete when every exercise passes and the quiz reaches its
  * passing score; a reading lesson when it is marked read. The progress page lists what is missing.
  */
 export function missingWork(facts: Omit<LessonFacts, 'started' | 'completedAt'>): MissingWork {
-  const hasWork = facts.hasQuiz || facts.exerciseIds.length > 0
+  const withWork = hasWork({ hasQuiz: facts.hasQuiz, exerciseCount: facts.exerciseIds.length })
   const quizDone = !facts.hasQuiz || (facts.bestQuizPercent !== null && facts.bestQuizPercent >= facts.quizPassingScore)
   return {
     exerciseIds: facts.exerciseIds.filter((id) => !facts.completedExerciseIds.includes(id)),
     quiz: quizDone ? null : { passingScore: facts.quizPassingScore, best: facts.bestQuizPercent },
-    markRead: !hasWork && !facts.markedRead,
+    markRead: !withWork && !facts.markedRead,
   }
 }
 
