@@ -1,6 +1,6 @@
 import 'server-only'
 import { getDb } from '../db/client.server'
-import { countUse, secondsUntilWindowEnds, type UsageWindow } from '../http/usage-counter.server'
+import { countUse, secondsUntilWindowEnds, type UsageWindow } from '../db/usage-counter.server'
 
 // Guessing a secret (a password, a class code) costs one attempt, counted in the database
 // *before* the secret is checked: two guesses sent at once both count, so no burst of

@@ -5,7 +5,7 @@ import { nextCookies } from 'better-auth/next-js'
 import { getDb } from '../db/client.server'
 import { databaseKind, resolveDatabaseUrl } from '../db/url'
 import { getEnv } from '../env.server'
-import { clientAddressHeader } from '../http/client-ip.server'
+import { clientAddressHeader } from './client-ip.server'
 import { signInLimits } from './sign-in-limits.server'
 
 async function createAuth() {
@@ -33,7 +33,7 @@ async function createAuth() {
     },
     session: { expiresIn: 60 * 60 * 24 * 14, updateAge: 60 * 60 * 24 },
     // The client's address is the one the custom server stamped from the TCP peer and the
-    // trusted proxies only (lib/http/client-ip.server.ts); X-Forwarded-For sent by a client
+    // trusted proxies only (lib/auth/client-ip.server.ts); X-Forwarded-For sent by a client
     // would otherwise give it a fresh limit on every request.
     advanced: { ipAddress: { ipAddressHeaders: [clientAddressHeader] } },
     // better-auth's per-address limiter for every other auth route; sign-in and sign-up have

@@ -1,14 +1,14 @@
 import 'server-only'
 import type { BetterAuthPlugin } from 'better-auth'
 import { APIError, createAuthMiddleware, isAPIError } from 'better-auth/api'
-import { clearUse } from '../http/usage-counter.server'
-import { clientAddressOf } from '../http/client-ip.server'
+import { clearUse } from '../db/usage-counter.server'
+import { clientAddressOf } from './client-ip.server'
 import { describeWait, takeAttempt } from './attempt-limits.server'
 import { authLimits, limitKeys, type AuthLimitCode } from './sign-in-limits'
 
 // Quai's sign-in and sign-up limits, as a better-auth plugin: checked before the password is,
 // settled once better-auth has answered. The address is the one the custom server stamped
-// (trusted proxies only, lib/http/client-ip.server.ts), never a header the client chose.
+// (trusted proxies only, lib/auth/client-ip.server.ts), never a header the client chose.
 // better-auth's own per-address limiter is off for these two routes (auth.server.ts).
 
 type Settle = { onSuccess: () => Promise<void>; onOther: () => Promise<void> }

@@ -1,5 +1,5 @@
 import { safeTest } from '../text/safe-regex'
-import { CHECK_PATTERN_FLAGS, type TextMatch } from './kinds'
+import { CHECK_PATTERN_FLAGS, type TextMatch } from '../content/check-kinds'
 import type { MessageKey, MessageParams, MessageRef } from './messages'
 
 // An assertion is one line of the learner's checklist: a stable id, passed or not, and a

@@ -5,7 +5,7 @@ import { countAgainst, rateLimitMessage } from '../http/usage-limits.server'
 import { recordAttempt, type RecordedAttempt } from '../progress/exercises.server'
 import { CheckError, DaemonUnavailableError } from './errors'
 import { findExercise, type SandboxAccess } from './exercise.server'
-import { runsCommands } from './kinds'
+import { runsCommands } from '../content/check-kinds'
 import { liveHeartbeatMs } from './public'
 import { runChecks, type CheckRunResult } from './run.server'
 

@@ -1,6 +1,6 @@
 import { composeProjectQuery } from './evaluate/compose'
 import { serviceQuery } from './evaluate/container'
-import type { Check } from './kinds'
+import type { Check } from '../content/check-kinds'
 import type { HttpRequestSpec } from './probes'
 
 // Before reading anything, an exercise's checks are turned into one plan per node: which

@@ -1,5 +1,5 @@
 import type { Exercise } from '../content/schema'
-import { runsCommands, type Check, type CheckKind } from './kinds'
+import { runsCommands, type Check, type CheckKind } from '../content/check-kinds'
 
 // What the browser may know about an exercise before the learner asks for more: the text,
 // how many hints there are, and one line per check (its label, or a summary such as

@@ -24,7 +24,7 @@ import { evaluateChecks } from './evaluate'
 import { composeServices } from './evaluate/compose'
 import { CheckError, CheckTimeoutError, DaemonUnavailableError } from './errors'
 import { emptyNodeFacts, type NodeFacts, type Probe } from './facts'
-import { runsCommands, type Check } from './kinds'
+import { runsCommands, type Check } from '../content/check-kinds'
 import { checkLimits, clipText } from './limits'
 import { emptyPlan, planCheck, type DeferredProbe, type NodePlan, type ProbeSpec } from './plan'
 import {

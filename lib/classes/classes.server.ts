@@ -2,6 +2,7 @@ import 'server-only'
 import type { SessionUser } from '../auth/session.server'
 import { getCourse, listCourses } from '../content/lessons.server'
 import { getDb } from '../db/client.server'
+import { isUniqueViolation } from '../db/errors'
 import { formatJoinCode, generateJoinCode, isJoinCodeExpired, normalizeJoinCode } from './codes'
 import { ClassError } from './errors'
 import { describeWait } from '../auth/attempt-limits.server'
@@ -32,10 +33,6 @@ export type ClassDetail = ClassSummary & {
   instructors: { id: string; name: string; email: string }[]
   /** Over each quiz's own policy for the class's students (null: the quiz's); lib/quiz/policy.ts. */
   quizPolicy: { maxAttempts: number | null; explanations: QuizExplanationMode | null }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002'
 }
 
 const courseTitle = (slug: string) => getCourse(slug)?.index.title ?? slug

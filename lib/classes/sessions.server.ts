@@ -8,8 +8,8 @@ import type { ScheduleSessionInput } from './schemas'
 
 // Scheduled class sessions: "this class does this lesson at 9:00". Shortly before, the sandbox
 // runtime warms one pooled sandbox of the lesson's layout per student who has none yet
-// (lib/sandbox/session-pool.server.ts reads sessionDemands); after the session's window the
-// extra pool is ended.
+// (lib/sandbox/session-pool.server.ts, from lib/sandbox/session-demands.server.ts); after the
+// session's window the extra pool is ended.
 
 export type ClassSessionView = { id: string; courseSlug: string; lessonSlug: string; lessonTitle: string; startsAt: Date }
 
@@ -51,32 +51,6 @@ export async function deleteClassSession(classId: string, user: Pick<SessionUser
   const db = await getDb()
   const gone = await db.classSession.deleteMany({ where: { id: sessionId, classroomId: classId } })
   if (gone.count === 0) throw new ClassError('session_not_found', 'no session of this class has this id')
-}
-
-export type SessionDemand = { sessionId: string; courseSlug: string; lessonSlug: string; nodes: { name: string; role: string }[]; studentsWithoutSandbox: number }
-
-/**
- * The sessions whose sandboxes should be warm at `now` (from `leadMinutes` before the start to
- * `windowMinutes` after it), each with the lesson's nodes and how many of the class's students
- * have no live sandbox yet (a claim from the pool makes the student its owner, so the demand
- * falls as the pool empties).
- */
-export async function sessionDemands(now: Date, leadMinutes: number, windowMinutes: number): Promise<SessionDemand[]> {
-  const db = await getDb()
-  const sessions = await db.classSession.findMany({
-    where: { startsAt: { lte: new Date(now.getTime() + leadMinutes * 60_000), gt: new Date(now.getTime() - windowMinutes * 60_000) }, classroom: { archivedAt: null } },
-    select: { id: true, classroomId: true, courseSlug: true, lessonSlug: true },
-  })
-  const demands: SessionDemand[] = []
-  for (const s of sessions) {
-    const sandbox = getLesson(s.courseSlug, s.lessonSlug)?.frontmatter?.sandbox
-    if (!sandbox) continue
-    const studentsWithoutSandbox = await db.classroomMember.count({
-      where: { classroomId: s.classroomId, user: { sandboxes: { none: { status: { in: ['starting', 'running'] } } } } },
-    })
-    demands.push({ sessionId: s.id, courseSlug: s.courseSlug, lessonSlug: s.lessonSlug, nodes: sandbox.nodes, studentsWithoutSandbox })
-  }
-  return demands
 }
 
 /** The hands-on lessons a session of this class can be about (the class's courses, in order). */

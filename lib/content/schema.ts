@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { checkSchema } from '../checks/kinds'
+import { checkSchema } from './check-kinds'
 
 // One schema for everything an author writes: course index, lesson frontmatter, quiz and
 // exercises. Objects are strict so that a misspelt field is reported, not ignored.

@@ -2,7 +2,7 @@ import 'server-only'
 import fs from 'node:fs'
 import path from 'node:path'
 import YAML from 'yaml'
-import { checkPatterns } from '../checks/patterns'
+import { checkPatterns } from './check-patterns'
 import { catastrophicBacktracking } from '../text/backtracking.server'
 import { safeRegexProblem } from '../text/safe-regex'
 import { compileLesson, LessonCompileError } from './compile.server'
@@ -66,7 +66,7 @@ const fieldPath = (parts: (string | number)[]) => parts.map((p) => (typeof p ===
 /**
  * Every author pattern of a lesson that loaded: refused when it can backtrack catastrophically,
  * and for quizzes (whose schema only asks JavaScript) when RE2 cannot run it. Patterns in
- * checks that RE2 cannot run already failed their schema (lib/checks/kinds.ts).
+ * checks that RE2 cannot run already failed their schema (lib/content/check-kinds.ts).
  */
 function patternProblems(lesson: LessonRecord): ContentProblem[] {
   const found: { file: string; field: (string | number)[]; pattern: string; flags: string; re2: boolean }[] = []

@@ -1,12 +1,12 @@
 import 'server-only'
 import { getEnv } from '../env.server'
 import { ApiError, apiErrorResponse, handler } from './api.server'
-import { countUse, secondsUntilWindowEnds } from './usage-counter.server'
+import { countUse, secondsUntilWindowEnds } from '../db/usage-counter.server'
 
 // Per-user limits on what costs Quai an exec or a read on a Docker engine: checks, live checks,
 // file calls, terminal connections, proxied requests. Two kinds, because they guard different things:
 //
-// - A rate ("30 checks a minute") is counted in the database (usage-counter.server.ts, fixed
+// - A rate ("30 checks a minute") is counted in the database (lib/db/usage-counter.server.ts, fixed
 //   windows of one minute), so it holds across every server instance and across restarts.
 // - An in-flight cap ("2 checks at once") is an in-memory count of what runs now, so it holds
 //   per server instance: with N instances behind a balancer a learner can have N times as many.

@@ -2,6 +2,7 @@ import 'server-only'
 import { z } from 'zod'
 import type { Exercise } from '../content/schema'
 import { getDb, type Db } from '../db/client.server'
+import { isUniqueViolation } from '../db/errors'
 import { countsAsAttempt, decideHint, isExercisePassed, runFailures, type ExerciseTrigger } from './exercise-rules'
 import { refreshLessonCompletion } from './lessons.server'
 
@@ -59,10 +60,6 @@ const exerciseKey = (i: { userId: string; courseSlug: string; lessonSlug: string
   lessonSlug: i.lessonSlug,
   exerciseId: i.exerciseId,
 })
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002'
-}
 
 /** Two first requests racing to create the progress row: the loser retries and finds it. */
 async function withCreateRetry<T>(fn: () => Promise<T>): Promise<T> {

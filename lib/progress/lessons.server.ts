@@ -1,14 +1,12 @@
 import 'server-only'
 import { getDb, type Db } from '../db/client.server'
-import { getLesson, type LessonRecord } from '../content/lessons.server'
-import { gradeQuiz, type QuizGrade, type QuizSubmission } from '../quiz/grade.server'
-import { clampHeartbeat, isLessonComplete, lessonStatus, presenceBreakMs, type LessonStatus } from './rules'
+import { getLesson } from '../content/lessons.server'
+import { clampHeartbeat, isLessonComplete, lessonStatus, percentOf, presenceBreakMs, type LessonStatus } from './rules'
 
 export type QuizAttemptSummary = { id: string; score: number; maxScore: number; percent: number; createdAt: Date }
 export type QuizStanding = { attempts: number; best: QuizAttemptSummary | null; last: QuizAttemptSummary | null }
 export type LessonProgressView = { status: LessonStatus; startedAt: Date | null; completedAt: Date | null; quiz: QuizStanding }
 
-const percentOf = (a: { score: number; maxScore: number }) => (a.maxScore === 0 ? 0 : Math.round((a.score / a.maxScore) * 100))
 const summary = (a: { id: string; score: number; maxScore: number; createdAt: Date }): QuizAttemptSummary => ({
   id: a.id,
   score: a.score,
@@ -74,59 +72,6 @@ export async function refreshLessonCompletion(userId: string, courseSlug: string
       data: { completedAt: new Date() },
     })
   }
-}
-
-export type QuizAttemptResult = { attemptId: string; grade: QuizGrade; replayed: boolean }
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002'
-}
-
-/**
- * Grades and stores one submission. The same submissionId sent twice (a retry, a double
- * click, two racing requests) is stored once and answers with the stored result.
- */
-export async function submitQuiz(userId: string, lesson: LessonRecord, submission: QuizSubmission): Promise<QuizAttemptResult> {
-  if (!lesson.quiz) throw new Error('this lesson has no quiz')
-  const grade = gradeQuiz(lesson.quiz, submission.answers)
-  const db = await getDb()
-  const key = { userId, submissionId: submission.submissionId }
-  const existing = await db.quizAttempt.findUnique({ where: { userId_submissionId: key } })
-  if (existing) return replay(existing, lesson, grade)
-  try {
-    const attempt = await db.$transaction(async (tx) => {
-      await tx.lessonProgress.upsert({
-        where: { userId_courseSlug_lessonSlug: { userId, courseSlug: lesson.courseSlug, lessonSlug: lesson.slug } },
-        create: { userId, courseSlug: lesson.courseSlug, lessonSlug: lesson.slug },
-        update: { lastSeenAt: new Date() },
-      })
-      return tx.quizAttempt.create({
-        data: {
-          ...key,
-          courseSlug: lesson.courseSlug,
-          lessonSlug: lesson.slug,
-          answers: submission.answers,
-          results: grade.results.map(({ questionId, correct, answered }) => ({ questionId, correct, answered })),
-          score: grade.score,
-          maxScore: grade.maxScore,
-        },
-      })
-    })
-    await refreshLessonCompletion(userId, lesson.courseSlug, lesson.slug)
-    return { attemptId: attempt.id, grade, replayed: false }
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error
-    const stored = await db.quizAttempt.findUniqueOrThrow({ where: { userId_submissionId: key } })
-    return replay(stored, lesson, grade)
-  }
-}
-
-function replay(stored: { id: string; courseSlug: string; lessonSlug: string; score: number; maxScore: number }, lesson: LessonRecord, grade: QuizGrade): QuizAttemptResult {
-  if (stored.courseSlug !== lesson.courseSlug || stored.lessonSlug !== lesson.slug) {
-    throw new Error('this submission id was already used for another lesson')
-  }
-  const percent = percentOf(stored)
-  return { attemptId: stored.id, grade: { ...grade, score: stored.score, maxScore: stored.maxScore, percent, passed: percent >= lesson.quiz!.passingScore }, replayed: true }
 }
 
 export async function lessonProgress(userId: string, courseSlug: string, lessonSlug: string, options: { markStarted?: boolean } = {}): Promise<LessonProgressView> {

@@ -26,16 +26,24 @@ export type MissingWork = {
 }
 
 /**
+ * The one "has work" rule: a lesson with a quiz or exercises is completed by them; a reading
+ * lesson (neither) by "mark as read", which only it offers (the lesson page, the progress route).
+ */
+export function hasWork(lesson: { hasQuiz: boolean; exerciseCount: number }): boolean {
+  return lesson.hasQuiz || lesson.exerciseCount > 0
+}
+
+/**
  * A lesson with work to do is complete when every exercise passes and the quiz reaches its
  * passing score; a reading lesson when it is marked read. The progress page lists what is missing.
  */
 export function missingWork(facts: Omit<LessonFacts, 'started' | 'completedAt'>): MissingWork {
-  const hasWork = facts.hasQuiz || facts.exerciseIds.length > 0
+  const withWork = hasWork({ hasQuiz: facts.hasQuiz, exerciseCount: facts.exerciseIds.length })
   const quizDone = !facts.hasQuiz || (facts.bestQuizPercent !== null && facts.bestQuizPercent >= facts.quizPassingScore)
   return {
     exerciseIds: facts.exerciseIds.filter((id) => !facts.completedExerciseIds.includes(id)),
     quiz: quizDone ? null : { passingScore: facts.quizPassingScore, best: facts.bestQuizPercent },
-    markRead: !hasWork && !facts.markedRead,
+    markRead: !withWork && !facts.markedRead,
   }
 }
 
@@ -48,6 +56,9 @@ export function lessonStatus(facts: Pick<LessonFacts, 'started' | 'completedAt'>
   if (facts.completedAt) return 'completed'
   return facts.started ? 'in-progress' : 'not-started'
 }
+
+/** A quiz attempt's score in percent, rounded; 0 for a quiz worth nothing. */
+export const percentOf = (a: { score: number; maxScore: number }) => (a.maxScore === 0 ? 0 : Math.round((a.score / a.maxScore) * 100))
 
 export function coursePercent(statuses: LessonStatus[]): number {
   if (statuses.length === 0) return 0

@@ -2,7 +2,7 @@ import 'server-only'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Quiz } from '../content/schema'
 import { getDb } from '../db/client.server'
-import { clearUse, countUse } from '../http/usage-counter.server'
+import { clearUse, countUse } from '../db/usage-counter.server'
 import { validateAnswers, type QuizGrade, type QuizSubmission } from './grade.server'
 import { attemptsLeft, effectiveQuizPolicy, quizOwnPolicy, visibleExplanations, withExplanations, type QuizPolicy } from './policy'
 
@@ -87,7 +87,7 @@ export type PolicedSubmission = {
 }
 
 /**
- * Grades and stores one submission through `record` (lib/progress's submitQuiz), within the
+ * Grades and stores one submission through `record` (submitQuiz, submit.server.ts), within the
  * learner's policy. Throws QuizSubmissionError (bad answers), QuizClosedError (no attempt
  * left), QuizBusyError (held by a concurrent submission for too long).
  */

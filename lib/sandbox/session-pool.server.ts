@@ -1,5 +1,5 @@
 import 'server-only'
-import { sessionDemands } from '../classes/sessions.server'
+import { sessionDemands } from './session-demands.server'
 import type { SandboxConfig } from './config.server'
 import { defaultLayout, layoutKey, sandboxLayoutSchema } from './types'
 

@@ -3,10 +3,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { startSandboxRuntime, stopSandboxRuntime } from '../sandbox/sandboxes.server'
 import type { Duplex } from 'node:stream'
 import { terminalUpgradeRoute } from '../terminal/upgrade.server'
-import { pruneUsageCounters } from '../http/usage-counter.server'
+import { pruneUsageCounters } from '../db/usage-counter.server'
 import { prunePortGrants } from '../workspace/port-access.server'
 import { isPortOriginRequest, proxyPortRequest, proxyPortUpgrade } from '../workspace/port-proxy.server'
-import type { UpgradeRoute } from './upgrade-routes'
+import type { UpgradeRoute } from '../http/upgrade-routes'
 
 /** The host names that serve learners' web apps (lib/ports), never Quai's own pages. */
 export type PortOrigins = {

@@ -7,10 +7,16 @@ import {
   decodeClientMessage,
   encodeError,
   encodeExit,
+  encodeHolderFrame,
+  encodeHolderHello,
+  encodeHolderResize,
   encodePong,
   encodeReady,
   flowHighWater,
   flowLowWater,
+  holderHeaderLimit,
+  holderHeaderPattern,
+  HolderFrameType,
   MessageType,
   type TerminalErrorCode,
 } from './protocol'
@@ -35,7 +41,6 @@ const inputHighWater = 1024 * 1024
 /** This many refused frames in a row and the connection is closed (1008). */
 const maxBadFrames = 20
 const keepAliveMs = 20_000
-const headerLimit = 512
 /**
  * Output pauses while the WebSocket holds more than this many bytes not yet handed to the
  * kernel (ws.bufferedAmount), whatever the acks say: acks are the browser's word, this is what
@@ -83,14 +88,6 @@ export type BridgeOptions = {
 
 export function holderCommand(opts: Pick<BridgeOptions, 'session' | 'cols' | 'rows' | 'shell'>): string[] {
   return ['perl', '-e', holderSource, '--', 'attach', holderDir, opts.session, String(opts.cols), String(opts.rows), ...(opts.shell ?? defaultShell)]
-}
-
-function holderFrame(type: number, payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(3 + payload.byteLength)
-  out[0] = type
-  out.writeUInt16BE(payload.byteLength, 1)
-  out.set(payload, 3)
-  return out
 }
 
 /**
@@ -175,7 +172,7 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
         const message = decoded.message
         switch (message.type) {
           case 'input': {
-            if (!exec.write(holderFrame(0, message.data)) && exec.pendingInput > inputHighWater) {
+            if (!exec.write(encodeHolderFrame(HolderFrameType.input, message.data)) && exec.pendingInput > inputHighWater) {
               ws.pause()
             }
             const now = Date.now()
@@ -186,10 +183,7 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
             break
           }
           case 'resize': {
-            const size = Buffer.allocUnsafe(4)
-            size.writeUInt16BE(message.cols, 0)
-            size.writeUInt16BE(message.rows, 2)
-            exec.write(holderFrame(1, size))
+            exec.write(encodeHolderResize(message.cols, message.rows))
             break
           }
           case 'ack':
@@ -267,20 +261,20 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
     }
   }
 
-  // The holder first sends one line, "QUAI1 <epoch> <offset>", then raw terminal output.
+  // The holder first sends its header line (protocol.ts: holderHeaderPattern), then raw terminal output.
   let header: Buffer | null = Buffer.alloc(0)
   stream.onOutput((chunk) => {
     if (header) {
       header = Buffer.concat([header, chunk])
       const nl = header.indexOf(0x0a)
       if (nl === -1) {
-        if (header.length > headerLimit) {
+        if (header.length > holderHeaderLimit) {
           refuse('exec-failed', `the session holder did not start: ${header.subarray(0, 200).toString('utf8')}`)
           close(CloseCode.internal, 'holder failed')
         }
         return
       }
-      const match = /^QUAI1 ([A-Za-z0-9._-]{1,64}) (\d{1,15})$/.exec(header.subarray(0, nl).toString('latin1'))
+      const match = holderHeaderPattern.exec(header.subarray(0, nl).toString('latin1'))
       if (!match) {
         refuse('exec-failed', `the session holder did not start: ${header.subarray(0, 200).toString('utf8')}`)
         close(CloseCode.internal, 'holder failed')
@@ -314,6 +308,6 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
     close(CloseCode.shellExited, 'the shell exited')
   })
 
-  stream.write(holderFrame(2, Buffer.from(opts.resume ?? '-', 'latin1')))
+  stream.write(encodeHolderHello(opts.resume))
   for (const bytes of early.splice(0)) onMessage(bytes, true)
 }

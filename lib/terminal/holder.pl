@@ -9,6 +9,8 @@
 #     it opens the exec's own pipes through /proc/<attach pid>/fd (no copy through this
 #     process), or, where that is refused, this process relays them over the socket.
 #
+# The format below is the bridge's too (lib/terminal/protocol.ts, "bridge <-> session holder"):
+# change both together.
 # stdin carries frames: u8 type, u16 length (big-endian), payload.
 #   0 input  (bytes for the shell)   1 resize (u16 cols, u16 rows)   2 hello ("EPOCH:OFFSET" or "-")
 # stdout carries one header line "QUAI1 <epoch> <offset>\n" and then the terminal's raw output,

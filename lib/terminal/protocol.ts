@@ -198,9 +198,6 @@ export const encodeExit = (exit: ExitMessage): Uint8Array => jsonFrame(MessageTy
 export const encodeError = (error: ErrorMessage): Uint8Array =>
   jsonFrame(MessageType.error, errorSchema.parse({ ...error, message: error.message.slice(0, 500) }))
 
-/** Output header for the server's hot path: a 1-byte prefix without copying the payload twice. */
-export const outputHeader = Uint8Array.of(MessageType.output)
-
 function parseJson<T>(payload: Uint8Array, schema: z.ZodType<T>): { ok: true; value: T } | { ok: false; reason: string } {
   let value: unknown
   try {
@@ -238,6 +235,46 @@ export function decodeServerMessage(raw: ArrayBuffer | ArrayBufferView): Decoded
       return refuse('bad-type', `unknown message type 0x${(bytes[0] ?? 0).toString(16).padStart(2, '0')}`)
   }
 }
+
+// ---------------------------------------------------------------- bridge <-> session holder
+//
+// Inside the node, the shell belongs to the session holder (holder.pl, Perl core only); the
+// bridge reaches it through a docker exec's stdin and stdout. holder.pl reads and writes this
+// format (its header restates it); both sides must change together.
+//
+//   bridge -> holder (stdin): frames of u8 type, u16 length (big-endian), payload
+//     0 input   <bytes for the shell>
+//     1 resize  u16 cols, u16 rows
+//     2 hello   "<epoch>:<offset>" to resume (latin1), or "-" for no resume
+//   holder -> bridge (stdout): one header line "QUAI1 <epoch> <offset>\n", then the terminal's
+//     raw output from session offset <offset> (a resume sends only what the browser has not seen)
+
+export const HolderFrameType = { input: 0, resize: 1, hello: 2 } as const
+
+/** The holder's header line, without its newline: QUAI1, the shell's epoch, the session offset. */
+export const holderHeaderPattern = /^QUAI1 ([A-Za-z0-9._-]{1,64}) (\d{1,15})$/
+/** Past this many bytes without a newline, the holder did not start (its output is an error). */
+export const holderHeaderLimit = 512
+
+export function encodeHolderFrame(type: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(3 + payload.byteLength)
+  out[0] = type
+  new DataView(out.buffer).setUint16(1, payload.byteLength)
+  out.set(payload, 3)
+  return out
+}
+
+export function encodeHolderResize(cols: number, rows: number): Uint8Array {
+  const size = new Uint8Array(4)
+  const view = new DataView(size.buffer)
+  view.setUint16(0, cols)
+  view.setUint16(2, rows)
+  return encodeHolderFrame(HolderFrameType.resize, size)
+}
+
+/** The first frame of every attach: where the browser's copy of the output ends, if anywhere. */
+export const encodeHolderHello = (resume: string | undefined): Uint8Array =>
+  encodeHolderFrame(HolderFrameType.hello, Uint8Array.from(resume ?? '-', (c) => c.charCodeAt(0) & 0xff))
 
 // ---------------------------------------------------------------- connection parameters
 

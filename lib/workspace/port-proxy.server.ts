@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream'
 import { getEnv } from '../env.server'
 import { localeCookie } from '../i18n/config'
 import { RateLimitedError, rateLimitedAnswer, takeSlot } from '../http/usage-limits.server'
-import { refuseUpgrade } from '../server/upgrade-routes'
+import { refuseUpgrade } from '../http/upgrade-routes'
 import { accessCookieValue, authorizePortRequest, portAccessCookie, PortRefusal, redeemGrant, viewerOfAccessCookie, type PortTarget } from './port-access.server'
 import { parsePortHost, portEnterPath, safeAppPath } from './port-origins'
 

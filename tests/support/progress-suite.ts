@@ -22,7 +22,7 @@ export async function createUser(db: Db, role = 'student') {
 export function progressSuite(getDatabase: () => Db) {
   const load = async () => {
     const lessons = await import('@/lib/content/lessons.server')
-    const progress = await import('@/lib/progress/lessons.server')
+    const progress = { ...(await import('@/lib/progress/lessons.server')), ...(await import('@/lib/quiz/submit.server')) }
     return { lesson: lessons.getLesson('demo', 'quiz-lesson')!, progress }
   }
 

@@ -1,5 +1,5 @@
 import { type AssertionList, describeMatch, excerpt, ref, textMatches } from '../assertions'
-import type { TextMatch } from '../kinds'
+import type { TextMatch } from '../../content/check-kinds'
 import type { MessageKey, MessageParams, MessageRef } from '../messages'
 
 // Pieces shared by the evaluators: generic "property" lines and key/value maps (env, labels).

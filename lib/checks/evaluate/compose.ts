@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml'
 import { type AssertionList, assertionId, listOrNone, ref } from '../assertions'
 import type { ContainerFacts, NodeFacts } from '../facts'
-import type { Check } from '../kinds'
+import type { Check } from '../../content/check-kinds'
 import { checkLimits } from '../limits'
 import type { MessageRef } from '../messages'
 import { mb } from './common'

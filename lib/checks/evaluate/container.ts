@@ -1,6 +1,6 @@
 import { AssertionList, assertionId, imageMatches, isRootUser, listOrNone, ref } from '../assertions'
 import type { ContainerFacts, NodeFacts } from '../facts'
-import type { Check } from '../kinds'
+import type { Check } from '../../content/check-kinds'
 import type { MessageKey, MessageParams } from '../messages'
 import { mapLines, mb, missingParams, subject } from './common'
 

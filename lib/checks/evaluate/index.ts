@@ -1,6 +1,6 @@
 import { AssertionList, type Assertion } from '../assertions'
 import type { NodeFacts } from '../facts'
-import type { Check } from '../kinds'
+import type { Check } from '../../content/check-kinds'
 import { evaluateCompose } from './compose'
 import { evaluateContainer } from './container'
 import { evaluateCommand, evaluateDns, evaluateFile, evaluateHttp, evaluateReach, evaluateScript } from './probes'

@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml'
 import { type AssertionList, assertionId, describeMatch, excerpt, getPath, listOrNone, matchMode, ref, scalarEquals, showValue, textMatches } from '../assertions'
 import type { NodeFacts, Probe } from '../facts'
-import type { Check } from '../kinds'
+import type { Check } from '../../content/check-kinds'
 import { checkLimits } from '../limits'
 import type { MessageParams, MessageRef } from '../messages'
 import { mb } from './common'

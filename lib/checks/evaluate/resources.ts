@@ -1,6 +1,6 @@
 import { type AssertionList, assertionId, excerpt, isRootUser, listOrNone, ref } from '../assertions'
 import type { NodeFacts } from '../facts'
-import type { Check } from '../kinds'
+import type { Check } from '../../content/check-kinds'
 import { dockerfileStages } from '../probes'
 import { mapLines, mb, missingParams, propLine, subject } from './common'
 

@@ -1,6 +1,6 @@
 import { type AssertionList, assertionId, imageMatches, listOrNone, ref } from '../assertions'
 import type { NodeFacts, ServiceFacts } from '../facts'
-import type { Check } from '../kinds'
+import type { Check } from '../../content/check-kinds'
 import type { MessageParams } from '../messages'
 import { mapLines, missingParams, propLine, subject } from './common'
 

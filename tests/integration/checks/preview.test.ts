@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SessionUser } from '../../../lib/auth/session.server'
 import { getDb } from '../../../lib/db/client.server'
-import { runSolutionInFreshSandbox } from '../../../lib/classes/authoring.server'
+import { runSolutionInFreshSandbox } from '../../../lib/authoring/run-solution.server'
 import { cleanUpNamespace, createUser, withTestNamespace } from '../sandbox/support'
 
 withTestNamespace('preview')

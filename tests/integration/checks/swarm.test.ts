@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { checkSchema } from '../../../lib/checks/kinds'
+import { checkSchema } from '../../../lib/content/check-kinds'
 import { renderAssertion } from '../../../lib/checks/render'
 import { runChecks } from '../../../lib/checks/run.server'
 import { createLab, docker, startTestNode, type Lab, type TestNode } from './support'

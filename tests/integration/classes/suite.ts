@@ -13,12 +13,13 @@ import type * as ErrorsModule from '@/lib/classes/errors'
 import type * as StudentModule from '@/lib/classes/student.server'
 import type * as ProgressModule from '@/lib/progress/exercises.server'
 import type * as LessonsModule from '@/lib/progress/lessons.server'
+import type * as SubmitModule from '@/lib/quiz/submit.server'
 
 type Classes = typeof ClassesModule
 type Dashboard = typeof DashboardModule
 type Student = typeof StudentModule
 type Progress = typeof ProgressModule
-type Lessons = typeof LessonsModule
+type Lessons = typeof LessonsModule & typeof SubmitModule
 
 type Me = { id: string; role: 'student' | 'instructor' }
 
@@ -82,7 +83,7 @@ export function classesSuite(getDatabase: () => Db) {
     dashboard = await import('@/lib/classes/dashboard.server')
     student = await import('@/lib/classes/student.server')
     progress = await import('@/lib/progress/exercises.server')
-    lessons = await import('@/lib/progress/lessons.server')
+    lessons = { ...(await import('@/lib/progress/lessons.server')), ...(await import('@/lib/quiz/submit.server')) }
     errors = await import('@/lib/classes/errors')
   })
 

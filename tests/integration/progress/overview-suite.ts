@@ -13,7 +13,7 @@ const run = (...assertions: ReturnType<typeof check>[]) => ({ passedCount: asser
 export function overviewSuite(getDatabase: () => Db) {
   const load = async () => ({
     content: await import('@/lib/content/lessons.server'),
-    lessons: await import('@/lib/progress/lessons.server'),
+    lessons: { ...(await import('@/lib/progress/lessons.server')), ...(await import('@/lib/quiz/submit.server')) },
     exercises: await import('@/lib/progress/exercises.server'),
     overview: await import('@/lib/progress/overview.server'),
   })

@@ -28,7 +28,7 @@ describe('progress on the embedded SQLite database', () => {
   overviewSuite(() => db)
 
   it('survives a restart: a new client on the same file sees the same attempts', async () => {
-    const { submitQuiz } = await import('@/lib/progress/lessons.server')
+    const { submitQuiz } = await import('@/lib/quiz/submit.server')
     const { getLesson } = await import('@/lib/content/lessons.server')
     const userId = await createUser(db)
     await submitQuiz(userId, getLesson('demo', 'quiz-lesson')!, { submissionId: crypto.randomUUID(), answers: { dns: '127.0.0.11' } })

@@ -15,7 +15,7 @@ beforeAll(async () => {
 
 const load = async () => {
   const { getLesson } = await import('@/lib/content/lessons.server')
-  const progress = await import('@/lib/progress/lessons.server')
+  const progress = await import('@/lib/quiz/submit.server')
   const attempts = await import('@/lib/quiz/attempts.server')
   const lesson = getLesson('demo', 'quiz-lesson')!
   const submit = (userId: string, answers: Record<string, string | string[]>, submissionId: string = randomUUID()) => {

@@ -86,7 +86,7 @@ describe('sign-in limits, per account and address', () => {
   })
 
   it('stop one address trying many accounts (password spraying) at the per-address ceiling', async () => {
-    const { countUse } = await import('@/lib/http/usage-counter.server')
+    const { countUse } = await import('@/lib/db/usage-counter.server')
     const { authLimits, limitKeys } = await import('@/lib/auth/sign-in-limits')
     const sprayer = '192.0.2.99'
     // 199 failures already counted from this address, each on another account.

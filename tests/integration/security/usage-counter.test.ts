@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { countUse, readUse, secondsUntilWindowEnds } from '@/lib/http/usage-counter.server'
+import { countUse, readUse, secondsUntilWindowEnds } from '@/lib/db/usage-counter.server'
 
 // The one store behind Quai's limits: concurrent counts on one key must all be seen.
 describe('usage counters in the database', () => {

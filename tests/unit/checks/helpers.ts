@@ -3,7 +3,7 @@ import path from 'node:path'
 import type { Assertion } from '../../../lib/checks/assertions'
 import { evaluateCheck } from '../../../lib/checks/evaluate'
 import { emptyNodeFacts, type NodeFacts, type Probe } from '../../../lib/checks/facts'
-import { checkSchema } from '../../../lib/checks/kinds'
+import { checkSchema } from '../../../lib/content/check-kinds'
 import { renderAssertion } from '../../../lib/checks/render'
 import {
   containerFactsFromInspect,

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import type { z } from 'zod'
-import { checkSchema, regex, textMatch } from '@/lib/checks/kinds'
-import { checkPatterns } from '@/lib/checks/patterns'
+import { checkSchema, regex, textMatch } from '@/lib/content/check-kinds'
+import { checkPatterns } from '@/lib/content/check-patterns'
 
 // content:check analyses every author pattern that checkPatterns lists; a pattern field it
 // missed would go unchecked. The schema says where patterns can be: this compares the two.

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream'
 import { describe, expect, test } from 'vitest'
 import { CheckTimeoutError, DaemonUnavailableError } from '../../../lib/checks/errors'
-import { checkSchema, type Check } from '../../../lib/checks/kinds'
+import { checkSchema, type Check } from '../../../lib/content/check-kinds'
 import { runChecks } from '../../../lib/checks/run.server'
 import type { CheckTarget } from '../../../lib/checks/target'
 import type { DockerClient } from '../../../lib/docker/inspect.server'

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { clampHeartbeat, coursePercent, isLessonComplete, lessonStatus } from '@/lib/progress/rules'
+import { clampHeartbeat, coursePercent, hasWork, isLessonComplete, lessonStatus, percentOf } from '@/lib/progress/rules'
 
 const base = { hasQuiz: true, quizPassingScore: 70, bestQuizPercent: null, exerciseIds: ['a', 'b'], completedExerciseIds: [], markedRead: false }
 
@@ -45,5 +45,18 @@ describe('statuses and percentages', () => {
     expect(clampHeartbeat(3600)).toBe(60)
     expect(clampHeartbeat(-5)).toBe(0)
     expect(clampHeartbeat(Number.NaN)).toBe(0)
+  })
+})
+
+describe('what a lesson asks of the learner', () => {
+  it('has work with a quiz or an exercise; a reading lesson has none (it offers "mark as read")', () => {
+    expect(hasWork({ hasQuiz: true, exerciseCount: 0 })).toBe(true)
+    expect(hasWork({ hasQuiz: false, exerciseCount: 2 })).toBe(true)
+    expect(hasWork({ hasQuiz: false, exerciseCount: 0 })).toBe(false)
+  })
+
+  it('scores a quiz attempt in whole percent, 0 for a quiz worth nothing', () => {
+    expect(percentOf({ score: 2, maxScore: 3 })).toBe(67)
+    expect(percentOf({ score: 0, maxScore: 0 })).toBe(0)
   })
 })

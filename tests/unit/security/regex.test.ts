@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url'
 import { describe, expect, test } from 'vitest'
 import { evaluateCheck } from '@/lib/checks/evaluate'
 import { emptyNodeFacts } from '@/lib/checks/facts'
-import { checkSchema } from '@/lib/checks/kinds'
+import { checkSchema } from '@/lib/content/check-kinds'
 import { quizSchema } from '@/lib/content/schema'
 import { gradeQuiz } from '@/lib/quiz/grade.server'
 import { container } from '../checks/helpers'
@@ -24,7 +24,7 @@ function runIsolated(body: string): { finished: boolean; output: unknown } {
   const code = `
     const { evaluateCheck } = await import(${moduleUrl('lib/checks/evaluate/index.ts')})
     const { emptyNodeFacts } = await import(${moduleUrl('lib/checks/facts.ts')})
-    const { checkSchema } = await import(${moduleUrl('lib/checks/kinds.ts')})
+    const { checkSchema } = await import(${moduleUrl('lib/content/check-kinds.ts')})
     const { quizSchema } = await import(${moduleUrl('lib/content/schema.ts')})
     const { gradeQuiz } = await import(${moduleUrl('lib/quiz/grade.server.ts')})
     const result = await (async () => { ${body} })()

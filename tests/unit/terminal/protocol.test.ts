@@ -6,6 +6,9 @@ import {
   encodeAck,
   encodeError,
   encodeExit,
+  encodeHolderFrame,
+  encodeHolderHello,
+  encodeHolderResize,
   encodeInput,
   encodeInputChunks,
   encodeOutput,
@@ -13,6 +16,8 @@ import {
   encodePong,
   encodeReady,
   encodeResize,
+  holderHeaderPattern,
+  HolderFrameType,
   maxFrameBytes,
   MessageType,
   terminalQuerySchema,
@@ -111,5 +116,20 @@ describe('connection query', () => {
     expect(terminalQuerySchema.safeParse({ ...base, cols: '100000' }).success).toBe(false)
     expect(terminalQuerySchema.safeParse({ ...base, resume: 'a:b' }).success).toBe(false)
     expect(terminalQuerySchema.safeParse({ ...base, extra: '1' }).success).toBe(false)
+  })
+})
+
+describe('bridge <-> session holder frames (holder.pl reads the same format)', () => {
+  it('writes u8 type, u16 big-endian length, payload', () => {
+    expect(encodeHolderFrame(HolderFrameType.input, new TextEncoder().encode('ls\r'))).toEqual(bytes(0, 0, 3, 0x6c, 0x73, 0x0d))
+    expect(encodeHolderResize(120, 40)).toEqual(bytes(1, 0, 4, 0, 120, 0, 40))
+    expect(encodeHolderHello(undefined)).toEqual(bytes(2, 0, 1, 0x2d))
+    expect(encodeHolderHello('e1:300')).toEqual(bytes(2, 0, 6, ...new TextEncoder().encode('e1:300')))
+  })
+
+  it('reads the header line QUAI1 <epoch> <offset>', () => {
+    expect(holderHeaderPattern.exec('QUAI1 a.b-c_1 4096')?.slice(1)).toEqual(['a.b-c_1', '4096'])
+    expect(holderHeaderPattern.test('QUAI2 e 0')).toBe(false)
+    expect(holderHeaderPattern.test('perl: not found')).toBe(false)
   })
 })

@@ -1,6 +1,6 @@
 import { NextResponse } from 'next/server'
 import { requireApiUser } from '@/lib/auth/session.server'
-import { runSolutionInFreshSandbox } from '@/lib/classes/authoring.server'
+import { runSolutionInFreshSandbox } from '@/lib/authoring/run-solution.server'
 import { classHandler } from '@/lib/classes/http.server'
 import { readerLocale } from '@/lib/classes/locale.server'
 import { asApi, exerciseRefSchema } from '@/lib/checks/http.server'

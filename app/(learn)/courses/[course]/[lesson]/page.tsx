@@ -19,6 +19,7 @@ import { resolveLessonRef } from '@/lib/content/load.server'
 import { courseHref, lessonHref } from '@/lib/content/paths'
 import { colon } from '@/lib/i18n/punctuation'
 import { lessonProgress } from '@/lib/progress/lessons.server'
+import { hasWork } from '@/lib/progress/rules'
 import { toPublicQuiz } from '@/lib/quiz/public'
 import { quizPolicyFor } from '@/lib/quiz/attempts.server'
 import { toPublicExercise } from '@/lib/checks/public'
@@ -85,7 +86,7 @@ export default async function LessonPage({ params }: Props) {
   const prerequisites = frontmatter.prerequisites
     .map((ref) => resolveLessonRef(tree, courseSlug, ref))
     .filter((l): l is NonNullable<typeof l> => l !== null)
-  const hasWork = lesson.quiz !== null || lesson.exercises.length > 0
+  const withWork = hasWork({ hasQuiz: lesson.quiz !== null, exerciseCount: lesson.exercises.length })
 
   const article = (
     <article className="min-w-0">
@@ -151,7 +152,7 @@ export default async function LessonPage({ params }: Props) {
       {lesson.quiz && quizPolicy && (
         <Quiz courseSlug={courseSlug} lessonSlug={lessonSlug} quiz={toPublicQuiz(lesson.quiz)} policy={quizPolicy} standing={progress?.quiz ?? null} signedIn={user !== null} />
       )}
-      {user && !hasWork && <MarkReadButton courseSlug={courseSlug} lessonSlug={lessonSlug} completed={progress?.status === 'completed'} />}
+      {user && !withWork && <MarkReadButton courseSlug={courseSlug} lessonSlug={lessonSlug} completed={progress?.status === 'completed'} />}
       <Pager previous={previous} next={next} />
     </article>
   )

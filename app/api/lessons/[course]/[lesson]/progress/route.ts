@@ -4,6 +4,7 @@ import { requireApiUser } from '@/lib/auth/session.server'
 import { getLesson } from '@/lib/content/lessons.server'
 import { ApiError, handler, notFoundError, readJson } from '@/lib/http/api.server'
 import { lessonProgress, recordHeartbeat, refreshLessonCompletion } from '@/lib/progress/lessons.server'
+import { hasWork } from '@/lib/progress/rules'
 
 type Params = { params: Promise<{ course: string; lesson: string }> }
 
@@ -22,7 +23,7 @@ export const POST = handler(async (request: Request, { params }: Params) => {
     if (body.exerciseId && !lesson.exercises.some((e) => e.id === body.exerciseId)) throw notFoundError('exercise')
     await recordHeartbeat(user.id, course, lessonSlug, body.seconds, body.exerciseId)
   } else {
-    if (lesson.quiz || lesson.exercises.length > 0) {
+    if (hasWork({ hasQuiz: lesson.quiz !== null, exerciseCount: lesson.exercises.length })) {
       throw new ApiError(409, 'has_work', 'this lesson is completed by its quiz and exercises, not by marking it read')
     }
     await refreshLessonCompletion(user.id, course, lessonSlug, { markedRead: true })

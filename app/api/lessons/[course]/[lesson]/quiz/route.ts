@@ -2,9 +2,10 @@ import { NextResponse } from 'next/server'
 import { requireApiUser } from '@/lib/auth/session.server'
 import { getLesson } from '@/lib/content/lessons.server'
 import { ApiError, handler, notFoundError, readJson } from '@/lib/http/api.server'
-import { lessonProgress, submitQuiz } from '@/lib/progress/lessons.server'
+import { lessonProgress } from '@/lib/progress/lessons.server'
 import { QuizBusyError, QuizClosedError, submitWithinPolicy } from '@/lib/quiz/attempts.server'
 import { maxSubmissionBytes, QuizSubmissionError, quizSubmissionSchema } from '@/lib/quiz/grade.server'
+import { submitQuiz } from '@/lib/quiz/submit.server'
 
 type Params = { params: Promise<{ course: string; lesson: string }> }
 

@@ -4,6 +4,8 @@ import { safeRegexProblem } from '../text/safe-regex'
 // The declarative check kinds an exercise can use. Each check expands into one or more
 // assertions when it runs (lib/checks/run.server.ts); every assertion carries a message.
 // Objects are strict so that a misspelt field fails `npm run content:check`.
+// The schema is part of what an author writes, so lib/content owns it and lib/checks reads it
+// (checks import content, never the other way: docs/architecture.md).
 
 const name = z.string().min(1).max(200)
 

@@ -4,7 +4,7 @@
 import http from 'node:http'
 import net, { type AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { dispatchUpgrades, refuseUpgrade, type UpgradeRoute } from '@/lib/server/upgrade-routes'
+import { dispatchUpgrades, refuseUpgrade, type UpgradeRoute } from '@/lib/http/upgrade-routes'
 
 let server: http.Server | null = null
 afterEach(() => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())))

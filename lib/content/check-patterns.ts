@@ -1,4 +1,4 @@
-import { CHECK_PATTERN_FLAGS, type Check, type TextMatch } from './kinds'
+import { CHECK_PATTERN_FLAGS, type Check, type TextMatch } from './check-kinds'
 
 // Every regular expression an author wrote in one check, with where it is, so that
 // content:check can analyse each one (lib/content/validate.server.ts). A new field that takes

@@ -1,5 +1,5 @@
 import 'server-only'
-import { getDb } from '../db/client.server'
+import { getDb } from './client.server'
 
 // Fixed-window counters in the database (UsageCounter), shared by every server instance:
 // the one store behind Quai's own limits. One statement counts and reads back, so two

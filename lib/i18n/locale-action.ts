@@ -1,6 +1,6 @@
 'use server'
 import { cookies } from 'next/headers'
-import { isLocale, localeCookie } from '@/lib/i18n/config'
+import { isLocale, localeCookie } from './config'
 
 export async function setLocale(locale: string): Promise<{ error?: string }> {
   if (!isLocale(locale)) return { error: 'unknown locale' }

@@ -1,6 +1,6 @@
 import 'server-only'
 import type { IncomingMessage } from 'node:http'
-import { getUserFromHeaders, type SessionUser } from '../auth/session.server'
+import { getUserFromHeaders, type SessionUser } from './session.server'
 
 // Session and origin checks for the requests that bypass Next (WebSocket upgrades and the
 // port proxy), which the custom server hands to us as raw Node requests.

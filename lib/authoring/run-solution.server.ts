@@ -1,24 +1,17 @@
 import 'server-only'
-import YAML from 'yaml'
 import type { SessionUser } from '../auth/session.server'
+import { ClassError } from '../classes/errors'
 import { renderAssertion } from '../checks/render'
 import { findExercise } from '../checks/exercise.server'
 import { runChecks } from '../checks/run.server'
 import { getSandboxAccess } from '../checks/sandbox-access.server'
 import { lessonWorkdir } from '../content/paths'
-import type { Exercise } from '../content/schema'
 import { endSandbox, execInNode, getCurrentSandbox } from '../sandbox/sandboxes.server'
 import { openSandboxForLesson } from '../workspace/service.server'
-import { ClassError } from './errors'
 
-// The authoring side of the instructor space: what a lesson holds besides its text (quiz
-// keys, hints, solutions, checks), and running an exercise's solution in a fresh sandbox to
-// see its checks fail before and pass after. Instructors only; the learner's page never
-// receives any of this (lib/quiz/public.ts and lib/checks/public.ts strip it).
-
-export function checksAsYaml(exercise: Exercise): string[] {
-  return exercise.checks.map((check) => YAML.stringify(check, { lineWidth: 0 }).trim())
-}
+// The authoring side of the instructor space: running an exercise's solution in a fresh
+// sandbox to see its checks fail before and pass after (the preview's other half is
+// preview.server.ts). Instructors only.
 
 export type SolutionRunAssertion = { id: string; passed: boolean; pending: boolean; message: string }
 export type SolutionRun = {
