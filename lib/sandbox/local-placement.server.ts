@@ -2,6 +2,7 @@ import 'server-only'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
+import { dockerClientForSocket, forgetDaemon, hostEngine, type DockerDaemon } from '../docker/client.server'
 import { DockerProblemError, HostSetupError, PrivilegedRefusedError } from '../docker/diagnose.server'
 import {
   connectNetwork,
@@ -10,16 +11,10 @@ import {
   disconnectNetwork,
   engineInfo,
   ensureVolume,
-  execInContainer,
-  forgetInnerDaemon,
-  hostEngine,
-  innerDaemon,
   inspectContainer,
   inspectNetwork,
   listContainersByLabel,
   listNetworksByLabel,
-  openExecSession,
-  pingDaemon,
   removeContainer,
   removeNetwork,
   requireImage,
@@ -27,9 +22,8 @@ import {
   SubnetTakenError,
   type ContainerSpec,
   type EngineInfo,
-  type ExecResult,
-  type ExecSession,
 } from '../docker/engine.server'
+import { execInContainer, type ExecResult } from '../docker/exec.server'
 import type { HostPiece, IsolationMode, SandboxConfig } from './config.server'
 import { disableBridgeIpv6, ensureHostFirewall } from './host-firewall.server'
 import {
@@ -63,7 +57,6 @@ import type {
   NodeDeath,
   NodeHealth,
   NodeRef,
-  OpenShellOptions,
   PlacedNode,
   PlacedSandbox,
   SandboxPlacement,
@@ -129,6 +122,9 @@ function tracer(id: string): (step: string) => void {
 const nodeEssentials = new Set(['unshare', 'tini', 'docker-init', 'dockerd', 'containerd', 'containerd-shim', 'docker-proxy', 'quai-entrypoint'])
 const isNodeEssential = (name: string | null) => name === null || nodeEssentials.has(name)
 
+/** A node's inner daemon: a request idle for 30 s is cut, so a stalled learner daemon frees it. */
+const innerDaemon = (socketPath: string) => dockerClientForSocket(socketPath, { idleTimeoutMs: 30_000 })
+
 export class LocalPlacement implements SandboxPlacement {
   /** "local" (or "local-<namespace>" outside the default namespace), stored in Sandbox.placement. */
   readonly name: string
@@ -142,7 +138,7 @@ export class LocalPlacement implements SandboxPlacement {
     this.name = config.namespace === 'quai' ? 'local' : `local-${config.namespace}`
   }
 
-  private get docker() {
+  private get docker(): DockerDaemon {
     return hostEngine()
   }
 
@@ -541,33 +537,21 @@ export class LocalPlacement implements SandboxPlacement {
     let checks = 0
     while (Date.now() < deadline) {
       if (fs.existsSync(socket)) {
-        const client = innerDaemon(socket)
-        const ok = await pingDaemon(client, 1000)
-        forgetInnerDaemon(socket)
+        const ok = await innerDaemon(socket).ping(1000)
+        forgetDaemon(socket)
         if (ok) return
       }
       // Every so often, make sure the node is still alive (a failed entrypoint ends it).
       if (++checks % 20 === 0) {
         const state = await inspectContainer(this.docker, node.containerId)
         if (!state?.running) {
-          const logs = await this.containerLogTail(node.containerId)
+          const logs = await this.docker.logTail(node.containerId, 5)
           throw new Error(`node ${node.name} stopped while starting (exit ${state?.exitCode ?? '?'}): ${logs}`)
         }
       }
       await new Promise((r) => setTimeout(r, 20))
     }
     throw new Error(`node ${node.name}: its Docker daemon did not answer within ${this.config.startTimeoutSeconds}s`)
-  }
-
-  private async containerLogTail(containerId: string): Promise<string> {
-    try {
-      const buf = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: 5 })) as unknown as Buffer
-      // Strip the 8-byte frame headers of non-TTY logs (and any other control bytes).
-      const text = [...buf.toString('utf8')].filter((c) => c >= ' ' || c === '\n').join('')
-      return text.trim().slice(-500)
-    } catch {
-      return ''
-    }
   }
 
   // ---------------------------------------------------------------- destroy
@@ -595,7 +579,7 @@ export class LocalPlacement implements SandboxPlacement {
       }
     })
     await step('sockets', async () => {
-      for (const f of await fsp.readdir(this.socketDir(sandboxId)).catch(() => [] as string[])) forgetInnerDaemon(path.join(this.socketDir(sandboxId), f))
+      for (const f of await fsp.readdir(this.socketDir(sandboxId)).catch(() => [] as string[])) forgetDaemon(path.join(this.socketDir(sandboxId), f))
       await removeSocketDir(this.socketDir(sandboxId))
     })
     await step('disk', () => destroyDisk(this.stateDir(sandboxId)))
@@ -610,7 +594,7 @@ export class LocalPlacement implements SandboxPlacement {
       nodes.map(async (n) => {
         const state = n.containerId ? await inspectContainer(this.docker, n.containerId) : null
         const running = Boolean(state?.running && state.labels[LABEL.sandbox] === sandboxId)
-        const daemonAnswers = running && n.socketPath && fs.existsSync(n.socketPath) ? await pingDaemon(innerDaemon(n.socketPath), 2000) : false
+        const daemonAnswers = running && n.socketPath && fs.existsSync(n.socketPath) ? await innerDaemon(n.socketPath).ping(2000) : false
         return { name: n.name, containerId: state?.id ?? null, running, daemonAnswers }
       }),
     )
@@ -703,11 +687,6 @@ export class LocalPlacement implements SandboxPlacement {
     })
   }
 
-  openShell(node: NodeRef, cmd: string[] | null, options: OpenShellOptions): Promise<ExecSession> {
-    const env = [`TERM=xterm-256color`, ...(options.env ?? [])]
-    return openExecSession(this.docker, node.containerId, this.execCommand(cmd ?? []), { tty: options.tty, env, cols: options.cols, rows: options.rows })
-  }
-
   nodeContainer(node: NodeRef) {
     return { docker: this.docker, containerId: node.containerId }
   }
@@ -721,14 +700,4 @@ export class LocalPlacement implements SandboxPlacement {
     const state = await inspectContainer(this.docker, node.containerId)
     return state?.addresses[this.networkName(node.sandboxId)] ?? Object.values(state?.addresses ?? {})[0] ?? null
   }
-}
-
-/** The Docker problem behind an error, if any (for messages with their fix). */
-export function dockerProblemOf(error: unknown): DockerProblemError | null {
-  let e: unknown = error
-  for (let i = 0; i < 5 && e; i++) {
-    if (e instanceof DockerProblemError) return e
-    e = (e as { cause?: unknown }).cause
-  }
-  return null
 }
