@@ -148,7 +148,6 @@ export async function reserve(db: Db, config: SandboxConfig, userId: string, lay
   })
 }
 
-
 // ---------------------------------------------------------------- lifecycle
 
 export type OpenSandboxOptions = {
@@ -199,7 +198,6 @@ export async function openSandbox(userId: string, options: OpenSandboxOptions = 
   }
   throw new SandboxStartError('too many concurrent changes to this learner\'s sandboxes; try again')
 }
-
 
 async function waitWhileStarting(db: Db, id: string, config: SandboxConfig, signal: AbortSignal | undefined): Promise<void> {
   const deadline = Date.now() + (config.startTimeoutSeconds + 30) * 1000
@@ -303,7 +301,6 @@ export async function touchSandbox(sandboxId: string): Promise<void> {
   const db = await getDb()
   await db.sandbox.updateMany({ where: { id: sandboxId, status: 'running', lastActivityAt: { lt: new Date(now - throttleMs) } }, data: { lastActivityAt: new Date(now) } })
 }
-
 
 // lib/classes/authoring.server.ts imports execInNode from here until its move lands; new code imports node-access.server.ts.
 export { execInNode } from './node-access.server'

@@ -69,7 +69,6 @@ export function toView(row: SandboxWithNodes, config: SandboxConfig = sandboxCon
   }
 }
 
-
 export async function loadRow(db: Db, sandboxId: string): Promise<SandboxWithNodes | null> {
   return db.sandbox.findUnique({ where: { id: sandboxId }, include: { nodes: true } })
 }
