@@ -17,9 +17,19 @@ export default tseslint.config(
     },
   },
   {
-    // Nothing outside lib/docker talks to Docker directly.
-    files: ['app/**', 'components/**', 'lib/**'],
+    // Nothing outside lib/docker talks to Docker directly: no dockerode (its types included), and
+    // no way to the client inside a DockerDaemon. Signatures that leak a dockerode type without
+    // importing it are caught by tests/unit/docker/boundary.test.ts.
+    files: ['app/**', 'components/**', 'lib/**', 'scripts/**', 'server.ts'],
     ignores: ['lib/docker/**'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'dockerode', message: 'Docker calls live in lib/docker/.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'dockerode', message: 'Docker calls live in lib/docker/: use its functions and DockerDaemon.' }],
+          patterns: [{ group: ['**/docker/client.server'], importNames: ['apiOf', 'dockerDaemonForTests'], message: 'The dockerode client stays in lib/docker/.' }],
+        },
+      ],
+    },
   },
 )

@@ -3,7 +3,7 @@ import { useEffect, useRef, useState } from 'react'
 import { z } from 'zod'
 import { liveSilenceMs } from '@/lib/checks/public'
 import type { LiveEvent } from '@/lib/checks/live.server'
-import type { SandboxSnapshot } from '@/lib/docker/inspect.server'
+import type { SandboxSnapshot } from '@/lib/docker/parse/snapshot'
 import { apiErrorSchema } from '@/lib/workspace/api'
 
 export type LiveState =

@@ -1,9 +1,8 @@
 import 'server-only'
 import { getLesson, type LessonRecord } from '../content/lessons.server'
 import type { Exercise } from '../content/schema'
-import { getExerciseStates, recordAttempt, type ExerciseStateView, type ExerciseTrigger, type RecordedAttempt } from '../progress/exercises.server'
+import { recordAttempt, type ExerciseTrigger, type RecordedAttempt } from '../progress/exercises.server'
 import { UnknownExerciseError } from './errors'
-import { toPublicExercise, type PublicExercise } from './public'
 import { runChecks, type CheckRunResult } from './run.server'
 import type { CheckTarget } from './target'
 
@@ -72,14 +71,4 @@ export async function checkExercise(request: CheckRequest, access: SandboxAccess
     result,
   })
   return { result, attempt }
-}
-
-/**
- * What the lesson page hands to <ExercisePanel>: the exercises as the browser may see them and
- * the learner's state (attempts, revealed hints, the solution once asked for).
- */
-export async function exercisePanelData(userId: string | null, lesson: LessonRecord): Promise<{ exercises: PublicExercise[]; initialState: Record<string, ExerciseStateView> }> {
-  const exercises = lesson.exercises.map(toPublicExercise)
-  const initialState = userId ? await getExerciseStates(userId, lesson.courseSlug, lesson.slug, lesson.exercises) : {}
-  return { exercises, initialState }
 }

@@ -1,11 +1,6 @@
-import type {
-  ContainerFacts,
-  ImageFacts,
-  NetworkFacts,
-  ServiceFacts,
-  SwarmFacts,
-  VolumeFacts,
-} from '../docker/inspect.server'
+import type { ContainerFacts } from '../docker/parse/container'
+import type { ImageFacts, NetworkFacts, VolumeFacts } from '../docker/parse/objects'
+import type { ServiceFacts, SwarmFacts } from '../docker/parse/swarm'
 
 // What the evaluation functions read: the state of one sandbox node, gathered once per run,
 // plus the output of the read-only probes some checks need (a lookup, a file, a request).

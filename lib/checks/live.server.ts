@@ -1,6 +1,8 @@
 import 'server-only'
-import { pingDaemon } from '../docker/engine.server'
-import { DaemonAnswerTooLargeError, followEvents, readSnapshot, type DaemonEvent, type SandboxSnapshot } from '../docker/inspect.server'
+import { DaemonAnswerTooLargeError } from '../docker/daemon-read.server'
+import { followEvents, type DaemonEvent } from '../docker/events.server'
+import type { SandboxSnapshot } from '../docker/parse/snapshot'
+import { readSnapshot } from '../docker/reads.server'
 import { countAgainst, rateLimitMessage } from '../http/usage-limits.server'
 import { recordAttempt, type RecordedAttempt } from '../progress/exercises.server'
 import { CheckError, DaemonUnavailableError } from './errors'
@@ -20,7 +22,7 @@ import { runChecks, type CheckRunResult } from './run.server'
 // the next window instead of reading the sandbox again.
 //
 // A node's event stream ending is not a verdict: dockerode cuts a request that stays idle for
-// its client's timeout (30 s for an inner daemon, lib/docker/engine.server.ts), so a sandbox
+// its client's timeout (30 s for an inner daemon, lib/sandbox/local-placement.server.ts), so a sandbox
 // where nothing happens ends it too. The hub then asks the daemon (/_ping, the health probe):
 // if it answers, the hub follows its events again (and re-reads the sandbox if the gap was long
 // enough to miss one); only a daemon that does not answer ends the hub with
@@ -149,7 +151,7 @@ class Hub {
       if (attempt > 0) await this.sleep(probeRetryMs)
       try {
         const target = await this.access.target(this.sandboxId, node)
-        if (await pingDaemon(target.docker, liveProbeTimeoutMs)) return null
+        if (await target.docker.ping(liveProbeTimeoutMs)) return null
       } catch (error) {
         if (error instanceof CheckError && error.code !== 'daemon_unavailable') return { code: error.code, message: error.message }
       }

@@ -1,14 +1,11 @@
 import 'server-only'
+import { ContainerNotRunningError, DockerDaemonUnavailableError, DockerReadAbortedError, isNotSwarmManagerError } from '../docker/errors.server'
+import { probeInContainer, type ExecOutput } from '../docker/exec.server'
 import {
-  ContainerNotRunningError,
-  DockerDaemonUnavailableError,
-  DockerReadAbortedError,
-  execInContainer,
   inspectContainer,
   inspectImage,
   inspectNetwork,
   inspectVolume,
-  isNotSwarmManagerError,
   listConfigNames,
   listContainers,
   listImageTags,
@@ -17,8 +14,7 @@ import {
   listServices,
   listVolumes,
   readSwarm,
-  type ExecOutput,
-} from '../docker/inspect.server'
+} from '../docker/reads.server'
 import type { Assertion } from './assertions'
 import { evaluateChecks } from './evaluate'
 import { composeServices } from './evaluate/compose'
@@ -142,7 +138,7 @@ type Blocked = { blocked: 'from-missing' | 'from-stopped' }
 /** A probe's command inside one of the learner's containers; a missing or stopped container blocks it. */
 async function inContainer(target: CheckTarget, budget: Budget, from: string, cmd: string[], maxBytes: number): Promise<ExecOutput | Blocked> {
   try {
-    return await execInContainer(target.docker, from, cmd, { timeoutMs: budget.remainingMs(), signal: budget.signal, maxBytes })
+    return await probeInContainer(target.docker, from, cmd, { timeoutMs: budget.remainingMs(), signal: budget.signal, maxBytes })
   } catch (error) {
     if (error instanceof ContainerNotRunningError) return { blocked: error.missing ? 'from-missing' : 'from-stopped' }
     throw error

@@ -1,6 +1,7 @@
 import 'server-only'
 import { labRoot, lessonWorkdir } from '../content/paths'
-import { endIfNodeDied, execInNode, innerDocker, requireRunningSandbox } from '../sandbox/sandboxes.server'
+import { endIfNodeDied, execInNode, innerDocker } from '../sandbox/node-access.server'
+import { requireRunningSandbox } from '../sandbox/sandboxes.server'
 import { isNoSpaceError, sandboxDiskFull } from '../sandbox/disk-full.server'
 import { isForkFailure, processLimitReached } from '../sandbox/process-limit.server'
 import { SandboxError } from '../sandbox/types'
@@ -27,18 +28,6 @@ function checkErrorOf(error: unknown): unknown {
       return new CheckError('sandbox_node_died', error.message, { ...error.params }, { cause: error })
     default:
       return new CheckError('daemon_unavailable', error.message, {}, { cause: error })
-  }
-}
-
-async function nodeAnswers(docker: Awaited<ReturnType<typeof innerDocker>>): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined
-  try {
-    await Promise.race([docker.ping(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('no answer')), 3000)))])
-    return true
-  } catch {
-    return false
-  } finally {
-    clearTimeout(timer)
   }
 }
 
@@ -77,7 +66,7 @@ export function getSandboxAccess(): SandboxAccess {
               // a command that failed. The run stops here and nothing is recorded.
               if (result.exitCode === null) throw new Error(`the command's exec on ${node} ended without an exit code`)
               // Killed by a signal: by its own timeout, or with its node. Only the first is the command's.
-              if (result.exitCode >= 128 && !(await nodeAnswers(docker))) {
+              if (result.exitCode >= 128 && !(await docker.ping(3000))) {
                 throw (await endIfNodeDied(sandboxId)) ?? new Error(`the node ${node} went away while its command ran`)
               }
               return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }

@@ -61,10 +61,6 @@ export function requireLesson(courseSlug: string, lessonSlug: string): LessonRec
   return getLesson(courseSlug, lessonSlug) ?? notFound()
 }
 
-export function isHandsOn(lesson: LessonRecord): boolean {
-  return Boolean(lesson.frontmatter?.sandbox)
-}
-
 export type LessonPage =
   | { ok: true; lesson: LessonRecord & { frontmatter: NonNullable<LessonRecord['frontmatter']> }; compiled: CompiledLesson }
   | { ok: false; lesson: LessonRecord; reasons: string[] }

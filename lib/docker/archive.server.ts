@@ -2,7 +2,8 @@ import 'server-only'
 import type { Duplex } from 'node:stream'
 import { PassThrough, Transform, type Readable, type TransformCallback } from 'node:stream'
 import tar from 'tar-stream'
-import { execInContainer } from './engine.server'
+import { apiOf } from './client.server'
+import { execInContainer } from './exec.server'
 import { demuxExecOutput, type ContainerRef } from './exec-stream.server'
 
 // Files in a sandbox node, read and written by commands that run in the learner's own world
@@ -125,7 +126,7 @@ export class OutputTooLargeError extends RangeError {
  * says so. stderr is kept, bounded.
  */
 async function start(target: FilesTarget, cmd: string[], options: StreamOptions): Promise<Running> {
-  const container = target.docker.getContainer(target.containerId)
+  const container = apiOf(target.docker).getContainer(target.containerId)
   const exec = await container.exec({
     Cmd: target.command(cmd),
     AttachStdin: false,

@@ -1,6 +1,6 @@
 import 'server-only'
-import type Dockerode from 'dockerode'
 import type { IncomingMessage } from 'node:http'
+import { apiOf, type DockerDaemon } from './client.server'
 
 // Reads from a learner's inner daemon, bounded. dockerode reads every answer whole before
 // parsing it, and the learner decides how large it is: 10,000 containers, or labels of
@@ -59,11 +59,11 @@ function apiError(status: number, body: string): Error {
 }
 
 /** GET `path` on the daemon and parse its JSON answer, reading at most maxBytes of it. */
-export function readDaemonJson(docker: Dockerode, read: DaemonRead): Promise<unknown> {
+export function readDaemonJson(docker: DockerDaemon, read: DaemonRead): Promise<unknown> {
   const maxBytes = read.maxBytes ?? daemonAnswerMaxBytes
   return new Promise((resolve, reject) => {
     if (read.signal?.aborted) return reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))
-    const modem = docker.modem as { dial: (options: object, callback: (error: unknown, res?: IncomingMessage) => void) => void }
+    const modem = apiOf(docker).modem as { dial: (options: object, callback: (error: unknown, res?: IncomingMessage) => void) => void }
     const query = read.query && Object.keys(read.query).length > 0 ? read.query : undefined
     modem.dial(
       {

@@ -85,6 +85,16 @@ export class HostSetupError extends DockerProblemError {
   }
 }
 
+/** The Docker problem behind an error (itself or a cause of it), if any: for messages with their fix. */
+export function dockerProblemOf(error: unknown): DockerProblemError | null {
+  let e: unknown = error
+  for (let i = 0; i < 6 && e; i++) {
+    if (e instanceof DockerProblemError) return e
+    e = (e as { cause?: unknown }).cause
+  }
+  return null
+}
+
 const dockerBinaries = ['/usr/bin/dockerd', '/usr/sbin/dockerd', '/usr/local/bin/dockerd', '/usr/bin/docker', '/usr/local/bin/docker']
 
 /** The host engine's socket path (DOCKER_HOST=unix://... or the default). */

@@ -1,52 +1,14 @@
 import 'server-only'
-import Docker from 'dockerode'
-import type { Duplex } from 'node:stream'
-import { PassThrough } from 'node:stream'
-import { diagnoseDockerError, hostSocketPath, ImageMissingError } from './diagnose.server'
+import type Docker from 'dockerode'
+import { apiOf, hostEngine, type DockerDaemon } from './client.server'
+import { diagnoseDockerError, ImageMissingError } from './diagnose.server'
+import { orNullOn404, statusCodeOf } from './errors.server'
 
-// The host's Docker engine and the sandboxes' inner daemons, as the rest of Quai sees them:
-// plain functions over our own types. dockerode's shapes stop here.
+// What lib/sandbox does on the host's Docker engine: its facts, and the containers, networks
+// and volumes of the sandboxes' nodes, as plain functions over our own types. dockerode's
+// shapes stop here. (Clients: client.server.ts; commands in a container: exec.server.ts.)
 
-/** A Docker Engine API client (host engine or a node's inner daemon). */
-export type DockerClient = Docker
-
-// ---------------------------------------------------------------- clients
-
-let host: Docker | undefined
-
-/** The host's engine (DOCKER_HOST=unix://... or /var/run/docker.sock). */
-export function hostEngine(): Docker {
-  host ??= new Docker({ socketPath: hostSocketPath() })
-  return host
-}
-
-const inner = new Map<string, Docker>()
-
-/** A node's inner daemon, through the unix socket the backend reaches it on (no TCP). */
-export function innerDaemon(socketPath: string): Docker {
-  let client = inner.get(socketPath)
-  if (!client) {
-    client = new Docker({ socketPath, timeout: 30_000 })
-    inner.set(socketPath, client)
-  }
-  return client
-}
-
-/** Forget a cached inner client (its sandbox ended). */
-export function forgetInnerDaemon(socketPath: string): void {
-  inner.delete(socketPath)
-}
-
-const statusOf = (error: unknown) => (error as { statusCode?: unknown })?.statusCode
-
-async function host404ToNull<T>(call: () => Promise<T>): Promise<T | null> {
-  try {
-    return await call()
-  } catch (error) {
-    if (statusOf(error) === 404) return null
-    throw diagnoseDockerError(error)
-  }
-}
+const host404ToNull = <T>(call: () => Promise<T>) => orNullOn404(call, (error) => diagnoseDockerError(error))
 
 async function diagnosed<T>(call: () => Promise<T>, context: { image?: string } = {}): Promise<T> {
   try {
@@ -71,8 +33,8 @@ export type EngineInfo = {
   memoryBytes: number
 }
 
-export async function engineInfo(docker: Docker = hostEngine()): Promise<EngineInfo> {
-  const info = (await diagnosed(() => docker.info())) as Record<string, unknown>
+export async function engineInfo(docker: DockerDaemon = hostEngine()): Promise<EngineInfo> {
+  const info = (await diagnosed(() => apiOf(docker).info())) as Record<string, unknown>
   const securityOptions = ((info.SecurityOptions as string[] | undefined) ?? []).map((o) => /name=([^,]+)/.exec(o)?.[1] ?? o)
   return {
     serverVersion: String(info.ServerVersion ?? ''),
@@ -87,190 +49,13 @@ export async function engineInfo(docker: Docker = hostEngine()): Promise<EngineI
   }
 }
 
-/** Whether a daemon answers /_ping within the time given (false, never throws). */
-export async function pingDaemon(docker: Docker, timeoutMs = 1000): Promise<boolean> {
-  const signal = AbortSignal.timeout(timeoutMs)
-  try {
-    await (docker.ping as (opts: object) => Promise<unknown>).call(docker, { abortSignal: signal })
-    return true
-  } catch {
-    return false
-  }
-}
-
-export async function imageExists(docker: Docker, ref: string): Promise<boolean> {
-  return (await host404ToNull(() => docker.getImage(ref).inspect())) !== null
+export async function imageExists(docker: DockerDaemon, ref: string): Promise<boolean> {
+  return (await host404ToNull(() => apiOf(docker).getImage(ref).inspect())) !== null
 }
 
 /** Throws ImageMissingError (with the command that builds it) when the image is absent. */
-export async function requireImage(docker: Docker, ref: string): Promise<void> {
+export async function requireImage(docker: DockerDaemon, ref: string): Promise<void> {
   if (!(await imageExists(docker, ref))) throw new ImageMissingError(ref)
-}
-
-// ---------------------------------------------------------------- exec
-
-export type ExecOptions = {
-  env?: string[]
-  workingDir?: string
-  user?: string
-  /** Bytes written to the process's stdin, then closed. */
-  stdin?: string | Buffer
-  /** Stop waiting after this long (the stream is cut; the caller should also bound the process). */
-  timeoutMs?: number
-  /** Output kept per stream (default 1 MiB); the rest is counted but dropped. */
-  maxOutputBytes?: number
-}
-
-export type ExecResult = {
-  /** null when unknown (timed out, or the daemon went away). */
-  exitCode: number | null
-  stdout: string
-  stderr: string
-  timedOut: boolean
-  truncated: boolean
-  durationMs: number
-}
-
-class Collector {
-  private chunks: Buffer[] = []
-  private size = 0
-  truncated = false
-  constructor(private readonly max: number) {}
-  push(chunk: Buffer) {
-    const room = this.max - this.size
-    if (room <= 0) {
-      this.truncated = true
-      return
-    }
-    const part = chunk.length > room ? chunk.subarray(0, room) : chunk
-    if (part.length < chunk.length) this.truncated = true
-    this.chunks.push(part)
-    this.size += part.length
-  }
-  text() {
-    return Buffer.concat(this.chunks).toString('utf8')
-  }
-}
-
-/** Run a command in a container (no TTY), collect its output and exit code. */
-export async function execInContainer(docker: Docker, containerId: string, cmd: string[], options: ExecOptions = {}): Promise<ExecResult> {
-  const started = performance.now()
-  const hasStdin = options.stdin !== undefined
-  const exec = await diagnosed(() =>
-    docker.getContainer(containerId).exec({
-      Cmd: cmd,
-      Env: options.env,
-      WorkingDir: options.workingDir,
-      User: options.user,
-      AttachStdin: hasStdin,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-    }),
-  )
-  const stream = (await diagnosed(() => exec.start({ hijack: true, stdin: hasStdin }))) as unknown as Duplex
-  const max = options.maxOutputBytes ?? 1024 * 1024
-  const out = new Collector(max)
-  const err = new Collector(max)
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  stdout.on('data', (c: Buffer) => out.push(c))
-  stderr.on('data', (c: Buffer) => err.push(c))
-  docker.modem.demuxStream(stream, stdout, stderr)
-
-  let timedOut = false
-  const done = new Promise<void>((resolve) => {
-    let timer: NodeJS.Timeout | undefined
-    const finish = () => {
-      if (timer) clearTimeout(timer)
-      resolve()
-    }
-    stream.once('end', finish)
-    stream.once('close', finish)
-    stream.once('error', finish)
-    if (options.timeoutMs) {
-      timer = setTimeout(() => {
-        timedOut = true
-        stream.destroy()
-        finish()
-      }, options.timeoutMs)
-    }
-  })
-  if (hasStdin) {
-    stream.write(options.stdin)
-    // Half-close: the process sees EOF on stdin, its output keeps coming.
-    ;(stream as unknown as { end: () => void }).end()
-  }
-  await done
-
-  let exitCode: number | null = null
-  if (!timedOut) {
-    for (let i = 0; i < 20; i++) {
-      const info = await exec.inspect().catch(() => null)
-      if (!info) break
-      if (!info.Running) {
-        exitCode = info.ExitCode ?? null
-        break
-      }
-      await new Promise((r) => setTimeout(r, 25))
-    }
-  }
-  return {
-    exitCode,
-    stdout: out.text(),
-    stderr: err.text(),
-    timedOut,
-    truncated: out.truncated || err.truncated,
-    durationMs: Math.round(performance.now() - started),
-  }
-}
-
-export type ExecSession = {
-  /** Raw bytes both ways (TTY: the terminal's stream; no TTY: Docker's multiplexed frames). */
-  stream: Duplex
-  resize: (cols: number, rows: number) => Promise<void>
-  /** Exit code once the process ended; null when unknown. */
-  exitCode: () => Promise<number | null>
-}
-
-/** An interactive exec (a shell): the hijacked connection itself, for the caller to pipe. */
-export async function openExecSession(
-  docker: Docker,
-  containerId: string,
-  cmd: string[],
-  options: { tty: boolean; env?: string[]; workingDir?: string; user?: string; cols?: number; rows?: number },
-): Promise<ExecSession> {
-  const exec = await diagnosed(() =>
-    docker.getContainer(containerId).exec({
-      Cmd: cmd,
-      Env: options.env,
-      WorkingDir: options.workingDir,
-      User: options.user,
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: options.tty,
-    }),
-  )
-  const stream = (await diagnosed(() => exec.start({ hijack: true, stdin: true, Tty: options.tty }))) as unknown as Duplex
-  const resize = async (cols: number, rows: number) => {
-    if (!options.tty) return
-    await exec.resize({ w: Math.max(1, Math.min(cols, 1000)), h: Math.max(1, Math.min(rows, 1000)) }).catch(() => undefined)
-  }
-  if (options.tty && options.cols && options.rows) await resize(options.cols, options.rows)
-  return {
-    stream,
-    resize,
-    exitCode: async () => {
-      for (let i = 0; i < 20; i++) {
-        const info = await exec.inspect().catch(() => null)
-        if (!info) return null
-        if (!info.Running) return info.ExitCode ?? null
-        await new Promise((r) => setTimeout(r, 25))
-      }
-      return null
-    },
-  }
 }
 
 // ---------------------------------------------------------------- containers
@@ -287,8 +72,8 @@ function labelFilter(labels: Record<string, string | true>): string[] {
   return Object.entries(labels).map(([k, v]) => (v === true ? k : `${k}=${v}`))
 }
 
-export async function listContainersByLabel(docker: Docker, labels: Record<string, string | true>): Promise<ContainerSummary[]> {
-  const list = await diagnosed(() => docker.listContainers({ all: true, filters: { label: labelFilter(labels) } }))
+export async function listContainersByLabel(docker: DockerDaemon, labels: Record<string, string | true>): Promise<ContainerSummary[]> {
+  const list = await diagnosed(() => apiOf(docker).listContainers({ all: true, filters: { label: labelFilter(labels) } }))
   return list.map((c) => ({
     id: c.Id,
     name: (c.Names?.[0] ?? '').replace(/^\//, ''),
@@ -314,8 +99,8 @@ export type ContainerState = {
   error: string
 }
 
-export async function inspectContainer(docker: Docker, idOrName: string): Promise<ContainerState | null> {
-  const info = await host404ToNull(() => docker.getContainer(idOrName).inspect())
+export async function inspectContainer(docker: DockerDaemon, idOrName: string): Promise<ContainerState | null> {
+  const info = await host404ToNull(() => apiOf(docker).getContainer(idOrName).inspect())
   if (!info) return null
   const addresses: Record<string, string> = {}
   for (const [net, settings] of Object.entries(info.NetworkSettings?.Networks ?? {})) {
@@ -367,7 +152,7 @@ export type ContainerSpec = {
   logMaxSize?: string
 }
 
-export async function createContainer(docker: Docker, spec: ContainerSpec): Promise<string> {
+export async function createContainer(docker: DockerDaemon, spec: ContainerSpec): Promise<string> {
   const exposed: Record<string, object> = {}
   const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {}
   for (const p of spec.publish ?? []) {
@@ -376,7 +161,7 @@ export async function createContainer(docker: Docker, spec: ContainerSpec): Prom
   }
   const container = await diagnosed(
     () =>
-      docker.createContainer({
+      apiOf(docker).createContainer({
         name: spec.name,
         Image: spec.image,
         Hostname: spec.hostname,
@@ -424,20 +209,16 @@ export async function createContainer(docker: Docker, spec: ContainerSpec): Prom
   return container.id
 }
 
-export async function startContainer(docker: Docker, id: string): Promise<void> {
-  await diagnosed(() => docker.getContainer(id).start())
-}
-
-export async function restartContainer(docker: Docker, id: string): Promise<void> {
-  await diagnosed(() => docker.getContainer(id).restart({ t: 2 }))
+export async function startContainer(docker: DockerDaemon, id: string): Promise<void> {
+  await diagnosed(() => apiOf(docker).getContainer(id).start())
 }
 
 /** Remove a container (force, with its anonymous volumes); a missing one is fine. */
-export async function removeContainer(docker: Docker, id: string): Promise<void> {
+export async function removeContainer(docker: DockerDaemon, id: string): Promise<void> {
   try {
-    await docker.getContainer(id).remove({ force: true, v: true })
+    await apiOf(docker).getContainer(id).remove({ force: true, v: true })
   } catch (error) {
-    const status = statusOf(error)
+    const status = statusCodeOf(error)
     if (status === 404) return
     // "removal already in progress"
     if (status === 409) return
@@ -453,11 +234,11 @@ export class SubnetTakenError extends Error {
 }
 
 export async function createBridgeNetwork(
-  docker: Docker,
+  docker: DockerDaemon,
   spec: { name: string; subnet: string; gateway: string; bridgeName?: string; labels: Record<string, string>; internal?: boolean },
 ): Promise<string> {
   try {
-    const network = await docker.createNetwork({
+    const network = await apiOf(docker).createNetwork({
       Name: spec.name,
       Driver: 'bridge',
       CheckDuplicate: true,
@@ -474,20 +255,20 @@ export async function createBridgeNetwork(
   }
 }
 
-export async function connectNetwork(docker: Docker, network: string, containerId: string, options: { ipv4?: string; aliases?: string[] } = {}): Promise<void> {
+export async function connectNetwork(docker: DockerDaemon, network: string, containerId: string, options: { ipv4?: string; aliases?: string[] } = {}): Promise<void> {
   await diagnosed(() =>
-    docker.getNetwork(network).connect({
+    apiOf(docker).getNetwork(network).connect({
       Container: containerId,
       EndpointConfig: { IPAMConfig: options.ipv4 ? { IPv4Address: options.ipv4 } : undefined, Aliases: options.aliases },
     }),
   )
 }
 
-export async function disconnectNetwork(docker: Docker, network: string, containerId: string): Promise<void> {
+export async function disconnectNetwork(docker: DockerDaemon, network: string, containerId: string): Promise<void> {
   try {
-    await docker.getNetwork(network).disconnect({ Container: containerId, Force: true })
+    await apiOf(docker).getNetwork(network).disconnect({ Container: containerId, Force: true })
   } catch (error) {
-    const status = statusOf(error)
+    const status = statusCodeOf(error)
     if (status === 404 || status === 403 || status === 500) return // gone, or not connected
     throw diagnoseDockerError(error)
   }
@@ -497,29 +278,29 @@ export type NetworkSummary = { id: string; name: string; labels: Record<string, 
 
 const subnetsOf = (n: { IPAM?: { Config?: { Subnet?: string }[] } }) => (n.IPAM?.Config ?? []).map((c) => c.Subnet ?? '').filter(Boolean)
 
-export async function listNetworksByLabel(docker: Docker, labels: Record<string, string | true>): Promise<NetworkSummary[]> {
-  const list = await diagnosed(() => docker.listNetworks({ filters: { label: labelFilter(labels) } }))
+export async function listNetworksByLabel(docker: DockerDaemon, labels: Record<string, string | true>): Promise<NetworkSummary[]> {
+  const list = await diagnosed(() => apiOf(docker).listNetworks({ filters: { label: labelFilter(labels) } }))
   return list.map((n) => ({ id: n.Id, name: n.Name, labels: n.Labels ?? {}, containers: Object.keys(n.Containers ?? {}), subnets: subnetsOf(n) }))
 }
 
-export async function inspectNetwork(docker: Docker, idOrName: string): Promise<NetworkSummary | null> {
-  const n = await host404ToNull(() => docker.getNetwork(idOrName).inspect())
+export async function inspectNetwork(docker: DockerDaemon, idOrName: string): Promise<NetworkSummary | null> {
+  const n = await host404ToNull(() => apiOf(docker).getNetwork(idOrName).inspect())
   if (!n) return null
   return { id: n.Id, name: n.Name, labels: n.Labels ?? {}, containers: Object.keys(n.Containers ?? {}), subnets: subnetsOf(n) }
 }
 
 /** Remove a network; a missing one is fine. */
-export async function removeNetwork(docker: Docker, idOrName: string): Promise<void> {
+export async function removeNetwork(docker: DockerDaemon, idOrName: string): Promise<void> {
   try {
-    await docker.getNetwork(idOrName).remove()
+    await apiOf(docker).getNetwork(idOrName).remove()
   } catch (error) {
-    if (statusOf(error) === 404) return
+    if (statusCodeOf(error) === 404) return
     throw diagnoseDockerError(error)
   }
 }
 
 // ---------------------------------------------------------------- volumes
 
-export async function ensureVolume(docker: Docker, name: string, labels: Record<string, string> = {}): Promise<void> {
-  await diagnosed(() => docker.createVolume({ Name: name, Labels: labels }))
+export async function ensureVolume(docker: DockerDaemon, name: string, labels: Record<string, string> = {}): Promise<void> {
+  await diagnosed(() => apiOf(docker).createVolume({ Name: name, Labels: labels }))
 }

@@ -1,7 +1,7 @@
 import 'server-only'
-import type Dockerode from 'dockerode'
 import type { Socket } from 'node:net'
 import type { Duplex, Writable } from 'node:stream'
+import { apiOf, type DockerDaemon } from './client.server'
 
 // A raw, duplex, flow-controlled exec stream for the terminal. dockerode's exec helpers
 // buffer and demultiplex through extra streams; the terminal needs the hijacked socket
@@ -29,7 +29,7 @@ export type ExecStream = {
 }
 
 /** A container on some Docker engine (the host's, or a remote placement's). */
-export type ContainerRef = { docker: Dockerode; containerId: string }
+export type ContainerRef = { docker: DockerDaemon; containerId: string }
 
 export type ExecStreamOptions = {
   cmd: string[]
@@ -110,7 +110,7 @@ export function demuxExecOutput(
 }
 
 export async function openExecStream(ref: ContainerRef, options: ExecStreamOptions): Promise<ExecStream> {
-  const exec = await ref.docker.getContainer(ref.containerId).exec({
+  const exec = await apiOf(ref.docker).getContainer(ref.containerId).exec({
     Cmd: options.cmd,
     Env: options.env,
     WorkingDir: options.workingDir,

@@ -1,22 +1,15 @@
 import 'server-only'
-import type Docker from 'dockerode'
 import { z } from 'zod'
+import type { DockerDaemon } from './client.server'
 import { readDaemonJson } from './daemon-read.server'
-import { hostEngine } from './engine.server'
-import type { ContainerRef } from './exec-stream.server'
 
 // What the port proxy and the Ports tab need from Docker: the ports published by the
-// containers a learner runs on a node's inner daemon, and where a node can be reached.
+// containers a learner runs on a node's inner daemon.
 
 export type PublishedPort = { port: number; protocol: string; container: string; targetPort: number | null }
 
 /** A node's inner daemon (lib/sandbox hands out the client). */
-export type InnerDaemonRef = { docker: Docker }
-
-/** A container on this host's engine (tests use it to stand a plain container in for a node). */
-export function localContainer(containerId: string): ContainerRef {
-  return { docker: hostEngine(), containerId }
-}
+export type InnerDaemonRef = { docker: DockerDaemon }
 
 const listedPorts = z.object({
   Id: z.string(),
@@ -40,13 +33,4 @@ export async function listPublishedPorts(inner: InnerDaemonRef): Promise<Publish
     }
   }
   return [...seen.values()].sort((a, b) => a.port - b.port)
-}
-
-/** The IPv4 address of a container on its first network (where its published ports answer). */
-export async function containerAddress(ref: ContainerRef): Promise<string | null> {
-  const info = await ref.docker.getContainer(ref.containerId).inspect()
-  for (const net of Object.values(info.NetworkSettings?.Networks ?? {})) {
-    if (net?.IPAddress) return net.IPAddress
-  }
-  return null
 }

@@ -1,5 +1,5 @@
 import 'server-only'
-import { sandboxPlacement } from './sandboxes.server'
+import { sandboxPlacement } from './state.server'
 
 // A sandbox whose disk is full: `docker run` then fails with errors that name something else
 // (a registry lookup, a layer that cannot be written). Where Quai can tell, it says the disk is full.

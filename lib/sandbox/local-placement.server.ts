@@ -2,40 +2,29 @@ import 'server-only'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
-import { DockerProblemError, HostSetupError, PrivilegedRefusedError } from '../docker/diagnose.server'
+import { dockerClientForSocket, forgetDaemon, hostEngine, type DockerDaemon } from '../docker/client.server'
+import { PrivilegedRefusedError } from '../docker/diagnose.server'
 import {
   connectNetwork,
   createBridgeNetwork,
   createContainer,
   disconnectNetwork,
-  engineInfo,
-  ensureVolume,
-  execInContainer,
-  forgetInnerDaemon,
-  hostEngine,
-  innerDaemon,
   inspectContainer,
   inspectNetwork,
   listContainersByLabel,
   listNetworksByLabel,
-  openExecSession,
-  pingDaemon,
   removeContainer,
   removeNetwork,
-  requireImage,
   startContainer,
   SubnetTakenError,
   type ContainerSpec,
   type EngineInfo,
-  type ExecResult,
-  type ExecSession,
 } from '../docker/engine.server'
-import type { HostPiece, IsolationMode, SandboxConfig } from './config.server'
-import { disableBridgeIpv6, ensureHostFirewall } from './host-firewall.server'
+import { execInContainer, type ExecResult } from '../docker/exec.server'
+import type { IsolationMode, SandboxConfig } from './config.server'
+import { disableBridgeIpv6 } from './host-firewall.server'
 import {
   bindSocket,
-  canManageCgroups,
-  canUseLoopDisks,
   cgroupVersion,
   createLoopDisk,
   createPlainDisk,
@@ -63,11 +52,13 @@ import type {
   NodeDeath,
   NodeHealth,
   NodeRef,
-  OpenShellOptions,
   PlacedNode,
   PlacedSandbox,
   SandboxPlacement,
 } from './placement'
+import { LABEL } from './local-labels'
+import { BRIDGE_PREFIX, ensureFirewall, firewallGap, prepareLocalHost, type LocalPlacementStatus } from './local-setup.server'
+import { REGISTRY_ALIAS } from './registry-mirror.server'
 import { sandboxSeccompProfile } from './seccomp'
 
 // Sandboxes on this server's Docker engine. One sandbox =
@@ -80,40 +71,7 @@ import { sandboxSeccompProfile } from './seccomp'
 // Labels on containers and networks: quai.sandbox, quai.node, quai.user, quai.placement=local,
 // quai.namespace (QUAI_SANDBOX_NAMESPACE: deployments and test runs on one engine stay apart).
 
-export const LABEL = {
-  sandbox: 'quai.sandbox',
-  node: 'quai.node',
-  user: 'quai.user',
-  placement: 'quai.placement',
-  pool: 'quai.pool',
-  role: 'quai.role',
-  namespace: 'quai.namespace',
-  registrySpec: 'quai.registry-spec',
-} as const
-
-/** Bumped when the mirror's container settings change: older ones are replaced. */
-const REGISTRY_SPEC = '2'
-
 const LAB = '/root/lab'
-const REGISTRY_ALIAS = 'quai-registry'
-const REGISTRY_NETWORK = 'quai-registry-net'
-const BRIDGE_PREFIX = 'qsb'
-
-export type LocalPlacementStatus = {
-  isolation: IsolationMode
-  cgroups: 'parent' | 'per-container'
-  disk: 'loop' | 'dir'
-  registry: boolean
-  hostFirewall: boolean
-  warnings: string[]
-}
-
-type Log = (message: string) => void
-
-/** A host piece that could not be set up: what failed and how to fix it. */
-type HostGap = { piece: HostPiece; what: string; fix: string }
-
-const firewallFix = 'install iptables (apt-get install -y iptables: it also gives ip6tables) and run Quai as root on the Docker host'
 
 /** QUAI_SANDBOX_TRACE=1 logs how long each step of a start takes. */
 function tracer(id: string): (step: string) => void {
@@ -129,6 +87,9 @@ function tracer(id: string): (step: string) => void {
 const nodeEssentials = new Set(['unshare', 'tini', 'docker-init', 'dockerd', 'containerd', 'containerd-shim', 'docker-proxy', 'quai-entrypoint'])
 const isNodeEssential = (name: string | null) => name === null || nodeEssentials.has(name)
 
+/** A node's inner daemon: a request idle for 30 s is cut, so a stalled learner daemon frees it. */
+const innerDaemon = (socketPath: string) => dockerClientForSocket(socketPath, { idleTimeoutMs: 30_000 })
+
 export class LocalPlacement implements SandboxPlacement {
   /** "local" (or "local-<namespace>" outside the default namespace), stored in Sandbox.placement. */
   readonly name: string
@@ -137,12 +98,12 @@ export class LocalPlacement implements SandboxPlacement {
 
   constructor(
     private readonly config: SandboxConfig,
-    private readonly log: Log = (m) => console.warn(`[sandbox] ${m}`),
+    private readonly log: (message: string) => void = (m) => console.warn(`[sandbox] ${m}`),
   ) {
     this.name = config.namespace === 'quai' ? 'local' : `local-${config.namespace}`
   }
 
-  private get docker() {
+  private get docker(): DockerDaemon {
     return hostEngine()
   }
 
@@ -162,83 +123,9 @@ export class LocalPlacement implements SandboxPlacement {
   }
 
   private async doPrepare(): Promise<LocalPlacementStatus> {
-    const warnings: string[] = []
-    this.engine = await engineInfo(this.docker)
-    await requireImage(this.docker, this.config.image)
-
-    let isolation: IsolationMode
-    if (this.config.isolation === 'auto') {
-      isolation = this.engine.runtimes.includes('sysbox-runc') ? 'sysbox' : 'userns'
-    } else {
-      isolation = this.config.isolation
-      if (isolation === 'sysbox' && !this.engine.runtimes.includes('sysbox-runc')) {
-        throw new DockerProblemError('host_setup', 'QUAI_SANDBOX_ISOLATION=sysbox but the engine has no sysbox-runc runtime', 'install sysbox (https://github.com/nestybox/sysbox), or set QUAI_SANDBOX_ISOLATION=auto')
-      }
-    }
-    if (isolation === 'caps') warnings.push('QUAI_SANDBOX_ISOLATION=caps: a learner is root of the host\'s user namespace inside the sandbox (see docs/sandbox.md)')
-
-    // The pieces that keep a sandbox in bounds. Each one that cannot be set up is a gap; any
-    // gap not listed in QUAI_SANDBOX_UNSAFE_ALLOW_MISSING refuses sandboxes (fail closed).
-    const gaps: HostGap[] = []
-    const cg = await canManageCgroups(this.config.cgroupParent)
-    if (!cg.ok) gaps.push({ piece: 'cgroup', what: `per-sandbox limits: ${cg.reason}`, fix: 'run Quai as root on the Docker host, with /sys/fs/cgroup mounted read-write' })
-    else if (this.engine.cgroupDriver !== 'cgroupfs') {
-      gaps.push({ piece: 'cgroup', what: `per-sandbox limits: Docker uses the ${this.engine.cgroupDriver} cgroup driver`, fix: 'set "exec-opts": ["native.cgroupdriver=cgroupfs"] in /etc/docker/daemon.json and restart dockerd' })
-    }
-
-    let disk: 'loop' | 'dir' = 'dir'
-    if (this.config.disk === 'dir') {
-      warnings.push('QUAI_SANDBOX_DISK=dir: sandbox disks are not bounded (a learner can fill the host\'s disk)')
-    } else {
-      const loop = await canUseLoopDisks()
-      if (loop.ok) disk = 'loop'
-      else if (this.config.disk === 'loop') throw new HostSetupError(`QUAI_SANDBOX_DISK=loop but ${loop.reason}`, loop.fix ?? 'run Quai as root on the Docker host')
-      else gaps.push({ piece: 'disk', what: `bounded sandbox disks: ${loop.reason}`, fix: loop.fix ?? 'run Quai as root on the Docker host' })
-    }
-
-    let hostFirewall = false
-    if (!this.config.blockHost) {
-      warnings.push('QUAI_SANDBOX_BLOCK_HOST=false: sandboxes can reach the host\'s own services and the networks it is attached to')
-    } else {
-      try {
-        await this.ensureFirewall()
-        hostFirewall = true
-      } catch (error) {
-        gaps.push({ piece: 'firewall', what: `host firewall: ${(error as Error).message}`, fix: firewallFix })
-      }
-    }
-
-    const refused = gaps.filter((g) => !this.config.allowMissing.includes(g.piece))
-    if (refused.length) {
-      const pieces = [...new Set(refused.map((g) => g.piece))]
-      throw new HostSetupError(
-        `Quai refuses to create sandboxes on this host, which cannot keep them in bounds: ${refused.map((g) => g.what).join('; ')}`,
-        `${[...new Set(refused.map((g) => g.fix))].join('; ')}. For development only, QUAI_SANDBOX_UNSAFE_ALLOW_MISSING=${pieces.join(',')} starts sandboxes without ${pieces.length > 1 ? 'them' : 'it'} (docs/sandbox.md)`,
-      )
-    }
-    for (const g of gaps) warnings.push(`QUAI_SANDBOX_UNSAFE_ALLOW_MISSING=${g.piece}: sandboxes start without ${g.what}`)
-
-    let registry = false
-    try {
-      await this.ensureRegistry()
-      registry = true
-    } catch (error) {
-      warnings.push(`no lesson registry mirror: ${(error as Error).message}`)
-    }
-
-    for (const w of warnings) this.log(w)
-    return {
-      isolation,
-      cgroups: gaps.some((g) => g.piece === 'cgroup') ? 'per-container' : 'parent',
-      disk,
-      registry,
-      hostFirewall,
-      warnings,
-    }
-  }
-
-  private ensureFirewall() {
-    return ensureHostFirewall(BRIDGE_PREFIX, this.config.egress, this.config.dns ?? hostUpstreamDns())
+    const { status, engine } = await prepareLocalHost(this.docker, this.config, this.log)
+    this.engine = engine
+    return status
   }
 
   /**
@@ -249,78 +136,14 @@ export class LocalPlacement implements SandboxPlacement {
   private async checkFirewall(status: LocalPlacementStatus): Promise<void> {
     if (!status.hostFirewall) return
     try {
-      await this.ensureFirewall()
+      await ensureFirewall(this.config)
     } catch (error) {
       this.firewallGap(error)
     }
   }
 
   private firewallGap(error: unknown): void {
-    const what = `host firewall: ${(error as Error).message}`
-    if (!this.config.allowMissing.includes('firewall')) throw new HostSetupError(`Quai refuses to create this sandbox: ${what}`, `${firewallFix}. For development only, QUAI_SANDBOX_UNSAFE_ALLOW_MISSING=firewall starts sandboxes without it`, error)
-    this.log(`QUAI_SANDBOX_UNSAFE_ALLOW_MISSING=firewall: ${what}`)
-  }
-
-  /**
-   * The shared, read-only lesson registry mirror (filled by `npm run images:build`). It is
-   * attached to every sandbox network, so it must never route between them: forwarding off,
-   * no capabilities, read-only root and storage. A mirror made by an older spec is replaced
-   * and re-attached to the sandbox networks it served.
-   */
-  private async ensureRegistry(): Promise<void> {
-    const name = this.config.registryContainer
-    const existing = await inspectContainer(this.docker, name)
-    if (existing && existing.labels[LABEL.registrySpec] !== REGISTRY_SPEC) {
-      await removeContainer(this.docker, existing.id)
-    } else if (existing?.running) {
-      return
-    } else if (existing) {
-      await startContainer(this.docker, existing.id)
-      return
-    }
-    await requireImage(this.docker, this.config.registryImage)
-    if (!(await inspectNetwork(this.docker, REGISTRY_NETWORK))) {
-      // Internal: the mirror has no way out; sandboxes reach it on their own networks.
-      await createBridgeNetwork(this.docker, {
-        name: REGISTRY_NETWORK,
-        subnet: '10.212.255.0/29',
-        gateway: '10.212.255.1',
-        labels: { [LABEL.role]: 'registry' },
-        internal: true,
-      }).catch((error) => {
-        if (!(error instanceof SubnetTakenError)) throw error
-      })
-    }
-    await ensureVolume(this.docker, this.config.registryVolume, { [LABEL.role]: 'registry' })
-    let id = ''
-    try {
-      id = await createContainer(this.docker, {
-        name,
-        image: this.config.registryImage,
-        labels: { [LABEL.role]: 'registry', [LABEL.registrySpec]: REGISTRY_SPEC },
-        network: { name: REGISTRY_NETWORK },
-        binds: [`${this.config.registryVolume}:/var/lib/registry:ro`],
-        cmd: ['serve', '/etc/docker/registry/quai-mirror.yml'],
-        capDrop: ['ALL'],
-        securityOpt: ['no-new-privileges'],
-        readOnlyRootfs: true,
-        sysctls: { 'net.ipv4.ip_forward': '0', 'net.ipv4.conf.all.forwarding': '0' },
-        memoryBytes: 256 * 1024 * 1024,
-        pidsLimit: 256,
-        logMaxSize: '5m',
-      })
-    } catch (error) {
-      // Another server instance made it at the same moment.
-      if (!/Conflict|already in use/i.test(String((error as Error).message))) throw error
-      return
-    }
-    await startContainer(this.docker, id)
-    for (const n of await listNetworksByLabel(this.docker, { [LABEL.sandbox]: true })) {
-      const subnet = n.subnets[0]
-      if (!subnet) continue
-      const base = (subnet.split('/')[0] ?? '').split('.').reduce((acc, part) => acc * 256 + Number(part), 0)
-      await connectNetwork(this.docker, n.id, id, { ipv4: ipToString(base + 2), aliases: [REGISTRY_ALIAS] }).catch(() => undefined)
-    }
+    firewallGap(this.config, this.log, error)
   }
 
   // ---------------------------------------------------------------- paths and names
@@ -541,33 +364,21 @@ export class LocalPlacement implements SandboxPlacement {
     let checks = 0
     while (Date.now() < deadline) {
       if (fs.existsSync(socket)) {
-        const client = innerDaemon(socket)
-        const ok = await pingDaemon(client, 1000)
-        forgetInnerDaemon(socket)
+        const ok = await innerDaemon(socket).ping(1000)
+        forgetDaemon(socket)
         if (ok) return
       }
       // Every so often, make sure the node is still alive (a failed entrypoint ends it).
       if (++checks % 20 === 0) {
         const state = await inspectContainer(this.docker, node.containerId)
         if (!state?.running) {
-          const logs = await this.containerLogTail(node.containerId)
+          const logs = await this.docker.logTail(node.containerId, 5)
           throw new Error(`node ${node.name} stopped while starting (exit ${state?.exitCode ?? '?'}): ${logs}`)
         }
       }
       await new Promise((r) => setTimeout(r, 20))
     }
     throw new Error(`node ${node.name}: its Docker daemon did not answer within ${this.config.startTimeoutSeconds}s`)
-  }
-
-  private async containerLogTail(containerId: string): Promise<string> {
-    try {
-      const buf = (await this.docker.getContainer(containerId).logs({ stdout: true, stderr: true, tail: 5 })) as unknown as Buffer
-      // Strip the 8-byte frame headers of non-TTY logs (and any other control bytes).
-      const text = [...buf.toString('utf8')].filter((c) => c >= ' ' || c === '\n').join('')
-      return text.trim().slice(-500)
-    } catch {
-      return ''
-    }
   }
 
   // ---------------------------------------------------------------- destroy
@@ -595,7 +406,7 @@ export class LocalPlacement implements SandboxPlacement {
       }
     })
     await step('sockets', async () => {
-      for (const f of await fsp.readdir(this.socketDir(sandboxId)).catch(() => [] as string[])) forgetInnerDaemon(path.join(this.socketDir(sandboxId), f))
+      for (const f of await fsp.readdir(this.socketDir(sandboxId)).catch(() => [] as string[])) forgetDaemon(path.join(this.socketDir(sandboxId), f))
       await removeSocketDir(this.socketDir(sandboxId))
     })
     await step('disk', () => destroyDisk(this.stateDir(sandboxId)))
@@ -610,7 +421,7 @@ export class LocalPlacement implements SandboxPlacement {
       nodes.map(async (n) => {
         const state = n.containerId ? await inspectContainer(this.docker, n.containerId) : null
         const running = Boolean(state?.running && state.labels[LABEL.sandbox] === sandboxId)
-        const daemonAnswers = running && n.socketPath && fs.existsSync(n.socketPath) ? await pingDaemon(innerDaemon(n.socketPath), 2000) : false
+        const daemonAnswers = running && n.socketPath && fs.existsSync(n.socketPath) ? await innerDaemon(n.socketPath).ping(2000) : false
         return { name: n.name, containerId: state?.id ?? null, running, daemonAnswers }
       }),
     )
@@ -703,11 +514,6 @@ export class LocalPlacement implements SandboxPlacement {
     })
   }
 
-  openShell(node: NodeRef, cmd: string[] | null, options: OpenShellOptions): Promise<ExecSession> {
-    const env = [`TERM=xterm-256color`, ...(options.env ?? [])]
-    return openExecSession(this.docker, node.containerId, this.execCommand(cmd ?? []), { tty: options.tty, env, cols: options.cols, rows: options.rows })
-  }
-
   nodeContainer(node: NodeRef) {
     return { docker: this.docker, containerId: node.containerId }
   }
@@ -721,14 +527,4 @@ export class LocalPlacement implements SandboxPlacement {
     const state = await inspectContainer(this.docker, node.containerId)
     return state?.addresses[this.networkName(node.sandboxId)] ?? Object.values(state?.addresses ?? {})[0] ?? null
   }
-}
-
-/** The Docker problem behind an error, if any (for messages with their fix). */
-export function dockerProblemOf(error: unknown): DockerProblemError | null {
-  let e: unknown = error
-  for (let i = 0; i < 5 && e; i++) {
-    if (e instanceof DockerProblemError) return e
-    e = (e as { cause?: unknown }).cause
-  }
-  return null
 }

@@ -1,4 +1,5 @@
-import type { DockerClient, ExecResult, ExecSession } from '../docker/engine.server'
+import type { DockerDaemon } from '../docker/client.server'
+import type { ExecResult } from '../docker/exec.server'
 import type { IsolationMode } from './config.server'
 import type { NodeRole } from './types'
 
@@ -61,8 +62,6 @@ export type ExecInNodeOptions = {
   maxOutputBytes?: number
 }
 
-export type OpenShellOptions = { tty: boolean; env?: string[]; cols?: number; rows?: number }
-
 export interface SandboxPlacement {
   /** Stored in Sandbox.placement. */
   readonly name: string
@@ -91,14 +90,12 @@ export interface SandboxPlacement {
   listPlaced(): Promise<string[]>
   /** Run a command as the learner in a node (TTY-less), collecting its output. */
   exec(node: NodeRef, cmd: string[], options?: ExecInNodeOptions): Promise<ExecResult>
-  /** An interactive process in a node (a terminal), as a raw stream. */
-  openShell(node: NodeRef, cmd: string[] | null, options: OpenShellOptions): Promise<ExecSession>
   /** The argv that runs `cmd` as the learner in a node, for callers that exec by themselves. */
   execCommand(cmd: string[]): string[]
   /** The engine and container that hold a node (for raw exec streams and the archive API). */
-  nodeContainer(node: NodeRef): { docker: DockerClient; containerId: string }
+  nodeContainer(node: NodeRef): { docker: DockerDaemon; containerId: string }
   /** The node's inner Docker daemon. */
-  innerDocker(node: NodeRef): DockerClient
+  innerDocker(node: NodeRef): DockerDaemon
   /** Where the Quai server reaches the node's published ports (an IP address). */
   nodeAddress(node: NodeRef): Promise<string | null>
 }

@@ -1,6 +1,7 @@
 import 'server-only'
 import { getDb } from '../db/client.server'
-import { requireRunningSandbox, sandboxPlacement } from './sandboxes.server'
+import { requireRunningSandbox } from './sandboxes.server'
+import { sandboxPlacement } from './state.server'
 
 // A sandbox out of processes (a fork bomb, a runaway loop of `docker run`): its pids limit
 // holds, and every new shell or check command fails with "Cannot fork". Quai recognises the

@@ -1,6 +1,6 @@
 import 'server-only'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { startSandboxRuntime, stopSandboxRuntime } from '../sandbox/sandboxes.server'
+import { startSandboxRuntime, stopSandboxRuntime } from '../sandbox/runtime.server'
 import type { Duplex } from 'node:stream'
 import { terminalUpgradeRoute } from '../terminal/upgrade.server'
 import { pruneUsageCounters } from '../db/usage-counter.server'

@@ -1,15 +1,12 @@
 import 'server-only'
 import type { ContainerRef } from '../docker/exec-stream.server'
 import type { FilesTarget } from '../docker/archive.server'
-import { DockerProblemError } from '../docker/diagnose.server'
+import { dockerProblemOf } from '../docker/diagnose.server'
 import { listPublishedPorts, type PublishedPort } from '../docker/ports.server'
 import { ApiError } from '../http/api.server'
+import { endIfNodeDied, innerDocker, nodeAddress, nodeExecTarget } from '../sandbox/node-access.server'
 import {
-  endIfNodeDied,
   getOwnedSandbox,
-  innerDocker,
-  nodeAddress,
-  nodeExecTarget,
   openSandbox,
   requireRunningSandbox,
   resetSandbox,
@@ -47,21 +44,12 @@ export function toApiError(error: unknown): unknown {
     case 'sandbox.host_full':
       return new ApiError(503, 'host_full', error.message, { fix: (error as SandboxHostFullError).fix })
     case 'sandbox.unavailable': {
-      const problem = dockerProblem(error)
+      const problem = dockerProblemOf(error)
       return new ApiError(503, problem?.code ?? 'docker_unavailable', error.message, problem ? { fix: problem.fix } : undefined)
     }
     default:
       return new ApiError(error.status, error.code.replace('sandbox.', ''), error.message)
   }
-}
-
-function dockerProblem(error: unknown): DockerProblemError | null {
-  let e: unknown = error
-  for (let i = 0; i < 6 && e; i++) {
-    if (e instanceof DockerProblemError) return e
-    e = (e as { cause?: unknown }).cause
-  }
-  return null
 }
 
 async function mapped<T>(run: () => Promise<T>): Promise<T> {

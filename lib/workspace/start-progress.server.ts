@@ -1,5 +1,5 @@
 import 'server-only'
-import { sandboxPlacement } from '../sandbox/sandboxes.server'
+import { sandboxPlacement } from '../sandbox/state.server'
 import { startProgress } from '../sandbox/start-queue.server'
 import type { StartProgressView } from './api'
 

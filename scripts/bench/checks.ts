@@ -22,11 +22,13 @@ import { runChecks } from '../../lib/checks/run.server'
 import { getSandboxAccess } from '../../lib/checks/sandbox-access.server'
 import { getDb } from '../../lib/db/client.server'
 import { setSandboxConfigForTests } from '../../lib/sandbox/config.server'
-import { endSandbox, execInNode, openSandbox, sandboxPlacement, setSandboxPlacementForTests } from '../../lib/sandbox/sandboxes.server'
+import { execInNode } from '../../lib/sandbox/node-access.server'
+import { endSandbox, openSandbox } from '../../lib/sandbox/sandboxes.server'
+import { sandboxPlacement, setSandboxPlacementForTests } from '../../lib/sandbox/state.server'
 import { openThrowawayDatabase } from './db'
 import { enterBenchNamespace } from './sandbox'
 import type { CheckTarget, ExecOutput } from '../../lib/checks/target'
-import { dockerClientForSocket } from '../../lib/docker/inspect.server'
+import { dockerClientForSocket } from '../../lib/docker/client.server'
 
 export type ChecksBench = { check_ms_p50: number | null; check_ms_p95: number | null; check_declarative_ms_p50: number; check_declarative_ms_p95: number }
 
@@ -140,7 +142,7 @@ async function benchDeclarative(options: Options): Promise<{ check_declarative_m
     ].map((c) => checkSchema.parse(c))
     const target: CheckTarget = {
       node: 'node1',
-      docker: await dockerClientForSocket(options.socketPath ?? '/var/run/docker.sock'),
+      docker: dockerClientForSocket(options.socketPath ?? '/var/run/docker.sock'),
       exec: async (): Promise<ExecOutput> => ({ exitCode: 0, stdout: '', stderr: '' }),
     }
     const once = async () => {

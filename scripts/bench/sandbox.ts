@@ -13,7 +13,9 @@ import { pathToFileURL } from 'node:url'
 import { getDb } from '../../lib/db/client.server'
 import { sandboxConfig, setSandboxConfigForTests, type SandboxConfig } from '../../lib/sandbox/config.server'
 import { cgroupVersion } from '../../lib/sandbox/host.server'
-import { endSandbox, fillPool, openSandbox, sandboxPlacement, setSandboxPlacementForTests } from '../../lib/sandbox/sandboxes.server'
+import { fillPool } from '../../lib/sandbox/runtime.server'
+import { endSandbox, openSandbox } from '../../lib/sandbox/sandboxes.server'
+import { sandboxPlacement, setSandboxPlacementForTests } from '../../lib/sandbox/state.server'
 import { openThrowawayDatabase } from './db'
 
 export type SandboxBench = {

@@ -2,7 +2,6 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import Docker from 'dockerode'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { CheckError } from '../../../lib/checks/errors'
 import type { SandboxAccess } from '../../../lib/checks/exercise.server'
@@ -10,7 +9,7 @@ import type { LiveEvent } from '../../../lib/checks/live.server'
 import { renderAssertion } from '../../../lib/checks/render'
 import type { Db } from '../../../lib/db/client.server'
 import { migrateDatabase } from '../../../lib/db/migrate'
-import { dockerClientForSocket } from '../../../lib/docker/inspect.server'
+import { dockerClientForSocket, type DockerDaemon } from '../../../lib/docker/client.server'
 import { createUser, freshClient } from '../../support/progress-suite'
 import { BUSYBOX, createLab, docker, ensureBusybox, startTestNode, type Lab, type TestNode } from './support'
 
@@ -88,26 +87,18 @@ function collector() {
  * stream included: the same mechanism as lib/docker's inner-daemon clients (30 s there).
  */
 function watchedClient(socketPath: string, idleTimeoutMs?: number) {
-  const client = new Docker({ socketPath, ...(idleTimeoutMs ? { timeout: idleTimeoutMs } : {}) })
+  const daemon = dockerClientForSocket(socketPath, idleTimeoutMs ? { idleTimeoutMs } : {})
   const seen = { eventStreams: 0, pings: [] as boolean[] }
-  const getEvents = client.getEvents.bind(client) as (opts: object) => Promise<NodeJS.ReadableStream>
-  const ping = client.ping.bind(client) as (opts: object) => Promise<unknown>
-  Object.assign(client, {
-    getEvents: (opts: object) => {
-      seen.eventStreams++
-      return getEvents(opts)
-    },
-    ping: async (opts: object) => {
-      try {
-        const answer = await ping(opts)
-        seen.pings.push(true)
-        return answer
-      } catch (error) {
-        seen.pings.push(false)
-        throw error
-      }
-    },
-  })
+  const client: DockerDaemon = Object.create(daemon) as DockerDaemon
+  client.events = (signal) => {
+    seen.eventStreams++
+    return daemon.events(signal)
+  }
+  client.ping = async (timeoutMs) => {
+    const answer = await daemon.ping(timeoutMs)
+    seen.pings.push(answer)
+    return answer
+  }
   return { client, seen }
 }
 
@@ -251,7 +242,7 @@ describe('live mode', () => {
       upstream.on('error', drop).on('close', drop)
     })
     await new Promise<void>((resolve) => server.listen(sock, resolve))
-    const proxied = { ...lab.target, docker: await dockerClientForSocket(sock) }
+    const proxied = { ...lab.target, docker: dockerClientForSocket(sock) }
     const c = collector()
     const unsubscribe = await live.subscribeLive('host-sandbox', { ...who('network-and-member'), send: (e) => c.send(e), close: () => c.close() }, accessFor(userId, () => proxied))
     try {

@@ -5,7 +5,7 @@ import { CheckTimeoutError, DaemonUnavailableError } from '../../../lib/checks/e
 import { checkSchema, type Check } from '../../../lib/content/check-kinds'
 import { renderAssertion, renderAssertionWithOutputs } from '../../../lib/checks/render'
 import { runChecks, type CheckRunResult } from '../../../lib/checks/run.server'
-import { dockerClientForSocket } from '../../../lib/docker/inspect.server'
+import { dockerClientForSocket } from '../../../lib/docker/client.server'
 import { BUSYBOX, createLab, docker, ensureBusybox, hostExec, type Lab } from './support'
 
 // The engine against a real Docker daemon (the host's, standing in for a sandbox node):
@@ -160,7 +160,7 @@ describe('limits', () => {
   })
 
   test('a daemon that is gone is reported as such', async () => {
-    const gone = await dockerClientForSocket(path.join(lab.workdir, 'no-daemon.sock'))
+    const gone = dockerClientForSocket(path.join(lab.workdir, 'no-daemon.sock'))
     const error = await runChecks(parse([{ kind: 'container', name: 'x' }]), () => ({ node: 'node1', docker: gone, exec: hostExec(lab.workdir) }), { defaultNode: 'node1', timeoutSeconds: 5 }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(DaemonUnavailableError)
     expect((error as Error).message).toBe('the Docker daemon of node node1 cannot be reached; the sandbox may have stopped')

@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { dockerClientForSocket, type DockerClient } from '../../../lib/docker/inspect.server'
+import { dockerClientForSocket, type DockerDaemon } from '../../../lib/docker/client.server'
 import type { CheckTarget, ExecOutput } from '../../../lib/checks/target'
 
 const run = promisify(execFile)
@@ -65,7 +65,7 @@ export function hostExec(cwd: string) {
 export interface Lab {
   prefix: string
   workdir: string
-  client: DockerClient
+  client: DockerDaemon
   target: CheckTarget
   /** Prefix a name so that it is this lab's. */
   n(name: string): string
@@ -76,7 +76,7 @@ export interface Lab {
 export async function createLab(tag: string): Promise<Lab> {
   const prefix = `qck-${tag}-${process.pid.toString(36)}${Math.random().toString(36).slice(2, 6)}`
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), `${prefix}-`))
-  const client = await dockerClientForSocket('/var/run/docker.sock')
+  const client = dockerClientForSocket('/var/run/docker.sock')
   const n = (name: string) => `${prefix}-${name}`
   const target: CheckTarget = { node: 'node1', docker: client, exec: hostExec(workdir) }
   return {
@@ -164,7 +164,7 @@ export async function startTestNode(lab: Lab, name: string, options: { hostname?
     })
   const target: CheckTarget = {
     node: name,
-    docker: await dockerClientForSocket(socket),
+    docker: dockerClientForSocket(socket),
     exec: (command, opts) => Promise.race([sh(command), new Promise<ExecOutput>((_, reject) => setTimeout(() => reject(new Error('exec timed out')), opts.timeoutMs))]),
   }
   return { name, container, socket, target, sh }

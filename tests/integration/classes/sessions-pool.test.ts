@@ -7,7 +7,9 @@ import { getDb } from '../../../lib/db/client.server'
 import { ClassError } from '../../../lib/classes/errors'
 import { deleteClassSession, listClassSessions, scheduleClassSession } from '../../../lib/classes/sessions.server'
 import { sandboxConfig } from '../../../lib/sandbox/config.server'
-import { fillPool, openSandbox, sandboxPlacement } from '../../../lib/sandbox/sandboxes.server'
+import { fillPool } from '../../../lib/sandbox/runtime.server'
+import { openSandbox } from '../../../lib/sandbox/sandboxes.server'
+import { sandboxPlacement } from '../../../lib/sandbox/state.server'
 import { cleanUpNamespace, createUser, withTestNamespace } from '../sandbox/support'
 
 withTestNamespace('sessions', { poolSize: 0, startConcurrency: 2, sessionLeadMinutes: 5, sessionWindowMinutes: 120 })

@@ -11,14 +11,12 @@ import { checkExercise } from '../../../lib/checks/exercise.server'
 import { checkApiError } from '../../../lib/checks/http.server'
 import { getSandboxAccess } from '../../../lib/checks/sandbox-access.server'
 import { getDb } from '../../../lib/db/client.server'
-import { execInContainer, hostEngine, inspectContainer } from '../../../lib/docker/engine.server'
-import {
-  endSandboxesWithDeadNodes,
-  execInNode,
-  openSandbox,
-  startSandboxRuntime,
-  stopSandboxRuntime,
-} from '../../../lib/sandbox/sandboxes.server'
+import { hostEngine } from '../../../lib/docker/client.server'
+import { inspectContainer } from '../../../lib/docker/engine.server'
+import { execInContainer } from '../../../lib/docker/exec.server'
+import { execInNode } from '../../../lib/sandbox/node-access.server'
+import { endSandboxesWithDeadNodes, startSandboxRuntime, stopSandboxRuntime } from '../../../lib/sandbox/runtime.server'
+import { openSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { sandboxDiskFull } from '../../../lib/sandbox/disk-full.server'
 import { killSandboxProcesses, processLimitReached } from '../../../lib/sandbox/process-limit.server'
 import { SandboxCapacityError, SandboxNodeDiedError, SandboxNotYoursError } from '../../../lib/sandbox/types'

@@ -11,10 +11,14 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../../../lib/db/client.server'
-import { execInContainer, hostEngine } from '../../../lib/docker/engine.server'
+import { hostEngine } from '../../../lib/docker/client.server'
+import { readDaemonJson } from '../../../lib/docker/daemon-read.server'
+import { execInContainer } from '../../../lib/docker/exec.server'
+import { inspectContainer } from '../../../lib/docker/reads.server'
 import { sandboxConfig } from '../../../lib/sandbox/config.server'
 import { readSandboxCgroupLimits } from '../../../lib/sandbox/host.server'
-import { execInNode, innerDocker, nodeAddress, nodeExecTarget, openSandbox, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
+import { execInNode, innerDocker, nodeAddress, nodeExecTarget } from '../../../lib/sandbox/node-access.server'
+import { openSandbox, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { writeTextFile } from '../../../lib/workspace/files.server'
 import { swarmLayout, type SandboxView } from '../../../lib/sandbox/types'
 import { cleanUpNamespace, createUser, leftovers, nothingLeft, withTestNamespace } from './support'
@@ -166,9 +170,9 @@ describe.sequential('sandbox isolation', () => {
 
     // The host's Docker socket is mounted in no node: the daemon the learner's socket answers for is their own.
     const target = await nodeExecTarget(a.id, 'node1')
-    const mounts = ((await target.docker.getContainer(target.containerId).inspect()) as { Mounts: { Source: string }[] }).Mounts
-    expect(mounts.map((m) => m.Source).filter((source) => /docker\.sock$/.test(source))).toEqual([])
-    const hostId = ((await hostEngine().info()) as { ID: string }).ID
+    const mounts = (await inspectContainer(target.docker, target.containerId))?.mounts ?? []
+    expect(mounts.map((m) => m.source).filter((source) => /docker\.sock$/.test(source))).toEqual([])
+    const hostId = ((await readDaemonJson(hostEngine(), { path: '/info', what: 'info' })) as { ID: string }).ID
     const innerId = await sh(a.id, 'docker info --format "{{.ID}}"')
     expect(innerId.stdout.trim()).not.toBe('')
     expect(innerId.stdout.trim()).not.toBe(hostId)
@@ -177,7 +181,7 @@ describe.sequential('sandbox isolation', () => {
     // shared one for a link to the host's Docker socket.
     const swap = await sh(a.id, 'rm -f /run/quai/docker.sock && ln -s /var/run/docker.sock /run/quai/docker.sock && ls -l /run/quai/docker.sock')
     expect(swap.exitCode).toBe(0)
-    const info = (await (await innerDocker(a.id, 'node1')).info()) as { Name: string }
+    const info = (await readDaemonJson(await innerDocker(a.id, 'node1'), { path: '/info', what: 'info' })) as { Name: string }
     expect(info.Name).toBe('node1')
   })
 
@@ -231,7 +235,7 @@ describe.sequential('sandbox isolation', () => {
     const usedBytes = fs.statSync(image).blocks * 512
     expect(usedBytes).toBeLessThanOrEqual(DISK_MB * 1024 * 1024)
     // Nothing went to the host's container layer either.
-    const [container] = await hostEngine().listContainers({ all: true, size: true, filters: { label: [`quai.sandbox=${a.id}`] } })
+    const [container] = (await readDaemonJson(hostEngine(), { path: '/containers/json', what: 'the container list', query: { all: true, size: true, filters: { label: [`quai.sandbox=${a.id}`] } } })) as unknown[]
     expect((container as { SizeRw?: number }).SizeRw ?? 0).toBeLessThan(20 * 1024 * 1024)
     const freed = await sh(a.id, 'rm -f /root/lab/fill /var/tmp/fill && echo freed')
     expect(freed.stdout.trim()).toBe('freed')

@@ -6,27 +6,26 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../../../lib/db/client.server'
 import { putEntries, readFileFromArchive, type NewEntry } from '../../../lib/docker/archive.server'
-import { hostEngine, removeContainer } from '../../../lib/docker/engine.server'
+import { hostEngine } from '../../../lib/docker/client.server'
+import { readDaemonJson } from '../../../lib/docker/daemon-read.server'
+import { removeContainer } from '../../../lib/docker/engine.server'
+import { openExecStream } from '../../../lib/docker/exec-stream.server'
+import { listImageTags } from '../../../lib/docker/reads.server'
+import { execInNode, innerDocker, nodeAddress, nodeExecTarget } from '../../../lib/sandbox/node-access.server'
+import { fillPool, reapExpiredSandboxes, reconcileSandboxes } from '../../../lib/sandbox/runtime.server'
 import {
   endSandbox,
-  execInNode,
-  fillPool,
   getOwnedSandbox,
-  innerDocker,
-  nodeAddress,
-  nodeExecTarget,
-  openNodeShell,
   openSandbox,
-  reapExpiredSandboxes,
-  reconcileSandboxes,
   requireRunningSandbox,
   resetSandbox,
   stopSandbox,
   touchSandbox,
 } from '../../../lib/sandbox/sandboxes.server'
+import { holderCommand } from '../../../lib/terminal/bridge.server'
 import { SandboxCapacityError, SandboxNotFoundError, SandboxNotYoursError, SandboxRateLimitError, sandboxErrorMessage } from '../../../lib/sandbox/types'
 import { cleanUpNamespace, createUser, leftovers, nothingLeft, setConfig, withTestNamespace } from './support'
-import { setSandboxPlacementForTests } from '../../../lib/sandbox/sandboxes.server'
+import { setSandboxPlacementForTests } from '../../../lib/sandbox/state.server'
 
 withTestNamespace('life')
 
@@ -74,10 +73,9 @@ describe.sequential('sandbox lifecycle', () => {
     expect(again.lessonKey).toBe('docker/images')
 
     const docker = await innerDocker(sandboxId, 'node1')
-    const info = (await docker.info()) as { Name: string }
+    const info = (await readDaemonJson(docker, { path: '/info', what: 'info' })) as { Name: string }
     expect(info.Name).toBe('node1')
-    const images = await docker.listImages()
-    expect(images.flatMap((i) => i.RepoTags ?? [])).toContain('busybox:latest')
+    expect(await listImageTags(docker)).toContain('busybox:latest')
   })
 
   it('serves a published port to the host (what the port proxy uses)', async () => {
@@ -147,12 +145,20 @@ describe.sequential('sandbox lifecycle', () => {
   })
 
   it('opens an interactive shell on a TTY, in the learner\'s world', async () => {
-    const shell = await openNodeShell(sandboxId, 'node1', { tty: true, cols: 100, rows: 30 })
+    // The terminal's own path: the node's exec target, a raw exec stream, and the session
+    // holder that gives the shell its TTY (frames: 2 start, 1 resize, 0 input).
+    const target = await nodeExecTarget(sandboxId, 'node1')
+    const shell = await openExecStream(target, { cmd: target.command(holderCommand({ session: 'lifecycle', cols: 100, rows: 30 })) })
+    const frame = (type: number, payload: Buffer) => Buffer.concat([Buffer.from([type, payload.length >> 8, payload.length & 0xff]), payload])
     let out = ''
-    shell.stream.on('data', (d: Buffer) => (out += d.toString('utf8')))
-    const ended = new Promise<void>((resolve) => shell.stream.on('end', () => resolve()))
-    await shell.resize(120, 40)
-    shell.stream.write('echo "answer=$((6*7)) cols=$(tput cols) user=$(id -u) dir=$PWD"; exit\n')
+    shell.onOutput((d) => (out += d.toString('utf8')))
+    const ended = new Promise<void>((resolve) => shell.onEnd(() => resolve()))
+    shell.write(frame(2, Buffer.from('-')))
+    const size = Buffer.alloc(4)
+    size.writeUInt16BE(120, 0)
+    size.writeUInt16BE(40, 2)
+    shell.write(frame(1, size))
+    shell.write(frame(0, Buffer.from('echo "answer=$((6*7)) cols=$(tput cols) user=$(id -u) dir=$PWD"; exit\n')))
     await Promise.race([ended, new Promise((r) => setTimeout(r, 15_000))])
     expect(out).toContain('answer=42 cols=120 user=0 dir=/root/lab')
     expect(await shell.exitCode()).toBe(0)

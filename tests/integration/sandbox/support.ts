@@ -4,10 +4,12 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { getDb } from '../../../lib/db/client.server'
-import { hostEngine, listContainersByLabel, listNetworksByLabel } from '../../../lib/docker/engine.server'
+import { hostEngine } from '../../../lib/docker/client.server'
+import { listContainersByLabel, listNetworksByLabel } from '../../../lib/docker/engine.server'
 import { sandboxConfig, setSandboxConfigForTests, type SandboxConfig } from '../../../lib/sandbox/config.server'
 import { readMounts } from '../../../lib/sandbox/host.server'
-import { endSandbox, sandboxPlacement, setSandboxPlacementForTests } from '../../../lib/sandbox/sandboxes.server'
+import { endSandbox } from '../../../lib/sandbox/sandboxes.server'
+import { sandboxPlacement, setSandboxPlacementForTests } from '../../../lib/sandbox/state.server'
 
 export function withTestNamespace(file: string, overrides: Partial<SandboxConfig> = {}) {
   const namespace = `quai-it-${file}-${process.pid}`.slice(0, 30)

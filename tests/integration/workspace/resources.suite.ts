@@ -7,11 +7,12 @@ import type http from 'node:http'
 import type { Readable } from 'node:stream'
 import v8 from 'node:v8'
 import vm from 'node:vm'
+import Docker from 'dockerode'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import WebSocket from 'ws'
 import type { LiveEvent } from '../../../lib/checks/live.server'
 import { lessonWorkdir } from '../../../lib/content/paths'
-import type { DockerClient } from '../../../lib/docker/engine.server'
+import type { DockerDaemon } from '../../../lib/docker/client.server'
 import { bridgeStats, sendBufferHighWater, sendBufferLimit } from '../../../lib/terminal/bridge.server'
 import { CloseCode, decodeServerMessage, encodeAck, encodeInput, encodePing, MessageType } from '../../../lib/terminal/protocol'
 import { sandboxApi } from '../../../lib/workspace/api'
@@ -34,13 +35,15 @@ async function serverSide(databaseUrl: string) {
   process.env.QUAI_CONTENT_DIR = fixtureContent
   ;(globalThis as { quaiDb?: unknown }).quaiDb = undefined
   const access = await import('../../../lib/workspace/sandbox-access.server')
-  const sandboxes = await import('../../../lib/sandbox/sandboxes.server')
+  const nodes = await import('../../../lib/sandbox/node-access.server')
+  const db = await import('../../../lib/db/client.server')
   const files = await import('../../../lib/workspace/files.server')
   const archive = await import('../../../lib/docker/archive.server')
-  const inspect = await import('../../../lib/docker/inspect.server')
+  const reads = await import('../../../lib/docker/reads.server')
+  const daemonRead = await import('../../../lib/docker/daemon-read.server')
   const live = await import('../../../lib/checks/live.server')
   const checksAccess = await import('../../../lib/checks/sandbox-access.server')
-  return { access, sandboxes, files, archive, inspect, live, checksAccess }
+  return { access, nodes, db, files, archive, reads, daemonRead, live, checksAccess }
 }
 type ServerSide = Awaited<ReturnType<typeof serverSide>>
 
@@ -93,7 +96,7 @@ async function bridgeServer(lib: ServerSide, sandboxId: string) {
 
 /** Runs a shell command in the learner's world of node1 (as the file panel does) and returns its output. */
 async function inNode(lib: ServerSide, sandboxId: string, script: string): Promise<string> {
-  const result = await lib.sandboxes.execInNode(sandboxId, 'node1', ['sh', '-c', script], { workingDir: lessonWorkdir(lesson.lesson), timeoutMs: 60_000 })
+  const result = await lib.nodes.execInNode(sandboxId, 'node1', ['sh', '-c', script], { workingDir: lessonWorkdir(lesson.lesson), timeoutMs: 60_000 })
   if (result.exitCode !== 0) throw new Error(`${script}: exit ${result.exitCode}: ${result.stderr}`)
   return result.stdout
 }
@@ -111,7 +114,9 @@ async function drain(stream: Readable): Promise<{ bytes: number; error: Error | 
 
 export function resourcesSuite(ctx: () => WorkspaceContext) {
   let lib: ServerSide
-  let inner: DockerClient
+  /** The node's daemon as lib/docker reads it, and a client of our own that makes the test's volumes and networks. */
+  let inner: DockerDaemon
+  let fixtures: Docker
   const q = `course=${lesson.course}&lesson=${lesson.lesson}`
   const call = (account: Account | null, path: string, init: RequestInit = {}) =>
     fetch(`${ctx().server.url}${path}`, {
@@ -122,14 +127,16 @@ export function resourcesSuite(ctx: () => WorkspaceContext) {
   describe('one learner cannot exhaust the server', () => {
     beforeAll(async () => {
       lib = await serverSide(ctx().server.databaseUrl)
-      inner = await lib.sandboxes.innerDocker(ctx().sandboxId, 'node1')
+      inner = await lib.nodes.innerDocker(ctx().sandboxId, 'node1')
+      const node = await (await lib.db.getDb()).sandboxNode.findFirst({ where: { sandboxId: ctx().sandboxId, name: 'node1' }, select: { socketPath: true } })
+      fixtures = new Docker({ socketPath: node?.socketPath ?? '' })
     })
 
     afterAll(async () => {
       await inNode(lib, ctx().sandboxId, "pkill -f 'quai[-]grow'; rm -f big.bin grow.bin").catch(() => '')
-      const volumes = (await inner.listVolumes()).Volumes ?? []
-      for (const v of volumes.filter((v) => v.Labels?.['quai.test'] === 'resources')) await inner.getVolume(v.Name).remove().catch(() => undefined)
-      for (const n of await inner.listNetworks({ filters: { label: ['quai.test=resources'] } })) await inner.getNetwork(n.Id).remove().catch(() => undefined)
+      const volumes = (await fixtures.listVolumes()).Volumes ?? []
+      for (const v of volumes.filter((v) => v.Labels?.['quai.test'] === 'resources')) await fixtures.getVolume(v.Name).remove().catch(() => undefined)
+      for (const n of await fixtures.listNetworks({ filters: { label: ['quai.test=resources'] } })) await fixtures.getNetwork(n.Id).remove().catch(() => undefined)
     }, 120_000)
 
     describe('terminal', () => {
@@ -284,10 +291,10 @@ export function resourcesSuite(ctx: () => WorkspaceContext) {
       it('refuse an answer over 4 MiB with a clear error, in the checks and through the check route', async () => {
         // Five volumes with a megabyte of labels each: the volume list is over 5 MiB.
         for (let i = 0; i < 5; i++) {
-          await inner.createVolume({ Name: `quai-big-${i}`, Labels: { 'quai.test': 'resources', big: 'b'.repeat(mib) } })
+          await fixtures.createVolume({ Name: `quai-big-${i}`, Labels: { 'quai.test': 'resources', big: 'b'.repeat(mib) } })
         }
-        await expect(lib.inspect.listVolumes(inner)).rejects.toBeInstanceOf(lib.inspect.DaemonAnswerTooLargeError)
-        await expect(lib.inspect.readSnapshot(inner)).rejects.toThrow(/answered more than 4 MiB for the volume list/)
+        await expect(lib.reads.listVolumes(inner)).rejects.toBeInstanceOf(lib.daemonRead.DaemonAnswerTooLargeError)
+        await expect(lib.reads.readSnapshot(inner)).rejects.toThrow(/answered more than 4 MiB for the volume list/)
         // The exercise's volume is missing, so the check lists volumes to suggest near names.
         const check = () =>
           call(ctx().alice, '/api/exercises/check', {
@@ -300,7 +307,7 @@ export function resourcesSuite(ctx: () => WorkspaceContext) {
         const body = (await refused.json()) as { error: { code: string; message: string } }
         expect(body.error.code).toBe('daemon_answer_too_large')
         expect(body.error.message).toMatch(/more than 4 MiB for the volume list.*remove the containers, images, volumes or labels/)
-        for (let i = 0; i < 5; i++) await inner.getVolume(`quai-big-${i}`).remove()
+        for (let i = 0; i < 5; i++) await fixtures.getVolume(`quai-big-${i}`).remove()
         const allowed = await check()
         expect(allowed.status).toBe(200)
         expect(((await allowed.json()) as { result: { passed: boolean } }).result.passed).toBe(false)
@@ -313,7 +320,7 @@ export function resourcesSuite(ctx: () => WorkspaceContext) {
         // A diagram worth about 100 kB: 400 volumes with long names.
         const long = 'v'.repeat(200)
         for (let i = 0; i < 400; i += 20) {
-          await Promise.all(Array.from({ length: 20 }, (_, j) => inner.createVolume({ Name: `q${i + j}-${long}`, Labels: { 'quai.test': 'resources' } })))
+          await Promise.all(Array.from({ length: 20 }, (_, j) => fixtures.createVolume({ Name: `q${i + j}-${long}`, Labels: { 'quai.test': 'resources' } })))
         }
         const access = lib.checksAccess.getSandboxAccess()
         const who = { userId: alice.userId, courseSlug: lesson.course, lessonSlug: lesson.lesson, exerciseId: 'volume-donnees' }
@@ -330,7 +337,7 @@ export function resourcesSuite(ctx: () => WorkspaceContext) {
           const snapshots = () => seen.filter((e) => e.type === 'snapshot').length
           for (let round = 0; round < 12; round++) {
             const before = snapshots()
-            await inner.createNetwork({ Name: `quai-live-${round}`, Labels: { 'quai.test': 'resources' } })
+            await fixtures.createNetwork({ Name: `quai-live-${round}`, Labels: { 'quai.test': 'resources' } })
             for (let i = 0; i < 100 && snapshots() === before; i++) await sleep(100)
           }
           await sleep(1000)

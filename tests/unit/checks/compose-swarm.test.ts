@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { composeProjectQuery } from '../../../lib/checks/evaluate/compose'
-import { serviceFactsFromInspect, swarmFactsFromInfo } from '../../../lib/docker/inspect.server'
+import { serviceFactsFromInspect, swarmFactsFromInfo } from '../../../lib/docker/parse/swarm'
 import { byId, container, evaluate, facts, raw } from './helpers'
 
 describe('compose check', () => {

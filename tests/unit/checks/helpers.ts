@@ -5,16 +5,15 @@ import { evaluateCheck } from '../../../lib/checks/evaluate'
 import { emptyNodeFacts, type NodeFacts, type Probe } from '../../../lib/checks/facts'
 import { checkSchema } from '../../../lib/content/check-kinds'
 import { renderAssertion } from '../../../lib/checks/render'
+import { containerFactsFromInspect, type ContainerFacts } from '../../../lib/docker/parse/container'
 import {
-  containerFactsFromInspect,
   imageFactsFromInspect,
   networkFactsFromInspect,
   volumeFactsFromInspect,
-  type ContainerFacts,
   type ImageFacts,
   type NetworkFacts,
   type VolumeFacts,
-} from '../../../lib/docker/inspect.server'
+} from '../../../lib/docker/parse/objects'
 
 const fixtures = path.join(import.meta.dirname, 'fixtures')
 export const raw = (name: string): unknown => JSON.parse(fs.readFileSync(path.join(fixtures, `${name}.json`), 'utf8'))

@@ -4,7 +4,7 @@ import { CheckTimeoutError, DaemonUnavailableError } from '../../../lib/checks/e
 import { checkSchema, type Check } from '../../../lib/content/check-kinds'
 import { runChecks } from '../../../lib/checks/run.server'
 import type { CheckTarget } from '../../../lib/checks/target'
-import type { DockerClient } from '../../../lib/docker/inspect.server'
+import { dockerDaemonForTests, type DockerDaemon } from '../../../lib/docker/client.server'
 import { raw } from './helpers'
 
 // The engine with a stand-in daemon: what it asks for, how it stops at the budget, and how
@@ -19,7 +19,7 @@ type Calls = string[]
  * every answer that way, lib/docker/daemon-read.server.ts): test-server and tp-network exist,
  * other containers are 404, the container list is empty.
  */
-function fakeDocker(calls: Calls, behaviour: { hang?: boolean; gone?: boolean } = {}): DockerClient {
+function fakeDocker(calls: Calls, behaviour: { hang?: boolean; gone?: boolean } = {}): DockerDaemon {
   const routes: [RegExp, string, () => { status: number; body: unknown }][] = [
     [/^\/containers\/json/, 'list containers', () => ({ status: 200, body: [] })],
     [/^\/containers\/([^/]+)\/json/, 'inspect container', () => ({ status: 404, body: { message: 'No such container' } })],
@@ -37,10 +37,10 @@ function fakeDocker(calls: Calls, behaviour: { hang?: boolean; gone?: boolean } 
     callback(null, res)
     res.end(JSON.stringify(answer.body))
   }
-  return { modem: { dial } } as unknown as DockerClient
+  return dockerDaemonForTests({ modem: { dial } })
 }
 
-const target = (docker: DockerClient, exec?: CheckTarget['exec']): CheckTarget => ({
+const target = (docker: DockerDaemon, exec?: CheckTarget['exec']): CheckTarget => ({
   node: 'node1',
   docker,
   exec: exec ?? (async () => ({ exitCode: 0, stdout: '', stderr: '' })),

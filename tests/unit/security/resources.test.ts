@@ -9,18 +9,9 @@ import { PassThrough, Duplex } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { daemonAnswerMaxBytes, DaemonAnswerTooLargeError } from '../../../lib/docker/daemon-read.server'
 import { demuxExecOutput } from '../../../lib/docker/exec-stream.server'
-import {
-  dockerClientForSocket,
-  followEvents,
-  inspectContainer,
-  LineSplitter,
-  listContainers,
-  listVolumes,
-  maxEventLineBytes,
-  readSnapshot,
-  type DaemonEvent,
-  type DockerClient,
-} from '../../../lib/docker/inspect.server'
+import { dockerClientForSocket, type DockerDaemon } from '../../../lib/docker/client.server'
+import { followEvents, LineSplitter, maxEventLineBytes, type DaemonEvent } from '../../../lib/docker/events.server'
+import { inspectContainer, listContainers, listVolumes, readSnapshot } from '../../../lib/docker/reads.server'
 
 type Route = (request: http.IncomingMessage, response: http.ServerResponse) => void
 
@@ -30,7 +21,7 @@ const routes = new Map<string, Route>()
 /** Bytes the fake daemon managed to hand to the socket, per path (what the client read, give or take the socket buffers). */
 const written = new Map<string, number>()
 let server: http.Server
-let docker: DockerClient
+let docker: DockerDaemon
 
 /** Writes `total` bytes of `fill` (after `head`), following backpressure, and counts what left. */
 function stream(pathname: string, head: string, fill: string, total: number, tail = '') {
@@ -64,7 +55,7 @@ beforeAll(async () => {
     response.end(JSON.stringify({ message: `No such thing: ${pathname}` }))
   })
   await new Promise<void>((resolve) => server.listen(socketPath, resolve))
-  docker = await dockerClientForSocket(socketPath)
+  docker = dockerClientForSocket(socketPath)
 })
 
 afterAll(async () => {

@@ -1,0 +1,237 @@
+import 'server-only'
+import { getDb, type Db } from '../db/client.server'
+import { sandboxConfig, type SandboxConfig } from './config.server'
+import { endForDeadNode } from './node-access.server'
+import { deadNodesOf } from './node-health'
+import { endSandbox, reserve, startSandbox, type Reservation } from './sandboxes.server'
+import { poolTargets } from './session-pool.server'
+import { isStuckStart, stuckStartWhere } from './start-queue.server'
+import { destroyAndMarkEnded, LIVE, preparePlacement, sandboxPlacement, type SandboxWithNodes } from './state.server'
+import { layoutFromKey, SandboxCapacityError, type EndReason } from './types'
+
+// The sandbox runtime loop, for server.ts: reconcile at start, then on a timer reap what is
+// past its time, keep the warm pool at its targets, and end the sandboxes whose node died.
+// Like the rest of lib/sandbox it keeps no state of its own: any instance may run it.
+
+// ---------------------------------------------------------------- reaping
+
+export type ReapResult = { ended: { id: string; reason: EndReason }[]; failed: string[]; retried: string[] }
+
+/** End sandboxes past their idle timeout or maximum lifetime; finish stuck starts and stops. */
+export async function reapExpiredSandboxes(now: Date = new Date()): Promise<ReapResult> {
+  const config = sandboxConfig()
+  const db = await getDb()
+  const result: ReapResult = { ended: [], failed: [], retried: [] }
+  const idleCutoff = new Date(now.getTime() - config.idleMinutes * 60_000)
+  // Each placement reaps its own sandboxes (it is the one that can remove them).
+  const placement = sandboxPlacement().name
+  const due = await db.sandbox.findMany({
+    where: { placement, status: 'running', OR: [{ expiresAt: { lte: now } }, { userId: { not: config.poolUserId }, lastActivityAt: { lte: idleCutoff } }] },
+    select: { id: true, expiresAt: true },
+  })
+  for (const s of due) {
+    const reason: EndReason = s.expiresAt <= now ? 'expired' : 'idle'
+    await endSandbox(s.id, reason)
+    result.ended.push({ id: s.id, reason })
+  }
+  for (const s of await db.sandbox.findMany({ where: { placement, status: 'starting', ...stuckStartWhere(now, config) }, select: { id: true } })) {
+    const won = await db.sandbox.updateMany({ where: { id: s.id, status: 'starting' }, data: { status: 'stopping', endReason: 'failed', error: 'did not start in time', endedAt: now } })
+    if (won.count) {
+      await destroyAndMarkEnded(db, s.id)
+      await db.sandbox.updateMany({ where: { id: s.id, status: 'ended' }, data: { status: 'failed' } })
+      result.failed.push(s.id)
+    }
+  }
+  const stuckStop = new Date(now.getTime() - 60_000)
+  for (const s of await db.sandbox.findMany({ where: { placement, status: 'stopping', endedAt: { lte: stuckStop } }, select: { id: true } })) {
+    await destroyAndMarkEnded(db, s.id)
+    result.retried.push(s.id)
+  }
+  return result
+}
+
+// ---------------------------------------------------------------- dead nodes
+
+/**
+ * The health part of the runtime loop: one listing of this placement's node containers,
+ * compared with the running rows. A sandbox with a stopped or vanished node is ended at once
+ * (endReason node_died or node_out_of_memory), which frees its slot, disk and cgroup.
+ */
+export async function endSandboxesWithDeadNodes(): Promise<{ id: string; reason: EndReason }[]> {
+  const placement = sandboxPlacement()
+  const db = await getDb()
+  // Rows first, then the hosts: a node created after this read is not judged on this tick.
+  const running = await db.sandbox.findMany({ where: { placement: placement.name, status: 'running' }, select: { id: true, nodes: { select: { name: true, containerId: true } } } })
+  if (running.length === 0) return []
+  const dead = deadNodesOf(running, await placement.listNodeStates())
+  const ended: { id: string; reason: EndReason }[] = []
+  for (const d of dead) {
+    const error = await endForDeadNode(db, d.sandboxId, d.node, d.containerId)
+    if (error) ended.push({ id: d.sandboxId, reason: error.reason })
+  }
+  return ended
+}
+// ---------------------------------------------------------------- reconcile
+
+export type ReconcileResult = { adopted: string[]; ended: string[]; removed: string[] }
+
+/**
+ * At server start (and safe at any time, from any instance): make the hosts and the
+ * registry agree. Things on the hosts labelled as Quai sandboxes with no live row are
+ * removed; running rows whose nodes are gone or dead are ended (and their leftovers removed);
+ * healthy ones are adopted as they are. Rows still starting are left to whoever starts them
+ * unless they are too old.
+ */
+export async function reconcileSandboxes(): Promise<ReconcileResult> {
+  const config = sandboxConfig()
+  const placement = sandboxPlacement()
+  await preparePlacement()
+  const db = await getDb()
+  const result: ReconcileResult = { adopted: [], ended: [], removed: [] }
+
+  const rows = await db.sandbox.findMany({ where: { placement: placement.name, status: { in: LIVE } }, include: { nodes: true } })
+  const live = new Map(rows.map((r) => [r.id, r]))
+
+  for (const id of await placement.listPlaced()) {
+    if (live.has(id)) continue
+    await placement.destroy(id).catch(() => undefined)
+    result.removed.push(id)
+  }
+
+  const now = Date.now()
+  for (const row of rows) {
+    if (row.status === 'starting') {
+      if (isStuckStart(row, new Date(now), config)) {
+        const won = await db.sandbox.updateMany({ where: { id: row.id, status: 'starting' }, data: { status: 'stopping', endReason: 'lost', endedAt: new Date() } })
+        if (won.count) {
+          await destroyAndMarkEnded(db, row.id)
+          result.ended.push(row.id)
+        }
+      }
+      continue
+    }
+    if (row.status === 'stopping') {
+      await destroyAndMarkEnded(db, row.id)
+      result.ended.push(row.id)
+      continue
+    }
+    const health = await placement.health(row.id, row.nodes)
+    if (health.length > 0 && health.every((h) => h.running && h.daemonAnswers)) {
+      result.adopted.push(row.id)
+    } else {
+      await endSandbox(row.id, 'lost')
+      result.ended.push(row.id)
+    }
+  }
+  return result
+}
+
+// ---------------------------------------------------------------- warm pool
+
+async function ensurePoolUser(db: Db, config: SandboxConfig): Promise<void> {
+  await db.user.upsert({
+    where: { id: config.poolUserId },
+    create: { id: config.poolUserId, name: 'Quai warm pool', email: `${config.poolUserId}@pool.quai.invalid` },
+    update: {},
+  })
+}
+
+/**
+ * Bring the warm pool to its targets (lib/sandbox/session-pool.server.ts): QUAI_SANDBOX_POOL_SIZE
+ * single-node sandboxes, plus, around a scheduled class session, one of the lesson's layout per
+ * student of the class who has no sandbox yet. Ready pooled sandboxes beyond a target are ended
+ * (after a session the pool shrinks back). Claimed ones leave the pool at once (owner changes).
+ * Returns how many were started.
+ */
+export async function fillPool(now: Date = new Date()): Promise<number> {
+  const config = sandboxConfig()
+  const db = await getDb()
+  const placement = sandboxPlacement().name
+  const targets = await poolTargets(config, now)
+  const pooledWhere = { placement, userId: config.poolUserId, fromPool: true }
+  const present = await db.sandbox.groupBy({ by: ['layoutKey'], where: { ...pooledWhere, status: { in: ['starting', 'running'] } }, _count: { _all: true } })
+  const layouts = new Set([...targets.keys(), ...present.map((p) => p.layoutKey)])
+  if (layouts.size === 0) return 0
+  await preparePlacement()
+  await ensurePoolUser(db, config)
+  const reserved: SandboxWithNodes[] = []
+  for (const key of layouts) {
+    const wanted = targets.get(key) ?? 0
+    const have = present.find((p) => p.layoutKey === key)?._count._all ?? 0
+    for (let i = have; i < wanted; i++) {
+      let r: Reservation
+      try {
+        r = await reserve(db, config, config.poolUserId, layoutFromKey(key), null, true)
+      } catch (error) {
+        if (error instanceof SandboxCapacityError) break
+        throw error
+      }
+      if (r.kind !== 'created') break
+      reserved.push(r.row)
+    }
+    const spare = await db.sandbox.findMany({ where: { ...pooledWhere, layoutKey: key, status: 'running' }, orderBy: { createdAt: 'desc' }, select: { id: true } })
+    for (const extra of spare.slice(0, Math.max(0, have - wanted))) await endSandbox(extra.id, 'pool')
+  }
+  // All at once: the start queue lets QUAI_SANDBOX_START_CONCURRENCY of them run together.
+  const results = await Promise.allSettled(reserved.map((row) => startSandbox(db, row, config.poolUserId, true, config)))
+  const failure = results.find((r) => r.status === 'rejected')
+  if (failure && results.every((r) => r.status === 'rejected')) throw failure.reason
+  return results.filter((r) => r.status === 'fulfilled').length
+}
+
+// ---------------------------------------------------------------- background work
+
+let timer: NodeJS.Timeout | null = null
+let healthTimer: NodeJS.Timeout | null = null
+
+/**
+ * For server.ts at start: reconcile, then every `intervalMs` reap and refill the pool, and
+ * every `healthIntervalMs` end the sandboxes whose node died (one container listing per tick,
+ * so a dead daemon is noticed within about that interval plus the listing).
+ * Errors are logged, never thrown (a server without Docker still serves lessons).
+ */
+export async function startSandboxRuntime(options: { intervalMs?: number; healthIntervalMs?: number; log?: (m: string) => void } = {}): Promise<void> {
+  const log = options.log ?? ((m: string) => console.warn(`[sandbox] ${m}`))
+  try {
+    const r = await reconcileSandboxes()
+    if (r.removed.length || r.ended.length || r.adopted.length) log(`reconciled: adopted ${r.adopted.length}, ended ${r.ended.length}, removed ${r.removed.length}`)
+  } catch (error) {
+    log(`sandboxes unavailable: ${(error as Error).message}`)
+  }
+  if (timer) return
+  const tick = async () => {
+    try {
+      await reapExpiredSandboxes()
+      await fillPool()
+    } catch (error) {
+      log(`maintenance: ${(error as Error).message}`)
+    }
+  }
+  timer = setInterval(() => void tick(), options.intervalMs ?? 30_000)
+  timer.unref()
+  void tick()
+
+  // A slow engine must not pile up listings: a tick still running skips the next one.
+  let healthRunning = false
+  const healthTick = async () => {
+    if (healthRunning) return
+    healthRunning = true
+    try {
+      const ended = await endSandboxesWithDeadNodes()
+      for (const e of ended) log(`sandbox ${e.id} ended: ${e.reason}`)
+    } catch (error) {
+      log(`health: ${(error as Error).message}`)
+    } finally {
+      healthRunning = false
+    }
+  }
+  healthTimer = setInterval(() => void healthTick(), options.healthIntervalMs ?? 5_000)
+  healthTimer.unref()
+}
+
+export function stopSandboxRuntime(): void {
+  if (timer) clearInterval(timer)
+  if (healthTimer) clearInterval(healthTimer)
+  timer = null
+  healthTimer = null
+}

@@ -1,0 +1,86 @@
+import 'server-only'
+import { dockerProblemOf } from '../docker/diagnose.server'
+import type { Db } from '../db/client.server'
+import { sandboxConfig, type SandboxConfig } from './config.server'
+import { LocalPlacement } from './local-placement.server'
+import type { SandboxPlacement } from './placement'
+import { layoutFromKey, sandboxStatuses, SandboxUnavailableError, type SandboxStatus, type SandboxView } from './types'
+
+// What every part of lib/sandbox shares: the sandbox rows as stored (the database is the
+// registry), their view, and the placement that runs them.
+
+export type SandboxRow = NonNullable<Awaited<ReturnType<Db['sandbox']['findUnique']>>>
+type NodeRow = { name: string; containerId: string | null; socketPath: string | null; hostname: string }
+export type SandboxWithNodes = SandboxRow & { nodes: NodeRow[] }
+
+export const LIVE: SandboxStatus[] = ['starting', 'running', 'stopping']
+
+// ---------------------------------------------------------------- placement
+
+let placementInstance: SandboxPlacement | null = null
+
+/** The placement that runs sandboxes (the local Docker engine). */
+export function sandboxPlacement(): SandboxPlacement {
+  placementInstance ??= new LocalPlacement(sandboxConfig())
+  return placementInstance
+}
+
+/** Tests swap the placement or reset it after changing the configuration. */
+export function setSandboxPlacementForTests(placement: SandboxPlacement | null): void {
+  placementInstance = placement
+}
+
+/** The placement's one-time set-up; a Docker problem becomes SandboxUnavailableError (with its fix). */
+export async function preparePlacement(): Promise<void> {
+  try {
+    await sandboxPlacement().prepare()
+  } catch (error) {
+    const problem = dockerProblemOf(error)
+    throw new SandboxUnavailableError(problem ? problem.message : (error as Error).message, error)
+  }
+}
+
+// ---------------------------------------------------------------- views
+
+export const asStatus = (s: string): SandboxStatus => ((sandboxStatuses as readonly string[]).includes(s) ? (s as SandboxStatus) : 'failed')
+
+export function toView(row: SandboxWithNodes, config: SandboxConfig = sandboxConfig()): SandboxView {
+  const layout = layoutFromKey(row.layoutKey)
+  const roleOf = (name: string) => layout.nodes.find((n) => n.name === name)?.role ?? 'standalone'
+  const order = (name: string) => {
+    const i = layout.nodes.findIndex((n) => n.name === name)
+    return i < 0 ? 999 : i
+  }
+  const idleExpiresAt = new Date(row.lastActivityAt.getTime() + config.idleMinutes * 60_000)
+  return {
+    id: row.id,
+    userId: row.userId,
+    status: asStatus(row.status),
+    nodes: [...row.nodes].sort((a, b) => order(a.name) - order(b.name)).map((n) => ({ name: n.name, role: roleOf(n.name), hostname: n.hostname })),
+    lessonKey: row.lessonKey,
+    createdAt: row.createdAt,
+    lastActivityAt: row.lastActivityAt,
+    expiresAt: new Date(Math.min(idleExpiresAt.getTime(), row.expiresAt.getTime())),
+    idleExpiresAt,
+    maxExpiresAt: row.expiresAt,
+    idleTimeoutSeconds: config.idleMinutes * 60,
+    endReason: row.endReason,
+    error: row.error,
+  }
+}
+
+export async function loadRow(db: Db, sandboxId: string): Promise<SandboxWithNodes | null> {
+  return db.sandbox.findUnique({ where: { id: sandboxId }, include: { nodes: true } })
+}
+
+/** Remove what the sandbox has on its hosts and mark it ended; on failure it stays "stopping" for the reaper. */
+export async function destroyAndMarkEnded(db: Db, sandboxId: string): Promise<void> {
+  try {
+    await sandboxPlacement().destroy(sandboxId)
+  } catch (error) {
+    // Left as "stopping": the reaper tries again.
+    await db.sandbox.updateMany({ where: { id: sandboxId }, data: { error: (error as Error).message.slice(0, 2000) } })
+    return
+  }
+  await db.sandbox.updateMany({ where: { id: sandboxId, status: 'stopping' }, data: { status: 'ended', endedAt: new Date() } })
+}
