@@ -6,7 +6,8 @@ import { findExercise } from '../checks/exercise.server'
 import { runChecks } from '../checks/run.server'
 import { getSandboxAccess } from '../checks/sandbox-access.server'
 import { lessonWorkdir } from '../content/paths'
-import { endSandbox, execInNode, getCurrentSandbox } from '../sandbox/sandboxes.server'
+import { execInNode } from '../sandbox/node-access.server'
+import { endSandbox, getCurrentSandbox } from '../sandbox/sandboxes.server'
 import { openSandboxForLesson } from '../workspace/service.server'
 
 // The authoring side of the instructor space: running an exercise's solution in a fresh

@@ -302,6 +302,4 @@ export async function touchSandbox(sandboxId: string): Promise<void> {
   await db.sandbox.updateMany({ where: { id: sandboxId, status: 'running', lastActivityAt: { lt: new Date(now - throttleMs) } }, data: { lastActivityAt: new Date(now) } })
 }
 
-// lib/classes/authoring.server.ts imports execInNode from here until its move lands; new code imports node-access.server.ts.
-export { execInNode } from './node-access.server'
 export { SandboxError }
