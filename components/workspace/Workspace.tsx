@@ -410,6 +410,8 @@ function errorMessage(t: T, error: ApiErrorBody['error'], status: number): strin
       return t('errors.rateLimit', { minutes })
     case 'host_full':
       return t('errors.hostFull')
+    case 'sandbox_busy':
+      return t('errors.busy')
     case 'host_setup':
       return t('errors.hostSetup')
     default:

@@ -1,6 +1,7 @@
 import 'server-only'
 import { getDb, type Db } from '../db/client.server'
 import { sandboxConfig, type SandboxConfig } from './config.server'
+import { lessonOfKey, seedLessonFiles } from './lesson-files.server'
 import { endForDeadNode } from './node-access.server'
 import { deadNodesOf } from './node-health'
 import { endSandbox, reserve, startSandbox, type Reservation } from './sandboxes.server'
@@ -149,19 +150,25 @@ export async function fillPool(now: Date = new Date()): Promise<number> {
   const placement = sandboxPlacement().name
   const targets = await poolTargets(config, now)
   const pooledWhere = { placement, userId: config.poolUserId, fromPool: true }
-  const present = await db.sandbox.groupBy({ by: ['layoutKey'], where: { ...pooledWhere, status: { in: ['starting', 'running'] } }, _count: { _all: true } })
+  const present = await db.sandbox.groupBy({ by: ['layoutKey', 'lessonKey'], where: { ...pooledWhere, status: { in: ['starting', 'running'] } }, _count: { _all: true } })
   const layouts = new Set([...targets.keys(), ...present.map((p) => p.layoutKey)])
   if (layouts.size === 0) return 0
   await preparePlacement()
   await ensurePoolUser(db, config)
   const reserved: SandboxWithNodes[] = []
   for (const key of layouts) {
-    const wanted = targets.get(key) ?? 0
-    const have = present.find((p) => p.layoutKey === key)?._count._all ?? 0
+    const target = targets.get(key)
+    const wanted = target?.count ?? 0
+    const have = present.filter((p) => p.layoutKey === key).reduce((n, p) => n + p._count._all, 0)
+    // A pooled row's lessonKey is the session lesson it is warmed for (null: any lesson).
+    const lessonsToWarm = [...(target?.lessons ?? [])].flatMap(([lessonKey, n]) => {
+      const warmed = present.find((p) => p.layoutKey === key && p.lessonKey === lessonKey)?._count._all ?? 0
+      return Array.from({ length: Math.max(0, n - warmed) }, () => lessonKey)
+    })
     for (let i = have; i < wanted; i++) {
       let r: Reservation
       try {
-        r = await reserve(db, config, config.poolUserId, layoutFromKey(key), null, true)
+        r = await reserve(db, config, config.poolUserId, layoutFromKey(key), lessonsToWarm.shift() ?? null, true)
       } catch (error) {
         if (error instanceof SandboxCapacityError) break
         throw error
@@ -173,10 +180,26 @@ export async function fillPool(now: Date = new Date()): Promise<number> {
     for (const extra of spare.slice(0, Math.max(0, have - wanted))) await endSandbox(extra.id, 'pool')
   }
   // All at once: the start queue lets QUAI_SANDBOX_START_CONCURRENCY of them run together.
-  const results = await Promise.allSettled(reserved.map((row) => startSandbox(db, row, config.poolUserId, true, config)))
+  const results = await Promise.allSettled(reserved.map(async (row) => warmLessonFiles(db, await startSandbox(db, row, config.poolUserId, true, config))))
   const failure = results.find((r) => r.status === 'rejected')
   if (failure && results.every((r) => r.status === 'rejected')) throw failure.reason
   return results.filter((r) => r.status === 'fulfilled').length
+}
+
+/**
+ * A pooled sandbox warmed for a class session's lesson gets that lesson's files now, so that the
+ * student's claim copies nothing (a copy into 30 nodes at once is what times out in a class
+ * burst). Marked on the row only while the pool still owns it; a failure leaves the copy to the claim.
+ */
+async function warmLessonFiles(db: Db, row: SandboxWithNodes): Promise<void> {
+  const lesson = lessonOfKey(row.lessonKey)
+  if (!lesson || !row.lessonKey) return
+  try {
+    await seedLessonFiles(row.id, row.nodes.map((n) => n.name), lesson)
+  } catch {
+    return
+  }
+  await db.sandbox.updateMany({ where: { id: row.id, userId: row.userId, status: 'running' }, data: { seededLessonKey: row.lessonKey } })
 }
 
 // ---------------------------------------------------------------- background work

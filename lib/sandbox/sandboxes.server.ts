@@ -84,7 +84,7 @@ async function minutesUntilFreeSlot(db: Db, config: SandboxConfig): Promise<numb
 export type Reservation =
   | { kind: 'existing'; row: SandboxWithNodes }
   | { kind: 'replace'; id: string }
-  | { kind: 'claimed'; id: string }
+  | { kind: 'claimed'; id: string; lessonFilesSeeded: boolean }
   | { kind: 'evict'; id: string }
   | { kind: 'created'; row: SandboxWithNodes }
 
@@ -104,15 +104,21 @@ export async function reserve(db: Db, config: SandboxConfig, userId: string, lay
         throw new SandboxRateLimitError(retryAfterSeconds, config.createsPerHour)
       }
 
-      // Pooled sandboxes come from QUAI_SANDBOX_POOL_SIZE or from a scheduled class session.
-      const candidate = await tx.sandbox.findFirst({ where: { placement: sandboxPlacement().name, userId: config.poolUserId, fromPool: true, status: 'running', layoutKey: key }, orderBy: { createdAt: 'asc' }, select: { id: true } })
+      // Pooled sandboxes come from QUAI_SANDBOX_POOL_SIZE or from a scheduled class session;
+      // one already holding this lesson's files (warmed for its session) first.
+      const pooledWhere = { placement: sandboxPlacement().name, userId: config.poolUserId, fromPool: true, status: 'running', layoutKey: key }
+      const select = { id: true, seededLessonKey: true }
+      const candidate =
+        (lessonKey ? await tx.sandbox.findFirst({ where: { ...pooledWhere, seededLessonKey: lessonKey }, orderBy: { createdAt: 'asc' }, select }) : null) ??
+        (await tx.sandbox.findFirst({ where: pooledWhere, orderBy: { createdAt: 'asc' }, select }))
       if (candidate) {
-        // The claim: one conditional update; whoever changes the owner first gets it.
+        // The claim: one conditional update; whoever changes the owner first gets it. It uses
+        // up the seeding mark: later opens (or a reset's new sandbox) decide for themselves.
         const claimed = await tx.sandbox.updateMany({
-          where: { id: candidate.id, userId: config.poolUserId, status: 'running' },
-          data: { userId, lessonKey, createdAt: now, lastActivityAt: now, expiresAt: new Date(now.getTime() + config.maxMinutes * 60_000) },
+          where: { id: candidate.id, userId: config.poolUserId, status: 'running', seededLessonKey: candidate.seededLessonKey },
+          data: { userId, lessonKey, seededLessonKey: null, createdAt: now, lastActivityAt: now, expiresAt: new Date(now.getTime() + config.maxMinutes * 60_000) },
         })
-        if (claimed.count === 1) return { kind: 'claimed', id: candidate.id }
+        if (claimed.count === 1) return { kind: 'claimed', id: candidate.id, lessonFilesSeeded: lessonKey !== null && candidate.seededLessonKey === lessonKey }
       }
     }
 
@@ -189,7 +195,7 @@ export async function openSandbox(userId: string, options: OpenSandboxOptions = 
         continue
       case 'claimed': {
         const row = await loadRow(db, r.id)
-        if (row) return toView(row, config)
+        if (row) return { ...toView(row, config), lessonFilesSeeded: r.lessonFilesSeeded }
         continue
       }
       case 'created':

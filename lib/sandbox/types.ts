@@ -56,6 +56,11 @@ export type SandboxView = {
   status: SandboxStatus
   nodes: SandboxNodeView[]
   lessonKey: string | null
+  /**
+   * Set by the open that claimed a pooled sandbox: true when the warm pool had already copied
+   * this lesson's files into its nodes (the open need not copy them again).
+   */
+  lessonFilesSeeded?: boolean
   createdAt: Date
   lastActivityAt: Date
   /** When it ends if nothing changes: the earlier of the idle and the maximum deadlines. */
@@ -90,6 +95,7 @@ export type SandboxErrorCode =
   | 'sandbox.unavailable'
   | 'sandbox.host_full'
   | 'sandbox.node_died'
+  | 'sandbox.busy'
 
 type Params = Record<string, string | number>
 
@@ -134,6 +140,10 @@ const messages: Record<SandboxErrorCode, { en: (p: Params) => string; fr: (p: Pa
     en: (p) => `The Docker of this sandbox stopped (node ${p.node}${p.outOfMemory ? ', out of memory' : ''}). Your progress is kept: start a new sandbox.`,
     fr: (p) => `Le Docker de ce bac à sable s’est arrêté (nœud ${p.node}${p.outOfMemory ? ', mémoire épuisée' : ''}). Votre progression est conservée : démarrez un nouveau bac à sable.`,
   },
+  'sandbox.busy': {
+    en: (p) => `Your sandbox is too busy right now to receive the lesson's files (node ${p.node}). It is still yours: try again in a few seconds.`,
+    fr: (p) => `Votre bac à sable est trop occupé pour recevoir les fichiers de la leçon (nœud ${p.node}). Il reste le vôtre : réessayez dans quelques secondes.`,
+  },
 }
 
 function statusFr(status: string): string {
@@ -164,6 +174,7 @@ const httpStatus: Record<SandboxErrorCode, number> = {
   'sandbox.unavailable': 503,
   'sandbox.host_full': 503,
   'sandbox.node_died': 409,
+  'sandbox.busy': 503,
 }
 
 export class SandboxError extends Error {
@@ -271,5 +282,16 @@ export class SandboxHostFullError extends SandboxError {
     readonly fix: string,
   ) {
     super('sandbox.host_full', { neededMb, availableMb })
+  }
+}
+
+/** A node did not take the lesson's files in time, twice (a class burst): retryable, the sandbox stays its owner's. */
+export class SandboxBusyError extends SandboxError {
+  override readonly name = 'SandboxBusyError'
+  constructor(
+    readonly node: string,
+    cause?: unknown,
+  ) {
+    super('sandbox.busy', { node }, { cause })
   }
 }

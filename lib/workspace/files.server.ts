@@ -1,5 +1,4 @@
 import 'server-only'
-import fs from 'node:fs'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import {
@@ -15,7 +14,6 @@ import {
   type PathKind,
   type PathStat,
 } from '../docker/archive.server'
-import type { WorkspaceEntry } from '../content/workspace'
 
 // The file panel's rules. Every path the browser sends is relative to the lesson's folder in
 // the node (/root/lab/<lesson>); it is refused when it is absolute, has a ".." segment, or
@@ -254,51 +252,4 @@ export async function openDownload(node: FilesTarget, root: string, input: strin
   const stat = requireFile(resolved)
   if (stat.size > fileLimits.downloadBytes) throw new FileRefusal(413, 'too_large', 'downloads are limited to 100 MiB')
   return { name: path.posix.basename(resolved.absolute), size: stat.size, stream: await streamFileFromArchive(node, resolved.absolute, stat.size) }
-}
-
-/**
- * Copies a lesson's workspace (files on Quai's disk, lib/content/workspace.ts) into the node's lesson folder.
- * Files that already exist there are left alone: the learner may have changed them.
- */
-export async function copyWorkspace(node: FilesTarget, root: string, local: readonly WorkspaceEntry[]): Promise<{ copied: string[]; kept: string[] }> {
-  const rootStat = await statPath(node, root)
-  if (!rootStat) {
-    await putEntries(node, path.posix.dirname(root), [{ name: path.posix.basename(root), kind: 'dir' }])
-  } else if (rootStat.kind !== 'dir') {
-    throw new FileRefusal(409, 'folder_replaced', 'the lesson folder has been replaced by a link or a file; reset the sandbox')
-  }
-  if (local.length === 0) return { copied: [], kept: [] }
-  const present = new Set<string>()
-  const links: string[] = []
-  if (rootStat) {
-    const { entries } = await listArchive(node, root, { maxEntries: 10_000, maxBytes: fileLimits.listBytes })
-    const base = path.posix.basename(root)
-    for (const e of entries) {
-      if (!e.path.startsWith(`${base}/`)) continue
-      const rel = e.path.slice(base.length + 1)
-      present.add(rel)
-      if (e.kind === 'symlink') links.push(`${rel}/`)
-    }
-  }
-  // Never write through a link the learner made (it could point anywhere in their node).
-  const throughLink = (rel: string) => links.some((l) => rel.startsWith(l))
-  const entries: NewEntry[] = []
-  const copied: string[] = []
-  const kept: string[] = []
-  for (const item of local) {
-    if (throughLink(item.rel)) {
-      if (item.kind === 'file') kept.push(item.rel)
-      continue
-    }
-    if (item.kind === 'dir') {
-      if (!present.has(item.rel)) entries.push({ name: item.rel, kind: 'dir', mode: item.mode })
-    } else if (present.has(item.rel)) {
-      kept.push(item.rel)
-    } else {
-      entries.push({ name: item.rel, kind: 'file', body: fs.readFileSync(item.full), mode: item.mode })
-      copied.push(item.rel)
-    }
-  }
-  if (entries.length > 0) await putEntries(node, root, entries)
-  return { copied, kept }
 }

@@ -3,7 +3,9 @@ import type { ContainerRef } from '../docker/exec-stream.server'
 import type { FilesTarget } from '../docker/archive.server'
 import { dockerProblemOf } from '../docker/diagnose.server'
 import { listPublishedPorts, type PublishedPort } from '../docker/ports.server'
+import type { LessonRecord } from '../content/lessons.server'
 import { ApiError } from '../http/api.server'
+import { LessonFolderReplacedError, seedLessonFiles } from '../sandbox/lesson-files.server'
 import { endIfNodeDied, innerDocker, nodeAddress, nodeExecTarget } from '../sandbox/node-access.server'
 import {
   getOwnedSandbox,
@@ -41,6 +43,8 @@ export function toApiError(error: unknown): unknown {
       return new ApiError(409, 'sandbox_not_running', error.message)
     case 'sandbox.node_not_found':
       return new ApiError(404, 'node_not_found', error.message)
+    case 'sandbox.busy':
+      return new ApiError(503, 'sandbox_busy', error.message, { retryAfterSeconds: 5 })
     case 'sandbox.host_full':
       return new ApiError(503, 'host_full', error.message, { fix: (error as SandboxHostFullError).fix })
     case 'sandbox.unavailable': {
@@ -130,6 +134,21 @@ export async function nodeHost(sandboxId: string, node: string): Promise<string>
 
 export async function openWorkspaceSandbox(userId: string, lessonKey: string, nodes: { name: string; role: NodeRole }[], signal?: AbortSignal): Promise<WorkspaceSandbox> {
   return mapped(() => openSandbox(userId, { lessonKey, layout: { nodes }, signal }))
+}
+
+/**
+ * The lesson's files into every node, unless the warm pool already put them there (the claim
+ * that just gave this sandbox says so). A node too busy twice answers 503 sandbox_busy; the
+ * sandbox stays the learner's, so trying again works.
+ */
+export async function seedLessonFolders(sandbox: WorkspaceSandbox, lesson: LessonRecord): Promise<void> {
+  if (sandbox.lessonFilesSeeded) return
+  try {
+    await seedLessonFiles(sandbox.id, sandbox.nodes.map((n) => n.name), lesson)
+  } catch (error) {
+    if (error instanceof LessonFolderReplacedError) throw new ApiError(409, 'folder_replaced', error.message)
+    throw toApiError(error)
+  }
 }
 
 export async function resetWorkspaceSandbox(userId: string, sandboxId: string): Promise<WorkspaceSandbox> {

@@ -3,12 +3,11 @@ import type { Readable } from 'node:stream'
 import type { SessionUser } from '../auth/session.server'
 import { getLesson, type LessonRecord } from '../content/lessons.server'
 import { lessonWorkdir } from '../content/paths'
-import { lessonWorkspace } from '../content/workspace'
 import { ApiError } from '../http/api.server'
 import { admit } from '../http/usage-limits.server'
 import { nudgeLive } from '../checks/live.server'
 import type { OpenSandboxBody, SandboxView } from './api'
-import { copyWorkspace, FileRefusal, listFiles, openDownload, readTextFile, uploadFile, writeTextFile, type FileEntry, type TextFile } from './files.server'
+import { FileRefusal, listFiles, openDownload, readTextFile, uploadFile, writeTextFile, type FileEntry, type TextFile } from './files.server'
 import type { FilesTarget } from '../docker/archive.server'
 import {
   nodeFilesTarget,
@@ -19,6 +18,7 @@ import {
   requireRunningOwnedSandbox,
   resetWorkspaceSandbox,
   sandboxNodeDied,
+  seedLessonFolders,
   sandboxView,
   stopWorkspaceSandbox,
   touchWorkspaceSandbox,
@@ -41,12 +41,6 @@ function forAudience(error: unknown, user: SessionUser): unknown {
     return new ApiError(error.status, error.code, error.message, rest)
   }
   return error
-}
-
-async function seedLessonFolders(sandbox: WorkspaceSandbox, lesson: LessonRecord): Promise<void> {
-  await Promise.all(
-    sandbox.nodes.map(async (node) => copyWorkspace(await nodeFilesTarget(sandbox.id, node.name), lessonWorkdir(lesson.slug), lessonWorkspace(lesson))),
-  )
 }
 
 /** POST /api/sandboxes: the learner's sandbox for this lesson's layout, with the lesson's files in it. */

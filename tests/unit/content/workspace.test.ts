@@ -1,6 +1,6 @@
 // A lesson's workspace: its shared starter folders (content/shared/<name>, named in the
 // frontmatter's sharedWorkspace) with its own workspace/ laid over them, as plain files for
-// seeding (lib/workspace/files.server.ts copyWorkspace).
+// seeding (lib/sandbox/lesson-files.server.ts copyLessonFiles).
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadContentTree } from '@/lib/content/load.server'
