@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import type { ProcessInfo } from './node-processes'
 import { SandboxHostFullError } from './types'
 
 // Host-level pieces of a local sandbox that Docker does not provide: the parent cgroup that
@@ -430,10 +431,25 @@ export function listSandboxProcesses(parent: string, id: string): number[] {
   return pids
 }
 
-/** A process's command name (/proc/<pid>/comm, 15 characters at most); null once it has gone. */
-export function processName(pid: number): string | null {
+/**
+ * What /proc says of a process, for telling a node's own daemons from the learner's processes:
+ * its parent, when it started (clock ticks since boot), the binary it runs (as its own mount
+ * namespace names it; '' when unreadable) and whether it is the init of its pid namespace
+ * (a reaper: orphans land there). Null once it has gone.
+ */
+export function processInfo(pid: number): ProcessInfo | null {
   try {
-    return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim()
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name (in parentheses) may hold spaces and parentheses: fields follow the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const nsPid = /^NSpid:\s*(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]?.trim().split(/\s+/)
+    let exe = ''
+    try {
+      exe = fs.readlinkSync(`/proc/${pid}/exe`)
+    } catch {
+      // a kernel thread, or gone
+    }
+    return { pid, ppid: Number(fields[1]), startTime: Number(fields[19]), exe, namespaceInit: nsPid?.at(-1) === '1' }
   } catch {
     return null
   }

@@ -34,7 +34,7 @@ import {
   ipToString,
   listSandboxCgroups,
   listSandboxProcesses,
-  processName,
+  processInfo,
   readSandboxPids,
   sandboxDiskSpace,
   randomSubnet,
@@ -56,6 +56,7 @@ import type {
   PlacedSandbox,
   SandboxPlacement,
 } from './placement'
+import { nodeProcessPids } from './node-processes'
 import { LABEL } from './local-labels'
 import { BRIDGE_PREFIX, ensureFirewall, firewallGap, prepareLocalHost, type LocalPlacementStatus } from './local-setup.server'
 import { REGISTRY_ALIAS } from './registry-mirror.server'
@@ -79,13 +80,6 @@ function tracer(id: string): (step: string) => void {
   const t0 = performance.now()
   return (step) => console.log(`[sandbox ${id}] ${step} at ${Math.round(performance.now() - t0)} ms`)
 }
-
-/**
- * What runs a node, by command name: the user-namespace entry (unshare, its init tini), the
- * daemons, their container shims and port proxies. Everything else in a sandbox is the learner's.
- */
-const nodeEssentials = new Set(['unshare', 'tini', 'docker-init', 'dockerd', 'containerd', 'containerd-shim', 'docker-proxy', 'quai-entrypoint'])
-const isNodeEssential = (name: string | null) => name === null || nodeEssentials.has(name)
 
 /** A node's inner daemon: a request idle for 30 s is cut, so a stalled learner daemon frees it. */
 const innerDaemon = (socketPath: string) => dockerClientForSocket(socketPath, { idleTimeoutMs: 30_000 })
@@ -461,7 +455,12 @@ export class LocalPlacement implements SandboxPlacement {
     let killed = 0
     // A fork bomb refills the places that kills free: rounds until nothing of the learner is left.
     for (let round = 0; round < 100; round++) {
-      const learners = listSandboxProcesses(this.config.cgroupParent, sandboxId).filter((pid) => !inits.has(pid) && !isNodeEssential(processName(pid)))
+      // Told apart by identity (parents, start order, binaries), not by name: see node-processes.ts.
+      const processes = listSandboxProcesses(this.config.cgroupParent, sandboxId)
+        .map(processInfo)
+        .filter((p) => p !== null)
+      const nodes = nodeProcessPids(processes, inits)
+      const learners = processes.map((p) => p.pid).filter((pid) => !nodes.has(pid))
       if (learners.length === 0) return killed
       for (const pid of learners) {
         try {
