@@ -27,6 +27,8 @@ export interface OutputContext {
   command?: string
   exitCode?: number
   url?: string
+  /** The sandbox's disk was full when the command failed (lib/sandbox/disk-full.server.ts). */
+  diskFull?: boolean
 }
 
 /** Parameters of each message that hold a tool's raw output (or an error text from a parser). */
@@ -110,8 +112,23 @@ type Rule = [pattern: string, make: (m: (string | undefined)[]) => Cause, flags?
 /** "nope:1.0:" in "no such image: nope:1.0: No such image: nope:1.0"; a container's full id as `docker ps` shows it. */
 const trimName = (name: string) => name.replace(/(?<![:;,.])[:;,.]+$/, '').replace(/^([0-9a-f]{12})[0-9a-f]{52}$/, '$1')
 
+// ---------------------------------------------------------------- a full disk
+
+// On a full disk `docker run` and `docker pull` cannot write the layers they fetch from the
+// sandbox's registry mirror, fall back to Docker Hub, which the sandbox cannot reach, and
+// print that: a registry lookup that fails, not the disk. The text alone cannot tell it from
+// an image the mirror does not have; the disk's state (the context) can.
+const noSpace = String.raw`no space left on device|disk quota exceeded`
+const registryFallback = String.raw`(?:lookup|Get "https://)registry-1\.docker\.io|Pulling fs layer.*(?:no such host|i/o timeout|connection refused)`
+
+/** True when a failure may come from a full disk: what it says, or what `docker run` says instead. Then ask the disk. */
+export function mayMeanDiskFull(output: string): boolean {
+  return safeRegex(noSpace, 'i').test(output) || safeRegex(registryFallback).test(output)
+}
+
 // First match wins: tool-specific lines before the generic phrases they contain.
 const rules: Rule[] = [
+  [noSpace, () => cause('cause.diskFull'), 'i'],
   // wget (busybox, then GNU)
   [String.raw`wget: bad address '([^']+)'`, (m) => cause('cause.unresolved', { host: m[1]! })],
   [String.raw`wget: server returned error: HTTP/[\d.]+ (\d{3})`, (m) => httpStatus(m[1]!)],
@@ -246,6 +263,7 @@ export function causeOf(output: string, context: OutputContext = {}): Cause | nu
 }
 
 function textCause(text: string, context: OutputContext): Cause | null {
+  if (context.diskFull && mayMeanDiskFull(text)) return cause('cause.diskFull')
   if (text === '') return silentCause(context)
   // Quai's own words for a file it could not read (the Compose check).
   if (text === 'missing') return cause('cause.fileMissing')

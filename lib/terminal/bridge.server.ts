@@ -1,6 +1,7 @@
 import 'server-only'
 import fs from 'node:fs'
 import type { WebSocket } from 'ws'
+import { mayMeanDiskFull } from '../checks/causes'
 import type { ExecStream } from '../docker/exec-stream.server'
 import {
   CloseCode,
@@ -83,8 +84,20 @@ export type BridgeOptions = {
    * (the sandbox is then ended). The browser is told the sandbox is gone, not that a shell exited.
    */
   nodeDied?: () => Promise<boolean>
+  /**
+   * Asked when the output reads like a failure a full disk causes (lib/checks/causes.ts
+   * mayMeanDiskFull: "no space left on device", or `docker run`'s registry error): true when
+   * the sandbox's disk is full. The browser is then told once, with `diskFullMessage`.
+   */
+  diskFull?: () => Promise<boolean>
+  diskFullMessage?: string
   log?: (message: string) => void
 }
+
+/** The output's last characters looked at for a full disk's symptoms (a few lines). */
+const diskWatchChars = 600
+/** After a "not full" answer, the disk is asked again no sooner than this. */
+const diskRecheckMs = 5_000
 
 export function holderCommand(opts: Pick<BridgeOptions, 'session' | 'cols' | 'rows' | 'shell'>): string[] {
   return ['perl', '-e', holderSource, '--', 'attach', holderDir, opts.session, String(opts.cols), String(opts.rows), ...(opts.shell ?? defaultShell)]
@@ -102,6 +115,8 @@ const outputFrameBytes = 64 * 1024
 export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promise<void> {
   let closed = false
   let exec: ExecStream | null = null
+  /** A pending look at the sandbox's disk (watchDisk, below). */
+  let diskAsk: NodeJS.Timeout | null = null
   const log = opts.log ?? (() => {})
   bridgeStats.open++
 
@@ -122,6 +137,7 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
     closed = true
     bridgeStats.open--
     clearInterval(keepAlive)
+    if (diskAsk) clearTimeout(diskAsk)
     exec?.close()
     if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) ws.close(code, reason.slice(0, 120))
   }
@@ -261,6 +277,34 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
     }
   }
 
+  // A full disk is told once per connection, in the learner's language: `docker run` says
+  // something else (a registry it cannot reach). The line goes beside the output, not in it
+  // (the session's offsets count the shell's bytes only).
+  let tail = ''
+  let diskTold = false
+  let diskAskedAt = 0
+  const askDisk = () => {
+    diskAsk = null
+    diskAskedAt = Date.now()
+    void opts.diskFull?.().then(
+      (full) => {
+        if (!full || diskTold || closed) return
+        diskTold = true
+        flushOutput()
+        refuse('disk-full', (opts.diskFullMessage ?? 'The sandbox disk is full.').slice(0, 500))
+      },
+      () => {},
+    )
+  }
+  const watchDisk = (chunk: Buffer) => {
+    if (diskTold || !opts.diskFull) return
+    tail = (tail + chunk.toString('utf8')).slice(-diskWatchChars)
+    if (!mayMeanDiskFull(tail.replace(/\s+/g, ' '))) return
+    // Each symptom is asked about once (at most one statfs every diskRecheckMs).
+    tail = ''
+    diskAsk ??= setTimeout(askDisk, Math.max(0, diskAskedAt + diskRecheckMs - Date.now()))
+  }
+
   // The holder first sends its header line (protocol.ts: holderHeaderPattern), then raw terminal output.
   let header: Buffer | null = Buffer.alloc(0)
   stream.onOutput((chunk) => {
@@ -288,6 +332,7 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
       if (chunk.length === 0) return
     }
     queueOutput(chunk)
+    watchDisk(chunk)
     unacked += chunk.length
     if (unacked > bridgeStats.maxUnacked) bridgeStats.maxUnacked = unacked
     if (unacked > flowHighWater) pauseOutput('acks')

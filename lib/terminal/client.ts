@@ -63,6 +63,7 @@ export const terminalOptions: ITerminalOptions = {
 }
 
 const dim = (text: string) => `\r\n\x1b[2m${text}\x1b[0m\r\n`
+const notice = (text: string) => `\r\n\x1b[33m${text}\x1b[0m\r\n`
 const encoder = new TextEncoder()
 
 /** `acked`: acknowledged on arrival; `socket`: the connection to acknowledge it on (null: our own text). */
@@ -296,7 +297,9 @@ export class TerminalClient {
         this.epoch = null
         break
       case 'error':
-        console.warn(`terminal: ${message.error.code}: ${message.error.message}`)
+        // A notice for the learner (in their language, from the server): said in the terminal.
+        if (message.error.code === 'disk-full') this.writeText(notice(message.error.message))
+        else console.warn(`terminal: ${message.error.code}: ${message.error.message}`)
         break
       case 'pong':
         break

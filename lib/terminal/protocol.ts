@@ -61,7 +61,8 @@ export const CloseCode = {
   timeout: 4008,
 } as const
 
-export const terminalErrorCodes = ['bad-frame', 'bad-type', 'bad-resize', 'too-large', 'text-frame', 'busy', 'exec-failed'] as const
+/** 'disk-full' is a notice, not a failure: the sandbox's disk is full (its message, in the learner's language, is shown in the terminal). */
+export const terminalErrorCodes = ['bad-frame', 'bad-type', 'bad-resize', 'too-large', 'text-frame', 'busy', 'exec-failed', 'disk-full'] as const
 export type TerminalErrorCode = (typeof terminalErrorCodes)[number]
 
 export const readySchema = z.strictObject({

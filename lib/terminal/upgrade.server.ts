@@ -11,6 +11,9 @@ import { ApiError } from '../http/api.server'
 import { admit, rateLimitedAnswer, RateLimitedError } from '../http/usage-limits.server'
 import { refuseUpgrade, type UpgradeRoute } from '../http/upgrade-routes'
 import { isSameOriginUpgrade } from '../http/origin.server'
+import { defaultLocale, isLocale, localeCookie, type Locale } from '../i18n/config'
+import { loadMessages } from '../i18n/messages.server'
+import { sandboxDiskFull } from '../sandbox/disk-full.server'
 import { nodeShellTarget, requireNode, requireRunningOwnedSandbox, sandboxNodeDied, touchWorkspaceSandbox } from '../workspace/sandbox-access.server'
 import { bridgeTerminal } from './bridge.server'
 import { maxFrameBytes, terminalPathPattern, terminalQuerySchema } from './protocol'
@@ -92,9 +95,25 @@ export function terminalUpgradeRoute(): UpgradeRoute {
           openExec: (cmd, env) => openExecStream(target.ref, { cmd: target.command(cmd), env }),
           onActivity: () => void touchWorkspaceSandbox(sandboxId).catch(() => {}),
           nodeDied: () => sandboxNodeDied(sandboxId),
+          diskFull: () => sandboxDiskFull(sandboxId),
+          diskFullMessage: diskFullLine(localeOf(request)),
           log: (message) => console.warn(`terminal ${sandboxId}/${q.node}: ${message}`),
         })
       })
     },
   }
+}
+
+/** The learner's language, from the cookie the pages use (lib/i18n/request.ts). */
+function localeOf(request: IncomingMessage): Locale {
+  const chosen = (request.headers.cookie ?? '')
+    .split(';')
+    .map((c) => c.trim().split('='))
+    .find(([name]) => name === localeCookie)?.[1]
+  return isLocale(chosen) ? chosen : defaultLocale
+}
+
+function diskFullLine(locale: Locale): string | undefined {
+  const workspace = loadMessages(locale).workspace as { terminal?: { diskFullLine?: string } } | undefined
+  return workspace?.terminal?.diskFullLine
 }

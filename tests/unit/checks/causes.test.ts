@@ -237,3 +237,21 @@ describe('rendered messages: the cause in the text, the raw output apart', () =>
     expect(outputContext('command.exit.differs', { command: 'curl x', found: 7 })).toEqual({ command: 'curl x', exitCode: 7 })
   })
 })
+
+describe('a full disk', () => {
+  // Real outputs of a sandbox whose disk is full (tests/integration/sandbox/disk-full-terminal.test.ts).
+  const dockerRun =
+    "Unable to find image 'busybox:latest' locally\nlatest: Pulling from library/busybox\n0934c4199387: Pulling fs layer\ndocker: Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host.\nSee 'docker run --help'.\n"
+  test('"no space left on device" is the disk, whatever the context', () => {
+    expect(causeOf('bash: line 1: more: No space left on device')).toEqual({ key: 'cause.diskFull', params: {} })
+  })
+  test("docker run's registry error is the disk only when the disk is known to be full", () => {
+    expect(causeOf(dockerRun, { command: 'docker run --rm busybox true', exitCode: 125, diskFull: true })).toEqual({ key: 'cause.diskFull', params: {} })
+    expect(causeOf(dockerRun, { command: 'docker run --rm busybox true', exitCode: 125 })?.key).toBe('cause.imageNotLocal')
+    expect(causeOf('nc: bad address \'web\'', { diskFull: true })?.key).toBe('cause.unresolved')
+  })
+  test('both languages say it', () => {
+    expect(en.check.cause.diskFull).toMatch(/disk is full/)
+    expect(fr.check.cause.diskFull).toMatch(/disque/)
+  })
+})
