@@ -250,7 +250,13 @@ async function writeBlkioThrottle(dir: string, device: string, limits: DiskIoLim
     ['blkio.throttle.write_iops_device', limits.writeIops],
   ]
   // 0 removes a rule; writing it where there is none is refused, and changes nothing anyway.
-  for (const [file, value] of files) if (value > 0) await write(path.join(dir, file), `${device} ${value}`)
+  // A rule already there is not written again (the runtime's tick re-applies them: reads are cheap).
+  for (const [file, value] of files) {
+    if (value <= 0) continue
+    const current = readCgroupFile(path.join(dir, file)) ?? ''
+    if (current.split('\n').includes(`${device} ${value}`)) continue
+    await write(path.join(dir, file), `${device} ${value}`)
+  }
 }
 
 /**
@@ -258,7 +264,8 @@ async function writeBlkioThrottle(dir: string, device: string, limits: DiskIoLim
  * it, not for those of its children; verified on this host's kernel), so the limits are
  * copied into every cgroup below the sandbox's that exists once its nodes are up: the node
  * containers' and the `inner` cgroups the learner's shells and inner daemon run in. Cgroups
- * made later (inner containers) are not covered: docs/sandbox.md.
+ * made later (the learner's inner containers) are covered when the runtime's tick calls this
+ * again (LocalPlacement.reapplyLimits): only the cgroups missing a rule are written.
  */
 export async function throttleSandboxDiskTree(parent: string, id: string, diskIo: { device: string; limits: DiskIoLimits }): Promise<void> {
   if (cgroupVersion() === 2) return
@@ -267,7 +274,10 @@ export async function throttleSandboxDiskTree(parent: string, id: string, diskIo
     const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => [] as fs.Dirent[])
     for (const e of entries) if (e.isDirectory()) await walk(path.join(dir, e.name))
   }
-  for (const h of v1Hierarchies()) if (h.controllers.includes('blkio')) await walk(path.join(h.dir, parent, id))
+  for (const h of v1Hierarchies()) {
+    const top = path.join(h.dir, parent, id)
+    if (h.controllers.includes('blkio') && fs.existsSync(top)) await walk(top)
+  }
 }
 
 /** The major:minor of the block device mounted at `mountPoint` (a sandbox's loop disk), or null. */

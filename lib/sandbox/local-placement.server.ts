@@ -442,6 +442,13 @@ export class LocalPlacement implements SandboxPlacement {
     return readSandboxPids(this.config.cgroupParent, sandboxId)
   }
 
+  async reapplyLimits(sandboxId: string): Promise<void> {
+    const limits = this.config.diskIo
+    if (cgroupVersion() === 2 || !Object.values(limits).some((v) => v > 0)) return
+    const device = mountedBlockDevice(path.join(this.stateDir(sandboxId), 'mnt'))
+    if (device) await throttleSandboxDiskTree(this.config.cgroupParent, sandboxId, { device, limits })
+  }
+
   async diskSpace(sandboxId: string): Promise<{ freeBytes: number; totalBytes: number } | null> {
     return sandboxDiskSpace(this.stateDir(sandboxId))
   }

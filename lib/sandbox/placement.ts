@@ -84,6 +84,12 @@ export interface SandboxPlacement {
    * containers' processes), keeping what runs the nodes (init, dockerd, containerd). Returns how many.
    */
   killLearnerProcesses(sandboxId: string, nodes: { containerId: string | null }[]): Promise<number>
+  /**
+   * Put the sandbox's limits back where the host keeps them per cgroup and new cgroups miss
+   * them (cgroup v1 I/O throttling, which is flat: inner containers started later). Cheap: the
+   * runtime's tick calls it for every running sandbox.
+   */
+  reapplyLimits(sandboxId: string): Promise<void>
   /** Free and total bytes of the sandbox's disk (null when it is not bounded by a disk of its own). */
   diskSpace(sandboxId: string): Promise<{ freeBytes: number; totalBytes: number } | null>
   /** Ids of the sandboxes that have anything on the hosts (containers, networks, disks...). */

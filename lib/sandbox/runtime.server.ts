@@ -202,6 +202,21 @@ async function warmLessonFiles(db: Db, row: SandboxWithNodes): Promise<void> {
   await db.sandbox.updateMany({ where: { id: row.id, userId: row.userId, status: 'running' }, data: { seededLessonKey: row.lessonKey } })
 }
 
+// ---------------------------------------------------------------- limits
+
+/**
+ * Every running sandbox's limits put back where new cgroups miss them (cgroup v1 I/O
+ * throttling: the learner's inner containers started since the last tick). Reads each cgroup's
+ * rules and writes only the missing ones. Returns how many sandboxes were looked at.
+ */
+export async function reapplySandboxLimits(): Promise<number> {
+  const placement = sandboxPlacement()
+  const db = await getDb()
+  const running = await db.sandbox.findMany({ where: { placement: placement.name, status: 'running' }, select: { id: true } })
+  for (const s of running) await placement.reapplyLimits(s.id).catch(() => undefined)
+  return running.length
+}
+
 // ---------------------------------------------------------------- background work
 
 let timer: NodeJS.Timeout | null = null
@@ -229,6 +244,7 @@ export async function startSandboxRuntime(options: { intervalMs?: number; health
     } catch (error) {
       log(`maintenance: ${(error as Error).message}`)
     }
+    await reapplySandboxLimits().catch((error: unknown) => log(`limits: ${(error as Error).message}`))
   }
   timer = setInterval(() => void tick(), options.intervalMs ?? 30_000)
   timer.unref()

@@ -1,12 +1,14 @@
 // Fair share on the real Docker engine and the host's real cgroups: all sandboxes together
 // weigh less than the Quai server's process, each sandbox weighs the same, and a sandbox's
-// disk I/O is throttled on its own loop device, checked with a real `dd oflag=direct`.
+// disk I/O is throttled on its own loop device, checked with a real `dd oflag=direct`; on
+// cgroup v1 an inner container started later gets the throttle on the runtime's next tick.
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sandboxConfig, type DiskIoSettings } from '../../../lib/sandbox/config.server'
 import { cgroupVersion, mountedBlockDevice, processCpuWeight, readSandboxCpuWeights, readSandboxDiskIoLimits } from '../../../lib/sandbox/host.server'
 import { execInNode } from '../../../lib/sandbox/node-access.server'
+import { reapplySandboxLimits } from '../../../lib/sandbox/runtime.server'
 import { openSandbox } from '../../../lib/sandbox/sandboxes.server'
 import type { SandboxView } from '../../../lib/sandbox/types'
 import { cleanUpNamespace, createUser, withTestNamespace } from './support'
@@ -96,5 +98,27 @@ describe.sequential('fair share of CPU and disk', () => {
     // machine can only make it longer, so this cannot fail under load.
     const seconds = Number(/copied, ([\d.]+) s/.exec(r.stdout)?.[1])
     expect(seconds, r.stdout).toBeGreaterThanOrEqual(1.5)
+  })
+
+  it('throttles an inner container started after the sandbox, from the runtime tick\'s re-apply (cgroup v1)', async () => {
+    if (cgroupVersion() === 2) return // io.max on the sandbox's cgroup already holds for all below it
+    const { cgroupParent } = sandboxConfig()
+    const before = new Set(cgroupsBelow(a.id))
+    const run = await sh(a.id, 'docker run -d --name late busybox sleep 1000')
+    expect(run.exitCode, run.stderr).toBe(0)
+    const containerId = run.stdout.trim()
+    const added = cgroupsBelow(a.id).filter((dir) => !before.has(dir))
+    // The inner container's own cgroup, made by the inner daemon after the sandbox started.
+    const mine = added.filter((dir) => dir.includes(containerId.slice(0, 12)))
+    expect(mine.length, added.join(', ')).toBeGreaterThan(0)
+    for (const dir of mine) expect(readSandboxDiskIoLimits(cgroupParent, a.id, device, dir), dir).toEqual({ readBps: 0, writeBps: 0, readIops: 0, writeIops: 0 })
+
+    // What the runtime's tick does (every 30 s), called here rather than waited for.
+    expect(await reapplySandboxLimits()).toBeGreaterThanOrEqual(2)
+    for (const dir of cgroupsBelow(a.id)) expect(readSandboxDiskIoLimits(cgroupParent, a.id, device, dir), dir).toEqual(diskIo)
+    // Another sandbox's limits stay on its own device.
+    const deviceB = mountedBlockDevice(path.join(sandboxConfig().stateDir, b.id, 'mnt'))!
+    for (const dir of cgroupsBelow(b.id)) expect(readSandboxDiskIoLimits(cgroupParent, b.id, deviceB, dir), dir).toEqual(diskIo)
+    await sh(a.id, 'docker rm -f late')
   })
 })
