@@ -38,19 +38,17 @@ describe.sequential('killing the learner processes', () => {
   it('kills processes named like the daemons and spares the node\'s own', async () => {
     await createUser('pia')
     const view = await openSandbox('pia')
-    const start = await execInNode(view.id, 'node1', [
-      'bash',
-      '-c',
-      [
-        'cp /bin/sleep /tmp/dockerd',
-        'nohup /tmp/dockerd 1000 >/dev/null 2>&1 &',
-        "nohup bash -c 'exec -a dockerd sleep 1000' >/dev/null 2>&1 &",
-        "nohup bash -c 'exec -a containerd sleep 1000' >/dev/null 2>&1 &",
-        // The real binary, orphaned onto the node's init like the daemons' shims.
-        'setsid containerd --address /tmp/c.sock --root /tmp/c-root --state /tmp/c-state </dev/null >/dev/null 2>&1 &',
-        'sleep 0.5',
-      ].join('\n'),
-    ])
+    // Look-alikes of the daemons, as a learner would start them.
+    const lookAlikes = [
+      'cp /bin/sleep /tmp/dockerd',
+      'nohup /tmp/dockerd 1000 >/dev/null 2>&1 &',
+      "nohup bash -c 'exec -a dockerd sleep 1000' >/dev/null 2>&1 &",
+      "nohup bash -c 'exec -a containerd sleep 1000' >/dev/null 2>&1 &",
+      // The real binary, orphaned onto the node's init like the daemons' shims.
+      'setsid containerd --address /tmp/c.sock --root /tmp/c-root --state /tmp/c-state </dev/null >/dev/null 2>&1 &',
+      'sleep 0.5',
+    ]
+    const start = await execInNode(view.id, 'node1', ['bash', '-c', lookAlikes.join('\n')])
     expect(start, start.stderr).toMatchObject({ exitCode: 0 })
     const db = await getDb()
     const node = await db.sandboxNode.findFirst({ where: { sandboxId: view.id }, select: { containerId: true } })
