@@ -4,7 +4,7 @@ import type { SessionUser } from '../auth/session.server'
 import { renderAssertion } from '../checks/render'
 import { findExercise } from '../checks/exercise.server'
 import { runChecks } from '../checks/run.server'
-import { getSandboxAccess } from '../checks/sandbox-access.server'
+import { getSandboxAccess } from '../checks/check-targets.server'
 import { lessonWorkdir } from '../content/paths'
 import type { Exercise } from '../content/schema'
 import { endSandbox, execInNode, getCurrentSandbox } from '../sandbox/sandboxes.server'
@@ -41,7 +41,7 @@ const solutionBudgetMs = 180_000
  * runs the checks, the solution in the lesson's working folder, and the checks again: the
  * same sequence as the solvability test.
  * Nothing is recorded as an attempt. The checks reach the sandbox the way a learner's
- * "Vérifier" does (lib/checks/sandbox-access.server.ts).
+ * "Vérifier" does (lib/checks/check-targets.server.ts).
  */
 export async function runSolutionInFreshSandbox(user: SessionUser, ref: { courseSlug: string; lessonSlug: string; exerciseId: string }, locale: 'fr' | 'en'): Promise<SolutionRun> {
   if (user.role !== 'instructor') throw new ClassError('not_class_instructor', 'only instructors run solutions')

@@ -11,7 +11,7 @@ import { admit, rateLimitedAnswer, RateLimitedError } from '../http/usage-limits
 import { refuseUpgrade, type UpgradeRoute } from '../server/upgrade-routes'
 import { isSameOriginUpgrade } from '../http/origin.server'
 import { userOf } from '../workspace/request-auth.server'
-import { nodeShellTarget, requireNode, requireRunningOwnedSandbox, sandboxNodeDied, touchWorkspaceSandbox } from '../workspace/sandbox-access.server'
+import { nodeShellTarget, requireNode, requireRunningOwnedSandbox, sandboxNodeDied, touchWorkspaceSandbox } from '../workspace/workspace-sandbox.server'
 import { bridgeTerminal } from './bridge.server'
 import { maxFrameBytes, terminalPathPattern, terminalQuerySchema } from './protocol'
 

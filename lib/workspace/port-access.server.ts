@@ -8,7 +8,7 @@ import { ApiError } from '../http/api.server'
 import type { PublishedPortView } from './api'
 import { sandboxApi } from './api'
 import { portEnterPath, portOrigin, safeAppPath } from './port-origins'
-import { nodeHost, publishedPorts, requireNode, requireRunningOwnedSandbox } from './sandbox-access.server'
+import { nodeHost, publishedPorts, requireNode, requireRunningOwnedSandbox } from './workspace-sandbox.server'
 
 // Who may open a learner's port on its own origin, and how the browser gets there:
 //  1. On Quai's origin (session cookie), /api/sandboxes/<id>/ports/<node>/<port>/open checks

@@ -22,7 +22,7 @@ import {
   stopWorkspaceSandbox,
   touchWorkspaceSandbox,
   type WorkspaceSandbox,
-} from './sandbox-access.server'
+} from './workspace-sandbox.server'
 
 // What the sandbox, files and ports routes do; the routes only parse input and answer.
 

@@ -9,7 +9,7 @@ import type { SessionUser } from '../../../lib/auth/session.server'
 import { DiskFullError, ProcessLimitError } from '../../../lib/checks/errors'
 import { checkExercise } from '../../../lib/checks/exercise.server'
 import { checkApiError } from '../../../lib/checks/http.server'
-import { getSandboxAccess } from '../../../lib/checks/sandbox-access.server'
+import { getSandboxAccess } from '../../../lib/checks/check-targets.server'
 import { getDb } from '../../../lib/db/client.server'
 import { execInContainer, hostEngine, inspectContainer } from '../../../lib/docker/engine.server'
 import {

@@ -15,7 +15,7 @@ import { sandboxConfig } from '../../../lib/sandbox/config.server'
 import { diskImageClaims, readMounts, reserveDiskImage } from '../../../lib/sandbox/host.server'
 import { execInNode, openSandbox, setSandboxPlacementForTests, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { SandboxHostFullError, SandboxStartError } from '../../../lib/sandbox/types'
-import { toApiError } from '../../../lib/workspace/sandbox-access.server'
+import { toApiError } from '../../../lib/workspace/workspace-sandbox.server'
 import { cleanUpNamespace, createUser, leftovers, nothingLeft, setConfig, withTestNamespace } from '../sandbox/support'
 
 const run = promisify(execFile)

@@ -19,7 +19,7 @@ import { parseSandboxConfig, sandboxConfig, SandboxConfigError } from '../../../
 import type { LocalPlacement, LocalPlacementStatus } from '../../../lib/sandbox/local-placement.server'
 import { openSandbox, sandboxPlacement, setSandboxPlacementForTests, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { SandboxUnavailableError } from '../../../lib/sandbox/types'
-import { toApiError } from '../../../lib/workspace/sandbox-access.server'
+import { toApiError } from '../../../lib/workspace/workspace-sandbox.server'
 import { cleanUpNamespace, createUser, leftovers, nothingLeft, setConfig, withTestNamespace } from '../sandbox/support'
 
 const run = promisify(execFile)

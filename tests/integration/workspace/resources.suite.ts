@@ -33,13 +33,13 @@ async function serverSide(databaseUrl: string) {
   process.env.DATABASE_URL = databaseUrl
   process.env.QUAI_CONTENT_DIR = fixtureContent
   ;(globalThis as { quaiDb?: unknown }).quaiDb = undefined
-  const access = await import('../../../lib/workspace/sandbox-access.server')
+  const access = await import('../../../lib/workspace/workspace-sandbox.server')
   const sandboxes = await import('../../../lib/sandbox/sandboxes.server')
   const files = await import('../../../lib/workspace/files.server')
   const archive = await import('../../../lib/docker/archive.server')
   const inspect = await import('../../../lib/docker/inspect.server')
   const live = await import('../../../lib/checks/live.server')
-  const checksAccess = await import('../../../lib/checks/sandbox-access.server')
+  const checksAccess = await import('../../../lib/checks/check-targets.server')
   return { access, sandboxes, files, archive, inspect, live, checksAccess }
 }
 type ServerSide = Awaited<ReturnType<typeof serverSide>>

@@ -5,7 +5,7 @@ import { classHandler } from '@/lib/classes/http.server'
 import { readerLocale } from '@/lib/classes/locale.server'
 import { asApi, exerciseRefSchema } from '@/lib/checks/http.server'
 import { readJson } from '@/lib/http/api.server'
-import { toApiError } from '@/lib/workspace/sandbox-access.server'
+import { toApiError } from '@/lib/workspace/workspace-sandbox.server'
 
 // Instructors only: run an exercise's solution in a fresh sandbox and show its checks before
 // and after. Slow (a sandbox starts): the authoring preview waits for it.

@@ -1,7 +1,7 @@
 import { requireApiUser } from '@/lib/auth/session.server'
 import { asApi, liveQuerySchema, sandboxIdSchema } from '@/lib/checks/http.server'
 import { liveEventStream } from '@/lib/checks/live.server'
-import { getSandboxAccess } from '@/lib/checks/sandbox-access.server'
+import { getSandboxAccess } from '@/lib/checks/check-targets.server'
 import { validationError } from '@/lib/http/api.server'
 import { admit, limitedHandler } from '@/lib/http/usage-limits.server'
 
