@@ -1,5 +1,6 @@
 import 'server-only'
 import { z } from 'zod'
+import { ApiError } from '../http/errors'
 import type { Exercise } from '../content/schema'
 import { getDb, type Db } from '../db/client.server'
 import { countsAsAttempt, decideHint, isExercisePassed, runFailures, type ExerciseTrigger } from './exercise-rules'
@@ -203,13 +204,10 @@ async function recordLiveRun(input: AttemptInput): Promise<RecordedAttempt> {
   return recorded
 }
 
-export class HintError extends Error {
-  constructor(
-    readonly code: 'no_such_hint' | 'hint_out_of_order',
-    message: string,
-    readonly details: Record<string, unknown>,
-  ) {
-    super(message)
+export class HintError extends ApiError {
+  declare readonly code: 'no_such_hint' | 'hint_out_of_order'
+  constructor(code: 'no_such_hint' | 'hint_out_of_order', message: string, details: Record<string, unknown>) {
+    super(code === 'no_such_hint' ? 404 : 409, code, message, details)
   }
 }
 

@@ -1,6 +1,7 @@
 import 'server-only'
 import { getDb, type Db } from '../db/client.server'
 import { getLesson, type LessonRecord } from '../content/lessons.server'
+import { ApiError } from '../http/errors'
 import { gradeQuiz, type QuizGrade, type QuizSubmission } from '../quiz/grade.server'
 import { clampHeartbeat, isLessonComplete, lessonStatus, presenceBreakMs, type LessonStatus } from './rules'
 
@@ -123,7 +124,7 @@ export async function submitQuiz(userId: string, lesson: LessonRecord, submissio
 
 function replay(stored: { id: string; courseSlug: string; lessonSlug: string; score: number; maxScore: number }, lesson: LessonRecord, grade: QuizGrade): QuizAttemptResult {
   if (stored.courseSlug !== lesson.courseSlug || stored.lessonSlug !== lesson.slug) {
-    throw new Error('this submission id was already used for another lesson')
+    throw new ApiError(409, 'submission_reused', 'this submission id was already used for another lesson')
   }
   const percent = percentOf(stored)
   return { attemptId: stored.id, grade: { ...grade, score: stored.score, maxScore: stored.maxScore, percent, passed: percent >= lesson.quiz!.passingScore }, replayed: true }

@@ -1,6 +1,7 @@
 import 'server-only'
 import { z } from 'zod'
 import type { Question, Quiz } from '../content/schema'
+import { ApiError } from '../http/errors'
 import { safeRegex } from '../text/safe-regex'
 
 // Answer keys stay in this module's callers on the server; only results leave.
@@ -22,12 +23,13 @@ export type Answer = QuizSubmission['answers'][string]
 export type QuestionResult = { questionId: string; correct: boolean; answered: boolean }
 export type QuizGrade = { score: number; maxScore: number; percent: number; passed: boolean; results: QuestionResult[] }
 
-export class QuizSubmissionError extends Error {
+/** 422 invalid_answer, naming the field as readJson's 422 does. */
+export class QuizSubmissionError extends ApiError {
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(message)
+    super(422, 'invalid_answer', message, { fields: [{ field, message }] })
   }
 }
 

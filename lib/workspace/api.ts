@@ -34,16 +34,7 @@ export const startProgressSchema = z.discriminatedUnion('phase', [
 ])
 export type StartProgressView = z.infer<typeof startProgressSchema>
 
-export const apiErrorSchema = z.object({
-  error: z.looseObject({
-    code: z.string(),
-    message: z.string(),
-    retryAfterSeconds: z.number().optional(),
-    /** A command for instructors (Docker missing, image not built...). */
-    fix: z.string().optional(),
-  }),
-})
-export type ApiErrorBody = z.infer<typeof apiErrorSchema>
+export { apiErrorSchema, type ApiErrorBody } from '../http/errors'
 
 export const fileEntrySchema = z.object({
   path: z.string(),

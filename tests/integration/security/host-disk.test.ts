@@ -10,12 +10,11 @@ import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ApiError } from '../../../lib/http/api.server'
+import { toApiError, type ApiError } from '../../../lib/http/api.server'
 import { sandboxConfig } from '../../../lib/sandbox/config.server'
 import { diskImageClaims, readMounts, reserveDiskImage } from '../../../lib/sandbox/host.server'
 import { execInNode, openSandbox, setSandboxPlacementForTests, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { SandboxHostFullError, SandboxStartError } from '../../../lib/sandbox/types'
-import { toApiError } from '../../../lib/workspace/workspace-sandbox.server'
 import { cleanUpNamespace, createUser, leftovers, nothingLeft, setConfig, withTestNamespace } from '../sandbox/support'
 
 const run = promisify(execFile)

@@ -14,12 +14,11 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../../../lib/db/client.server'
-import { ApiError } from '../../../lib/http/api.server'
+import { ApiError, toApiError } from '../../../lib/http/api.server'
 import { parseSandboxConfig, sandboxConfig, SandboxConfigError } from '../../../lib/sandbox/config.server'
 import type { LocalPlacement, LocalPlacementStatus } from '../../../lib/sandbox/local-placement.server'
 import { openSandbox, sandboxPlacement, setSandboxPlacementForTests, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { SandboxUnavailableError } from '../../../lib/sandbox/types'
-import { toApiError } from '../../../lib/workspace/workspace-sandbox.server'
 import { cleanUpNamespace, createUser, leftovers, nothingLeft, setConfig, withTestNamespace } from '../sandbox/support'
 
 const run = promisify(execFile)

@@ -1,7 +1,7 @@
 import { NextResponse } from 'next/server'
 import { z } from 'zod'
 import { getSessionUser } from '@/lib/auth/session.server'
-import { ApiError, apiErrorResponse, validationError } from '@/lib/http/api.server'
+import { ApiError, apiErrorResponse, toApiError, validationError } from '@/lib/http/api.server'
 import { openPortFor } from '@/lib/workspace/port-access.server'
 
 const paramsSchema = z.object({
@@ -22,7 +22,8 @@ export async function GET(request: Request, { params }: { params: Promise<{ sand
     const location = await openPortFor(user, sandboxId, node, port, url.searchParams.get('path'))
     return new NextResponse(null, { status: 303, headers: { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } })
   } catch (error) {
-    return error instanceof ApiError ? refusal(error) : apiErrorResponse(error)
+    const api = toApiError(error)
+    return api instanceof ApiError ? refusal(api) : apiErrorResponse(error)
   }
 }
 
