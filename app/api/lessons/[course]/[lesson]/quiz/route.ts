@@ -4,7 +4,7 @@ import { getLesson } from '@/lib/content/lessons.server'
 import { handler, notFoundError, readJson } from '@/lib/http/api.server'
 import { lessonProgress, submitQuiz } from '@/lib/progress/lessons.server'
 import { submitWithinPolicy } from '@/lib/quiz/attempts.server'
-import { maxSubmissionBytes, quizSubmissionSchema } from '@/lib/quiz/grade.server'
+import { maxSubmissionBytes, quizSubmissionSchema, type QuizAnswerView } from '@/lib/quiz/api'
 
 type Params = { params: Promise<{ course: string; lesson: string }> }
 
@@ -20,5 +20,5 @@ export const POST = handler(async (request: Request, { params }: Params) => {
   // Its refusals are ApiErrors: 422 invalid_answer, 409 quiz_closed, quiz_busy, submission_reused.
   const outcome = await submitWithinPolicy(user.id, { ...lesson, quiz: lesson.quiz }, submission, () => submitQuiz(user.id, lesson, submission))
   const progress = await lessonProgress(user.id, course, lessonSlug)
-  return NextResponse.json({ ...outcome, standing: progress.quiz, lessonStatus: progress.status }, { status: outcome.replayed ? 200 : 201 })
+  return NextResponse.json({ ...outcome, standing: progress.quiz, lessonStatus: progress.status } satisfies QuizAnswerView, { status: outcome.replayed ? 200 : 201 })
 })
