@@ -10,6 +10,7 @@ import type { Exercise } from '../content/schema'
 import { endSandbox, execInNode, getCurrentSandbox } from '../sandbox/sandboxes.server'
 import { openSandboxForLesson } from '../workspace/service.server'
 import { ClassError } from './errors'
+import type { SolutionRun, SolutionRunAssertion } from './schemas'
 
 // The authoring side of the instructor space: what a lesson holds besides its text (quiz
 // keys, hints, solutions, checks), and running an exercise's solution in a fresh sandbox to
@@ -20,17 +21,7 @@ export function checksAsYaml(exercise: Exercise): string[] {
   return exercise.checks.map((check) => YAML.stringify(check, { lineWidth: 0 }).trim())
 }
 
-export type SolutionRunAssertion = { id: string; passed: boolean; pending: boolean; message: string }
-export type SolutionRun = {
-  sandboxId: string
-  /** The checks on the fresh sandbox: they should fail. */
-  before: { passed: boolean; assertions: SolutionRunAssertion[] }
-  solution: { exitCode: number; output: string; timedOut: boolean }
-  after: { passed: boolean; assertions: SolutionRunAssertion[] }
-  /** Fails before, passes after: the exercise is solvable and not passed by doing nothing. */
-  ok: boolean
-  durationMs: number
-}
+export type { SolutionRun, SolutionRunAssertion }
 
 const solutionBudgetMs = 180_000
 

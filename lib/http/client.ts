@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import { z } from 'zod'
 import { apiErrorSchema, type ApiErrorBody } from './errors'
 
 // The browser's one way to call Quai's JSON APIs: the answer is parsed with the API's schema
@@ -6,6 +6,9 @@ import { apiErrorSchema, type ApiErrorBody } from './errors'
 // error shape, so a component only ever handles { ok, data } or { ok: false, error }.
 
 export type ApiFailure = ApiErrorBody['error']
+
+/** For an answer whose body the caller does not read (only whether it succeeded). */
+export const unreadBody = z.unknown()
 export type Fetched<T> = { ok: true; status: number; data: T } | { ok: false; status: number; error: ApiFailure }
 
 /** `json`: a body sent as application/json. GETs are never served from the browser's cache. */

@@ -25,6 +25,8 @@ export const apiErrorSchema = z.object({
     retryAfterSeconds: z.number().optional(),
     /** A command for instructors (Docker missing, image not built...). */
     fix: z.string().optional(),
+    /** 422 invalid_input: which fields, and what is wrong with each. */
+    fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   }),
 })
 export type ApiErrorBody = z.infer<typeof apiErrorSchema>

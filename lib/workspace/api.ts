@@ -34,7 +34,6 @@ export const startProgressSchema = z.discriminatedUnion('phase', [
 ])
 export type StartProgressView = z.infer<typeof startProgressSchema>
 
-export { apiErrorSchema, type ApiErrorBody } from '../http/errors'
 
 export const fileEntrySchema = z.object({
   path: z.string(),
@@ -61,6 +60,7 @@ export const saveFileBodySchema = z.strictObject({
   /** The mtime the editor loaded; a different one in the sandbox is a conflict (409). Omit to overwrite. */
   baseMtime: z.string().max(64).optional(),
 })
+export type SaveFileBody = z.infer<typeof saveFileBodySchema>
 
 export const publishedPortSchema = z.object({
   node: z.string(),
@@ -97,4 +97,8 @@ export const portShareBodySchema = z.strictObject({
   port: z.number().int().min(1).max(65535),
   shared: z.boolean(),
 })
+export type PortShareBody = z.infer<typeof portShareBodySchema>
 export const portShareSchema = z.object({ shared: z.boolean() })
+
+/** POST /api/sandboxes/<id>/processes/kill */
+export const killedProcessesSchema = z.object({ killed: z.number().int().min(0) })
