@@ -1,9 +1,9 @@
 import { z } from 'zod'
+import { slug } from '../content/slug'
 
 // Shapes of the exercise APIs (check, hint, solution, live), shared by the route handlers and
 // the exercise panel, which parses what it receives. Their errors: lib/checks/errors.ts.
 
-const slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be a slug').max(100)
 const sandboxId = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, 'must be a sandbox id')
 
 export const exerciseApi = {

@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { slug } from '../content/slug'
+import { nodeNameSchema } from '../sandbox/types'
 
 // The terminal's WebSocket protocol, shared by the browser (lib/terminal/client.ts) and the
 // server (lib/terminal/bridge.server.ts). Every frame is binary; its first byte is the type.
@@ -243,10 +245,10 @@ export function decodeServerMessage(raw: ArrayBuffer | ArrayBufferView): Decoded
 
 /** Query of the terminal WebSocket URL: /api/sandboxes/<id>/terminal?node=&session=&course=&lesson=&resume= */
 export const terminalQuerySchema = z.strictObject({
-  node: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/),
+  node: nodeNameSchema,
   session: z.coerce.number().int().min(0).max(3).default(0),
-  course: z.string().regex(/^[a-z0-9-]{1,80}$/),
-  lesson: z.string().regex(/^[a-z0-9-]{1,80}$/),
+  course: slug,
+  lesson: slug,
   /** "<epoch>:<offset>" of the last byte the browser has, to resume without repeating or losing output. */
   resume: z
     .string()

@@ -1,15 +1,12 @@
 import { z } from 'zod'
+import { slug } from '../content/slug'
+import { nodeNameSchema, sandboxStatuses } from '../sandbox/types'
 
 // Shapes of the sandbox, files and ports APIs, shared by the route handlers (which build
 // them) and the workspace UI (which validates what it receives).
 
-const slug = z.string().regex(/^[a-z0-9-]{1,80}$/)
-
 export const openSandboxBodySchema = z.strictObject({ courseSlug: slug, lessonSlug: slug })
 export type OpenSandboxBody = z.infer<typeof openSandboxBodySchema>
-
-export const sandboxStatuses = ['starting', 'running', 'stopping', 'ended', 'failed'] as const
-export type SandboxStatus = (typeof sandboxStatuses)[number]
 
 export const sandboxViewSchema = z.object({
   id: z.string(),
@@ -93,7 +90,7 @@ export const sandboxApi = {
 }
 
 export const portShareBodySchema = z.strictObject({
-  node: z.string().regex(/^[a-z0-9-]{1,32}$/),
+  node: nodeNameSchema,
   port: z.number().int().min(1).max(65535),
   shared: z.boolean(),
 })

@@ -2,11 +2,12 @@ import { NextResponse } from 'next/server'
 import { z } from 'zod'
 import { getSessionUser } from '@/lib/auth/session.server'
 import { ApiError, apiErrorResponse, toApiError, validationError } from '@/lib/http/api.server'
+import { nodeNameSchema } from '@/lib/sandbox/types'
 import { openPortFor } from '@/lib/workspace/port-access.server'
 
 const paramsSchema = z.object({
   sandboxId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  node: z.string().regex(/^[a-z0-9-]{1,32}$/),
+  node: nodeNameSchema,
   port: z.coerce.number().int().min(1, 'ports go from 1 to 65535').max(65535, 'ports go from 1 to 65535'),
 })
 

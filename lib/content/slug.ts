@@ -1,0 +1,4 @@
+import { z } from 'zod'
+
+/** A course or lesson slug, in content and in every API that names one (a file of its own so the browser's terminal and forms import only this). */
+export const slug = z.string().max(100).regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lower-case words joined by "-"')
