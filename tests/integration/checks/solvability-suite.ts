@@ -8,7 +8,8 @@ import { renderAssertion } from '../../../lib/checks/render'
 import { runChecks, type CheckRunResult } from '../../../lib/checks/run.server'
 import type { CheckTarget, ExecOutput } from '../../../lib/checks/target'
 import { loadContentTree, type LessonRecord } from '../../../lib/content/load.server'
-import { contentRoot, lessonWorkdir } from '../../../lib/content/paths'
+import { lessonWorkdir } from '../../../lib/content/paths'
+import { contentRoot } from '../../../lib/content/root.server'
 import { createLab, docker, shInNode, startTestNode, type Lab, type TestNode } from './support'
 
 // Solvable by construction: for every exercise of every hands-on lesson under content/, on a
