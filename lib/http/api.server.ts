@@ -8,7 +8,7 @@ import { SandboxError, type SandboxCapacityError, type SandboxHostFullError, typ
 import { ApiError } from './errors'
 
 // Route handlers parse input with zod; whatever they throw becomes a clear JSON answer here,
-// and only here (toApiError): ApiError and the domain errors that extend it as they are, the
+// and only here (apiErrorOf): ApiError and the domain errors that extend it as they are, the
 // runtime's typed errors by the table below, anything else a 500 that says nothing was saved.
 
 export { ApiError }
@@ -65,7 +65,7 @@ export function validationError(error: z.ZodError): ApiError {
  * Any thrown error as the API's answer: an ApiError (itself, or what a known error of the
  * runtime, the session or zod means to a client); an unexpected error is returned unchanged.
  */
-export function toApiError(error: unknown): unknown {
+export function apiErrorOf(error: unknown): unknown {
   if (error instanceof ApiError) return error
   if (error instanceof SandboxError) return sandboxApiError(error)
   if (error instanceof AuthError) return new ApiError(error.status, error.status === 401 ? 'unauthenticated' : 'forbidden', error.message)
@@ -113,7 +113,7 @@ function dockerProblem(error: unknown): DockerProblemError | null {
 
 /** The one JSON answer for any thrown error: `{ error: { code, message, ...details } }` with its status. */
 export function apiErrorResponse(error: unknown): NextResponse {
-  const api = toApiError(error)
+  const api = apiErrorOf(error)
   if (api instanceof ApiError) {
     return NextResponse.json({ error: { code: api.code, message: api.message, ...api.details } }, { status: api.status })
   }
@@ -144,7 +144,7 @@ type UpgradeRefusal = { status: number; reason: string }
 export function upgradeRefusal(error: ApiError): UpgradeRefusal
 export function upgradeRefusal(error: unknown): UpgradeRefusal | null
 export function upgradeRefusal(error: unknown): UpgradeRefusal | null {
-  const api = toApiError(error)
+  const api = apiErrorOf(error)
   if (!(api instanceof ApiError)) return null
   return { status: api.status, reason: `${statusPhrases[api.status] ?? 'Error'}: ${api.message}` }
 }

@@ -6,7 +6,7 @@ import { WebSocketServer } from 'ws'
 import { getLesson } from '../content/lessons.server'
 import { lessonWorkdir } from '../content/paths'
 import { openExecStream } from '../docker/exec-stream.server'
-import { ApiError, toApiError, upgradeRefusal } from '../http/api.server'
+import { ApiError, apiErrorOf, upgradeRefusal } from '../http/api.server'
 import { admit, rateLimitedAnswer, RateLimitedError } from '../http/usage-limits.server'
 import { refuseUpgrade, type UpgradeRoute } from '../server/upgrade-routes'
 import { isSameOriginUpgrade } from '../http/origin.server'
@@ -66,7 +66,7 @@ export function terminalUpgradeRoute(): UpgradeRoute {
         target = await nodeShellTarget(sandboxId, q.node)
       } catch (error) {
         release()
-        const api = toApiError(error)
+        const api = apiErrorOf(error)
         if (api instanceof ApiError) return refuse(socket, api)
         throw error
       }

@@ -3,7 +3,7 @@ import crypto from 'node:crypto'
 import type { SessionUser } from '../auth/session.server'
 import { getDb } from '../db/client.server'
 import { getEnv } from '../env.server'
-import { ApiError, toApiError } from '../http/api.server'
+import { ApiError, apiErrorOf } from '../http/api.server'
 import type { PublishedPortView } from './api'
 import { sandboxApi } from './api'
 import { portEnterPath, portOrigin, safeAppPath } from './port-origins'
@@ -183,7 +183,7 @@ export async function authorizePortRequest(token: string, port: number, viewerId
     targetCache.set(key, { at: Date.now(), target })
     return target
   } catch (error) {
-    const api = toApiError(error)
+    const api = apiErrorOf(error)
     if (api instanceof ApiError) throw new PortRefusal(api.status, api.code, api.message)
     throw error
   }

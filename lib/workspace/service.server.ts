@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream'
 import type { SessionUser } from '../auth/session.server'
 import { getLesson, type LessonRecord } from '../content/lessons.server'
 import { lessonWorkdir } from '../content/paths'
-import { ApiError, toApiError } from '../http/api.server'
+import { ApiError, apiErrorOf } from '../http/api.server'
 import { admit } from '../http/usage-limits.server'
 import { nudgeLive } from '../checks/live.server'
 import type { OpenSandboxBody, SandboxView } from './api'
@@ -35,7 +35,7 @@ function requireHandsOnLesson(courseSlug: string, lessonSlug: string): LessonRec
 
 /** Instructors get the command that fixes a server-side problem; students only the message. */
 function forAudience(error: unknown, user: SessionUser): unknown {
-  const api = toApiError(error)
+  const api = apiErrorOf(error)
   if (api instanceof ApiError && api.details?.fix && user.role !== 'instructor') {
     const { fix: _fix, ...rest } = api.details
     return new ApiError(api.status, api.code, api.message, rest)

@@ -19,7 +19,7 @@ import type { NodeRole, SandboxView as RuntimeView } from '../sandbox/types'
 import type { SandboxView } from './api'
 
 // Everything the workspace (terminal, files, ports, sandbox routes) asks of the sandbox
-// runtime (lib/sandbox) goes through this file. Its typed errors pass through: toApiError
+// runtime (lib/sandbox) goes through this file. Its typed errors pass through: apiErrorOf
 // (lib/http/api.server.ts) says what each means to a client.
 
 export type WorkspaceSandbox = RuntimeView

@@ -14,7 +14,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../../../lib/db/client.server'
-import { ApiError, toApiError } from '../../../lib/http/api.server'
+import { ApiError, apiErrorOf } from '../../../lib/http/api.server'
 import { parseSandboxConfig, sandboxConfig, SandboxConfigError } from '../../../lib/sandbox/config.server'
 import type { LocalPlacement, LocalPlacementStatus } from '../../../lib/sandbox/local-placement.server'
 import { openSandbox, sandboxPlacement, setSandboxPlacementForTests, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
@@ -114,7 +114,7 @@ describe.sequential('fail closed when the host cannot keep sandboxes in bounds',
     expect(error.message).toContain('apt-get install -y iptables')
     expect(error.message).toContain('QUAI_SANDBOX_UNSAFE_ALLOW_MISSING=disk,firewall')
     // The API answers 503 with the fix.
-    const api = toApiError(error) as ApiError
+    const api = apiErrorOf(error) as ApiError
     expect(api).toBeInstanceOf(ApiError)
     expect(api.status).toBe(503)
     expect(api.code).toBe('host_setup')

@@ -5,7 +5,7 @@ import { sandboxCheckError, CheckError } from '../../../lib/checks/errors'
 import { ClassError } from '../../../lib/classes/errors'
 import { HostSetupError } from '../../../lib/docker/diagnose.server'
 import { DaemonAnswerTooLargeError } from '../../../lib/docker/daemon-read.server'
-import { ApiError, apiErrorResponse, toApiError, upgradeRefusal } from '../../../lib/http/api.server'
+import { ApiError, apiErrorResponse, apiErrorOf, upgradeRefusal } from '../../../lib/http/api.server'
 import { QuizBusyError, QuizClosedError } from '../../../lib/quiz/attempts.server'
 import { QuizSubmissionError } from '../../../lib/quiz/grade.server'
 import {
@@ -26,7 +26,7 @@ import { FileRefusal } from '../../../lib/workspace/files.server'
 // with its status, in one place (lib/http/api.server.ts).
 
 const answer = (error: unknown) => {
-  const api = toApiError(error)
+  const api = apiErrorOf(error)
   if (!(api instanceof ApiError)) throw new Error(`not mapped: ${String(error)}`)
   return { status: api.status, code: api.code, ...api.details }
 }
@@ -67,15 +67,15 @@ test('domain errors are ApiErrors with their own status and code', () => {
 })
 
 test('the checks read lib/sandbox refusals in their own terms', () => {
-  const mapped = (error: Parameters<typeof sandboxCheckError>[0]) => {
+  const checkAnswer = (error: Parameters<typeof sandboxCheckError>[0]) => {
     const e = sandboxCheckError(error)
     return [e.status, e.code]
   }
-  expect(mapped(new SandboxNotFoundError())).toEqual([409, 'sandbox_not_running'])
-  expect(mapped(new SandboxNotYoursError())).toEqual([403, 'sandbox_forbidden'])
-  expect(mapped(new SandboxNodeNotFoundError('x'))).toEqual([409, 'sandbox_not_running'])
-  expect(mapped(new SandboxNodeDiedError('node1', 'node_out_of_memory'))).toEqual([409, 'sandbox_node_died'])
-  expect(mapped(new SandboxUnavailableError('gone'))).toEqual([503, 'daemon_unavailable'])
+  expect(checkAnswer(new SandboxNotFoundError())).toEqual([409, 'sandbox_not_running'])
+  expect(checkAnswer(new SandboxNotYoursError())).toEqual([403, 'sandbox_forbidden'])
+  expect(checkAnswer(new SandboxNodeNotFoundError('x'))).toEqual([409, 'sandbox_not_running'])
+  expect(checkAnswer(new SandboxNodeDiedError('node1', 'node_out_of_memory'))).toEqual([409, 'sandbox_node_died'])
+  expect(checkAnswer(new SandboxUnavailableError('gone'))).toEqual([503, 'daemon_unavailable'])
   expect(sandboxCheckError(new SandboxNotFoundError())).toBeInstanceOf(CheckError)
 })
 
@@ -84,7 +84,7 @@ test('one JSON body for every refusal, and a 500 that says nothing for the unexp
   expect(refused.status).toBe(429)
   expect(await refused.json()).toEqual({ error: { code: 'too_many_attempts', message: 'slow down', retryAfterSeconds: 60 } })
   const unexpected = new Error('secret detail')
-  expect(toApiError(unexpected)).toBe(unexpected)
+  expect(apiErrorOf(unexpected)).toBe(unexpected)
   const original = console.error
   console.error = () => {}
   try {

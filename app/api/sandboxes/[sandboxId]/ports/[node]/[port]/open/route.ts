@@ -1,7 +1,7 @@
 import { NextResponse } from 'next/server'
 import { z } from 'zod'
 import { getSessionUser } from '@/lib/auth/session.server'
-import { ApiError, apiErrorResponse, toApiError, validationError } from '@/lib/http/api.server'
+import { ApiError, apiErrorResponse, apiErrorOf, validationError } from '@/lib/http/api.server'
 import { nodeNameSchema } from '@/lib/sandbox/types'
 import { openPortFor } from '@/lib/workspace/port-access.server'
 
@@ -23,7 +23,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ sand
     const location = await openPortFor(user, sandboxId, node, port, url.searchParams.get('path'))
     return new NextResponse(null, { status: 303, headers: { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } })
   } catch (error) {
-    const api = toApiError(error)
+    const api = apiErrorOf(error)
     return api instanceof ApiError ? refusal(api) : apiErrorResponse(error)
   }
 }
