@@ -139,14 +139,15 @@ type UpgradeRefusal = { status: number; reason: string }
 
 /**
  * The same answer for a refused WebSocket upgrade (terminal, port proxy), which has only a
- * status line: "409 Conflict: <message>". null for an unexpected error (the caller rethrows it).
+ * status line: "409 Conflict (sandbox_not_running): <message>", with the JSON answer's code.
+ * null for an unexpected error (the caller rethrows it).
  */
 export function upgradeRefusal(error: ApiError): UpgradeRefusal
 export function upgradeRefusal(error: unknown): UpgradeRefusal | null
 export function upgradeRefusal(error: unknown): UpgradeRefusal | null {
   const api = apiErrorOf(error)
   if (!(api instanceof ApiError)) return null
-  return { status: api.status, reason: `${statusPhrases[api.status] ?? 'Error'}: ${api.message}` }
+  return { status: api.status, reason: `${statusPhrases[api.status] ?? 'Error'} (${api.code}): ${api.message}` }
 }
 
 /** Wraps a route handler so any thrown error becomes a clear JSON answer. */

@@ -97,8 +97,8 @@ test('one JSON body for every refusal, and a 500 that says nothing for the unexp
 })
 
 test('a refused WebSocket upgrade says the same as the JSON answer', () => {
-  expect(upgradeRefusal(new SandboxNotRunningError('ended'))).toEqual({ status: 409, reason: `Conflict: ${new SandboxNotRunningError('ended').message}` })
-  expect(upgradeRefusal(new ApiError(403, 'cross_origin', 'refused'))).toEqual({ status: 403, reason: 'Forbidden: refused' })
-  expect(upgradeRefusal(new ApiError(418, 'teapot', 'short and stout'))).toEqual({ status: 418, reason: 'Error: short and stout' })
+  expect(upgradeRefusal(new SandboxNotRunningError('ended'))).toEqual({ status: 409, reason: `Conflict (sandbox_not_running): ${new SandboxNotRunningError('ended').message}` })
+  expect(upgradeRefusal(new ApiError(403, 'cross_origin', 'refused'))).toEqual({ status: 403, reason: 'Forbidden (cross_origin): refused' })
+  expect(upgradeRefusal(new ApiError(418, 'teapot', 'short and stout'))).toEqual({ status: 418, reason: 'Error (teapot): short and stout' })
   expect(upgradeRefusal(new Error('unexpected'))).toBeNull()
 })
