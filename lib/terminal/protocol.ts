@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { nodeNameSchema, slug } from '../content/slug'
 
 // The terminal's WebSocket protocol, shared by the browser (lib/terminal/client.ts) and the
 // server (lib/terminal/bridge.server.ts). Every frame is binary; its first byte is the type.
@@ -280,10 +281,10 @@ export const encodeHolderHello = (resume: string | undefined): Uint8Array =>
 
 /** Query of the terminal WebSocket URL: /api/sandboxes/<id>/terminal?node=&session=&course=&lesson=&resume= */
 export const terminalQuerySchema = z.strictObject({
-  node: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/),
+  node: nodeNameSchema,
   session: z.coerce.number().int().min(0).max(3).default(0),
-  course: z.string().regex(/^[a-z0-9-]{1,80}$/),
-  lesson: z.string().regex(/^[a-z0-9-]{1,80}$/),
+  course: slug,
+  lesson: slug,
   /** "<epoch>:<offset>" of the last byte the browser has, to resume without repeating or losing output. */
   resume: z
     .string()

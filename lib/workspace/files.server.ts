@@ -2,6 +2,7 @@ import 'server-only'
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
+import { ApiError } from '../errors'
 import {
   ArchivePathMissingError,
   listArchive,
@@ -50,13 +51,10 @@ export type FileErrorCode =
   | 'folder_missing'
   | 'folder_replaced'
 
-export class FileRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: FileErrorCode,
-    message: string,
-  ) {
-    super(message)
+export class FileRefusal extends ApiError {
+  declare readonly code: FileErrorCode
+  constructor(status: number, code: FileErrorCode, message: string) {
+    super(status, code, message)
   }
 }
 
