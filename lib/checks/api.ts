@@ -1,11 +1,11 @@
 import { z } from 'zod'
 import { slug } from '../content/slug'
 import { assertionSchema } from '../progress/api'
+import { sandboxIdSchema } from '../sandbox/types'
 
 // Shapes of the exercise APIs (check, hint, solution, live), shared by the route handlers and
 // the exercise panel, which parses what it receives. Their errors: lib/checks/errors.ts.
 
-const sandboxId = z.string().min(1).max(100).regex(/^[A-Za-z0-9_-]+$/, 'must be a sandbox id')
 
 export const exerciseApi = {
   check: '/api/exercises/check',
@@ -16,12 +16,11 @@ export const exerciseApi = {
 
 export const exerciseRefSchema = z.strictObject({ courseSlug: slug, lessonSlug: slug, exerciseId: slug })
 export type ExerciseRef = z.infer<typeof exerciseRefSchema>
-export const checkRequestSchema = exerciseRefSchema.extend({ sandboxId })
+export const checkRequestSchema = exerciseRefSchema.extend({ sandboxId: sandboxIdSchema })
 export type CheckRequest = z.infer<typeof checkRequestSchema>
 export const hintRequestSchema = exerciseRefSchema.extend({ index: z.number().int().min(0).max(50) })
 export type HintRequest = z.infer<typeof hintRequestSchema>
 export const liveQuerySchema = exerciseRefSchema
-export const sandboxIdSchema = sandboxId
 
 export const checkRunResultSchema = z.object({
   passed: z.boolean(),

@@ -6,6 +6,9 @@ import { nodeNameSchema } from '../content/slug'
 export const nodeRoles = ['standalone', 'manager', 'worker'] as const
 export type NodeRole = (typeof nodeRoles)[number]
 
+/** A sandbox's id as it travels in URLs and bodies (the database makes them: cuid). */
+export const sandboxIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be a sandbox id')
+
 export const sandboxLayoutSchema = z.object({
   nodes: z
     .array(z.object({ name: nodeNameSchema, role: z.enum(nodeRoles) }))

@@ -1,5 +1,6 @@
 import { requireApiUser } from '@/lib/auth/session.server'
-import { liveQuerySchema, sandboxIdSchema } from '@/lib/checks/api'
+import { liveQuerySchema } from '@/lib/checks/api'
+import { sandboxIdSchema } from '@/lib/sandbox/types'
 import { liveEventStream } from '@/lib/checks/live.server'
 import { getSandboxAccess } from '@/lib/checks/check-targets.server'
 import { validationError } from '@/lib/http/api.server'

@@ -3,10 +3,11 @@ import { z } from 'zod'
 import { getSessionUser } from '@/lib/auth/session.server'
 import { ApiError, apiErrorResponse, apiErrorOf, validationError } from '@/lib/http/api.server'
 import { nodeNameSchema } from '@/lib/content/slug'
+import { sandboxIdSchema } from '@/lib/sandbox/types'
 import { openPortFor } from '@/lib/workspace/port-access.server'
 
 const paramsSchema = z.object({
-  sandboxId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  sandboxId: sandboxIdSchema,
   node: nodeNameSchema,
   port: z.coerce.number().int().min(1, 'ports go from 1 to 65535').max(65535, 'ports go from 1 to 65535'),
 })
