@@ -56,7 +56,7 @@ export const CloseCode = {
   takenOver: 4001,
   /** The shell exited; the browser offers to start a new one. */
   shellExited: 4002,
-  /** The sandbox stopped or is no longer this user's. */
+  /** The sandbox stopped or is no longer this user's; the reason starts with the API's code (`node_died: ...`). */
   sandboxGone: 4004,
   /** The keep-alive found the other side silent. */
   timeout: 4008,
