@@ -3,7 +3,7 @@ import { NextResponse } from 'next/server'
 import { z } from 'zod'
 import { AuthError } from '../auth/session.server'
 import { DaemonAnswerTooLargeError } from '../docker/daemon-read.server'
-import { DockerProblemError } from '../docker/diagnose.server'
+import { dockerProblemOf } from '../docker/diagnose.server'
 import { SandboxError, type SandboxCapacityError, type SandboxHostFullError, type SandboxRateLimitError } from '../sandbox/types'
 import { ApiError } from '../errors'
 
@@ -93,22 +93,13 @@ function sandboxApiError(error: SandboxError): ApiError {
     case 'sandbox.host_full':
       return new ApiError(503, 'host_full', error.message, { fix: (error as SandboxHostFullError).fix })
     case 'sandbox.unavailable': {
-      const problem = dockerProblem(error)
+      const problem = dockerProblemOf(error)
       return new ApiError(503, problem?.code ?? 'docker_unavailable', error.message, problem ? { fix: problem.fix } : undefined)
     }
     default:
       // node_not_found, node_died, start_failed: their own status, and code without the prefix.
       return new ApiError(error.status, error.code.replace('sandbox.', ''), error.message)
   }
-}
-
-function dockerProblem(error: unknown): DockerProblemError | null {
-  let e: unknown = error
-  for (let i = 0; i < 6 && e; i++) {
-    if (e instanceof DockerProblemError) return e
-    e = (e as { cause?: unknown }).cause
-  }
-  return null
 }
 
 /** The one JSON answer for any thrown error: `{ error: { code, message, ...details } }` with its status. */
