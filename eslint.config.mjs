@@ -3,7 +3,7 @@ import reactHooks from 'eslint-plugin-react-hooks'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['.next/**', 'node_modules/**', 'lib/generated/**', 'content/**/workspace/**', 'test-results/**', '.cache/**', 'images/**'] },
+  { ignores: ['.next/**', 'node_modules/**', 'lib/generated/**', 'content/**/workspace/**', 'content/shared/**', 'tests/fixtures/**/workspace/**', 'tests/fixtures/**/shared/**', 'test-results/**', '.cache/**', 'images/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -17,6 +17,15 @@ const envSchema = z.object({
   QUAI_ALLOW_SIGNUP: z.enum(['true', 'false']).default('true'),
   /** `off` only for end-to-end tests, where every sign-up comes from one address. */
   QUAI_AUTH_RATE_LIMIT: z.enum(['on', 'off']).default('on'),
+  /** The content folder (courses/...); default: content/ in the working directory. */
+  QUAI_CONTENT_DIR: z.string().min(1).optional(),
+  /**
+   * `off` skips reconcile, reaping and pool filling (lib/server/hooks.server.ts): for test
+   * servers that share a Docker engine with another Quai.
+   */
+  QUAI_SANDBOX_RUNTIME: z.enum(['on', 'off']).default('on'),
+  /** `1` logs how long each step of a sandbox start takes. */
+  QUAI_SANDBOX_TRACE: z.enum(['0', '1']).default('0'),
   /**
    * Where learners' web apps are served: each published port gets the host name
    * p<port>-<token>.<this URL's host>. Default: <QUAI_URL's scheme>://localhost:<PORT> when
@@ -115,6 +124,18 @@ function defaultPortsUrl(appUrl: string): string | null {
   const url = new URL(appUrl)
   if (!['localhost', '127.0.0.1', '[::1]'].includes(url.hostname)) return null
   return `${url.protocol}//localhost${url.port ? `:${url.port}` : ''}`
+}
+
+type EnvSchema = typeof envSchema.shape
+
+/**
+ * One variable, validated by the same schema but read at each call: tests and scripts point
+ * these at another folder or mode while the process runs, after getEnv() has cached the rest.
+ */
+export function envNow<K extends 'QUAI_CONTENT_DIR' | 'QUAI_SANDBOX_RUNTIME' | 'QUAI_SANDBOX_TRACE'>(name: K): z.infer<EnvSchema[K]> {
+  const parsed = envSchema.shape[name].safeParse(process.env[name] === '' ? undefined : process.env[name])
+  if (!parsed.success) throw new Error(`Invalid environment:\n  ${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}`)
+  return parsed.data as z.infer<EnvSchema[K]>
 }
 
 /** Tests change the environment between cases. */

@@ -1,6 +1,6 @@
 // Validates every course and lesson; exits 1 with one line per problem (file: field: message).
 import { loadContentTree } from '../lib/content/load.server'
-import { contentRoot } from '../lib/content/paths'
+import { contentRoot } from '../lib/content/root.server'
 import { formatProblem } from '../lib/content/problems'
 import { summaryLine, validateContent } from '../lib/content/validate.server'
 

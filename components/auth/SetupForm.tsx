@@ -4,6 +4,7 @@ import { useRouter } from 'next/navigation'
 import { useId, useState } from 'react'
 import { authClient } from '@/lib/auth/client'
 import { useHydrated } from '@/lib/auth/hydrated'
+import { fetchJson, unreadBody } from '@/lib/http/client'
 import { AccountFields } from './AccountFields'
 
 const knownErrors = new Set(['setup_token_unknown', 'setup_token_used', 'setup_token_expired', 'email_taken'])
@@ -26,16 +27,14 @@ export function SetupForm({ token, signedInEmail }: { token: string; signedInEma
     setPending(true)
     setError(null)
     try {
-      const response = await fetch('/setup/claim', {
+      const answer = await fetchJson('/setup/claim', unreadBody, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(signedInEmail ? { token } : { token, account: { name, email, password } }),
+        json: signedInEmail ? { token } : { token, account: { name, email, password } },
       })
-      const body = (await response.json().catch(() => null)) as { error?: { code?: string; fields?: { field: string }[] } } | null
-      if (!response.ok) {
-        const code = body?.error?.code ?? ''
+      if (!answer.ok) {
+        const { code, fields } = answer.error
         if (knownErrors.has(code)) setError(t(`setup.errors.${code}`))
-        else if (code === 'invalid_input') setError(t('setup.errors.invalid_input', { fields: (body?.error?.fields ?? []).map((f) => f.field).join(', ') }))
+        else if (code === 'invalid_input') setError(t('setup.errors.invalid_input', { fields: (fields ?? []).map((f) => f.field).join(', ') }))
         else setError(t('errors.generic'))
         return
       }

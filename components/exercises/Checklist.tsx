@@ -1,10 +1,11 @@
 'use client'
 import clsx from 'clsx'
 import { useTranslations } from 'next-intl'
+import type { AssertionView } from '@/lib/progress/api'
 import type { PublicCheck } from '@/lib/checks/public'
 import { renderMessageWithOutputs, type MessageKey, type MessageParams, type RenderedMessage } from '@/lib/checks/messages'
 
-export type ClientAssertion = { id: string; check: number; passed: boolean; key: string; params: Record<string, unknown>; pending?: boolean }
+export type ClientAssertion = AssertionView
 
 /**
  * One line per assertion, grouped under its check's label: ✓ passed, ✗ failed, … waiting.

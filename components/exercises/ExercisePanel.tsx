@@ -3,7 +3,9 @@ import clsx from 'clsx'
 import { useFormatter, useTranslations } from 'next-intl'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { PublicExercise } from '@/lib/checks/public'
-import type { ExerciseStateView } from '@/lib/progress/exercises.server'
+import { checkResponseSchema, exerciseApi, solutionViewSchema, type CheckRequest, type ExerciseRef, type HintRequest } from '@/lib/checks/api'
+import { hintsViewSchema, type ExerciseStateView } from '@/lib/progress/api'
+import { fetchJson } from '@/lib/http/client'
 import { Checklist, type ClientAssertion } from './Checklist'
 import { Markdown } from './Markdown'
 import { SandboxDiagram } from './SandboxDiagram'
@@ -68,17 +70,6 @@ function initialViews(exercises: PublicExercise[], state: Record<string, Exercis
       ]
     }),
   )
-}
-
-async function post<T>(url: string, body: unknown): Promise<{ ok: true; data: T } | { ok: false; code: string; message: string }> {
-  try {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
-    const data = await response.json().catch(() => null)
-    if (response.ok) return { ok: true, data: data as T }
-    return { ok: false, code: data?.error?.code ?? 'other', message: data?.error?.message ?? response.statusText }
-  } catch (error) {
-    return { ok: false, code: 'network', message: (error as Error).message }
-  }
 }
 
 /** The exercises of a hands-on lesson: instructions, "Vérifier", the checklist, hints, solution, live updates and a diagram. */
@@ -163,14 +154,11 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
   async function check(id: string) {
     if (!sandboxId) return
     update(id, { checking: true, error: null })
-    const answer = await post<{ result: { passed: boolean; passedCount: number; totalCount: number; assertions: ClientAssertion[]; durationMs: number; checkedAt: string }; attempt: { completed: boolean } }>(
-      '/api/exercises/check',
-      { sandboxId, courseSlug, lessonSlug, exerciseId: id },
-    )
-    setOutOfProcesses(!answer.ok && answer.code === 'sandbox_process_limit' ? id : null)
+    const answer = await fetchJson(exerciseApi.check, checkResponseSchema, { method: 'POST', json: { sandboxId, courseSlug, lessonSlug, exerciseId: id } satisfies CheckRequest })
+    setOutOfProcesses(!answer.ok && answer.error.code === 'sandbox_process_limit' ? id : null)
     if (!answer.ok) {
-      update(id, { checking: false, error: errorText(answer.code, answer.message) })
-      setAnnouncement({ kind: 'error', code: answer.code, message: answer.message })
+      update(id, { checking: false, error: errorText(answer.error.code, answer.error.message) })
+      setAnnouncement({ kind: 'error', code: answer.error.code, message: answer.error.message })
       return
     }
     const shown: Shown = { ...answer.data.result, at: answer.data.result.checkedAt, partial: false }
@@ -179,18 +167,18 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
   }
 
   async function revealHint(id: string, index: number) {
-    const answer = await post<{ hints: string[] }>('/api/exercises/hint', { courseSlug, lessonSlug, exerciseId: id, index })
+    const answer = await fetchJson(exerciseApi.hint, hintsViewSchema, { method: 'POST', json: { courseSlug, lessonSlug, exerciseId: id, index } satisfies HintRequest })
     if (answer.ok) {
       update(id, { hints: answer.data.hints, error: null })
       setAnnouncement({ kind: 'hints', n: answer.data.hints.length })
-    } else update(id, { error: errorText(answer.code, answer.message) })
+    } else update(id, { error: errorText(answer.error.code, answer.error.message) })
   }
 
   async function revealSolution(id: string) {
     setConfirming(null)
-    const answer = await post<{ solution: string }>('/api/exercises/solution', { courseSlug, lessonSlug, exerciseId: id })
+    const answer = await fetchJson(exerciseApi.solution, solutionViewSchema, { method: 'POST', json: { courseSlug, lessonSlug, exerciseId: id } satisfies ExerciseRef })
     if (answer.ok) update(id, { solution: answer.data.solution, error: null })
-    else update(id, { error: errorText(answer.code, answer.message) })
+    else update(id, { error: errorText(answer.error.code, answer.error.message) })
   }
 
   const done = exercises.filter((e) => views[e.id]?.completed).length

@@ -1,10 +1,8 @@
 'use client'
 import { useTranslations } from 'next-intl'
 import { useState } from 'react'
-import { apiErrorSchema, sandboxApi } from '@/lib/workspace/api'
-import { z } from 'zod'
-
-const killedSchema = z.object({ killed: z.number().int().min(0) })
+import { fetchJson } from '@/lib/http/client'
+import { killedProcessesSchema, sandboxApi } from '@/lib/workspace/api'
 
 type KillState = { kind: 'idle' } | { kind: 'killing' } | { kind: 'done'; killed: number } | { kind: 'failed'; message: string }
 
@@ -18,20 +16,10 @@ export function ProcessLimitActions({ sandboxId, onReset, onKilled }: { sandboxI
 
   const kill = async () => {
     setState({ kind: 'killing' })
-    try {
-      const response = await fetch(sandboxApi.killProcesses(sandboxId), { method: 'POST', cache: 'no-store' })
-      const body: unknown = await response.json().catch(() => null)
-      const done = killedSchema.safeParse(body)
-      if (response.ok && done.success) {
-        setState({ kind: 'done', killed: done.data.killed })
-        onKilled()
-        return
-      }
-      const error = apiErrorSchema.safeParse(body)
-      setState({ kind: 'failed', message: error.success ? error.data.error.message : `HTTP ${response.status}` })
-    } catch (error) {
-      setState({ kind: 'failed', message: (error as Error).message })
-    }
+    const answer = await fetchJson(sandboxApi.killProcesses(sandboxId), killedProcessesSchema, { method: 'POST' })
+    if (!answer.ok) return setState({ kind: 'failed', message: answer.error.message })
+    setState({ kind: 'done', killed: answer.data.killed })
+    onKilled()
   }
 
   const button = 'rounded border px-3 py-1 text-sm font-medium focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-600 disabled:opacity-50'

@@ -1,7 +1,7 @@
 'use client'
 import { useLocale, useTranslations } from 'next-intl'
 import { useId } from 'react'
-import type { SandboxSnapshot, SnapshotContainer } from '@/lib/docker/parse/snapshot'
+import type { SandboxSnapshotView as SandboxSnapshot, SnapshotContainerView as SnapshotContainer } from '@/lib/checks/api'
 import { colon } from '@/lib/i18n/punctuation'
 
 // A live picture of one node: containers on top, each network as a horizontal bus with a dot

@@ -1,10 +1,8 @@
 'use client'
 import { useEffect, useRef, useState } from 'react'
-import { z } from 'zod'
+import { exerciseApi, liveEventSchema, type LiveEventView as LiveEvent, type SandboxSnapshotView } from '@/lib/checks/api'
 import { liveSilenceMs } from '@/lib/checks/public'
-import type { LiveEvent } from '@/lib/checks/live.server'
-import type { SandboxSnapshot } from '@/lib/docker/parse/snapshot'
-import { apiErrorSchema } from '@/lib/workspace/api'
+import { apiErrorSchema } from '@/lib/errors'
 
 export type LiveState =
   | { state: 'off' }
@@ -20,13 +18,6 @@ const firstRetryMs = 1000
 const maxRetryMs = 30_000
 /** A connection open this long was a good one: the next cut starts the backoff again. */
 const stableAfterMs = 15_000
-
-// Event names and statuses are checked; the payloads of snapshots and results come from the same server build.
-const liveEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('status'), state: z.enum(['watching', 'checking', 'ended']), code: z.string().optional(), message: z.string().optional() }),
-  z.looseObject({ type: z.literal('snapshot'), node: z.string(), snapshot: z.looseObject({}) }),
-  z.looseObject({ type: z.literal('result'), exerciseId: z.string(), result: z.looseObject({}) }),
-])
 
 function retryAfterMs(response: Response, body: unknown): number | null {
   const header = response.headers.get('retry-after')
@@ -157,8 +148,9 @@ export class LiveConnection {
     } catch {
       return false
     }
-    if (!liveEventSchema.safeParse(parsed).success) return false
-    const event = parsed as LiveEvent
+    const checked = liveEventSchema.safeParse(parsed)
+    if (!checked.success) return false
+    const event = checked.data
     if (event.type !== 'status') {
       this.handlers.onEvent(event)
       return false
@@ -202,7 +194,7 @@ export function useLiveChecks(params: { sandboxId: string | null; courseSlug: st
   // State is kept per connection key and only set from the connection's callbacks; a new key
   // reads as "connecting" until its stream says otherwise.
   const [reported, setReported] = useState<{ key: string; live: LiveState } | null>(null)
-  const [snapshots, setSnapshots] = useState<Record<string, SandboxSnapshot>>({})
+  const [snapshots, setSnapshots] = useState<Record<string, SandboxSnapshotView>>({})
   const [round, setRound] = useState(0)
   // The latest callback (it renders in the reader's current language), without reconnecting when it changes.
   const onResultRef = useRef(onResult)
@@ -213,7 +205,7 @@ export function useLiveChecks(params: { sandboxId: string | null; courseSlug: st
   useEffect(() => {
     if (!key || !sandboxId || !exerciseId) return
     const query = new URLSearchParams({ courseSlug, lessonSlug, exerciseId })
-    const connection = new LiveConnection(`/api/sandboxes/${encodeURIComponent(sandboxId)}/live?${query}`, {
+    const connection = new LiveConnection(`${exerciseApi.live(sandboxId)}?${query}`, {
       onState: (live) => setReported({ key, live }),
       onEvent: (event) => {
         if (event.type === 'snapshot') setSnapshots((s) => ({ ...s, [event.node]: event.snapshot }))

@@ -3,7 +3,7 @@ import dynamic from 'next/dynamic'
 import Link from 'next/link'
 import { useTranslations } from 'next-intl'
 import type { PublicExercise } from '@/lib/checks/public'
-import type { ExerciseStateView } from '@/lib/progress/exercises.server'
+import type { ExerciseStateView } from '@/lib/progress/api'
 
 // The terminal, editor and exercise panel load only on hands-on lessons, in the browser.
 const Workspace = dynamic(() => import('@/components/workspace/Workspace'), { ssr: false, loading: () => <PanelMessage messageKey="workspaceLoading" /> })

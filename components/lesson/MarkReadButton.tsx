@@ -2,6 +2,8 @@
 import { useTranslations } from 'next-intl'
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
+import { fetchJson, unreadBody } from '@/lib/http/client'
+import { progressApi, type ProgressAction } from '@/lib/progress/api'
 
 export function MarkReadButton({ courseSlug, lessonSlug, completed }: { courseSlug: string; lessonSlug: string; completed: boolean }) {
   const t = useTranslations('learn.lesson')
@@ -15,11 +17,7 @@ export function MarkReadButton({ courseSlug, lessonSlug, completed }: { courseSl
       className="mt-8 rounded bg-brand-600 px-4 py-2 font-medium text-white hover:bg-brand-700 disabled:opacity-60"
       onClick={async () => {
         setPending(true)
-        await fetch(`/api/lessons/${courseSlug}/${lessonSlug}/progress`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ action: 'mark-read' }),
-        })
+        await fetchJson(progressApi(courseSlug, lessonSlug), unreadBody, { method: 'POST', json: { action: 'mark-read' } satisfies ProgressAction })
         setPending(false)
         router.refresh()
       }}

@@ -6,21 +6,12 @@ import { useRouter } from 'next/navigation'
 import { useId, useRef, useState } from 'react'
 import { InlineMarkdown } from '@/components/exercises/Markdown'
 import { plainText } from '@/components/exercises/markdown'
+import { fetchJson } from '@/lib/http/client'
+import { quizAnswerSchema, quizApi, type QuizAnswerView as Result, type QuizStandingView as Standing, type QuizSubmission } from '@/lib/quiz/api'
 import type { QuizPolicy } from '@/lib/quiz/policy'
 import type { PublicQuiz } from '@/lib/quiz/public'
 import { randomUuid } from '@/lib/browser/secure-context'
 
-type Standing = { attempts: number; best: { percent: number } | null; last: { percent: number } | null }
-type Result = {
-  score: number
-  maxScore: number
-  percent: number
-  passed: boolean
-  // An explanation only where the quiz's policy lets the server send it.
-  results: { questionId: string; correct: boolean; answered: boolean; explanation?: string }[]
-  standing: Standing
-  attemptsLeft: number | null
-}
 type Answers = Record<string, string | string[]>
 
 type Props = { courseSlug: string; lessonSlug: string; quiz: PublicQuiz; policy: QuizPolicy; standing: Standing | null; signedIn: boolean }
@@ -56,26 +47,22 @@ export function Quiz({ courseSlug, lessonSlug, quiz, policy, standing: initialSt
     // One id per submission: a retry of the same submission is never counted twice.
     submissionId.current ??= randomUuid()
     try {
-      const response = await fetch(`/api/lessons/${courseSlug}/${lessonSlug}/quiz`, {
+      const answer = await fetchJson(quizApi.submit(courseSlug, lessonSlug), quizAnswerSchema, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ submissionId: submissionId.current, answers }),
+        json: { submissionId: submissionId.current, answers } satisfies QuizSubmission,
       })
-      const body = await response.json()
-      if (!response.ok) {
-        if (body?.error?.code === 'quiz_closed') {
+      if (!answer.ok) {
+        if (answer.error.code === 'quiz_closed') {
           setClosedByServer(true)
           return
         }
-        setError(t('error', { message: body?.error?.message ?? response.statusText }))
+        setError(t('error', { message: answer.error.message }))
         return
       }
-      setResult(body as Result)
-      setStanding((body as Result).standing)
+      setResult(answer.data)
+      setStanding(answer.data.standing)
       router.refresh()
       requestAnimationFrame(() => resultHeading.current?.focus())
-    } catch (e) {
-      setError(t('error', { message: (e as Error).message }))
     } finally {
       setPending(false)
     }

@@ -2,7 +2,8 @@
 import { useTranslations } from 'next-intl'
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
-import { callApi, inputClass, secondaryButtonClass, useErrorText } from './api'
+import { fetchJson, unreadBody } from '@/lib/http/client'
+import { inputClass, secondaryButtonClass, useErrorText } from './api'
 
 export function AddInstructorForm({ classId }: { classId: string }) {
   const t = useTranslations('teach.manage')
@@ -17,7 +18,7 @@ export function AddInstructorForm({ classId }: { classId: string }) {
     const email = String(new FormData(formElement).get('email') ?? '').trim()
     setPending(true)
     setError(null)
-    const result = await callApi(`/api/classes/${classId}/instructors`, 'POST', { email })
+    const result = await fetchJson(`/api/classes/${classId}/instructors`, unreadBody, { method: 'POST', json: { email } })
     setPending(false)
     if (!result.ok) return setError(errorText(result.error))
     formElement.reset()

@@ -2,7 +2,8 @@
 import { useTranslations } from 'next-intl'
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
-import { buttonClass, callApi, inputClass, localInputToIso, useErrorText } from './api'
+import { fetchJson, unreadBody } from '@/lib/http/client'
+import { buttonClass, inputClass, localInputToIso, useErrorText } from './api'
 
 export type SessionLessonChoice = { courseSlug: string; lessonSlug: string; title: string; courseTitle: string }
 
@@ -23,7 +24,7 @@ export function ClassSessionForm({ classId, lessons }: { classId: string; lesson
     if (!startsAt) return setError(t('missingDateTime'))
     setPending(true)
     setError(null)
-    const result = await callApi(`/api/classes/${classId}/sessions`, 'POST', { courseSlug, lessonSlug, startsAt })
+    const result = await fetchJson(`/api/classes/${classId}/sessions`, unreadBody, { method: 'POST', json: { courseSlug, lessonSlug, startsAt } })
     setPending(false)
     if (!result.ok) return setError(errorText(result.error))
     formElement.reset()

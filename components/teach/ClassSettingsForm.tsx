@@ -3,7 +3,8 @@ import { useTranslations } from 'next-intl'
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
 import type { QuizExplanationMode } from '@/lib/content/schema'
-import { buttonClass, callApi, dangerButtonClass, inputClass, secondaryButtonClass, useErrorText } from './api'
+import { fetchJson, unreadBody } from '@/lib/http/client'
+import { buttonClass, dangerButtonClass, inputClass, secondaryButtonClass, useErrorText } from './api'
 
 const explanationModes = ['after-attempt', 'after-pass', 'never'] as const satisfies readonly QuizExplanationMode[]
 
@@ -28,7 +29,7 @@ export function ClassSettingsForm({ classId, name, archived, courses, chosen, qu
   async function patch(body: Record<string, unknown>) {
     setPending(true)
     setMessage(null)
-    const result = await callApi(`/api/classes/${classId}`, 'PATCH', body)
+    const result = await fetchJson(`/api/classes/${classId}`, unreadBody, { method: 'PATCH', json: body })
     setPending(false)
     setMessage(result.ok ? { ok: true, text: t('saved') } : { ok: false, text: errorText(result.error) })
     if (result.ok) router.refresh()

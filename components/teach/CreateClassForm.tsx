@@ -2,7 +2,9 @@
 import { useTranslations } from 'next-intl'
 import { useRouter } from 'next/navigation'
 import { useId, useState } from 'react'
-import { buttonClass, callApi, inputClass, localInputToIso, useErrorText } from './api'
+import { fetchJson } from '@/lib/http/client'
+import { createdClassSchema } from '@/lib/classes/schemas'
+import { buttonClass, inputClass, localInputToIso, useErrorText } from './api'
 
 export function CreateClassForm({ courses }: { courses: { slug: string; title: string }[] }) {
   const t = useTranslations('teach.create')
@@ -17,10 +19,13 @@ export function CreateClassForm({ courses }: { courses: { slug: string; title: s
     const form = new FormData(event.currentTarget)
     setPending(true)
     setError(null)
-    const result = await callApi<{ id: string }>('/api/classes', 'POST', {
-      name: String(form.get('name') ?? ''),
-      courses: form.getAll('courses').map(String),
-      joinCodeExpiresAt: localInputToIso(String(form.get('expiry') ?? '')),
+    const result = await fetchJson('/api/classes', createdClassSchema, {
+      method: 'POST',
+      json: {
+        name: String(form.get('name') ?? ''),
+        courses: form.getAll('courses').map(String),
+        joinCodeExpiresAt: localInputToIso(String(form.get('expiry') ?? '')),
+      },
     })
     if (!result.ok) {
       setPending(false)

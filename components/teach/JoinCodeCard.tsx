@@ -2,7 +2,8 @@
 import { useFormatter, useTranslations } from 'next-intl'
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
-import { callApi, inputClass, localInputToIso, secondaryButtonClass, useErrorText } from './api'
+import { fetchJson, unreadBody } from '@/lib/http/client'
+import { inputClass, localInputToIso, secondaryButtonClass, useErrorText } from './api'
 import { copyText } from '@/lib/browser/secure-context'
 
 type Props = { classId: string; code: string; expiresAt: string | null; expired: boolean; archived: boolean; origin: string }
@@ -33,7 +34,7 @@ export function JoinCodeCard({ classId, code, expiresAt, expired, archived, orig
     const form = new FormData(event.currentTarget)
     setPending(true)
     setError(null)
-    const result = await callApi(`/api/classes/${classId}/code`, 'POST', { joinCodeExpiresAt: localInputToIso(String(form.get('expiry') ?? '')) })
+    const result = await fetchJson(`/api/classes/${classId}/code`, unreadBody, { method: 'POST', json: { joinCodeExpiresAt: localInputToIso(String(form.get('expiry') ?? '')) } })
     setPending(false)
     if (!result.ok) setError(errorText(result.error))
     else router.refresh()

@@ -3,9 +3,10 @@ import Link from 'next/link'
 import { useTranslations } from 'next-intl'
 import { useRouter } from 'next/navigation'
 import { useId, useState } from 'react'
-import { buttonClass, callApi, inputClass, useErrorText } from './api'
+import { fetchJson } from '@/lib/http/client'
+import { joinOutcomeSchema, type JoinOutcome as Outcome } from '@/lib/classes/schemas'
+import { buttonClass, inputClass, useErrorText } from './api'
 
-type Outcome = { status: 'joined' | 'already-member'; classroom: { id: string; name: string } }
 
 /**
  * Joins with a code: typed in a field, or fixed (the join link's page, where the student only
@@ -26,7 +27,7 @@ export function JoinForm({ code, confirmLabel }: { code?: string; confirmLabel?:
     const value = code ?? String(new FormData(event.currentTarget).get('code') ?? '')
     setPending(true)
     setResult(null)
-    const response = await callApi<Outcome>('/api/classes/join', 'POST', { code: value })
+    const response = await fetchJson('/api/classes/join', joinOutcomeSchema, { method: 'POST', json: { code: value } })
     setPending(false)
     setResult(response.ok ? { ok: true, outcome: response.data } : { ok: false, text: errorText(response.error) })
     if (response.ok && code === undefined) router.refresh()

@@ -2,8 +2,9 @@
 import Link from 'next/link'
 import { useTranslations } from 'next-intl'
 import { useEffect, useState } from 'react'
-import type { LiveEntry } from '@/lib/classes/aggregate'
-import { useErrorText, type ApiFailure } from './api'
+import { presenceSchema, type LiveEntry } from '@/lib/classes/schemas'
+import { fetchJson } from '@/lib/http/client'
+import { useErrorText } from './api'
 
 export const presencePollSeconds = 5
 
@@ -23,18 +24,11 @@ export function LivePresence({ classId, initial, initialAt }: Props) {
     let stopped = false
     const poll = async () => {
       if (document.visibilityState !== 'visible') return
-      try {
-        const response = await fetch(`/api/classes/${classId}/presence`, { cache: 'no-store' })
-        const json = (await response.json()) as { live: LiveEntry[]; at: string } | { error: ApiFailure }
-        if (stopped) return
-        if ('error' in json) setProblem(errorText(json.error))
-        else {
-          setState(json)
-          setProblem(null)
-        }
-      } catch {
-        if (!stopped) setProblem(errorText({ code: 'network', message: 'network' }))
-      }
+      const answer = await fetchJson(`/api/classes/${classId}/presence`, presenceSchema)
+      if (stopped) return
+      if (!answer.ok) return setProblem(errorText(answer.error))
+      setState(answer.data)
+      setProblem(null)
     }
     const timer = setInterval(poll, presencePollSeconds * 1000)
     document.addEventListener('visibilitychange', poll)

@@ -1,7 +1,8 @@
 'use client'
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
-import { callApi, dangerButtonClass, useErrorText } from './api'
+import { fetchJson, unreadBody } from '@/lib/http/client'
+import { dangerButtonClass, useErrorText } from './api'
 
 /** A DELETE behind a confirmation; afterwards, go to `then` or refresh the page. */
 export function RemoveButton({ url, label, confirm, then }: { url: string; label: string; confirm: string; then?: string }) {
@@ -14,7 +15,7 @@ export function RemoveButton({ url, label, confirm, then }: { url: string; label
     if (!window.confirm(confirm)) return
     setPending(true)
     setError(null)
-    const result = await callApi(url, 'DELETE')
+    const result = await fetchJson(url, unreadBody, { method: 'DELETE' })
     setPending(false)
     if (!result.ok) return setError(errorText(result.error))
     if (then) router.push(then)

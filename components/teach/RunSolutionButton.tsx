@@ -1,16 +1,9 @@
 'use client'
 import { useTranslations } from 'next-intl'
 import { useState } from 'react'
-import { callApi, secondaryButtonClass, useErrorText } from './api'
-
-type Assertion = { id: string; passed: boolean; pending: boolean; message: string }
-type Run = {
-  before: { passed: boolean; assertions: Assertion[] }
-  solution: { exitCode: number; output: string; timedOut: boolean }
-  after: { passed: boolean; assertions: Assertion[] }
-  ok: boolean
-  durationMs: number
-}
+import { fetchJson } from '@/lib/http/client'
+import { solutionRunSchema, type SolutionRun as Run, type SolutionRunAssertion as Assertion } from '@/lib/classes/schemas'
+import { secondaryButtonClass, useErrorText } from './api'
 
 function Checklist({ title, assertions }: { title: string; assertions: Assertion[] }) {
   return (
@@ -40,10 +33,10 @@ export function RunSolutionButton({ courseSlug, lessonSlug, exerciseId }: { cour
     setPending(true)
     setRun(null)
     setError(null)
-    const result = await callApi<Run>('/api/teach/run-solution', 'POST', { courseSlug, lessonSlug, exerciseId })
+    const result = await fetchJson('/api/teach/run-solution', solutionRunSchema, { method: 'POST', json: { courseSlug, lessonSlug, exerciseId } })
     setPending(false)
     if (result.ok) setRun(result.data)
-    else setError(t('unavailable', { reason: result.error.code === 'generic' || result.error.code === 'network' ? errorText(result.error) : result.error.message }))
+    else setError(t('unavailable', { reason: result.error.code === 'http' || result.error.code === 'network' ? errorText(result.error) : result.error.message }))
   }
 
   return (

@@ -1,27 +1,11 @@
 'use client'
 import { useTranslations } from 'next-intl'
+import type { ApiFailure } from '@/lib/http/client'
 import { waitWords } from '@/lib/i18n/wait'
 
-// Calls to /api/classes from the instructor and join forms: JSON in, JSON out, and every
-// refusal turned into a sentence in the reader's language (errors.<code> in teach.json).
+// The instructor and join forms call /api/classes with fetchJson (lib/http/client.ts); every
+// refusal becomes a sentence in the reader's language (errors.<code> in teach.json).
 
-export type ApiFailure = { code: string; message: string; fields?: { field: string; message: string }[]; retryAfterSeconds?: number }
-export type ApiResult<T> = { ok: true; data: T } | { ok: false; error: ApiFailure }
-
-export async function callApi<T>(url: string, method: 'POST' | 'PATCH' | 'DELETE', body?: unknown): Promise<ApiResult<T>> {
-  try {
-    const response = await fetch(url, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    })
-    const json = (await response.json().catch(() => null)) as { error?: ApiFailure } | null
-    if (!response.ok) return { ok: false, error: json?.error ?? { code: 'generic', message: `HTTP ${response.status}` } }
-    return { ok: true, data: json as T }
-  } catch {
-    return { ok: false, error: { code: 'network', message: 'network' } }
-  }
-}
 
 const known = new Set([
   'class_not_found',

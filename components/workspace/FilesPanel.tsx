@@ -2,39 +2,19 @@
 import { useTranslations } from 'next-intl'
 import dynamic from 'next/dynamic'
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react'
-import { apiErrorSchema, fileListSchema, sandboxApi, savedFileSchema, textFileSchema, type FileEntryView } from '@/lib/workspace/api'
+import { fetchJson, type ApiFailure } from '@/lib/http/client'
+import { fileListSchema, sandboxApi, savedFileSchema, textFileSchema, type FileEntryView, type SaveFileBody } from '@/lib/workspace/api'
 
 const FileEditor = dynamic(() => import('./FileEditor'), { ssr: false })
 
 type OpenFile = { path: string; content: string; saved: string; mtime: string | null }
 type Notice = { kind: 'info' | 'error' | 'conflict'; text: string } | null
 /** A refused or failed call: the API's code (lib/workspace/files.server.ts and the routes' own), worded in the reader's language by `describe`. */
-type Failure = { code: string; retryAfterSeconds?: number }
-
-async function failureOf(response: Response): Promise<Failure> {
-  try {
-    const parsed = apiErrorSchema.safeParse(await response.json())
-    if (parsed.success) return { code: parsed.data.error.code, retryAfterSeconds: parsed.data.error.retryAfterSeconds }
-  } catch {
-    // Not JSON: fall through.
-  }
-  return { code: 'other' }
-}
-
-/** fetch, with a network failure (the server does not answer) as a Failure rather than a throw. */
-async function call(input: string, init?: RequestInit): Promise<Response | Failure> {
-  try {
-    return await fetch(input, init)
-  } catch {
-    return { code: 'network' }
-  }
-}
+type Failure = ApiFailure
 
 async function loadList(sandboxId: string, lessonQuery: string) {
-  const response = await call(`${sandboxApi.files(sandboxId)}?${lessonQuery}`, { cache: 'no-store' })
-  if (!(response instanceof Response)) return { failure: response }
-  if (!response.ok) return { failure: await failureOf(response) }
-  return fileListSchema.parse(await response.json())
+  const answer = await fetchJson(`${sandboxApi.files(sandboxId)}?${lessonQuery}`, fileListSchema)
+  return answer.ok ? answer.data : { failure: answer.error }
 }
 
 export type FilesPanelProps = { sandboxId: string; courseSlug: string; lessonSlug: string; active: boolean }
@@ -82,10 +62,9 @@ export default function FilesPanel({ sandboxId, courseSlug, lessonSlug, active }
   const openFile = async (path: string) => {
     if (dirty && open && !window.confirm(t('discard', { path: open.path }))) return
     setNotice(null)
-    const response = await call(`${sandboxApi.fileContent(sandboxId)}?${lessonQuery}&path=${encodeURIComponent(path)}`, { cache: 'no-store' })
-    if (!(response instanceof Response)) return setNotice({ kind: 'error', text: describe(response, path, 'open') })
-    if (!response.ok) return setNotice({ kind: 'error', text: describe(await failureOf(response), path, 'open') })
-    const file = textFileSchema.parse(await response.json())
+    const answer = await fetchJson(`${sandboxApi.fileContent(sandboxId)}?${lessonQuery}&path=${encodeURIComponent(path)}`, textFileSchema)
+    if (!answer.ok) return setNotice({ kind: 'error', text: describe(answer.error, path, 'open') })
+    const file = answer.data
     setOpen({ path: file.path, content: file.content, saved: file.content, mtime: file.mtime })
   }
 
@@ -95,24 +74,21 @@ export default function FilesPanel({ sandboxId, courseSlug, lessonSlug, active }
       setBusy('saving')
       setNotice(null)
       try {
-        const response = await call(sandboxApi.fileContent(sandboxId), {
+        const answer = await fetchJson(sandboxApi.fileContent(sandboxId), savedFileSchema, {
           method: 'PUT',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
+          json: {
             course: courseSlug,
             lesson: lessonSlug,
             path: open.path,
             content: open.content,
             ...(open.mtime && !overwrite ? { baseMtime: open.mtime } : {}),
-          }),
+          } satisfies SaveFileBody,
         })
-        if (!(response instanceof Response)) return setNotice({ kind: 'error', text: describe(response, open.path, 'save') })
-        if (!response.ok) {
-          const failure = await failureOf(response)
-          if (failure.code === 'conflict') return setNotice({ kind: 'conflict', text: t('conflict') })
-          return setNotice({ kind: 'error', text: describe(failure, open.path, 'save') })
+        if (!answer.ok) {
+          if (answer.error.code === 'conflict') return setNotice({ kind: 'conflict', text: t('conflict') })
+          return setNotice({ kind: 'error', text: describe(answer.error, open.path, 'save') })
         }
-        const saved = savedFileSchema.parse(await response.json())
+        const saved = answer.data
         setOpen((current) => (current && current.path === open.path ? { ...current, saved: open.content, mtime: saved.mtime ?? null } : current))
         setNotice({ kind: 'info', text: t('saved', { path: saved.path }) })
         void refresh()
@@ -142,11 +118,10 @@ export default function FilesPanel({ sandboxId, courseSlug, lessonSlug, active }
     try {
       const form = new FormData()
       form.set('file', file)
-      const response = await call(`${sandboxApi.upload(sandboxId)}?${lessonQuery}&dir=${encodeURIComponent(uploadDir)}`, { method: 'POST', body: form })
+      const answer = await fetchJson(`${sandboxApi.upload(sandboxId)}?${lessonQuery}&dir=${encodeURIComponent(uploadDir)}`, savedFileSchema, { method: 'POST', body: form })
       const target = uploadDir ? `${uploadDir}/${file.name}` : file.name
-      if (!(response instanceof Response)) return setNotice({ kind: 'error', text: describe(response, target, 'upload') })
-      if (!response.ok) return setNotice({ kind: 'error', text: describe(await failureOf(response), target, 'upload') })
-      const saved = savedFileSchema.parse(await response.json())
+      if (!answer.ok) return setNotice({ kind: 'error', text: describe(answer.error, target, 'upload') })
+      const saved = answer.data
       setNotice({ kind: 'info', text: t('uploaded', { path: saved.path }) })
       void refresh()
     } finally {

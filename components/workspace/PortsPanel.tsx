@@ -1,38 +1,20 @@
 'use client'
 import { useTranslations } from 'next-intl'
 import { useCallback, useEffect, useState } from 'react'
-import { apiErrorSchema, portListSchema, portShareSchema, sandboxApi, type PublishedPortView } from '@/lib/workspace/api'
+import { fetchJson } from '@/lib/http/client'
+import { portListSchema, portShareSchema, sandboxApi, type PortShareBody, type PublishedPortView } from '@/lib/workspace/api'
 
 async function loadPorts(sandboxId: string): Promise<{ ports: PublishedPortView[] } | { error: string }> {
-  try {
-    const response = await fetch(sandboxApi.ports(sandboxId), { cache: 'no-store' })
-    const body: unknown = await response.json()
-    if (!response.ok) {
-      const parsed = apiErrorSchema.safeParse(body)
-      return { error: parsed.success ? parsed.data.error.message : `HTTP ${response.status}` }
-    }
-    return { ports: portListSchema.parse(body).ports }
-  } catch (e) {
-    return { error: (e as Error).message }
-  }
+  const answer = await fetchJson(sandboxApi.ports(sandboxId), portListSchema)
+  return answer.ok ? { ports: answer.data.ports } : { error: answer.error.message }
 }
 
 async function changeSharing(sandboxId: string, port: PublishedPortView, shared: boolean): Promise<{ shared: boolean } | { error: string }> {
-  try {
-    const response = await fetch(sandboxApi.portShare(sandboxId), {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ node: port.node, port: port.port, shared }),
-    })
-    const body: unknown = await response.json()
-    if (!response.ok) {
-      const parsed = apiErrorSchema.safeParse(body)
-      return { error: parsed.success ? parsed.data.error.message : `HTTP ${response.status}` }
-    }
-    return portShareSchema.parse(body)
-  } catch (e) {
-    return { error: (e as Error).message }
-  }
+  const answer = await fetchJson(sandboxApi.portShare(sandboxId), portShareSchema, {
+    method: 'PUT',
+    json: { node: port.node, port: port.port, shared } satisfies PortShareBody,
+  })
+  return answer.ok ? answer.data : { error: answer.error.message }
 }
 
 export default function PortsPanel({ sandboxId, active }: { sandboxId: string; active: boolean }) {

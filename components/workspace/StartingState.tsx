@@ -2,6 +2,7 @@
 import { useTranslations } from 'next-intl'
 import { useEffect, useState } from 'react'
 import { sandboxApi, startProgressSchema, type StartProgressView } from '@/lib/workspace/api'
+import { fetchJson } from '@/lib/http/client'
 
 const POLL_MS = 1000
 
@@ -45,16 +46,12 @@ function useStartProgress(): { progress: StartProgressView | null; firstAhead: n
   useEffect(() => {
     let stopped = false
     const poll = async () => {
-      try {
-        const response = await fetch(sandboxApi.startProgress, { cache: 'no-store' })
-        const parsed = startProgressSchema.safeParse(await response.json())
-        if (stopped || !parsed.success) return
-        const answer = parsed.data
-        setProgress(answer)
-        if (answer.phase === 'queued') setFirstAhead((first) => first ?? answer.ahead)
-      } catch {
-        // The next poll tries again; the panel keeps its last word meanwhile.
-      }
+      const answer = await fetchJson(sandboxApi.startProgress, startProgressSchema)
+      // A failed poll: the next one tries again; the panel keeps its last word meanwhile.
+      if (stopped || !answer.ok) return
+      const progress = answer.data
+      setProgress(progress)
+      if (progress.phase === 'queued') setFirstAhead((first) => first ?? progress.ahead)
     }
     void poll()
     const timer = setInterval(() => void poll(), POLL_MS)

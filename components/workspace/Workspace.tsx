@@ -5,7 +5,9 @@ import { z } from 'zod'
 import { terminalInputEvent } from '@/lib/content/paths'
 import { isNodeDeathReason } from '@/lib/sandbox/types'
 import type { TerminalClient } from '@/lib/terminal/client'
-import { apiErrorSchema, sandboxApi, sandboxViewSchema, type ApiErrorBody, type SandboxView } from '@/lib/workspace/api'
+import { fetchJson, type FetchJsonInit, type Fetched } from '@/lib/http/client'
+import type { ApiErrorBody } from '@/lib/errors'
+import { sandboxApi, sandboxViewSchema, type OpenSandboxBody, type SandboxView } from '@/lib/workspace/api'
 import { ConfirmDialog } from './ConfirmDialog'
 import FilesPanel from './FilesPanel'
 import PortsPanel from './PortsPanel'
@@ -32,29 +34,10 @@ const tabKey = (tab: Tab) => (tab.kind === 'node' ? `node-${tab.node}` : tab.kin
 // A lesson's code block asks to paste (or run) a command: validated like any other input.
 const terminalInputSchema = z.object({ text: z.string().max(64 * 1024), run: z.boolean(), node: z.string().max(64).optional() })
 
-type Result = { ok: true; view: SandboxView } | { ok: false; status: number; error: ApiErrorBody['error'] }
+type Result = Fetched<SandboxView>
 
-async function call(url: string, init?: RequestInit): Promise<Result> {
-  let response: Response
-  try {
-    response = await fetch(url, { cache: 'no-store', ...init })
-  } catch {
-    return { ok: false, status: 0, error: { code: 'network', message: 'network' } }
-  }
-  let body: unknown = null
-  try {
-    body = await response.json()
-  } catch {
-    // An empty or HTML answer: handled below.
-  }
-  if (response.ok) {
-    const view = sandboxViewSchema.safeParse(body)
-    if (view.success) return { ok: true, view: view.data }
-    return { ok: false, status: 500, error: { code: 'bad_answer', message: 'unexpected answer from the server' } }
-  }
-  const error = apiErrorSchema.safeParse(body)
-  return { ok: false, status: response.status, error: error.success ? error.data.error : { code: 'http', message: `HTTP ${response.status}` } }
-}
+/** Every sandbox call answers the sandbox's view. */
+const call = (url: string, init?: FetchJsonInit): Promise<Result> => fetchJson(url, sandboxViewSchema, init)
 
 function formatDuration(totalSeconds: number): string {
   const s = Math.max(0, Math.floor(totalSeconds))
@@ -79,7 +62,7 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
 
   const applyResult = useCallback((result: Result) => {
     if (!result.ok) return setPhase({ kind: 'error', error: result.error, status: result.status })
-    const view = result.view
+    const view = result.data
     if (view.status === 'ended' || view.status === 'failed') return setPhase({ kind: 'ended', view })
     if (view.status === 'running') return setPhase({ kind: 'ready', view, fetchedAt: Date.now() })
     setPhase((p) => (p.kind === 'starting' ? p : { kind: 'starting', since: Date.now() }))
@@ -91,22 +74,18 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
   const requestSandbox = useCallback(async () => {
     const id = ++runId.current
     const live = () => id === runId.current
-    const result = await call(sandboxApi.open, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ courseSlug, lessonSlug }),
-    })
+    const result = await call(sandboxApi.open, { method: 'POST', json: { courseSlug, lessonSlug } satisfies OpenSandboxBody })
     if (!live()) return
     applyResult(result)
     // A sandbox still starting: follow it until it runs (or fails).
-    if (result.ok && result.view.status === 'starting') {
-      const sandbox = result.view.id
+    if (result.ok && result.data.status === 'starting') {
+      const sandbox = result.data.id
       for (let i = 0; i < 120 && live(); i++) {
         await new Promise((r) => setTimeout(r, 1000))
         const next = await call(sandboxApi.one(sandbox))
         if (!live()) return
         applyResult(next)
-        if (!next.ok || next.view.status !== 'starting') break
+        if (!next.ok || next.data.status !== 'starting') break
       }
     }
   }, [courseSlug, lessonSlug, applyResult])
@@ -148,8 +127,8 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
       if (run !== runId.current) return
       const result = await call(sandboxApi.one(sandboxId))
       if (run !== runId.current) return
-      if (result.ok && (result.view.status === 'ended' || result.view.status === 'failed')) {
-        const ended = result.view
+      if (result.ok && (result.data.status === 'ended' || result.data.status === 'failed')) {
+        const ended = result.data
         // Only while this sandbox is still the one on screen (not after a reset replaced it).
         return setPhase((p) => (p.kind === 'ready' && p.view.id === ended.id ? { kind: 'ended', view: ended } : p))
       }
@@ -209,7 +188,7 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
       applyResult(await call(sandboxApi.reset(sandboxId), { method: 'POST' }))
     } else {
       const result = await call(sandboxApi.one(sandboxId), { method: 'DELETE' })
-      setPhase(result.ok ? { kind: 'ended', view: result.view } : { kind: 'error', error: result.error, status: result.status })
+      setPhase(result.ok ? { kind: 'ended', view: result.data } : { kind: 'error', error: result.error, status: result.status })
     }
   }
 

@@ -2,6 +2,7 @@ import 'server-only'
 import { createHash, randomBytes } from 'node:crypto'
 import { getDb } from '../db/client.server'
 import { getEnv } from '../env.server'
+import { ApiError } from '../errors'
 
 // The first instructor comes from whoever installed Quai, not from whoever signs up first: a
 // one-time setup link, printed on the server's console (each start while no instructor exists)
@@ -12,12 +13,15 @@ export const setupTokenLifetimeMs = 24 * 60 * 60_000
 
 export type SetupTokenState = 'valid' | 'used' | 'expired' | 'unknown'
 
-export class SetupTokenError extends Error {
+const refusalStatus = { unknown: 404, used: 409, expired: 410 } as const
+
+/** 404/409/410 setup_token_unknown/used/expired. */
+export class SetupTokenError extends ApiError {
   constructor(
     readonly reason: Exclude<SetupTokenState, 'valid'>,
     message: string,
   ) {
-    super(message)
+    super(refusalStatus[reason], `setup_token_${reason}`, message)
   }
 }
 

@@ -1,6 +1,7 @@
 import 'server-only'
 import { z } from 'zod'
 import { getDb } from '../db/client.server'
+import { ApiError } from '../errors'
 import { getAuth } from './auth.server'
 import { redeemSetupToken } from './setup-token.server'
 
@@ -21,12 +22,10 @@ export const setupClaimInput = z.strictObject({
 })
 export type SetupClaimInput = z.infer<typeof setupClaimInput>
 
-export class SetupAccountError extends Error {
-  constructor(
-    readonly code: 'email_taken',
-    message: string,
-  ) {
-    super(message)
+export class SetupAccountError extends ApiError {
+  declare readonly code: 'email_taken'
+  constructor(code: 'email_taken', message: string) {
+    super(409, code, message)
   }
 }
 

@@ -4,27 +4,18 @@ import { ClassError } from '../classes/errors'
 import { renderAssertion } from '../checks/render'
 import { findExercise } from '../checks/exercise.server'
 import { runChecks } from '../checks/run.server'
-import { getSandboxAccess } from '../checks/sandbox-access.server'
+import { getSandboxAccess } from '../checks/check-targets.server'
 import { lessonWorkdir } from '../content/paths'
 import { execInNode } from '../sandbox/node-access.server'
 import { endSandbox, getCurrentSandbox } from '../sandbox/sandboxes.server'
 import { openSandboxForLesson } from '../workspace/service.server'
+import type { SolutionRun, SolutionRunAssertion } from '../classes/schemas'
 
 // The authoring side of the instructor space: running an exercise's solution in a fresh
 // sandbox to see its checks fail before and pass after (the preview's other half is
 // preview.server.ts). Instructors only.
 
-export type SolutionRunAssertion = { id: string; passed: boolean; pending: boolean; message: string }
-export type SolutionRun = {
-  sandboxId: string
-  /** The checks on the fresh sandbox: they should fail. */
-  before: { passed: boolean; assertions: SolutionRunAssertion[] }
-  solution: { exitCode: number; output: string; timedOut: boolean }
-  after: { passed: boolean; assertions: SolutionRunAssertion[] }
-  /** Fails before, passes after: the exercise is solvable and not passed by doing nothing. */
-  ok: boolean
-  durationMs: number
-}
+export type { SolutionRun, SolutionRunAssertion }
 
 const solutionBudgetMs = 180_000
 
@@ -35,7 +26,7 @@ const solutionBudgetMs = 180_000
  * runs the checks, the solution in the lesson's working folder, and the checks again: the
  * same sequence as the solvability test.
  * Nothing is recorded as an attempt. The checks reach the sandbox the way a learner's
- * "Vérifier" does (lib/checks/sandbox-access.server.ts).
+ * "Vérifier" does (lib/checks/check-targets.server.ts).
  */
 export async function runSolutionInFreshSandbox(user: SessionUser, ref: { courseSlug: string; lessonSlug: string; exerciseId: string }, locale: 'fr' | 'en'): Promise<SolutionRun> {
   if (user.role !== 'instructor') throw new ClassError('not_class_instructor', 'only instructors run solutions')

@@ -1,16 +1,27 @@
-// Errors of a check run, each with a stable code the API maps to an HTTP status. A run that
-// ends in one of these records nothing: results are all or nothing.
+import { ApiError } from '../errors'
+import type { SandboxError } from '../sandbox/types'
+
+// Errors of a check run, each with a stable code and its HTTP status. A run that ends in one
+// of these records nothing: results are all or nothing.
 
 export type CheckErrorCode = 'check_timeout' | 'daemon_unavailable' | 'unknown_exercise' | 'sandbox_not_running' | 'sandbox_forbidden' | 'sandbox_node_died' | 'sandbox_process_limit' | 'sandbox_disk_full'
 
-export class CheckError extends Error {
-  constructor(
-    readonly code: CheckErrorCode,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options)
+const statusOf: Record<CheckErrorCode, number> = {
+  unknown_exercise: 404,
+  sandbox_forbidden: 403,
+  sandbox_not_running: 409,
+  sandbox_node_died: 409,
+  sandbox_process_limit: 409,
+  sandbox_disk_full: 409,
+  daemon_unavailable: 503,
+  check_timeout: 504,
+}
+
+export class CheckError extends ApiError {
+  declare readonly code: CheckErrorCode
+  declare readonly details: Record<string, unknown>
+  constructor(code: CheckErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(statusOf[code], code, message, details, options)
     this.name = 'CheckError'
   }
 }
@@ -50,5 +61,27 @@ export class DiskFullError extends CheckError {
 export class UnknownExerciseError extends CheckError {
   constructor(courseSlug: string, lessonSlug: string, exerciseId: string) {
     super('unknown_exercise', `no exercise "${exerciseId}" in lesson ${courseSlug}/${lessonSlug}`, { courseSlug, lessonSlug, exerciseId })
+  }
+}
+
+/**
+ * A refusal of lib/sandbox as the checks see it: a sandbox that is gone, stopped or lacks the
+ * node cannot be checked (409 sandbox_not_running, which ends a live stream), any other
+ * failure leaves the daemon unreachable (503). Not the workspace's answers (404 for a missing
+ * sandbox), which is why the checks keep their own codes.
+ */
+export function sandboxCheckError(error: SandboxError): CheckError {
+  switch (error.code) {
+    case 'sandbox.not_yours':
+      return new CheckError('sandbox_forbidden', 'this sandbox belongs to someone else', {}, { cause: error })
+    case 'sandbox.not_found':
+    case 'sandbox.not_running':
+      return new CheckError('sandbox_not_running', `the sandbox is not running: ${error.message}`, {}, { cause: error })
+    case 'sandbox.node_not_found':
+      return new CheckError('sandbox_not_running', `the sandbox has no such node: ${error.message}`, {}, { cause: error })
+    case 'sandbox.node_died':
+      return new CheckError('sandbox_node_died', error.message, { ...error.params }, { cause: error })
+    default:
+      return new CheckError('daemon_unavailable', error.message, {}, { cause: error })
   }
 }

@@ -8,7 +8,7 @@ import type { CheckTarget } from './target'
 
 // The path of a learner's "Vérifier": find the exercise, make sure the sandbox is theirs and
 // running, read it, store the attempt. Sandbox access comes in as an interface so that the
-// checks do not depend on how sandboxes are run (lib/checks/sandbox-access.server.ts wires
+// checks do not depend on how sandboxes are run (lib/checks/check-targets.server.ts wires
 // lib/sandbox; tests pass the host daemon).
 
 export interface SandboxAccess {

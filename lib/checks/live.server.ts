@@ -9,6 +9,7 @@ import { CheckError, DaemonUnavailableError } from './errors'
 import { findExercise, type SandboxAccess } from './exercise.server'
 import { runsCommands } from '../content/check-kinds'
 import { liveHeartbeatMs } from './public'
+import type { LiveEventView } from './api'
 import { runChecks, type CheckRunResult } from './run.server'
 
 // Live mode. One hub per sandbox follows the event stream of each node's daemon (no polling),
@@ -34,6 +35,7 @@ import { runChecks, type CheckRunResult } from './run.server'
 // kept (the latest status, snapshot per node, result per exercise), and a reader stalled for
 // three keep-alives in a row is dropped.
 
+/** What the stream sends; the browser parses it with liveEventSchema (lib/checks/api.ts), which encode() holds it to. */
 export type LiveEvent =
   | { type: 'snapshot'; node: string; snapshot: SandboxSnapshot }
   | { type: 'result'; exerciseId: string; result: CheckRunResult; partial: boolean; attempt: RecordedAttempt | null }
@@ -401,7 +403,7 @@ export function liveEventStream(
   let controller: ReadableStreamDefaultController<Uint8Array> | null = null
   const waiting = new Map<string, LiveEvent>()
   let stalled = 0
-  const encode = (event: LiveEvent) => encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`)
+  const encode = (event: LiveEvent) => encoder.encode(`event: ${event.type}\ndata: ${JSON.stringify(event satisfies LiveEventView)}\n\n`)
   const room = () => (controller?.desiredSize ?? 0) > 0
   const flush = () => {
     if (!controller) return

@@ -116,13 +116,6 @@ class Budget {
   }
 }
 
-/** Daemon and node failures become DaemonUnavailableError naming the node; others pass through. */
-function nodeError(node: string, error: unknown): unknown {
-  if (error instanceof CheckError) return error
-  if (error instanceof DockerDaemonUnavailableError) return new DaemonUnavailableError(node, error)
-  return error
-}
-
 async function execOnNode(target: CheckTarget, budget: Budget, command: string): Promise<ExecOutput> {
   try {
     return await target.exec(command, { timeoutMs: budget.remainingMs(), signal: budget.signal })
@@ -322,7 +315,8 @@ export async function runChecks(checks: readonly Check[], resolveTarget: TargetR
           if (error instanceof DockerReadAbortedError || (budget.signal.aborted && !(error instanceof CheckError))) {
             throw new CheckTimeoutError(options.timeoutSeconds, [])
           }
-          throw nodeError(node, error)
+          // The daemon went away: say which node's.
+          throw error instanceof DockerDaemonUnavailableError ? new DaemonUnavailableError(node, error) : error
         }
       }),
     )

@@ -1,4 +1,5 @@
 import type { LessonStatus } from '../progress/rules'
+import type { LiveEntry } from './schemas'
 
 // The class dashboard's arithmetic. Pure: the database layer aggregates in SQL (grouped
 // statements over counts kept at write time) and hands over small rows; these functions shape
@@ -306,19 +307,7 @@ export function stuckExercises<T extends Pick<ExerciseStats, 'attempted' | 'comp
 export type PresenceRow = { userId: string; courseSlug: string; lessonSlug: string; exerciseId: string | null; since: Date; lastSeenAt: Date }
 
 /** One learner at work now, as the dashboard shows it (serialisable: sent to the browser). */
-export type LiveEntry = {
-  userId: string
-  name: string
-  courseSlug: string
-  lessonSlug: string
-  lessonTitle: string
-  exerciseId: string | null
-  exerciseTitle: string | null
-  since: string
-  lastSeenAt: string
-  /** Visible time on this lesson so far (LessonProgress.activeSeconds). */
-  lessonSeconds: number
-}
+export type { LiveEntry }
 
 /** Heartbeats come every 30 s; a learner missing two of them has left. */
 export const presenceWindowMs = 75_000

@@ -9,7 +9,7 @@ import { describeWait } from '../auth/attempt-limits.server'
 import { takeJoinAttempt } from './join-attempts.server'
 import type { QuizExplanationMode } from '../content/schema'
 import { isExplanationMode } from '../quiz/policy'
-import type { CreateClassInput, UpdateClassInput } from './schemas'
+import type { CreateClassInput, JoinOutcome, UpdateClassInput } from './schemas'
 
 /** Names in French alphabetical order (accents after their letter, case ignored). */
 const byName = new Intl.Collator('fr', { sensitivity: 'base' })
@@ -165,7 +165,7 @@ export async function regenerateJoinCode(classId: string, user: Pick<SessionUser
   )
 }
 
-export type JoinOutcome = { status: 'joined' | 'already-member'; classroom: { id: string; name: string } }
+export type { JoinOutcome }
 
 type CodeLookup = { id: string; name: string; archivedAt: Date | null; joinCodeExpiresAt: Date | null; instructors: { userId: string }[] }
 

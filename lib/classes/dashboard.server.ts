@@ -3,7 +3,7 @@ import type { SessionUser } from '../auth/session.server'
 import { renderAssertionWithOutputs } from '../checks/render'
 import { getCourse } from '../content/lessons.server'
 import { getDb } from '../db/client.server'
-import { storedAssertionSchema } from '../progress/exercises.server'
+import { assertionSchema } from '../progress/api'
 import {
   buildExerciseStats,
   buildMatrix,
@@ -66,7 +66,7 @@ export type ClassDashboard = {
 
 /** Renders a stored assertion's message in the reader's language, with the raw outputs it read; an unreadable one shows its id. */
 export function assertionMessageWithOutputs(sample: unknown, fallback: string, locale: Locale): { message: string; outputs: string[] } {
-  const parsed = storedAssertionSchema.safeParse(sample)
+  const parsed = assertionSchema.safeParse(sample)
   if (!parsed.success) return { message: fallback, outputs: [] }
   try {
     const rendered = renderAssertionWithOutputs(parsed.data as Parameters<typeof renderAssertionWithOutputs>[0], locale)

@@ -1,5 +1,7 @@
+import { ApiError } from '../errors'
+
 // Every refusal of the class logic, with a stable code the UI translates and an English
-// message for API clients. Route handlers turn it into JSON, pages into 404/403.
+// message for API clients. Route handlers answer it as any ApiError, pages with 404/403.
 
 export type ClassErrorCode =
   | 'class_not_found'
@@ -38,14 +40,10 @@ const statusOf: Record<ClassErrorCode, number> = {
   session_not_found: 404,
 }
 
-export class ClassError extends Error {
-  readonly status: number
-  constructor(
-    readonly code: ClassErrorCode,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message)
-    this.status = statusOf[code]
+export class ClassError extends ApiError {
+  declare readonly code: ClassErrorCode
+  declare readonly details: Record<string, unknown>
+  constructor(code: ClassErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(statusOf[code], code, message, details)
   }
 }

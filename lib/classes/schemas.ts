@@ -55,3 +55,46 @@ export const scheduleSessionInput = z.strictObject({
   startsAt: z.iso.datetime({ offset: true }),
 })
 export type ScheduleSessionInput = z.infer<typeof scheduleSessionInput>
+
+// ---------------------------------------------------------------- answers, parsed by the forms
+
+/** POST /api/classes */
+export const createdClassSchema = z.object({ id: z.string() })
+
+/** POST /api/classes/join: joining twice is a no-op, not an error. */
+export const joinOutcomeSchema = z.object({ status: z.enum(['joined', 'already-member']), classroom: z.object({ id: z.string(), name: z.string() }) })
+export type JoinOutcome = z.infer<typeof joinOutcomeSchema>
+
+const liveEntrySchema = z.object({
+  userId: z.string(),
+  name: z.string(),
+  courseSlug: z.string(),
+  lessonSlug: z.string(),
+  lessonTitle: z.string(),
+  exerciseId: z.string().nullable(),
+  exerciseTitle: z.string().nullable(),
+  since: z.string(),
+  lastSeenAt: z.string(),
+  /** Visible time on this lesson so far (LessonProgress.activeSeconds). */
+  lessonSeconds: z.number(),
+})
+export type LiveEntry = z.infer<typeof liveEntrySchema>
+
+/** GET /api/classes/<id>/presence: who is working now. */
+export const presenceSchema = z.object({ live: z.array(liveEntrySchema), at: z.string() })
+
+const solutionRunAssertionSchema = z.object({ id: z.string(), passed: z.boolean(), pending: z.boolean(), message: z.string() })
+export type SolutionRunAssertion = z.infer<typeof solutionRunAssertionSchema>
+
+/** POST /api/teach/run-solution: the checks before and after an exercise's solution, in a fresh sandbox. */
+export const solutionRunSchema = z.object({
+  sandboxId: z.string(),
+  /** The checks on the fresh sandbox: they should fail. */
+  before: z.object({ passed: z.boolean(), assertions: z.array(solutionRunAssertionSchema) }),
+  solution: z.object({ exitCode: z.number(), output: z.string(), timedOut: z.boolean() }),
+  after: z.object({ passed: z.boolean(), assertions: z.array(solutionRunAssertionSchema) }),
+  /** Fails before, passes after: the exercise is solvable and not passed by doing nothing. */
+  ok: z.boolean(),
+  durationMs: z.number(),
+})
+export type SolutionRun = z.infer<typeof solutionRunSchema>

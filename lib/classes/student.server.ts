@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { SessionUser } from '../auth/session.server'
 import { getLesson } from '../content/lessons.server'
 import { getDb } from '../db/client.server'
-import { storedAssertionSchema } from '../progress/exercises.server'
+import { assertionSchema } from '../progress/api'
 import { lessonStatus, type LessonStatus } from '../progress/rules'
 import { percent } from './aggregate'
 import { requireTeaching, type ClassDetail } from './classes.server'
@@ -183,7 +183,7 @@ export async function getStudentReport(classId: string, user: Pick<SessionUser, 
               trigger: a.trigger,
               durationMs: a.durationMs,
               assertions: (Array.isArray(a.assertions) ? a.assertions : []).map((raw) => {
-                const parsed = storedAssertionSchema.safeParse(raw)
+                const parsed = assertionSchema.safeParse(raw)
                 const id = parsed.success ? parsed.data.id : '?'
                 return { id, passed: parsed.success && parsed.data.passed, pending: parsed.success && parsed.data.pending === true, message: assertionMessage(raw, id, locale) }
               }),

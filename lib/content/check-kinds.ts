@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { nodeNameSchema } from './slug'
 import { safeRegexProblem } from '../text/safe-regex'
 
 // The declarative check kinds an exercise can use. Each check expands into one or more
@@ -57,7 +58,7 @@ function absenceIsExclusive(keep: readonly string[]) {
 
 const common = {
   /** Which sandbox node to read (multi-node labs); defaults to the exercise's node. */
-  node: z.string().regex(/^[a-z][a-z0-9-]{0,15}$/).optional(),
+  node: nodeNameSchema.optional(),
   /** A short label shown in the checklist instead of the generated one. */
   label: z.string().min(1).max(200).optional(),
 }

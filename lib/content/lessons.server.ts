@@ -4,7 +4,7 @@ import path from 'node:path'
 import { notFound } from 'next/navigation'
 import { compileLesson, LessonCompileError, type CompiledLesson } from './compile.server'
 import { loadContentTree, type ContentTree, type CourseRecord, type LessonRecord } from './load.server'
-import { contentRoot } from './paths'
+import { contentRoot } from './root.server'
 
 export type { CourseRecord, LessonRecord } from './load.server'
 

@@ -5,7 +5,8 @@ import path from 'node:path'
 import YAML from 'yaml'
 import type { z } from 'zod'
 import { problemsFromZod, type ContentProblem } from './problems'
-import { contentRoot, coursesDir, lessonKey, sharedDir } from './paths'
+import { coursesDir, lessonKey, sharedDir } from './paths'
+import { contentRoot } from './root.server'
 import {
   courseIndexSchema,
   exercisesFileSchema,

@@ -1,8 +1,6 @@
 import path from 'node:path'
 
-export function contentRoot(root: string = process.cwd()): string {
-  return process.env.QUAI_CONTENT_DIR ? path.resolve(process.env.QUAI_CONTENT_DIR) : path.join(root, 'content')
-}
+// Where content lives (contentRoot: root.server.ts) and the paths derived from it.
 
 export const coursesDir = (contentDir: string) => path.join(contentDir, 'courses')
 /** Starter folders that lessons of any course name in their frontmatter's `sharedWorkspace`. */

@@ -1,13 +1,13 @@
 import { z } from 'zod'
 import { checkSchema } from './check-kinds'
+import { nodeNameSchema, slug } from './slug'
 
 // One schema for everything an author writes: course index, lesson frontmatter, quiz and
 // exercises. Objects are strict so that a misspelt field is reported, not ignored.
 
-export const slug = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be lower-case words joined by "-"')
+export { slug }
 /** A starter folder of content/shared/, named alone: a path (with "/" or "..") could leave that folder. */
 export const sharedFolderName = z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'must be the name of a folder of content/shared/ (lower-case words joined by "-"), not a path')
-export const nodeName = z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'must be a short lower-case host name')
 
 /** content/courses/<course>/course.yaml */
 export const courseIndexSchema = z.strictObject({
@@ -31,7 +31,7 @@ export const registryOnlyImage = z.strictObject({
 export const sandboxSpecSchema = z.strictObject({
   /** The nodes of the lab; one daemon each, on a private network of their own. */
   nodes: z
-    .array(z.strictObject({ name: nodeName, role: z.enum(['manager', 'worker', 'standalone']).default('standalone') }))
+    .array(z.strictObject({ name: nodeNameSchema, role: z.enum(['manager', 'worker', 'standalone']).default('standalone') }))
     .min(1)
     .max(5)
     .default([{ name: 'node1', role: 'standalone' }])
@@ -151,7 +151,7 @@ export const exerciseSchema = z.strictObject({
   /** Markdown shown to the learner. */
   instructions: z.string().min(10),
   /** The node the exercise's commands and checks target; defaults to the lesson's first node. */
-  node: nodeName.optional(),
+  node: nodeNameSchema.optional(),
   hints: z.array(z.string().min(3)).default([]),
   /** A bash script that solves the exercise from the state the previous exercises leave. */
   solution: z.string().min(1),

@@ -1,5 +1,7 @@
 import 'server-only'
 import { z } from 'zod'
+import { assertionSchema, type AssertionView, type ExerciseStateView, type HintsView, type LastAttemptView } from './api'
+import { ApiError } from '../errors'
 import type { Exercise } from '../content/schema'
 import { getDb, type Db } from '../db/client.server'
 import { isUniqueViolation } from '../db/errors'
@@ -22,16 +24,6 @@ import { refreshLessonCompletion } from './lessons.server'
 
 export type { ExerciseTrigger }
 
-/** An assertion as stored in ExerciseAttempt.assertions (the checks' Assertion, read back through zod). */
-export const storedAssertionSchema = z.object({
-  id: z.string(),
-  check: z.number().int(),
-  passed: z.boolean(),
-  key: z.string(),
-  params: z.record(z.string(), z.unknown()),
-  pending: z.boolean().optional(),
-})
-export type StoredAssertion = z.infer<typeof storedAssertionSchema>
 
 export interface AttemptInput {
   userId: string
@@ -39,7 +31,7 @@ export interface AttemptInput {
   lessonSlug: string
   exerciseId: string
   trigger: ExerciseTrigger
-  result: { passedCount: number; totalCount: number; durationMs: number; assertions: readonly StoredAssertion[] }
+  result: { passedCount: number; totalCount: number; durationMs: number; assertions: readonly AssertionView[] }
 }
 
 export interface RecordedAttempt {
@@ -200,23 +192,14 @@ async function recordLiveRun(input: AttemptInput): Promise<RecordedAttempt> {
   return recorded
 }
 
-export class HintError extends Error {
-  constructor(
-    readonly code: 'no_such_hint' | 'hint_out_of_order',
-    message: string,
-    readonly details: Record<string, unknown>,
-  ) {
-    super(message)
+export class HintError extends ApiError {
+  declare readonly code: 'no_such_hint' | 'hint_out_of_order'
+  constructor(code: 'no_such_hint' | 'hint_out_of_order', message: string, details: Record<string, unknown>) {
+    super(code === 'no_such_hint' ? 404 : 409, code, message, details)
   }
 }
 
-export interface HintsView {
-  /** Texts of the hints revealed so far, in order. */
-  hints: string[]
-  total: number
-  /** This request revealed a new hint (false when it was already revealed). */
-  recorded: boolean
-}
+export type { HintsView }
 
 type ExerciseRef = { userId: string; courseSlug: string; lessonSlug: string; exercise: Pick<Exercise, 'id' | 'hints' | 'solution'> }
 
@@ -261,30 +244,9 @@ export async function revealSolution(ref: ExerciseRef): Promise<{ solution: stri
   return { solution: ref.exercise.solution, recorded }
 }
 
-export interface LastAttemptView {
-  passed: boolean
-  passedCount: number
-  totalCount: number
-  durationMs: number
-  trigger: ExerciseTrigger
-  createdAt: string
-  assertions: StoredAssertion[]
-}
+export type { ExerciseStateView, LastAttemptView }
 
-/** What the exercise panel starts from: serialisable, and holding only what the learner may see. */
-export interface ExerciseStateView {
-  attempts: number
-  completed: boolean
-  completedAt: string | null
-  hints: string[]
-  hintCount: number
-  solutionRevealed: boolean
-  /** Present only once the learner asked for it. */
-  solution: string | null
-  lastAttempt: LastAttemptView | null
-}
-
-const storedAssertions = z.array(storedAssertionSchema).catch([])
+const storedAssertions = z.array(assertionSchema).catch([])
 
 /** The learner's state for each exercise of a lesson, keyed by exercise id. */
 export async function getExerciseStates(

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Quiz } from '../content/schema'
 import { getDb } from '../db/client.server'
 import { clearUse, countUse } from '../db/usage-counter.server'
+import { ApiError } from '../errors'
 import { validateAnswers, type QuizGrade, type QuizSubmission } from './grade.server'
 import { attemptsLeft, effectiveQuizPolicy, quizOwnPolicy, visibleExplanations, withExplanations, type QuizPolicy } from './policy'
 
@@ -10,18 +11,18 @@ import { attemptsLeft, effectiveQuizPolicy, quizOwnPolicy, visibleExplanations, 
 // from the stored QuizAttempt rows; a retried submissionId is the same attempt, answered again),
 // and answered with only the explanations the policy allows.
 
-export class QuizClosedError extends Error {
+export class QuizClosedError extends ApiError {
   constructor(
     readonly attempts: number,
     readonly maxAttempts: number,
   ) {
-    super(`all ${maxAttempts} attempts at this quiz are used: submissions are closed`)
+    super(409, 'quiz_closed', `all ${maxAttempts} attempts at this quiz are used: submissions are closed`, { attempts, maxAttempts })
   }
 }
 
-export class QuizBusyError extends Error {
+export class QuizBusyError extends ApiError {
   constructor() {
-    super('another submission of this quiz is being graded: try again in a moment')
+    super(409, 'quiz_busy', 'another submission of this quiz is being graded: try again in a moment')
   }
 }
 

@@ -1,33 +1,25 @@
 import 'server-only'
-import { z } from 'zod'
 import type { Question, Quiz } from '../content/schema'
+import { ApiError } from '../errors'
+import type { QuizSubmission } from './api'
 import { safeRegex } from '../text/safe-regex'
 
 // Answer keys stay in this module's callers on the server; only results leave.
 
-export const maxSubmissionBytes = 16 * 1024
-
-export const quizSubmissionSchema = z.strictObject({
-  /** Chosen by the browser for each submission: a retried request is stored once. */
-  submissionId: z.string().uuid(),
-  answers: z.record(
-    z.string().regex(/^[a-z0-9-]{1,64}$/),
-    z.union([z.string().max(500), z.array(z.string().max(64)).max(26)]),
-  ),
-})
-export type QuizSubmission = z.infer<typeof quizSubmissionSchema>
+export type { QuizSubmission }
 export type Answer = QuizSubmission['answers'][string]
 
 // No explanation here: which ones a learner may read is the policy's call (policy.ts).
 export type QuestionResult = { questionId: string; correct: boolean; answered: boolean }
 export type QuizGrade = { score: number; maxScore: number; percent: number; passed: boolean; results: QuestionResult[] }
 
-export class QuizSubmissionError extends Error {
+/** 422 invalid_answer, naming the field as readJson's 422 does. */
+export class QuizSubmissionError extends ApiError {
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(message)
+    super(422, 'invalid_answer', message, { fields: [{ field, message }] })
   }
 }
 

@@ -2,6 +2,7 @@ import 'server-only'
 import type { LessonRecord } from '../content/lessons.server'
 import { getDb } from '../db/client.server'
 import { isUniqueViolation } from '../db/errors'
+import { ApiError } from '../errors'
 import { refreshLessonCompletion } from '../progress/lessons.server'
 import { percentOf } from '../progress/rules'
 import { gradeQuiz, type QuizGrade, type QuizSubmission } from './grade.server'
@@ -54,7 +55,7 @@ export async function submitQuiz(userId: string, lesson: LessonRecord, submissio
 
 function replay(stored: { id: string; courseSlug: string; lessonSlug: string; score: number; maxScore: number }, lesson: LessonRecord, grade: QuizGrade): QuizAttemptResult {
   if (stored.courseSlug !== lesson.courseSlug || stored.lessonSlug !== lesson.slug) {
-    throw new Error('this submission id was already used for another lesson')
+    throw new ApiError(409, 'submission_reused', 'this submission id was already used for another lesson')
   }
   const percent = percentOf(stored)
   return { attemptId: stored.id, grade: { ...grade, score: stored.score, maxScore: stored.maxScore, percent, passed: percent >= lesson.quiz!.passingScore }, replayed: true }

@@ -4,6 +4,7 @@ import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { dockerClientForSocket, forgetDaemon, hostEngine, type DockerDaemon } from '../docker/client.server'
 import { PrivilegedRefusedError } from '../docker/diagnose.server'
+import { envNow } from '../env.server'
 import {
   connectNetwork,
   createBridgeNetwork,
@@ -76,7 +77,7 @@ const LAB = '/root/lab'
 
 /** QUAI_SANDBOX_TRACE=1 logs how long each step of a start takes. */
 function tracer(id: string): (step: string) => void {
-  if (process.env.QUAI_SANDBOX_TRACE !== '1') return () => undefined
+  if (envNow('QUAI_SANDBOX_TRACE') !== '1') return () => undefined
   const t0 = performance.now()
   return (step) => console.log(`[sandbox ${id}] ${step} at ${Math.round(performance.now() - t0)} ms`)
 }
@@ -257,7 +258,7 @@ export class LocalPlacement implements SandboxPlacement {
           `QUAI_DNS=${dns.join(',')}`,
           `QUAI_INSECURE_REGISTRIES=${this.config.insecureRegistries.join(',')}`,
           ...(status.registry ? [`QUAI_REGISTRY_MIRROR=http://${REGISTRY_ALIAS}:5000`] : []),
-          ...(process.env.QUAI_SANDBOX_TRACE === '1' ? ['QUAI_ENTRYPOINT_TRACE=1'] : []),
+          ...(envNow('QUAI_SANDBOX_TRACE') === '1' ? ['QUAI_ENTRYPOINT_TRACE=1'] : []),
         ]
         const containerSpec: ContainerSpec = {
           name: this.containerName(id, node.name),

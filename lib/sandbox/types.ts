@@ -1,12 +1,13 @@
 import { z } from 'zod'
+import { nodeNameSchema } from '../content/slug'
 
 // Shapes of the sandbox runtime shared by the server and the UI (no server-only imports).
 
 export const nodeRoles = ['standalone', 'manager', 'worker'] as const
 export type NodeRole = (typeof nodeRoles)[number]
 
-/** A node name is also its hostname and its terminal tab: short, lowercase, DNS-safe. */
-export const nodeNameSchema = z.string().regex(/^[a-z][a-z0-9-]{0,15}$/, 'a node name is 1-16 characters: a-z, 0-9 and "-", starting with a letter')
+/** A sandbox's id as it travels in URLs and bodies (the database makes them: cuid). */
+export const sandboxIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be a sandbox id')
 
 export const sandboxLayoutSchema = z.object({
   nodes: z

@@ -2,6 +2,7 @@ import 'server-only'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { startSandboxRuntime, stopSandboxRuntime } from '../sandbox/runtime.server'
 import type { Duplex } from 'node:stream'
+import { envNow } from '../env.server'
 import { terminalUpgradeRoute } from '../terminal/upgrade.server'
 import { pruneUsageCounters } from '../db/usage-counter.server'
 import { prunePortGrants } from '../workspace/port-access.server'
@@ -29,7 +30,7 @@ export type ServerHooks = {
  * share a Docker engine with another Quai: reconcile removes every sandbox on the engine that
  * its own database does not know, including the other installation's.
  */
-const runtimeEnabled = () => process.env.QUAI_SANDBOX_RUNTIME !== 'off'
+const runtimeEnabled = () => envNow('QUAI_SANDBOX_RUNTIME') !== 'off'
 
 /** Spent port grants and ended usage windows go once an hour (any instance may do it). */
 function startHousekeeping(): () => void {

@@ -227,7 +227,7 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
     exec = await opts.openExec(holderCommand(opts), opts.env)
   } catch (error) {
     log(`terminal exec failed: ${(error as Error).message}`)
-    if (await nodeDied()) return close(CloseCode.sandboxGone, 'the sandbox node stopped')
+    if (await nodeDied()) return close(CloseCode.sandboxGone, 'node_died: the sandbox node stopped')
     refuse('exec-failed', 'the shell could not be started in this node')
     close(CloseCode.internal, 'exec failed')
     return
@@ -345,7 +345,7 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
     const code = await stream.exitCode()
     if (closed) return
     if (code === takenOverStatus) return close(CloseCode.takenOver, 'this shell was opened in another window')
-    if (code !== 0 && (await nodeDied())) return close(CloseCode.sandboxGone, 'the sandbox node stopped')
+    if (code !== 0 && (await nodeDied())) return close(CloseCode.sandboxGone, 'node_died: the sandbox node stopped')
     if (closed) return
     if (code === null || error) return close(CloseCode.internal, 'the connection to the node was lost')
     flushOutput()

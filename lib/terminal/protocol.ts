@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { nodeNameSchema, slug } from '../content/slug'
 
 // The terminal's WebSocket protocol, shared by the browser (lib/terminal/client.ts) and the
 // server (lib/terminal/bridge.server.ts). Every frame is binary; its first byte is the type.
@@ -55,7 +56,7 @@ export const CloseCode = {
   takenOver: 4001,
   /** The shell exited; the browser offers to start a new one. */
   shellExited: 4002,
-  /** The sandbox stopped or is no longer this user's. */
+  /** The sandbox stopped or is no longer this user's; the reason starts with the API's code (`node_died: ...`). */
   sandboxGone: 4004,
   /** The keep-alive found the other side silent. */
   timeout: 4008,
@@ -281,10 +282,10 @@ export const encodeHolderHello = (resume: string | undefined): Uint8Array =>
 
 /** Query of the terminal WebSocket URL: /api/sandboxes/<id>/terminal?node=&session=&course=&lesson=&resume= */
 export const terminalQuerySchema = z.strictObject({
-  node: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/),
+  node: nodeNameSchema,
   session: z.coerce.number().int().min(0).max(3).default(0),
-  course: z.string().regex(/^[a-z0-9-]{1,80}$/),
-  lesson: z.string().regex(/^[a-z0-9-]{1,80}$/),
+  course: slug,
+  lesson: slug,
   /** "<epoch>:<offset>" of the last byte the browser has, to resume without repeating or losing output. */
   resume: z
     .string()

@@ -7,14 +7,14 @@ import { userOf } from '../auth/raw-request.server'
 import { getLesson } from '../content/lessons.server'
 import { lessonWorkdir } from '../content/paths'
 import { openExecStream } from '../docker/exec-stream.server'
-import { ApiError } from '../http/api.server'
+import { ApiError, apiErrorOf, upgradeRefusal } from '../http/api.server'
 import { admit, rateLimitedAnswer, RateLimitedError } from '../http/usage-limits.server'
 import { refuseUpgrade, type UpgradeRoute } from '../http/upgrade-routes'
 import { isSameOriginUpgrade } from '../http/origin.server'
 import { defaultLocale, isLocale, localeCookie, type Locale } from '../i18n/config'
 import { loadMessages } from '../i18n/messages.server'
 import { sandboxDiskFull } from '../sandbox/disk-full.server'
-import { nodeShellTarget, requireNode, requireRunningOwnedSandbox, sandboxNodeDied, touchWorkspaceSandbox } from '../workspace/sandbox-access.server'
+import { nodeShellTarget, requireNode, requireRunningOwnedSandbox, sandboxNodeDied, touchWorkspaceSandbox } from '../workspace/workspace-sandbox.server'
 import { bridgeTerminal } from './bridge.server'
 import { maxFrameBytes, terminalPathPattern, terminalQuerySchema } from './protocol'
 
@@ -23,10 +23,9 @@ import { maxFrameBytes, terminalPathPattern, terminalQuerySchema } from './proto
 // lesson. A refusal is a plain HTTP answer (400/401/403/404/409, 429 past the user's terminal
 // limits, with Retry-After), never an open socket.
 
-const reasons: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 503: 'Service Unavailable' }
-
-function refuse(socket: Duplex, status: number, message: string) {
-  refuseUpgrade(socket, status, `${reasons[status] ?? 'Error'}: ${message}`)
+function refuse(socket: Duplex, error: ApiError) {
+  const refusal = upgradeRefusal(error)
+  refuseUpgrade(socket, refusal.status, refusal.reason)
 }
 
 function refuseLimited(socket: Duplex, error: RateLimitedError) {
@@ -48,11 +47,11 @@ export function terminalUpgradeRoute(): UpgradeRoute {
     handle: async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       const url = new URL(request.url ?? '/', 'http://localhost')
       const sandboxId = terminalPathPattern.exec(url.pathname)?.[1] ?? ''
-      if (!isSameOriginUpgrade(request)) return refuse(socket, 403, 'cross-origin terminal connections are refused')
+      if (!isSameOriginUpgrade(request)) return refuse(socket, new ApiError(403, 'cross_origin', 'cross-origin terminal connections are refused'))
       const query = terminalQuerySchema.safeParse(Object.fromEntries(url.searchParams))
-      if (!query.success) return refuse(socket, 400, query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '))
+      if (!query.success) return refuse(socket, new ApiError(400, 'invalid_input', query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')))
       const user = await userOf(request)
-      if (!user) return refuse(socket, 401, 'sign in first')
+      if (!user) return refuse(socket, new ApiError(401, 'unauthenticated', 'sign in first'))
       const q = query.data
       // Each connection costs an exec on the engine: counted per user (a minute, every instance)
       // and capped while open (this instance), before anything else is looked up.
@@ -70,13 +69,14 @@ export function terminalUpgradeRoute(): UpgradeRoute {
         target = await nodeShellTarget(sandboxId, q.node)
       } catch (error) {
         release()
-        if (error instanceof ApiError) return refuse(socket, error.status, error.message)
+        const api = apiErrorOf(error)
+        if (api instanceof ApiError) return refuse(socket, api)
         throw error
       }
       const lesson = getLesson(q.course, q.lesson)
       if (!lesson?.frontmatter?.sandbox) {
         release()
-        return refuse(socket, 404, 'no hands-on lesson by that name')
+        return refuse(socket, new ApiError(404, 'lesson_not_found', 'no hands-on lesson by that name'))
       }
       if (socket.destroyed) return release()
       // Keystrokes leave at once instead of waiting to be batched by Nagle's algorithm.

@@ -1,15 +1,12 @@
 import { z } from 'zod'
+import { nodeNameSchema, slug } from '../content/slug'
+import { sandboxStatuses } from '../sandbox/types'
 
 // Shapes of the sandbox, files and ports APIs, shared by the route handlers (which build
 // them) and the workspace UI (which validates what it receives).
 
-const slug = z.string().regex(/^[a-z0-9-]{1,80}$/)
-
 export const openSandboxBodySchema = z.strictObject({ courseSlug: slug, lessonSlug: slug })
 export type OpenSandboxBody = z.infer<typeof openSandboxBodySchema>
-
-export const sandboxStatuses = ['starting', 'running', 'stopping', 'ended', 'failed'] as const
-export type SandboxStatus = (typeof sandboxStatuses)[number]
 
 export const sandboxViewSchema = z.object({
   id: z.string(),
@@ -34,16 +31,6 @@ export const startProgressSchema = z.discriminatedUnion('phase', [
 ])
 export type StartProgressView = z.infer<typeof startProgressSchema>
 
-export const apiErrorSchema = z.object({
-  error: z.looseObject({
-    code: z.string(),
-    message: z.string(),
-    retryAfterSeconds: z.number().optional(),
-    /** A command for instructors (Docker missing, image not built...). */
-    fix: z.string().optional(),
-  }),
-})
-export type ApiErrorBody = z.infer<typeof apiErrorSchema>
 
 export const fileEntrySchema = z.object({
   path: z.string(),
@@ -70,6 +57,7 @@ export const saveFileBodySchema = z.strictObject({
   /** The mtime the editor loaded; a different one in the sandbox is a conflict (409). Omit to overwrite. */
   baseMtime: z.string().max(64).optional(),
 })
+export type SaveFileBody = z.infer<typeof saveFileBodySchema>
 
 export const publishedPortSchema = z.object({
   node: z.string(),
@@ -102,8 +90,12 @@ export const sandboxApi = {
 }
 
 export const portShareBodySchema = z.strictObject({
-  node: z.string().regex(/^[a-z0-9-]{1,32}$/),
+  node: nodeNameSchema,
   port: z.number().int().min(1).max(65535),
   shared: z.boolean(),
 })
+export type PortShareBody = z.infer<typeof portShareBodySchema>
 export const portShareSchema = z.object({ shared: z.boolean() })
+
+/** POST /api/sandboxes/<id>/processes/kill */
+export const killedProcessesSchema = z.object({ killed: z.number().int().min(0) })

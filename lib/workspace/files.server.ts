@@ -1,6 +1,7 @@
 import 'server-only'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
+import { ApiError } from '../errors'
 import {
   ArchivePathMissingError,
   listArchive,
@@ -48,13 +49,10 @@ export type FileErrorCode =
   | 'folder_missing'
   | 'folder_replaced'
 
-export class FileRefusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: FileErrorCode,
-    message: string,
-  ) {
-    super(message)
+export class FileRefusal extends ApiError {
+  declare readonly code: FileErrorCode
+  constructor(status: number, code: FileErrorCode, message: string) {
+    super(status, code, message)
   }
 }
 

@@ -2,13 +2,12 @@ import 'server-only'
 import crypto from 'node:crypto'
 import type { SessionUser } from '../auth/session.server'
 import { getDb } from '../db/client.server'
-import { DaemonAnswerTooLargeError } from '../docker/daemon-read.server'
 import { getEnv } from '../env.server'
-import { ApiError } from '../http/api.server'
+import { ApiError, apiErrorOf } from '../http/api.server'
 import type { PublishedPortView } from './api'
 import { sandboxApi } from './api'
 import { portEnterPath, portOrigin, safeAppPath } from './port-origins'
-import { nodeHost, publishedPorts, requireNode, requireRunningOwnedSandbox } from './sandbox-access.server'
+import { nodeHost, publishedPorts, requireNode, requireRunningOwnedSandbox } from './workspace-sandbox.server'
 
 // Who may open a learner's port on its own origin, and how the browser gets there:
 //  1. On Quai's origin (session cookie), /api/sandboxes/<id>/ports/<node>/<port>/open checks
@@ -62,18 +61,8 @@ async function findPort(where: { token: string } | { sandboxId: string; node: st
   return db.sandboxPort.findUnique({ where: { sandboxId_node_port: where }, select })
 }
 
-/** The node's published ports; a daemon whose answer is larger than Quai reads is the learner's to tidy (422). */
-async function readPublished(sandboxId: string, node: string) {
-  try {
-    return await publishedPorts(sandboxId, node)
-  } catch (error) {
-    if (error instanceof DaemonAnswerTooLargeError) throw new ApiError(422, error.code, error.message)
-    throw error
-  }
-}
-
 async function requirePublished(sandboxId: string, node: string, port: number): Promise<void> {
-  const ports = await readPublished(sandboxId, node)
+  const ports = await publishedPorts(sandboxId, node)
   if (!ports.some((p) => p.port === port && p.protocol === 'tcp')) {
     throw new ApiError(404, 'port_not_published', `port ${port} is not published on ${node}: publish it first, for example "docker run -d -p ${port}:80 nginx"`)
   }
@@ -162,14 +151,15 @@ export function viewerOfAccessCookie(value: string | undefined, token: string, n
 
 export type PortTarget = { sandboxId: string; ownerId: string; node: string; port: number; host: string }
 
-export class PortRefusal extends Error {
+export class PortRefusal extends ApiError {
   constructor(
-    readonly status: number,
+    status: number,
+    code: string,
     message: string,
     /** Where a browser can get a fresh grant (Quai's /open address), when it may have one. */
     readonly reopen?: string,
   ) {
-    super(message)
+    super(status, code, message)
   }
 }
 
@@ -181,11 +171,11 @@ export async function authorizePortRequest(token: string, port: number, viewerId
   const cached = targetCache.get(key)
   if (cached && Date.now() - cached.at < accessCacheMs) return cached.target
   const row = await findPort({ token })
-  if (!row || row.port !== port) throw new PortRefusal(404, 'no sandbox port answers at this address')
+  if (!row || row.port !== port) throw new PortRefusal(404, 'port_not_found', 'no sandbox port answers at this address')
   const reopen = `${getEnv().appUrl}${sandboxApi.openPort(row.sandboxId, row.node, row.port)}`
-  if (row.sandbox.status !== 'running') throw new PortRefusal(410, 'this sandbox has ended: its ports are closed')
-  if (!viewerId) throw new PortRefusal(401, 'open this port from Quai first (Ports tab, or the class dashboard)', reopen)
-  if (!(await mayView(viewerId, row))) throw new PortRefusal(403, 'this port is not shared with you', reopen)
+  if (row.sandbox.status !== 'running') throw new PortRefusal(410, 'port_closed', 'this sandbox has ended: its ports are closed')
+  if (!viewerId) throw new PortRefusal(401, 'port_grant_needed', 'open this port from Quai first (Ports tab, or the class dashboard)', reopen)
+  if (!(await mayView(viewerId, row))) throw new PortRefusal(403, 'port_not_shared', 'this port is not shared with you', reopen)
   try {
     await requirePublished(row.sandboxId, row.node, row.port)
     const target = { sandboxId: row.sandboxId, ownerId: row.sandbox.userId, node: row.node, port: row.port, host: await nodeHost(row.sandboxId, row.node) }
@@ -193,7 +183,8 @@ export async function authorizePortRequest(token: string, port: number, viewerId
     targetCache.set(key, { at: Date.now(), target })
     return target
   } catch (error) {
-    if (error instanceof ApiError) throw new PortRefusal(error.status, error.message)
+    const api = apiErrorOf(error)
+    if (api instanceof ApiError) throw new PortRefusal(api.status, api.code, api.message)
     throw error
   }
 }
@@ -209,7 +200,7 @@ export async function listSandboxPorts(user: SessionUser, sandboxId: string): Pr
   )
   const perNode = await Promise.all(
     sandbox.nodes.map(async (node) =>
-      (await readPublished(sandbox.id, node.name)).map((p) => ({
+      (await publishedPorts(sandbox.id, node.name)).map((p) => ({
         node: node.name,
         ...p,
         url: sandboxApi.openPort(sandbox.id, node.name, p.port),

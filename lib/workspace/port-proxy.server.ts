@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream'
 import { getEnv } from '../env.server'
 import { localeCookie } from '../i18n/config'
 import { RateLimitedError, rateLimitedAnswer, takeSlot } from '../http/usage-limits.server'
+import { ApiError, upgradeRefusal } from '../http/api.server'
 import { refuseUpgrade } from '../http/upgrade-routes'
 import { accessCookieValue, authorizePortRequest, portAccessCookie, PortRefusal, redeemGrant, viewerOfAccessCookie, type PortTarget } from './port-access.server'
 import { parsePortHost, portEnterPath, safeAppPath } from './port-origins'
@@ -86,7 +87,7 @@ function crossOriginRefusal(request: IncomingMessage): string | null {
 
 async function resolve(request: IncomingMessage, secure: boolean): Promise<Resolved> {
   const at = parsePortHost(request.headers.host, getEnv().portsUrl)
-  if (!at) throw new PortRefusal(404, 'not a port address')
+  if (!at) throw new PortRefusal(404, 'port_not_found', 'not a port address')
   const cookie = cookiePairs(request.headers.cookie).find(([name]) => name === portAccessCookie(secure))?.[1]
   const viewerId = viewerOfAccessCookie(cookie, at.token)
   const target = await authorizePortRequest(at.token, at.port, viewerId)
@@ -222,15 +223,18 @@ export async function proxyPortRequest(request: IncomingMessage, response: Serve
   request.pipe(upstream)
 }
 
-const upgradeReasons: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 410: 'Gone', 429: 'Too Many Requests', 502: 'Bad Gateway' }
-
 /** WebSocket upgrades to a learner's app (a dev server's live reload, Grafana Live...): from its own pages only. */
 export function proxyPortUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
   const secure = isSecure()
+  // A refusal says what the JSON answer would (lib/http/api.server.ts); anything else is the app out of reach.
+  const refuse = (error: unknown) => {
+    const refusal = upgradeRefusal(error) ?? upgradeRefusal(new ApiError(502, 'port_unreachable', (error as Error).message))
+    refuseUpgrade(socket, refusal.status, refusal.reason)
+  }
   void (async () => {
     const origin = request.headers.origin
     const own = origin ? new URL(origin).host.toLowerCase() === (request.headers.host ?? '').toLowerCase() : false
-    if (!own) return refuseUpgrade(socket, 403, 'Forbidden: this app only accepts WebSockets from its own pages')
+    if (!own) return refuse(new ApiError(403, 'cross_origin', 'this app only accepts WebSockets from its own pages'))
     let target: PortTarget
     let release: () => void
     try {
@@ -238,8 +242,7 @@ export function proxyPortUpgrade(request: IncomingMessage, socket: Duplex, head:
       target = resolved.target
       release = takeSlot('proxyRequests', resolved.viewerId)
     } catch (error) {
-      const status = error instanceof PortRefusal ? error.status : error instanceof RateLimitedError ? 429 : 502
-      return refuseUpgrade(socket, status, `${upgradeReasons[status] ?? 'Error'}: ${(error as Error).message}`)
+      return refuse(error)
     }
     socket.once('close', release)
     const upstream = http.request({ host: target.host, port: target.port, method: request.method, path: request.url ?? '/', headers: upstreamHeaders(request, true, secure) })
@@ -268,7 +271,7 @@ export function proxyPortUpgrade(request: IncomingMessage, socket: Duplex, head:
       refuseUpgrade(socket, answer.statusCode ?? 502, answer.statusMessage ?? 'upgrade refused by the app')
       answer.resume()
     })
-    upstream.on('error', () => refuseUpgrade(socket, 502, `Bad Gateway: nothing answers on port ${target.port}`))
+    upstream.on('error', () => refuse(new ApiError(502, 'port_unreachable', `nothing answers on port ${target.port}`)))
     upstream.end()
   })().catch((error: unknown) => {
     console.error('port proxy upgrade:', error)

@@ -1,13 +1,8 @@
 import 'server-only'
 import type { SessionUser } from '../auth/session.server'
 import { killSandboxProcesses } from '../sandbox/process-limit.server'
-import { toApiError } from './sandbox-access.server'
 
 /** POST /api/sandboxes/<id>/processes/kill: 404/403/409 as the other sandbox routes; else how many processes were killed. */
 export async function killProcessesFor(user: SessionUser, sandboxId: string): Promise<{ killed: number }> {
-  try {
-    return await killSandboxProcesses(user.id, sandboxId)
-  } catch (error) {
-    throw toApiError(error)
-  }
+  return killSandboxProcesses(user.id, sandboxId)
 }

@@ -3,11 +3,11 @@ import type { Readable } from 'node:stream'
 import type { SessionUser } from '../auth/session.server'
 import { getLesson, type LessonRecord } from '../content/lessons.server'
 import { lessonWorkdir } from '../content/paths'
-import { ApiError } from '../http/api.server'
+import { ApiError, apiErrorOf } from '../http/api.server'
 import { admit } from '../http/usage-limits.server'
 import { nudgeLive } from '../checks/live.server'
 import type { OpenSandboxBody, SandboxView } from './api'
-import { FileRefusal, listFiles, openDownload, readTextFile, uploadFile, writeTextFile, type FileEntry, type TextFile } from './files.server'
+import { listFiles, openDownload, readTextFile, uploadFile, writeTextFile, type FileEntry, type TextFile } from './files.server'
 import type { FilesTarget } from '../docker/archive.server'
 import {
   nodeFilesTarget,
@@ -23,7 +23,7 @@ import {
   stopWorkspaceSandbox,
   touchWorkspaceSandbox,
   type WorkspaceSandbox,
-} from './sandbox-access.server'
+} from './workspace-sandbox.server'
 
 // What the sandbox, files and ports routes do; the routes only parse input and answer.
 
@@ -36,9 +36,10 @@ function requireHandsOnLesson(courseSlug: string, lessonSlug: string): LessonRec
 
 /** Instructors get the command that fixes a server-side problem; students only the message. */
 function forAudience(error: unknown, user: SessionUser): unknown {
-  if (error instanceof ApiError && error.details?.fix && user.role !== 'instructor') {
-    const { fix: _fix, ...rest } = error.details
-    return new ApiError(error.status, error.code, error.message, rest)
+  const api = apiErrorOf(error)
+  if (api instanceof ApiError && api.details?.fix && user.role !== 'instructor') {
+    const { fix: _fix, ...rest } = api.details
+    return new ApiError(api.status, api.code, api.message, rest)
   }
   return error
 }
@@ -95,10 +96,6 @@ export async function resetSandboxFor(user: SessionUser, sandboxId: string): Pro
 /** `release` gives back the user's in-flight slot for file calls: once the call (or a download's stream) ends. */
 type FileScope = { sandbox: WorkspaceSandbox; node: { ref: FilesTarget }; root: string; release: () => void }
 
-function asApiError(error: unknown): unknown {
-  return error instanceof FileRefusal ? new ApiError(error.status, error.code, error.message) : error
-}
-
 /**
  * Every file call costs execs in the node: it is admitted against the user's limits first
  * (`fileCalls`: a rate per minute, and a cap on calls at once; lib/http/usage-limits.server.ts).
@@ -121,8 +118,6 @@ async function fileScope(user: SessionUser, sandboxId: string, courseSlug: strin
 async function withFiles<T>(scope: FileScope, run: () => Promise<T>): Promise<T> {
   try {
     return await orNodeDiedAnswer(scope.sandbox.id, run)
-  } catch (error) {
-    throw asApiError(error)
   } finally {
     scope.release()
   }
@@ -180,7 +175,7 @@ export async function downloadLessonFile(
     file = await openDownload(scope.node.ref, scope.root, q.path)
   } catch (error) {
     scope.release()
-    throw asApiError(error)
+    throw error
   }
   // A download holds its exec (and its slot) for as long as the browser takes to read it.
   file.stream.once('close', scope.release)

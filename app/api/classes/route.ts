@@ -1,18 +1,17 @@
 import { NextResponse } from 'next/server'
 import { requireApiUser } from '@/lib/auth/session.server'
 import { createClass, listTeachingClasses } from '@/lib/classes/classes.server'
-import { classHandler } from '@/lib/classes/http.server'
 import { createClassInput } from '@/lib/classes/schemas'
-import { readJson } from '@/lib/http/api.server'
+import { handler, readJson } from '@/lib/http/api.server'
 
 /** The classes the signed-in instructor teaches. */
-export const GET = classHandler(async () => {
+export const GET = handler(async () => {
   const user = await requireApiUser('instructor')
   return NextResponse.json({ classes: await listTeachingClasses(user.id) })
 })
 
 /** Create a class: { name, courses, joinCodeExpiresAt? }. */
-export const POST = classHandler(async (request: Request) => {
+export const POST = handler(async (request: Request) => {
   const user = await requireApiUser('instructor')
   const input = await readJson(request, createClassInput, 8 * 1024)
   return NextResponse.json(await createClass(user, input), { status: 201 })

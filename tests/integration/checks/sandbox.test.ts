@@ -19,7 +19,7 @@ withTestNamespace('checks')
 
 const lesson = { courseSlug: 'checks-lab', lessonSlug: 'live' }
 let sandboxId = ''
-let access: ReturnType<typeof import('../../../lib/checks/sandbox-access.server').getSandboxAccess> // eslint-disable-line @typescript-eslint/consistent-type-imports -- imported after the environment is set
+let access: ReturnType<typeof import('../../../lib/checks/check-targets.server').getSandboxAccess> // eslint-disable-line @typescript-eslint/consistent-type-imports -- imported after the environment is set
 let checks: typeof import('../../../lib/checks/exercise.server') // eslint-disable-line @typescript-eslint/consistent-type-imports -- same
 let live: typeof import('../../../lib/checks/live.server') // eslint-disable-line @typescript-eslint/consistent-type-imports -- same
 
@@ -34,7 +34,7 @@ const check = (userId = 'chk-ada', over: Record<string, string> = {}) =>
 beforeAll(async () => {
   await createUser('chk-ada')
   await createUser('chk-bob')
-  access = (await import('../../../lib/checks/sandbox-access.server')).getSandboxAccess()
+  access = (await import('../../../lib/checks/check-targets.server')).getSandboxAccess()
   checks = await import('../../../lib/checks/exercise.server')
   live = await import('../../../lib/checks/live.server')
   sandboxId = (await openSandbox('chk-ada', { lessonKey: 'checks-lab/live' })).id

@@ -9,7 +9,8 @@ import { getLesson } from '../../../lib/content/lessons.server'
 import { lessonWorkdir } from '../../../lib/content/paths'
 import { lessonWorkspace } from '../../../lib/content/workspace'
 import { getDb } from '../../../lib/db/client.server'
-import { ApiError } from '../../../lib/http/api.server'
+import { apiErrorOf } from '../../../lib/http/api.server'
+import { SandboxBusyError } from '../../../lib/sandbox/types'
 import { execInNode } from '../../../lib/sandbox/node-access.server'
 import { fillPool } from '../../../lib/sandbox/runtime.server'
 import { openSandboxForLesson } from '../../../lib/workspace/service.server'
@@ -83,8 +84,8 @@ describe.sequential('a scheduled session warms its sandboxes with the lesson fil
     const fill = await execInNode(mine.id, 'node1', ['bash', '-c', 'cd /root && avail=$(df --output=avail -B1 . | tail -1); fallocate -l $((avail - 65536)) fill; dd if=/dev/zero of=fill2 bs=4k 2>/dev/null; df -B1 --output=avail . | tail -1'])
     expect(Number(fill.stdout.trim())).toBeLessThan(8192)
     const refused = await openSandboxForLesson(student('sd1'), body).catch((e: unknown) => e)
-    expect(refused).toBeInstanceOf(ApiError)
-    expect(refused).toMatchObject({ status: 503, code: 'sandbox_busy' })
+    expect(refused).toBeInstanceOf(SandboxBusyError)
+    expect(apiErrorOf(refused)).toMatchObject({ status: 503, code: 'sandbox_busy', details: { retryAfterSeconds: 5 } })
 
     const db = await getDb()
     expect(await db.sandbox.findUnique({ where: { id: mine.id }, select: { userId: true, status: true } })).toEqual({ userId: 'sd1', status: 'running' })

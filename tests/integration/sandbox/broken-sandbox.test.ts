@@ -8,8 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SessionUser } from '../../../lib/auth/session.server'
 import { DiskFullError, ProcessLimitError } from '../../../lib/checks/errors'
 import { checkExercise } from '../../../lib/checks/exercise.server'
-import { checkApiError } from '../../../lib/checks/http.server'
-import { getSandboxAccess } from '../../../lib/checks/sandbox-access.server'
+import { apiErrorOf } from '../../../lib/http/api.server'
+import { getSandboxAccess } from '../../../lib/checks/check-targets.server'
 import { getDb } from '../../../lib/db/client.server'
 import { hostEngine } from '../../../lib/docker/client.server'
 import { inspectContainer } from '../../../lib/docker/engine.server'
@@ -154,7 +154,7 @@ describe.sequential('a sandbox out of processes', () => {
     const attemptsBefore = await db.exerciseAttempt.count({ where: { userId: 'oli' } })
     const refused = await checkExercise({ ...exercise, userId: 'oli', sandboxId: view.id, trigger: 'manual' }, getSandboxAccess()).catch((e: unknown) => e)
     expect(refused).toBeInstanceOf(ProcessLimitError)
-    expect(checkApiError(refused)).toMatchObject({ status: 409, code: 'sandbox_process_limit' })
+    expect(apiErrorOf(refused)).toMatchObject({ status: 409, code: 'sandbox_process_limit' })
     expect(await db.exerciseAttempt.count({ where: { userId: 'oli' } })).toBe(attemptsBefore)
     expect(await db.exerciseProgress.count({ where: { userId: 'oli' } })).toBe(0)
     // Also for checks that only read the daemon (no command to fail): the sandbox is told as out of processes.
@@ -200,7 +200,7 @@ describe.sequential('a sandbox whose disk is full', () => {
     const db = await getDb()
     const refused = await checkExercise({ ...exercise, userId: 'pam', sandboxId: view.id, trigger: 'manual' }, getSandboxAccess()).catch((e: unknown) => e)
     expect(refused).toBeInstanceOf(DiskFullError)
-    expect(checkApiError(refused)).toMatchObject({ status: 409, code: 'sandbox_disk_full' })
+    expect(apiErrorOf(refused)).toMatchObject({ status: 409, code: 'sandbox_disk_full' })
     expect(await db.exerciseAttempt.count({ where: { userId: 'pam' } })).toBe(0)
 
     expect((await execInNode(view.id, 'node1', ['rm', '-f', 'fill', 'more'])).exitCode).toBe(0)

@@ -10,14 +10,13 @@ import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ApiError } from '../../../lib/http/api.server'
+import { apiErrorOf, type ApiError } from '../../../lib/http/api.server'
 import { sandboxConfig } from '../../../lib/sandbox/config.server'
 import { diskImageClaims, readMounts, reserveDiskImage } from '../../../lib/sandbox/host.server'
 import { execInNode } from '../../../lib/sandbox/node-access.server'
 import { openSandbox, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { setSandboxPlacementForTests } from '../../../lib/sandbox/state.server'
 import { SandboxHostFullError, SandboxStartError } from '../../../lib/sandbox/types'
-import { toApiError } from '../../../lib/workspace/sandbox-access.server'
 import { cleanUpNamespace, createUser, leftovers, nothingLeft, setConfig, withTestNamespace } from '../sandbox/support'
 
 const run = promisify(execFile)
@@ -99,7 +98,7 @@ describe.sequential('sandbox disks on the host', () => {
     // 1000 MB - 600 (the other image, once full) - 64 (reserve) - a little tmpfs use.
     expect(full.availableMb).toBeGreaterThan(300)
     expect(full.availableMb).toBeLessThan(512)
-    const api = toApiError(error) as ApiError
+    const api = apiErrorOf(error) as ApiError
     expect(api.status).toBe(503)
     expect(api.code).toBe('host_full')
     expect(api.message).toMatch(/^This server has no disk space left for another sandbox \(one needs 512 MB, \d+ MB can still be given out\)/)

@@ -14,14 +14,13 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../../../lib/db/client.server'
-import { ApiError } from '../../../lib/http/api.server'
+import { ApiError, apiErrorOf } from '../../../lib/http/api.server'
 import { parseSandboxConfig, sandboxConfig, SandboxConfigError } from '../../../lib/sandbox/config.server'
 import type { LocalPlacement } from '../../../lib/sandbox/local-placement.server'
 import type { LocalPlacementStatus } from '../../../lib/sandbox/local-setup.server'
 import { openSandbox, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { sandboxPlacement, setSandboxPlacementForTests } from '../../../lib/sandbox/state.server'
 import { SandboxUnavailableError } from '../../../lib/sandbox/types'
-import { toApiError } from '../../../lib/workspace/sandbox-access.server'
 import { cleanUpNamespace, createUser, leftovers, nothingLeft, setConfig, withTestNamespace } from '../sandbox/support'
 
 const run = promisify(execFile)
@@ -117,7 +116,7 @@ describe.sequential('fail closed when the host cannot keep sandboxes in bounds',
     expect(error.message).toContain('apt-get install -y iptables')
     expect(error.message).toContain('QUAI_SANDBOX_UNSAFE_ALLOW_MISSING=disk,firewall')
     // The API answers 503 with the fix.
-    const api = toApiError(error) as ApiError
+    const api = apiErrorOf(error) as ApiError
     expect(api).toBeInstanceOf(ApiError)
     expect(api.status).toBe(503)
     expect(api.code).toBe('host_setup')

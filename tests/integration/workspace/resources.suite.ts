@@ -34,7 +34,7 @@ async function serverSide(databaseUrl: string) {
   process.env.DATABASE_URL = databaseUrl
   process.env.QUAI_CONTENT_DIR = fixtureContent
   ;(globalThis as { quaiDb?: unknown }).quaiDb = undefined
-  const access = await import('../../../lib/workspace/sandbox-access.server')
+  const access = await import('../../../lib/workspace/workspace-sandbox.server')
   const nodes = await import('../../../lib/sandbox/node-access.server')
   const db = await import('../../../lib/db/client.server')
   const files = await import('../../../lib/workspace/files.server')
@@ -42,7 +42,7 @@ async function serverSide(databaseUrl: string) {
   const reads = await import('../../../lib/docker/reads.server')
   const daemonRead = await import('../../../lib/docker/daemon-read.server')
   const live = await import('../../../lib/checks/live.server')
-  const checksAccess = await import('../../../lib/checks/sandbox-access.server')
+  const checksAccess = await import('../../../lib/checks/check-targets.server')
   return { access, nodes, db, files, archive, reads, daemonRead, live, checksAccess }
 }
 type ServerSide = Awaited<ReturnType<typeof serverSide>>

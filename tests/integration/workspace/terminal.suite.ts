@@ -190,7 +190,7 @@ export function terminalSuite(ctx: () => WorkspaceContext) {
 async function secondInstance(databaseUrl: string, sandboxId: string): Promise<{ url: string; close: () => Promise<void> }> {
   process.env.DATABASE_URL = databaseUrl
   ;(globalThis as { quaiDb?: unknown }).quaiDb = undefined
-  const { nodeShellTarget } = await import('../../../lib/workspace/sandbox-access.server')
+  const { nodeShellTarget } = await import('../../../lib/workspace/workspace-sandbox.server')
   const target = await nodeShellTarget(sandboxId, 'node1')
   const bridge = await startBareBridge(target, { session: () => '3' })
   return { url: bridge.url, close: bridge.close }

@@ -1,14 +1,14 @@
 import { expect, test } from 'vitest'
 import { CheckError, CheckTimeoutError, DaemonUnavailableError, UnknownExerciseError } from '../../../lib/checks/errors'
-import { checkApiError, checkRequestSchema, hintRequestSchema } from '../../../lib/checks/http.server'
-import { ApiError, readJson } from '../../../lib/http/api.server'
+import { checkRequestSchema, hintRequestSchema } from '../../../lib/checks/api'
+import { ApiError, readJson, apiErrorOf } from '../../../lib/http/api.server'
 import { HintError } from '../../../lib/progress/exercises.server'
 
 // How the exercise routes answer: each error of the checks as a status with a stable code.
 
 test('check errors map to clear HTTP answers', () => {
   const status = (e: unknown) => {
-    const mapped = checkApiError(e) as ApiError
+    const mapped = apiErrorOf(e) as ApiError
     return [mapped.status, mapped.code]
   }
   expect(status(new UnknownExerciseError('c', 'l', 'x'))).toEqual([404, 'unknown_exercise'])
@@ -19,7 +19,7 @@ test('check errors map to clear HTTP answers', () => {
   expect(status(new HintError('hint_out_of_order', 'reveal hint 1 first', { next: 0 }))).toEqual([409, 'hint_out_of_order'])
   expect(status(new HintError('no_such_hint', 'no hint 4', { total: 3 }))).toEqual([404, 'no_such_hint'])
   const other = new Error('boom')
-  expect(checkApiError(other)).toBe(other)
+  expect(apiErrorOf(other)).toBe(other)
 })
 
 test('a bad body is a 422 naming the fields', async () => {

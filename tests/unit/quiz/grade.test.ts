@@ -1,7 +1,8 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadContentTree } from '@/lib/content/load.server'
-import { gradeQuiz, quizSubmissionSchema, QuizSubmissionError, validateAnswers } from '@/lib/quiz/grade.server'
+import { quizSubmissionSchema } from '@/lib/quiz/api'
+import { gradeQuiz, QuizSubmissionError, validateAnswers } from '@/lib/quiz/grade.server'
 import { toPublicQuiz } from '@/lib/quiz/public'
 
 const tree = loadContentTree(path.join(import.meta.dirname, '..', '..', 'fixtures', 'content'))

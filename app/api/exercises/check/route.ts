@@ -1,10 +1,9 @@
 import { NextResponse } from 'next/server'
 import { requireApiUser } from '@/lib/auth/session.server'
 import { checkExercise } from '@/lib/checks/exercise.server'
-import { asApi, checkRequestSchema } from '@/lib/checks/http.server'
-import { getSandboxAccess } from '@/lib/checks/sandbox-access.server'
-import { ApiError, readJson } from '@/lib/http/api.server'
-import { DaemonAnswerTooLargeError } from '@/lib/docker/daemon-read.server'
+import { checkRequestSchema } from '@/lib/checks/api'
+import { getSandboxAccess } from '@/lib/checks/check-targets.server'
+import { readJson } from '@/lib/http/api.server'
 import { admit, limitedHandler } from '@/lib/http/usage-limits.server'
 
 // POST {sandboxId, courseSlug, lessonSlug, exerciseId}: run the exercise's checks on the
@@ -16,11 +15,7 @@ export const POST = limitedHandler(async (request: Request) => {
   const body = await readJson(request, checkRequestSchema)
   const release = await admit('checks', user.id)
   try {
-    const outcome = await asApi(() => checkExercise({ ...body, userId: user.id, trigger: 'manual' }, getSandboxAccess()))
-    return NextResponse.json(outcome)
-  } catch (error) {
-    if (error instanceof DaemonAnswerTooLargeError) throw new ApiError(422, error.code, error.message)
-    throw error
+    return NextResponse.json(await checkExercise({ ...body, userId: user.id, trigger: 'manual' }, getSandboxAccess()))
   } finally {
     release()
   }

@@ -1,7 +1,7 @@
 import { NextResponse } from 'next/server'
 import { requireApiUser } from '@/lib/auth/session.server'
 import { findExercise } from '@/lib/checks/exercise.server'
-import { asApi, hintRequestSchema } from '@/lib/checks/http.server'
+import { hintRequestSchema } from '@/lib/checks/api'
 import { handler, readJson } from '@/lib/http/api.server'
 import { revealHint } from '@/lib/progress/exercises.server'
 
@@ -10,9 +10,6 @@ import { revealHint } from '@/lib/progress/exercises.server'
 export const POST = handler(async (request: Request) => {
   const user = await requireApiUser()
   const body = await readJson(request, hintRequestSchema)
-  const view = await asApi(async () => {
-    const { exercise } = findExercise(body.courseSlug, body.lessonSlug, body.exerciseId)
-    return revealHint({ userId: user.id, courseSlug: body.courseSlug, lessonSlug: body.lessonSlug, exercise, index: body.index })
-  })
-  return NextResponse.json(view)
+  const { exercise } = findExercise(body.courseSlug, body.lessonSlug, body.exerciseId)
+  return NextResponse.json(await revealHint({ userId: user.id, courseSlug: body.courseSlug, lessonSlug: body.lessonSlug, exercise, index: body.index }))
 })

@@ -1,7 +1,7 @@
 import { NextResponse } from 'next/server'
 import { requireApiUser } from '@/lib/auth/session.server'
 import { findExercise } from '@/lib/checks/exercise.server'
-import { asApi, exerciseRefSchema } from '@/lib/checks/http.server'
+import { exerciseRefSchema } from '@/lib/checks/api'
 import { handler, readJson } from '@/lib/http/api.server'
 import { revealSolution } from '@/lib/progress/exercises.server'
 
@@ -9,9 +9,6 @@ import { revealSolution } from '@/lib/progress/exercises.server'
 export const POST = handler(async (request: Request) => {
   const user = await requireApiUser()
   const body = await readJson(request, exerciseRefSchema)
-  const view = await asApi(async () => {
-    const { exercise } = findExercise(body.courseSlug, body.lessonSlug, body.exerciseId)
-    return revealSolution({ userId: user.id, courseSlug: body.courseSlug, lessonSlug: body.lessonSlug, exercise })
-  })
-  return NextResponse.json(view)
+  const { exercise } = findExercise(body.courseSlug, body.lessonSlug, body.exerciseId)
+  return NextResponse.json(await revealSolution({ userId: user.id, courseSlug: body.courseSlug, lessonSlug: body.lessonSlug, exercise }))
 })

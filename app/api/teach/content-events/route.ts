@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { contentRoot } from '@/lib/content/paths'
+import { contentRoot } from '@/lib/content/root.server'
 
 // Development only: a Server-Sent Events stream that says which content file changed, so an
 // open lesson (or its authoring preview) refreshes itself when its author saves the MDX or

@@ -1,14 +1,14 @@
 import { NextResponse } from 'next/server'
 import { requireApiUser } from '@/lib/auth/session.server'
 import { getClassDashboard, serverTiming, type Timings } from '@/lib/classes/dashboard.server'
-import { classHandler } from '@/lib/classes/http.server'
+import { handler } from '@/lib/http/api.server'
 import { readerLocale } from '@/lib/classes/locale.server'
 import { idParam } from '@/lib/classes/schemas'
 
 type Params = { params: Promise<{ id: string }> }
 
 /** The dashboard's data as JSON (what the page renders). */
-export const GET = classHandler(async (_request: Request, { params }: Params) => {
+export const GET = handler(async (_request: Request, { params }: Params) => {
   const user = await requireApiUser('instructor')
   const id = idParam.parse((await params).id)
   const timings: Timings = new Map()

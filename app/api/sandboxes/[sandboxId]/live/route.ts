@@ -1,7 +1,8 @@
 import { requireApiUser } from '@/lib/auth/session.server'
-import { asApi, liveQuerySchema, sandboxIdSchema } from '@/lib/checks/http.server'
+import { liveQuerySchema } from '@/lib/checks/api'
+import { sandboxIdSchema } from '@/lib/sandbox/types'
 import { liveEventStream } from '@/lib/checks/live.server'
-import { getSandboxAccess } from '@/lib/checks/sandbox-access.server'
+import { getSandboxAccess } from '@/lib/checks/check-targets.server'
 import { validationError } from '@/lib/http/api.server'
 import { admit, limitedHandler } from '@/lib/http/usage-limits.server'
 
@@ -21,7 +22,7 @@ export const GET = limitedHandler(async (request: Request, { params }: Params) =
   if (!id.success) throw validationError(id.error)
   if (!query.success) throw validationError(query.error)
   const release = await admit('liveStreams', user.id)
-  const stream = await asApi(() => liveEventStream(id.data, { userId: user.id, ...query.data }, getSandboxAccess(), request.signal, { onEnd: release }))
+  const stream = await liveEventStream(id.data, { userId: user.id, ...query.data }, getSandboxAccess(), request.signal, { onEnd: release })
   return new Response(stream, {
     headers: {
       'content-type': 'text/event-stream; charset=utf-8',

@@ -1,24 +1,19 @@
 import { NextResponse } from 'next/server'
-import { z } from 'zod'
 import { requireApiUser } from '@/lib/auth/session.server'
 import { getLesson } from '@/lib/content/lessons.server'
 import { ApiError, handler, notFoundError, readJson } from '@/lib/http/api.server'
+import { progressActionSchema } from '@/lib/progress/api'
 import { lessonProgress, recordHeartbeat, refreshLessonCompletion } from '@/lib/progress/lessons.server'
 import { hasWork } from '@/lib/progress/rules'
 
 type Params = { params: Promise<{ course: string; lesson: string }> }
-
-const bodySchema = z.discriminatedUnion('action', [
-  z.strictObject({ action: z.literal('heartbeat'), seconds: z.number().min(0).max(600), exerciseId: z.string().max(64).nullable().default(null) }),
-  z.strictObject({ action: z.literal('mark-read') }),
-])
 
 export const POST = handler(async (request: Request, { params }: Params) => {
   const user = await requireApiUser()
   const { course, lesson: lessonSlug } = await params
   const lesson = getLesson(course, lessonSlug)
   if (!lesson) throw notFoundError('lesson')
-  const body = await readJson(request, bodySchema, 2048)
+  const body = await readJson(request, progressActionSchema, 2048)
   if (body.action === 'heartbeat') {
     if (body.exerciseId && !lesson.exercises.some((e) => e.id === body.exerciseId)) throw notFoundError('exercise')
     await recordHeartbeat(user.id, course, lessonSlug, body.seconds, body.exerciseId)

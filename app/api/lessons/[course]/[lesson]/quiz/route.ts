@@ -1,10 +1,10 @@
 import { NextResponse } from 'next/server'
 import { requireApiUser } from '@/lib/auth/session.server'
 import { getLesson } from '@/lib/content/lessons.server'
-import { ApiError, handler, notFoundError, readJson } from '@/lib/http/api.server'
+import { handler, notFoundError, readJson } from '@/lib/http/api.server'
 import { lessonProgress } from '@/lib/progress/lessons.server'
-import { QuizBusyError, QuizClosedError, submitWithinPolicy } from '@/lib/quiz/attempts.server'
-import { maxSubmissionBytes, QuizSubmissionError, quizSubmissionSchema } from '@/lib/quiz/grade.server'
+import { submitWithinPolicy } from '@/lib/quiz/attempts.server'
+import { maxSubmissionBytes, quizSubmissionSchema, type QuizAnswerView } from '@/lib/quiz/api'
 import { submitQuiz } from '@/lib/quiz/submit.server'
 
 type Params = { params: Promise<{ course: string; lesson: string }> }
@@ -18,21 +18,8 @@ export const POST = handler(async (request: Request, { params }: Params) => {
   const lesson = getLesson(course, lessonSlug)
   if (!lesson?.quiz) throw notFoundError('quiz')
   const submission = await readJson(request, quizSubmissionSchema, maxSubmissionBytes)
-  try {
-    const outcome = await submitWithinPolicy(user.id, { ...lesson, quiz: lesson.quiz }, submission, () => submitQuiz(user.id, lesson, submission))
-    const progress = await lessonProgress(user.id, course, lessonSlug)
-    return NextResponse.json({ ...outcome, standing: progress.quiz, lessonStatus: progress.status }, { status: outcome.replayed ? 200 : 201 })
-  } catch (error) {
-    if (error instanceof QuizSubmissionError) {
-      throw new ApiError(422, 'invalid_answer', error.message, { fields: [{ field: error.field, message: error.message }] })
-    }
-    if (error instanceof QuizClosedError) {
-      throw new ApiError(409, 'quiz_closed', error.message, { attempts: error.attempts, maxAttempts: error.maxAttempts })
-    }
-    if (error instanceof QuizBusyError) throw new ApiError(409, 'quiz_busy', error.message)
-    if (error instanceof Error && error.message.includes('already used for another lesson')) {
-      throw new ApiError(409, 'submission_reused', error.message)
-    }
-    throw error
-  }
+  // Its refusals are ApiErrors: 422 invalid_answer, 409 quiz_closed, quiz_busy, submission_reused.
+  const outcome = await submitWithinPolicy(user.id, { ...lesson, quiz: lesson.quiz }, submission, () => submitQuiz(user.id, lesson, submission))
+  const progress = await lessonProgress(user.id, course, lessonSlug)
+  return NextResponse.json({ ...outcome, standing: progress.quiz, lessonStatus: progress.status } satisfies QuizAnswerView, { status: outcome.replayed ? 200 : 201 })
 })

@@ -1,12 +1,14 @@
 import { NextResponse } from 'next/server'
 import { z } from 'zod'
 import { getSessionUser } from '@/lib/auth/session.server'
-import { ApiError, apiErrorResponse, validationError } from '@/lib/http/api.server'
+import { ApiError, apiErrorResponse, apiErrorOf, validationError } from '@/lib/http/api.server'
+import { nodeNameSchema } from '@/lib/content/slug'
+import { sandboxIdSchema } from '@/lib/sandbox/types'
 import { openPortFor } from '@/lib/workspace/port-access.server'
 
 const paramsSchema = z.object({
-  sandboxId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  node: z.string().regex(/^[a-z0-9-]{1,32}$/),
+  sandboxId: sandboxIdSchema,
+  node: nodeNameSchema,
   port: z.coerce.number().int().min(1, 'ports go from 1 to 65535').max(65535, 'ports go from 1 to 65535'),
 })
 
@@ -22,7 +24,8 @@ export async function GET(request: Request, { params }: { params: Promise<{ sand
     const location = await openPortFor(user, sandboxId, node, port, url.searchParams.get('path'))
     return new NextResponse(null, { status: 303, headers: { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } })
   } catch (error) {
-    return error instanceof ApiError ? refusal(error) : apiErrorResponse(error)
+    const api = apiErrorOf(error)
+    return api instanceof ApiError ? refusal(api) : apiErrorResponse(error)
   }
 }
 

@@ -1,10 +1,10 @@
 import 'server-only'
 import type { ContainerRef } from '../docker/exec-stream.server'
 import type { FilesTarget } from '../docker/archive.server'
-import { dockerProblemOf } from '../docker/diagnose.server'
 import { listPublishedPorts, type PublishedPort } from '../docker/ports.server'
 import type { LessonRecord } from '../content/lessons.server'
 import { ApiError } from '../http/api.server'
+import { FileRefusal } from './files.server'
 import { LessonFolderReplacedError, seedLessonFiles } from '../sandbox/lesson-files.server'
 import { endIfNodeDied, innerDocker, nodeAddress, nodeExecTarget } from '../sandbox/node-access.server'
 import {
@@ -12,69 +12,29 @@ import {
   openSandbox,
   requireRunningSandbox,
   resetSandbox,
-  SandboxError,
   stopSandbox,
   touchSandbox,
 } from '../sandbox/sandboxes.server'
-import type { NodeRole, SandboxCapacityError, SandboxHostFullError, SandboxRateLimitError, SandboxView as RuntimeView } from '../sandbox/types'
+import type { NodeRole, SandboxView as RuntimeView } from '../sandbox/types'
 import type { SandboxView } from './api'
 
 // Everything the workspace (terminal, files, ports, sandbox routes) asks of the sandbox
-// runtime (lib/sandbox) goes through this file, which also turns its typed errors into the
-// API's answers: capacity and rate limits with a retry time, Docker problems with their fix.
+// runtime (lib/sandbox) goes through this file. Its typed errors pass through: apiErrorOf
+// (lib/http/api.server.ts) says what each means to a client.
 
 export type WorkspaceSandbox = RuntimeView
-
-/** lib/sandbox's errors as API errors; anything else passes through. */
-export function toApiError(error: unknown): unknown {
-  if (!(error instanceof SandboxError)) return error
-  // A start that failed for a reason of its own (the host's disk is full) answers with that reason.
-  if (error.code === 'sandbox.start_failed' && error.cause instanceof SandboxError) return toApiError(error.cause)
-  switch (error.code) {
-    case 'sandbox.capacity_full':
-      return new ApiError(503, 'capacity_full', error.message, { retryAfterSeconds: (error as SandboxCapacityError).retryAfterMinutes * 60 })
-    case 'sandbox.rate_limited':
-      return new ApiError(429, 'rate_limited', error.message, { retryAfterSeconds: (error as SandboxRateLimitError).retryAfterSeconds })
-    case 'sandbox.not_found':
-      return new ApiError(404, 'sandbox_not_found', error.message)
-    case 'sandbox.not_yours':
-      return new ApiError(403, 'sandbox_forbidden', error.message)
-    case 'sandbox.not_running':
-      return new ApiError(409, 'sandbox_not_running', error.message)
-    case 'sandbox.node_not_found':
-      return new ApiError(404, 'node_not_found', error.message)
-    case 'sandbox.busy':
-      return new ApiError(503, 'sandbox_busy', error.message, { retryAfterSeconds: 5 })
-    case 'sandbox.host_full':
-      return new ApiError(503, 'host_full', error.message, { fix: (error as SandboxHostFullError).fix })
-    case 'sandbox.unavailable': {
-      const problem = dockerProblemOf(error)
-      return new ApiError(503, problem?.code ?? 'docker_unavailable', error.message, problem ? { fix: problem.fix } : undefined)
-    }
-    default:
-      return new ApiError(error.status, error.code.replace('sandbox.', ''), error.message)
-  }
-}
-
-async function mapped<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run()
-  } catch (error) {
-    throw toApiError(error)
-  }
-}
 
 /** The sandbox if it is this user's: 404 when it does not exist, 403 when it is someone else's. */
 export async function requireOwnedSandbox(userId: string, sandboxId: string): Promise<WorkspaceSandbox> {
   const mine = await getOwnedSandbox(userId, sandboxId)
   if (mine) return mine
   // Tell "not yours" from "no such sandbox" the way lib/sandbox does.
-  return mapped(() => requireRunningSandbox(userId, sandboxId))
+  return requireRunningSandbox(userId, sandboxId)
 }
 
 /** As requireOwnedSandbox, and 409 unless it is running. */
 export async function requireRunningOwnedSandbox(userId: string, sandboxId: string): Promise<WorkspaceSandbox> {
-  return mapped(() => requireRunningSandbox(userId, sandboxId))
+  return requireRunningSandbox(userId, sandboxId)
 }
 
 export function requireNode(sandbox: WorkspaceSandbox, name: string): { name: string; role: NodeRole } {
@@ -85,7 +45,7 @@ export function requireNode(sandbox: WorkspaceSandbox, name: string): { name: st
 
 /** Where a terminal's exec runs, and the argv that puts a command in the learner's world. */
 export async function nodeShellTarget(sandboxId: string, node: string): Promise<{ ref: ContainerRef; command: (cmd: string[]) => string[] }> {
-  const target = await mapped(() => nodeExecTarget(sandboxId, node))
+  const target = await nodeExecTarget(sandboxId, node)
   return { ref: { docker: target.docker, containerId: target.containerId }, command: target.command }
 }
 
@@ -111,8 +71,7 @@ export async function orNodeDiedAnswer<T>(sandboxId: string, run: () => Promise<
   try {
     return await run()
   } catch (error) {
-    const died = await endIfNodeDied(sandboxId).catch(() => null)
-    throw died ? toApiError(died) : error
+    throw (await endIfNodeDied(sandboxId).catch(() => null)) ?? error
   }
 }
 
@@ -123,40 +82,40 @@ export async function touchWorkspaceSandbox(sandboxId: string): Promise<void> {
 
 /** Ports published by the learner's containers on one node (read from its inner daemon). */
 export async function publishedPorts(sandboxId: string, node: string): Promise<PublishedPort[]> {
-  const docker = await mapped(() => innerDocker(sandboxId, node))
+  const docker = await innerDocker(sandboxId, node)
   return listPublishedPorts({ docker })
 }
 
 /** Where the Quai server reaches the node's published ports. */
 export async function nodeHost(sandboxId: string, node: string): Promise<string> {
-  return mapped(() => nodeAddress(sandboxId, node))
+  return nodeAddress(sandboxId, node)
 }
 
 export async function openWorkspaceSandbox(userId: string, lessonKey: string, nodes: { name: string; role: NodeRole }[], signal?: AbortSignal): Promise<WorkspaceSandbox> {
-  return mapped(() => openSandbox(userId, { lessonKey, layout: { nodes }, signal }))
+  return openSandbox(userId, { lessonKey, layout: { nodes }, signal })
 }
 
 /**
  * The lesson's files into every node, unless the warm pool already put them there (the claim
- * that just gave this sandbox says so). A node too busy twice answers 503 sandbox_busy; the
- * sandbox stays the learner's, so trying again works.
+ * that just gave this sandbox says so). A node too busy twice throws SandboxBusyError (503
+ * sandbox_busy, lib/http/api.server.ts); the sandbox stays the learner's, so trying again works.
  */
 export async function seedLessonFolders(sandbox: WorkspaceSandbox, lesson: LessonRecord): Promise<void> {
   if (sandbox.lessonFilesSeeded) return
   try {
     await seedLessonFiles(sandbox.id, sandbox.nodes.map((n) => n.name), lesson)
   } catch (error) {
-    if (error instanceof LessonFolderReplacedError) throw new ApiError(409, 'folder_replaced', error.message)
-    throw toApiError(error)
+    if (error instanceof LessonFolderReplacedError) throw new FileRefusal(409, 'folder_replaced', error.message)
+    throw error
   }
 }
 
 export async function resetWorkspaceSandbox(userId: string, sandboxId: string): Promise<WorkspaceSandbox> {
-  return mapped(() => resetSandbox(userId, sandboxId))
+  return resetSandbox(userId, sandboxId)
 }
 
 export async function stopWorkspaceSandbox(userId: string, sandboxId: string): Promise<WorkspaceSandbox> {
-  return mapped(() => stopSandbox(userId, sandboxId))
+  return stopSandbox(userId, sandboxId)
 }
 
 export function sandboxView(sandbox: WorkspaceSandbox, now = new Date()): SandboxView {

@@ -5,31 +5,14 @@ import { requireRunningSandbox } from '../sandbox/sandboxes.server'
 import { isNoSpaceError, sandboxDiskFull } from '../sandbox/disk-full.server'
 import { isForkFailure, processLimitReached } from '../sandbox/process-limit.server'
 import { SandboxError } from '../sandbox/types'
-import { CheckError, DiskFullError, ProcessLimitError } from './errors'
+import { DiskFullError, ProcessLimitError, sandboxCheckError } from './errors'
 import type { SandboxAccess } from './exercise.server'
 import { checkLimits } from './limits'
 import type { CheckTarget } from './target'
 
 // How the checks reach a learner's sandbox: lib/sandbox checks ownership and state, gives the
 // node's own daemon, and runs commands as the learner (through the node's quai-enter) in the
-// lesson's working folder. Its errors become the checks' own, which the routes map to HTTP.
-
-function checkErrorOf(error: unknown): unknown {
-  if (!(error instanceof SandboxError)) return error
-  switch (error.code) {
-    case 'sandbox.not_yours':
-      return new CheckError('sandbox_forbidden', 'this sandbox belongs to someone else', {}, { cause: error })
-    case 'sandbox.not_found':
-    case 'sandbox.not_running':
-      return new CheckError('sandbox_not_running', `the sandbox is not running: ${error.message}`, {}, { cause: error })
-    case 'sandbox.node_not_found':
-      return new CheckError('sandbox_not_running', `the sandbox has no such node: ${error.message}`, {}, { cause: error })
-    case 'sandbox.node_died':
-      return new CheckError('sandbox_node_died', error.message, { ...error.params }, { cause: error })
-    default:
-      return new CheckError('daemon_unavailable', error.message, {}, { cause: error })
-  }
-}
+// lesson's working folder. lib/sandbox's refusals become the checks' own (sandboxCheckError).
 
 export function getSandboxAccess(): SandboxAccess {
   return {
@@ -40,7 +23,7 @@ export function getSandboxAccess(): SandboxAccess {
         if (await processLimitReached(sandboxId)) throw new ProcessLimitError(sandbox.nodes[0]?.name ?? 'node1')
         return { nodes: sandbox.nodes.map((n) => n.name) }
       } catch (error) {
-        throw checkErrorOf(error)
+        throw error instanceof SandboxError ? sandboxCheckError(error) : error
       }
     },
     async target(sandboxId, node, lessonSlug): Promise<CheckTarget> {
@@ -71,12 +54,12 @@ export function getSandboxAccess(): SandboxAccess {
               }
               return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }
             } catch (error) {
-              throw checkErrorOf(error)
+              throw error instanceof SandboxError ? sandboxCheckError(error) : error
             }
           },
         }
       } catch (error) {
-        throw checkErrorOf(error)
+        throw error instanceof SandboxError ? sandboxCheckError(error) : error
       }
     },
   }
