@@ -116,11 +116,18 @@ const bench = {
   skipParsing(): void {
     const term = bench.client?.terminal as unknown as { write: (data: Uint8Array, done?: () => void) => void }
     const write = term.write.bind(term)
+    bench.parseAgain = () => {
+      delete (term as { write?: unknown }).write
+      bench.parseAgain = () => {}
+    }
     term.write = (data, done) => {
       write(data.byteLength > 256 ? data.subarray(data.byteLength - 256) : data)
       done?.()
     }
   },
+
+  /** Undoes skipParsing: xterm parses everything again. */
+  parseAgain: (): void => {},
 
   /** Seconds for xterm alone (Quai's settings, the same panel) to take `bytes` of lines written locally. */
   async xtermAlone(bytes: number): Promise<number> {
