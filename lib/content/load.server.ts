@@ -6,7 +6,6 @@ import YAML from 'yaml'
 import type { z } from 'zod'
 import { problemsFromZod, type ContentProblem } from './problems'
 import { coursesDir, lessonKey, sharedDir } from './paths'
-import { contentRoot } from './root.server'
 import {
   courseIndexSchema,
   exercisesFileSchema,
@@ -181,7 +180,7 @@ export function loadCourse(courseSlug: string, dir: string, contentDir: string):
 }
 
 /** Reads and validates every course and lesson file (not the MDX bodies: see compile.server.ts). */
-export function loadContentTree(root: string = contentRoot()): ContentTree {
+export function loadContentTree(root: string): ContentTree {
   const dir = coursesDir(root)
   if (!fs.existsSync(dir)) return { root, courses: [] }
   const courses = fs

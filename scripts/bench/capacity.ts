@@ -18,6 +18,7 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { loadContentTree } from '../../lib/content/load.server'
+import { contentRoot } from '../../lib/content/root.server'
 import { getDb } from '../../lib/db/client.server'
 import { sandboxConfig, setSandboxConfigForTests } from '../../lib/sandbox/config.server'
 import { cgroupVersion, diskImageClaims } from '../../lib/sandbox/host.server'
@@ -99,7 +100,7 @@ export async function benchCapacity(options: { max?: number; log?: (line: string
   const users: string[] = []
   const server = await startBenchServer(await freePort())
   try {
-    const course = loadContentTree().courses.find((c) => c.lessons.some((l) => l.problems.length === 0))
+    const course = loadContentTree(contentRoot()).courses.find((c) => c.lessons.some((l) => l.problems.length === 0))
     const lesson = course?.lessons.find((l) => l.problems.length === 0)
     if (!course || !lesson) throw new Error('no valid lesson in content/ to measure')
     const page = `${server.url}/courses/${course.slug}/${lesson.slug}`

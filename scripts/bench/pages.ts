@@ -7,6 +7,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { loadContentTree } from '../../lib/content/load.server'
+import { contentRoot } from '../../lib/content/root.server'
 
 export type PagesBench = { lesson_page_ms_p50: number; lesson_page_ms_p95: number; lesson_page_anonymous_ms_p50: number }
 
@@ -64,7 +65,7 @@ export async function benchPages(baseUrl?: string, runs = 200): Promise<PagesBen
   const server = baseUrl ? null : await startBenchServer(3390)
   const url = baseUrl ?? server!.url
   try {
-    const course = loadContentTree().courses.find((c) => c.lessons.some((l) => l.problems.length === 0))
+    const course = loadContentTree(contentRoot()).courses.find((c) => c.lessons.some((l) => l.problems.length === 0))
     const lesson = course?.lessons.find((l) => l.problems.length === 0)
     if (!course || !lesson) throw new Error('no valid lesson in content/ to measure')
     const page = `${url}/courses/${course.slug}/${lesson.slug}`

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { loadContentTree } from '../../lib/content/load.server'
+import { contentRoot } from '../../lib/content/root.server'
 import { freePort } from './ports'
 
 const root = path.resolve(import.meta.dirname, '../..')
@@ -70,7 +71,7 @@ export async function startProductionQuai(options: { databaseUrl: string; env: R
 }
 
 export function handsOnLesson(): { course: string; lesson: string } {
-  for (const course of loadContentTree().courses) {
+  for (const course of loadContentTree(contentRoot()).courses) {
     for (const lesson of course.lessons) {
       if (lesson.problems.length === 0 && lesson.frontmatter?.sandbox?.nodes?.length === 1) return { course: course.slug, lesson: lesson.slug }
     }
