@@ -57,6 +57,12 @@ export function getLesson(courseSlug: string, lessonSlug: string): LessonRecord 
   return getCourse(courseSlug)?.lessons.find((l) => l.slug === lessonSlug) ?? null
 }
 
+/** The lesson of a "course/lesson" key (Sandbox.lessonKey), if it exists. */
+export function getLessonByKey(lessonKey: string | null | undefined): LessonRecord | null {
+  const [course, slug] = (lessonKey ?? '').split('/')
+  return course && slug ? getLesson(course, slug) : null
+}
+
 export function requireLesson(courseSlug: string, lessonSlug: string): LessonRecord {
   return getLesson(courseSlug, lessonSlug) ?? notFound()
 }

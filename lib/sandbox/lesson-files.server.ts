@@ -1,7 +1,7 @@
 import 'server-only'
 import fs from 'node:fs'
 import path from 'node:path'
-import { getLesson, type LessonRecord } from '../content/lessons.server'
+import type { LessonRecord } from '../content/lessons.server'
 import { lessonWorkdir } from '../content/paths'
 import { lessonWorkspace, type WorkspaceEntry } from '../content/workspace'
 import { listArchive, NodeFilesError, putEntries, statPath, type FilesTarget, type NewEntry } from '../docker/archive.server'
@@ -68,12 +68,6 @@ export async function copyLessonFiles(node: FilesTarget, root: string, local: re
   }
   if (entries.length > 0) await putEntries(node, root, entries)
   return { copied, kept }
-}
-
-/** The lesson of a "course/lesson" key, if it exists. */
-export function lessonOfKey(lessonKey: string | null | undefined): LessonRecord | null {
-  const [course, slug] = (lessonKey ?? '').split('/')
-  return course && slug ? getLesson(course, slug) : null
 }
 
 /**

@@ -1,7 +1,8 @@
 import 'server-only'
 import { getDb, type Db } from '../db/client.server'
 import { sandboxConfig, type SandboxConfig } from './config.server'
-import { lessonOfKey, seedLessonFiles } from './lesson-files.server'
+import { getLessonByKey } from '../content/lessons.server'
+import { seedLessonFiles } from './lesson-files.server'
 import { endForDeadNode } from './node-access.server'
 import { deadNodesOf } from './node-health'
 import { endSandbox, reserve, startSandbox, type Reservation } from './sandboxes.server'
@@ -192,7 +193,7 @@ export async function fillPool(now: Date = new Date()): Promise<number> {
  * burst). Marked on the row only while the pool still owns it; a failure leaves the copy to the claim.
  */
 async function warmLessonFiles(db: Db, row: SandboxWithNodes): Promise<void> {
-  const lesson = lessonOfKey(row.lessonKey)
+  const lesson = getLessonByKey(row.lessonKey)
   if (!lesson || !row.lessonKey) return
   try {
     await seedLessonFiles(row.id, row.nodes.map((n) => n.name), lesson)

@@ -1,7 +1,7 @@
 import 'server-only'
 import type { Readable } from 'node:stream'
 import type { SessionUser } from '../auth/session.server'
-import { getLesson, type LessonRecord } from '../content/lessons.server'
+import { getLesson, getLessonByKey, type LessonRecord } from '../content/lessons.server'
 import { lessonWorkdir } from '../content/paths'
 import { ApiError, apiErrorOf } from '../http/api.server'
 import { admit } from '../http/usage-limits.server'
@@ -82,8 +82,7 @@ export async function resetSandboxFor(user: SessionUser, sandboxId: string): Pro
   const before = await requireOwnedSandbox(user.id, sandboxId)
   try {
     const sandbox = await resetWorkspaceSandbox(user.id, sandboxId)
-    const [course, slug] = (before.lessonKey ?? '').split('/')
-    const lesson = course && slug ? getLesson(course, slug) : null
+    const lesson = getLessonByKey(before.lessonKey)
     if (lesson && sandbox.status === 'running') await seedLessonFolders(sandbox, lesson)
     return sandboxView(sandbox)
   } catch (error) {
