@@ -298,7 +298,8 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
   }
   const watchDisk = (chunk: Buffer) => {
     if (diskTold || !opts.diskFull) return
-    tail = (tail + chunk.toString('utf8')).slice(-diskWatchChars)
+    // Only the chunk's end can matter: a flood of output is not decoded whole for this.
+    tail = (tail + chunk.subarray(-diskWatchChars * 4).toString('utf8')).slice(-diskWatchChars)
     if (!mayMeanDiskFull(tail.replace(/\s+/g, ' '))) return
     // Each symptom is asked about once (at most one statfs every diskRecheckMs).
     tail = ''
