@@ -6,12 +6,22 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 failures=()
+failure_logs=()
+step_logs=$(mktemp -d)
 step() {
-  local name=$1
+  local name=$1 log
   shift
+  log="$step_logs/${name// /-}.log"
   echo
   echo "━━━ $name"
-  if "$@"; then echo "✓ $name"; else failures+=("$name"); echo "✗ $name"; fi
+  "$@" 2>&1 | tee "$log"
+  if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+    echo "✓ $name"
+  else
+    failures+=("$name")
+    failure_logs+=("$log")
+    echo "✗ $name"
+  fi
 }
 
 # A throwaway PostgreSQL cluster for the PostgreSQL-mode tests, unless one is given.
@@ -35,6 +45,11 @@ step "security tests" env QUAI_SECURITY_BUILT=1 npm run -s test:security
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then
+  # The end of each failed step again, so that the last lines of the run name what failed.
+  for index in "${!failures[@]}"; do
+    echo "━━━ end of the failed step: ${failures[$index]}"
+    tail -n 40 "${failure_logs[$index]}"
+  done
   echo "FAILED: ${failures[*]}"
   exit 1
 fi

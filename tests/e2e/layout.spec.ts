@@ -145,7 +145,8 @@ test('below 1024 px the columns stack: the text, then the sandbox filling the wi
     // The terminal has room to work in, and works.
     expect((await terminal.boundingBox())?.height ?? 0, `${what}: the terminal is too small`).toBeGreaterThan(160)
     await terminal.locator('.xterm').click()
-    await page.keyboard.type('echo etroit-$((2+3))\n')
-    await expect(terminal.locator('.xterm-rows > div', { hasText: /^etroit-5\s*$/ })).toBeVisible({ timeout: 30_000 })
+    // The screen of the previous size comes back with the same shell, so each size echoes its own line.
+    await page.keyboard.type(`echo etroit-$((${size.width}+5))\n`)
+    await expect(terminal.locator('.xterm-rows > div', { hasText: new RegExp(`^etroit-${size.width + 5}\\s*$`) })).toBeVisible({ timeout: 30_000 })
   }
 })
