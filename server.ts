@@ -11,7 +11,15 @@ import { dispatchUpgrades } from './lib/http/upgrade-routes'
 import { serverHooks } from './lib/server/hooks.server'
 import { sharedParentDomainWarning } from './lib/workspace/port-origins'
 
-const env = getEnv()
+const env = (() => {
+  try {
+    return getEnv()
+  } catch (error) {
+    // The message names each bad variable and what it expects; a stack trace adds nothing.
+    console.error(error instanceof Error ? error.message : String(error))
+    process.exit(1)
+  }
+})()
 const dev = env.NODE_ENV !== 'production'
 
 const { kind, applied } = await migrateDatabase(resolveDatabaseUrl())

@@ -15,6 +15,21 @@ const envSchema = z.object({
   BETTER_AUTH_SECRET: z.string().min(32).optional(),
   /** Allow sign-up from the web (default on). */
   QUAI_ALLOW_SIGNUP: z.enum(['true', 'false']).default('true'),
+  /** `file:<path>` for the embedded SQLite database (the default), or a PostgreSQL URL (docs/database.md). */
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .superRefine((value, context) => {
+      if (/^(file:|postgres(ql)?:\/\/)/.test(value)) return
+      context.addIssue({ code: 'custom', message: `expected "file:" (embedded SQLite) or "postgresql://" (PostgreSQL), got "${value.split(':')[0]}:…"` })
+    })
+    .default('file:./data/quai.db'),
+  /** The host's Docker engine, as `unix:///path/to/docker.sock`; default: /var/run/docker.sock. */
+  DOCKER_HOST: z
+    .string()
+    .trim()
+    .startsWith('unix://', 'Quai reaches the host engine through its unix socket: expected unix:///path/to/docker.sock')
+    .optional(),
   /** `off` only for end-to-end tests, where every sign-up comes from one address. */
   QUAI_AUTH_RATE_LIMIT: z.enum(['on', 'off']).default('on'),
   /** The content folder (courses/...); default: content/ in the working directory. */
@@ -69,6 +84,103 @@ const envSchema = z.object({
   QUAI_LIMIT_TERMINALS_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(60),
   QUAI_LIMIT_TERMINALS_IN_FLIGHT: z.coerce.number().int().min(1).max(1000).default(16),
   QUAI_LIMIT_PROXY_IN_FLIGHT: z.coerce.number().int().min(1).max(10_000).default(32),
+})
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max)
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(v), 'expected true or false')
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v))
+
+export const isolationModes = ['auto', 'userns', 'caps', 'sysbox', 'privileged'] as const
+export type IsolationSetting = (typeof isolationModes)[number]
+/** What a sandbox actually runs with, once "auto" (and a refused --privileged) are resolved. */
+export type IsolationMode = Exclude<IsolationSetting, 'auto'>
+
+export const diskModes = ['auto', 'loop', 'dir'] as const
+
+/**
+ * The host pieces that keep a sandbox in bounds. When one cannot be set up, Quai refuses to
+ * create sandboxes unless QUAI_SANDBOX_UNSAFE_ALLOW_MISSING names it (development only):
+ *  - firewall: the IPv4/IPv6 rules keeping sandboxes off the host and its networks,
+ *  - disk: the size-bounded loop disk (without it, a sandbox can fill the host's disk),
+ *  - cgroup: the per-sandbox parent cgroup (without it, the nodes of a sandbox are only
+ *    capped one by one, not together).
+ */
+export const hostPieces = ['firewall', 'disk', 'cgroup'] as const
+export type HostPiece = (typeof hostPieces)[number]
+
+const hostPieceList = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean))
+  .refine((list) => list.every((p) => (hostPieces as readonly string[]).includes(p)), `expected a comma-separated list of ${hostPieces.join(', ')}`)
+  .transform((list) => [...new Set(list)] as HostPiece[])
+
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(8|9|1\d|2[0-4])$/, 'expected an IPv4 CIDR block no smaller than /24, like 10.213.0.0/16')
+
+/**
+ * The sandbox settings (lib/sandbox/config.server.ts turns them into SandboxConfig). Every variable
+ * has a default that suits a small class on one machine; docs/sandbox.md lists them with their
+ * trade-offs.
+ */
+export const sandboxEnvSchema = z.object({
+  /** Separates deployments (and test runs) sharing one Docker engine: labels, reconcile scope. */
+  QUAI_SANDBOX_NAMESPACE: z.string().regex(/^[a-z0-9][a-z0-9-]{0,29}$/).default('quai'),
+  QUAI_SANDBOX_IDLE_MINUTES: int(1, 24 * 60).default(30),
+  QUAI_SANDBOX_MAX_MINUTES: int(5, 7 * 24 * 60).default(240),
+  QUAI_SANDBOX_MAX_CONCURRENT: int(1, 10_000).default(20),
+  QUAI_SANDBOX_CREATES_PER_HOUR: int(1, 10_000).default(10),
+  QUAI_SANDBOX_MEMORY_MB: int(256, 1_048_576).default(1536),
+  QUAI_SANDBOX_CPUS: z.coerce.number().min(0.1).max(256).default(1),
+  /** CPU weight of all sandboxes together against one process of the host (100), cgroup v2 units. */
+  QUAI_SANDBOX_PARENT_CPU_WEIGHT: int(1, 10_000).default(25),
+  QUAI_SANDBOX_PIDS: int(64, 4_194_304).default(1024),
+  QUAI_SANDBOX_DISK_MB: int(512, 1_048_576).default(4096),
+  /** Free space kept on the filesystem of the state folder beyond what sandbox disks may grow into. */
+  QUAI_SANDBOX_DISK_RESERVE_MB: int(0, 1_048_576).default(2048),
+  /** A sandbox disk's bandwidth (MiB/s) and operations per second; 0: no limit. */
+  QUAI_SANDBOX_DISK_READ_MBPS: int(0, 100_000).default(200),
+  QUAI_SANDBOX_DISK_WRITE_MBPS: int(0, 100_000).default(100),
+  QUAI_SANDBOX_DISK_READ_IOPS: int(0, 10_000_000).default(4000),
+  QUAI_SANDBOX_DISK_WRITE_IOPS: int(0, 10_000_000).default(2000),
+  QUAI_SANDBOX_POOL_SIZE: int(0, 1000).default(0),
+  QUAI_SANDBOX_ISOLATION: z.enum(isolationModes).default('auto'),
+  QUAI_SANDBOX_DISK: z.enum(diskModes).default('auto'),
+  QUAI_SANDBOX_IMAGE: z.string().min(1).default('quai/sandbox:latest'),
+  /** Default: /var/lib/<namespace>/sandboxes */
+  QUAI_SANDBOX_STATE_DIR: z.string().startsWith('/').optional(),
+  /** Default: /run/<namespace>/sandboxes */
+  QUAI_SANDBOX_RUN_DIR: z.string().startsWith('/').optional(),
+  /** Default: the namespace */
+  QUAI_SANDBOX_CGROUP_PARENT: z.string().regex(/^[a-z][a-z0-9_-]{0,30}$/).optional(),
+  QUAI_SANDBOX_SUBNET_POOL: cidr.default('10.213.0.0/16'),
+  QUAI_SANDBOX_UID_BASE: int(1, 4_294_901_760).default(100_000),
+  QUAI_SANDBOX_BLOCK_HOST: bool.default(true),
+  QUAI_SANDBOX_EGRESS: z.enum(['internet', 'none', 'all']).default('internet'),
+  /** Development only: host pieces that may be missing (sandboxes start anyway, with a warning). */
+  QUAI_SANDBOX_UNSAFE_ALLOW_MISSING: hostPieceList.default([]),
+  /** Upstream DNS for the inner daemons (comma-separated); default: the host's non-loopback resolvers. */
+  QUAI_SANDBOX_DNS: z
+    .string()
+    .regex(/^(\s*(\d{1,3}\.){3}\d{1,3}\s*)(,\s*(\d{1,3}\.){3}\d{1,3}\s*)*$|^$/, 'expected comma-separated IPv4 addresses')
+    .optional(),
+  QUAI_SANDBOX_TOUCH_SECONDS: int(1, 3600).default(30),
+  QUAI_SANDBOX_START_TIMEOUT_SECONDS: int(5, 600).default(60),
+  /** Sandboxes whose containers are made at once; the others wait in the start queue (docs/sandbox.md). */
+  QUAI_SANDBOX_START_CONCURRENCY: int(1, 64).default(2),
+  /** A learner waiting longer than this in the start queue is told to try again. */
+  QUAI_SANDBOX_QUEUE_MAX_WAIT_SECONDS: int(30, 3600).default(600),
+  /** How long before a scheduled class session its sandboxes are warmed, and how long it lasts. */
+  QUAI_CLASS_SESSION_LEAD_MINUTES: int(0, 24 * 60).default(5),
+  QUAI_CLASS_SESSION_WINDOW_MINUTES: int(10, 24 * 60).default(120),
+  QUAI_POOL_USER_ID: z.string().min(1).default('quai-pool'),
+  QUAI_REGISTRY_IMAGE: z.string().min(1).default('quai/registry:latest'),
+  QUAI_REGISTRY_CONTAINER: z.string().min(1).default('quai-registry'),
+  QUAI_REGISTRY_VOLUME: z.string().min(1).default('quai-registry-data'),
+  /** Extra registries the inner daemons may use over plain HTTP (comma-separated host:port). */
+  QUAI_SANDBOX_INSECURE_REGISTRIES: z.string().default(''),
 })
 
 export type Env = z.infer<typeof envSchema> & { appUrl: string; authSecret: string; portsUrl: string | null; trustedProxies: string[] }
@@ -132,7 +244,7 @@ type EnvSchema = typeof envSchema.shape
  * One variable, validated by the same schema but read at each call: tests and scripts point
  * these at another folder or mode while the process runs, after getEnv() has cached the rest.
  */
-export function envNow<K extends 'QUAI_CONTENT_DIR' | 'QUAI_SANDBOX_RUNTIME' | 'QUAI_SANDBOX_TRACE'>(name: K): z.infer<EnvSchema[K]> {
+export function envNow<K extends 'DATABASE_URL' | 'DOCKER_HOST' | 'QUAI_CONTENT_DIR' | 'QUAI_SANDBOX_RUNTIME' | 'QUAI_SANDBOX_TRACE'>(name: K): z.infer<EnvSchema[K]> {
   const parsed = envSchema.shape[name].safeParse(process.env[name] === '' ? undefined : process.env[name])
   if (!parsed.success) throw new Error(`Invalid environment:\n  ${name}: ${parsed.error.issues.map((i) => i.message).join('; ')}`)
   return parsed.data as z.infer<EnvSchema[K]>

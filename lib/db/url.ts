@@ -1,11 +1,11 @@
 import path from 'node:path'
-
-export const DEFAULT_DATABASE_URL = 'file:./data/quai.db'
+import { envNow } from '../env.server'
 
 export type DatabaseKind = 'sqlite' | 'postgresql'
 
-export function resolveDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL
+/** DATABASE_URL, validated, read at each call: tests and benchmarks point it elsewhere while running. */
+export function resolveDatabaseUrl(): string {
+  return envNow('DATABASE_URL')
 }
 
 export function databaseKind(url: string): DatabaseKind {

@@ -1,5 +1,6 @@
 import 'server-only'
 import fs from 'node:fs'
+import { envNow } from '../env.server'
 
 // What can go wrong between Quai and a Docker engine, as typed errors that say what happened
 // and the command that fixes it. lib/docker turns dockerode's low-level failures into these
@@ -98,10 +99,8 @@ export function dockerProblemOf(error: unknown): DockerProblemError | null {
 const dockerBinaries = ['/usr/bin/dockerd', '/usr/sbin/dockerd', '/usr/local/bin/dockerd', '/usr/bin/docker', '/usr/local/bin/docker']
 
 /** The host engine's socket path (DOCKER_HOST=unix://... or the default). */
-export function hostSocketPath(env: NodeJS.ProcessEnv = process.env): string {
-  const host = env.DOCKER_HOST?.trim()
-  if (host?.startsWith('unix://')) return host.slice('unix://'.length)
-  return '/var/run/docker.sock'
+export function hostSocketPath(): string {
+  return envNow('DOCKER_HOST')?.slice('unix://'.length) ?? '/var/run/docker.sock'
 }
 
 function errorCode(error: unknown): string | undefined {

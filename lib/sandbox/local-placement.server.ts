@@ -22,7 +22,8 @@ import {
   type EngineInfo,
 } from '../docker/engine.server'
 import { execInContainer, type ExecResult } from '../docker/exec.server'
-import type { IsolationMode, SandboxConfig } from './config.server'
+import type { IsolationMode } from '../env.server'
+import type { SandboxConfig } from './config.server'
 import { disableBridgeIpv6 } from './host-firewall.server'
 import {
   bindSocket,

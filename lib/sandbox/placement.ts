@@ -1,6 +1,6 @@
 import type { DockerDaemon } from '../docker/client.server'
 import type { ExecResult } from '../docker/exec.server'
-import type { IsolationMode } from './config.server'
+import type { IsolationMode } from '../env.server'
 import type { NodeRole } from './types'
 
 // Where a sandbox's nodes run. LocalPlacement (local-placement.server.ts) runs them on this

@@ -1,8 +1,9 @@
 import { migrateDatabase } from '../../lib/db/migrate'
 import { resolveDatabaseUrl } from '../../lib/db/url'
 
-const url = resolveDatabaseUrl()
+let url = ''
 try {
+  url = resolveDatabaseUrl()
   const { kind, applied } = await migrateDatabase(url)
   console.log(`database (${kind}): ${applied.length === 0 ? 'up to date' : `applied ${applied.join(', ')}`}`)
 } catch (error) {
