@@ -8,8 +8,6 @@ import { orNullOn404, statusCodeOf } from './errors.server'
 // and volumes of the sandboxes' nodes, as plain functions over our own types. dockerode's
 // shapes stop here. (Clients: client.server.ts; commands in a container: exec.server.ts.)
 
-const host404ToNull = <T>(call: () => Promise<T>) => orNullOn404(call, (error) => diagnoseDockerError(error))
-
 async function diagnosed<T>(call: () => Promise<T>, context: { image?: string } = {}): Promise<T> {
   try {
     return await call()
@@ -50,7 +48,7 @@ export async function engineInfo(docker: DockerDaemon = hostEngine()): Promise<E
 }
 
 export async function imageExists(docker: DockerDaemon, ref: string): Promise<boolean> {
-  return (await host404ToNull(() => apiOf(docker).getImage(ref).inspect())) !== null
+  return (await orNullOn404(() => apiOf(docker).getImage(ref).inspect(), diagnoseDockerError)) !== null
 }
 
 /** Throws ImageMissingError (with the command that builds it) when the image is absent. */
@@ -100,7 +98,7 @@ export type ContainerState = {
 }
 
 export async function inspectContainer(docker: DockerDaemon, idOrName: string): Promise<ContainerState | null> {
-  const info = await host404ToNull(() => apiOf(docker).getContainer(idOrName).inspect())
+  const info = await orNullOn404(() => apiOf(docker).getContainer(idOrName).inspect(), diagnoseDockerError)
   if (!info) return null
   const addresses: Record<string, string> = {}
   for (const [net, settings] of Object.entries(info.NetworkSettings?.Networks ?? {})) {
@@ -284,7 +282,7 @@ export async function listNetworksByLabel(docker: DockerDaemon, labels: Record<s
 }
 
 export async function inspectNetwork(docker: DockerDaemon, idOrName: string): Promise<NetworkSummary | null> {
-  const n = await host404ToNull(() => apiOf(docker).getNetwork(idOrName).inspect())
+  const n = await orNullOn404(() => apiOf(docker).getNetwork(idOrName).inspect(), diagnoseDockerError)
   if (!n) return null
   return { id: n.Id, name: n.Name, labels: n.Labels ?? {}, containers: Object.keys(n.Containers ?? {}), subnets: subnetsOf(n) }
 }

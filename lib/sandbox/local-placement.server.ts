@@ -84,7 +84,7 @@ function tracer(id: string): (step: string) => void {
 }
 
 /** A node's inner daemon: a request idle for 30 s is cut, so a stalled learner daemon frees it. */
-const innerDaemon = (socketPath: string) => dockerClientForSocket(socketPath, { idleTimeoutMs: 30_000 })
+const nodeDaemonAt = (socketPath: string) => dockerClientForSocket(socketPath, { idleTimeoutMs: 30_000 })
 
 export class LocalPlacement implements SandboxPlacement {
   /** "local" (or "local-<namespace>" outside the default namespace), stored in Sandbox.placement. */
@@ -360,7 +360,7 @@ export class LocalPlacement implements SandboxPlacement {
     let checks = 0
     while (Date.now() < deadline) {
       if (fs.existsSync(socket)) {
-        const ok = await innerDaemon(socket).ping(1000)
+        const ok = await nodeDaemonAt(socket).ping(1000)
         forgetDaemon(socket)
         if (ok) return
       }
@@ -417,7 +417,7 @@ export class LocalPlacement implements SandboxPlacement {
       nodes.map(async (n) => {
         const state = n.containerId ? await inspectContainer(this.docker, n.containerId) : null
         const running = Boolean(state?.running && state.labels[LABEL.sandbox] === sandboxId)
-        const daemonAnswers = running && n.socketPath && fs.existsSync(n.socketPath) ? await innerDaemon(n.socketPath).ping(2000) : false
+        const daemonAnswers = running && n.socketPath && fs.existsSync(n.socketPath) ? await nodeDaemonAt(n.socketPath).ping(2000) : false
         return { name: n.name, containerId: state?.id ?? null, running, daemonAnswers }
       }),
     )
@@ -528,7 +528,7 @@ export class LocalPlacement implements SandboxPlacement {
 
   innerDocker(node: NodeRef) {
     if (!node.socketPath) throw new Error(`node ${node.name} has no inner daemon socket`)
-    return innerDaemon(node.socketPath)
+    return nodeDaemonAt(node.socketPath)
   }
 
   async nodeAddress(node: NodeRef): Promise<string | null> {
