@@ -20,7 +20,7 @@ export default tseslint.config(
     // Nothing outside lib/docker talks to Docker directly: no dockerode (its types included), and
     // no way to the client inside a DockerDaemon. Signatures that leak a dockerode type without
     // importing it are caught by tests/unit/docker/boundary.test.ts.
-    files: ['app/**', 'components/**', 'lib/**', 'scripts/**', 'server.ts'],
+    files: ['app/**', 'components/**', 'lib/**', 'scripts/**', 'server.ts', 'agent.ts'],
     ignores: ['lib/docker/**'],
     rules: {
       'no-restricted-imports': [

@@ -30,6 +30,17 @@ const envSchema = z.object({
     .trim()
     .startsWith('unix://', 'Quai reaches the host engine through its unix socket: expected unix:///path/to/docker.sock')
     .optional(),
+  /**
+   * The unix socket of the quai-agent that runs this server's sandboxes (docs/architecture.md).
+   * Unset: this process runs them itself on the host's engine (one process, as root).
+   */
+  QUAI_AGENT_SOCKET: z.string().startsWith('/').optional(),
+  /** The file holding the key quai-web and its agents sign with (at least 32 characters). */
+  QUAI_AGENT_KEY_FILE: z.string().startsWith('/').optional(),
+  /** quai-agent only: its name in heartbeats and logs (default: the host name). */
+  QUAI_AGENT_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/).optional(),
+  /** quai-agent only: the group that may use its socket (the web process's); default: root's only. */
+  QUAI_AGENT_SOCKET_GROUP: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).optional(),
   /** `off` only for end-to-end tests, where every sign-up comes from one address. */
   QUAI_AUTH_RATE_LIMIT: z.enum(['on', 'off']).default('on'),
   /** The content folder (courses/...); default: content/ in the working directory. */
@@ -213,6 +224,7 @@ export function getEnv(): Env {
     throw new Error(`Invalid environment:\n${problems}`)
   }
   const env = parsed.data
+  if (env.QUAI_AGENT_SOCKET && !env.QUAI_AGENT_KEY_FILE) throw new Error('Invalid environment:\n  QUAI_AGENT_KEY_FILE: required with QUAI_AGENT_SOCKET (the key both sides sign with)')
   const appUrl = (env.QUAI_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '')
   cached = {
     ...env,

@@ -1,4 +1,5 @@
 import 'server-only'
+import type http from 'node:http'
 import Docker from 'dockerode'
 import { hostSocketPath } from './diagnose.server'
 
@@ -77,6 +78,14 @@ export function dockerClientForSocket(socketPath: string, options: { idleTimeout
     clients.set(key, client)
   }
   return client
+}
+
+/**
+ * A client whose requests go through `agent` on the unix socket `socketPath`: a quai-agent's
+ * Docker passthrough, where the agent (lib/sandbox/agent) prefixes and signs each request.
+ */
+export function dockerClientThroughAgent(socketPath: string, agent: http.Agent): DockerDaemon {
+  return new DockerodeDaemon(new Docker({ socketPath, agent } as Docker.DockerOptions))
 }
 
 /** Forget the clients of a socket (its sandbox ended). */

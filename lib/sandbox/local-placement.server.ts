@@ -13,6 +13,7 @@ import {
   inspectContainer,
   inspectNetwork,
   listContainersByLabel,
+  listImageTags,
   listNetworksByLabel,
   removeContainer,
   removeNetwork,
@@ -47,16 +48,17 @@ import {
   throttleSandboxDiskTree,
   type SandboxDisk,
 } from './host.server'
-import type {
-  CreateSandboxSpec,
-  ExecInNodeOptions,
-  NodeContainerState,
-  NodeDeath,
-  NodeHealth,
-  NodeRef,
-  PlacedNode,
-  PlacedSandbox,
-  SandboxPlacement,
+import {
+  learnerCommand,
+  type CreateSandboxSpec,
+  type ExecInNodeOptions,
+  type NodeContainerState,
+  type NodeDeath,
+  type NodeHealth,
+  type NodeRef,
+  type PlacedNode,
+  type PlacedSandbox,
+  type SandboxPlacement,
 } from './placement'
 import { nodeProcessPids } from './node-processes'
 import { LABEL } from './local-labels'
@@ -86,6 +88,9 @@ function tracer(id: string): (step: string) => void {
 /** A node's inner daemon: a request idle for 30 s is cut, so a stalled learner daemon frees it. */
 const nodeDaemonAt = (socketPath: string) => dockerClientForSocket(socketPath, { idleTimeoutMs: 30_000 })
 
+/** "local", or "local-<namespace>" outside the default namespace. */
+export const localPlacementName = (config: SandboxConfig) => (config.namespace === 'quai' ? 'local' : `local-${config.namespace}`)
+
 export class LocalPlacement implements SandboxPlacement {
   /** "local" (or "local-<namespace>" outside the default namespace), stored in Sandbox.placement. */
   readonly name: string
@@ -96,7 +101,7 @@ export class LocalPlacement implements SandboxPlacement {
     private readonly config: SandboxConfig,
     private readonly log: (message: string) => void = (m) => console.warn(`[sandbox] ${m}`),
   ) {
-    this.name = config.namespace === 'quai' ? 'local' : `local-${config.namespace}`
+    this.name = localPlacementName(config)
   }
 
   private get docker(): DockerDaemon {
@@ -434,7 +439,24 @@ export class LocalPlacement implements SandboxPlacement {
     return states
   }
 
-  async nodeDeath(node: { name: string; containerId: string }): Promise<NodeDeath | null> {
+  /** What this host has left for sandboxes and the images it holds (an agent's heartbeat). */
+  async hostCapacity(): Promise<{ diskFreeMb: number; images: string[] }> {
+    const disk = await fsp.statfs(this.config.stateDir).catch(() => fsp.statfs('/'))
+    return { diskFreeMb: Math.floor((disk.bavail * disk.bsize) / 1024 / 1024), images: await listImageTags(this.docker) }
+  }
+
+  /** The nodes of one sandbox as this host runs them (what an agent trusts, rather than what it is told). */
+  async findNodes(sandboxId: string): Promise<NodeRef[]> {
+    const scope = { [LABEL.role]: 'sandbox-node', [LABEL.placement]: this.name, [LABEL.namespace]: this.config.namespace, [LABEL.sandbox]: sandboxId } as const
+    return (await listContainersByLabel(this.docker, scope)).flatMap((c) => {
+      const name = c.labels[LABEL.node]
+      if (!name) return []
+      const socketPath = path.join(this.socketDir(sandboxId), `${name}.sock`)
+      return [{ sandboxId, name, containerId: c.id, socketPath: fs.existsSync(socketPath) ? socketPath : null }]
+    })
+  }
+
+  async nodeDeath(_sandboxId: string, node: { name: string; containerId: string }): Promise<NodeDeath | null> {
     const state = await inspectContainer(this.docker, node.containerId)
     if (state?.running) return null
     return { node: node.name, exitCode: state ? state.exitCode : null, outOfMemory: state?.oomKilled ?? false }
@@ -505,7 +527,7 @@ export class LocalPlacement implements SandboxPlacement {
   // ---------------------------------------------------------------- using a node
 
   execCommand(cmd: string[], workingDir?: string): string[] {
-    return ['quai-enter', ...(workingDir ? ['--wd', workingDir] : []), ...cmd]
+    return learnerCommand(cmd, workingDir)
   }
 
   async exec(node: NodeRef, cmd: string[], options: ExecInNodeOptions = {}): Promise<ExecResult> {

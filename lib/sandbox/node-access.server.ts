@@ -77,14 +77,14 @@ export async function endIfNodeDied(sandboxId: string): Promise<SandboxNodeDiedE
   }
   for (const node of row.nodes) {
     if (!node.containerId) continue
-    const death = await sandboxPlacement().nodeDeath({ name: node.name, containerId: node.containerId })
+    const death = await sandboxPlacement().nodeDeath(sandboxId, { name: node.name, containerId: node.containerId })
     if (death) return (await endForDeadNode(db, sandboxId, node.name, node.containerId)) ?? new SandboxNodeDiedError(node.name, deathReasonOf(death))
   }
   return null
 }
 
 export async function endForDeadNode(db: Db, sandboxId: string, node: string, containerId: string): Promise<SandboxNodeDiedError | null> {
-  const death = await sandboxPlacement().nodeDeath({ name: node, containerId })
+  const death = await sandboxPlacement().nodeDeath(sandboxId, { name: node, containerId })
   const reason = deathReasonOf(death)
   const won = await db.sandbox.updateMany({
     where: { id: sandboxId, status: 'running' },

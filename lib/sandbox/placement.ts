@@ -76,7 +76,7 @@ export interface SandboxPlacement {
   /** Every node container of this placement, running or not, in one call to each host. */
   listNodeStates(): Promise<NodeContainerState[]>
   /** Why a node is not running; null while it runs (a node the hosts no longer know died for an unknown reason). */
-  nodeDeath(node: { name: string; containerId: string }): Promise<NodeDeath | null>
+  nodeDeath(sandboxId: string, node: { name: string; containerId: string }): Promise<NodeDeath | null>
   /** Processes in the whole sandbox and its limit (null when the host does not bound them per sandbox). */
   processCount(sandboxId: string): Promise<{ current: number; max: number } | null>
   /**
@@ -104,4 +104,9 @@ export interface SandboxPlacement {
   innerDocker(node: NodeRef): DockerDaemon
   /** Where the Quai server reaches the node's published ports (an IP address). */
   nodeAddress(node: NodeRef): Promise<string | null>
+}
+
+/** The argv that runs `cmd` as the learner in a node (quai-enter is in the sandbox image). */
+export function learnerCommand(cmd: string[], workingDir?: string): string[] {
+  return ['quai-enter', ...(workingDir ? ['--wd', workingDir] : []), ...cmd]
 }

@@ -1,8 +1,13 @@
 import 'server-only'
+import fs from 'node:fs'
+import { getEnv } from '../env.server'
 import { dockerProblemOf } from '../docker/diagnose.server'
 import type { Db } from '../db/client.server'
 import { sandboxConfig, type SandboxConfig } from './config.server'
-import { LocalPlacement } from './local-placement.server'
+import { AgentClient } from './agent/client.server'
+import { parseAgentKey } from './agent/signing'
+import { LocalPlacement, localPlacementName } from './local-placement.server'
+import { RemotePlacement } from './remote-placement.server'
 import type { SandboxPlacement } from './placement'
 import { layoutFromKey, sandboxStatuses, SandboxUnavailableError, type SandboxStatus, type SandboxView } from './types'
 
@@ -19,10 +24,20 @@ export const LIVE: SandboxStatus[] = ['starting', 'running', 'stopping']
 
 let placementInstance: SandboxPlacement | null = null
 
-/** The placement that runs sandboxes (the local Docker engine). */
+/** The placement that runs sandboxes: the quai-agent named by QUAI_AGENT_SOCKET, or this host's engine. */
 export function sandboxPlacement(): SandboxPlacement {
-  placementInstance ??= new LocalPlacement(sandboxConfig())
+  placementInstance ??= placementFromEnv()
   return placementInstance
+}
+
+function placementFromEnv(): SandboxPlacement {
+  const env = getEnv()
+  const config = sandboxConfig()
+  if (!env.QUAI_AGENT_SOCKET || !env.QUAI_AGENT_KEY_FILE) return new LocalPlacement(config)
+  const key = parseAgentKey(fs.readFileSync(env.QUAI_AGENT_KEY_FILE, 'utf8'), env.QUAI_AGENT_KEY_FILE)
+  // Stored in Sandbox.placement: the same name the agent's LocalPlacement has, so a web that
+  // moves between the two modes on one host keeps reconciling the same sandboxes.
+  return new RemotePlacement(localPlacementName(config), new AgentClient(env.QUAI_AGENT_SOCKET, key))
 }
 
 /** Tests swap the placement or reset it after changing the configuration. */

@@ -12,14 +12,14 @@ const floors: string[][] = [
   ['lib/db', 'lib/i18n'],
   ['lib/content', 'lib/docker'],
   ['lib/auth', 'lib/sandbox'],
-  ['lib/accounts', 'lib/http'],
+  ['lib/accounts', 'lib/http', 'lib/agent'],
   ['lib/progress'],
   ['lib/quiz', 'lib/checks'],
   ['lib/classes', 'lib/workspace'],
   ['lib/terminal', 'lib/authoring'],
   ['lib/server'],
   ['components'],
-  ['app', 'server.ts'],
+  ['app', 'server.ts', 'agent.ts'],
 ]
 
 /** Generated code belongs to the folder that generates it. */
@@ -40,7 +40,7 @@ function unitOf(relative: string): string | null {
 const floorOf = new Map(floors.flatMap((names, floor) => names.map((name) => [name, floor] as const)))
 
 function sourceFiles(): string[] {
-  const files: string[] = [path.join(root, 'server.ts')]
+  const files: string[] = [path.join(root, 'server.ts'), path.join(root, 'agent.ts')]
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name)

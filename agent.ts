@@ -1,0 +1,54 @@
+// quai-agent: runs the sandboxes of this host for quai-web (docs/architecture.md). It owns the
+// host's Docker engine, cgroups, loop disks and firewall rules, holds no database credentials,
+// and listens only on a unix socket that the web process's group may use.
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { createAgentServer } from './lib/agent/server.server'
+import { getEnv } from './lib/env.server'
+import { parseAgentKey } from './lib/sandbox/agent/signing'
+import { sandboxConfig } from './lib/sandbox/config.server'
+import { LocalPlacement } from './lib/sandbox/local-placement.server'
+
+function fail(message: string): never {
+  console.error(message)
+  process.exit(1)
+}
+
+const env = (() => {
+  try {
+    return getEnv()
+  } catch (error) {
+    fail(error instanceof Error ? error.message : String(error))
+  }
+})()
+const socketPath = env.QUAI_AGENT_SOCKET ?? fail('QUAI_AGENT_SOCKET is required: the unix socket this agent listens on (e.g. /run/quai/agent.sock)')
+const keyFile = env.QUAI_AGENT_KEY_FILE ?? fail('QUAI_AGENT_KEY_FILE is required')
+const key = parseAgentKey(fs.readFileSync(keyFile, 'utf8'), keyFile)
+const name = env.QUAI_AGENT_NAME ?? os.hostname()
+
+const placement = new LocalPlacement(sandboxConfig())
+const server = createAgentServer({ placement, key, name })
+
+fs.mkdirSync(path.dirname(socketPath), { recursive: true })
+fs.rmSync(socketPath, { force: true })
+// Created owner-only, then opened to the web's group: never a moment when anyone else may connect.
+const previousMask = process.umask(0o177)
+server.listen(socketPath, () => {
+  process.umask(previousMask)
+  if (env.QUAI_AGENT_SOCKET_GROUP) {
+    execFileSync('chgrp', [env.QUAI_AGENT_SOCKET_GROUP, socketPath])
+    fs.chmodSync(socketPath, 0o660)
+  }
+  console.log(`quai-agent ${name}: listening on ${socketPath} (placement ${placement.name})`)
+  placement.prepare().catch((error: unknown) => console.warn(`[agent] host set-up: ${error instanceof Error ? error.message : String(error)}`))
+})
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    server.close()
+    fs.rmSync(socketPath, { force: true })
+    process.exit(0)
+  })
+}

@@ -1,0 +1,102 @@
+import 'server-only'
+import http from 'node:http'
+import { dockerClientThroughAgent, type DockerDaemon } from '../../docker/client.server'
+import { DockerProblemError, type DockerProblemCode } from '../../docker/diagnose.server'
+import { SandboxError, SandboxHostFullError, type SandboxErrorCode } from '../types'
+import { agentErrorSchema, agentOperations, dockerPassthroughPrefix, operationPath, scopeOf, type AgentInput, type AgentOperation, type AgentOutput, type DockerTarget } from './protocol'
+import { authHeader, hashBody, signRequest } from './signing'
+
+// quai-web's side of the channel to one quai-agent: signed operations, and Docker clients
+// whose every request is prefixed with the node's passthrough path and signed as it leaves.
+
+/** The agent did not answer, or answered something that is not the protocol. */
+export class AgentUnreachableError extends Error {
+  override readonly name = 'AgentUnreachableError'
+}
+
+/** An http.Agent that sends each request to one node's passthrough, signed for its sandbox. */
+class PassthroughAgent extends http.Agent {
+  constructor(
+    private readonly key: Buffer,
+    private readonly prefix: string,
+    private readonly sandboxId: string,
+  ) {
+    super({ keepAlive: true, maxFreeSockets: 4 })
+  }
+
+  // Called by http.ClientRequest before its head is written: the path and headers can still change.
+  addRequest(request: http.ClientRequest, options: http.RequestOptions): void {
+    request.path = `${this.prefix}${request.path}`
+    request.setHeader(authHeader, signRequest(this.key, { method: request.method, path: request.path, scope: this.sandboxId }))
+    ;(http.Agent.prototype as unknown as { addRequest(r: http.ClientRequest, o: http.RequestOptions): void }).addRequest.call(this, request, options)
+  }
+}
+
+export class AgentClient {
+  private readonly daemons = new Map<string, DockerDaemon>()
+
+  constructor(
+    readonly socketPath: string,
+    private readonly key: Buffer,
+    private readonly timeoutMs = 120_000,
+  ) {}
+
+  /** One operation, its input and answer parsed by the protocol's schemas. */
+  async call<Op extends AgentOperation>(operation: Op, input: AgentInput<Op>): Promise<AgentOutput<Op>> {
+    const body = JSON.stringify(agentOperations[operation].input.parse(input))
+    const path = operationPath(operation)
+    const auth = signRequest(this.key, { method: 'POST', path, scope: scopeOf(operation, input), bodyHash: hashBody(body) })
+    const { status, text } = await this.post(path, body, auth)
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      throw new AgentUnreachableError(`agent at ${this.socketPath} answered ${status} with no JSON`)
+    }
+    if (status === 200) return agentOperations[operation].output.parse((json as { result?: unknown }).result) as AgentOutput<Op>
+    const error = agentErrorSchema.safeParse(json)
+    if (!error.success) throw new AgentUnreachableError(`agent at ${this.socketPath} answered ${status}: ${text.slice(0, 200)}`)
+    throw errorFromAgent(error.data.error)
+  }
+
+  /** A node's daemon through the agent: its container on the host engine, or its inner daemon. */
+  docker(sandboxId: string, node: string, target: DockerTarget): DockerDaemon {
+    const prefix = dockerPassthroughPrefix(sandboxId, node, target)
+    let daemon = this.daemons.get(prefix)
+    if (!daemon) {
+      daemon = dockerClientThroughAgent(this.socketPath, new PassthroughAgent(this.key, prefix, sandboxId))
+      this.daemons.set(prefix, daemon)
+    }
+    return daemon
+  }
+
+  /** Forget the clients of a sandbox that ended. */
+  forgetSandbox(sandboxId: string): void {
+    for (const prefix of this.daemons.keys()) if (prefix.startsWith(`/v1/sandboxes/${sandboxId}/`)) this.daemons.delete(prefix)
+  }
+
+  private post(path: string, body: string, auth: string): Promise<{ status: number; text: string }> {
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        { socketPath: this.socketPath, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [authHeader]: auth } },
+        (response) => {
+          const chunks: Buffer[] = []
+          response.on('data', (chunk: Buffer) => chunks.push(chunk))
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
+          response.on('error', reject)
+        },
+      )
+      request.setTimeout(this.timeoutMs, () => request.destroy(new AgentUnreachableError(`agent at ${this.socketPath} did not answer ${path} within ${this.timeoutMs} ms`)))
+      request.on('error', (error) => reject(error instanceof AgentUnreachableError ? error : new AgentUnreachableError(`agent at ${this.socketPath} cannot be reached: ${error.message}`, { cause: error })))
+      request.end(body)
+    })
+  }
+}
+
+/** The agent's error answer as the error the placement would have thrown on this host. */
+function errorFromAgent(error: { status: number; code: string; message: string; params?: Record<string, string | number>; fix?: string }): Error {
+  if (error.code === 'sandbox.host_full') return new SandboxHostFullError(Number(error.params?.neededMb ?? 0), Number(error.params?.availableMb ?? 0), error.fix ?? '')
+  if (error.code.startsWith('sandbox.')) return new SandboxError(error.code as SandboxErrorCode, error.params ?? {})
+  if (error.code.startsWith('docker.')) return new DockerProblemError(error.code.slice('docker.'.length) as DockerProblemCode, error.message.replace(/\. Fix: [\s\S]*$/, ''), error.fix ?? '')
+  return Object.assign(new Error(`agent: ${error.message}`), { agentCode: error.code, status: error.status })
+}

@@ -1,0 +1,139 @@
+// quai-web's sandboxes through a real quai-agent process (agent.ts): every placement call and
+// every node daemon call crosses the agent's unix socket, signed; and the agent refuses what
+// quai-web would never send. Needs root, Docker and `npm run images:build`.
+import http from 'node:http'
+import fs from 'node:fs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { putEntries, readFileFromArchive } from '../../../lib/docker/archive.server'
+import { openExecStream } from '../../../lib/docker/exec-stream.server'
+import { listImageTags } from '../../../lib/docker/reads.server'
+import { dockerPassthroughPrefix, operationPath } from '../../../lib/sandbox/agent/protocol'
+import { authHeader, hashBody, hostScope, signRequest, signatureWindowMs } from '../../../lib/sandbox/agent/signing'
+import { execInNode, innerDocker, nodeAddress, nodeExecTarget } from '../../../lib/sandbox/node-access.server'
+import { endSandbox, openSandbox } from '../../../lib/sandbox/sandboxes.server'
+import { sandboxPlacement, setSandboxPlacementForTests } from '../../../lib/sandbox/state.server'
+import { holderCommand } from '../../../lib/terminal/bridge.server'
+import { startTestAgent, type TestAgent } from './agent-process'
+import { cleanUpNamespace, createUser, leftovers, nothingLeft, withTestNamespace } from './support'
+
+withTestNamespace('agent')
+
+type Answer = { status: number; body: string }
+
+function raw(agent: TestAgent, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const request = http.request({ socketPath: agent.socketPath, method, path, headers: { ...(body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}), ...headers } }, (response) => {
+      let text = ''
+      response.on('data', (d: Buffer) => (text += d.toString()))
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }))
+    })
+    request.on('error', reject)
+    request.end(body)
+  })
+}
+
+const codeOf = (answer: Answer) => (JSON.parse(answer.body) as { error?: { code?: string } }).error?.code
+
+describe.sequential('sandboxes through quai-agent', () => {
+  let agent: TestAgent
+  let sandboxA = ''
+  let sandboxB = ''
+
+  beforeAll(async () => {
+    for (const u of ['ana', 'ben']) await createUser(u)
+    agent = await startTestAgent()
+    setSandboxPlacementForTests(agent.placement)
+  }, 60_000)
+
+  afterAll(async () => {
+    await cleanUpNamespace()
+    await agent?.stop()
+    setSandboxPlacementForTests(null)
+  })
+
+  it('starts a sandbox, runs Docker in it, reads its daemon, opens a shell and moves files, all through the agent', async () => {
+    const view = await openSandbox('ana', { lessonKey: 'docker/premiers-pas' })
+    sandboxA = view.id
+    expect(view.status).toBe('running')
+    expect(sandboxPlacement()).toBe(agent.placement)
+
+    const hi = await execInNode(sandboxA, 'node1', ['docker', 'run', '--rm', 'busybox', 'echo', 'through-the-agent'], { timeoutMs: 60_000 })
+    expect(hi.stdout.trim()).toBe('through-the-agent')
+    expect(hi.exitCode).toBe(0)
+
+    // The checks' path: the node's inner daemon, through the agent's passthrough.
+    expect(await listImageTags(await innerDocker(sandboxA, 'node1'))).toContain('busybox:latest')
+
+    // The terminal's path: an exec stream upgraded through the agent.
+    const target = await nodeExecTarget(sandboxA, 'node1')
+    const shell = await openExecStream(target, { cmd: target.command(holderCommand({ session: 'agent', cols: 100, rows: 30 })) })
+    const frame = (type: number, payload: Buffer) => Buffer.concat([Buffer.from([type, payload.length >> 8, payload.length & 0xff]), payload])
+    let out = ''
+    shell.onOutput((d) => (out += d.toString('utf8')))
+    const ended = new Promise<void>((resolve) => shell.onEnd(() => resolve()))
+    shell.write(frame(2, Buffer.from('-')))
+    shell.write(frame(0, Buffer.from('echo "answer=$((6*7)) user=$(id -u)"; exit\n')))
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 15_000))])
+    expect(out).toContain('answer=42 user=0')
+
+    // The file panel's path: the archive API on the node's container.
+    await putEntries(target, '/root/lab', [{ name: 'via-agent.txt', kind: 'file', body: Buffer.from('bonjour\n') }])
+    expect((await readFileFromArchive(target, '/root/lab/via-agent.txt', 1024)).toString()).toBe('bonjour\n')
+    expect((await execInNode(sandboxA, 'node1', ['cat', 'via-agent.txt'])).stdout).toBe('bonjour\n')
+
+    expect(await nodeAddress(sandboxA, 'node1')).toMatch(/^\d+\.\d+\.\d+\.\d+$/)
+    expect(await sandboxPlacement().diskSpace(sandboxA)).toMatchObject({ totalBytes: expect.any(Number) })
+    expect((await sandboxPlacement().processCount(sandboxA))?.current).toBeGreaterThan(0)
+  }, 180_000)
+
+  it('refuses unsigned, forged, expired, replayed and wrong-sandbox requests, and engine calls a node does not need', async () => {
+    sandboxB = (await openSandbox('ben', { lessonKey: 'docker/premiers-pas' })).id
+    const path = operationPath('processCount')
+    const body = JSON.stringify({ sandboxId: sandboxA })
+    const sign = (overrides: { scope?: string; at?: number; key?: Buffer; body?: string } = {}) =>
+      signRequest(overrides.key ?? agent.key, { method: 'POST', path, scope: overrides.scope ?? sandboxA, bodyHash: hashBody(overrides.body ?? body) }, overrides.at)
+
+    const good = sign()
+    expect((await raw(agent, 'POST', path, { [authHeader]: good }, body)).status).toBe(200)
+    expect(codeOf(await raw(agent, 'POST', path, { [authHeader]: good }, body))).toBe('agent_replayed')
+    expect(codeOf(await raw(agent, 'POST', path, {}, body))).toBe('agent_unsigned')
+    expect(codeOf(await raw(agent, 'POST', path, { [authHeader]: 'v1 nonsense' }, body))).toBe('agent_malformed')
+    expect(codeOf(await raw(agent, 'POST', path, { [authHeader]: sign({ key: Buffer.alloc(32, 7) }) }, body))).toBe('agent_bad_signature')
+    expect(codeOf(await raw(agent, 'POST', path, { [authHeader]: sign({ at: Date.now() - signatureWindowMs - 5000 }) }, body))).toBe('agent_expired')
+    // Signed for sandbox B, sent for sandbox A; and a body changed after signing.
+    expect(codeOf(await raw(agent, 'POST', path, { [authHeader]: sign({ scope: sandboxB, body: JSON.stringify({ sandboxId: sandboxB }) }) }, body))).toBe('agent_bad_signature')
+    expect(codeOf(await raw(agent, 'POST', path, { [authHeader]: sign({ scope: sandboxB }) }, body))).toBe('agent_wrong_sandbox')
+    // A host-wide signature does not act on a sandbox.
+    expect(codeOf(await raw(agent, 'POST', path, { [authHeader]: sign({ scope: hostScope }) }, body))).toBe('agent_wrong_sandbox')
+
+    // Passthrough: signed for B, aimed at A's inner daemon.
+    const innerA = `${dockerPassthroughPrefix(sandboxA, 'node1', 'inner')}/info`
+    expect(codeOf(await raw(agent, 'GET', innerA, { [authHeader]: signRequest(agent.key, { method: 'GET', path: innerA, scope: sandboxB }) }))).toBe('agent_wrong_sandbox')
+    expect((await raw(agent, 'GET', innerA, { [authHeader]: signRequest(agent.key, { method: 'GET', path: innerA, scope: sandboxA }) })).status).toBe(200)
+    // The host engine gives a node its own container's calls, nothing else.
+    const engine = dockerPassthroughPrefix(sandboxA, 'node1', 'engine')
+    for (const call of [`${engine}/containers/json`, `${engine}/info`, `${engine}/images/json`]) {
+      expect(codeOf(await raw(agent, 'GET', call, { [authHeader]: signRequest(agent.key, { method: 'GET', path: call, scope: sandboxA }) })), call).toBe('agent_call_refused')
+    }
+    const { containerId: containerB } = await nodeExecTarget(sandboxB, 'node1')
+    const foreign = `${engine}/containers/${containerB}/json`
+    expect(codeOf(await raw(agent, 'GET', foreign, { [authHeader]: signRequest(agent.key, { method: 'GET', path: foreign, scope: sandboxA }) }))).toBe('agent_call_refused')
+    // An exec made for B cannot be started under A's name.
+    const createPath = `${dockerPassthroughPrefix(sandboxB, 'node1', 'engine')}/containers/${containerB}/exec`
+    const createBody = JSON.stringify({ Cmd: ['true'], AttachStdout: true })
+    const created = await raw(agent, 'POST', createPath, { [authHeader]: signRequest(agent.key, { method: 'POST', path: createPath, scope: sandboxB }) }, createBody)
+    expect(created.status).toBe(201)
+    const execId = (JSON.parse(created.body) as { Id: string }).Id
+    const startAsA = `${engine}/exec/${execId}/json`
+    expect(codeOf(await raw(agent, 'GET', startAsA, { [authHeader]: signRequest(agent.key, { method: 'GET', path: startAsA, scope: sandboxA }) }))).toBe('agent_wrong_sandbox')
+  }, 180_000)
+
+  it('listens on a socket only its owner may use, and ends sandboxes leaving nothing behind', async () => {
+    expect(fs.statSync(agent.socketPath).mode & 0o777).toBe(0o600)
+    for (const id of [sandboxA, sandboxB]) {
+      await endSandbox(id, 'stopped')
+      expect(await leftovers(id)).toEqual(nothingLeft)
+    }
+    expect(await sandboxPlacement().listPlaced()).toEqual([])
+  }, 120_000)
+})
