@@ -193,6 +193,9 @@ export function createAgentServer(options: AgentServerOptions): http.Server {
         return
       }
       response.writeHead(answer.statusCode ?? 502, answer.headers)
+      // A stream that starts quiet (the event stream until something happens) must still
+      // answer at once: Node would hold the head back until the first byte of body.
+      response.flushHeaders()
       answer.pipe(response)
     })
     upstream.on('error', (error) => {

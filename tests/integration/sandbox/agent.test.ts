@@ -5,6 +5,7 @@ import http from 'node:http'
 import fs from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { putEntries, readFileFromArchive } from '../../../lib/docker/archive.server'
+import { followEvents } from '../../../lib/docker/events.server'
 import { openExecStream } from '../../../lib/docker/exec-stream.server'
 import { listImageTags } from '../../../lib/docker/reads.server'
 import { dockerPassthroughPrefix, operationPath } from '../../../lib/sandbox/agent/protocol'
@@ -63,6 +64,16 @@ describe.sequential('sandboxes through quai-agent', () => {
 
     // The checks' path: the node's inner daemon, through the agent's passthrough.
     expect(await listImageTags(await innerDocker(sandboxA, 'node1'))).toContain('busybox:latest')
+
+    // The live checks' path: the event stream answers at once, while nothing happens yet.
+    const events: string[] = []
+    const stopEvents = await Promise.race([
+      followEvents(await innerDocker(sandboxA, 'node1'), { onEvent: (e) => events.push(`${e.type}:${e.action}`), onEnd: () => undefined }),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the event stream did not answer within 5 s')), 5000)),
+    ])
+    await execInNode(sandboxA, 'node1', ['docker', 'network', 'create', 'via-agent'])
+    await expect.poll(() => events).toContain('network:create')
+    stopEvents()
 
     // The terminal's path: an exec stream upgraded through the agent.
     const target = await nodeExecTarget(sandboxA, 'node1')
