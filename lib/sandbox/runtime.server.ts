@@ -8,7 +8,9 @@ import { deadNodesOf } from './node-health'
 import { endSandbox, reserve, startSandbox, type Reservation } from './sandboxes.server'
 import { poolTargets } from './session-pool.server'
 import { isStuckStart, stuckStartWhere } from './start-queue.server'
-import { destroyAndMarkEnded, LIVE, preparePlacement, sandboxPlacement, type SandboxWithNodes } from './state.server'
+import { AgentsPlacement } from './agents-placement.server'
+import type { HeartbeatResult } from './agents.server'
+import { destroyAndMarkEnded, LIVE, placementParts, preparePlacement, sandboxPlacement, type PlacementPart, type SandboxWithNodes } from './state.server'
 import { layoutFromKey, SandboxCapacityError, type EndReason } from './types'
 
 // The sandbox runtime loop, for server.ts: reconcile at start, then on a timer reap what is
@@ -60,12 +62,29 @@ export async function reapExpiredSandboxes(now: Date = new Date()): Promise<Reap
  * (endReason node_died or node_out_of_memory), which frees its slot, disk and cgroup.
  */
 export async function endSandboxesWithDeadNodes(): Promise<{ id: string; reason: EndReason }[]> {
-  const placement = sandboxPlacement()
+  const ended: { id: string; reason: EndReason }[] = []
+  // With several agents, each is judged on its own listing: one that does not answer leaves
+  // its sandboxes alone (the heartbeat decides when it is lost), and the others go on.
+  const parts = await placementParts()
+  const failures: string[] = []
+  for (const part of parts) {
+    try {
+      ended.push(...(await endDeadNodesOf(part)))
+    } catch (error) {
+      if (parts.length === 1) throw error
+      failures.push(`${part.label}: ${(error as Error).message}`)
+    }
+  }
+  if (failures.length) throw new Error(failures.join('; '))
+  return ended
+}
+
+async function endDeadNodesOf(part: PlacementPart): Promise<{ id: string; reason: EndReason }[]> {
   const db = await getDb()
   // Rows first, then the hosts: a node created after this read is not judged on this tick.
-  const running = await db.sandbox.findMany({ where: { placement: placement.name, status: 'running' }, select: { id: true, nodes: { select: { name: true, containerId: true } } } })
+  const running = await db.sandbox.findMany({ where: { ...part.where, status: 'running' }, select: { id: true, nodes: { select: { name: true, containerId: true } } } })
   if (running.length === 0) return []
-  const dead = deadNodesOf(running, await placement.listNodeStates())
+  const dead = deadNodesOf(running, await part.placement.listNodeStates())
   const ended: { id: string; reason: EndReason }[] = []
   for (const d of dead) {
     const error = await endForDeadNode(db, d.sandboxId, d.node, d.containerId)
@@ -73,6 +92,7 @@ export async function endSandboxesWithDeadNodes(): Promise<{ id: string; reason:
   }
   return ended
 }
+
 // ---------------------------------------------------------------- reconcile
 
 export type ReconcileResult = { adopted: string[]; ended: string[]; removed: string[] }
@@ -85,13 +105,30 @@ export type ReconcileResult = { adopted: string[]; ended: string[]; removed: str
  * unless they are too old.
  */
 export async function reconcileSandboxes(): Promise<ReconcileResult> {
-  const config = sandboxConfig()
-  const placement = sandboxPlacement()
   await preparePlacement()
+  const result: ReconcileResult = { adopted: [], ended: [], removed: [] }
+  // With several agents, each that answers is reconciled on its own; one that does not is left
+  // to the heartbeat (lost after QUAI_AGENT_LOST_SECONDS) and reconciled when it is back.
+  const parts = await placementParts()
+  for (const part of parts) {
+    try {
+      const r = await reconcilePart(part)
+      result.adopted.push(...r.adopted)
+      result.ended.push(...r.ended)
+      result.removed.push(...r.removed)
+    } catch (error) {
+      if (parts.length === 1) throw error
+    }
+  }
+  return result
+}
+
+async function reconcilePart({ placement, where }: PlacementPart): Promise<ReconcileResult> {
+  const config = sandboxConfig()
   const db = await getDb()
   const result: ReconcileResult = { adopted: [], ended: [], removed: [] }
 
-  const rows = await db.sandbox.findMany({ where: { placement: placement.name, status: { in: LIVE } }, include: { nodes: true } })
+  const rows = await db.sandbox.findMany({ where: { ...where, status: { in: LIVE } }, include: { nodes: true } })
   const live = new Map(rows.map((r) => [r.id, r]))
 
   for (const id of await placement.listPlaced()) {
@@ -211,17 +248,32 @@ async function warmLessonFiles(db: Db, row: SandboxWithNodes): Promise<void> {
  * rules and writes only the missing ones. Returns how many sandboxes were looked at.
  */
 export async function reapplySandboxLimits(): Promise<number> {
-  const placement = sandboxPlacement()
   const db = await getDb()
-  const running = await db.sandbox.findMany({ where: { placement: placement.name, status: 'running' }, select: { id: true } })
-  for (const s of running) await placement.reapplyLimits(s.id).catch(() => undefined)
-  return running.length
+  let count = 0
+  for (const { placement, where } of await placementParts()) {
+    const running = await db.sandbox.findMany({ where: { ...where, status: 'running' }, select: { id: true } })
+    for (const s of running) await placement.reapplyLimits(s.id).catch(() => undefined)
+    count += running.length
+  }
+  return count
+}
+
+// ---------------------------------------------------------------- agents
+
+/**
+ * With registered agents: ask each its capacity (stored for placement), and end the sandboxes
+ * of one silent for QUAI_AGENT_LOST_SECONDS (endReason host_lost). Null in the other modes.
+ */
+export async function heartbeatSandboxAgents(options: { now?: Date; lostSeconds?: number } = {}): Promise<HeartbeatResult | null> {
+  const placement = sandboxPlacement()
+  return placement instanceof AgentsPlacement ? placement.heartbeat(options) : null
 }
 
 // ---------------------------------------------------------------- background work
 
 let timer: NodeJS.Timeout | null = null
 let healthTimer: NodeJS.Timeout | null = null
+let heartbeatTimer: NodeJS.Timeout | null = null
 
 /**
  * For server.ts at start: reconcile, then every `intervalMs` reap and refill the pool, and
@@ -229,8 +281,18 @@ let healthTimer: NodeJS.Timeout | null = null
  * so a dead daemon is noticed within about that interval plus the listing).
  * Errors are logged, never thrown (a server without Docker still serves lessons).
  */
-export async function startSandboxRuntime(options: { intervalMs?: number; healthIntervalMs?: number; log?: (m: string) => void } = {}): Promise<void> {
+export async function startSandboxRuntime(options: { intervalMs?: number; healthIntervalMs?: number; heartbeatIntervalMs?: number; log?: (m: string) => void } = {}): Promise<void> {
   const log = options.log ?? ((m: string) => console.warn(`[sandbox] ${m}`))
+  // Before reconcile: placement needs the agents' capacity.
+  const heartbeat = async () => {
+    try {
+      const r = await heartbeatSandboxAgents()
+      for (const lost of r?.lost ?? []) log(`quai-agent ${lost.agent} lost: ${lost.sandboxes.length} sandbox(es) ended (host_lost)`)
+    } catch (error) {
+      log(`agents: ${(error as Error).message}`)
+    }
+  }
+  if (sandboxPlacement() instanceof AgentsPlacement) await heartbeat()
   try {
     const r = await reconcileSandboxes()
     if (r.removed.length || r.ended.length || r.adopted.length) log(`reconciled: adopted ${r.adopted.length}, ended ${r.ended.length}, removed ${r.removed.length}`)
@@ -267,11 +329,19 @@ export async function startSandboxRuntime(options: { intervalMs?: number; health
   }
   healthTimer = setInterval(() => void healthTick(), options.healthIntervalMs ?? 5_000)
   healthTimer.unref()
+
+  if (sandboxPlacement() instanceof AgentsPlacement) {
+    // A lost agent is noticed within QUAI_AGENT_LOST_SECONDS plus this interval.
+    heartbeatTimer = setInterval(() => void heartbeat(), options.heartbeatIntervalMs ?? 10_000)
+    heartbeatTimer.unref()
+  }
 }
 
 export function stopSandboxRuntime(): void {
   if (timer) clearInterval(timer)
   if (healthTimer) clearInterval(healthTimer)
+  if (heartbeatTimer) clearInterval(heartbeatTimer)
   timer = null
   healthTimer = null
+  heartbeatTimer = null
 }
