@@ -67,19 +67,20 @@ export async function agentCandidates(db: Db): Promise<AgentCandidate[]> {
   })
 }
 
-export type HeartbeatResult = { seen: string[]; silent: string[]; lost: { agent: string; sandboxes: string[] }[] }
+/** `back`: agents that were lost and answer again (what they still hold has no live row: reconcile it). */
+export type HeartbeatResult = { seen: string[]; silent: string[]; lost: { agent: string; sandboxes: string[] }[]; back: string[] }
 
 /**
  * Ask every registered agent its capacity (the heartbeat) and store the answer. One that has not
  * answered for `lostSeconds` is marked lost once, and its live sandboxes end with host_lost:
  * their learners are told and can start a new sandbox, which goes to another agent. If it comes
- * back, it is no longer lost, and reconcile removes what it still holds.
+ * back, it is no longer lost (and the runtime reconciles it: what it still holds has no live row).
  */
 export async function heartbeatAgents(clientOf: (agent: AgentRow) => AgentClient, options: { now?: Date; lostSeconds?: number; timeoutMs?: number } = {}): Promise<HeartbeatResult> {
   const now = options.now ?? new Date()
   const lostSeconds = options.lostSeconds ?? getEnv().QUAI_AGENT_LOST_SECONDS
   const db = await getDb()
-  const result: HeartbeatResult = { seen: [], silent: [], lost: [] }
+  const result: HeartbeatResult = { seen: [], silent: [], lost: [], back: [] }
   await Promise.all(
     (await listAgents(db)).map(async (agent) => {
       try {
@@ -88,6 +89,7 @@ export async function heartbeatAgents(clientOf: (agent: AgentRow) => AgentClient
           .call('capacity', {})
         await db.sandboxAgent.updateMany({ where: { name: agent.name }, data: { capacity: JSON.stringify(capacity), lastSeenAt: new Date(), lostAt: null } })
         result.seen.push(agent.name)
+        if (agent.lostAt) result.back.push(agent.name)
       } catch {
         result.silent.push(agent.name)
         const lastHeard = agent.lastSeenAt ?? agent.createdAt

@@ -264,9 +264,19 @@ export async function reapplySandboxLimits(): Promise<number> {
  * With registered agents: ask each its capacity (stored for placement), and end the sandboxes
  * of one silent for QUAI_AGENT_LOST_SECONDS (endReason host_lost). Null in the other modes.
  */
-export async function heartbeatSandboxAgents(options: { now?: Date; lostSeconds?: number } = {}): Promise<HeartbeatResult | null> {
+export async function heartbeatSandboxAgents(options: { now?: Date; lostSeconds?: number } = {}): Promise<(HeartbeatResult & { reconciled: ReconcileResult }) | null> {
   const placement = sandboxPlacement()
-  return placement instanceof AgentsPlacement ? placement.heartbeat(options) : null
+  if (!(placement instanceof AgentsPlacement)) return null
+  const result = await placement.heartbeat(options)
+  // An agent back from lost still runs sandboxes whose rows ended: removed now, not at the next web start.
+  const reconciled: ReconcileResult = { adopted: [], ended: [], removed: [] }
+  for (const part of (await placementParts()).filter((p) => p.where.agentName && result.back.includes(p.where.agentName))) {
+    const r = await reconcilePart(part)
+    reconciled.adopted.push(...r.adopted)
+    reconciled.ended.push(...r.ended)
+    reconciled.removed.push(...r.removed)
+  }
+  return { ...result, reconciled }
 }
 
 // ---------------------------------------------------------------- background work
@@ -288,6 +298,7 @@ export async function startSandboxRuntime(options: { intervalMs?: number; health
     try {
       const r = await heartbeatSandboxAgents()
       for (const lost of r?.lost ?? []) log(`quai-agent ${lost.agent} lost: ${lost.sandboxes.length} sandbox(es) ended (host_lost)`)
+      for (const back of r?.back ?? []) log(`quai-agent ${back} answers again (${r?.reconciled.removed.length ?? 0} leftover sandbox(es) removed)`)
     } catch (error) {
       log(`agents: ${(error as Error).message}`)
     }

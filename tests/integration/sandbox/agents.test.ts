@@ -12,7 +12,9 @@ import { addAgent, listAgents, setDraining } from '../../../lib/sandbox/agents.s
 import { AgentsPlacement } from '../../../lib/sandbox/agents-placement.server'
 import { sandboxConfig } from '../../../lib/sandbox/config.server'
 import { LocalPlacement } from '../../../lib/sandbox/local-placement.server'
-import { execInNode } from '../../../lib/sandbox/node-access.server'
+import { openExecStream } from '../../../lib/docker/exec-stream.server'
+import { listImageTags } from '../../../lib/docker/reads.server'
+import { execInNode, innerDocker, nodeExecTarget } from '../../../lib/sandbox/node-access.server'
 import { endSandboxesWithDeadNodes, heartbeatSandboxAgents, reconcileSandboxes } from '../../../lib/sandbox/runtime.server'
 import { endSandbox, getOwnedSandbox, openSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { setSandboxPlacementForTests } from '../../../lib/sandbox/state.server'
@@ -79,6 +81,16 @@ describe.sequential('sandboxes placed across two quai-agents', () => {
       const hi = await execInNode(opened[u]!, 'node1', ['sh', '-c', 'echo "on $(hostname)"'])
       expect(hi.exitCode).toBe(0)
     }
+    // The Docker passthrough over TCP too: the inner daemon (checks) and an exec stream (terminal).
+    const onBeta = (await agentOf(opened.ana!)) === 'beta' ? opened.ana! : opened.ben!
+    expect(Array.isArray(await listImageTags(await innerDocker(onBeta, 'node1')))).toBe(true)
+    const target = await nodeExecTarget(onBeta, 'node1')
+    const shell = await openExecStream(target, { cmd: target.command(['sh', '-c', 'echo "answer=$((6*7))"']) })
+    let out = ''
+    shell.onOutput((d) => (out += d.toString('utf8')))
+    await Promise.race([new Promise<void>((resolve) => shell.onEnd(() => resolve())), new Promise((r) => setTimeout(r, 15_000))])
+    expect(out).toContain('answer=42')
+
     expect((await alpha.placement.listPlaced()).length).toBe(1)
     expect((await beta!.placement.listPlaced()).length).toBe(1)
     expect((await placement.listPlaced()).sort()).toEqual([opened.ana, opened.ben].sort())
@@ -107,6 +119,8 @@ describe.sequential('sandboxes placed across two quai-agents', () => {
     for (const u of onBeta) if ((await agentOf(opened[u]!)) === 'beta') betaUsers.push(u)
     expect(betaUsers.length).toBe(3)
 
+    // Heard just now: the clock of QUAI_AGENT_LOST_SECONDS starts here.
+    expect((await heartbeatSandboxAgents())?.seen.sort()).toEqual(['alpha', 'beta'])
     const killed = new Promise((r) => beta!.process.once('exit', r))
     beta!.process.kill('SIGKILL')
     await killed
@@ -147,17 +161,18 @@ describe.sequential('sandboxes placed across two quai-agents', () => {
     expect(r.adopted.length).toBe(2)
   })
 
-  it('takes a lost agent back when it answers again; reconcile removes what it still held', async () => {
+  it('takes a lost agent back when it answers again, and removes at once what it still held', async () => {
     await beta?.stop()
     beta = await startTestAgent({ name: 'beta', keyFile, namespace: namespaceB, tcp: true })
     await addAgent('beta', beta.address)
+    expect((await beta.placement.listPlaced()).length).toBe(3)
     const beat = await heartbeatSandboxAgents()
     expect(beat?.seen.sort()).toEqual(['alpha', 'beta'])
+    expect(beat?.back).toEqual(['beta'])
+    expect(beat?.reconciled.removed.length).toBe(3)
     expect((await listAgents()).find((a) => a.name === 'beta')?.lostAt).toBeNull()
-    expect((await beta.placement.listPlaced()).length).toBe(3)
-    const r = await reconcileSandboxes()
-    expect(r.removed.length).toBe(3)
     expect(await beta.placement.listPlaced()).toEqual([])
+    expect((await reconcileSandboxes()).removed).toEqual([])
     for (const id of Object.values(opened)) await endSandbox(id, 'stopped')
   })
 })
