@@ -16,6 +16,8 @@ export type AgentCandidate = {
   capacity: AgentCapacity | null
   /** Sandboxes given to it since that answer (the registry's count above the answer's). */
   placedSinceHeartbeat?: number
+  /** Its last answer is older than a few heartbeats: not lost yet, but no new sandbox goes there. */
+  silent?: boolean
 }
 
 export type SandboxNeeds = { memoryMb: number; diskMb: number; images: string[] }
@@ -23,13 +25,13 @@ export type SandboxNeeds = { memoryMb: number; diskMb: number; images: string[] 
 export type AgentChoice = { ok: true; agent: string } | { ok: false; reason: 'no_agent' | 'missing_images' | 'full' }
 
 /**
- * The agent with the most room for `needs`: not draining, not lost, holding every image, with
+ * The agent with the most room for `needs`: not draining, not lost or silent, holding every image, with
  * the memory and disk the sandbox asks for. Room is the smaller of its free memory and free disk
  * counted in sandboxes of this size, so a host short of either is not picked first; ties go to
  * the one running fewer sandboxes, then by name (the same answer on every web instance).
  */
 export function chooseAgent(candidates: AgentCandidate[], needs: SandboxNeeds): AgentChoice {
-  const usable = candidates.filter((c) => !c.draining && !c.lost && c.capacity)
+  const usable = candidates.filter((c) => !c.draining && !c.lost && !c.silent && c.capacity)
   if (usable.length === 0) return { ok: false, reason: 'no_agent' }
   const withImages = usable.filter((c) => needs.images.every((image) => c.capacity!.images.includes(image) || c.capacity!.images.includes(`${image}:latest`)))
   if (withImages.length === 0) return { ok: false, reason: 'missing_images' }

@@ -54,8 +54,11 @@ export async function removeAgent(name: string): Promise<{ removed: boolean; liv
   return { removed: (await db.sandboxAgent.deleteMany({ where: { name } })).count > 0, live: 0 }
 }
 
+/** An agent unheard for this long gets no new sandbox (the heartbeat asks every 10 s), well before it is lost. */
+export const silentAfterMs = 30_000
+
 /** The registry as chooseAgent sees it, with the sandboxes placed since each agent's last heartbeat. */
-export async function agentCandidates(db: Db): Promise<AgentCandidate[]> {
+export async function agentCandidates(db: Db, now: Date = new Date()): Promise<AgentCandidate[]> {
   const [agents, live] = await Promise.all([
     listAgents(db),
     db.sandbox.groupBy({ by: ['agentName'], where: { agentName: { not: null }, status: { in: ['starting', 'running'] } }, _count: { _all: true } }),
@@ -63,7 +66,14 @@ export async function agentCandidates(db: Db): Promise<AgentCandidate[]> {
   return agents.map((a) => {
     const capacity = parseCapacity(a.capacity)
     const placed = live.find((l) => l.agentName === a.name)?._count._all ?? 0
-    return { name: a.name, draining: a.draining, lost: a.lostAt !== null, capacity, placedSinceHeartbeat: capacity ? Math.max(0, placed - capacity.runningSandboxes) : 0 }
+    return {
+      name: a.name,
+      draining: a.draining,
+      lost: a.lostAt !== null,
+      silent: !a.lastSeenAt || now.getTime() - a.lastSeenAt.getTime() > silentAfterMs,
+      capacity,
+      placedSinceHeartbeat: capacity ? Math.max(0, placed - capacity.runningSandboxes) : 0,
+    }
   })
 }
 

@@ -20,11 +20,13 @@ describe('chooseAgent', () => {
     expect(chooseAgent([agent('b'), agent('a')], needs)).toEqual({ ok: true, agent: 'a' })
   })
 
-  it('never picks a draining or lost agent, nor one that never answered', () => {
+  it('never picks a draining, lost or silent agent, nor one that never answered', () => {
     const big = { memoryFreeMb: 64_000 }
     expect(chooseAgent([agent('a', { draining: true }, big), agent('b')], needs)).toEqual({ ok: true, agent: 'b' })
     expect(chooseAgent([agent('a', { lost: true }, big), agent('b')], needs)).toEqual({ ok: true, agent: 'b' })
     expect(chooseAgent([agent('a', { capacity: null }), agent('b')], needs)).toEqual({ ok: true, agent: 'b' })
+    // Unheard for a few heartbeats: not lost yet, but a new sandbox would likely fail there.
+    expect(chooseAgent([agent('a', { silent: true }, big), agent('b')], needs)).toEqual({ ok: true, agent: 'b' })
     expect(chooseAgent([agent('a', { draining: true }), agent('b', { lost: true })], needs)).toEqual({ ok: false, reason: 'no_agent' })
     expect(chooseAgent([], needs)).toEqual({ ok: false, reason: 'no_agent' })
   })
