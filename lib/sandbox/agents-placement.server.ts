@@ -8,7 +8,7 @@ import { chooseAgent } from './agent-choice'
 import { agentCandidates, heartbeatAgents, listAgents, type AgentRow, type HeartbeatResult } from './agents.server'
 import { learnerCommand, type CreateSandboxSpec, type ExecInNodeOptions, type NodeContainerState, type NodeDeath, type NodeHealth, type NodeRef, type PlacedSandbox, type SandboxPlacement } from './placement'
 import { RemotePlacement } from './remote-placement.server'
-import { SandboxError, SandboxHostFullError, SandboxUnavailableError } from './types'
+import { SandboxCapacityError, SandboxError, SandboxUnavailableError } from './types'
 
 // The placement of a quai-web with registered agents (SandboxAgent rows, lib/sandbox/agents.server.ts).
 // Sandbox.placement holds this placement's name for all of them, so the start queue, the warm
@@ -82,10 +82,13 @@ export class AgentsPlacement implements SandboxPlacement {
     return remote?.placement ?? fail(sandboxId)
   }
 
-  /** Prepares the agents that may take sandboxes; fails only when none can. */
+  /**
+   * Prepares every agent not lost (a draining one too: its running sandboxes keep their host
+   * set-up); fails only when none answers. Whether one takes new sandboxes is create's question.
+   */
   async prepare(): Promise<void> {
-    const agents = (await listAgents()).filter((a) => !a.lostAt && !a.draining)
-    if (agents.length === 0) throw new SandboxUnavailableError('no quai-agent is registered and accepting sandboxes (npm run agent -- add)')
+    const agents = (await listAgents()).filter((a) => !a.lostAt)
+    if (agents.length === 0) throw new SandboxUnavailableError('no quai-agent is registered, or all are lost (npm run agent -- add, list)')
     const now = Date.now()
     const results = await Promise.allSettled(
       agents.map(async (agent) => {
@@ -103,7 +106,8 @@ export class AgentsPlacement implements SandboxPlacement {
     const needs = { memoryMb: spec.limits.memoryMb * spec.nodes.length, diskMb: spec.limits.diskMb * spec.nodes.length, images: [this.config.image] }
     const choice = chooseAgent(await agentCandidates(db), needs)
     if (!choice.ok) {
-      if (choice.reason === 'full') throw new SandboxHostFullError(needs.diskMb, 0, 'add a sandbox host (docs/sandbox.md) or wait for sandboxes to end')
+      // Every agent's memory or disk is given out: the learner's "all sandboxes are in use, try again".
+      if (choice.reason === 'full') throw new SandboxCapacityError(5)
       throw new SandboxUnavailableError(choice.reason === 'missing_images' ? `no quai-agent has the image ${this.config.image} (npm run images:build on the agents' hosts)` : 'no quai-agent is accepting sandboxes')
     }
     // Recorded before the agent makes anything, so that reconcile knows where to look if this web dies mid-way.

@@ -35,7 +35,7 @@ describe.sequential('sandboxes placed across two quai-agents', () => {
   const opened: Record<string, string> = {}
 
   beforeAll(async () => {
-    for (const u of ['ana', 'ben', 'cid', 'dan']) await createUser(u)
+    for (const u of ['ana', 'ben', 'cid', 'dan', 'eve']) await createUser(u)
     keyFile = writeTestKeyFile()
     ;[alpha, beta] = await Promise.all([
       startTestAgent({ name: 'alpha', keyFile }),
@@ -107,10 +107,14 @@ describe.sequential('sandboxes placed across two quai-agents', () => {
     }
     expect((await getOwnedSandbox(onAlpha, opened[onAlpha]!))?.status).toBe('running')
     expect((await execInNode(opened[onAlpha]!, 'node1', ['true'])).exitCode).toBe(0)
+    // Both draining: no new sandbox anywhere, and the running ones are still reconciled.
+    await setDraining('beta', true)
+    await expect(openSandbox('eve', { lessonKey: 'docker/premiers-pas' })).rejects.toThrow(/no quai-agent is accepting sandboxes/)
     const r = await reconcileSandboxes()
     expect(r.ended).toEqual([])
     expect(r.adopted.length).toBe(4)
     await setDraining('alpha', false)
+    await setDraining('beta', false)
   })
 
   it('loses an agent killed with SIGKILL after the configured time; its learners start over on the other', async () => {
