@@ -1,12 +1,14 @@
 // quai-agent: runs the sandboxes of this host for quai-web (docs/architecture.md). It owns the
 // host's Docker engine, cgroups, loop disks and firewall rules, holds no database credentials,
-// and listens only on a unix socket that the web process's group may use.
+// and listens on a unix socket that the web process's group may use, or on a private address
+// for a quai-web on another host (QUAI_AGENT_LISTEN), or both.
 import fs from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { createAgentServer } from './lib/agent/server.server'
-import { getEnv } from './lib/env.server'
+import { getEnv, parseListen } from './lib/env.server'
 import { parseAgentKey } from './lib/sandbox/agent/signing'
 import { sandboxConfig } from './lib/sandbox/config.server'
 import { LocalPlacement } from './lib/sandbox/local-placement.server'
@@ -23,7 +25,10 @@ const env = (() => {
     fail(error instanceof Error ? error.message : String(error))
   }
 })()
-const socketPath = env.QUAI_AGENT_SOCKET ?? fail('QUAI_AGENT_SOCKET is required: the unix socket this agent listens on (e.g. /run/quai/agent.sock)')
+const socketPath = env.QUAI_AGENT_SOCKET
+// Checked (private address, or QUAI_AGENT_LISTEN_PUBLIC=1) by getEnv.
+const tcp = env.QUAI_AGENT_LISTEN ? parseListen(env.QUAI_AGENT_LISTEN) : null
+if (!socketPath && !tcp) fail('QUAI_AGENT_SOCKET (a unix socket, e.g. /run/quai/agent.sock) or QUAI_AGENT_LISTEN (a private ip:port) is required')
 const keyFile = env.QUAI_AGENT_KEY_FILE ?? fail('QUAI_AGENT_KEY_FILE is required')
 const key = parseAgentKey(fs.readFileSync(keyFile, 'utf8'), keyFile)
 const name = env.QUAI_AGENT_NAME ?? os.hostname()
@@ -31,24 +36,44 @@ const name = env.QUAI_AGENT_NAME ?? os.hostname()
 const placement = new LocalPlacement(sandboxConfig())
 const server = createAgentServer({ placement, key, name })
 
-fs.mkdirSync(path.dirname(socketPath), { recursive: true })
-fs.rmSync(socketPath, { force: true })
-// Created owner-only, then opened to the web's group: never a moment when anyone else may connect.
-const previousMask = process.umask(0o177)
-server.listen(socketPath, () => {
-  process.umask(previousMask)
-  if (env.QUAI_AGENT_SOCKET_GROUP) {
-    execFileSync('chgrp', [env.QUAI_AGENT_SOCKET_GROUP, socketPath])
-    fs.chmodSync(socketPath, 0o660)
-  }
-  console.log(`quai-agent ${name}: listening on ${socketPath} (placement ${placement.name})`)
-  placement.prepare().catch((error: unknown) => console.warn(`[agent] host set-up: ${error instanceof Error ? error.message : String(error)}`))
-})
+const prepareHost = () => placement.prepare().catch((error: unknown) => console.warn(`[agent] host set-up: ${error instanceof Error ? error.message : String(error)}`))
+
+if (socketPath) {
+  fs.mkdirSync(path.dirname(socketPath), { recursive: true })
+  fs.rmSync(socketPath, { force: true })
+  // Created owner-only, then opened to the web's group: never a moment when anyone else may connect.
+  const previousMask = process.umask(0o177)
+  server.listen(socketPath, () => {
+    process.umask(previousMask)
+    if (env.QUAI_AGENT_SOCKET_GROUP) {
+      execFileSync('chgrp', [env.QUAI_AGENT_SOCKET_GROUP, socketPath])
+      fs.chmodSync(socketPath, 0o660)
+    }
+    console.log(`quai-agent ${name}: listening on ${socketPath} (placement ${placement.name})`)
+    void prepareHost()
+  })
+}
+
+// One HTTP server behind both listeners: one nonce memory, so a request replayed on the other
+// listener is refused too.
+const tcpServer = tcp
+  ? net
+      .createServer((socket) => {
+        socket.setNoDelay(true)
+        server.emit('connection', socket)
+      })
+      .listen(tcp.port, tcp.host, () => {
+        console.log(`quai-agent ${name}: listening on ${tcp.host}:${tcp.port} (placement ${placement.name})`)
+        if (!socketPath) void prepareHost()
+      })
+  : null
+tcpServer?.on('error', (error) => fail(`quai-agent: cannot listen on ${env.QUAI_AGENT_LISTEN}: ${error.message}`))
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close()
-    fs.rmSync(socketPath, { force: true })
+    tcpServer?.close()
+    if (socketPath) fs.rmSync(socketPath, { force: true })
     process.exit(0)
   })
 }

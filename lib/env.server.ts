@@ -1,6 +1,7 @@
 import 'server-only'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import proxyAddr from 'proxy-addr'
 import { z } from 'zod'
@@ -41,6 +42,14 @@ const envSchema = z.object({
   QUAI_AGENT_NAME: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/).optional(),
   /** quai-agent only: the group that may use its socket (the web process's); default: root's only. */
   QUAI_AGENT_SOCKET_GROUP: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/).optional(),
+  /**
+   * quai-agent only: listen on TCP too, `10.0.0.5:7070` (an IP address). Refused on a wildcard or
+   * public address unless QUAI_AGENT_LISTEN_PUBLIC=1 (then a firewall must guard it).
+   */
+  QUAI_AGENT_LISTEN: z.string().optional(),
+  QUAI_AGENT_LISTEN_PUBLIC: z.enum(['0', '1']).default('0'),
+  /** quai-web with registered agents: an agent silent this long is lost and its sandboxes end. */
+  QUAI_AGENT_LOST_SECONDS: z.coerce.number().int().min(5).max(86_400).default(90),
   /** `off` only for end-to-end tests, where every sign-up comes from one address. */
   QUAI_AUTH_RATE_LIMIT: z.enum(['on', 'off']).default('on'),
   /** The content folder (courses/...); default: content/ in the working directory. */
@@ -224,6 +233,8 @@ export function getEnv(): Env {
     throw new Error(`Invalid environment:\n${problems}`)
   }
   const env = parsed.data
+  const listen = env.QUAI_AGENT_LISTEN ? listenProblem(env.QUAI_AGENT_LISTEN, env.QUAI_AGENT_LISTEN_PUBLIC === '1') : null
+  if (listen) throw new Error(`Invalid environment:\n  QUAI_AGENT_LISTEN: ${listen}`)
   if (env.QUAI_AGENT_SOCKET && !env.QUAI_AGENT_KEY_FILE) throw new Error('Invalid environment:\n  QUAI_AGENT_KEY_FILE: required with QUAI_AGENT_SOCKET (the key both sides sign with)')
   const appUrl = (env.QUAI_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '')
   cached = {
@@ -265,4 +276,40 @@ export function envNow<K extends 'DATABASE_URL' | 'DOCKER_HOST' | 'QUAI_CONTENT_
 /** Tests change the environment between cases. */
 export function resetEnvForTests(): void {
   cached = undefined
+}
+
+// ---------------------------------------------------------------- quai-agent's TCP address
+// It must be private (loopback, RFC 1918, CGNAT, IPv6 unique-local or link-local) unless the
+// operator says otherwise. A wildcard bind counts as public: it includes them all.
+
+/** `host:port` or `[v6]:port`, with an IP address (a name could resolve anywhere). */
+export function parseListen(value: string): { host: string; port: number } | null {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(value.trim())
+  if (!match) return null
+  const host = match[1] ?? match[2] ?? ''
+  const port = Number(match[3])
+  if (!net.isIP(host) || port < 1 || port > 65535) return null
+  return { host, port }
+}
+
+export function isPrivateAddress(host: string): boolean {
+  if (net.isIPv4(host)) {
+    const [a = 0, b = 0] = host.split('.').map(Number)
+    if (a === 0) return false
+    return a === 127 || a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127)
+  }
+  const v6 = host.toLowerCase()
+  if (v6 === '::1') return true
+  if (/^::ffff:\d+\.\d+\.\d+\.\d+$/.test(v6)) return isPrivateAddress(v6.slice('::ffff:'.length))
+  return /^f[cd][0-9a-f]{0,2}:/.test(v6) || /^fe[89ab][0-9a-f]?:/.test(v6)
+}
+
+/** Why a listen address is refused, or null when it may be used. */
+export function listenProblem(value: string, allowPublic: boolean): string | null {
+  const listen = parseListen(value)
+  if (!listen) return 'expected ip:port or [ipv6]:port (an IP address, not a name)'
+  if (!allowPublic && !isPrivateAddress(listen.host)) {
+    return `${listen.host} is not a private address (a wildcard includes the public ones): bind a private one, or set QUAI_AGENT_LISTEN_PUBLIC=1 if a firewall guards it`
+  }
+  return null
 }

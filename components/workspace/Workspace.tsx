@@ -3,7 +3,7 @@ import { useTranslations } from 'next-intl'
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react'
 import { z } from 'zod'
 import { terminalInputEvent } from '@/lib/content/paths'
-import { isNodeDeathReason } from '@/lib/sandbox/types'
+import { isBrokenEndReason } from '@/lib/sandbox/types'
 import type { TerminalClient } from '@/lib/terminal/client'
 import { fetchJson, type FetchJsonInit, type Fetched } from '@/lib/http/client'
 import type { ApiErrorBody } from '@/lib/errors'
@@ -270,10 +270,10 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
         </div>
       )}
 
-      {phase.kind === 'ended' && isNodeDeathReason(phase.view?.endReason) && (
+      {phase.kind === 'ended' && isBrokenEndReason(phase.view?.endReason) && (
         <div role="alert" className="m-4 rounded border border-red-800 bg-red-950 p-4 text-sm text-red-100" data-sandbox-broken={phase.view?.endReason}>
-          <p className="font-medium">{t('broken.title')}</p>
-          <p className="mt-1">{t(`broken.${phase.view?.endReason === 'node_out_of_memory' ? 'node_out_of_memory' : 'node_died'}`)}</p>
+          <p className="font-medium">{t(phase.view?.endReason === 'host_lost' ? 'broken.hostLostTitle' : 'broken.title')}</p>
+          <p className="mt-1">{t(`broken.${phase.view?.endReason ?? 'node_died'}`)}</p>
           <p className="mt-1">{t('broken.progressKept')}</p>
           <button type="button" className={`${button} mt-3 border-sky-600 bg-sky-900 text-white hover:bg-sky-800`} onClick={open}>
             {t('broken.newSandbox')}
@@ -281,7 +281,7 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
         </div>
       )}
 
-      {phase.kind === 'ended' && !isNodeDeathReason(phase.view?.endReason) && (
+      {phase.kind === 'ended' && !isBrokenEndReason(phase.view?.endReason) && (
         <div className="m-4 rounded border border-slate-700 p-4 text-sm">
           <p>
             {t('status.ended')}

@@ -84,8 +84,9 @@ export function dockerClientForSocket(socketPath: string, options: { idleTimeout
  * A client whose requests go through `agent` on the unix socket `socketPath`: a quai-agent's
  * Docker passthrough, where the agent (lib/sandbox/agent) prefixes and signs each request.
  */
-export function dockerClientThroughAgent(socketPath: string, agent: http.Agent): DockerDaemon {
-  return new DockerodeDaemon(new Docker({ socketPath, agent } as Docker.DockerOptions))
+export function dockerClientThroughAgent(address: { socketPath: string } | { host: string; port: number }, agent: http.Agent): DockerDaemon {
+  const where = 'socketPath' in address ? { socketPath: address.socketPath } : { host: address.host, port: address.port, protocol: 'http' as const }
+  return new DockerodeDaemon(new Docker({ ...where, agent } as unknown as Docker.DockerOptions))
 }
 
 /** Forget the clients of a socket (its sandbox ended). */

@@ -3,16 +3,19 @@ import { getDb, type Db } from '../db/client.server'
 import { sandboxConfig, type SandboxConfig } from './config.server'
 import { getLessonByKey } from '../content/lessons.server'
 import { seedLessonFiles } from './lesson-files.server'
-import { endForDeadNode } from './node-access.server'
-import { deadNodesOf } from './node-health'
 import { endSandbox, reserve, startSandbox, type Reservation } from './sandboxes.server'
 import { poolTargets } from './session-pool.server'
-import { isStuckStart, stuckStartWhere } from './start-queue.server'
-import { destroyAndMarkEnded, LIVE, preparePlacement, sandboxPlacement, type SandboxWithNodes } from './state.server'
+import { stuckStartWhere } from './start-queue.server'
+import { AgentsPlacement } from './agents-placement.server'
+import { endSandboxesWithDeadNodes, heartbeatSandboxAgents, reconcileSandboxes } from './reconcile.server'
+import { destroyAndMarkEnded, placementParts, preparePlacement, sandboxPlacement, type SandboxWithNodes } from './state.server'
 import { layoutFromKey, SandboxCapacityError, type EndReason } from './types'
 
+export { endSandboxesWithDeadNodes, heartbeatSandboxAgents, reconcileSandboxes, type ReconcileResult } from './reconcile.server'
+
 // The sandbox runtime loop, for server.ts: reconcile at start, then on a timer reap what is
-// past its time, keep the warm pool at its targets, and end the sandboxes whose node died.
+// past its time, keep the warm pool at its targets, end the sandboxes whose node died, and hear
+// the registered agents (the comparisons of registry and hosts are in reconcile.server.ts).
 // Like the rest of lib/sandbox it keeps no state of its own: any instance may run it.
 
 // ---------------------------------------------------------------- reaping
@@ -48,82 +51,6 @@ export async function reapExpiredSandboxes(now: Date = new Date()): Promise<Reap
   for (const s of await db.sandbox.findMany({ where: { placement, status: 'stopping', endedAt: { lte: stuckStop } }, select: { id: true } })) {
     await destroyAndMarkEnded(db, s.id)
     result.retried.push(s.id)
-  }
-  return result
-}
-
-// ---------------------------------------------------------------- dead nodes
-
-/**
- * The health part of the runtime loop: one listing of this placement's node containers,
- * compared with the running rows. A sandbox with a stopped or vanished node is ended at once
- * (endReason node_died or node_out_of_memory), which frees its slot, disk and cgroup.
- */
-export async function endSandboxesWithDeadNodes(): Promise<{ id: string; reason: EndReason }[]> {
-  const placement = sandboxPlacement()
-  const db = await getDb()
-  // Rows first, then the hosts: a node created after this read is not judged on this tick.
-  const running = await db.sandbox.findMany({ where: { placement: placement.name, status: 'running' }, select: { id: true, nodes: { select: { name: true, containerId: true } } } })
-  if (running.length === 0) return []
-  const dead = deadNodesOf(running, await placement.listNodeStates())
-  const ended: { id: string; reason: EndReason }[] = []
-  for (const d of dead) {
-    const error = await endForDeadNode(db, d.sandboxId, d.node, d.containerId)
-    if (error) ended.push({ id: d.sandboxId, reason: error.reason })
-  }
-  return ended
-}
-// ---------------------------------------------------------------- reconcile
-
-export type ReconcileResult = { adopted: string[]; ended: string[]; removed: string[] }
-
-/**
- * At server start (and safe at any time, from any instance): make the hosts and the
- * registry agree. Things on the hosts labelled as Quai sandboxes with no live row are
- * removed; running rows whose nodes are gone or dead are ended (and their leftovers removed);
- * healthy ones are adopted as they are. Rows still starting are left to whoever starts them
- * unless they are too old.
- */
-export async function reconcileSandboxes(): Promise<ReconcileResult> {
-  const config = sandboxConfig()
-  const placement = sandboxPlacement()
-  await preparePlacement()
-  const db = await getDb()
-  const result: ReconcileResult = { adopted: [], ended: [], removed: [] }
-
-  const rows = await db.sandbox.findMany({ where: { placement: placement.name, status: { in: LIVE } }, include: { nodes: true } })
-  const live = new Map(rows.map((r) => [r.id, r]))
-
-  for (const id of await placement.listPlaced()) {
-    if (live.has(id)) continue
-    await placement.destroy(id).catch(() => undefined)
-    result.removed.push(id)
-  }
-
-  const now = Date.now()
-  for (const row of rows) {
-    if (row.status === 'starting') {
-      if (isStuckStart(row, new Date(now), config)) {
-        const won = await db.sandbox.updateMany({ where: { id: row.id, status: 'starting' }, data: { status: 'stopping', endReason: 'lost', endedAt: new Date() } })
-        if (won.count) {
-          await destroyAndMarkEnded(db, row.id)
-          result.ended.push(row.id)
-        }
-      }
-      continue
-    }
-    if (row.status === 'stopping') {
-      await destroyAndMarkEnded(db, row.id)
-      result.ended.push(row.id)
-      continue
-    }
-    const health = await placement.health(row.id, row.nodes)
-    if (health.length > 0 && health.every((h) => h.running && h.daemonAnswers)) {
-      result.adopted.push(row.id)
-    } else {
-      await endSandbox(row.id, 'lost')
-      result.ended.push(row.id)
-    }
   }
   return result
 }
@@ -211,17 +138,21 @@ async function warmLessonFiles(db: Db, row: SandboxWithNodes): Promise<void> {
  * rules and writes only the missing ones. Returns how many sandboxes were looked at.
  */
 export async function reapplySandboxLimits(): Promise<number> {
-  const placement = sandboxPlacement()
   const db = await getDb()
-  const running = await db.sandbox.findMany({ where: { placement: placement.name, status: 'running' }, select: { id: true } })
-  for (const s of running) await placement.reapplyLimits(s.id).catch(() => undefined)
-  return running.length
+  let count = 0
+  for (const { placement, where } of await placementParts()) {
+    const running = await db.sandbox.findMany({ where: { ...where, status: 'running' }, select: { id: true } })
+    for (const s of running) await placement.reapplyLimits(s.id).catch(() => undefined)
+    count += running.length
+  }
+  return count
 }
 
 // ---------------------------------------------------------------- background work
 
 let timer: NodeJS.Timeout | null = null
 let healthTimer: NodeJS.Timeout | null = null
+let heartbeatTimer: NodeJS.Timeout | null = null
 
 /**
  * For server.ts at start: reconcile, then every `intervalMs` reap and refill the pool, and
@@ -229,8 +160,19 @@ let healthTimer: NodeJS.Timeout | null = null
  * so a dead daemon is noticed within about that interval plus the listing).
  * Errors are logged, never thrown (a server without Docker still serves lessons).
  */
-export async function startSandboxRuntime(options: { intervalMs?: number; healthIntervalMs?: number; log?: (m: string) => void } = {}): Promise<void> {
+export async function startSandboxRuntime(options: { intervalMs?: number; healthIntervalMs?: number; heartbeatIntervalMs?: number; log?: (m: string) => void } = {}): Promise<void> {
   const log = options.log ?? ((m: string) => console.warn(`[sandbox] ${m}`))
+  // Before reconcile: placement needs the agents' capacity.
+  const heartbeat = async () => {
+    try {
+      const r = await heartbeatSandboxAgents()
+      for (const lost of r?.lost ?? []) log(`quai-agent ${lost.agent} lost: ${lost.sandboxes.length} sandbox(es) ended (host_lost)`)
+      for (const back of r?.back ?? []) log(`quai-agent ${back} answers again (${r?.reconciled.removed.length ?? 0} leftover sandbox(es) removed)`)
+    } catch (error) {
+      log(`agents: ${(error as Error).message}`)
+    }
+  }
+  if (sandboxPlacement() instanceof AgentsPlacement) await heartbeat()
   try {
     const r = await reconcileSandboxes()
     if (r.removed.length || r.ended.length || r.adopted.length) log(`reconciled: adopted ${r.adopted.length}, ended ${r.ended.length}, removed ${r.removed.length}`)
@@ -267,11 +209,19 @@ export async function startSandboxRuntime(options: { intervalMs?: number; health
   }
   healthTimer = setInterval(() => void healthTick(), options.healthIntervalMs ?? 5_000)
   healthTimer.unref()
+
+  if (sandboxPlacement() instanceof AgentsPlacement) {
+    // A lost agent is noticed within QUAI_AGENT_LOST_SECONDS plus this interval.
+    heartbeatTimer = setInterval(() => void heartbeat(), options.heartbeatIntervalMs ?? 10_000)
+    heartbeatTimer.unref()
+  }
 }
 
 export function stopSandboxRuntime(): void {
   if (timer) clearInterval(timer)
   if (healthTimer) clearInterval(healthTimer)
+  if (heartbeatTimer) clearInterval(heartbeatTimer)
   timer = null
   healthTimer = null
+  heartbeatTimer = null
 }

@@ -5,6 +5,7 @@ import { dockerProblemOf } from '../docker/diagnose.server'
 import type { Db } from '../db/client.server'
 import { sandboxConfig, type SandboxConfig } from './config.server'
 import { AgentClient } from './agent/client.server'
+import { AgentsPlacement } from './agents-placement.server'
 import { parseAgentKey } from './agent/signing'
 import { LocalPlacement, localPlacementName } from './local-placement.server'
 import { RemotePlacement } from './remote-placement.server'
@@ -24,7 +25,12 @@ export const LIVE: SandboxStatus[] = ['starting', 'running', 'stopping']
 
 let placementInstance: SandboxPlacement | null = null
 
-/** The placement that runs sandboxes: the quai-agent named by QUAI_AGENT_SOCKET, or this host's engine. */
+/**
+ * The placement that runs sandboxes (docs/sandbox.md):
+ *  - no QUAI_AGENT_KEY_FILE: this host's engine, in this process (the embedded default);
+ *  - QUAI_AGENT_SOCKET and the key: the one quai-agent on that socket;
+ *  - the key alone: the quai-agents registered in the database (npm run agents -- add).
+ */
 export function sandboxPlacement(): SandboxPlacement {
   placementInstance ??= placementFromEnv()
   return placementInstance
@@ -33,11 +39,21 @@ export function sandboxPlacement(): SandboxPlacement {
 function placementFromEnv(): SandboxPlacement {
   const env = getEnv()
   const config = sandboxConfig()
-  if (!env.QUAI_AGENT_SOCKET || !env.QUAI_AGENT_KEY_FILE) return new LocalPlacement(config)
+  if (!env.QUAI_AGENT_KEY_FILE) return new LocalPlacement(config)
   const key = parseAgentKey(fs.readFileSync(env.QUAI_AGENT_KEY_FILE, 'utf8'), env.QUAI_AGENT_KEY_FILE)
+  if (!env.QUAI_AGENT_SOCKET) return new AgentsPlacement(config, key)
   // Stored in Sandbox.placement: the same name the agent's LocalPlacement has, so a web that
   // moves between the two modes on one host keeps reconciling the same sandboxes.
   return new RemotePlacement(localPlacementName(config), new AgentClient(env.QUAI_AGENT_SOCKET, key))
+}
+
+/** What the runtime works on one at a time: the placement, or each answering agent with its sandboxes' rows. */
+export type PlacementPart = { label: string; placement: SandboxPlacement; where: { placement: string; agentName?: string } }
+
+export async function placementParts(): Promise<PlacementPart[]> {
+  const placement = sandboxPlacement()
+  if (!(placement instanceof AgentsPlacement)) return [{ label: placement.name, placement, where: { placement: placement.name } }]
+  return (await placement.parts()).map((p) => ({ label: `agent ${p.agent.name}`, placement: p.placement, where: { placement: placement.name, agentName: p.agent.name } }))
 }
 
 /** Tests swap the placement or reset it after changing the configuration. */
@@ -85,7 +101,10 @@ export function toView(row: SandboxWithNodes, config: SandboxConfig = sandboxCon
 }
 
 export async function loadRow(db: Db, sandboxId: string): Promise<SandboxWithNodes | null> {
-  return db.sandbox.findUnique({ where: { id: sandboxId }, include: { nodes: true } })
+  const row = await db.sandbox.findUnique({ where: { id: sandboxId }, include: { nodes: true } })
+  const placement = sandboxPlacement()
+  if (row && placement instanceof AgentsPlacement) await placement.noteHolder(row.id, row.agentName)
+  return row
 }
 
 /** Remove what the sandbox has on its hosts and mark it ended; on failure it stays "stopping" for the reaper. */

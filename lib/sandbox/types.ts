@@ -76,12 +76,20 @@ export type SandboxView = {
 }
 
 /** Why a sandbox ended (Sandbox.endReason). */
-export type EndReason = 'stopped' | 'reset' | 'replaced' | 'idle' | 'expired' | 'failed' | 'lost' | 'orphaned' | 'pool' | NodeDeathReason
+export type EndReason = 'stopped' | 'reset' | 'replaced' | 'idle' | 'expired' | 'failed' | 'lost' | 'orphaned' | 'pool' | 'host_lost' | NodeDeathReason
 
 /** A node of the sandbox stopped on its own (its inner dockerd died, and the node with it). */
 export const nodeDeathReasons = ['node_died', 'node_out_of_memory'] as const
 export type NodeDeathReason = (typeof nodeDeathReasons)[number]
 export const isNodeDeathReason = (reason: string | null | undefined): reason is NodeDeathReason => (nodeDeathReasons as readonly (string | null | undefined)[]).includes(reason)
+
+/**
+ * The sandbox broke under the learner rather than being stopped: a node died, or the quai-agent
+ * of its host stopped answering (host_lost). The workspace says so and offers a new sandbox.
+ */
+export const brokenEndReasons = [...nodeDeathReasons, 'host_lost'] as const
+export type BrokenEndReason = (typeof brokenEndReasons)[number]
+export const isBrokenEndReason = (reason: string | null | undefined): reason is BrokenEndReason => (brokenEndReasons as readonly (string | null | undefined)[]).includes(reason)
 
 // ---------------------------------------------------------------- errors
 
@@ -96,6 +104,7 @@ export type SandboxErrorCode =
   | 'sandbox.unavailable'
   | 'sandbox.host_full'
   | 'sandbox.node_died'
+  | 'sandbox.host_lost'
   | 'sandbox.busy'
 
 type Params = Record<string, string | number>
@@ -141,6 +150,10 @@ const messages: Record<SandboxErrorCode, { en: (p: Params) => string; fr: (p: Pa
     en: (p) => `The Docker of this sandbox stopped (node ${p.node}${p.outOfMemory ? ', out of memory' : ''}). Your progress is kept: start a new sandbox.`,
     fr: (p) => `Le Docker de ce bac à sable s’est arrêté (nœud ${p.node}${p.outOfMemory ? ', mémoire épuisée' : ''}). Votre progression est conservée : démarrez un nouveau bac à sable.`,
   },
+  'sandbox.host_lost': {
+    en: () => 'The server that ran this sandbox stopped answering, and the sandbox is lost. Your progress is kept: start a new sandbox, it will run on another server.',
+    fr: () => 'Le serveur qui faisait tourner ce bac à sable ne répond plus, et le bac à sable est perdu. Votre progression est conservée : démarrez un nouveau bac à sable, il tournera sur un autre serveur.',
+  },
   'sandbox.busy': {
     en: (p) => `Your sandbox is too busy right now to receive the lesson's files (node ${p.node}). It is still yours: try again in a few seconds.`,
     fr: (p) => `Votre bac à sable est trop occupé pour recevoir les fichiers de la leçon (nœud ${p.node}). Il reste le vôtre : réessayez dans quelques secondes.`,
@@ -175,6 +188,7 @@ const httpStatus: Record<SandboxErrorCode, number> = {
   'sandbox.unavailable': 503,
   'sandbox.host_full': 503,
   'sandbox.node_died': 409,
+  'sandbox.host_lost': 409,
   'sandbox.busy': 503,
 }
 

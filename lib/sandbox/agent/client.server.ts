@@ -4,6 +4,7 @@ import { dockerClientThroughAgent, type DockerDaemon } from '../../docker/client
 import { DockerProblemError, type DockerProblemCode } from '../../docker/diagnose.server'
 import { SandboxError, SandboxHostFullError, type SandboxErrorCode } from '../types'
 import { agentErrorSchema, agentOperations, dockerPassthroughPrefix, operationPath, scopeOf, type AgentInput, type AgentOperation, type AgentOutput, type DockerTarget } from './protocol'
+import { parseAgentAddress, type AgentAddress } from './address'
 import { authHeader, hashBody, signRequest } from './signing'
 
 // quai-web's side of the channel to one quai-agent: signed operations, and Docker clients
@@ -34,12 +35,25 @@ class PassthroughAgent extends http.Agent {
 
 export class AgentClient {
   private readonly daemons = new Map<string, DockerDaemon>()
+  private readonly where: AgentAddress
 
+  /** `address`: the agent's unix socket path, or http://ip:port. */
   constructor(
-    readonly socketPath: string,
+    readonly address: string,
     private readonly key: Buffer,
     private readonly timeoutMs = 120_000,
-  ) {}
+  ) {
+    this.where = parseAgentAddress(address) ?? invalidAddress(address)
+  }
+
+  /** A client with another timeout (the heartbeat wants a short one). */
+  withTimeout(timeoutMs: number): AgentClient {
+    return new AgentClient(this.address, this.key, timeoutMs)
+  }
+
+  private get target(): { socketPath: string } | { host: string; port: number } {
+    return this.where.kind === 'socket' ? { socketPath: this.where.path } : { host: this.where.host, port: this.where.port }
+  }
 
   /** One operation, its input and answer parsed by the protocol's schemas. */
   async call<Op extends AgentOperation>(operation: Op, input: AgentInput<Op>): Promise<AgentOutput<Op>> {
@@ -51,11 +65,11 @@ export class AgentClient {
     try {
       json = JSON.parse(text)
     } catch {
-      throw new AgentUnreachableError(`agent at ${this.socketPath} answered ${status} with no JSON`)
+      throw new AgentUnreachableError(`agent at ${this.address} answered ${status} with no JSON`)
     }
     if (status === 200) return agentOperations[operation].output.parse((json as { result?: unknown }).result) as AgentOutput<Op>
     const error = agentErrorSchema.safeParse(json)
-    if (!error.success) throw new AgentUnreachableError(`agent at ${this.socketPath} answered ${status}: ${text.slice(0, 200)}`)
+    if (!error.success) throw new AgentUnreachableError(`agent at ${this.address} answered ${status}: ${text.slice(0, 200)}`)
     throw errorFromAgent(error.data.error)
   }
 
@@ -64,7 +78,7 @@ export class AgentClient {
     const prefix = dockerPassthroughPrefix(sandboxId, node, target)
     let daemon = this.daemons.get(prefix)
     if (!daemon) {
-      daemon = dockerClientThroughAgent(this.socketPath, new PassthroughAgent(this.key, prefix, sandboxId))
+      daemon = dockerClientThroughAgent(this.target, new PassthroughAgent(this.key, prefix, sandboxId))
       this.daemons.set(prefix, daemon)
     }
     return daemon
@@ -78,7 +92,7 @@ export class AgentClient {
   private post(path: string, body: string, auth: string): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
       const request = http.request(
-        { socketPath: this.socketPath, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [authHeader]: auth } },
+        { ...this.target, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [authHeader]: auth } },
         (response) => {
           const chunks: Buffer[] = []
           response.on('data', (chunk: Buffer) => chunks.push(chunk))
@@ -86,11 +100,15 @@ export class AgentClient {
           response.on('error', reject)
         },
       )
-      request.setTimeout(this.timeoutMs, () => request.destroy(new AgentUnreachableError(`agent at ${this.socketPath} did not answer ${path} within ${this.timeoutMs} ms`)))
-      request.on('error', (error) => reject(error instanceof AgentUnreachableError ? error : new AgentUnreachableError(`agent at ${this.socketPath} cannot be reached: ${error.message}`, { cause: error })))
+      request.setTimeout(this.timeoutMs, () => request.destroy(new AgentUnreachableError(`agent at ${this.address} did not answer ${path} within ${this.timeoutMs} ms`)))
+      request.on('error', (error) => reject(error instanceof AgentUnreachableError ? error : new AgentUnreachableError(`agent at ${this.address} cannot be reached: ${error.message}`, { cause: error })))
       request.end(body)
     })
   }
+}
+
+function invalidAddress(address: string): never {
+  throw new Error(`not an agent address: ${address} (expected a unix socket path or http://ip:port)`)
 }
 
 /** The agent's error answer as the error the placement would have thrown on this host. */
