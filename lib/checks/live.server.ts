@@ -11,6 +11,7 @@ import { runsCommands } from '../content/check-kinds'
 import { liveHeartbeatMs } from './public'
 import type { LiveEventView } from './api'
 import { runChecks, type CheckRunResult } from './run.server'
+import { liveNudgeGeneration, liveNudgePollMs, publishLiveNudge, type NudgeGeneration } from './live-nudge.server'
 
 // Live mode. One hub per sandbox follows the event stream of each node's daemon (no polling),
 // waits for a burst of events to settle, then re-reads the sandbox: a snapshot of containers,
@@ -91,6 +92,10 @@ class Hub {
   private ended = false
 
   private limitedUntil = 0
+  /** The sandbox's nudge generation this hub has re-checked for (live-nudge.server.ts), and the poll that watches it. */
+  private nudgeSeen: NudgeGeneration = null
+  private nudgePoll: NodeJS.Timeout | undefined
+  private nudgePolling = false
 
   constructor(
     readonly sandboxId: string,
@@ -102,7 +107,27 @@ class Hub {
   ) {}
 
   async start(): Promise<void> {
+    this.nudgeSeen = await liveNudgeGeneration(this.sandboxId).catch(() => null)
     for (const node of this.nodes) await this.follow(node)
+    if (this.ended) return
+    this.nudgePoll = setInterval(() => void this.pollNudges(), liveNudgePollMs)
+    this.nudgePoll.unref()
+  }
+
+  /** A file saved through any instance (the database says so): re-check, as nudge() does. */
+  private async pollNudges(): Promise<void> {
+    if (this.nudgePolling || this.ended) return
+    this.nudgePolling = true
+    try {
+      const generation = await liveNudgeGeneration(this.sandboxId)
+      if (generation === this.nudgeSeen || this.ended) return
+      this.nudgeSeen = generation
+      this.schedule(LIVE_DEBOUNCE_MS)
+    } catch {
+      // The database did not answer this time: the next poll asks again.
+    } finally {
+      this.nudgePolling = false
+    }
   }
 
   /** Follows a node's daemon events; when the stream ends, whatever the reason, recover() decides. */
@@ -192,8 +217,9 @@ class Hub {
     if (this.subscribers.size === 0) this.stop()
   }
 
-  /** Something changed that the daemon does not report (a file saved from the editor). */
-  nudge(): void {
+  /** Something changed that the daemon does not report (a file saved from the editor), published as `generation`. */
+  nudge(generation?: NudgeGeneration): void {
+    if (generation !== undefined) this.nudgeSeen = generation
     this.schedule(LIVE_DEBOUNCE_MS)
   }
 
@@ -326,6 +352,7 @@ class Hub {
   stop(): void {
     this.ended = true
     clearTimeout(this.timer)
+    clearInterval(this.nudgePoll)
     for (const follow of this.follows.values()) follow.stop()
     this.follows.clear()
     for (const wake of [...this.sleepers]) wake()
@@ -355,9 +382,13 @@ export async function subscribeLive(sandboxId: string, subscriber: LiveSubscribe
   return () => hub.remove(subscriber)
 }
 
-/** Tell a sandbox's live hub that something changed outside the daemon (a saved file). */
+/**
+ * Tell a sandbox's live hubs that something changed outside the daemon (a saved file): this
+ * instance's at once, every other instance's through the database at its next poll.
+ */
 export function nudgeLive(sandboxId: string): void {
-  void hubs.get(sandboxId)?.then((hub: Hub) => hub.nudge()).catch(() => {})
+  const nudgeHere = (generation?: NudgeGeneration) => void hubs.get(sandboxId)?.then((hub: Hub) => hub.nudge(generation)).catch(() => {})
+  void publishLiveNudge(sandboxId).then(nudgeHere, () => nudgeHere())
 }
 
 /** What a live stream keeps queued for a reader that has not taken it yet, in bytes. */

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
+import { PassThrough } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { CheckError } from '../../../lib/checks/errors'
 import type { SandboxAccess } from '../../../lib/checks/exercise.server'
@@ -200,6 +201,34 @@ describe('live mode', () => {
       expect(outcomes.filter(([, passed]) => passed)).toHaveLength(1)
       expect(outcomes.length).toBeLessThanOrEqual(3)
       console.log(`live: from \`docker run\` to a passing result: ${latency} ms`)
+    } finally {
+      unsubscribe()
+    }
+  })
+
+  test('a file saved through another server instance re-checks: the nudge goes through the database', async () => {
+    const { publishLiveNudge } = await import('../../../lib/checks/live-nudge.server')
+    // The host daemon is shared with whatever else runs on this machine: its events would re-check
+    // too. This hub hears none (an event stream that stays silent until the hub stops), so only the nudge can.
+    const quiet: DockerDaemon = Object.create(lab.target.docker) as DockerDaemon
+    quiet.events = async (signal) => {
+      const silent = new PassThrough()
+      signal.addEventListener('abort', () => silent.end())
+      return silent
+    }
+    const c = collector()
+    const unsubscribe = await live.subscribeLive('host-sandbox', { ...who('network-and-member'), send: (e) => c.send(e), close: () => c.close() }, accessFor(userId, () => ({ ...lab.target, docker: quiet })))
+    try {
+      await c.next((e) => e.type === 'result')
+      await c.next((e) => e.type === 'status' && e.state === 'watching')
+      await new Promise((resolve) => setTimeout(resolve, 2 * live.LIVE_MAX_DELAY_MS))
+      c.clear()
+      // What saveLessonFile does in another instance: a database write; this process's hub is not told.
+      const saved = Date.now()
+      await publishLiveNudge('host-sandbox')
+      await c.next((e) => e.type === 'status' && e.state === 'checking', 5000)
+      await c.next((e) => e.type === 'result', 5000)
+      console.log(`live: from a nudge published in the database to a re-check: ${Date.now() - saved} ms`)
     } finally {
       unsubscribe()
     }
