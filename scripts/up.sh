@@ -3,6 +3,8 @@
 #   bash scripts/up.sh
 # Then open the URL it prints. While no instructor exists, it also prints a one-time setup link:
 # open it to create the first instructor account (or run `npm run setup:token` for a new one).
+# As root it starts Quai as two programs: quai-agent (root, the sandboxes) and quai-web (the
+# system user quai, created if missing); otherwise one unprivileged process without sandboxes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,4 +40,10 @@ else
 fi
 
 echo "==> Starting Quai (database: ${DATABASE_URL:-file:./data/quai.db})"
+export NODE_ENV=production
+if [ "$(id -u)" = 0 ]; then
+  # Two programs (docs/architecture.md): quai-agent as root runs the sandboxes; quai-web, as the
+  # unprivileged user quai, serves the pages with no Docker socket. Key: /etc/quai/agent.key.
+  exec bash scripts/split/start.sh /etc/quai
+fi
 exec npm start

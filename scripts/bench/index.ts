@@ -26,6 +26,7 @@ const parts: Part[] = [
     keys: [
       'echo_ms_p50',
       'echo_ms_p99',
+      'agent_hop_echo_ms_p50',
       'throughput_mb_s',
       'wetty_echo_ms_p50',
       'wetty_throughput_mb_s',

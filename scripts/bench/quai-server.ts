@@ -4,6 +4,7 @@
 // curriculum's first single-node hands-on lesson, which the parts open sandboxes for.
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { loadContentTree } from '../../lib/content/load.server'
 import { contentRoot } from '../../lib/content/root.server'
@@ -45,11 +46,26 @@ export async function waitForOutput(proc: Proc, needle: string, timeoutMs: numbe
   }
 }
 
+/** The agent beside a split server: its socket and key (null when one process does both). */
+export type BenchAgent = { socketPath: string; keyFile: string } | null
+
+/**
+ * The production server as `scripts/up.sh` starts it: as root, quai-agent (root) and quai-web
+ * (the user quai) linked by a unix socket (scripts/split/start.sh, its key in `stateDir`);
+ * otherwise one process. `env` must name the sandbox namespace the agent's socket is named after.
+ */
+export function startQuaiServer(env: Record<string, string>, stateDir: string): { proc: Proc; agent: BenchAgent } {
+  if (process.getuid?.() !== 0) return { proc: startProcess(process.execPath, ['--import', 'tsx', '--import', './scripts/node/register.mjs', 'server.ts'], env), agent: null }
+  const proc = startProcess('bash', ['scripts/split/start.sh', stateDir], env)
+  return { proc, agent: { socketPath: `/run/quai/agent-${env.QUAI_SANDBOX_NAMESPACE ?? 'quai'}.sock`, keyFile: path.join(fs.realpathSync(stateDir), 'agent.key') } }
+}
+
 export async function startProductionQuai(options: { databaseUrl: string; env: Record<string, string>; log: (line: string) => void }): Promise<BenchQuai> {
   if (!fs.existsSync(path.join(root, '.next/BUILD_ID'))) throw new Error('no production build: run `npx next build` first')
   const port = await freePort()
   const url = `http://localhost:${port}`
-  const proc = startProcess(process.execPath, ['--import', 'tsx', '--import', './scripts/node/register.mjs', 'server.ts'], {
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-bench-server-'))
+  const { proc } = startQuaiServer({
     ...options.env,
     NODE_ENV: 'production',
     PORT: String(port),
@@ -59,7 +75,7 @@ export async function startProductionQuai(options: { databaseUrl: string; env: R
     QUAI_AUTH_RATE_LIMIT: 'off',
     QUAI_SANDBOX_RUNTIME: 'off',
     NEXT_TELEMETRY_DISABLED: '1',
-  })
+  }, stateDir)
   try {
     await waitForOutput(proc, 'Quai is ready on', 120_000, 'the Quai server')
   } catch (error) {
@@ -67,7 +83,11 @@ export async function startProductionQuai(options: { databaseUrl: string; env: R
     throw error
   }
   options.log(`quai: production build on port ${port}${options.env.QUAI_SANDBOX_NAMESPACE ? `, sandbox namespace ${options.env.QUAI_SANDBOX_NAMESPACE}` : ''}`)
-  return { url, stop: proc.stop, output: proc.output }
+  const stop = async () => {
+    await proc.stop()
+    fs.rmSync(stateDir, { recursive: true, force: true })
+  }
+  return { url, stop, output: proc.output }
 }
 
 export function handsOnLesson(): { course: string; lesson: string } {

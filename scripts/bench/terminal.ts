@@ -20,14 +20,21 @@ import { promisify } from 'node:util'
 import type { Browser, BrowserContext, Page } from '@playwright/test'
 import { io, type Socket as IoSocket } from 'socket.io-client'
 import WebSocket, { WebSocketServer } from 'ws'
+import { openExecStream } from '../../lib/docker/exec-stream.server'
+import { AgentClient } from '../../lib/sandbox/agent/client.server'
+import { parseAgentKey } from '../../lib/sandbox/agent/signing'
+import { learnerCommand } from '../../lib/sandbox/placement'
+import { holderCommand } from '../../lib/terminal/bridge.server'
 import { decodeClientMessage, decodeServerMessage, encodeAck, encodeInput, encodeOutput, flowHighWater, flowLowWater, terminalPath } from '../../lib/terminal/protocol'
 import { freePort } from './ports'
-import { handsOnLesson, startProcess, waitForOutput } from './quai-server'
+import { handsOnLesson, startProcess, startQuaiServer, waitForOutput, type BenchAgent } from './quai-server'
 import { measureEcho, runIn } from './terminal-line'
 
 export type TerminalBench = {
   echo_ms_p50: number
   echo_ms_p99: number
+  /** The same echo straight to quai-agent's passthrough (no quai-web): echo_ms_p50 minus this is the web hop. Null when not split (not root). */
+  agent_hop_echo_ms_p50: number | null
   throughput_mb_s: number
   wetty_echo_ms_p50: number
   wetty_throughput_mb_s: number
@@ -65,13 +72,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 // ---------------------------------------------------------------- processes
 
-async function startQuai(log: (line: string) => void): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startQuai(log: (line: string) => void): Promise<{ url: string; agent: BenchAgent; stop: () => Promise<void> }> {
   const port = await freePort()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-bench-terminal-'))
   const production = fs.existsSync(path.join(root, '.next/BUILD_ID')) && fs.existsSync(path.join(root, '.next/server/app/api/sandboxes/route.js'))
   log(`quai: ${production ? 'production build' : 'no production build with the sandbox routes: Next in dev mode'} on port ${port}`)
   const url = `http://localhost:${port}`
-  const proc = startProcess(process.execPath, ['--import', 'tsx', '--import', './scripts/node/register.mjs', 'server.ts'], {
+  const { proc, agent } = startQuaiServer({
     NODE_ENV: production ? 'production' : 'development',
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -81,11 +88,14 @@ async function startQuai(log: (line: string) => void): Promise<{ url: string; st
     // A benchmark server must not reconcile: it would remove other servers' sandboxes.
     QUAI_SANDBOX_RUNTIME: 'off',
     QUAI_SANDBOX_CREATES_PER_HOUR: '100',
+    QUAI_SANDBOX_NAMESPACE: 'quai-bench-terminal',
     NEXT_TELEMETRY_DISABLED: '1',
-  })
+  }, dir)
   await waitForOutput(proc, 'Quai is ready on', 180_000, 'the Quai server')
+  log(agent ? `quai: split, quai-web as the user quai, quai-agent on ${agent.socketPath}` : 'quai: one process (not root)')
   return {
     url,
+    agent,
     stop: async () => {
       await proc.stop()
       fs.rmSync(dir, { recursive: true, force: true })
@@ -152,6 +162,27 @@ async function quaiLine(url: string, cookie: string, sandboxId: string, lesson: 
     (cb) => listeners.push(cb),
     (text) => ws.send(encodeInput(text)),
     () => ws.close(1000),
+  )
+}
+
+/** The same shell session protocol as the bridge's, opened on the agent's passthrough directly: no quai-web in the path. */
+async function agentLine(agent: NonNullable<BenchAgent>, sandboxId: string, containerId: string): Promise<Line> {
+  const client = new AgentClient(agent.socketPath, parseAgentKey(fs.readFileSync(agent.keyFile, 'utf8'), agent.keyFile))
+  const stream = await openExecStream(
+    { docker: client.docker(sandboxId, 'node1', 'engine'), containerId },
+    { cmd: learnerCommand(holderCommand({ session: 'bench-agent', cols: 120, rows: 40 })) },
+  )
+  const frame = (type: number, payload: Buffer) => Buffer.concat([Buffer.from([type, payload.length >> 8, payload.length & 0xff]), payload])
+  stream.write(frame(2, Buffer.from('-')))
+  const listeners: ((text: string) => void)[] = []
+  stream.onOutput((data) => {
+    const text = data.toString('latin1')
+    for (const l of listeners) l(text)
+  })
+  return lineOver(
+    (cb) => listeners.push(cb),
+    (text) => stream.write(frame(0, Buffer.from(text, 'utf8'))),
+    () => stream.close(),
   )
 }
 
@@ -493,6 +524,16 @@ export async function benchTerminal(options: { log?: (line: string) => void } = 
     q.close()
     log(`node   quai : echo p50 ${percentile(quaiEcho, 50)} ms, p99 ${percentile(quaiEcho, 99)} ms; throughput ${round1(quaiMbs)} MB/s`)
 
+    // The same echo with no quai-web in the path: straight to the agent's passthrough.
+    let agentEcho: number[] = []
+    if (quai.agent) {
+      const a = await agentLine(quai.agent, sandbox.id, container)
+      await runIn(a, 'cd /tmp')
+      agentEcho = await measureEcho(a, echoes.node)
+      a.close()
+      log(`node   agent: echo p50 ${percentile(agentEcho, 50)} ms, p99 ${percentile(agentEcho, 99)} ms (quai-agent's passthrough, no quai-web)`)
+    }
+
     const w = await wettyLine(wettyPort)
     await runIn(w, 'cd /tmp')
     const wettyEcho = await measureEcho(w, echoes.node)
@@ -562,6 +603,7 @@ export async function benchTerminal(options: { log?: (line: string) => void } = 
 
     return {
       echo_ms_p50: percentile(quaiEcho, 50),
+      agent_hop_echo_ms_p50: agentEcho.length ? percentile(agentEcho, 50) : null,
       echo_ms_p99: percentile(quaiEcho, 99),
       throughput_mb_s: round1(quaiMbs),
       wetty_echo_ms_p50: percentile(wettyEcho, 50),

@@ -1,5 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import crypto from 'node:crypto'
 import fs from 'node:fs'
+import path from 'node:path'
 import { expect, test } from '@playwright/test'
 import { checkResponseSchema } from '../../lib/checks/api'
 import { signUp } from './support/accounts'
@@ -16,13 +18,36 @@ import { freePort } from './support/server'
 type Instance = { name: string; port: number; process: ChildProcess; log: () => string }
 
 const state = '.cache/e2e/instances'
+const namespace = 'quai-e2e-instances'
+/** As root, the instances run as production does: the user quai, one quai-agent (root) for both. */
+const split = process.getuid?.() === 0 && process.env.QUAI_E2E_SPLIT !== '0'
+const agentSocket = `/run/quai/agent-${namespace}.sock`
+const agentKey = path.resolve(state, 'agent.key')
+
+function startAgent(): Instance {
+  fs.writeFileSync(agentKey, crypto.randomBytes(32).toString('base64url'), { mode: 0o640 })
+  execFileSync('chgrp', ['quai', agentKey])
+  fs.rmSync(agentSocket, { force: true })
+  let log = ''
+  const child = spawn('node_modules/.bin/tsx', ['--import', './scripts/node/register.mjs', 'agent.ts'], {
+    env: { ...process.env, NODE_ENV: 'production', QUAI_AGENT_SOCKET: agentSocket, QUAI_AGENT_KEY_FILE: agentKey, QUAI_AGENT_SOCKET_GROUP: 'quai', QUAI_SANDBOX_NAMESPACE: namespace },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  child.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()))
+  child.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()))
+  return { name: 'agent', port: 0, process: child, log: () => log }
+}
 
 async function startInstance(name: string, port: number, appUrl: string): Promise<Instance> {
   let log = ''
-  // Its own process group, so that killing it kills npx, tsx and the server together.
-  const child = spawn('npx', ['tsx', '--import', './scripts/node/register.mjs', 'server.ts'], {
+  // Its own process group, so that killing it kills tsx and the server together.
+  const server = ['node_modules/.bin/tsx', '--import', './scripts/node/register.mjs', 'server.ts']
+  const [command, ...args] = split ? ['setpriv', '--reuid=quai', '--regid=quai', '--init-groups', '--no-new-privs', ...server] : server
+  const child = spawn(command!, args, {
     env: {
       ...process.env,
+      ...(split ? { HOME: '/nonexistent', QUAI_AGENT_SOCKET: agentSocket, QUAI_AGENT_KEY_FILE: agentKey } : {}),
       NODE_ENV: 'production',
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -31,7 +56,7 @@ async function startInstance(name: string, port: number, appUrl: string): Promis
       QUAI_CONTENT_DIR: 'tests/fixtures/content',
       QUAI_AUTH_RATE_LIMIT: 'off',
       // One namespace for both: they are one installation (each reconciles what the database knows).
-      QUAI_SANDBOX_NAMESPACE: 'quai-e2e-instances',
+      QUAI_SANDBOX_NAMESPACE: namespace,
     },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -60,6 +85,7 @@ test('a terminal opened through instance A survives A being killed; a check thro
   test.setTimeout(240_000)
   fs.rmSync(state, { recursive: true, force: true })
   fs.mkdirSync(state, { recursive: true })
+  if (split) execFileSync('chown', ['quai:quai', state])
   const [portA, portB] = await Promise.all([freePort(), freePort()])
   let balancer: Balancer | null = null
   const instances: Instance[] = []
@@ -70,10 +96,16 @@ test('a terminal opened through instance A survives A being killed; a check thro
       { name: 'B', port: portB },
     ])
     const appUrl = `http://127.0.0.1:${balancer.port}`
+    if (split) {
+      const agent = startAgent()
+      instances.push(agent)
+      await expect.poll(() => fs.existsSync(agentSocket) || agent.process.exitCode !== null, { timeout: 60_000 }).toBe(true)
+      expect(agent.process.exitCode, agent.log()).toBeNull()
+    }
     // One after the other: the first migrates the database, the second finds it done.
     instances.push(await startInstance('A', portA, appUrl))
     instances.push(await startInstance('B', portB, appUrl))
-    const [a] = instances as [Instance, Instance]
+    const a = instances.find((instance) => instance.name === 'A')!
 
     const context = await browser.newContext({ baseURL: appUrl })
     const page = await context.newPage()
