@@ -54,8 +54,21 @@ export function createAgentServer(options: AgentServerOptions): http.Server {
     return new AgentRequestError(refusal === 'wrong_sandbox' ? 403 : 401, `agent_${refusal}`, `request refused: ${refusal.replace('_', ' ')}`)
   }
 
+  // A sandbox's node containers and sockets do not change while it lives: one host lookup
+  // serves the many calls of a check or a file listing (forgotten on destroy, and after a while).
+  const knownNodes = new Map<string, { nodes: NodeRef[]; until: number }>()
+  async function nodesOf(sandboxId: string): Promise<NodeRef[]> {
+    const now = Date.now()
+    const known = knownNodes.get(sandboxId)
+    if (known && known.until > now) return known.nodes
+    const nodes = await placement.findNodes(sandboxId)
+    if (knownNodes.size > 1000) for (const [id, entry] of knownNodes) if (entry.until < now) knownNodes.delete(id)
+    if (nodes.length > 0 && nodes.every((n) => n.socketPath)) knownNodes.set(sandboxId, { nodes, until: now + 30_000 })
+    return nodes
+  }
+
   async function nodeOf(sandboxId: string, name: string): Promise<NodeRef> {
-    const node = (await placement.findNodes(sandboxId)).find((n) => n.name === name)
+    const node = (await nodesOf(sandboxId)).find((n) => n.name === name)
     if (!node) throw new SandboxError('sandbox.node_not_found', { node: name })
     return node
   }
@@ -88,6 +101,7 @@ export function createAgentServer(options: AgentServerOptions): http.Server {
         case 'create':
           return placement.create(input as AgentInput<'create'>)
         case 'destroy':
+          knownNodes.delete((input as AgentInput<'destroy'>).sandboxId)
           await placement.destroy((input as AgentInput<'destroy'>).sandboxId)
           return { done: true }
         case 'health': {

@@ -26,7 +26,7 @@ import { execInNode } from '../../lib/sandbox/node-access.server'
 import { endSandbox, openSandbox } from '../../lib/sandbox/sandboxes.server'
 import { sandboxPlacement, setSandboxPlacementForTests } from '../../lib/sandbox/state.server'
 import { openThrowawayDatabase } from './db'
-import { enterBenchNamespace } from './sandbox'
+import { enterBenchNamespace, placeThroughAgent } from './sandbox'
 import type { CheckTarget, ExecOutput } from '../../lib/checks/target'
 import { dockerClientForSocket } from '../../lib/docker/client.server'
 
@@ -84,7 +84,9 @@ async function benchCurriculumExercise(options: Options): Promise<{ check_ms_p50
   const previous = enterBenchNamespace(namespace, { maxConcurrent: 100, createsPerHour: 1000 })
   const userId = `${namespace}-${process.pid}`
   let sandboxId: string | null = null
+  let stopAgent = async () => undefined as void
   try {
+    stopAgent = await placeThroughAgent(log)
     const db = await getDb()
     await db.user.create({ data: { id: userId, name: userId, email: `${userId}@bench.quai.invalid` } })
     await sandboxPlacement().prepare()
@@ -110,6 +112,7 @@ async function benchCurriculumExercise(options: Options): Promise<{ check_ms_p50
     return result
   } finally {
     if (sandboxId) await endSandbox(sandboxId, 'stopped').catch(() => undefined)
+    await stopAgent()
     await (await getDb()).user.deleteMany({ where: { id: userId } }).catch(() => undefined)
     setSandboxConfigForTests(previous)
     setSandboxPlacementForTests(null)

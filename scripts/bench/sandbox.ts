@@ -16,6 +16,7 @@ import { cgroupVersion } from '../../lib/sandbox/host.server'
 import { fillPool } from '../../lib/sandbox/runtime.server'
 import { endSandbox, openSandbox } from '../../lib/sandbox/sandboxes.server'
 import { sandboxPlacement, setSandboxPlacementForTests } from '../../lib/sandbox/state.server'
+import { startTestAgent } from '../split/agent-process'
 import { openThrowawayDatabase } from './db'
 
 export type SandboxBench = {
@@ -64,6 +65,22 @@ export function enterBenchNamespace(namespace: string, limits: { maxConcurrent: 
   return previous
 }
 
+/**
+ * As root, sandboxes go through a real quai-agent process on the bench's namespace, as
+ * production runs them (scripts/split/start.sh); the returned function stops it. Not root: this
+ * process places them itself.
+ */
+export async function placeThroughAgent(log: (line: string) => void): Promise<() => Promise<void>> {
+  if (process.getuid?.() !== 0) return async () => undefined
+  const agent = await startTestAgent()
+  setSandboxPlacementForTests(agent.placement)
+  log(`sandboxes through quai-agent on ${agent.address}`)
+  return async () => {
+    setSandboxPlacementForTests(null)
+    await agent.stop()
+  }
+}
+
 export async function benchSandbox(options: Options = {}): Promise<SandboxBench> {
   // Sandbox rows and the benchmark's users go to a database of their own, never data/quai.db.
   const database = await openThrowawayDatabase('sandbox')
@@ -83,6 +100,7 @@ async function measure(options: Options): Promise<SandboxBench> {
   const db = await getDb()
   const users = Array.from({ length: runs + poolRuns + 1 }, (_, i) => `${namespace}-${process.pid}-${i}`)
   for (const id of users) await db.user.upsert({ where: { id }, create: { id, name: id, email: `${id}@bench.quai.invalid` }, update: {} })
+  const stopAgent = await placeThroughAgent(log)
   const placement = sandboxPlacement()
 
   const cleanup = async () => {
@@ -132,6 +150,7 @@ async function measure(options: Options): Promise<SandboxBench> {
     }
   } finally {
     await cleanup()
+    await stopAgent()
     setSandboxConfigForTests(previous)
     setSandboxPlacementForTests(null)
   }

@@ -14,7 +14,7 @@ import { execInNode, innerDocker, nodeAddress, nodeExecTarget } from '../../../l
 import { endSandbox, openSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { sandboxPlacement, setSandboxPlacementForTests } from '../../../lib/sandbox/state.server'
 import { holderCommand } from '../../../lib/terminal/bridge.server'
-import { startTestAgent, type TestAgent } from './agent-process'
+import { startTestAgent, type TestAgent } from '../../../scripts/split/agent-process'
 import { cleanUpNamespace, createUser, leftovers, nothingLeft, withTestNamespace } from './support'
 
 withTestNamespace('agent')

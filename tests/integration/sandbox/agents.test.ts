@@ -19,7 +19,7 @@ import { endSandboxesWithDeadNodes, heartbeatSandboxAgents, reconcileSandboxes }
 import { endSandbox, getOwnedSandbox, openSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { setSandboxPlacementForTests } from '../../../lib/sandbox/state.server'
 import { sandboxErrorMessage } from '../../../lib/sandbox/types'
-import { namespaceConfig, startTestAgent, writeTestKeyFile, type TestAgent } from './agent-process'
+import { namespaceConfig, startTestAgent, writeTestKeyFile, type TestAgent } from '../../../scripts/split/agent-process'
 import { cleanUpNamespace, createUser, withTestNamespace } from './support'
 
 withTestNamespace('agents')

@@ -1,18 +1,18 @@
-// A real quai-agent process (agent.ts) for the tests, on this test file's sandbox namespace and
-// a socket and key of its own; and a RemotePlacement that talks to it.
+// A real quai-agent process (agent.ts) for the tests and benchmarks, on the sandbox namespace of
+// this process's configuration and a socket and key of its own; and a RemotePlacement that talks to it.
 import { spawn, type ChildProcess } from 'node:child_process'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
-import { AgentClient } from '../../../lib/sandbox/agent/client.server'
-import { parseAgentKey } from '../../../lib/sandbox/agent/signing'
-import { sandboxConfig } from '../../../lib/sandbox/config.server'
-import { localPlacementName } from '../../../lib/sandbox/local-placement.server'
-import { RemotePlacement } from '../../../lib/sandbox/remote-placement.server'
+import { AgentClient } from '../../lib/sandbox/agent/client.server'
+import { parseAgentKey } from '../../lib/sandbox/agent/signing'
+import { sandboxConfig } from '../../lib/sandbox/config.server'
+import { localPlacementName } from '../../lib/sandbox/local-placement.server'
+import { RemotePlacement } from '../../lib/sandbox/remote-placement.server'
 
-const root = path.resolve(import.meta.dirname, '../../..')
+const root = path.resolve(import.meta.dirname, '../..')
 
 export type TestAgent = {
   socketPath: string
