@@ -25,7 +25,19 @@ import { AgentClient } from '../../lib/sandbox/agent/client.server'
 import { parseAgentKey } from '../../lib/sandbox/agent/signing'
 import { learnerCommand } from '../../lib/sandbox/placement'
 import { holderCommand } from '../../lib/terminal/bridge.server'
-import { decodeClientMessage, decodeServerMessage, encodeAck, encodeInput, encodeOutput, flowHighWater, flowLowWater, terminalPath } from '../../lib/terminal/protocol'
+import {
+  decodeClientMessage,
+  decodeServerMessage,
+  encodeAck,
+  encodeHolderFrame,
+  encodeHolderHello,
+  encodeInput,
+  encodeOutput,
+  flowHighWater,
+  flowLowWater,
+  HolderFrameType,
+  terminalPath,
+} from '../../lib/terminal/protocol'
 import { freePort } from './ports'
 import { handsOnLesson, startProcess, startQuaiServer, waitForOutput, type BenchAgent } from './quai-server'
 import { measureEcho, runIn } from './terminal-line'
@@ -172,8 +184,7 @@ async function agentLine(agent: NonNullable<BenchAgent>, sandboxId: string, cont
     { docker: client.docker(sandboxId, 'node1', 'engine'), containerId },
     { cmd: learnerCommand(holderCommand({ session: 'bench-agent', cols: 120, rows: 40 })) },
   )
-  const frame = (type: number, payload: Buffer) => Buffer.concat([Buffer.from([type, payload.length >> 8, payload.length & 0xff]), payload])
-  stream.write(frame(2, Buffer.from('-')))
+  stream.write(encodeHolderHello(undefined))
   const listeners: ((text: string) => void)[] = []
   stream.onOutput((data) => {
     const text = data.toString('latin1')
@@ -181,7 +192,7 @@ async function agentLine(agent: NonNullable<BenchAgent>, sandboxId: string, cont
   })
   return lineOver(
     (cb) => listeners.push(cb),
-    (text) => stream.write(frame(0, Buffer.from(text, 'utf8'))),
+    (text) => stream.write(encodeHolderFrame(HolderFrameType.input, Buffer.from(text, 'utf8'))),
     () => stream.close(),
   )
 }

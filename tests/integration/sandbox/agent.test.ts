@@ -14,6 +14,7 @@ import { execInNode, innerDocker, nodeAddress, nodeExecTarget } from '../../../l
 import { endSandbox, openSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { sandboxPlacement, setSandboxPlacementForTests } from '../../../lib/sandbox/state.server'
 import { holderCommand } from '../../../lib/terminal/bridge.server'
+import { encodeHolderFrame, encodeHolderHello, HolderFrameType } from '../../../lib/terminal/protocol'
 import { startTestAgent, type TestAgent } from '../../../scripts/split/agent-process'
 import { cleanUpNamespace, createUser, leftovers, nothingLeft, withTestNamespace } from './support'
 
@@ -78,12 +79,11 @@ describe.sequential('sandboxes through quai-agent', () => {
     // The terminal's path: an exec stream upgraded through the agent.
     const target = await nodeExecTarget(sandboxA, 'node1')
     const shell = await openExecStream(target, { cmd: target.command(holderCommand({ session: 'agent', cols: 100, rows: 30 })) })
-    const frame = (type: number, payload: Buffer) => Buffer.concat([Buffer.from([type, payload.length >> 8, payload.length & 0xff]), payload])
     let out = ''
     shell.onOutput((d) => (out += d.toString('utf8')))
     const ended = new Promise<void>((resolve) => shell.onEnd(() => resolve()))
-    shell.write(frame(2, Buffer.from('-')))
-    shell.write(frame(0, Buffer.from('echo "answer=$((6*7)) user=$(id -u)"; exit\n')))
+    shell.write(encodeHolderHello(undefined))
+    shell.write(encodeHolderFrame(HolderFrameType.input, Buffer.from('echo "answer=$((6*7)) user=$(id -u)"; exit\n')))
     await Promise.race([ended, new Promise((r) => setTimeout(r, 15_000))])
     expect(out).toContain('answer=42 user=0')
 
