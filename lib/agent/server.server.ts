@@ -167,21 +167,30 @@ export function createAgentServer(options: AgentServerOptions): http.Server {
     sendJson(response, 200, { result })
   }
 
-  async function passthroughTarget(request: http.IncomingMessage): Promise<{ socketPath: string; apiPath: string; sandboxId: string; recordExec: boolean }> {
+  type Upstream = { connect: { socketPath: string } | { host: string; port: number }; apiPath: string; sandboxId: string; recordExec: boolean; keepHost: boolean }
+
+  async function passthroughTarget(request: http.IncomingMessage): Promise<Upstream> {
     const target = parsePassthroughPath(request.url ?? '')
     if (!target) throw new AgentRequestError(404, 'agent_not_found', 'no such agent path')
     const method = request.method ?? 'GET'
     const verdict = verifyRequest(key, header(request), { method, path: request.url ?? '', scope: target.sandboxId }, nonces)
     if (!verdict.ok) throw refuse(verdict.refusal)
     const node = await nodeOf(target.sandboxId, target.node)
+    const upstream = { apiPath: target.apiPath, sandboxId: target.sandboxId, recordExec: false, keepHost: false }
+    if (target.target === 'port') {
+      // The learner's own app on its node: whatever it serves, with the Host the browser asked for.
+      const address = await placement.nodeAddress(node)
+      if (!address) throw new SandboxError('sandbox.node_not_found', { node: target.node })
+      return { ...upstream, connect: { host: address, port: target.port }, keepHost: true }
+    }
     if (target.target === 'inner') {
       if (!node.socketPath) throw new SandboxError('sandbox.node_not_found', { node: target.node })
-      return { socketPath: node.socketPath, apiPath: target.apiPath, sandboxId: target.sandboxId, recordExec: false }
+      return { ...upstream, connect: { socketPath: node.socketPath } }
     }
     const allowed = allowedEngineCall(method, target.apiPath, node.containerId)
     if (!allowed.ok) throw new AgentRequestError(403, 'agent_call_refused', `${method} ${target.apiPath.replace(/\?.*$/, '')} is not a call a node needs`)
     if (allowed.execId && execs.get(allowed.execId)?.sandboxId !== target.sandboxId) throw refuse('wrong_sandbox')
-    return { socketPath: hostSocketPath(), apiPath: target.apiPath, sandboxId: target.sandboxId, recordExec: Boolean(allowed.createsExec) }
+    return { ...upstream, connect: { socketPath: hostSocketPath() }, recordExec: Boolean(allowed.createsExec) }
   }
 
   function rememberExec(body: Buffer, sandboxId: string) {
@@ -193,7 +202,7 @@ export function createAgentServer(options: AgentServerOptions): http.Server {
 
   async function handlePassthrough(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const target = await passthroughTarget(request)
-    const upstream = http.request({ socketPath: target.socketPath, method: request.method, path: target.apiPath, headers: forwardedHeaders(request) })
+    const upstream = http.request({ ...target.connect, method: request.method, path: target.apiPath, headers: forwardedHeaders(request, target.keepHost) })
     request.pipe(upstream)
     upstream.on('response', (answer) => {
       if (target.recordExec && answer.statusCode === 201) {
@@ -221,10 +230,10 @@ export function createAgentServer(options: AgentServerOptions): http.Server {
 
   async function handleUpgrade(request: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const target = await passthroughTarget(request)
-    const upstream = net.connect(target.socketPath)
+    const upstream = 'socketPath' in target.connect ? net.connect(target.connect.socketPath) : net.connect(target.connect.port, target.connect.host)
     upstream.setNoDelay(true)
     ;(socket as net.Socket).setNoDelay?.(true)
-    const headers = forwardedHeaders(request)
+    const headers = forwardedHeaders(request, target.keepHost)
     const lines = [`${request.method} ${target.apiPath} HTTP/1.1`, ...Object.entries(headers).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${name}: ${v}`))]
     upstream.write(`${lines.join('\r\n')}\r\n\r\n`)
     if (head.length) upstream.write(head)
@@ -263,10 +272,10 @@ function header(request: http.IncomingMessage): string | undefined {
   return Array.isArray(value) ? value[0] : value
 }
 
-function forwardedHeaders(request: http.IncomingMessage): http.OutgoingHttpHeaders {
+function forwardedHeaders(request: http.IncomingMessage, keepHost: boolean): http.OutgoingHttpHeaders {
   const headers: http.OutgoingHttpHeaders = { ...request.headers }
   delete headers[authHeader]
-  headers.host = 'docker'
+  if (!keepHost) headers.host = 'docker'
   return headers
 }
 

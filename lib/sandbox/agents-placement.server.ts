@@ -6,7 +6,7 @@ import type { SandboxConfig } from './config.server'
 import { AgentClient } from './agent/client.server'
 import { chooseAgent } from './agent-choice'
 import { agentCandidates, heartbeatAgents, listAgents, type AgentRow, type HeartbeatResult } from './agents.server'
-import { learnerCommand, type CreateSandboxSpec, type ExecInNodeOptions, type NodeContainerState, type NodeDeath, type NodeHealth, type NodeRef, type PlacedSandbox, type SandboxPlacement } from './placement'
+import { learnerCommand, type CreateSandboxSpec, type ExecInNodeOptions, type NodeContainerState, type NodeDeath, type NodeHealth, type NodeRef, type PlacedSandbox, type PortRoute, type SandboxPlacement } from './placement'
 import { RemotePlacement } from './remote-placement.server'
 import { SandboxCapacityError, SandboxError, SandboxUnavailableError } from './types'
 
@@ -178,6 +178,10 @@ export class AgentsPlacement implements SandboxPlacement {
 
   async nodeAddress(node: NodeRef): Promise<string | null> {
     return (await this.holder(node.sandboxId)).nodeAddress(node)
+  }
+
+  async portRoute(node: NodeRef, port: number): Promise<PortRoute> {
+    return (await this.holder(node.sandboxId)).portRoute(node, port)
   }
 }
 

@@ -58,6 +58,7 @@ import {
   type NodeRef,
   type PlacedNode,
   type PlacedSandbox,
+  type PortRoute,
   type SandboxPlacement,
 } from './placement'
 import { nodeProcessPids } from './node-processes'
@@ -556,5 +557,11 @@ export class LocalPlacement implements SandboxPlacement {
   async nodeAddress(node: NodeRef): Promise<string | null> {
     const state = await inspectContainer(this.docker, node.containerId)
     return state?.addresses[this.networkName(node.sandboxId)] ?? Object.values(state?.addresses ?? {})[0] ?? null
+  }
+
+  async portRoute(node: NodeRef, port: number): Promise<PortRoute> {
+    const host = await this.nodeAddress(node)
+    if (!host) throw new Error(`node ${node.name} has no address`)
+    return { host, port }
   }
 }

@@ -3,7 +3,7 @@ import type { DockerDaemon } from '../docker/client.server'
 import type { ExecResult } from '../docker/exec.server'
 import { getDb, type Db } from '../db/client.server'
 import { deathDescription, deathReasonOf } from './node-health'
-import type { ExecInNodeOptions, NodeRef } from './placement'
+import type { ExecInNodeOptions, NodeRef, PortRoute } from './placement'
 import { asStatus, destroyAndMarkEnded, loadRow, sandboxPlacement } from './state.server'
 import { isNodeDeathReason, SandboxNodeDiedError, SandboxNodeNotFoundError, SandboxNotFoundError, SandboxNotRunningError } from './types'
 
@@ -52,11 +52,16 @@ export async function nodeExecTarget(sandboxId: string, nodeName: string): Promi
   return { ...placement.nodeContainer(ref), command: (cmd) => placement.execCommand(cmd) }
 }
 
-/** Where the Quai server reaches the node's published ports (for the port proxy). */
+/** The node's address on its sandbox's network: the host its apps see themselves served at. */
 export async function nodeAddress(sandboxId: string, nodeName: string): Promise<string> {
   const address = await sandboxPlacement().nodeAddress(await nodeRef(sandboxId, nodeName))
   if (!address) throw new SandboxNodeNotFoundError(nodeName)
   return address
+}
+
+/** How the port proxy connects to a port published on the node (directly, or through its quai-agent). */
+export async function portRoute(sandboxId: string, nodeName: string, port: number): Promise<PortRoute> {
+  return sandboxPlacement().portRoute(await nodeRef(sandboxId, nodeName), port)
 }
 
 // ---------------------------------------------------------------- dead nodes

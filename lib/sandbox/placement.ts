@@ -1,3 +1,4 @@
+import type http from 'node:http'
 import type { DockerDaemon } from '../docker/client.server'
 import type { ExecResult } from '../docker/exec.server'
 import type { IsolationMode } from '../env.server'
@@ -102,9 +103,14 @@ export interface SandboxPlacement {
   nodeContainer(node: NodeRef): { docker: DockerDaemon; containerId: string }
   /** The node's inner Docker daemon. */
   innerDocker(node: NodeRef): DockerDaemon
-  /** Where the Quai server reaches the node's published ports (an IP address). */
+  /** The node's address on its sandbox's network (the host of its published ports, as the node sees them). */
   nodeAddress(node: NodeRef): Promise<string | null>
+  /** How quai-web connects to a port published on the node: http.request options (directly, or through the agent). */
+  portRoute(node: NodeRef, port: number): Promise<PortRoute>
 }
+
+/** Connection options of http.request for a node's port. */
+export type PortRoute = Pick<http.RequestOptions, 'host' | 'port' | 'socketPath' | 'agent'>
 
 /** The argv that runs `cmd` as the learner in a node (quai-enter is in the sandbox image). */
 export function learnerCommand(cmd: string[], workingDir?: string): string[] {

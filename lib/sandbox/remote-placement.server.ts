@@ -2,7 +2,7 @@ import 'server-only'
 import type { DockerDaemon } from '../docker/client.server'
 import type { ExecResult } from '../docker/exec.server'
 import type { AgentClient } from './agent/client.server'
-import { learnerCommand, type CreateSandboxSpec, type ExecInNodeOptions, type NodeContainerState, type NodeDeath, type NodeHealth, type NodeRef, type PlacedSandbox, type SandboxPlacement } from './placement'
+import { learnerCommand, type CreateSandboxSpec, type ExecInNodeOptions, type NodeContainerState, type NodeDeath, type NodeHealth, type NodeRef, type PlacedSandbox, type PortRoute, type SandboxPlacement } from './placement'
 
 // The placement of a quai-web that holds no Docker socket: every operation is a signed call to
 // the quai-agent of the host that runs the sandboxes (lib/agent), and the nodes' daemons are
@@ -79,5 +79,9 @@ export class RemotePlacement implements SandboxPlacement {
 
   nodeAddress(node: NodeRef): Promise<string | null> {
     return this.agent.call('nodeAddress', { node })
+  }
+
+  async portRoute(node: NodeRef, port: number): Promise<PortRoute> {
+    return this.agent.portRoute(node.sandboxId, node.name, port)
   }
 }

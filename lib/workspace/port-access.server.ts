@@ -7,7 +7,8 @@ import { ApiError, apiErrorOf } from '../http/api.server'
 import type { PublishedPortView } from './api'
 import { sandboxApi } from './api'
 import { portEnterPath, portOrigin, safeAppPath } from './port-origins'
-import { nodeHost, publishedPorts, requireNode, requireRunningOwnedSandbox } from './workspace-sandbox.server'
+import type { PortRoute } from '../sandbox/placement'
+import { nodeHost, nodePortRoute, publishedPorts, requireNode, requireRunningOwnedSandbox } from './workspace-sandbox.server'
 
 // Who may open a learner's port on its own origin, and how the browser gets there:
 //  1. On Quai's origin (session cookie), /api/sandboxes/<id>/ports/<node>/<port>/open checks
@@ -149,7 +150,7 @@ export function viewerOfAccessCookie(value: string | undefined, token: string, n
 
 // ---------------------------------------------------------------- each proxied request
 
-export type PortTarget = { sandboxId: string; ownerId: string; node: string; port: number; host: string }
+export type PortTarget = { sandboxId: string; ownerId: string; node: string; port: number; host: string; route: PortRoute }
 
 export class PortRefusal extends ApiError {
   constructor(
@@ -178,7 +179,8 @@ export async function authorizePortRequest(token: string, port: number, viewerId
   if (!(await mayView(viewerId, row))) throw new PortRefusal(403, 'port_not_shared', 'this port is not shared with you', reopen)
   try {
     await requirePublished(row.sandboxId, row.node, row.port)
-    const target = { sandboxId: row.sandboxId, ownerId: row.sandbox.userId, node: row.node, port: row.port, host: await nodeHost(row.sandboxId, row.node) }
+    const [host, route] = await Promise.all([nodeHost(row.sandboxId, row.node), nodePortRoute(row.sandboxId, row.node, row.port)])
+    const target = { sandboxId: row.sandboxId, ownerId: row.sandbox.userId, node: row.node, port: row.port, host, route }
     if (targetCache.size > 10_000) targetCache.clear()
     targetCache.set(key, { at: Date.now(), target })
     return target

@@ -200,8 +200,7 @@ export async function proxyPortRequest(request: IncomingMessage, response: Serve
   }
   response.on('close', release)
   const upstream = http.request({
-    host: target.host,
-    port: target.port,
+    ...target.route,
     method: request.method,
     path: request.url ?? '/',
     headers: upstreamHeaders(request, false, secure),
@@ -245,7 +244,7 @@ export function proxyPortUpgrade(request: IncomingMessage, socket: Duplex, head:
       return refuse(error)
     }
     socket.once('close', release)
-    const upstream = http.request({ host: target.host, port: target.port, method: request.method, path: request.url ?? '/', headers: upstreamHeaders(request, true, secure) })
+    const upstream = http.request({ ...target.route, method: request.method, path: request.url ?? '/', headers: upstreamHeaders(request, true, secure) })
     upstream.on('upgrade', (answer, upstreamSocket, upstreamHead) => {
       const lines = [`HTTP/1.1 ${answer.statusCode ?? 101} ${answer.statusMessage ?? 'Switching Protocols'}`]
       for (const [name, value] of Object.entries(answer.headers)) {

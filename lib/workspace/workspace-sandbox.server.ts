@@ -6,7 +6,8 @@ import type { LessonRecord } from '../content/lessons.server'
 import { ApiError } from '../http/api.server'
 import { FileRefusal } from './files.server'
 import { LessonFolderReplacedError, seedLessonFiles } from '../sandbox/lesson-files.server'
-import { endIfNodeDied, innerDocker, nodeAddress, nodeExecTarget } from '../sandbox/node-access.server'
+import { endIfNodeDied, innerDocker, nodeAddress, nodeExecTarget, portRoute } from '../sandbox/node-access.server'
+import type { PortRoute } from '../sandbox/placement'
 import {
   getOwnedSandbox,
   openSandbox,
@@ -86,9 +87,14 @@ export async function publishedPorts(sandboxId: string, node: string): Promise<P
   return listPublishedPorts({ docker })
 }
 
-/** Where the Quai server reaches the node's published ports. */
+/** The node's address, as its apps know themselves (Location headers name it). */
 export async function nodeHost(sandboxId: string, node: string): Promise<string> {
   return nodeAddress(sandboxId, node)
+}
+
+/** How the port proxy connects to a published port (http.request options). */
+export async function nodePortRoute(sandboxId: string, node: string, port: number): Promise<PortRoute> {
+  return portRoute(sandboxId, node, port)
 }
 
 export async function openWorkspaceSandbox(userId: string, lessonKey: string, nodes: { name: string; role: NodeRole }[], signal?: AbortSignal): Promise<WorkspaceSandbox> {

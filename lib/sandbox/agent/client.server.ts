@@ -2,8 +2,9 @@ import 'server-only'
 import http from 'node:http'
 import { dockerClientThroughAgent, type DockerDaemon } from '../../docker/client.server'
 import { DockerProblemError, type DockerProblemCode } from '../../docker/diagnose.server'
+import type { PortRoute } from '../placement'
 import { SandboxError, SandboxHostFullError, type SandboxErrorCode } from '../types'
-import { agentErrorSchema, agentOperations, dockerPassthroughPrefix, operationPath, scopeOf, type AgentInput, type AgentOperation, type AgentOutput, type DockerTarget } from './protocol'
+import { agentErrorSchema, agentOperations, dockerPassthroughPrefix, operationPath, portPassthroughPrefix, scopeOf, type AgentInput, type AgentOperation, type AgentOutput, type DockerTarget } from './protocol'
 import { parseAgentAddress, type AgentAddress } from './address'
 import { authHeader, hashBody, signRequest } from './signing'
 
@@ -35,6 +36,7 @@ class PassthroughAgent extends http.Agent {
 
 export class AgentClient {
   private readonly daemons = new Map<string, DockerDaemon>()
+  private readonly portAgents = new Map<string, PassthroughAgent>()
   private readonly where: AgentAddress
 
   /** `address`: the agent's unix socket path, or http://ip:port. */
@@ -84,9 +86,26 @@ export class AgentClient {
     return daemon
   }
 
+  /** How to reach a port the learner published on a node: through the agent, signed (http.request options). */
+  portRoute(sandboxId: string, node: string, port: number): PortRoute {
+    const prefix = portPassthroughPrefix(sandboxId, node, port)
+    let agent = this.portAgents.get(prefix)
+    if (!agent) {
+      agent = new PassthroughAgent(this.key, prefix, sandboxId)
+      this.portAgents.set(prefix, agent)
+    }
+    return { ...this.target, agent }
+  }
+
   /** Forget the clients of a sandbox that ended. */
   forgetSandbox(sandboxId: string): void {
-    for (const prefix of this.daemons.keys()) if (prefix.startsWith(`/v1/sandboxes/${sandboxId}/`)) this.daemons.delete(prefix)
+    const mine = (prefix: string) => prefix.startsWith(`/v1/sandboxes/${sandboxId}/`)
+    for (const prefix of this.daemons.keys()) if (mine(prefix)) this.daemons.delete(prefix)
+    for (const [prefix, agent] of this.portAgents) {
+      if (!mine(prefix)) continue
+      agent.destroy()
+      this.portAgents.delete(prefix)
+    }
   }
 
   private post(path: string, body: string, auth: string): Promise<{ status: number; text: string }> {

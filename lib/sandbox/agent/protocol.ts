@@ -135,13 +135,22 @@ export type DockerTarget = 'engine' | 'inner'
 /** The passthrough prefix of one node's daemon. */
 export const dockerPassthroughPrefix = (sandbox: string, node: string, target: DockerTarget) => `/v1/sandboxes/${sandbox}/nodes/${node}/${target}`
 
-const passthroughPattern = /^\/v1\/sandboxes\/([A-Za-z0-9_-]{1,64})\/nodes\/([a-z][a-z0-9-]{0,15})\/(engine|inner)(\/[^?#]*)?(\?.*)?$/
+/** The passthrough prefix of a port the learner published on a node (the port proxy's way in). */
+export const portPassthroughPrefix = (sandbox: string, node: string, port: number) => `/v1/sandboxes/${sandbox}/nodes/${node}/port/${port}`
 
-/** The sandbox, node, target and Engine API path of a passthrough request, or null. */
-export function parsePassthroughPath(path: string): { sandboxId: string; node: string; target: DockerTarget; apiPath: string } | null {
+const passthroughPattern = /^\/v1\/sandboxes\/([A-Za-z0-9_-]{1,64})\/nodes\/([a-z][a-z0-9-]{0,15})\/(engine|inner|port\/(\d{1,5}))(\/[^?#]*)?(\?.*)?$/
+
+export type PassthroughTarget = { sandboxId: string; node: string; apiPath: string } & ({ target: DockerTarget } | { target: 'port'; port: number })
+
+/** The sandbox, node, target and path (Engine API, or the app's) of a passthrough request, or null. */
+export function parsePassthroughPath(path: string): PassthroughTarget | null {
   const match = passthroughPattern.exec(path)
   if (!match) return null
-  return { sandboxId: match[1]!, node: match[2]!, target: match[3] as DockerTarget, apiPath: `${match[4] ?? '/'}${match[5] ?? ''}` }
+  const [, sandboxId, node, target, port, apiPath, query] = match as unknown as [string, string, string, string, string | undefined, string | undefined, string | undefined]
+  const common = { sandboxId, node, apiPath: `${apiPath ?? '/'}${query ?? ''}` }
+  if (port === undefined) return { ...common, target: target as DockerTarget }
+  const number = Number(port)
+  return number >= 1 && number <= 65535 ? { ...common, target: 'port', port: number } : null
 }
 
 /**

@@ -10,7 +10,7 @@ import { openExecStream } from '../../../lib/docker/exec-stream.server'
 import { listImageTags } from '../../../lib/docker/reads.server'
 import { dockerPassthroughPrefix, operationPath } from '../../../lib/sandbox/agent/protocol'
 import { authHeader, hashBody, hostScope, signRequest, signatureWindowMs } from '../../../lib/sandbox/agent/signing'
-import { execInNode, innerDocker, nodeAddress, nodeExecTarget } from '../../../lib/sandbox/node-access.server'
+import { execInNode, innerDocker, nodeAddress, nodeExecTarget, portRoute } from '../../../lib/sandbox/node-access.server'
 import { endSandbox, openSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { sandboxPlacement, setSandboxPlacementForTests } from '../../../lib/sandbox/state.server'
 import { holderCommand } from '../../../lib/terminal/bridge.server'
@@ -93,6 +93,27 @@ describe.sequential('sandboxes through quai-agent', () => {
     expect((await execInNode(sandboxA, 'node1', ['cat', 'via-agent.txt'])).stdout).toBe('bonjour\n')
 
     expect(await nodeAddress(sandboxA, 'node1')).toMatch(/^\d+\.\d+\.\d+\.\d+$/)
+
+    // The port proxy's path: a port the learner published, reached through the agent (signed), with the browser's Host kept.
+    const served = await execInNode(sandboxA, 'node1', ['sh', '-c', "docker run -d -p 8080:8080 busybox sh -c 'mkdir -p /www && echo servi-par-agent > /www/index.html && httpd -f -p 8080 -h /www'"], { timeoutMs: 60_000 })
+    expect(served.exitCode, served.stderr).toBe(0)
+    const route = await portRoute(sandboxA, 'node1', 8080)
+    expect(route.agent).toBeDefined()
+    await expect
+      .poll(
+        () =>
+          new Promise<string>((resolve) => {
+            http
+              .get({ ...route, path: '/index.html', headers: { host: 'p8080-abc.localhost:3000' } }, (response) => {
+                let text = ''
+                response.on('data', (d: Buffer) => (text += d.toString()))
+                response.on('end', () => resolve(`${response.statusCode} ${text.trim()}`))
+              })
+              .on('error', (error) => resolve(error.message))
+          }),
+        { timeout: 20_000 },
+      )
+      .toBe('200 servi-par-agent')
     expect(await sandboxPlacement().diskSpace(sandboxA)).toMatchObject({ totalBytes: expect.any(Number) })
     expect((await sandboxPlacement().processCount(sandboxA))?.current).toBeGreaterThan(0)
   }, 180_000)
