@@ -238,7 +238,12 @@ export class LocalPlacement implements SandboxPlacement {
         }
       }
     })()
-    const [{ disk, cgroupParent, diskIo }, { networkId, base }] = await Promise.all([hostState, network, firewall])
+    // Every step settles before a failure is thrown: the cleanup that follows (create's catch)
+    // must not run while the network is still being made, or the network outlives it.
+    const settled = await Promise.allSettled([hostState, network, firewall])
+    const failed = settled.find((result) => result.status === 'rejected')
+    if (failed) throw failed.reason
+    const [{ disk, cgroupParent, diskIo }, { networkId, base }] = await Promise.all([hostState, network])
     const registryIp = ipToString(base + 2)
     // The mirror joins the network while the nodes start (it is only needed at their first pull).
     const registryJoined = status.registry
