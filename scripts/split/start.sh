@@ -18,6 +18,9 @@ web_user=${QUAI_WEB_USER:-quai}
 id -u "$web_user" >/dev/null 2>&1 || useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$web_user"
 
 mkdir -p "$state"
+# The web reads the key: its group may enter the folder that holds it (a mktemp folder is 0700).
+chgrp "$web_user" "$state"
+chmod g+rx "$state"
 key="$(realpath "$state")/agent.key"
 if [ ! -s "$key" ]; then
   (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '\n' > "$key")
