@@ -81,8 +81,9 @@ export function dockerClientForSocket(socketPath: string, options: { idleTimeout
 }
 
 /**
- * A client whose requests go through `agent` on the unix socket `socketPath`: a quai-agent's
- * Docker passthrough, where the agent (lib/sandbox/agent) prefixes and signs each request.
+ * A client whose requests go through `agent` to `address` (a unix socket, or a private
+ * host and port): a quai-agent's Docker passthrough, where the http.Agent (lib/sandbox/agent)
+ * prefixes and signs each request.
  */
 export function dockerClientThroughAgent(address: { socketPath: string } | { host: string; port: number }, agent: http.Agent): DockerDaemon {
   const where = 'socketPath' in address ? { socketPath: address.socketPath } : { host: address.host, port: address.port, protocol: 'http' as const }

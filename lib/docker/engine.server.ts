@@ -52,12 +52,6 @@ export async function imageExists(docker: DockerDaemon, ref: string): Promise<bo
 }
 
 /** Throws ImageMissingError (with the command that builds it) when the image is absent. */
-/** Every tag of every image the engine holds (`repo:tag`). */
-export async function listImageTags(docker: DockerDaemon): Promise<string[]> {
-  const images = await diagnosed(() => apiOf(docker).listImages())
-  return images.flatMap((image) => (image.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>'))
-}
-
 export async function requireImage(docker: DockerDaemon, ref: string): Promise<void> {
   if (!(await imageExists(docker, ref))) throw new ImageMissingError(ref)
 }

@@ -13,7 +13,6 @@ import {
   inspectContainer,
   inspectNetwork,
   listContainersByLabel,
-  listImageTags,
   listNetworksByLabel,
   removeContainer,
   removeNetwork,
@@ -23,6 +22,7 @@ import {
   type EngineInfo,
 } from '../docker/engine.server'
 import { execInContainer, type ExecResult } from '../docker/exec.server'
+import { listImageTags } from '../docker/reads.server'
 import type { IsolationMode } from '../env.server'
 import type { SandboxConfig } from './config.server'
 import { disableBridgeIpv6 } from './host-firewall.server'
