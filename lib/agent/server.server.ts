@@ -56,15 +56,25 @@ export function createAgentServer(options: AgentServerOptions): http.Server {
 
   // A sandbox's node containers and sockets do not change while it lives: one host lookup
   // serves the many calls of a check or a file listing (forgotten on destroy, and after a while).
-  const knownNodes = new Map<string, { nodes: NodeRef[]; until: number }>()
+  // Their addresses too (the port proxy asks for one on every request), filled as they are asked.
+  const knownNodes = new Map<string, { nodes: NodeRef[]; addresses: Map<string, string>; until: number }>()
   async function nodesOf(sandboxId: string): Promise<NodeRef[]> {
     const now = Date.now()
     const known = knownNodes.get(sandboxId)
     if (known && known.until > now) return known.nodes
     const nodes = await placement.findNodes(sandboxId)
     if (knownNodes.size > 1000) for (const [id, entry] of knownNodes) if (entry.until < now) knownNodes.delete(id)
-    if (nodes.length > 0 && nodes.every((n) => n.socketPath)) knownNodes.set(sandboxId, { nodes, until: now + 30_000 })
+    if (nodes.length > 0 && nodes.every((n) => n.socketPath)) knownNodes.set(sandboxId, { nodes, addresses: new Map(), until: now + 30_000 })
     return nodes
+  }
+
+  async function addressOf(node: NodeRef): Promise<string | null> {
+    const addresses = knownNodes.get(node.sandboxId)?.addresses
+    const known = addresses?.get(node.name)
+    if (known) return known
+    const address = await placement.nodeAddress(node)
+    if (address) addresses?.set(node.name, address)
+    return address
   }
 
   async function nodeOf(sandboxId: string, name: string): Promise<NodeRef> {
@@ -179,7 +189,7 @@ export function createAgentServer(options: AgentServerOptions): http.Server {
     const upstream = { apiPath: target.apiPath, sandboxId: target.sandboxId, recordExec: false, keepHost: false }
     if (target.target === 'port') {
       // The learner's own app on its node: whatever it serves, with the Host the browser asked for.
-      const address = await placement.nodeAddress(node)
+      const address = await addressOf(node)
       if (!address) throw new SandboxError('sandbox.node_not_found', { node: target.node })
       return { ...upstream, connect: { host: address, port: target.port }, keepHost: true }
     }
