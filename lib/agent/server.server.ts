@@ -106,6 +106,7 @@ export function createAgentServer(options: AgentServerOptions): http.Server {
             diskFreeMb: host.diskFreeMb,
             runningSandboxes: placed.length,
             images: host.images,
+            mirrorImages: host.mirrorImages,
           }
         }
         case 'create':

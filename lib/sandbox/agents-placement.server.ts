@@ -101,20 +101,42 @@ export class AgentsPlacement implements SandboxPlacement {
     if (failure && results.every((r) => r.status === 'rejected')) throw failure.reason
   }
 
-  async create(spec: CreateSandboxSpec): Promise<PlacedSandbox> {
+  /** Choose the agent (chooseAgent) and record it on the row, before the sandbox waits in that agent's start queue. */
+  async assignHost(spec: CreateSandboxSpec): Promise<string> {
     const db = await getDb()
-    const needs = { memoryMb: spec.limits.memoryMb * spec.nodes.length, diskMb: spec.limits.diskMb * spec.nodes.length, images: [this.config.image] }
+    const needs = {
+      memoryMb: spec.limits.memoryMb * spec.nodes.length,
+      diskMb: spec.limits.diskMb * spec.nodes.length,
+      images: [this.config.image],
+      lessonImages: spec.lessonImages ?? [],
+    }
     const choice = chooseAgent(await agentCandidates(db), needs)
     if (!choice.ok) {
       // Every agent's memory or disk is given out: the learner's "all sandboxes are in use, try again".
       if (choice.reason === 'full') throw new SandboxCapacityError(5)
       throw new SandboxUnavailableError(choice.reason === 'missing_images' ? `no quai-agent has the image ${this.config.image} (npm run images:build on the agents' hosts)` : 'no quai-agent is accepting sandboxes')
     }
+    if (choice.lessonImagesMissing?.length) {
+      console.warn(`sandbox ${spec.sandboxId} is on quai-agent ${choice.agent}, whose lesson mirror lacks ${choice.lessonImagesMissing.join(', ')} (no agent with room serves them: npm run images:build on the agents' hosts)`)
+    }
     // Recorded before the agent makes anything, so that reconcile knows where to look if this web dies mid-way.
     await db.sandbox.updateMany({ where: { id: spec.sandboxId }, data: { agentName: choice.agent } })
     this.holders.set(spec.sandboxId, choice.agent)
-    const agent = await db.sandboxAgent.findUnique({ where: { name: choice.agent } })
-    if (!agent) throw new SandboxUnavailableError(`the quai-agent ${choice.agent} was removed`)
+    return choice.agent
+  }
+
+  /**
+   * On the agent assigned before the queue; chosen again if that one was drained, lost or
+   * removed while the sandbox waited (or none was assigned).
+   */
+  async create(spec: CreateSandboxSpec): Promise<PlacedSandbox> {
+    const db = await getDb()
+    const assigned = (await db.sandbox.findUnique({ where: { id: spec.sandboxId }, select: { agentName: true } }))?.agentName
+    const stillTaking = assigned ? (await agentCandidates(db)).find((c) => c.name === assigned && !c.draining && !c.lost) : undefined
+    const name = stillTaking ? assigned! : await this.assignHost(spec)
+    const agent = await db.sandboxAgent.findUnique({ where: { name } })
+    if (!agent) throw new SandboxUnavailableError(`the quai-agent ${name} was removed`)
+    this.holders.set(spec.sandboxId, name)
     return this.remote(agent).placement.create(spec)
   }
 

@@ -16,7 +16,7 @@ const LIVE = ['starting', 'running', 'stopping']
 export type AgentRow = NonNullable<Awaited<ReturnType<Db['sandboxAgent']['findUnique']>>>
 
 const agentNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'letters, digits, . _ - (at most 63)')
-const capacitySchema = z.object({ memoryFreeMb: z.number(), memoryTotalMb: z.number(), diskFreeMb: z.number(), runningSandboxes: z.number(), images: z.array(z.string()) })
+const capacitySchema = z.object({ memoryFreeMb: z.number(), memoryTotalMb: z.number(), diskFreeMb: z.number(), runningSandboxes: z.number(), images: z.array(z.string()), mirrorImages: z.array(z.string()).default([]) })
 
 export function parseCapacity(json: string | null): AgentCapacity | null {
   if (!json) return null

@@ -64,7 +64,7 @@ import {
 import { nodeProcessPids } from './node-processes'
 import { LABEL } from './local-labels'
 import { BRIDGE_PREFIX, ensureFirewall, firewallGap, prepareLocalHost, type LocalPlacementStatus } from './local-setup.server'
-import { REGISTRY_ALIAS } from './registry-mirror.server'
+import { listMirrorImages, REGISTRY_ALIAS } from './registry-mirror.server'
 import { sandboxSeccompProfile } from './seccomp'
 
 // Sandboxes on this server's Docker engine. One sandbox =
@@ -446,9 +446,14 @@ export class LocalPlacement implements SandboxPlacement {
   }
 
   /** What this host has left for sandboxes and the images it holds (an agent's heartbeat). */
-  async hostCapacity(): Promise<{ diskFreeMb: number; images: string[] }> {
-    const disk = await fsp.statfs(this.config.stateDir).catch(() => fsp.statfs('/'))
-    return { diskFreeMb: Math.floor((disk.bavail * disk.bsize) / 1024 / 1024), images: await listImageTags(this.docker) }
+  /** Free disk, the host engine's image tags, and the images the lesson registry mirror serves. */
+  async hostCapacity(): Promise<{ diskFreeMb: number; images: string[]; mirrorImages: string[] }> {
+    const [disk, images, mirrorImages] = await Promise.all([
+      fsp.statfs(this.config.stateDir).catch(() => fsp.statfs('/')),
+      listImageTags(this.docker),
+      listMirrorImages(this.docker, this.config),
+    ])
+    return { diskFreeMb: Math.floor((disk.bavail * disk.bsize) / 1024 / 1024), images, mirrorImages }
   }
 
   /** The nodes of one sandbox as this host runs them (what an agent trusts, rather than what it is told). */

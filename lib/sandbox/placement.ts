@@ -25,6 +25,11 @@ export type CreateSandboxSpec = {
   pooled: boolean
   nodes: NodeSpec[]
   limits: PlacementLimits
+  /**
+   * What the lesson pulls from the lesson registry mirror ("nginx:1.26"): for choosing a host
+   * whose mirror serves them. Not part of the agent protocol's create (its schema drops it).
+   */
+  lessonImages?: string[]
 }
 
 /** How the backend reaches one node: enough to exec, copy files and talk to its daemon. */
@@ -68,6 +73,12 @@ export interface SandboxPlacement {
   readonly name: string
   /** Idempotent set-up (shared registry mirror, host firewall rule, checks); cheap once done. */
   prepare(): Promise<void>
+  /**
+   * For a placement over several hosts: choose the host of a sandbox about to be queued, and
+   * record it (Sandbox.agentName), so that it waits in that host's start queue. Returns the
+   * host's name, or throws when no host can take it. A placement of one host has no such step.
+   */
+  assignHost?(spec: CreateSandboxSpec): Promise<string>
   /** Create and start every node, on a network of their own; resolves when each inner daemon answers. */
   create(spec: CreateSandboxSpec): Promise<PlacedSandbox>
   /** Remove everything the sandbox has on its hosts (containers, network, disks, sockets, cgroups). Idempotent. */

@@ -84,3 +84,26 @@ export async function ensureRegistryMirror(docker: DockerDaemon, config: Sandbox
     await connectNetwork(docker, n.id, id, { ipv4: ipToString(base + 2), aliases: [REGISTRY_ALIAS] }).catch(() => undefined)
   }
 }
+
+/**
+ * The images the mirror serves, as lessons name them ("nginx:1.26", "prom/prometheus:v2.53.3"),
+ * read from its registry API: what this host can give a lesson, which quai-web's placement asks
+ * before choosing a host. Empty when the mirror is not running or does not answer in time.
+ */
+export async function listMirrorImages(docker: DockerDaemon, config: SandboxConfig): Promise<string[]> {
+  const mirror = await inspectContainer(docker, config.registryContainer)
+  const address = mirror?.running ? mirror.addresses[REGISTRY_NETWORK] : undefined
+  if (!address) return []
+  const get = async <T>(path: string): Promise<T> => {
+    const response = await fetch(`http://${address}:5000${path}`, { signal: AbortSignal.timeout(2_000) })
+    if (!response.ok) throw new Error(`the lesson registry mirror answered ${response.status} to ${path}`)
+    return (await response.json()) as T
+  }
+  try {
+    const { repositories = [] } = await get<{ repositories?: string[] }>('/v2/_catalog?n=1000')
+    const tagLists = await Promise.all(repositories.map((repo) => get<{ tags?: string[] | null }>(`/v2/${repo}/tags/list`)))
+    return repositories.flatMap((repo, i) => (tagLists[i]?.tags ?? []).map((tag) => `${repo.replace(/^library\//, '')}:${tag}`)).sort()
+  } catch {
+    return []
+  }
+}

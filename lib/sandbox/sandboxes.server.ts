@@ -1,6 +1,8 @@
 import 'server-only'
 import crypto from 'node:crypto'
 import { getDb, type Db } from '../db/client.server'
+import { normalizeImageName, repositoryOf } from '../content/image-catalog.server'
+import { getLessonByKey } from '../content/lessons.server'
 import { dockerProblemOf } from '../docker/diagnose.server'
 import { sandboxConfig, type SandboxConfig } from './config.server'
 import { serializable } from './serializable.server'
@@ -219,23 +221,18 @@ async function waitWhileStarting(db: Db, id: string, config: SandboxConfig, sign
 
 export async function startSandbox(db: Db, row: SandboxWithNodes, userId: string, pooled: boolean, config: SandboxConfig, signal?: AbortSignal): Promise<SandboxWithNodes> {
   const placement = sandboxPlacement()
-  await waitForStartSlot(config, placement.name, row.id, { signal })
-  let placed
-  try {
-    placed = await placement.create({
-      sandboxId: row.id,
-      userId,
-      pooled,
-      nodes: layoutFromKey(row.layoutKey).nodes,
-      limits: { memoryMb: config.memoryMb, cpus: config.cpus, pids: config.pids, diskMb: config.diskMb },
-    })
-  } catch (error) {
-    const problem = dockerProblemOf(error)
-    const reason = problem ? problem.message : (error as Error).message
-    await db.sandbox.updateMany({ where: { id: row.id }, data: { status: 'failed', error: reason.slice(0, 2000), endedAt: new Date(), endReason: 'failed' } })
-    if (problem) throw new SandboxUnavailableError(problem.message, error)
-    throw new SandboxStartError(reason, error)
+  const spec = {
+    sandboxId: row.id,
+    userId,
+    pooled,
+    nodes: layoutFromKey(row.layoutKey).nodes,
+    limits: { memoryMb: config.memoryMb, cpus: config.cpus, pids: config.pids, diskMb: config.diskMb },
+    lessonImages: mirrorImagesOfLesson(row.lessonKey),
   }
+  // With several hosts, the host is chosen first: the sandbox then waits in that host's queue.
+  if (placement.assignHost) await placement.assignHost(spec).catch((error: unknown) => failStart(db, row.id, error))
+  await waitForStartSlot(config, placement.name, row.id, { signal })
+  const placed = await placement.create(spec).catch((error: unknown) => failStart(db, row.id, error))
   const now = new Date()
   const ok = await db.sandbox.updateMany({ where: { id: row.id, status: 'starting' }, data: { status: 'running', readyAt: now, networkId: placed.networkId, lastActivityAt: now } })
   if (ok.count === 0) {
@@ -250,6 +247,24 @@ export async function startSandbox(db: Db, row: SandboxWithNodes, userId: string
   const fresh = await loadRow(db, row.id)
   if (!fresh) throw new SandboxNotFoundError()
   return fresh
+}
+
+/** A start that failed before its sandbox ran: the row says why, and the caller hears a SandboxError. */
+async function failStart(db: Db, sandboxId: string, error: unknown): Promise<never> {
+  const problem = dockerProblemOf(error)
+  const reason = problem ? problem.message : (error as Error).message
+  await db.sandbox.updateMany({ where: { id: sandboxId }, data: { status: 'failed', error: reason.slice(0, 2000), endedAt: new Date(), endReason: 'failed' } })
+  if (problem) throw new SandboxUnavailableError(problem.message, error)
+  // A SandboxError cause (no host has room, the host's disk is full...) is what the API answers (lib/http/api.server.ts).
+  throw new SandboxStartError(reason, error)
+}
+
+/** The lesson's images that the lesson registry mirror serves (those a real registry serves are not the host's concern). */
+function mirrorImagesOfLesson(lessonKey: string | null): string[] {
+  const sandbox = getLessonByKey(lessonKey)?.frontmatter?.sandbox
+  if (!sandbox) return []
+  const registryOnly = new Set(sandbox.registryOnly.map((r) => repositoryOf(r.image)))
+  return sandbox.images.filter((image) => !registryOnly.has(repositoryOf(image))).map(normalizeImageName)
 }
 
 /**

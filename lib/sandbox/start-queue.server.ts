@@ -6,8 +6,9 @@ import { SandboxNotRunningError, SandboxStartError } from './types'
 
 // The start queue. Making a sandbox's containers takes the host's CPU for about a second; on
 // 2 cores, 30 of them at once each take 30 times longer and nobody gets a prompt for half a
-// minute. So at most QUAI_SANDBOX_START_CONCURRENCY sandboxes of a placement are being made
-// at once; the others wait, in the order they were asked for. The queue is the Sandbox table
+// minute. So at most QUAI_SANDBOX_START_CONCURRENCY sandboxes of a host are being made at once
+// (a host: the placement, and the quai-agent assigned before queueing when there are several);
+// the others wait, in the order they were asked for. The queue is the Sandbox table
 // itself, so every server instance agrees on it and can answer "where am I":
 //   - a "starting" row with startedAt null is queued; its place is the queued rows created before it,
 //   - a "starting" row with startedAt set holds a start slot (until it runs, fails, or is too old),
@@ -28,14 +29,17 @@ export type StartProgress =
 
 const secondsAgo = (now: number, seconds: number) => new Date(now - seconds * 1000)
 
+/** Which host's queue a row waits in: its placement, and its agent when the placement has several. */
+type QueueScope = { placement: string; agentName: string | null }
+
 /** Starts that hold a slot: a start older than its timeout plus a margin no longer does (the reaper ends it). */
-function slotHoldersWhere(placement: string, config: SandboxConfig, now: number) {
-  return { placement, status: 'starting', startedAt: { gt: secondsAgo(now, config.startTimeoutSeconds + 30) } }
+function slotHoldersWhere(scope: QueueScope, config: SandboxConfig, now: number) {
+  return { ...scope, status: 'starting', startedAt: { gt: secondsAgo(now, config.startTimeoutSeconds + 30) } }
 }
 
-function queuedAheadWhere(placement: string, row: { id: string; createdAt: Date }, now: number) {
+function queuedAheadWhere(scope: QueueScope, row: { id: string; createdAt: Date }, now: number) {
   return {
-    placement,
+    ...scope,
     status: 'starting',
     startedAt: null,
     queueSeenAt: { gt: new Date(now - QUEUE_ABANDONED_AFTER_MS) },
@@ -77,12 +81,13 @@ type SlotAnswer = { kind: 'started' } | { kind: 'waiting'; ahead: number } | { k
 async function trySlot(db: Db, config: SandboxConfig, placement: string, sandboxId: string): Promise<SlotAnswer> {
   const now = Date.now()
   const read = async (tx: Db): Promise<SlotAnswer | { kind: 'free'; ahead: number }> => {
-    const row = await tx.sandbox.findUnique({ where: { id: sandboxId }, select: { id: true, status: true, startedAt: true, createdAt: true, queueSeenAt: true } })
+    const row = await tx.sandbox.findUnique({ where: { id: sandboxId }, select: { id: true, status: true, startedAt: true, createdAt: true, queueSeenAt: true, agentName: true } })
     if (!row || row.status !== 'starting') return { kind: 'gone', status: row?.status ?? 'ended' }
     if (row.startedAt) return { kind: 'started' }
     if ((row.queueSeenAt ?? row.createdAt).getTime() < now - QUEUE_ABANDONED_AFTER_MS) return { kind: 'abandoned' }
     if (row.createdAt.getTime() < now - config.queueMaxWaitSeconds * 1000) return { kind: 'too_long' }
-    const [holders, ahead] = await Promise.all([tx.sandbox.count({ where: slotHoldersWhere(placement, config, now) }), tx.sandbox.count({ where: queuedAheadWhere(placement, row, now) })])
+    const scope = { placement, agentName: row.agentName }
+    const [holders, ahead] = await Promise.all([tx.sandbox.count({ where: slotHoldersWhere(scope, config, now) }), tx.sandbox.count({ where: queuedAheadWhere(scope, row, now) })])
     // Those ahead take the free slots first; several rows may leave the queue in the same instant.
     return holders + ahead < config.startConcurrency ? { kind: 'free', ahead } : { kind: 'waiting', ahead }
   }
@@ -148,12 +153,12 @@ export async function startProgress(userId: string, placement: string): Promise<
   const row = await db.sandbox.findFirst({
     where: { userId, placement, status: { in: ['starting', 'running'] } },
     orderBy: { createdAt: 'desc' },
-    select: { id: true, status: true, startedAt: true, createdAt: true },
+    select: { id: true, status: true, startedAt: true, createdAt: true, agentName: true },
   })
   if (!row) return { phase: 'none' }
   if (row.status === 'running') return { phase: 'running' }
   if (row.startedAt) return { phase: 'starting' }
-  return { phase: 'queued', ahead: await db.sandbox.count({ where: queuedAheadWhere(placement, row, Date.now()) }) }
+  return { phase: 'queued', ahead: await db.sandbox.count({ where: queuedAheadWhere({ placement, agentName: row.agentName }, row, Date.now()) }) }
 }
 
 /** stuckStartWhere, for one row already read. */

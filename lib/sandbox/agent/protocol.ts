@@ -44,6 +44,8 @@ export const agentOperations = {
       diskFreeMb: z.number(),
       runningSandboxes: z.number().int(),
       images: z.array(z.string()),
+      /** What the host's lesson registry mirror serves ("nginx:1.26"); an older agent says nothing. */
+      mirrorImages: z.array(z.string()).default([]),
     }),
     scope: () => hostScope,
   },

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { getDb } from '../../../lib/db/client.server'
 import { parseAgentKey } from '../../../lib/sandbox/agent/signing'
-import { addAgent, listAgents, setDraining } from '../../../lib/sandbox/agents.server'
+import { addAgent, listAgents, parseCapacity, setDraining } from '../../../lib/sandbox/agents.server'
 import { AgentsPlacement } from '../../../lib/sandbox/agents-placement.server'
 import { sandboxConfig } from '../../../lib/sandbox/config.server'
 import { LocalPlacement } from '../../../lib/sandbox/local-placement.server'
@@ -20,7 +20,7 @@ import { endSandbox, getOwnedSandbox, openSandbox } from '../../../lib/sandbox/s
 import { setSandboxPlacementForTests } from '../../../lib/sandbox/state.server'
 import { sandboxErrorMessage } from '../../../lib/sandbox/types'
 import { namespaceConfig, startTestAgent, writeTestKeyFile, type TestAgent } from '../../../scripts/split/agent-process'
-import { cleanUpNamespace, createUser, withTestNamespace } from './support'
+import { cleanUpNamespace, createUser, setConfig, withTestNamespace } from './support'
 
 withTestNamespace('agents')
 const namespaceB = `quai-it-agb-${process.pid}`.slice(0, 30)
@@ -35,7 +35,7 @@ describe.sequential('sandboxes placed across two quai-agents', () => {
   const opened: Record<string, string> = {}
 
   beforeAll(async () => {
-    for (const u of ['ana', 'ben', 'cid', 'dan', 'eve']) await createUser(u)
+    for (const u of ['ana', 'ben', 'cid', 'dan', 'eve', 'fay', 'gus', 'hal', 'ida']) await createUser(u)
     keyFile = writeTestKeyFile()
     ;[alpha, beta] = await Promise.all([
       startTestAgent({ name: 'alpha', keyFile }),
@@ -178,5 +178,48 @@ describe.sequential('sandboxes placed across two quai-agents', () => {
     expect(await beta.placement.listPlaced()).toEqual([])
     expect((await reconcileSandboxes()).removed).toEqual([])
     for (const id of Object.values(opened)) await endSandbox(id, 'stopped')
+  })
+
+  it('queues each start on its own agent, and places a lesson where the mirror serves its images', async () => {
+    setConfig({ startConcurrency: 1 })
+    const db = await getDb()
+    for (const live of await db.sandbox.findMany({ where: { status: 'running' }, select: { id: true } })) await endSandbox(live.id, 'stopped')
+    await heartbeatSandboxAgents()
+    // Each agent reports what its lesson registry mirror really serves (read from the registry's API).
+    for (const agent of await listAgents()) expect(parseCapacity(agent.capacity)?.mirrorImages).toEqual(expect.arrayContaining(['nginx:latest', 'postgres:17', 'prom/prometheus:latest']))
+
+    // One start slot per host: two learners placed on the two agents start at the same time.
+    const opening = []
+    for (const u of ['fay', 'gus']) {
+      opening.push(openSandbox(u, { lessonKey: 'docker/premiers-pas' }))
+      await new Promise((r) => setTimeout(r, 150))
+    }
+    const [fay, gus] = await Promise.all(opening)
+    opened.fay = fay!.id
+    opened.gus = gus!.id
+    expect([await agentOf(fay!.id), await agentOf(gus!.id)].sort()).toEqual(['alpha', 'beta'])
+    const rows = await db.sandbox.findMany({ where: { id: { in: [fay!.id, gus!.id] } }, select: { startedAt: true, readyAt: true }, orderBy: { startedAt: 'asc' } })
+    // One queue for both hosts would let the second start only once the first was ready.
+    expect(rows[1]!.startedAt!.getTime()).toBeLessThan(rows[0]!.readyAt!.getTime())
+
+    // alpha has far more room, but its mirror no longer serves postgres (its stored heartbeat is
+    // edited to say so, as a host that never built it would report): a lesson using postgres and
+    // redis goes to beta; a lesson without images still goes to alpha.
+    const alphaRow = (await listAgents()).find((a) => a.name === 'alpha')!
+    const alphaCapacity = parseCapacity(alphaRow.capacity)!
+    const withoutPostgres = {
+      ...alphaCapacity,
+      memoryFreeMb: alphaCapacity.memoryFreeMb + 100_000,
+      diskFreeMb: alphaCapacity.diskFreeMb + 1_000_000,
+      mirrorImages: alphaCapacity.mirrorImages!.filter((image) => !image.startsWith('postgres:')),
+    }
+    await db.sandboxAgent.update({ where: { name: 'alpha' }, data: { capacity: JSON.stringify(withoutPostgres), lastSeenAt: new Date() } })
+    await endSandbox(opened.fay, 'stopped')
+    await endSandbox(opened.gus, 'stopped')
+    opened.hal = (await openSandbox('hal', { lessonKey: 'docker-compose/sante-et-dependances' })).id
+    expect(await agentOf(opened.hal)).toBe('beta')
+    opened.ida = (await openSandbox('ida', { lessonKey: 'docker/premiers-pas' })).id
+    expect(await agentOf(opened.ida)).toBe('alpha')
+    for (const u of ['hal', 'ida']) await endSandbox(opened[u]!, 'stopped')
   })
 })

@@ -37,6 +37,20 @@ describe('chooseAgent', () => {
     expect(chooseAgent([agent('a', {}, { images: ['busybox:latest'] })], { ...needs, images: ['busybox'] })).toEqual({ ok: true, agent: 'a' })
   })
 
+  it('prefers an agent whose mirror serves every lesson image, over one with more room', () => {
+    const lesson = { ...needs, lessonImages: ['nginx:1.26', 'prom/prometheus'] }
+    const serves = { mirrorImages: ['nginx:1.26', 'prom/prometheus:latest'] }
+    expect(chooseAgent([agent('a', {}, { memoryFreeMb: 64_000, mirrorImages: ['nginx:1.26'] }), agent('b', {}, serves)], lesson)).toEqual({ ok: true, agent: 'b' })
+    // An older agent says nothing of its mirror: it serves nothing the lesson needs.
+    expect(chooseAgent([agent('a', {}, { memoryFreeMb: 64_000 }), agent('b', {}, serves)], lesson)).toEqual({ ok: true, agent: 'b' })
+    // None with room serves them all: where there is room, saying what is missing there.
+    expect(chooseAgent([agent('a', {}, { memoryFreeMb: 64_000, mirrorImages: ['nginx:1.26'] }), agent('b', {}, { ...serves, memoryFreeMb: 500 })], lesson)).toEqual({
+      ok: true,
+      agent: 'a',
+      lessonImagesMissing: ['prom/prometheus'],
+    })
+  })
+
   it('answers full when no agent has room for one more', () => {
     expect(chooseAgent([agent('a', {}, { memoryFreeMb: 500 }), agent('b', {}, { diskFreeMb: 100 })], needs)).toEqual({ ok: false, reason: 'full' })
   })
