@@ -39,7 +39,13 @@ step "lint" npx eslint .
 # The security files (scripts/test-security.sh's list) run in their own step below.
 step "unit + integration tests" npx vitest run --exclude 'tests/unit/security/**' --exclude 'tests/integration/security/**' \
   --exclude tests/integration/workspace/workspace.test.ts --exclude tests/integration/sandbox/isolation.test.ts
-step "production build" npx next build
+# As root, the README's first command makes the production build, and is tested on the way
+# (scripts/test/up-smoke.sh: the two programs, a learner's sandbox through them).
+if [ "$(id -u)" = 0 ]; then
+  step "README's first command (scripts/up.sh) and the production build" bash scripts/test/up-smoke.sh
+else
+  step "production build" npx next build
+fi
 step "end-to-end tests" npx playwright test --project=main
 step "security tests" env QUAI_SECURITY_BUILT=1 npm run -s test:security
 

@@ -26,6 +26,7 @@ export class AgentsPlacement implements SandboxPlacement {
   /** Which agent holds a sandbox: filled on create and whenever a row is read (state.server.ts loadRow). */
   private readonly holders = new Map<string, string>()
   private readonly preparedUntil = new Map<string, number>()
+  private readonly agentRows = new Map<string, { row: AgentRow | null; until: number }>()
 
   constructor(
     private readonly config: SandboxConfig,
@@ -66,10 +67,22 @@ export class AgentsPlacement implements SandboxPlacement {
     const name = this.holders.get(sandboxId) ?? (await db.sandbox.findUnique({ where: { id: sandboxId }, select: { agentName: true } }))?.agentName
     if (!name) return null
     this.holders.set(sandboxId, name)
-    const agent = await db.sandboxAgent.findUnique({ where: { name } })
+    const agent = await this.agentRow(name)
     if (!agent) throw new SandboxUnavailableError(`the quai-agent ${name} that holds this sandbox is no longer registered`)
     if (agent.lostAt) throw new SandboxError('sandbox.host_lost')
     return this.remote(agent).placement
+  }
+
+  /**
+   * The agent's row, read at most once a second per agent: a check or a terminal makes several
+   * calls on one sandbox in a row, and whether its agent is lost changes only with a heartbeat.
+   */
+  private async agentRow(name: string): Promise<AgentRow | null> {
+    const cached = this.agentRows.get(name)
+    if (cached && cached.until > Date.now()) return cached.row
+    const row = await (await getDb()).sandboxAgent.findUnique({ where: { name } })
+    this.agentRows.set(name, { row, until: Date.now() + 1_000 })
+    return row
   }
 
   private async holder(sandboxId: string): Promise<RemotePlacement> {

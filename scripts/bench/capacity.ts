@@ -2,7 +2,7 @@
 //   npm run bench -- --only capacity   (needs a production build: npx next build)
 //   QUAI_BENCH_CAPACITY_MAX=40 npm run bench -- --only capacity   (a smaller cap)
 // Starts a production Quai server for the lesson page, then real single-node sandboxes one by
-// one in a namespace of its own (quai-capacity, on a throwaway database), each left idle.
+// one (through a quai-agent process as root, as production makes them) in a namespace of its own (quai-capacity, on a throwaway database), each left idle.
 // After every batch of 10 it lets them settle (15 s: a new sandbox's daemons are busy for a few
 // seconds after it answers), then measures the lesson page's p95 (100 sequential signed-in
 // requests) and what the sandboxes use of the CPU meanwhile;
@@ -27,6 +27,7 @@ import { sandboxPlacement, setSandboxPlacementForTests } from '../../lib/sandbox
 import { openThrowawayDatabase } from './db'
 import { startBenchServer } from './pages'
 import { freePort } from './ports'
+import { startTestAgent } from '../split/agent-process'
 import { enterBenchNamespace } from './sandbox'
 
 export type CapacityBench = { idle_sandboxes_max: number; idle_sandboxes_page_ms_p95: number }
@@ -95,6 +96,9 @@ export async function benchCapacity(options: { max?: number; log?: (line: string
   const database = await openThrowawayDatabase('capacity')
   const previous = enterBenchNamespace(namespace, { maxConcurrent: max + 1, createsPerHour: 100_000 })
   setSandboxConfigForTests({ ...sandboxConfig(), diskMb: benchDiskMb })
+  // As production runs (scripts/up.sh as root): the sandboxes are made by a quai-agent process.
+  const agent = process.getuid?.() === 0 ? await startTestAgent({ name: 'bench-capacity' }) : null
+  if (agent) setSandboxPlacementForTests(agent.placement)
   const placement = sandboxPlacement()
   const db = await getDb()
   const users: string[] = []
@@ -152,6 +156,7 @@ export async function benchCapacity(options: { max?: number; log?: (line: string
     for (const id of await placement.listPlaced().catch(() => [] as string[])) await placement.destroy(id).catch(() => undefined)
     await db.user.deleteMany({ where: { id: { in: [...users, `${namespace}-pool`] } } })
     server.stop()
+    await agent?.stop()
     setSandboxConfigForTests(previous)
     setSandboxPlacementForTests(null)
     await database.release()

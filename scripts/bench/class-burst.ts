@@ -24,7 +24,7 @@ import { sandboxPlacement, setSandboxPlacementForTests } from '../../lib/sandbox
 import { decodeServerMessage, encodeAck, encodeInput, terminalPath } from '../../lib/terminal/protocol'
 import { startProgressSchema } from '../../lib/workspace/api'
 import { openThrowawayDatabase } from './db'
-import { handsOnLesson, startProductionQuai } from './quai-server'
+import { handsOnLesson, placementThroughAgent, startProductionQuai } from './quai-server'
 
 export type ClassBurstBench = { class_burst_ready_ms_p95: number; class_burst_pooled_ready_ms_p95: number }
 
@@ -180,6 +180,11 @@ export async function benchClassBurst(options: { log?: (line: string) => void } 
   try {
     const quai = await startProductionQuai({ databaseUrl: database.url, env: benchEnv, log })
     cleanup.push(quai.stop)
+    // The pool tick below (the server's runtime is off) and the clean-up make sandboxes through its agent, as the runtime would.
+    if (quai.agent) {
+      setSandboxPlacementForTests(placementThroughAgent(quai.agent))
+      cleanup.push(cleanUpNamespace)
+    }
     const lesson = handsOnLesson()
     const people: Learner[] = []
     for (let i = 0; i < learners; i++) people.push(await signUp(quai.url))

@@ -8,12 +8,18 @@ import os from 'node:os'
 import path from 'node:path'
 import { loadContentTree } from '../../lib/content/load.server'
 import { contentRoot } from '../../lib/content/root.server'
+import { AgentClient } from '../../lib/sandbox/agent/client.server'
+import { parseAgentKey } from '../../lib/sandbox/agent/signing'
+import { sandboxConfig } from '../../lib/sandbox/config.server'
+import { localPlacementName } from '../../lib/sandbox/local-placement.server'
+import { RemotePlacement } from '../../lib/sandbox/remote-placement.server'
 import { freePort } from './ports'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-export type BenchQuai = { url: string; output: () => string; stop: () => Promise<void> }
+/** `agent`: the quai-agent beside it (as root), which makes its sandboxes. */
+export type BenchQuai = { url: string; agent: BenchAgent; output: () => string; stop: () => Promise<void> }
 
 export type Proc = { child: ChildProcess; output: () => string; stop: () => Promise<void> }
 
@@ -65,7 +71,7 @@ export async function startProductionQuai(options: { databaseUrl: string; env: R
   const port = await freePort()
   const url = `http://localhost:${port}`
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-bench-server-'))
-  const { proc } = startQuaiServer({
+  const { proc, agent } = startQuaiServer({
     ...options.env,
     NODE_ENV: 'production',
     PORT: String(port),
@@ -87,7 +93,13 @@ export async function startProductionQuai(options: { databaseUrl: string; env: R
     await proc.stop()
     fs.rmSync(stateDir, { recursive: true, force: true })
   }
-  return { url, stop, output: proc.output }
+  return { url, agent, stop, output: proc.output }
+}
+
+/** The placement a benchmark's own process uses to reach the sandboxes of a split server: its agent. */
+export function placementThroughAgent(agent: NonNullable<BenchAgent>): RemotePlacement {
+  const key = parseAgentKey(fs.readFileSync(agent.keyFile, 'utf8'), agent.keyFile)
+  return new RemotePlacement(localPlacementName(sandboxConfig()), new AgentClient(agent.socketPath, key))
 }
 
 export function handsOnLesson(): { course: string; lesson: string } {

@@ -44,6 +44,10 @@ if [[ "$database" == file:* ]]; then
   mkdir -p "$(dirname "$file")"
   chown "$web_user:$web_user" "$(dirname "$file")"
   for f in "$file" "$file-wal" "$file-shm" "$file-journal"; do [ -e "$f" ] && chown "$web_user:$web_user" "$f"; done
+  if ! setpriv --reuid="$web_user" --regid="$web_user" --init-groups test -w "$(dirname "$file")"; then
+    echo "start.sh: the user $web_user cannot reach the database folder $(dirname "$file") (a folder above it is closed to it): put the database elsewhere, or open that path to $web_user" >&2
+    exit 1
+  fi
 fi
 
 tsx=node_modules/.bin/tsx

@@ -4,13 +4,15 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { expect, test } from '@playwright/test'
 import { checkResponseSchema } from '../../lib/checks/api'
+import { createPostgresDatabase, postgresAdminUrl } from '../support/postgres-database'
 import { signUp } from './support/accounts'
 import { startBalancer, type Balancer } from './support/balancer'
 import { openLab, stopLabSandbox } from './support/lab'
 import { freePort } from './support/server'
 
 // quai-web is stateless (issue 14): two instances of the production server on ONE database
-// (SQLite in WAL mode: several processes of one host may share it), behind a round-robin
+// (PostgreSQL, as several web hosts share one, when `npm test` started its throwaway server;
+// otherwise SQLite in WAL mode, which several processes of one host may share), behind a round-robin
 // balancer that knows nothing of sessions. A learner's terminal opened through instance A
 // survives A being killed: the browser reconnects through B to the same shell, which the
 // session holder in the node kept. A check submitted through B sees the sandbox A created.
@@ -39,7 +41,7 @@ function startAgent(): Instance {
   return { name: 'agent', port: 0, process: child, log: () => log }
 }
 
-async function startInstance(name: string, port: number, appUrl: string): Promise<Instance> {
+async function startInstance(name: string, port: number, appUrl: string, databaseUrl: string): Promise<Instance> {
   let log = ''
   // Its own process group, so that killing it kills tsx and the server together.
   const server = ['node_modules/.bin/tsx', '--import', './scripts/node/register.mjs', 'server.ts']
@@ -52,7 +54,7 @@ async function startInstance(name: string, port: number, appUrl: string): Promis
       PORT: String(port),
       HOST: '127.0.0.1',
       QUAI_URL: appUrl,
-      DATABASE_URL: `file:./${state}/quai.db`,
+      DATABASE_URL: databaseUrl,
       QUAI_CONTENT_DIR: 'tests/fixtures/content',
       QUAI_AUTH_RATE_LIMIT: 'off',
       // One namespace for both: they are one installation (each reconciles what the database knows).
@@ -87,6 +89,9 @@ test('a terminal opened through instance A survives A being killed; a check thro
   fs.mkdirSync(state, { recursive: true })
   if (split) execFileSync('chown', ['quai:quai', state])
   const [portA, portB] = await Promise.all([freePort(), freePort()])
+  const postgres = postgresAdminUrl ? await createPostgresDatabase('e2e_instances') : null
+  const databaseUrl = postgres?.url ?? `file:./${state}/quai.db`
+  console.log(`web instances: database ${postgres ? 'PostgreSQL' : 'SQLite'}`)
   let balancer: Balancer | null = null
   const instances: Instance[] = []
   try {
@@ -103,8 +108,8 @@ test('a terminal opened through instance A survives A being killed; a check thro
       expect(agent.process.exitCode, agent.log()).toBeNull()
     }
     // One after the other: the first migrates the database, the second finds it done.
-    instances.push(await startInstance('A', portA, appUrl))
-    instances.push(await startInstance('B', portB, appUrl))
+    instances.push(await startInstance('A', portA, appUrl, databaseUrl))
+    instances.push(await startInstance('B', portB, appUrl, databaseUrl))
     const a = instances.find((instance) => instance.name === 'A')!
 
     const context = await browser.newContext({ baseURL: appUrl })
@@ -189,5 +194,6 @@ test('a terminal opened through instance A survives A being killed; a check thro
   } finally {
     for (const instance of instances) kill(instance, 'SIGTERM')
     await balancer?.close()
+    await postgres?.drop()
   }
 })
