@@ -446,9 +446,10 @@ export class LocalPlacement implements SandboxPlacement {
   }
 
   /** What this host has left for sandboxes and the images it holds (an agent's heartbeat). */
-  async hostCapacity(): Promise<{ diskFreeMb: number; images: string[] }> {
+  async hostCapacity(): Promise<{ diskFreeMb: number; diskTotalMb: number; images: string[] }> {
     const disk = await fsp.statfs(this.config.stateDir).catch(() => fsp.statfs('/'))
-    return { diskFreeMb: Math.floor((disk.bavail * disk.bsize) / 1024 / 1024), images: await listImageTags(this.docker) }
+    const mb = (blocks: number) => Math.floor((blocks * disk.bsize) / 1024 / 1024)
+    return { diskFreeMb: mb(disk.bavail), diskTotalMb: mb(disk.blocks), images: await listImageTags(this.docker) }
   }
 
   /** The nodes of one sandbox as this host runs them (what an agent trusts, rather than what it is told). */
