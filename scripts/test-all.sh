@@ -38,8 +38,12 @@ step "typecheck" npx tsc --noEmit -p .
 step "lint" npx eslint .
 # The security files (scripts/test-security.sh's list) run in their own step below.
 step "unit + integration tests" npx vitest run --exclude 'tests/unit/security/**' --exclude 'tests/integration/security/**' \
-  --exclude tests/integration/workspace/workspace.test.ts --exclude tests/integration/sandbox/isolation.test.ts
+  --exclude tests/integration/workspace/workspace.test.ts --exclude tests/integration/sandbox/isolation.test.ts \
+  --exclude tests/integration/metrics/web.test.ts
 step "production build" npx next build
+# On the production build: its route handlers run from Next's bundle, and must count into the
+# registry server.ts serves (lib/metrics/web.server.ts).
+step "metrics on the production build" env QUAI_TEST_SERVER_MODE=production npx vitest run tests/integration/metrics/web.test.ts
 step "end-to-end tests" npx playwright test --project=main
 step "security tests" env QUAI_SECURITY_BUILT=1 npm run -s test:security
 

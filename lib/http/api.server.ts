@@ -142,6 +142,7 @@ export function upgradeRefusal(error: unknown): UpgradeRefusal | null
 export function upgradeRefusal(error: unknown): UpgradeRefusal | null {
   const api = apiErrorOf(error)
   if (!(api instanceof ApiError)) return null
+  webMetrics().errors.inc({ code: api.code })
   return { status: api.status, reason: `${statusPhrases[api.status] ?? 'Error'} (${api.code}): ${api.message}` }
 }
 

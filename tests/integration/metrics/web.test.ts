@@ -12,7 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { migrateDatabase } from '../../../lib/db/migrate'
-import { fixtureContent, lesson, openSandbox, root, signUp, stopSandbox, TerminalProbe, terminalUrl, type Account, type TestServer } from '../workspace/support'
+import { fixtureContent, lesson, openSandbox, root, signUp, stopSandbox, TerminalProbe, terminalUrl, tryUpgrade, type Account, type TestServer } from '../workspace/support'
 import { scrape } from './scrape'
 
 const production = process.env.QUAI_TEST_SERVER_MODE === 'production'
@@ -205,6 +205,12 @@ describe.sequential(`quai-web /metrics (${production ? 'production build' : 'Nex
       probe.close()
     }
     await expect.poll(async () => (await metrics()).value('quai_terminal_streams_open'), { timeout: 10_000 }).toBe(0)
+
+    // A refused upgrade is an API error too, counted by its code.
+    const refused = await tryUpgrade(terminalUrl(server, sandboxId), { origin: server.url })
+    expect(refused).toMatchObject({ status: 401 })
+    const after = await metrics()
+    expect(after.value('quai_errors_total', { code: 'unauthenticated' }) - before.value('quai_errors_total', { code: 'unauthenticated' })).toBe(1)
   })
 
   it('counts an open live-check stream and its live runs', async () => {
