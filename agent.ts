@@ -7,8 +7,10 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
-import { createAgentServer } from './lib/agent/server.server'
+import { agentCapacity, createAgentServer } from './lib/agent/server.server'
 import { getEnv, parseListen } from './lib/env.server'
+import { agentMetrics } from './lib/metrics/agent.server'
+import { listenForMetrics } from './lib/metrics/listener.server'
 import { parseAgentKey } from './lib/sandbox/agent/signing'
 import { sandboxConfig } from './lib/sandbox/config.server'
 import { LocalPlacement } from './lib/sandbox/local-placement.server'
@@ -33,7 +35,8 @@ const keyFile = env.QUAI_AGENT_KEY_FILE ?? fail('QUAI_AGENT_KEY_FILE is required
 const key = parseAgentKey(fs.readFileSync(keyFile, 'utf8'), keyFile)
 const name = env.QUAI_AGENT_NAME ?? os.hostname()
 
-const placement = new LocalPlacement(sandboxConfig())
+const config = sandboxConfig()
+const placement = new LocalPlacement(config)
 const server = createAgentServer({ placement, key, name })
 
 const prepareHost = () => placement.prepare().catch((error: unknown) => console.warn(`[agent] host set-up: ${error instanceof Error ? error.message : String(error)}`))
@@ -69,10 +72,21 @@ const tcpServer = tcp
   : null
 tcpServer?.on('error', (error) => fail(`quai-agent: cannot listen on ${env.QUAI_AGENT_LISTEN}: ${error.message}`))
 
+// Prometheus reads /metrics on an address of its own, unsigned: counts and ratios, no sandbox's data.
+const version = (JSON.parse(fs.readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string }).version
+const metricsServer = env.QUAI_AGENT_METRICS_ADDRESS
+  ? listenForMetrics(
+      env.QUAI_AGENT_METRICS_ADDRESS,
+      agentMetrics({ name, version, maxSandboxes: config.maxConcurrent, room: () => agentCapacity(placement, name) }),
+      (where) => console.log(`quai-agent ${name}: metrics on http://${where}/metrics`),
+    ).on('error', (error) => fail(`quai-agent: cannot serve metrics on ${env.QUAI_AGENT_METRICS_ADDRESS}: ${error.message}`))
+  : null
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close()
     tcpServer?.close()
+    metricsServer?.close()
     if (socketPath) fs.rmSync(socketPath, { force: true })
     process.exit(0)
   })

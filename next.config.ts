@@ -19,6 +19,8 @@ const nextConfig: NextConfig = {
     'esbuild',
     'shiki',
     'tar-stream',
+    // One prom-client for the custom server and the route handlers (lib/metrics/web.server.ts).
+    'prom-client',
   ],
   experimental: { authInterrupts: true },
   poweredByHeader: false,

@@ -8,6 +8,8 @@ import { getEnv } from './lib/env.server'
 import { stampClientAddress } from './lib/auth/client-ip.server'
 import { crossOriginRefusal } from './lib/http/origin.server'
 import { dispatchUpgrades } from './lib/http/upgrade-routes'
+import { listenForMetrics } from './lib/metrics/listener.server'
+import { webMetrics } from './lib/metrics/web.server'
 import { serverHooks } from './lib/server/hooks.server'
 import { sharedParentDomainWarning } from './lib/workspace/port-origins'
 
@@ -31,6 +33,7 @@ await app.prepare()
 const nextUpgrade = app.getUpgradeHandler()
 
 const { upgradeRoutes, portOrigins, onListening, onClose } = await serverHooks()
+const metrics = webMetrics()
 
 const server = http.createServer((request, response) => {
   stampClientAddress(request)
@@ -43,6 +46,10 @@ const server = http.createServer((request, response) => {
     })
     return
   }
+  // Counted once the status is sent (a stream the browser leaves ends without finishing).
+  response.once('close', () => {
+    if (response.headersSent) metrics.httpRequests.inc({ status: String(response.statusCode) })
+  })
   const refusal = crossOriginRefusal(request)
   if (refusal) {
     response.writeHead(403, { 'content-type': 'application/json', 'cache-control': 'no-store' })
@@ -69,9 +76,18 @@ server.listen(env.PORT, env.HOST, () => {
   void onListening()
 })
 
+// Prometheus reads /metrics here, on an address of its own: never through the public port.
+const metricsServer = env.QUAI_METRICS_ADDRESS
+  ? listenForMetrics(env.QUAI_METRICS_ADDRESS, metrics.registry, (where) => console.log(`Quai metrics on http://${where}/metrics`)).on('error', (error) => {
+      console.error(`cannot serve metrics on ${env.QUAI_METRICS_ADDRESS}: ${error.message}`)
+      process.exit(1)
+    })
+  : null
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     void onClose().finally(() => {
+      metricsServer?.close()
       server.close()
       process.exit(0)
     })

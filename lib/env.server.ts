@@ -6,6 +6,11 @@ import path from 'node:path'
 import proxyAddr from 'proxy-addr'
 import { z } from 'zod'
 
+const listenAddress = z
+  .string()
+  .trim()
+  .refine((value) => parseListen(value) !== null, 'expected ip:port or [ipv6]:port (an IP address, not a name), e.g. 0.0.0.0:9464')
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** Public URL of the app, used for auth callbacks and origin checks. */
@@ -48,6 +53,13 @@ const envSchema = z.object({
    */
   QUAI_AGENT_LISTEN: z.string().optional(),
   QUAI_AGENT_LISTEN_PUBLIC: z.enum(['0', '1']).default('0'),
+  /**
+   * Where Prometheus scrapes GET /metrics: `ip:port` (e.g. 0.0.0.0:9464), a listener of its own,
+   * never the public port. QUAI_METRICS_ADDRESS for quai-web, QUAI_AGENT_METRICS_ADDRESS for
+   * quai-agent. Unset: no metrics listener.
+   */
+  QUAI_METRICS_ADDRESS: listenAddress.optional(),
+  QUAI_AGENT_METRICS_ADDRESS: listenAddress.optional(),
   /** quai-web with registered agents: an agent silent this long is lost and its sandboxes end. */
   QUAI_AGENT_LOST_SECONDS: z.coerce.number().int().min(5).max(86_400).default(90),
   /** `off` only for end-to-end tests, where every sign-up comes from one address. */

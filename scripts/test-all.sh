@@ -38,7 +38,8 @@ step "typecheck" npx tsc --noEmit -p .
 step "lint" npx eslint .
 # The security files (scripts/test-security.sh's list) run in their own step below.
 step "unit + integration tests" npx vitest run --exclude 'tests/unit/security/**' --exclude 'tests/integration/security/**' \
-  --exclude tests/integration/workspace/workspace.test.ts --exclude tests/integration/sandbox/isolation.test.ts
+  --exclude tests/integration/workspace/workspace.test.ts --exclude tests/integration/sandbox/isolation.test.ts \
+  --exclude tests/integration/metrics/web.test.ts
 # As root, the README's first command makes the production build, and is tested on the way
 # (scripts/test/up-smoke.sh: the two programs, a learner's sandbox through them).
 if [ "$(id -u)" = 0 ]; then
@@ -46,6 +47,9 @@ if [ "$(id -u)" = 0 ]; then
 else
   step "production build" npx next build
 fi
+# On the production build: its route handlers run from Next's bundle, and must count into the
+# registry server.ts serves (lib/metrics/web.server.ts).
+step "metrics on the production build" env QUAI_TEST_SERVER_MODE=production npx vitest run tests/integration/metrics/web.test.ts
 step "end-to-end tests" npx playwright test --project=main
 step "security tests" env QUAI_SECURITY_BUILT=1 npm run -s test:security
 

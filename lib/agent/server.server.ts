@@ -43,6 +43,25 @@ class AgentRequestError extends Error {
   }
 }
 
+/**
+ * This host's room: what the capacity operation answers quai-web's heartbeat (the wire keeps
+ * the protocol's fields), and what the agent's metrics read (diskTotalMb too).
+ */
+export async function agentCapacity(placement: LocalPlacement, name: string) {
+  const [placed, host] = await Promise.all([placement.listPlaced(), placement.hostCapacity()])
+  return {
+    agentName: name,
+    placementName: placement.name,
+    memoryFreeMb: Math.round(os.freemem() / 1024 / 1024),
+    memoryTotalMb: Math.round(os.totalmem() / 1024 / 1024),
+    diskFreeMb: host.diskFreeMb,
+    diskTotalMb: host.diskTotalMb,
+    runningSandboxes: placed.length,
+    images: host.images,
+    mirrorImages: host.mirrorImages,
+  }
+}
+
 export function createAgentServer(options: AgentServerOptions): http.Server {
   const { placement, key } = options
   const log = options.log ?? ((m: string) => console.warn(`[agent] ${m}`))
@@ -96,19 +115,8 @@ export function createAgentServer(options: AgentServerOptions): http.Server {
         case 'prepare':
           await placement.prepare()
           return { done: true }
-        case 'capacity': {
-          const [placed, host] = await Promise.all([placement.listPlaced(), placement.hostCapacity()])
-          return {
-            agentName: options.name,
-            placementName: placement.name,
-            memoryFreeMb: Math.round(os.freemem() / 1024 / 1024),
-            memoryTotalMb: Math.round(os.totalmem() / 1024 / 1024),
-            diskFreeMb: host.diskFreeMb,
-            runningSandboxes: placed.length,
-            images: host.images,
-            mirrorImages: host.mirrorImages,
-          }
-        }
+        case 'capacity':
+          return agentCapacity(placement, options.name)
         case 'create':
           return placement.create(input as AgentInput<'create'>)
         case 'destroy':

@@ -1,5 +1,6 @@
 import 'server-only'
 import { DaemonAnswerTooLargeError } from '../docker/daemon-read.server'
+import { webMetrics } from '../metrics/web.server'
 import { followEvents, type DaemonEvent } from '../docker/events.server'
 import type { SandboxSnapshot } from '../docker/parse/snapshot'
 import { readSnapshot } from '../docker/reads.server'
@@ -447,6 +448,7 @@ export function liveEventStream(
   const finish = () => {
     if (closed) return
     closed = true
+    webMetrics().liveCheckStreamsOpen.dec()
     clearInterval(heartbeat)
     unsubscribe?.()
     options.onEnd?.()
@@ -456,6 +458,8 @@ export function liveEventStream(
       {
         start: async (c) => {
           controller = c
+          // Open until finish(), which every end goes through once.
+          webMetrics().liveCheckStreamsOpen.inc()
           const close = () => {
             if (closed) return
             // The last events go out whatever the queue holds: a few, one per kind.

@@ -21,6 +21,7 @@ import { composeServices } from './evaluate/compose'
 import { CheckError, CheckTimeoutError, DaemonUnavailableError } from './errors'
 import { emptyNodeFacts, type NodeFacts, type Probe } from './facts'
 import { runsCommands, type Check } from '../content/check-kinds'
+import { webMetrics } from '../metrics/web.server'
 import { checkLimits, clipText } from './limits'
 import { emptyPlan, planCheck, type DeferredProbe, type NodePlan, type ProbeSpec } from './plan'
 import {
@@ -344,5 +345,7 @@ export async function runChecks(checks: readonly Check[], resolveTarget: TargetR
     }
   } finally {
     budget.dispose()
+    // Live mode is the one run that leaves command checks out; every other run is a click.
+    webMetrics().checkSeconds.observe({ kind: options.skipCommands ? 'live' : 'click' }, (performance.now() - started) / 1000)
   }
 }

@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { AuthError } from '../auth/session.server'
 import { DaemonAnswerTooLargeError } from '../docker/daemon-read.server'
 import { dockerProblemOf } from '../docker/diagnose.server'
+import { webMetrics } from '../metrics/web.server'
 import { SandboxError, type SandboxCapacityError, type SandboxHostFullError, type SandboxRateLimitError } from '../sandbox/types'
 import { ApiError } from '../errors'
 
@@ -107,6 +108,7 @@ function sandboxApiError(error: SandboxError): ApiError {
 /** The one JSON answer for any thrown error: `{ error: { code, message, ...details } }` with its status. */
 export function apiErrorResponse(error: unknown): NextResponse {
   const api = apiErrorOf(error)
+  webMetrics().errors.inc({ code: api instanceof ApiError ? api.code : 'internal' })
   if (api instanceof ApiError) {
     return NextResponse.json({ error: { code: api.code, message: api.message, ...api.details } }, { status: api.status })
   }
@@ -140,6 +142,7 @@ export function upgradeRefusal(error: unknown): UpgradeRefusal | null
 export function upgradeRefusal(error: unknown): UpgradeRefusal | null {
   const api = apiErrorOf(error)
   if (!(api instanceof ApiError)) return null
+  webMetrics().errors.inc({ code: api.code })
   return { status: api.status, reason: `${statusPhrases[api.status] ?? 'Error'} (${api.code}): ${api.message}` }
 }
 

@@ -446,14 +446,15 @@ export class LocalPlacement implements SandboxPlacement {
   }
 
   /** What this host has left for sandboxes and the images it holds (an agent's heartbeat). */
-  /** Free disk, the host engine's image tags, and the images the lesson registry mirror serves. */
-  async hostCapacity(): Promise<{ diskFreeMb: number; images: string[]; mirrorImages: string[] }> {
+  /** Free and total disk, the host engine's image tags, and the images the lesson registry mirror serves. */
+  async hostCapacity(): Promise<{ diskFreeMb: number; diskTotalMb: number; images: string[]; mirrorImages: string[] }> {
     const [disk, images, mirrorImages] = await Promise.all([
       fsp.statfs(this.config.stateDir).catch(() => fsp.statfs('/')),
       listImageTags(this.docker),
       listMirrorImages(this.docker, this.config),
     ])
-    return { diskFreeMb: Math.floor((disk.bavail * disk.bsize) / 1024 / 1024), images, mirrorImages }
+    const mb = (blocks: number) => Math.floor((blocks * disk.bsize) / 1024 / 1024)
+    return { diskFreeMb: mb(disk.bavail), diskTotalMb: mb(disk.blocks), images, mirrorImages }
   }
 
   /** The nodes of one sandbox as this host runs them (what an agent trusts, rather than what it is told). */

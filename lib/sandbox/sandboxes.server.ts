@@ -4,6 +4,7 @@ import { getDb, type Db } from '../db/client.server'
 import { normalizeImageName, repositoryOf } from '../content/image-catalog.server'
 import { getLessonByKey } from '../content/lessons.server'
 import { dockerProblemOf } from '../docker/diagnose.server'
+import { localHost, webMetrics } from '../metrics/web.server'
 import { sandboxConfig, type SandboxConfig } from './config.server'
 import { serializable } from './serializable.server'
 import { queuedRowHeartbeat, waitForStartSlot } from './start-queue.server'
@@ -200,8 +201,11 @@ export async function openSandbox(userId: string, options: OpenSandboxOptions = 
         if (row) return { ...toView(row, config), lessonFilesSeeded: r.lessonFilesSeeded }
         continue
       }
-      case 'created':
-        return toView(await startSandbox(db, r.row, userId, false, config, options.signal), config)
+      case 'created': {
+        const started = await startSandbox(db, r.row, userId, false, config, options.signal)
+        webMetrics().sandboxStartSeconds.observe({ host: started.agentName ?? localHost }, (Date.now() - r.row.createdAt.getTime()) / 1000)
+        return toView(started, config)
+      }
     }
   }
   throw new SandboxStartError('too many concurrent changes to this learner\'s sandboxes; try again')

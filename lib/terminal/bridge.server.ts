@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import type { WebSocket } from 'ws'
 import { mayMeanDiskFull } from '../checks/causes'
 import type { ExecStream } from '../docker/exec-stream.server'
+import { webMetrics } from '../metrics/web.server'
 import {
   CloseCode,
   decodeClientMessage,
@@ -118,7 +119,9 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
   /** A pending look at the sandbox's disk (watchDisk, below). */
   let diskAsk: NodeJS.Timeout | null = null
   const log = opts.log ?? (() => {})
+  const metrics = webMetrics()
   bridgeStats.open++
+  metrics.terminalStreamsOpen.inc()
 
   const send = (frame: Uint8Array, onSent?: () => void) => {
     if (ws.readyState !== ws.OPEN) return
@@ -136,6 +139,7 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
     if (closed) return
     closed = true
     bridgeStats.open--
+    metrics.terminalStreamsOpen.dec()
     clearInterval(keepAlive)
     if (diskAsk) clearTimeout(diskAsk)
     exec?.close()
@@ -188,6 +192,7 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
         const message = decoded.message
         switch (message.type) {
           case 'input': {
+            metrics.terminalBytes.inc({ direction: 'from_browser' }, message.data.byteLength)
             if (!exec.write(encodeHolderFrame(HolderFrameType.input, message.data)) && exec.pendingInput > inputHighWater) {
               ws.pause()
             }
@@ -268,6 +273,7 @@ export async function bridgeTerminal(ws: WebSocket, opts: BridgeOptions): Promis
     if (ws.bufferedAmount > sendBufferHighWater) pauseOutput('buffer')
   }
   const queueOutput = (chunk: Buffer) => {
+    metrics.terminalBytes.inc({ direction: 'to_browser' }, chunk.length)
     if (queuedBytes + chunk.length > outputFrameBytes) flushOutput()
     queued.push(chunk)
     queuedBytes += chunk.length

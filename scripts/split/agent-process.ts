@@ -34,6 +34,8 @@ export type TestAgentOptions = {
   tcp?: boolean
   /** A key file shared with other agents (default: one of its own). */
   keyFile?: string
+  /** More of the agent's environment (QUAI_AGENT_METRICS_ADDRESS, …). */
+  env?: Record<string, string>
 }
 
 /** A key file for agents that share one key (as quai-web's registered agents do). */
@@ -71,6 +73,7 @@ export async function startTestAgent(options: TestAgentOptions = {}): Promise<Te
     QUAI_SANDBOX_CGROUP_PARENT: config.cgroupParent,
     QUAI_SANDBOX_DISK: config.disk,
     QUAI_SANDBOX_ISOLATION: config.isolation,
+    ...options.env,
   }
   // node itself with tsx's loader (not the tsx launcher, which runs node as a child): the
   // process a test kills is the agent.

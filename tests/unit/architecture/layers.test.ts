@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 const floors: string[][] = [
   ['lib/text', 'lib/browser', 'lib/env.server.ts', 'lib/errors.ts', 'messages'],
   ['lib/db', 'lib/i18n'],
-  ['lib/content', 'lib/docker'],
+  ['lib/content', 'lib/docker', 'lib/metrics'],
   ['lib/auth', 'lib/sandbox'],
   ['lib/accounts', 'lib/http', 'lib/agent'],
   ['lib/progress'],
