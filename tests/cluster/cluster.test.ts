@@ -112,6 +112,26 @@ describe.sequential('a simulated three-host Swarm cluster', () => {
     await expect.poll(() => get(ipOf(1), 8081), { timeout: 30_000 }).toMatch(/^200 /)
   })
 
+  it('runs quai/sandbox with the Docker-in-Docker flags inside node 2 by hand, and docker run inside it', async () => {
+    // Inside a node, CAP_SYS_RESOURCE is already out of the bounding set: dockerd refuses
+    // `--cap-drop SYS_RESOURCE` ("capability not supported by your kernel or not available in
+    // the current environment"), and --privileged fails writing "a *:* rwm" to devices.allow.
+    const t0 = performance.now()
+    await nodeDocker(2, [
+      'run', '-d', '--name', 'level3-by-hand', '--cap-add', 'ALL',
+      '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--security-opt', 'systempaths=unconfined',
+      '--cgroupns', 'private', '-e', 'QUAI_ISOLATION=caps', '--mount', 'type=volume,target=/var/lib/docker', 'quai/sandbox:latest',
+    ])
+    try {
+      await expect.poll(() => nodeDocker(2, ['exec', 'level3-by-hand', 'docker', 'version', '--format', '{{.Server.Version}}']).catch((e: Error) => e.message), { timeout: 60_000, interval: 200 }).toMatch(/^\d+\.\d+/)
+      timings.level3_plain_daemon_ms = ms(t0)
+      await sh('sh', ['-c', `docker -H unix://${nodeSocket(2)} save quai/lesson-busybox:latest | docker -H unix://${nodeSocket(2)} exec -i level3-by-hand docker load`])
+      expect(await nodeDocker(2, ['exec', 'level3-by-hand', 'docker', 'run', '--rm', 'quai/lesson-busybox:latest', 'echo', 'plain-level-3-ok'])).toBe('plain-level-3-ok')
+    } finally {
+      await nodeDocker(2, ['rm', '-f', '-v', 'level3-by-hand'])
+    }
+  })
+
   it('makes a real sandbox on node 2 through a quai-agent running there, and runs Docker in it', async () => {
     await clusterScript('agent.sh', ['start', '2'])
     const { placement }: { placement: RemotePlacement } = clusterAgentPlacement(2)
@@ -134,6 +154,13 @@ describe.sequential('a simulated three-host Swarm cluster', () => {
       expect(run.stderr).toBe('')
       expect(run.stdout.trim()).toBe('level-3-ok')
       expect(run.exitCode).toBe(0)
+      // A port the learner publishes, reached from node 2 (where quai-web's port proxy would
+      // come through the agent) at the sandbox node's address.
+      const served = await placement.exec(node, ['sh', '-c', "docker run -d -p 8080:8080 quai/lesson-busybox:latest sh -c 'mkdir -p /www && echo level-3-port > /www/index.html && httpd -f -p 8080 -h /www'"], { timeoutMs: 60_000 })
+      expect(served.exitCode, served.stderr).toBe(0)
+      await expect
+        .poll(() => sh('docker', ['exec', 'quai-cluster-node-2', 'curl', '-fsS', '-m', '2', `http://${node.address}:8080/`]).then((r) => r.stdout.trim(), (e: Error) => e.message), { timeout: 20_000 })
+        .toBe('level-3-port')
       // The host pieces, made by the agent inside the node: the loop disk, the cgroup limits.
       const disk = await placement.diskSpace(sandbox.sandboxId)
       expect(disk?.totalBytes).toBeGreaterThan(900 * 1024 * 1024)
