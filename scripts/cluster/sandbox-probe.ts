@@ -1,12 +1,15 @@
 // Level 3 by hand: a real sandbox made by the quai-agent running inside a cluster node
 // (scripts/cluster/agent.sh start N), driven from the host through the agent's unix socket
 // with the RemotePlacement client, then `docker run` inside that sandbox.
-//   npx tsx --import ./scripts/node/register.mjs scripts/cluster/sandbox-probe.ts [N] [--keep]
+//   npx tsx --import ./scripts/node/register.mjs scripts/cluster/sandbox-probe.ts [N] [--keep] [--mirror]
+// --mirror: pull busybox through the node's lesson registry mirror (scripts/cluster/seed-registry.sh)
+// instead of loading the image into the sandbox.
 import { execFileSync } from 'node:child_process'
 import { clusterAgentPlacement, createSmallSandbox, ms, nodeSocket } from '../../tests/cluster/support'
 
 const n = Number(process.argv[2] ?? 2)
 const keep = process.argv.includes('--keep')
+const mirror = process.argv.includes('--mirror')
 const { placement } = clusterAgentPlacement(n)
 let t0 = performance.now()
 await placement.prepare()
@@ -19,8 +22,8 @@ if (!node) throw new Error('the sandbox has no node')
 try {
   // The sandbox has no registry to pull from here: give its inner daemon the busybox stand-in
   // from the node's engine, through the inner socket the agent pinned in the node.
-  execFileSync('sh', ['-c', `docker -H unix://${nodeSocket(n)} save quai/lesson-busybox:latest | docker -H unix://${nodeSocket(n)} exec -i ${node.containerId} quai-enter docker load`], { stdio: 'inherit' })
-  const r = await placement.exec(node, ['docker', 'run', '--rm', 'quai/lesson-busybox:latest', 'sh', '-c', 'echo level-3-docker-run-ok; cat /proc/self/cgroup | head -2'], { timeoutMs: 60_000 })
+  if (!mirror) execFileSync('sh', ['-c', `docker -H unix://${nodeSocket(n)} save quai/lesson-busybox:latest | docker -H unix://${nodeSocket(n)} exec -i ${node.containerId} quai-enter docker load`], { stdio: 'inherit' })
+  const r = await placement.exec(node, ['docker', 'run', '--rm', mirror ? 'busybox' : 'quai/lesson-busybox:latest', 'sh', '-c', 'echo level-3-docker-run-ok; cat /proc/self/cgroup | head -2'], { timeoutMs: 60_000 })
   console.log(`exit ${r.exitCode}\n${r.stdout}${r.stderr}`)
   console.log(JSON.stringify({ disk: await placement.diskSpace(sandbox.sandboxId), pids: await placement.processCount(sandbox.sandboxId) }))
 } finally {

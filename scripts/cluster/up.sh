@@ -25,6 +25,11 @@ t0=$(now_ms)
 docker image inspect quai/sandbox:latest >/dev/null 2>&1 || die "quai/sandbox:latest is missing: npm run images:build"
 docker build -q -t "$CLUSTER_IMAGE" "$ROOT/images/cluster-node" >/dev/null 2>&1 || die "building $CLUSTER_IMAGE failed: docker build images/cluster-node"
 
+# Nodes numbered above N (a bigger cluster made before) would stay in the Swarm.
+for n in $(cluster_node_numbers); do
+  (( n > CLUSTER_NODES )) && die "node $n exists but N=$CLUSTER_NODES: scripts/cluster/down.sh first, or up.sh $n"
+done
+
 # ---- the private network
 docker network inspect "$CLUSTER_NET" >/dev/null 2>&1 \
   || docker network create --driver bridge --label "quai.cluster=$CLUSTER" "$CLUSTER_NET" >/dev/null
