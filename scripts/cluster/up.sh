@@ -4,7 +4,7 @@
 # private bridge network; node 1 is the Swarm manager, the others workers. Idempotent.
 #
 #   scripts/cluster/up.sh [N]            (default 3, or QUAI_CLUSTER_NODES)
-#   QUAI_CLUSTER_IMAGES="img ..."        images loaded into every node (default below)
+#   QUAI_CLUSTER_IMAGES="img ..."        images loaded into every node (default below; @lessons = all quai/lesson-*)
 #
 # Each node's engine is reached from the host on a unix socket in a bind-mounted host folder,
 # /run/quai-cluster/node-N/docker.sock (no TCP port):
@@ -103,7 +103,17 @@ up_ms=$(( $(now_ms) - t0 ))
 say "$CLUSTER_NODES nodes Ready in $up_ms ms (engines answering at $engines_ms ms); manager node 1 at $ip1"
 
 # ---- images
-read -ra images <<< "${QUAI_CLUSTER_IMAGES:-quai/sandbox:latest quai/registry:latest quai/lesson-busybox:latest quai/lesson-nginx:latest}"
+# What the nodes' own engines run: the sandbox and mirror images (for a quai-agent in the node)
+# and the lesson images a stack uses. Sandboxes get lesson images through the mirror
+# (seed-registry.sh). "@lessons" in the list stands for every quai/lesson-* image of the host.
+images=()
+for img in ${QUAI_CLUSTER_IMAGES:-quai/sandbox:latest quai/registry:latest quai/lesson-busybox:latest quai/lesson-nginx:latest}; do
+  if [[ "$img" == @lessons ]]; then
+    images+=($(docker images --format '{{.Repository}}:{{.Tag}}' 'quai/lesson-*' | grep -v '<none>' | sort -u))
+  else
+    images+=("$img")
+  fi
+done
 load_line=$(cluster_load_images "${images[@]}" | grep '^load_ms=' || echo load_ms=0)
 
 echo "up_ms=$up_ms"
