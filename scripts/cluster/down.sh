@@ -11,7 +11,7 @@ containers=$(docker ps -aq --filter "label=quai.cluster=$CLUSTER")
 # first (mount -o loop detaches the loop device of the host kernel on the last unmount).
 for c in $containers; do
   if [[ "$(docker inspect -f '{{.State.Running}}' "$c")" == true ]]; then
-    docker exec "$c" sh -c "pkill -f agent.ts 2>/dev/null; for s in \$(docker ps -aq 2>/dev/null); do docker rm -f \$s >/dev/null 2>&1; done;
+    docker exec "$c" sh -c "kill \$(cat /run/quai-cluster/agent.pid 2>/dev/null) 2>/dev/null; for s in \$(docker ps -aq 2>/dev/null); do docker rm -f \$s >/dev/null 2>&1; done;
       grep -o ' $CLUSTER_AGENT_STATE[^ ]*' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l" >/dev/null 2>&1 || true
   fi
 done

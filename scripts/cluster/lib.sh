@@ -7,7 +7,7 @@ CLUSTER_NET="$CLUSTER"
 CLUSTER_RUN="${QUAI_CLUSTER_RUN_DIR:-/run/$CLUSTER}"
 # Paths a quai-agent inside a node uses for its sandboxes (distinct from the host's own Quai:
 # loop devices are the host kernel's, and their backing-file names are all the host sees).
-CLUSTER_AGENT_STATE=/var/lib/quai-cluster-agent
+CLUSTER_AGENT_STATE=/var/lib/$CLUSTER-agent
 export DOCKER_BUILDKIT=0
 
 say() { printf 'cluster: %s\n' "$*" >&2; }
@@ -50,7 +50,7 @@ cluster_load_images() {
   # One archive of the union (a node that has some of them gets them again: docker load
   # skips layers it has).
   missing=($(printf '%s\n' "${need[@]}" | tr ' ' '\n' | sort -u))
-  docker save -o "$tar" "${missing[@]}"
+  docker save -o "$tar" "${missing[@]}" || { rm -f "$tar"; die "docker save ${missing[*]} failed"; }
   local saved=$(( $(now_ms) - t0 )) size
   size=$(du -h "$tar" | cut -f1)
   for n in "${!need[@]}"; do

@@ -53,7 +53,7 @@ for n in $(seq 1 "$CLUSTER_NODES"); do
         --cap-add ALL --cap-drop SYS_RESOURCE \
         --security-opt seccomp=unconfined --security-opt apparmor=unconfined --security-opt systempaths=unconfined \
         --cgroupns private \
-        --device /dev/loop-control --device-cgroup-rule 'b 7:* rmw' \
+        --device /dev/loop-control --device-cgroup-rule 'b 7:* rmw' -e "QUAI_CLUSTER_LOOP_DEVICES=${QUAI_CLUSTER_LOOP_DEVICES:-255}" \
         --mount "type=volume,source=$name-docker,target=/var/lib/docker,volume-label=quai.cluster=$CLUSTER" \
         -v "$CLUSTER_RUN/node-$n:/run/quai-cluster" \
         -v "$ROOT:/quai/src:ro" \
@@ -114,7 +114,8 @@ for img in ${QUAI_CLUSTER_IMAGES:-quai/sandbox:latest quai/registry:latest quai/
     images+=("$img")
   fi
 done
-load_line=$(cluster_load_images "${images[@]}" | grep '^load_ms=' || echo load_ms=0)
+load_out=$(cluster_load_images "${images[@]}")
+load_line=$(grep '^load_ms=' <<< "$load_out" || echo load_ms=0)
 
 echo "up_ms=$up_ms"
 echo "$load_line"
