@@ -40,6 +40,8 @@ step "lint" npx eslint .
 step "unit + integration tests" npx vitest run --exclude 'tests/unit/security/**' --exclude 'tests/integration/security/**' \
   --exclude tests/integration/workspace/workspace.test.ts --exclude tests/integration/sandbox/isolation.test.ts \
   --exclude tests/integration/metrics/web.test.ts
+# Three Docker-in-Docker "hosts" in a Swarm, and a real quai-agent making a sandbox in one (docs/cluster.md).
+if [ "$(id -u)" = 0 ]; then step "simulated cluster" npm run -s test:cluster; fi
 # As root, the README's first command makes the production build, and is tested on the way
 # (scripts/test/up-smoke.sh: the two programs, a learner's sandbox through them).
 if [ "$(id -u)" = 0 ]; then
