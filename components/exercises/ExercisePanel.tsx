@@ -182,6 +182,9 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
   }
 
   const done = exercises.filter((e) => views[e.id]?.completed).length
+  const liveProblem = live.state === 'watching' ? live.problem : undefined
+  // Met by a run (the stream goes on) or by the probe of a node's daemon (the stream ended).
+  const liveOutOfProcesses = liveProblem?.code === 'sandbox_process_limit' || (live.state === 'ended' && live.code === 'sandbox_process_limit')
   const nodes = Object.entries(snapshots)
 
   return (
@@ -198,9 +201,11 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
           <input type="checkbox" checked={liveEnabled} onChange={(e) => setLiveEnabled(e.target.checked)} disabled={!sandboxId} />
           {t('panel.live')}
         </label>
-        <span className={clsx('text-xs', live.state === 'ended' ? 'text-red-700' : live.state === 'reconnecting' ? 'text-amber-800' : 'text-slate-600')}>
+        <span className={clsx('text-xs', live.state === 'ended' || liveProblem ? 'text-red-700' : live.state === 'reconnecting' ? 'text-amber-800' : 'text-slate-600')}>
           {!sandboxId
             ? t('panel.noSandbox')
+            : liveProblem
+              ? t('panel.liveProblem', { message: t.has(`errors.${liveProblem.code}` as never) ? t(`errors.${liveProblem.code}` as never) : liveProblem.message })
             : live.state === 'off'
               ? t('panel.liveOff')
               : live.state === 'checking'
@@ -221,6 +226,7 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
           </button>
         )}
       </div>
+      {sandboxId && liveOutOfProcesses && <ProcessLimitActions sandboxId={sandboxId} onReset={onReset} onKilled={retryLive} />}
 
       <p aria-live="polite" role="status" className="sr-only">
         {announcementText(announcement)}

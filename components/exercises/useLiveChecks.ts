@@ -6,7 +6,9 @@ import { apiErrorSchema } from '@/lib/errors'
 
 export type LiveState =
   | { state: 'off' }
-  | { state: 'connecting' | 'watching' | 'checking' }
+  | { state: 'connecting' | 'checking' }
+  /** `problem`: the last run could not judge the sandbox (its process limit is reached...), and the stream goes on. */
+  | { state: 'watching'; problem?: { code: string; message: string } }
   /** The connection was cut (or refused for now): the next attempt is on its way. */
   | { state: 'reconnecting'; reason: 'lost' | 'offline' | 'rate_limited'; retryInSeconds: number }
   | { state: 'ended'; code: string; message: string }
@@ -159,7 +161,8 @@ export class LiveConnection {
       this.handlers.onState({ state: 'ended', code: event.code ?? 'daemon_unavailable', message: event.message ?? '' })
       return true
     }
-    this.handlers.onState({ state: event.state })
+    if (event.state === 'watching' && event.code) this.handlers.onState({ state: 'watching', problem: { code: event.code, message: event.message ?? '' } })
+    else this.handlers.onState({ state: event.state })
     return false
   }
 

@@ -113,3 +113,43 @@ test('a sandbox out of processes: the check says so, and stopping the learner’
     if (!stopped) await stopLabSandbox(page)
   }
 })
+
+// The same state met in live mode: the live line says the sandbox is out of processes (no
+// attempt), the same two actions are offered, and stopping the processes brings live mode back.
+test('live mode says the sandbox is out of processes, offers the same two actions, and comes back', async ({ page }) => {
+  test.setTimeout(240_000)
+  await signUp(page)
+  let stopped = false
+  try {
+    const { workspace, terminal } = await openLab(page)
+    const panel = page.getByRole('region', { name: 'Exercices' }).last()
+
+    await terminal.locator('.xterm').click()
+    await page.keyboard.type("nohup bash -c 'bomb() { bomb | bomb & }; bomb' >/dev/null 2>&1 &\n")
+    // The live stream judges the sandbox when it connects: tick the box (again) until its run meets the limit.
+    const liveBox = panel.getByRole('checkbox', { name: 'Suivi en direct' })
+    // Met by a live run (the stream waits) or by the probe of the node's daemon (the stream ends).
+    const problem = panel.getByText(/^Suivi en direct (en attente|interrompu) : le bac à sable a atteint sa limite de processus/)
+    await expect(async () => {
+      if (await liveBox.isChecked()) await liveBox.uncheck()
+      await liveBox.check()
+      await expect(problem).toBeVisible({ timeout: 5000 })
+    }).toPass({ timeout: 90_000 })
+    await expect(problem).toContainText('Aucune tentative n’a été enregistrée.')
+    const actions = panel.locator('[data-process-limit-actions]')
+    await expect(actions.getByRole('button', { name: 'Réinitialiser' })).toBeVisible()
+
+    await actions.getByRole('button', { name: 'Arrêter mes processus' }).click()
+    await expect(problem).toBeHidden({ timeout: 30_000 })
+    await expect(panel.getByText('En direct : la liste se met à jour quand votre bac à sable change.')).toBeVisible({ timeout: 30_000 })
+    await expect(actions).toBeHidden()
+    await expect(workspace).toHaveAttribute('data-workspace-phase', 'ready')
+
+    await workspace.getByRole('button', { name: 'Arrêter', exact: true }).click()
+    await page.getByRole('dialog').getByRole('button', { name: 'Arrêter' }).click()
+    await expect(workspace).toHaveAttribute('data-workspace-phase', 'ended', { timeout: 30_000 })
+    stopped = true
+  } finally {
+    if (!stopped) await stopLabSandbox(page)
+  }
+})
