@@ -13,6 +13,12 @@ async function killDockerFromTerminal(page: Page, terminal: Locator) {
   await page.keyboard.type('pkill -KILL dockerd\n')
 }
 
+/** A fork bomb from the learner's own terminal, left running: the sandbox reaches its process limit. */
+async function forkBombFromTerminal(page: Page, terminal: Locator) {
+  await terminal.locator('.xterm').click()
+  await page.keyboard.type("nohup bash -c 'bomb() { bomb | bomb & }; bomb' >/dev/null 2>&1 &\n")
+}
+
 test('a dead sandbox Docker is explained in French and English and replaced in one click, progress kept', async ({ page }) => {
   test.setTimeout(300_000)
   await signUp(page)
@@ -81,8 +87,7 @@ test('a sandbox out of processes: the check says so, and stopping the learner’
     const { workspace, terminal } = await openLab(page)
     const panel = page.getByRole('region', { name: 'Exercices' }).last()
 
-    await terminal.locator('.xterm').click()
-    await page.keyboard.type("nohup bash -c 'bomb() { bomb | bomb & }; bomb' >/dev/null 2>&1 &\n")
+    await forkBombFromTerminal(page, terminal)
     const limit = panel.getByRole('alert').filter({ hasText: 'le bac à sable a atteint sa limite de processus' })
     await expect(async () => {
       await panel.getByRole('button', { name: 'Vérifier' }).click()
@@ -124,8 +129,7 @@ test('live mode says the sandbox is out of processes, offers the same two action
     const { workspace, terminal } = await openLab(page)
     const panel = page.getByRole('region', { name: 'Exercices' }).last()
 
-    await terminal.locator('.xterm').click()
-    await page.keyboard.type("nohup bash -c 'bomb() { bomb | bomb & }; bomb' >/dev/null 2>&1 &\n")
+    await forkBombFromTerminal(page, terminal)
     // The live stream judges the sandbox when it connects: tick the box (again) until its run meets the limit.
     const liveBox = panel.getByRole('checkbox', { name: 'Suivi en direct' })
     // Met by a live run (the stream waits) or by the probe of the node's daemon (the stream ends).

@@ -3,26 +3,15 @@
 // sandbox, on a listener of its own (QUAI_AGENT_METRICS_ADDRESS), never on the signed channel.
 // Needs root, Docker and `npm run images:build`.
 import http from 'node:http'
-import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { endSandbox, openSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { setSandboxPlacementForTests } from '../../../lib/sandbox/state.server'
 import { startTestAgent, type TestAgent } from '../../../scripts/split/agent-process'
 import { cleanUpNamespace, createUser, withTestNamespace } from '../sandbox/support'
+import { freePort } from '../workspace/support'
 import { scrape } from './scrape'
 
 withTestNamespace('metrics-agent', { maxConcurrent: 4 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-    s.on('error', reject)
-  })
-}
 
 describe.sequential('quai-agent /metrics', () => {
   const host = 'metrics-host'

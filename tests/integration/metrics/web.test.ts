@@ -5,90 +5,30 @@
 // from Next's bundle: the counters moving on the listener server.ts opened prove there is one
 // registry. Production build with QUAI_TEST_SERVER_MODE=production (after `npx next build`),
 // Next in dev mode otherwise. Needs root, Docker and `npm run images:build`.
-import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { migrateDatabase } from '../../../lib/db/migrate'
-import { fixtureContent, lesson, openSandbox, root, signUp, stopSandbox, TerminalProbe, terminalUrl, tryUpgrade, type Account, type TestServer } from '../workspace/support'
+import { freePort, lesson, openSandbox, signUp, startServer, stopSandbox, TerminalProbe, terminalUrl, tryUpgrade, type Account, type TestServer } from '../workspace/support'
 import { scrape } from './scrape'
 
 const production = process.env.QUAI_TEST_SERVER_MODE === 'production'
 const namespace = `quai-it-metrics-${process.pid}`.slice(0, 30)
 const sandboxDirs = [`/var/lib/quai-it/${namespace}`, `/run/quai-it/${namespace}`]
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer()
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-    s.on('error', reject)
-  })
-}
-
-async function startMetricsServer(metricsPort: number): Promise<TestServer> {
-  const port = await freePort()
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-metrics-'))
-  const databaseUrl = `file:${path.join(dir, 'quai.db')}`
-  await migrateDatabase(databaseUrl)
-  const url = `http://localhost:${port}`
-  if (production && !fs.existsSync(path.join(root, '.next', 'BUILD_ID'))) throw new Error('QUAI_TEST_SERVER_MODE=production needs a build: npx next build')
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/node/register.mjs', 'server.ts'], {
-    cwd: root,
+/** A real server with its metrics listener, its own sandboxes only (a namespace of its own, no reconcile of the shared engine). */
+const startMetricsServer = (metricsPort: number): Promise<TestServer> =>
+  startServer({
     env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      QUAI_URL: url,
       QUAI_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
-      DATABASE_URL: databaseUrl,
-      QUAI_CONTENT_DIR: fixtureContent,
-      QUAI_AUTH_RATE_LIMIT: 'off',
-      // Its own sandboxes only: a namespace of its own, and no reconcile of the shared engine.
-      QUAI_SANDBOX_RUNTIME: 'off',
       QUAI_SANDBOX_NAMESPACE: namespace,
-      QUAI_SANDBOX_STATE_DIR: sandboxDirs[0],
-      QUAI_SANDBOX_RUN_DIR: sandboxDirs[1],
+      QUAI_SANDBOX_STATE_DIR: sandboxDirs[0]!,
+      QUAI_SANDBOX_RUN_DIR: sandboxDirs[1]!,
       QUAI_SANDBOX_CGROUP_PARENT: namespace,
       QUAI_SANDBOX_MEMORY_MB: '768',
       QUAI_SANDBOX_DISK_MB: '1024',
-      NODE_ENV: production ? 'production' : 'development',
-      NEXT_TELEMETRY_DISABLED: '1',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    readyLines: ['Quai metrics on'],
   })
-  let output = ''
-  child.stdout?.on('data', (b: Buffer) => (output += b.toString()))
-  child.stderr?.on('data', (b: Buffer) => (output += b.toString()))
-  const started = Date.now()
-  while (!output.includes('Quai is ready on') || !output.includes('Quai metrics on')) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`)
-    if (Date.now() - started > 150_000) throw new Error(`the server did not start in 150 s:\n${output}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  return {
-    url,
-    databaseUrl,
-    pid: child.pid ?? 0,
-    rssKb: () => 0,
-    output: () => output,
-    alive: () => child.exitCode === null && child.signalCode === null,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once('exit', r))
-        child.kill('SIGTERM')
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-        await exited
-        clearTimeout(timer)
-      }
-      fs.rmSync(dir, { recursive: true, force: true })
-    },
-  }
-}
 
 const post = (server: TestServer, account: Account, pathname: string, body: unknown) =>
   fetch(`${server.url}${pathname}`, {

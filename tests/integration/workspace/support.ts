@@ -70,7 +70,7 @@ export async function docker(...args: string[]): Promise<string> {
   return stdout.trim()
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer()
     s.listen(0, '127.0.0.1', () => {
@@ -92,7 +92,8 @@ export type TestServer = {
   stop: () => Promise<void>
 }
 
-export async function startServer(): Promise<TestServer> {
+/** `env`: settings over the defaults below; `readyLines`: more lines the server must print before it counts as started. */
+export async function startServer(options: { env?: Record<string, string>; readyLines?: string[] } = {}): Promise<TestServer> {
   const port = await freePort()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-ws-'))
   const databaseUrl = `file:${path.join(dir, 'quai.db')}`
@@ -114,6 +115,7 @@ export async function startServer(): Promise<TestServer> {
       QUAI_SANDBOX_CREATES_PER_HOUR: '100',
       NODE_ENV: production ? 'production' : 'development',
       NEXT_TELEMETRY_DISABLED: '1',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -121,7 +123,8 @@ export async function startServer(): Promise<TestServer> {
   child.stdout?.on('data', (b: Buffer) => (output += b.toString()))
   child.stderr?.on('data', (b: Buffer) => (output += b.toString()))
   const started = Date.now()
-  while (!output.includes('Quai is ready on')) {
+  const readyLines = ['Quai is ready on', ...(options.readyLines ?? [])]
+  while (!readyLines.every((line) => output.includes(line))) {
     if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`)
     if (Date.now() - started > 120_000) throw new Error(`the server did not start in 120 s:\n${output}`)
     await new Promise((r) => setTimeout(r, 100))
