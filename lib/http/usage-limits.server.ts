@@ -2,6 +2,7 @@ import 'server-only'
 import { getEnv } from '../env.server'
 import { ApiError, apiErrorResponse, handler } from './api.server'
 import { countUse, secondsUntilWindowEnds } from '../db/usage-counter.server'
+import { webMetrics } from '../metrics/web.server'
 
 // Per-user limits on what costs Quai an exec or a read on a Docker engine: checks, live checks,
 // file calls, terminal connections, proxied requests. Two kinds, because they guard different things:
@@ -121,8 +122,12 @@ export async function admit(name: LimitName, userId: string): Promise<() => void
   }
 }
 
-/** The 429 as a plain HTTP answer, for code that writes raw responses (WebSocket upgrades, the port proxy). */
+/**
+ * The 429 as a plain HTTP answer, for code that writes raw responses (WebSocket upgrades, the
+ * port proxy), counted in quai_errors_total as apiErrorResponse counts the others.
+ */
 export function rateLimitedAnswer(error: RateLimitedError): { status: 429; headers: Record<string, string>; body: string } {
+  webMetrics().errors.inc({ code: error.code })
   return {
     status: 429,
     headers: { 'content-type': 'application/json; charset=utf-8', 'retry-after': String(error.retryAfterSeconds) },

@@ -1,6 +1,7 @@
 import net from 'node:net'
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
 import { getEnv, resetEnvForTests } from '../../../lib/env.server'
+import { rateLimitedAnswer, RateLimitedError } from '../../../lib/http/usage-limits.server'
 import { agentMetrics, usedRatio } from '../../../lib/metrics/agent.server'
 import { listenForMetrics } from '../../../lib/metrics/listener.server'
 import { sandboxStates, webMetrics } from '../../../lib/metrics/web.server'
@@ -37,6 +38,14 @@ describe('the metrics variables', () => {
 describe('quai-web metrics', () => {
   it('zero-fill every state the sandbox registry writes', () => {
     expect([...sandboxStates]).toEqual([...sandboxStatuses])
+  })
+
+  it('count the 429s written as raw answers (terminal upgrades, the port proxy) by their code', async () => {
+    const count = async () => (await webMetrics().errors.get()).values.find((v) => v.labels.code === 'rate_limited')?.value ?? 0
+    const before = await count()
+    const answer = rateLimitedAnswer(new RateLimitedError('terminals', 30, 'too many terminals'))
+    expect(answer.status).toBe(429)
+    expect(await count()).toBe(before + 1)
   })
 
   it('are one set per process, whichever copy of the module asks', () => {
