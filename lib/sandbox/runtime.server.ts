@@ -96,7 +96,7 @@ export async function fillPool(now: Date = new Date()): Promise<number> {
     for (let i = have; i < wanted; i++) {
       let r: Reservation
       try {
-        r = await reserve(db, config, config.poolUserId, layoutFromKey(key), lessonsToWarm.shift() ?? null, true)
+        r = await reserve(db, config, config.poolUserId, layoutFromKey(key), lessonsToWarm.shift() ?? null, true, wanted)
       } catch (error) {
         if (error instanceof SandboxCapacityError) break
         throw error

@@ -90,11 +90,22 @@ export type Reservation =
   | { kind: 'claimed'; id: string; lessonFilesSeeded: boolean }
   | { kind: 'evict'; id: string }
   | { kind: 'created'; row: SandboxWithNodes }
+  /** The pool already holds `poolTarget` sandboxes of this layout (another instance's tick filled it). */
+  | { kind: 'pool_full' }
 
-export async function reserve(db: Db, config: SandboxConfig, userId: string, layout: SandboxLayout, lessonKey: string | null, pooled: boolean): Promise<Reservation> {
+/**
+ * `poolTarget`, for a pooled reservation: how many pooled sandboxes of this layout the pool
+ * wants. Counted in the same transaction, so that web instances filling the pool at once never
+ * make more than that between them.
+ */
+export async function reserve(db: Db, config: SandboxConfig, userId: string, layout: SandboxLayout, lessonKey: string | null, pooled: boolean, poolTarget?: number): Promise<Reservation> {
   const key = layoutKey(layout)
   return serializable(db, async (tx) => {
     const now = new Date()
+    if (pooled && poolTarget !== undefined) {
+      const inPool = await tx.sandbox.count({ where: { placement: sandboxPlacement().name, userId: config.poolUserId, fromPool: true, layoutKey: key, status: { in: ['starting', 'running'] } } })
+      if (inPool >= poolTarget) return { kind: 'pool_full' }
+    }
     if (!pooled) {
       const existing = await tx.sandbox.findFirst({ where: { userId, status: { in: ['starting', 'running'] } }, include: { nodes: true }, orderBy: { createdAt: 'desc' } })
       if (existing) return existing.layoutKey === key ? { kind: 'existing', row: existing } : { kind: 'replace', id: existing.id }

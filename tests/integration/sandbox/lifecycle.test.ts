@@ -12,6 +12,7 @@ import { removeContainer } from '../../../lib/docker/engine.server'
 import { openExecStream } from '../../../lib/docker/exec-stream.server'
 import { listImageTags } from '../../../lib/docker/reads.server'
 import { execInNode, innerDocker, nodeAddress, nodeExecTarget } from '../../../lib/sandbox/node-access.server'
+import { sandboxConfig } from '../../../lib/sandbox/config.server'
 import { fillPool, reapExpiredSandboxes, reconcileSandboxes } from '../../../lib/sandbox/runtime.server'
 import {
   endSandbox,
@@ -253,6 +254,20 @@ describe.sequential('sandbox lifecycle', () => {
     const r = await execInNode(view.id, 'node1', ['docker', 'info', '--format', '{{.Name}}'])
     expect(r.stdout.trim()).toBe('node1')
     await stopSandbox('eve', view.id)
+  })
+
+  it('never makes more pooled sandboxes than the pool wants when two instances fill it at once', async () => {
+    setConfig({ poolSize: 2 })
+    const db = await getDb()
+    const config = sandboxConfig()
+    const pooled = () => db.sandbox.count({ where: { userId: config.poolUserId, fromPool: true, status: { in: ['starting', 'running'] } } })
+    // Two web instances' ticks in the same instant: both read an empty pool before either reserves.
+    const started = await Promise.all([fillPool(), fillPool()])
+    expect(started[0]! + started[1]!).toBe(2)
+    expect(await pooled()).toBe(2)
+    setConfig({ poolSize: 0 })
+    await fillPool()
+    expect(await pooled()).toBe(0)
   })
 
   it('falls back to the user-namespace recipe where --privileged is refused', async () => {
