@@ -7,7 +7,7 @@
 #
 # Like scripts/images/build.sh for images/node, it fills an npm cache from the host's npm (which
 # knows this machine's registry, proxy and CA) into deploy/.npm-cache/, so `npm ci --offline`
-# inside the build needs no network. The base image is debian:trixie-slim: pulled where a
+# inside the build needs no network. QUAI_DEPLOY_NO_CACHE=1 builds without the layer cache. The base image is debian:trixie-slim: pulled where a
 # registry answers, otherwise made by scripts/images/base.sh (debootstrap).
 set -euo pipefail
 
@@ -23,6 +23,7 @@ export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0}   # the legacy builder works on Doc
 version=${1:-$(node -p 'require("./package.json").version')-$(git rev-parse --short HEAD 2>/dev/null || echo local)}
 [[ "$version" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "not a valid image tag: $version"
 LOGDIR="${TMPDIR:-/tmp}/quai-deploy-build"
+NO_CACHE=(); [[ "${QUAI_DEPLOY_NO_CACHE:-0}" == 1 ]] && NO_CACHE=(--no-cache)
 mkdir -p "$LOGDIR"
 started=$(date +%s)
 
@@ -48,7 +49,9 @@ fi
 for target in web agent; do
   t0=$(date +%s)
   log="$LOGDIR/$target.log"
-  if docker build --target "$target" --build-arg "VERSION=$version" \
+  # The second target reuses the first's stages even without the layer cache of earlier runs.
+  [[ "$target" == agent ]] && NO_CACHE=()
+  if docker build "${NO_CACHE[@]}" --target "$target" --build-arg "VERSION=$version" \
       -f deploy/Dockerfile -t "quai/$target:$version" -t "quai/$target:latest" . > "$log" 2>&1; then
     size=$(docker image inspect --format '{{.Size}}' "quai/$target:$version")
     say "quai/$target:$version built in $(( $(date +%s) - t0 ))s, $(( size / 1000 / 1000 )) MB"

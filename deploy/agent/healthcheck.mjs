@@ -5,7 +5,8 @@
 //
 // Outside Swarm, Docker only reports "unhealthy" and restarts nothing. With
 // QUAI_AGENT_HEALTH_RESTART_AFTER=N (deploy/agent/run.sh sets 3), the Nth failure in a row stops
-// the container's init, and `--restart=always` starts a fresh agent.
+// the container's first process (tini, whose PID entrypoint.sh recorded), and
+// `--restart=always` starts a fresh agent.
 import fs from 'node:fs'
 import http from 'node:http'
 
@@ -27,7 +28,10 @@ function done(healthy, message) {
   console.error(`quai-agent unhealthy (${count} in a row): ${message}`)
   if (restartAfter > 0 && count >= restartAfter) {
     fs.rmSync(failures, { force: true })
-    process.kill(1, 'SIGTERM')
+    // The container's own first process (entrypoint.sh wrote it): with --pid=host, PID 1 is the
+    // host's init, which must never receive this.
+    const pid = Number(fs.readFileSync('/tmp/quai-agent.pid', 'utf8'))
+    if (pid > 1 && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tini')) process.kill(pid, 'SIGTERM')
   }
   process.exit(1)
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // quai-web's health check (Docker HEALTHCHECK, Swarm, Compose): the server answers HTTP on its
-// port. A liveness check on purpose: better-auth's /api/auth/ok touches no database, so a
+// port: GET /api/health (app/api/health/route.ts) reads no database, so a
 // database outage does not make Swarm restart every replica at once.
 const port = process.env.PORT ?? '3000'
 try {
-  const response = await fetch(`http://127.0.0.1:${port}/api/auth/ok`, { signal: AbortSignal.timeout(4000) })
+  const response = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(4000) })
   if (!response.ok) throw new Error(`HTTP ${response.status}`)
   process.exit(0)
 } catch (error) {
