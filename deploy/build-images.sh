@@ -7,8 +7,9 @@
 #
 # Like scripts/images/build.sh for images/node, it fills an npm cache from the host's npm (which
 # knows this machine's registry, proxy and CA) into deploy/.npm-cache/, so `npm ci --offline`
-# inside the build needs no network. QUAI_DEPLOY_NO_CACHE=1 builds without the layer cache. The base image is debian:trixie-slim: pulled where a
+# inside the build needs no network. The base image is debian:trixie-slim: pulled where a
 # registry answers, otherwise made by scripts/images/base.sh (debootstrap).
+# QUAI_DEPLOY_NO_CACHE=1 builds without the layer cache (as on a bare machine).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

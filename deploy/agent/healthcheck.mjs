@@ -5,7 +5,7 @@
 //
 // Outside Swarm, Docker only reports "unhealthy" and restarts nothing. With
 // QUAI_AGENT_HEALTH_RESTART_AFTER=N (deploy/agent/run.sh sets 3), the Nth failure in a row stops
-// the container's first process (tini, whose PID entrypoint.sh recorded), and
+// the agent (the child of tini, whose PID entrypoint.sh recorded), the container exits, and
 // `--restart=always` starts a fresh agent.
 import fs from 'node:fs'
 import http from 'node:http'
@@ -28,10 +28,23 @@ function done(healthy, message) {
   console.error(`quai-agent unhealthy (${count} in a row): ${message}`)
   if (restartAfter > 0 && count >= restartAfter) {
     fs.rmSync(failures, { force: true })
-    // The container's own first process (entrypoint.sh wrote it): with --pid=host, PID 1 is the
-    // host's init, which must never receive this.
-    const pid = Number(fs.readFileSync('/tmp/quai-agent.pid', 'utf8'))
-    if (pid > 1 && fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tini')) process.kill(pid, 'SIGTERM')
+    // The agent runs under the container's own first process, tini (entrypoint.sh wrote its PID:
+    // with --pid=host, PID 1 is the host's init, which must never be signalled), as tsx and its
+    // node child. All of tini's descendants get SIGKILL, since a hung or stopped agent never runs
+    // its SIGTERM handler and an orphan would keep the port; tini then exits, and so does the
+    // container.
+    const tini = Number(fs.readFileSync('/tmp/quai-agent.pid', 'utf8'))
+    if (tini > 1 && fs.readFileSync(`/proc/${tini}/cmdline`, 'utf8').includes('tini')) {
+      console.error(`quai-agent unhealthy ${count} times in a row: killing it, --restart starts a new one`)
+      const childrenOf = (pid) => fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number)
+      const descendants = []
+      for (let queue = childrenOf(tini); queue.length > 0; ) {
+        const pid = queue.shift()
+        descendants.push(pid)
+        queue.push(...childrenOf(pid))
+      }
+      for (const pid of descendants.reverse()) process.kill(pid, 'SIGKILL')
+    }
   }
   process.exit(1)
 }

@@ -51,6 +51,7 @@ const service = z.object({
   configs: z.array(z.object({ source: z.string(), target: z.string() })).optional(),
   networks: z.record(z.string(), z.unknown()).optional(),
   deploy: z.object({
+    endpoint_mode: z.string().optional(),
     replicas: z.number().optional(),
     restart_policy: z.object({ condition: z.enum(['any', 'on-failure']) }),
     resources: z.object({ limits: z.object({ memory: z.string() }) }),
@@ -100,6 +101,8 @@ describe('deploy/stack.yaml (docker stack config)', () => {
     expect(labels['traefik.http.routers.quai-ports.rule']).toBe('HostRegexp(`^p[0-9]+-[a-z2-7]+[.]ports.quai-labs.test$`)')
     expect(labels['traefik.http.routers.quai-ports.tls.domains[0].main']).toBe('*.ports.quai-labs.test')
     expect(labels['traefik.http.services.quai.loadbalancer.server.port']).toBe('3000')
+    expect(labels['traefik.http.services.quai.loadbalancer.healthcheck.path']).toBe('/api/health')
+    expect(labels['traefik.http.routers.quai.middlewares']).toBe('quai-retry')
     expect(stack.services.edge?.image).toMatch(/^traefik:v3\.\d+$/)
     expect(stack.services.edge?.deploy.placement?.constraints).toContain('node.role == manager')
   })
@@ -144,6 +147,8 @@ describe('deploy/stack.yaml (docker stack config)', () => {
     for (const [name, s] of Object.entries(stack.services)) {
       expect(s.healthcheck.test.length, name).toBeGreaterThan(1)
       expect(s.deploy.resources.limits.memory, name).toMatch(/^\d+$/)
+      // No IPVS virtual IP: kernels without ip_vs (the CI machines') cannot route one.
+      expect(s.deploy.endpoint_mode, name).toBe('dnsrr')
     }
     expect(Object.keys(stack.networks).sort()).toEqual(['back', 'front', 'monitoring'])
     expect(Object.keys(stack.services).sort()).toEqual(['alertmanager', 'edge', 'grafana', 'postgres', 'prometheus', 'quai-web'])
