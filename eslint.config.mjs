@@ -17,6 +17,11 @@ export default tseslint.config(
     },
   },
   {
+    // deploy/: plain Node scripts the images run (health checks), outside the TypeScript build.
+    files: ['deploy/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', fetch: 'readonly', AbortSignal: 'readonly' } },
+  },
+  {
     // Nothing outside lib/docker talks to Docker directly: no dockerode (its types included), and
     // no way to the client inside a DockerDaemon. Signatures that leak a dockerode type without
     // importing it are caught by tests/unit/docker/boundary.test.ts.

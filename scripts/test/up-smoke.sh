@@ -51,6 +51,8 @@ grep -q "$url/setup?token=" "$log" && echo "✓ the one-time setup link is print
 
 status=$(curl -s -o /dev/null -w '%{http_code}' "$url/")
 [ "$status" = 200 ] && echo "✓ GET / answers 200" || fail "GET / answered $status"
+health=$(curl -s "$url/api/health")
+[ "$health" = '{"ok":true}' ] && echo "✓ GET /api/health answers {\"ok\":true} (the probes of deploy/)" || fail "GET /api/health answered '$health'"
 
 # The two programs: the web (server.ts) as quai, the agent (agent.ts) as root.
 web_pid=$(pgrep -f -n "register.mjs server.ts")

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Builds Quai's deployable images from deploy/Dockerfile, offline:
+#   bash deploy/build-images.sh [version]     default version: package.json's, plus the commit
+# gives quai/web:<version> and quai/agent:<version> (and :latest). Not part of `npm run
+# images:build` (the sandbox and lesson images CI needs on every run): this one runs a full
+# `next build`, several minutes on a 2-core machine.
+#
+# Like scripts/images/build.sh for images/node, it fills an npm cache from the host's npm (which
+# knows this machine's registry, proxy and CA) into deploy/.npm-cache/, so `npm ci --offline`
+# inside the build needs no network. The base image is debian:trixie-slim: pulled where a
+# registry answers, otherwise made by scripts/images/base.sh (debootstrap).
+# QUAI_DEPLOY_NO_CACHE=1 builds without the layer cache (as on a bare machine).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+say() { printf 'deploy: %s\n' "$*"; }
+die() { printf 'deploy: %s\n' "$*" >&2; exit 1; }
+
+command -v docker >/dev/null || die "Docker is not installed (apt-get install -y docker.io)"
+docker info >/dev/null 2>&1 || die "the Docker daemon does not answer"
+export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0}   # the legacy builder works on Docker 20.10 without buildx
+
+version=${1:-$(node -p 'require("./package.json").version')-$(git rev-parse --short HEAD 2>/dev/null || echo local)}
+[[ "$version" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]] || die "not a valid image tag: $version"
+LOGDIR="${TMPDIR:-/tmp}/quai-deploy-build"
+NO_CACHE=(); [[ "${QUAI_DEPLOY_NO_CACHE:-0}" == 1 ]] && NO_CACHE=(--no-cache)
+mkdir -p "$LOGDIR"
+started=$(date +%s)
+
+# 1. The base image (idempotent; about 35 s the first time).
+bash scripts/images/base.sh
+
+# 2. The npm cache for package-lock.json, refilled when the lock file changes.
+cache=deploy/.npm-cache
+stamp=$(sha256sum package-lock.json | cut -c1-32)
+if [[ ! -f "$cache/.stamp" || "$(cat "$cache/.stamp")" != "$stamp" ]]; then
+  command -v npm >/dev/null || die "npm is needed on the host to fill $cache"
+  rm -rf "$cache"
+  work=$(mktemp -d)
+  cp package.json package-lock.json "$work/"
+  (cd "$work" && npm ci --ignore-scripts --no-audit --no-fund --cache "$ROOT/$cache" > "$LOGDIR/npm-cache.log" 2>&1) \
+    || { rm -rf "$work"; tail -n 20 "$LOGDIR/npm-cache.log" >&2; die "filling the npm cache failed"; }
+  rm -rf "$work" "$cache/_logs" "$cache/_update-notifier-last-checked"
+  echo "$stamp" > "$cache/.stamp"
+  say "npm cache filled ($(du -sh "$cache" | cut -f1))"
+fi
+
+# 3. The two targets; the second reuses the first's build stage from the layer cache.
+for target in web agent; do
+  t0=$(date +%s)
+  log="$LOGDIR/$target.log"
+  # The second target reuses the first's stages even without the layer cache of earlier runs.
+  [[ "$target" == agent ]] && NO_CACHE=()
+  if docker build "${NO_CACHE[@]}" --target "$target" --build-arg "VERSION=$version" \
+      -f deploy/Dockerfile -t "quai/$target:$version" -t "quai/$target:latest" . > "$log" 2>&1; then
+    size=$(docker image inspect --format '{{.Size}}' "quai/$target:$version")
+    say "quai/$target:$version built in $(( $(date +%s) - t0 ))s, $(( size / 1000 / 1000 )) MB"
+  else
+    tail -n 30 "$log" >&2
+    die "building quai/$target failed (log: $log)"
+  fi
+done
+say "done in $(( $(date +%s) - started ))s"
