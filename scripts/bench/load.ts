@@ -431,6 +431,7 @@ export async function benchLoad(options: { log?: (line: string) => void } = {}):
   setSandboxPlacementForTests(null)
   const cleanup: (() => Promise<unknown>)[] = []
   const labs: Lab[] = []
+  const servers: [string, Proc][] = []
   try {
     const database = await openDatabase(log)
     cleanup.push(database.release, cleanUpNamespace)
@@ -457,9 +458,11 @@ export async function benchLoad(options: { log?: (line: string) => void } = {}):
     cleanup.push(async () => fs.rmSync(stateDir, { recursive: true, force: true }))
     const first = startQuaiServer(env(portA), stateDir)
     cleanup.push(first.proc.stop)
+    servers.push(['web A (and the agent)', first.proc])
     await waitForOutput(first.proc, 'Quai is ready on', 120_000, 'web A')
     const second = startSecondWeb(env(portB), first.agent)
     cleanup.push(second.stop)
+    servers.push(['web B', second])
     await waitForOutput(second, 'Quai is ready on', 120_000, 'web B')
     log(`two web instances (ports ${portA}, ${portB}${first.agent ? ', each as the user quai, one quai-agent as root' : ', one process each (not root: no agent)'}) behind a round-robin balancer at ${url}`)
     if (first.agent) {
@@ -587,6 +590,9 @@ export async function benchLoad(options: { log?: (line: string) => void } = {}):
         `checks p95 ${result.load_check_p95_ms} ms (target ≤ 300; ceiling ${ceilCheck.check} ms), ${result.load_errors} errors (target 0)`,
     )
     return result
+  } catch (error) {
+    for (const [name, proc] of servers) log(`${name}'s last error lines:\n${proc.output().split('\n').filter((l) => /error|Error/.test(l)).slice(-12).join('\n')}`)
+    throw error
   } finally {
     for (const step of cleanup.reverse()) await step().catch(() => undefined)
     pool.destroy()
