@@ -5,7 +5,8 @@
 // is made there and dropped), behind the round-robin balancer of scripts/balancer.ts in a process
 // of its own; as root, one quai-agent (root) for both and the webs as the user quai, as
 // scripts/up.sh runs them. 500 learners sign up through better-auth beforehand (not timed), then
-// each loops for QUAI_BENCH_LOAD_SECONDS (default 60):
+// each loops for QUAI_BENCH_LOAD_SECONDS (default 60; QUAI_BENCH_LOAD_LEARNERS changes the 500, to
+// find what these 2 cores sustain):
 //   - a lesson page (GET /courses/<course>/<lesson>, its HTML) every 5-15 s (10 s on average):
 //     far more than a reader turns pages, the rate the issue's brief asks for;
 //   - a presence heartbeat (POST /api/lessons/<c>/<l>/progress) every 30 s, as LessonHeartbeat does;
@@ -573,6 +574,12 @@ export async function benchLoad(options: { log?: (line: string) => void } = {}):
     const statuses = new Map<string, number>()
     for (const s of failed) statuses.set(`${s.kind} ${s.status}`, (statuses.get(`${s.kind} ${s.status}`) ?? 0) + 1)
     if (failed.length > 0) log(`errors: ${[...statuses].map(([k, v]) => `${k} ×${v}`).join(', ')}; first: ${failed[0]?.kind} ${failed[0]?.status} ${failed[0]?.error}`)
+    if (failed.length > 0) {
+      for (const [name, proc] of servers) {
+        const lines = [...new Set(proc.output().split('\n').filter((l) => /error|Error|timed out|Timeout/.test(l)).map((l) => l.trim().slice(0, 240)))]
+        log(`${name}: distinct error lines (last 8):\n  ${lines.slice(-8).join('\n  ')}`)
+      }
+    }
     const echoOk = echoes.filter((e) => !Number.isNaN(e))
     log(`terminal: ${echoes.length} commands typed, Enter to answer p50 ${percentile(echoOk, 50)} ms, p95 ${percentile(echoOk, 95)} ms (${echoes.length - echoOk.length} unanswered)`)
     const result: LoadBench = {
