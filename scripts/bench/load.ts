@@ -396,14 +396,31 @@ const nulls: LoadBench = {
 }
 
 /** Sequential requests of one learner on an idle system: what each costs without contention. */
-async function ceiling(url: string, learner: Learner, lab: Lab | null, lessons: Lessons, check: { course: string; lesson: string; exerciseId: string }, log: (line: string) => void) {
+async function ceiling(
+  url: string,
+  learner: Learner,
+  lab: Lab | null,
+  lessons: Lessons,
+  check: { course: string; lesson: string; exerciseId: string },
+  log: (line: string) => void,
+  webTicks: () => number,
+) {
   const samples: Sample[] = []
   const record = recorder(samples)
   const first = lessons[0]!
-  for (let i = 0; i < 30; i++) await record('page', () => request(url, 'GET', lessonHref(first.course, first.lesson), { cookie: learner.cookie }))
-  for (let i = 0; i < 20; i++) await record('heartbeat', () => request(url, 'POST', `/api/lessons/${first.course}/${first.lesson}/progress`, { cookie: learner.cookie, json: { action: 'heartbeat', seconds: 30, exerciseId: null } }))
+  // The two webs' CPU per request of each kind (10 ms ticks, over the whole phase).
+  const cpu: string[] = []
+  const phase = async (kind: Kind, n: number, run: (i: number) => Promise<unknown>) => {
+    const before = webTicks()
+    for (let i = 0; i < n; i++) await run(i)
+    cpu.push(`${kind} ${Math.round(((webTicks() - before) * 10) / n)} ms`)
+  }
+  await phase('page', 30, () => record('page', () => request(url, 'GET', lessonHref(first.course, first.lesson), { cookie: learner.cookie })))
+  await phase('heartbeat', 20, () => record('heartbeat', () => request(url, 'POST', `/api/lessons/${first.course}/${first.lesson}/progress`, { cookie: learner.cookie, json: { action: 'heartbeat', seconds: 30, exerciseId: null } })))
   // One submission per quiz lesson (at most 3 attempts each): the learner's loop later moves on from its own lesson.
-  for (const l of lessons.slice(0, 20)) await record('quiz', () => request(url, 'POST', `/api/lessons/${l.course}/${l.lesson}/quiz`, { cookie: learner.cookie, json: { submissionId: randomUUID(), answers: l.answers } }))
+  const quizzes = lessons.slice(0, 20)
+  await phase('quiz', quizzes.length, (i) => record('quiz', () => request(url, 'POST', `/api/lessons/${quizzes[i]!.course}/${quizzes[i]!.lesson}/quiz`, { cookie: learner.cookie, json: { submissionId: randomUUID(), answers: quizzes[i]!.answers } })))
+  if (!lab) log(`ceiling: CPU of the two webs per request, one at a time: ${cpu.join(', ')}`)
   if (lab) {
     // 10 checks (the per-user limit is 30 a minute: this learner's loop checks 12 times a minute after).
     for (let i = 0; i < 10; i++) {
@@ -515,8 +532,16 @@ export async function benchLoad(options: { log?: (line: string) => void } = {}):
     await sleep(15_000)
     const ceilingLearner = await signUp(url, learnerCount)
     const ceilingMachine = machineTicks()
-    const ceil = await ceiling(url, ceilingLearner, null, lessons, check, log)
-    const ceilCheck = await ceiling(url, learners[0]!, labs[0] ?? null, lessons, check, () => undefined)
+    const groups: Groups = new Map()
+    if (balancer.child.pid) groups.set(balancer.child.pid, 'balancer')
+    if (first.proc.child.pid) groups.set(first.proc.child.pid, 'web A')
+    if (second.child.pid) groups.set(second.child.pid, 'web B')
+    const webTicks = () => {
+      const ticks = cpuTicks(groups)
+      return (ticks.get('web A') ?? 0) + (ticks.get('web B') ?? 0)
+    }
+    const ceil = await ceiling(url, ceilingLearner, null, lessons, check, log, webTicks)
+    const ceilCheck = await ceiling(url, learners[0]!, labs[0] ?? null, lessons, check, () => undefined, webTicks)
     const ceilingMachineAfter = machineTicks()
     const ceilingBusy = Math.round(((ceilingMachineAfter.busy - ceilingMachine.busy) / (ceilingMachineAfter.total - ceilingMachine.total)) * os.cpus().length * 100) / 100
     log(`ceiling: check p95 ${ceilCheck.check} ms with one learner checking, nothing else of this run; meanwhile the machine was ${ceilingBusy} of ${os.cpus().length} cores busy (other work on it included)`)
@@ -525,10 +550,6 @@ export async function benchLoad(options: { log?: (line: string) => void } = {}):
     const samples: Sample[] = []
     const echoes: number[] = []
     const record = recorder(samples)
-    const groups: Groups = new Map()
-    if (balancer.child.pid) groups.set(balancer.child.pid, 'balancer')
-    if (first.proc.child.pid) groups.set(first.proc.child.pid, 'web A')
-    if (second.child.pid) groups.set(second.child.pid, 'web B')
     log(`load average before the window: ${loadavg()}`)
     log(`window: ${learnerCount} learners for ${windowSeconds} s (a page every ~${pageEveryMs / 1000} s, a heartbeat every ${heartbeatEveryMs / 1000} s, a quiz every ${quizEveryMs / 1000} s; ${labs.length} of them type every ${typeEveryMs / 1000} s and check every ${checkEveryMs / 1000} s)`)
     const cpuBefore = cpuTicks(groups)
