@@ -4,10 +4,15 @@ import type { Db } from '../db/client.server'
 // Decisions that must not race (one live sandbox per learner, capacity, creation rate, pool
 // claims, start slots) are taken in serializable transactions, retried on conflict.
 
-function isRetryableConflict(error: unknown): boolean {
+/**
+ * A conflict worth another try. Through @prisma/adapter-pg, PostgreSQL's 40001 arrives as a
+ * DriverAdapterError whose message is only its kind, `TransactionWriteConflict`, with no code.
+ */
+export function isRetryableConflict(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown; cause?: unknown }
-  const text = `${String(e?.message ?? '')} ${String((e?.cause as { message?: unknown })?.message ?? '')}`
-  return e?.code === 'P2034' || e?.code === 'P1008' || /SQLITE_BUSY|database is locked|could not serialize|40001|deadlock|write conflict/i.test(text)
+  const cause = e?.cause as { message?: unknown; kind?: unknown } | undefined
+  const text = `${String(e?.message ?? '')} ${String(cause?.message ?? '')} ${String(cause?.kind ?? '')}`
+  return e?.code === 'P2034' || e?.code === 'P1008' || /SQLITE_BUSY|database is locked|could not serialize|40001|deadlock|write ?conflict/i.test(text)
 }
 
 export async function serializable<T>(db: Db, fn: (tx: Db) => Promise<T>): Promise<T> {

@@ -56,6 +56,12 @@ const parts: Part[] = [
     keys: ['dashboard_server_ms_p50', 'dashboard_server_ms_p95', 'dashboard_server_first_look_ms_p50', 'dashboard_page_ms_p50'],
     args: [{ requireServer: true }],
   },
+  {
+    name: 'load',
+    file: 'load.ts',
+    fn: 'benchLoad',
+    keys: ['load_learners', 'load_p95_ms', 'load_check_p95_ms', 'load_errors', 'load_page_p95_ms', 'load_heartbeat_p95_ms', 'load_quiz_p95_ms', 'load_requests'],
+  },
 ]
 
 const args = process.argv.slice(2)
