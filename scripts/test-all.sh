@@ -11,7 +11,7 @@ step_logs=$(mktemp -d)
 step() {
   local name=$1 log
   shift
-  log="$step_logs/${name// /-}.log"
+  log="$step_logs/${name//[^[:alnum:]]/-}.log"
   echo
   echo "━━━ $name"
   "$@" 2>&1 | tee "$log"
