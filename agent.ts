@@ -7,7 +7,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
-import { agentCapacity, createAgentServer } from './lib/agent/server.server'
+import { agentRoom, createAgentServer } from './lib/agent/server.server'
 import { getEnv, parseListen } from './lib/env.server'
 import { agentMetrics } from './lib/metrics/agent.server'
 import { listenForMetrics } from './lib/metrics/listener.server'
@@ -77,7 +77,7 @@ const version = (JSON.parse(fs.readFileSync(new URL('./package.json', import.met
 const metricsServer = env.QUAI_AGENT_METRICS_ADDRESS
   ? listenForMetrics(
       env.QUAI_AGENT_METRICS_ADDRESS,
-      agentMetrics({ name, version, maxSandboxes: config.maxConcurrent, room: () => agentCapacity(placement, name) }),
+      agentMetrics({ name, version, maxSandboxes: config.maxConcurrent, room: () => agentRoom(placement) }),
       (where) => console.log(`quai-agent ${name}: metrics on http://${where}/metrics`),
     ).on('error', (error) => fail(`quai-agent: cannot serve metrics on ${env.QUAI_AGENT_METRICS_ADDRESS}: ${error.message}`))
   : null

@@ -43,23 +43,21 @@ class AgentRequestError extends Error {
   }
 }
 
-/**
- * This host's room: what the capacity operation answers quai-web's heartbeat (the wire keeps
- * the protocol's fields), and what the agent's metrics read (diskTotalMb too).
- */
-export async function agentCapacity(placement: LocalPlacement, name: string) {
-  const [placed, host] = await Promise.all([placement.listPlaced(), placement.hostCapacity()])
+/** This host's room: what the agent's metrics read at each scrape, without listing any image. */
+export async function agentRoom(placement: LocalPlacement) {
+  const [placed, disk] = await Promise.all([placement.listPlaced(), placement.hostDisk()])
   return {
-    agentName: name,
-    placementName: placement.name,
     memoryFreeMb: Math.round(os.freemem() / 1024 / 1024),
     memoryTotalMb: Math.round(os.totalmem() / 1024 / 1024),
-    diskFreeMb: host.diskFreeMb,
-    diskTotalMb: host.diskTotalMb,
+    ...disk,
     runningSandboxes: placed.length,
-    images: host.images,
-    mirrorImages: host.mirrorImages,
   }
+}
+
+/** What the capacity operation answers quai-web's heartbeat: the room and the images (the wire keeps the protocol's fields). */
+async function agentCapacity(placement: LocalPlacement, name: string) {
+  const [room, images] = await Promise.all([agentRoom(placement), placement.hostImages()])
+  return { agentName: name, placementName: placement.name, ...room, ...images }
 }
 
 export function createAgentServer(options: AgentServerOptions): http.Server {

@@ -2,10 +2,11 @@ import 'server-only'
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client'
 
 // quai-agent's metrics, served by agent.ts on QUAI_AGENT_METRICS_ADDRESS (docs/architecture.md
-// "Metrics"). Read at scrape time from the capacity the agent answers quai-web's heartbeat
-// with. The names are a contract with the alert rules and the dashboard: never rename one.
+// "Metrics"). Read at scrape time from the host's room: the capacity the agent answers
+// quai-web's heartbeat with, less its image lists. The names are a contract with the alert
+// rules and the dashboard: never rename one.
 
-/** What the capacity operation answers (lib/agent/server.server.ts agentCapacity), and the disk's size. */
+/** This host's room (lib/agent/server.server.ts agentRoom): the capacity the heartbeat gets, without its images, and the disk's size. */
 export type AgentRoom = { memoryFreeMb: number; memoryTotalMb: number; diskFreeMb: number; diskTotalMb: number; runningSandboxes: number }
 
 export type AgentMetricsSource = {

@@ -445,16 +445,17 @@ export class LocalPlacement implements SandboxPlacement {
     return states
   }
 
-  /** What this host has left for sandboxes and the images it holds (an agent's heartbeat). */
-  /** Free and total disk, the host engine's image tags, and the images the lesson registry mirror serves. */
-  async hostCapacity(): Promise<{ diskFreeMb: number; diskTotalMb: number; images: string[]; mirrorImages: string[] }> {
-    const [disk, images, mirrorImages] = await Promise.all([
-      fsp.statfs(this.config.stateDir).catch(() => fsp.statfs('/')),
-      listImageTags(this.docker),
-      listMirrorImages(this.docker, this.config),
-    ])
+  /** Free and total space of the filesystem that holds the sandbox disks (an agent's heartbeat and metrics). */
+  async hostDisk(): Promise<{ diskFreeMb: number; diskTotalMb: number }> {
+    const disk = await fsp.statfs(this.config.stateDir).catch(() => fsp.statfs('/'))
     const mb = (blocks: number) => Math.floor((blocks * disk.bsize) / 1024 / 1024)
-    return { diskFreeMb: mb(disk.bavail), diskTotalMb: mb(disk.blocks), images, mirrorImages }
+    return { diskFreeMb: mb(disk.bavail), diskTotalMb: mb(disk.blocks) }
+  }
+
+  /** The host engine's image tags and the images the lesson registry mirror serves (an agent's heartbeat). */
+  async hostImages(): Promise<{ images: string[]; mirrorImages: string[] }> {
+    const [images, mirrorImages] = await Promise.all([listImageTags(this.docker), listMirrorImages(this.docker, this.config)])
+    return { images, mirrorImages }
   }
 
   /** The nodes of one sandbox as this host runs them (what an agent trusts, rather than what it is told). */
