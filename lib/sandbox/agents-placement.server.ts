@@ -145,11 +145,13 @@ export class AgentsPlacement implements SandboxPlacement {
   async create(spec: CreateSandboxSpec): Promise<PlacedSandbox> {
     const db = await getDb()
     const assigned = (await db.sandbox.findUnique({ where: { id: spec.sandboxId }, select: { agentName: true } }))?.agentName
-    const stillTaking = assigned ? (await agentCandidates(db)).find((c) => c.name === assigned && !c.draining && !c.lost) : undefined
-    const name = stillTaking ? assigned! : await this.assignHost(spec)
-    const agent = await db.sandboxAgent.findUnique({ where: { name } })
-    if (!agent) throw new SandboxUnavailableError(`the quai-agent ${name} was removed`)
-    this.holders.set(spec.sandboxId, name)
+    let agent = assigned ? await db.sandboxAgent.findUnique({ where: { name: assigned } }) : null
+    if (!agent || agent.draining || agent.lostAt) {
+      const name = await this.assignHost(spec)
+      agent = await db.sandboxAgent.findUnique({ where: { name } })
+      if (!agent) throw new SandboxUnavailableError(`the quai-agent ${name} was removed`)
+    }
+    this.holders.set(spec.sandboxId, agent.name)
     return this.remote(agent).placement.create(spec)
   }
 
