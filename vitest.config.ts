@@ -1,7 +1,8 @@
 import path from 'node:path'
 import { defineConfig } from 'vitest/config'
 
-const alias = {
+/** Also the cluster test's (vitest.cluster.config.ts). */
+export const alias = {
   '@': path.resolve(import.meta.dirname),
   // Tests run on the server side: `server-only` is its empty module here.
   'server-only': path.resolve(import.meta.dirname, 'tests/support/empty-module.ts'),

@@ -1,29 +1,17 @@
 import net from 'node:net'
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest'
-import { getEnv, resetEnvForTests } from '../../../lib/env.server'
+import { describe, expect, it, onTestFinished } from 'vitest'
 import { rateLimitedAnswer, RateLimitedError } from '../../../lib/http/usage-limits.server'
 import { agentMetrics, usedRatio } from '../../../lib/metrics/agent.server'
 import { listenForMetrics } from '../../../lib/metrics/listener.server'
 import { sandboxStates, webMetrics } from '../../../lib/metrics/web.server'
 import { sandboxStatuses } from '../../../lib/sandbox/types'
 import { parseExposition } from '../../integration/metrics/scrape'
+import { envOverrides } from '../../support/env-override'
 
 // The metrics' pure parts; what they count on real servers is in tests/integration/metrics.
 
 describe('the metrics variables', () => {
-  const saved = { ...process.env }
-  afterEach(() => {
-    for (const name of ['QUAI_METRICS_ADDRESS', 'QUAI_AGENT_METRICS_ADDRESS']) {
-      if (saved[name] === undefined) delete process.env[name]
-      else process.env[name] = saved[name]
-    }
-    resetEnvForTests()
-  })
-  const withEnv = (values: Record<string, string>) => {
-    Object.assign(process.env, values)
-    resetEnvForTests()
-    return getEnv
-  }
+  const withEnv = envOverrides(['QUAI_METRICS_ADDRESS', 'QUAI_AGENT_METRICS_ADDRESS'])
 
   it('take ip:port, are off when unset, and name themselves when wrong', () => {
     delete process.env.QUAI_METRICS_ADDRESS

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { getEnv, listenProblem, resetEnvForTests } from '../../../lib/env.server'
+import { describe, expect, it } from 'vitest'
+import { listenProblem } from '../../../lib/env.server'
 import { parseAgentAddress } from '../../../lib/sandbox/agent/address'
+import { envOverrides } from '../../support/env-override'
 
 describe('agent addresses', () => {
   it('listens on private addresses only, unless told', () => {
@@ -22,20 +23,7 @@ describe('agent addresses', () => {
 })
 
 describe('the agent variables in the environment', () => {
-  const saved = { ...process.env }
-  afterEach(() => {
-    for (const name of ['QUAI_AGENT_LISTEN', 'QUAI_AGENT_LISTEN_PUBLIC', 'QUAI_AGENT_LOST_SECONDS']) {
-      if (saved[name] === undefined) delete process.env[name]
-      else process.env[name] = saved[name]
-    }
-    resetEnvForTests()
-  })
-
-  const withEnv = (values: Record<string, string>) => {
-    Object.assign(process.env, values)
-    resetEnvForTests()
-    return getEnv
-  }
+  const withEnv = envOverrides(['QUAI_AGENT_LISTEN', 'QUAI_AGENT_LISTEN_PUBLIC', 'QUAI_AGENT_LOST_SECONDS'])
 
   it('refuses a wildcard bind by name, unless QUAI_AGENT_LISTEN_PUBLIC=1', () => {
     expect(withEnv({ QUAI_AGENT_LISTEN: '0.0.0.0:7070' })).toThrow(/QUAI_AGENT_LISTEN: 0\.0\.0\.0 is not a private address/)
