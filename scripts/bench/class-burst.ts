@@ -19,26 +19,18 @@ import WebSocket from 'ws'
 import { getDb } from '../../lib/db/client.server'
 import { setSandboxConfigForTests } from '../../lib/sandbox/config.server'
 import { fillPool } from '../../lib/sandbox/runtime.server'
-import { endSandbox } from '../../lib/sandbox/sandboxes.server'
-import { sandboxPlacement, setSandboxPlacementForTests } from '../../lib/sandbox/state.server'
+import { setSandboxPlacementForTests } from '../../lib/sandbox/state.server'
 import { decodeServerMessage, encodeAck, encodeInput, terminalPath } from '../../lib/terminal/protocol'
 import { startProgressSchema } from '../../lib/workspace/api'
 import { openThrowawayDatabase } from './db'
-import { handsOnLesson, placementThroughAgent, startProductionQuai } from './quai-server'
+import { benchSandboxEnv, endEveryBenchSandbox, handsOnLesson, placementThroughAgent, startProductionQuai } from './quai-server'
 
 export type ClassBurstBench = { class_burst_ready_ms_p95: number; class_burst_pooled_ready_ms_p95: number }
 
 const namespace = 'quai-burst'
 const learners = 30
 const spreadMs = 10_000
-// Only this run's server and this process see these settings.
-const benchEnv = {
-  QUAI_SANDBOX_NAMESPACE: namespace,
-  QUAI_SANDBOX_MAX_CONCURRENT: '40',
-  QUAI_SANDBOX_CREATES_PER_HOUR: '100',
-  QUAI_SANDBOX_DISK_MB: '512',
-  QUAI_SANDBOX_MEMORY_MB: '768',
-}
+const benchEnv = benchSandboxEnv(namespace)
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const percentile = (values: number[], p: number) => {
@@ -144,15 +136,6 @@ async function stopAll(url: string, people: Learner[], outcomes: Outcome[]) {
   )
 }
 
-/** Everything of this run's namespace, whatever state it is in. */
-async function cleanUpNamespace() {
-  const db = await getDb()
-  const placement = sandboxPlacement()
-  const rows = await db.sandbox.findMany({ where: { placement: placement.name, status: { in: ['starting', 'running', 'stopping'] } }, select: { id: true } })
-  for (const r of rows) await endSandbox(r.id, 'stopped').catch(() => undefined)
-  for (const id of await placement.listPlaced().catch(() => [] as string[])) await placement.destroy(id).catch(() => undefined)
-}
-
 function report(label: string, outcomes: Outcome[], log: (line: string) => void, serverOutput: string): number {
   const failures = outcomes.filter((o) => o.failure)
   if (failures.length > 0) {
@@ -176,14 +159,14 @@ export async function benchClassBurst(options: { log?: (line: string) => void } 
   setSandboxConfigForTests(null)
   setSandboxPlacementForTests(null)
   const database = await openThrowawayDatabase('burst')
-  const cleanup: (() => Promise<unknown>)[] = [database.release, cleanUpNamespace]
+  const cleanup: (() => Promise<unknown>)[] = [database.release, endEveryBenchSandbox]
   try {
     const quai = await startProductionQuai({ databaseUrl: database.url, env: benchEnv, log })
     cleanup.push(quai.stop)
     // The pool tick below (the server's runtime is off) and the clean-up make sandboxes through its agent, as the runtime would.
     if (quai.agent) {
       setSandboxPlacementForTests(placementThroughAgent(quai.agent))
-      cleanup.push(cleanUpNamespace)
+      cleanup.push(endEveryBenchSandbox)
     }
     const lesson = handsOnLesson()
     const people: Learner[] = []

@@ -30,17 +30,15 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import WebSocket from 'ws'
-import { getDb } from '../../lib/db/client.server'
 import { getLesson, listCourses, type LessonRecord } from '../../lib/content/lessons.server'
 import { lessonHref } from '../../lib/content/paths'
 import { migrateDatabase } from '../../lib/db/migrate'
 import { setSandboxConfigForTests } from '../../lib/sandbox/config.server'
-import { endSandbox } from '../../lib/sandbox/sandboxes.server'
-import { sandboxPlacement, setSandboxPlacementForTests } from '../../lib/sandbox/state.server'
+import { setSandboxPlacementForTests } from '../../lib/sandbox/state.server'
 import { decodeServerMessage, encodeAck, encodeInput, terminalPath } from '../../lib/terminal/protocol'
 import { openThrowawayDatabase } from './db'
 import { freePort } from './ports'
-import { handsOnLesson, placementThroughAgent, startProcess, startQuaiServer, waitForOutput, type BenchAgent, type Proc } from './quai-server'
+import { benchSandboxEnv, endEveryBenchSandbox, handsOnLesson, placementThroughAgent, startProcess, startQuaiServer, waitForOutput, type BenchAgent, type Proc } from './quai-server'
 
 export type LoadBench = {
   load_learners: number | null
@@ -63,14 +61,7 @@ const heartbeatEveryMs = 30_000 // components/lesson/LessonHeartbeat.tsx
 const quizEveryMs = 30_000
 const typeEveryMs = 3_000
 const checkEveryMs = 5_000
-// Only this run's servers and this process see these settings (as class-burst.ts).
-const benchEnv = {
-  QUAI_SANDBOX_NAMESPACE: namespace,
-  QUAI_SANDBOX_MAX_CONCURRENT: '40',
-  QUAI_SANDBOX_CREATES_PER_HOUR: '100',
-  QUAI_SANDBOX_DISK_MB: '512',
-  QUAI_SANDBOX_MEMORY_MB: '768',
-}
+const benchEnv = benchSandboxEnv(namespace)
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const percentile = (values: number[], p: number): number | null => {
@@ -316,15 +307,6 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - (cpu[3] ?? 0) - (cpu[4] ?? 0), total }
 }
 
-/** Everything of this run's namespace, whatever state it is in (as class-burst.ts). */
-async function cleanUpNamespace() {
-  const db = await getDb()
-  const placement = sandboxPlacement()
-  const rows = await db.sandbox.findMany({ where: { placement: placement.name, status: { in: ['starting', 'running', 'stopping'] } }, select: { id: true } })
-  for (const r of rows) await endSandbox(r.id, 'stopped').catch(() => undefined)
-  for (const id of await placement.listPlaced().catch(() => [] as string[])) await placement.destroy(id).catch(() => undefined)
-}
-
 async function openDatabase(log: (line: string) => void): Promise<{ url: string; release: () => Promise<void> }> {
   const server = process.env.QUAI_BENCH_POSTGRES_URL
   if (!server) {
@@ -452,7 +434,7 @@ export async function benchLoad(options: { log?: (line: string) => void } = {}):
   const servers: [string, Proc][] = []
   try {
     const database = await openDatabase(log)
-    cleanup.push(database.release, cleanUpNamespace)
+    cleanup.push(database.release, endEveryBenchSandbox)
 
     // The balancer first, so that both instances know Quai's address (the origin they check).
     const [portA, portB] = [await freePort(), await freePort()]
@@ -485,7 +467,7 @@ export async function benchLoad(options: { log?: (line: string) => void } = {}):
     log(`two web instances (ports ${portA}, ${portB}${first.agent ? ', each as the user quai, one quai-agent as root' : ', one process each (not root: no agent)'}) behind a round-robin balancer at ${url}`)
     if (first.agent) {
       setSandboxPlacementForTests(placementThroughAgent(first.agent))
-      cleanup.push(cleanUpNamespace)
+      cleanup.push(endEveryBenchSandbox)
     }
 
     const lessons = quizLessons()
