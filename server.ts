@@ -7,6 +7,7 @@ import { resolveDatabaseUrl } from './lib/db/url'
 import { getEnv } from './lib/env.server'
 import { stampClientAddress } from './lib/auth/client-ip.server'
 import { crossOriginRefusal } from './lib/http/origin.server'
+import { InFlightResponses } from './lib/http/in-flight'
 import { dispatchUpgrades } from './lib/http/upgrade-routes'
 import { listenForMetrics } from './lib/metrics/listener.server'
 import { webMetrics } from './lib/metrics/web.server'
@@ -35,8 +36,10 @@ const nextUpgrade = app.getUpgradeHandler()
 const { upgradeRoutes, portOrigins, onListening, onClose } = await serverHooks()
 const metrics = webMetrics()
 
+const inFlight = new InFlightResponses()
 const server = http.createServer((request, response) => {
   stampClientAddress(request)
+  inFlight.track(response)
   // A learner's web app, on its own host name: never Quai's pages, cookies or APIs.
   if (portOrigins.owns(request)) {
     portOrigins.handle(request, response).catch((error: unknown) => {
@@ -84,12 +87,19 @@ const metricsServer = env.QUAI_METRICS_ADDRESS
     })
   : null
 
+// A replica that is told to stop (a rolling update, a scale-down) takes no new connection, ends
+// the idle ones, and answers the requests it holds before it exits: the balancer has already
+// sent the next ones elsewhere. Terminals and streams are cut; their clients reconnect.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void onClose().finally(() => {
-      metricsServer?.close()
-      server.close()
-      process.exit(0)
-    })
+    server.close()
+    server.closeIdleConnections()
+    void onClose()
+      .then(() => inFlight.drain(env.QUAI_SHUTDOWN_GRACE_SECONDS * 1000))
+      .then((outcome) => outcome === 'timed_out' && console.warn(`stopping with ${inFlight.pending} request(s) unanswered after ${env.QUAI_SHUTDOWN_GRACE_SECONDS} s`))
+      .finally(() => {
+        metricsServer?.close()
+        process.exit(0)
+      })
   })
 }

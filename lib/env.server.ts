@@ -62,6 +62,11 @@ const envSchema = z.object({
   QUAI_AGENT_METRICS_ADDRESS: listenAddress.optional(),
   /** quai-web with registered agents: an agent silent this long is lost and its sandboxes end. */
   QUAI_AGENT_LOST_SECONDS: z.coerce.number().int().min(5).max(86_400).default(90),
+  /**
+   * quai-web told to stop (SIGTERM): how long it keeps answering the requests it holds before it
+   * exits. Below the orchestrator's stop grace period (deploy/stack.yaml: 30 s).
+   */
+  QUAI_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(20),
   /** `off` only for end-to-end tests, where every sign-up comes from one address. */
   QUAI_AUTH_RATE_LIMIT: z.enum(['on', 'off']).default('on'),
   /** The content folder (courses/...); default: content/ in the working directory. */
