@@ -296,8 +296,17 @@ describe('deploy/Dockerfile', () => {
   const stage = (name: string) => text.split(/^FROM /m).find((s) => new RegExp(`AS ${name}\\n`).test(s.split('\n')[0] + '\n')) ?? ''
 
   test('the web image runs as a non-root user; both have a health check; the base is pinned', () => {
+    // The web image is its runtime stage (user, health check, command) plus the application;
+    // deploy/Dockerfile.prebuilt puts the host's build on the same runtime.
+    expect(stage('web').split('\n')[0]).toBe('web-runtime AS web')
     expect(stage('web')).toMatch(/^USER quai$/m)
-    expect(stage('web')).toMatch(/^HEALTHCHECK /m)
+    expect(stage('web-runtime')).toMatch(/^HEALTHCHECK /m)
+    expect(stage('web-runtime')).toMatch(/^RUN groupadd --system --gid 10001 quai/m)
+    const prebuilt = fs.readFileSync(path.join(deploy, 'Dockerfile.prebuilt'), 'utf8')
+    expect(prebuilt).toMatch(/^ARG RUNTIME=quai\/web-runtime:latest$/m)
+    expect(prebuilt).toMatch(/^USER quai$/m)
+    // Before the build stages: `--target web-runtime` must not run the 13-minute build.
+    expect(text.indexOf('AS web-runtime')).toBeLessThan(text.indexOf('AS deps'))
     expect(stage('agent')).toMatch(/^HEALTHCHECK /m)
     expect(text).toMatch(/^ARG BASE=debian:trixie-slim$/m)
     expect(text).not.toMatch(/^FROM \S+:latest/m)
