@@ -22,9 +22,9 @@ cluster_node_numbers() {
   docker ps -a --filter "label=quai.cluster=$CLUSTER" --format '{{ .Label "quai.cluster.node" }}' | sort -n
 }
 
-# Load images into every running node: one `docker save` of what some node lacks, then
-# `docker load` into the nodes that lack it, side by side. Images a node already has (same
-# ID) are skipped, so a second run is a no-op.
+# Load images into every running node (or only the nodes CLUSTER_LOAD_NODES lists, "1 2"):
+# one `docker save` of what some node lacks, then `docker load` into the nodes that lack it, side
+# by side. Images a node already has (same ID) are skipped, so a second run is a no-op.
 cluster_load_images() {
   local t0 n img id tar missing=() want pids=() loaded=0
   t0=$(now_ms)
@@ -34,7 +34,7 @@ cluster_load_images() {
   tar=$(mktemp "${TMPDIR:-/tmp}/quai-cluster-images.XXXXXX.tar")
   # What each node lacks.
   declare -A need=()
-  for n in $(cluster_node_numbers); do
+  for n in ${CLUSTER_LOAD_NODES:-$(cluster_node_numbers)}; do
     want=()
     for img in "$@"; do
       id=$(docker image inspect -f '{{.Id}}' "$img")

@@ -5,7 +5,8 @@
 // --mirror: pull busybox through the node's lesson registry mirror (scripts/cluster/seed-registry.sh)
 // instead of loading the image into the sandbox.
 import { execFileSync } from 'node:child_process'
-import { clusterAgentPlacement, createSmallSandbox, ms, nodeSocket } from '../../tests/cluster/support'
+import { ms, nodeSocket } from '../../tests/cluster/cluster-scripts'
+import { clusterAgentPlacement, createSmallSandbox } from '../../tests/cluster/support'
 
 const n = Number(process.argv[2] ?? 2)
 const keep = process.argv.includes('--keep')

@@ -9,7 +9,8 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RemotePlacement } from '../../lib/sandbox/remote-placement.server'
-import { clusterAgentPlacement, clusterScript, createSmallSandbox, ms, nodeDocker, nodeSocket, root } from './support'
+import { clusterScript, ms, nodeDocker, nodeSocket, root } from './cluster-scripts'
+import { clusterAgentPlacement, createSmallSandbox } from './support'
 
 const sh = promisify(execFile)
 const timings: Record<string, number> = {}
