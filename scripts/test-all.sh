@@ -49,6 +49,10 @@ if [ "$(id -u)" = 0 ]; then
 else
   step "production build" npx next build
 fi
+# Quai's own stack (deploy/stack.yaml, offline) on the simulated Swarm, with quai/web made from
+# the production build above, and a learner in Chromium through a host lost, a web replica
+# killed and a rolling update (tests/cluster/stack.spec.ts, docs/cluster.md).
+if [ "$(id -u)" = 0 ]; then step "Quai's stack on the simulated cluster (Chromium)" npx playwright test -c playwright.cluster.config.ts; fi
 # On the production build: its route handlers run from Next's bundle, and must count into the
 # registry server.ts serves (lib/metrics/web.server.ts).
 step "metrics on the production build" env QUAI_TEST_SERVER_MODE=production npx vitest run tests/integration/metrics/web.test.ts
