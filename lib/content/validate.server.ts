@@ -118,6 +118,14 @@ async function lessonProblems(tree: ContentTree, lesson: LessonRecord, catalog: 
         problems.push({ file, field: `<Exercise id="${id}">`, message: 'no exercise with this id in exercises.yaml' })
       }
     }
+    // An exercise the text never places is never shown to learners, yet the lesson cannot be
+    // completed without it.
+    const placed = new Set(compiled.exerciseRefs)
+    lesson.exercises.forEach((exercise, i) => {
+      if (!placed.has(exercise.id)) {
+        problems.push({ file: exercisesFile, field: `exercises[${i}]`, message: `exercise "${exercise.id}" is placed nowhere in ${path.basename(file)}: add <Exercise id="${exercise.id}" /> where it fits in the text, or remove it` })
+      }
+    })
     for (const href of compiled.links) {
       const target = internalTarget(lesson, href)
       if (target === null) continue

@@ -66,6 +66,12 @@ describe('content validation', () => {
     ])
   })
 
+  it('names an exercise of exercises.yaml that the lesson text places nowhere', async () => {
+    expect(await exerciseProblems('non-place')).toEqual([
+      'courses/bad/non-place/exercises.yaml: exercises[1] (oublie): exercise "oublie" is placed nowhere in lesson.mdx: add <Exercise id="oublie" /> where it fits in the text, or remove it',
+    ])
+  })
+
   it('refuses an author pattern that backtracks catastrophically or that RE2 cannot run, naming the file and the pattern', async () => {
     const catastrophic = (pattern: string) => new RegExp(`pattern ${escape(pattern)} can backtrack catastrophically: a backtracking engine takes exponential time on '.+'`)
     expect(await exerciseProblems('motifs')).toEqual([
