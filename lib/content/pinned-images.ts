@@ -17,6 +17,8 @@ const familyOf = (image: string): { repository: string; tag: string | null } | n
   return (PINNED_FAMILIES as readonly string[]).includes(repository) ? { repository, tag } : null
 }
 
+export const isPinnedFamily = (image: string) => familyOf(image) !== null
+
 /** Splits a command line into words, keeping quoted strings whole (enough for `docker run`). */
 function words(line: string): string[] {
   return [...line.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!)

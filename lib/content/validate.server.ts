@@ -6,11 +6,11 @@ import { checkPatterns } from './check-patterns'
 import { catastrophicBacktracking } from '../text/backtracking.server'
 import { safeRegexProblem } from '../text/safe-regex'
 import { compileLesson, LessonCompileError } from './compile.server'
-import { exerciseRegistryOnlyProblems, loadImageCatalog, sandboxImageProblems, workspaceTexts, type ImageCatalog } from './image-catalog.server'
+import { exerciseRegistryOnlyProblems, loadImageCatalog, normalizeImageName, sandboxImageProblems, workspaceTexts, type ImageCatalog } from './image-catalog.server'
 import { allProblems, resolveLessonRef, type ContentTree, type LessonRecord } from './load.server'
 import { withExerciseId, type ContentProblem } from './problems'
 import { lessonWorkspace, overlayWorkspace } from './workspace'
-import { imageMentions, unpinnedImages, type ImageMention } from './pinned-images'
+import { imageMentions, isPinnedFamily, unpinnedImages, type ImageMention } from './pinned-images'
 
 export type ContentSummary = { courses: number; lessons: number; exercises: number; questions: number }
 export type ContentReport = { problems: ContentProblem[]; summary: ContentSummary }
@@ -128,13 +128,22 @@ function lessonImageMentions(lesson: LessonRecord): { file: string; field: (line
 
 function unpinnedImageProblems(lesson: LessonRecord, catalog: ImageCatalog): ContentProblem[] {
   const servedTags = (repository: string) => [...catalog.offline].filter((name) => name.startsWith(`${repository}:`)).map((name) => name.slice(repository.length + 1))
-  return lessonImageMentions(lesson).flatMap(({ file, field, mentions }) =>
-    unpinnedImages(mentions, servedTags).map((u) => ({
+  const declared = new Set((lesson.frontmatter?.sandbox?.images ?? []).map(normalizeImageName))
+  return lessonImageMentions(lesson).flatMap(({ file, field, mentions }) => {
+    const unpinned = unpinnedImages(mentions, servedTags)
+    const problems: ContentProblem[] = unpinned.map((u) => ({
       file,
       field: field(u.line),
       message: `image "${u.image}" must name the version the sandbox serves (${u.served.map((t) => `${u.repository}:${t}`).join(' or ') || 'none: add one to images/catalog.txt'}): its latest tag moves to new major versions that break the lesson at home (postgres:18 refuses a volume on /var/lib/postgresql/data)`,
-    })),
-  )
+    }))
+    // A pinned image the lesson starts is one its sandbox needs: hosts are chosen, and the
+    // solvability test loads images, by sandbox.images.
+    for (const m of mentions) {
+      if (unpinned.some((u) => u.line === m.line && u.image === m.image) || !isPinnedFamily(m.image)) continue
+      if (!declared.has(normalizeImageName(m.image))) problems.push({ file, field: field(m.line), message: `image "${m.image}" is not in the lesson's sandbox.images: add it there` })
+    }
+    return problems
+  })
 }
 
 async function lessonProblems(tree: ContentTree, lesson: LessonRecord, catalog: ImageCatalog, idsOf: (file: string) => (string | undefined)[]): Promise<ContentProblem[]> {

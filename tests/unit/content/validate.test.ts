@@ -74,14 +74,17 @@ describe('content validation', () => {
 
   it('names, with its file and line, an image of a family whose latest tag moves without the version the sandbox serves', async () => {
     const lines = await exerciseProblems('versions')
-    expect(lines.map((l) => l.replace(/ must name .*/, ''))).toEqual([
-      'courses/bad/versions/lesson.mdx: line 12: image "postgres"',
-      'courses/bad/versions/exercises.yaml: exercises[0] (base).hints[0], line 6: image "postgres:16"',
-      'courses/bad/versions/exercises.yaml: exercises[0] (base).solution, line 8: image "postgres:latest"',
-      'courses/bad/versions/workspace/compose.yaml: line 5: image "prom/prometheus"',
+    expect(lines.map((l) => l.replace(/ must name .*/, ' must name…'))).toEqual([
+      'courses/bad/versions/lesson.mdx: line 12: image "postgres" must name…',
+      'courses/bad/versions/lesson.mdx: line 13: image "redis:8" is not in the lesson\'s sandbox.images: add it there',
+      'courses/bad/versions/exercises.yaml: exercises[0] (base).hints[0], line 6: image "postgres:16" must name…',
+      'courses/bad/versions/exercises.yaml: exercises[0] (base).solution, line 8: image "postgres:latest" must name…',
+      'courses/bad/versions/exercises.yaml: exercises[0] (base).solution, line 10: image "redis:8" is not in the lesson\'s sandbox.images: add it there',
+      'courses/bad/versions/workspace/compose.yaml: line 5: image "prom/prometheus" must name…',
+      'courses/bad/versions/workspace/compose.yaml: line 3: image "postgres:17" is not in the lesson\'s sandbox.images: add it there',
     ])
     expect(lines[0]).toContain('must name the version the sandbox serves (postgres:17)')
-    expect(lines[3]).toContain('(prom/prometheus:v2.53.3)')
+    expect(lines[5]).toContain('(prom/prometheus:v2.53.3)')
   })
 
   it('refuses an author pattern that backtracks catastrophically or that RE2 cannot run, naming the file and the pattern', async () => {
