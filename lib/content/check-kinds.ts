@@ -137,6 +137,8 @@ export const containerCheck = z
     tmpfs: z.array(z.string()).optional(),
     networks: z.array(name).optional(),
     notNetworks: z.array(name).optional(),
+    /** true: the container cannot leave its networks (only `none` or internal networks); false: it can. */
+    isolated: z.boolean().optional(),
     mounts: z
       .array(z.strictObject({ target: z.string().min(1), volume: name.optional(), source: z.string().optional(), readOnly: z.boolean().optional() }))
       .optional(),
