@@ -98,3 +98,13 @@ export const solutionRunSchema = z.object({
   durationMs: z.number(),
 })
 export type SolutionRun = z.infer<typeof solutionRunSchema>
+
+/** POST /api/teach/content/reload: the content version every web instance now follows, and what it holds. */
+export const contentReloadSchema = z.object({
+  version: z.number(),
+  reloadedAt: z.string(),
+  lessons: z.number(),
+  /** Lessons that students see as unavailable ("Leçon momentanément indisponible"). */
+  broken: z.number(),
+})
+export type ContentReload = z.infer<typeof contentReloadSchema>
