@@ -5,13 +5,19 @@ import { fetchJson } from '@/lib/http/client'
 import { solutionRunSchema, type SolutionRun as Run, type SolutionRunAssertion as Assertion } from '@/lib/classes/schemas'
 import { secondaryButtonClass, useErrorText } from './api'
 
-function Checklist({ title, assertions }: { title: string; assertions: Assertion[] }) {
+/** The lines of one run, under the label of their check when its author gave one. */
+export function SolutionChecklist({ title, assertions }: { title: string; assertions: Assertion[] }) {
   return (
     <div>
       <p className="font-medium">{title}</p>
       <ul className="mt-1 space-y-0.5">
-        {assertions.map((a) => (
+        {assertions.map((a, i) => (
           <li key={a.id} className={a.passed ? 'text-emerald-900' : 'text-red-900'}>
+            {a.label && a.check !== assertions[i - 1]?.check && (
+              <span className="block text-xs font-semibold uppercase tracking-wide text-slate-600" data-check-label="">
+                {a.label}
+              </span>
+            )}
             <span aria-hidden="true">{a.passed ? '✓' : a.pending ? '…' : '✗'} </span>
             {a.message}
           </li>
@@ -54,12 +60,12 @@ export function RunSolutionButton({ courseSlug, lessonSlug, exerciseId }: { cour
         {run && (
           <div className="space-y-3 rounded border border-slate-200 p-3" data-testid="solution-run">
             <p className={`font-semibold ${run.ok ? 'text-emerald-800' : 'text-red-800'}`}>{run.ok ? t('ok') : run.before.passed ? t('passesFresh') : t('notOk')}</p>
-            <Checklist title={t('before')} assertions={run.before.assertions} />
+            <SolutionChecklist title={t('before')} assertions={run.before.assertions} />
             <details>
               <summary className="cursor-pointer">{t('output', { code: run.solution.exitCode })}</summary>
               <pre className="mt-1 max-h-64 overflow-auto rounded bg-slate-900 p-2 text-xs text-slate-100">{run.solution.output}</pre>
             </details>
-            <Checklist title={t('after')} assertions={run.after.assertions} />
+            <SolutionChecklist title={t('after')} assertions={run.after.assertions} />
           </div>
         )}
       </div>

@@ -1,7 +1,6 @@
 import 'server-only'
 import type { SessionUser } from '../auth/session.server'
 import { ClassError } from '../classes/errors'
-import { renderAssertion } from '../checks/render'
 import { findExercise } from '../checks/exercise.server'
 import { runChecks } from '../checks/run.server'
 import { getSandboxAccess } from '../checks/check-targets.server'
@@ -10,6 +9,7 @@ import { execInNode } from '../sandbox/node-access.server'
 import { endSandbox, getCurrentSandbox } from '../sandbox/sandboxes.server'
 import { openSandboxForLesson } from '../workspace/service.server'
 import type { SolutionRun, SolutionRunAssertion } from '../classes/schemas'
+import { solutionRunAssertions } from './solution-checklist'
 
 // The authoring side of the instructor space: running an exercise's solution in a fresh
 // sandbox to see its checks fail before and pass after (the preview's other half is
@@ -43,7 +43,7 @@ export async function runSolutionInFreshSandbox(user: SessionUser, ref: { course
     const result = await runChecks(exercise.checks, (node) => access.target(sandbox.id, node, lesson.slug), { defaultNode, timeoutSeconds: exercise.timeoutSeconds })
     return {
       passed: result.passed,
-      assertions: result.assertions.map((a) => ({ id: a.id, passed: a.passed, pending: a.pending === true, message: renderAssertion(a, locale) })),
+      assertions: solutionRunAssertions(exercise.checks, result.assertions, locale),
     }
   }
   const run = (node: string, script: string) =>

@@ -29,6 +29,8 @@ export interface NodePlan {
   swarmNodes: boolean
   services: boolean
   networkList: boolean
+  /** Inspect the networks the containers are attached to (whether each is internal). */
+  containerNetworks: boolean
   secrets: boolean
   configs: boolean
   probes: ProbeSpec[]
@@ -46,6 +48,7 @@ export function emptyPlan(): NodePlan {
     swarmNodes: false,
     services: false,
     networkList: false,
+    containerNetworks: false,
     secrets: false,
     configs: false,
     probes: [],
@@ -60,6 +63,7 @@ export function planCheck(plan: NodePlan, check: Check, index: number): void {
     case 'container':
       if (check.name) plan.containers.add(check.name)
       else plan.labelQueries.add(serviceQuery(check.service!, check.project))
+      if (check.isolated !== undefined) plan.containerNetworks = true
       break
     case 'network':
       plan.networks.add(check.name)

@@ -49,7 +49,8 @@ export function parseDns(exitCode: number, stdout: string): DnsProbe {
 
 // nc comes in flavours: OpenBSD/GNU have -z (connect and quit); busybox has none but runs
 // a program once connected (-e), which ends the connection at once. Without either, a server
-// that keeps the connection open would hold nc until the timeout.
+// that keeps the connection open would hold nc until the timeout. Debian's OpenBSD nc
+// indents its options with a tab ("\t\t-z\t\tZero-I/O mode"), GNU's with spaces.
 export const reachScript = [
   'h="$1"; p="$2"; t=3',
   'if command -v timeout >/dev/null 2>&1; then tm="timeout 5"; else tm=""; fi',
@@ -59,7 +60,7 @@ export const reachScript = [
   'fi',
   'if command -v nc >/dev/null 2>&1; then',
   '  case "$(nc -h 2>&1)" in',
-  '    *" -z"*) $tm nc -z -w $t "$h" "$p" >/dev/null 2>&1 ;;',
+  '    *" -z"* | *"\t-z"*) $tm nc -z -w $t "$h" "$p" >/dev/null 2>&1 ;;',
   '    *"-e PROG"*) $tm nc -w $t "$h" "$p" -e true >/dev/null 2>&1 ;;',
   '    *) $tm nc -w $t "$h" "$p" </dev/null >/dev/null 2>&1 ;;',
   '  esac',

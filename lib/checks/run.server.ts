@@ -264,6 +264,13 @@ async function gatherNodeFacts(target: CheckTarget, plan: NodePlan, budget: Budg
   if ([...facts.images.values()].includes(null)) read2('image names', () => listImageTags(docker, signal), (l) => (facts.otherNames.images = l))
   await Promise.all(round2)
 
+  // Round 2b: the networks the containers turned out to be attached to (isolation).
+  if (plan.containerNetworks) {
+    const attached = new Set([...facts.containers.values()].flatMap((c) => c?.networks.map((n) => n.name) ?? []))
+    const unknown = [...attached].filter((name) => name !== 'none' && name !== 'host' && !facts.networks.has(name))
+    await Promise.all(unknown.map((name) => budget.run(`network ${name}`, () => inspectNetwork(docker, name)).then((n) => facts.networks.set(name, n))))
+  }
+
   const round3 = plan.deferred.map((spec) =>
     budget.run(spec.type === 'volume-file' ? `file ${spec.path} in volume ${spec.volume}` : `Compose files of ${spec.project}`, () => runDeferred(target, budget, facts, spec)).then((p) => {
       if (p) facts.probes.set(spec.key, p)

@@ -83,7 +83,7 @@ export type LiveEntry = z.infer<typeof liveEntrySchema>
 /** GET /api/classes/<id>/presence: who is working now. */
 export const presenceSchema = z.object({ live: z.array(liveEntrySchema), at: z.string() })
 
-const solutionRunAssertionSchema = z.object({ id: z.string(), passed: z.boolean(), pending: z.boolean(), message: z.string() })
+const solutionRunAssertionSchema = z.object({ id: z.string(), check: z.number(), label: z.string().nullable(), passed: z.boolean(), pending: z.boolean(), message: z.string() })
 export type SolutionRunAssertion = z.infer<typeof solutionRunAssertionSchema>
 
 /** POST /api/teach/run-solution: the checks before and after an exercise's solution, in a fresh sandbox. */
@@ -98,3 +98,13 @@ export const solutionRunSchema = z.object({
   durationMs: z.number(),
 })
 export type SolutionRun = z.infer<typeof solutionRunSchema>
+
+/** POST /api/teach/content/reload: the content version every web instance now follows, and what it holds. */
+export const contentReloadSchema = z.object({
+  version: z.number(),
+  reloadedAt: z.string(),
+  lessons: z.number(),
+  /** Lessons that students see as unavailable ("Leçon momentanément indisponible"). */
+  broken: z.number(),
+})
+export type ContentReload = z.infer<typeof contentReloadSchema>

@@ -45,7 +45,7 @@ const pathInVolume = z
  * `keep` lists the fields that select the object rather than assert something about it.
  */
 function absenceIsExclusive(keep: readonly string[]) {
-  const neutral = new Set(['kind', 'node', 'label', 'exists', ...keep])
+  const neutral = new Set(['kind', 'node', 'label', 'messages', 'exists', ...keep])
   return (check: Record<string, unknown>, ctx: z.RefinementCtx) => {
     if (check.exists !== false) return
     for (const [key, value] of Object.entries(check)) {
@@ -56,11 +56,24 @@ function absenceIsExclusive(keep: readonly string[]) {
   }
 }
 
+/** A message written by the author, in both languages a learner may read. */
+const authorText = z.strictObject({ fr: z.string().trim().min(1).max(300), en: z.string().trim().min(1).max(300) })
+
+/**
+ * The author's own message for an assertion that does not pass, instead of the catalogue's:
+ * keyed by the end of the assertion's id ("running", "member:web", "exists"), as the preview
+ * and the solvability test show it. A passed line keeps the catalogue's message, which says
+ * what was found.
+ */
+export const authorMessages = z.record(z.string().min(1).max(200).regex(/^[^\s]+$/, 'an assertion id has no spaces'), authorText)
+export type AuthorMessages = z.infer<typeof authorMessages>
+
 const common = {
   /** Which sandbox node to read (multi-node labs); defaults to the exercise's node. */
   node: nodeNameSchema.optional(),
   /** A short label shown in the checklist instead of the generated one. */
   label: z.string().min(1).max(200).optional(),
+  messages: authorMessages.optional(),
 }
 
 /** Select a container by its name, or by Compose service (and project). */
@@ -124,6 +137,8 @@ export const containerCheck = z
     tmpfs: z.array(z.string()).optional(),
     networks: z.array(name).optional(),
     notNetworks: z.array(name).optional(),
+    /** true: the container cannot leave its networks (only `none` or internal networks); false: it can. */
+    isolated: z.boolean().optional(),
     mounts: z
       .array(z.strictObject({ target: z.string().min(1), volume: name.optional(), source: z.string().optional(), readOnly: z.boolean().optional() }))
       .optional(),

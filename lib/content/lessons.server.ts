@@ -8,8 +8,10 @@ import { contentRoot } from './root.server'
 
 export type { CourseRecord, LessonRecord } from './load.server'
 
-type CachedTree = { tree: ContentTree; stamp: string }
-const globalForContent = globalThis as unknown as { quaiContent?: CachedTree }
+type CachedTree = { tree: ContentTree; stamp: string; version: number }
+/** What this instance knows of the shared content version (lib/content/version.server.ts). */
+type VersionState = { known: number; checkedAt: number; pending: boolean }
+const globalForContent = globalThis as unknown as { quaiContent?: CachedTree; quaiContentVersion?: VersionState }
 
 // A cheap fingerprint of the content folder: every file's path and mtime. Only computed
 // outside production, where authors edit lessons while the server runs.
@@ -29,15 +31,56 @@ function contentStamp(root: string): string {
   return parts.join('|')
 }
 
+const versionCheckMs = () => Number(process.env.QUAI_CONTENT_VERSION_CHECK_MS) || 5000
+
+function versionState(): VersionState {
+  return (globalForContent.quaiContentVersion ??= { known: 0, checkedAt: 0, pending: false })
+}
+
+/**
+ * Asks the database, at most every few seconds and without making the page wait, whether an
+ * instructor reloaded the content: every instance follows within that delay. The module is
+ * loaded on first use, so processes that never serve pages (the sandbox agent) never open
+ * the database for it; a database that does not answer keeps the content as it is.
+ */
+function refreshKnownVersion(state: VersionState): void {
+  if (state.pending || Date.now() - state.checkedAt < versionCheckMs()) return
+  state.pending = true
+  import('./version.server')
+    .then(({ readContentVersion }) => readContentVersion())
+    .then((info) => (state.known = info.version))
+    .catch(() => undefined)
+    .finally(() => {
+      state.pending = false
+      state.checkedAt = Date.now()
+    })
+}
+
 export function getContentTree(): ContentTree {
   const root = contentRoot()
   const cached = globalForContent.quaiContent
-  if (cached && process.env.NODE_ENV === 'production') return cached.tree
+  if (process.env.NODE_ENV === 'production') {
+    // Walking every file on each request would cost too much: production reloads when the
+    // shared content version moves (an instructor's "reload", POST /api/teach/content/reload).
+    const state = versionState()
+    refreshKnownVersion(state)
+    if (cached && cached.version === state.known) return cached.tree
+    const tree = loadContentTree(root)
+    globalForContent.quaiContent = { tree, stamp: '', version: state.known }
+    return tree
+  }
   const stamp = contentStamp(root)
   if (cached && cached.stamp === stamp) return cached.tree
   const tree = loadContentTree(root)
-  globalForContent.quaiContent = { tree, stamp }
+  globalForContent.quaiContent = { tree, stamp, version: versionState().known }
   return tree
+}
+
+/** This instance has just moved the shared version: its next read loads the files again. */
+export function contentVersionMoved(version: number): void {
+  const state = versionState()
+  state.known = version
+  state.checkedAt = Date.now()
 }
 
 /** Courses that can be shown: a valid index. Lessons with problems are still listed, marked broken. */

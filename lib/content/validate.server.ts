@@ -6,10 +6,11 @@ import { checkPatterns } from './check-patterns'
 import { catastrophicBacktracking } from '../text/backtracking.server'
 import { safeRegexProblem } from '../text/safe-regex'
 import { compileLesson, LessonCompileError } from './compile.server'
-import { exerciseRegistryOnlyProblems, loadImageCatalog, sandboxImageProblems, workspaceTexts, type ImageCatalog } from './image-catalog.server'
+import { exerciseRegistryOnlyProblems, loadImageCatalog, normalizeImageName, sandboxImageProblems, workspaceTexts, type ImageCatalog } from './image-catalog.server'
 import { allProblems, resolveLessonRef, type ContentTree, type LessonRecord } from './load.server'
 import { withExerciseId, type ContentProblem } from './problems'
 import { lessonWorkspace, overlayWorkspace } from './workspace'
+import { imageMentions, isPinnedFamily, unpinnedImages, type ImageMention } from './pinned-images'
 
 export type ContentSummary = { courses: number; lessons: number; exercises: number; questions: number }
 export type ContentReport = { problems: ContentProblem[]; summary: ContentSummary }
@@ -91,6 +92,60 @@ function patternProblems(lesson: LessonRecord): ContentProblem[] {
   })
 }
 
+/** Where the lesson's text, its exercises' scripts and its workspace files start an image. */
+function lessonImageMentions(lesson: LessonRecord): { file: string; field: (line: number) => string; mentions: ImageMention[] }[] {
+  const sources = [{ file: lesson.mdxPath, field: (line: number) => `line ${line}`, mentions: imageMentions(lesson.source) }]
+  const exercisesFile = exercisesFileOf(lesson)
+  if (fs.existsSync(exercisesFile)) {
+    const text = fs.readFileSync(exercisesFile, 'utf8')
+    const lines = new YAML.LineCounter()
+    const doc = YAML.parseDocument(text, { lineCounter: lines })
+    const exercises = doc.get('exercises')
+    if (YAML.isSeq(exercises)) {
+      exercises.items.forEach((exercise, i) => {
+        if (!YAML.isMap(exercise)) return
+        // Checks are left out: their `image:` is what a container must run, where any tag matches.
+        for (const key of ['instructions', 'hints', 'solution', 'setup']) {
+          const node = exercise.get(key, true) as YAML.Node | undefined
+          const nodes = YAML.isSeq(node) ? node.items : [node]
+          nodes.forEach((n, j) => {
+            if (!YAML.isScalar(n) || !n.range) return
+            const at = `exercises[${i}].${key}${YAML.isSeq(node) ? `[${j}]` : ''}`
+            const mentions = imageMentions(text.slice(n.range[0], n.range[1]), lines.linePos(n.range[0]).line)
+            sources.push({ file: exercisesFile, field: (line) => `${at}, line ${line}`, mentions })
+          })
+        }
+      })
+    }
+  }
+  for (const entry of lessonWorkspace(lesson)) {
+    if (entry.kind !== 'file' || fs.statSync(entry.full).size > 256 * 1024) continue
+    const text = fs.readFileSync(entry.full, 'utf8')
+    if (!text.includes('\u0000')) sources.push({ file: entry.full, field: (line) => `line ${line}`, mentions: imageMentions(text) })
+  }
+  return sources
+}
+
+function unpinnedImageProblems(lesson: LessonRecord, catalog: ImageCatalog): ContentProblem[] {
+  const servedTags = (repository: string) => [...catalog.offline].filter((name) => name.startsWith(`${repository}:`)).map((name) => name.slice(repository.length + 1))
+  const declared = new Set((lesson.frontmatter?.sandbox?.images ?? []).map(normalizeImageName))
+  return lessonImageMentions(lesson).flatMap(({ file, field, mentions }) => {
+    const unpinned = unpinnedImages(mentions, servedTags)
+    const problems: ContentProblem[] = unpinned.map((u) => ({
+      file,
+      field: field(u.line),
+      message: `image "${u.image}" must name the version the sandbox serves (${u.served.map((t) => `${u.repository}:${t}`).join(' or ') || 'none: add one to images/catalog.txt'}): its latest tag moves to new major versions that break the lesson at home (postgres:18 refuses a volume on /var/lib/postgresql/data)`,
+    }))
+    // A pinned image the lesson starts is one its sandbox needs: hosts are chosen, and the
+    // solvability test loads images, by sandbox.images.
+    for (const m of mentions) {
+      if (unpinned.some((u) => u.line === m.line && u.image === m.image) || !isPinnedFamily(m.image)) continue
+      if (!declared.has(normalizeImageName(m.image))) problems.push({ file, field: field(m.line), message: `image "${m.image}" is not in the lesson's sandbox.images: add it there` })
+    }
+    return problems
+  })
+}
+
 async function lessonProblems(tree: ContentTree, lesson: LessonRecord, catalog: ImageCatalog, idsOf: (file: string) => (string | undefined)[]): Promise<ContentProblem[]> {
   const problems: ContentProblem[] = []
   const file = lesson.mdxPath
@@ -103,6 +158,7 @@ async function lessonProblems(tree: ContentTree, lesson: LessonRecord, catalog: 
   if (!lesson.frontmatter) return problems
   if (lesson.frontmatter.sandbox) problems.push(...sandboxImageProblems(file, lesson.frontmatter.sandbox, catalog))
   problems.push(...workspaceOverlayProblems(tree, lesson))
+  problems.push(...unpinnedImageProblems(lesson, catalog))
   const exercisesFile = exercisesFileOf(lesson)
   if (lesson.exercises.some((e) => e.registryOnly?.length)) {
     const workspace = workspaceTexts(lessonWorkspace(lesson))
@@ -118,6 +174,14 @@ async function lessonProblems(tree: ContentTree, lesson: LessonRecord, catalog: 
         problems.push({ file, field: `<Exercise id="${id}">`, message: 'no exercise with this id in exercises.yaml' })
       }
     }
+    // An exercise the text never places is never shown to learners, yet the lesson cannot be
+    // completed without it.
+    const placed = new Set(compiled.exerciseRefs)
+    lesson.exercises.forEach((exercise, i) => {
+      if (!placed.has(exercise.id)) {
+        problems.push({ file: exercisesFile, field: `exercises[${i}]`, message: `exercise "${exercise.id}" is placed nowhere in ${path.basename(file)}: add <Exercise id="${exercise.id}" /> where it fits in the text, or remove it` })
+      }
+    })
     for (const href of compiled.links) {
       const target = internalTarget(lesson, href)
       if (target === null) continue
@@ -144,7 +208,12 @@ export async function validateContent(tree: ContentTree): Promise<ContentReport>
   const idsOf = (file: string) => ids.get(file) ?? ids.set(file, writtenExerciseIds(file)).get(file)!
   for (const lesson of lessons) found.push(...(await lessonProblems(tree, lesson, catalog, idsOf)))
   const byMdx = new Map(lessons.map((l) => [l.mdxPath, l]))
-  const problems = found.map((problem) => {
+  const seen = new Set<string>()
+  const unique = found.filter((p) => {
+    const key = `${p.file}\u0000${p.field}\u0000${p.message}`
+    return seen.has(key) ? false : (seen.add(key), true)
+  })
+  const problems = unique.map((problem) => {
     // Every problem in an exercises file names its exercise by id as well as by index.
     if (path.basename(problem.file) === 'exercises.yaml') return { ...problem, field: withExerciseId(problem.field, idsOf(problem.file)) }
     const lesson = byMdx.get(problem.file)

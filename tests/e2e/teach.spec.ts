@@ -259,6 +259,16 @@ test('an instructor previews a lesson with its answer key and solutions, runs a 
   expect(html).not.toContain('^--internal$')
 })
 
+test('an instructor reloads the content of the production server from the preview; a student may not', async ({ page, browser }) => {
+  const teacher = await instructorPage(browser)
+  await teacher.goto('/teach/preview')
+  await teacher.getByRole('button', { name: 'Recharger le contenu' }).click()
+  await expect(teacher.getByTestId('content-reloaded')).toHaveText(/^Contenu rechargé \(version \d+\) : 3 leçons, aucune indisponible\./)
+
+  await signUp(page)
+  expect((await page.request.post('/api/teach/content/reload', { headers: sameOrigin })).status()).toBe(403)
+})
+
 test('the instructor removes a student and archives the class; the archived class takes nobody', async ({ page, browser }) => {
   const teacher = await instructorPage(browser)
   const name = `Archive ${randomUUID().slice(0, 6)}`

@@ -67,7 +67,7 @@ export function evaluateContainer(check: ContainerCheck, facts: NodeFacts, out: 
     out.expect(`${base}:count`, matched.length >= check.count, 'container.count.ok', 'container.count.fail', params)
   }
 
-  for (const p of properties(check)) {
+  for (const p of properties(check, facts)) {
     if (matched.length === 0) {
       out.pending(`${base}:${p.id}`, p.expect.key, p.expect.params)
       continue
@@ -79,7 +79,7 @@ export function evaluateContainer(check: ContainerCheck, facts: NodeFacts, out: 
   }
 }
 
-function properties(check: ContainerCheck): Property[] {
+function properties(check: ContainerCheck, facts: NodeFacts): Property[] {
   const display = check.name ?? check.service!
   const subj = check.name ? subject.container(display) : subject.composeService(display)
   const props: Property[] = []
@@ -276,6 +276,22 @@ function properties(check: ContainerCheck): Property[] {
           : ok('container.notNetwork.ok', { name: c.name, network }),
     })
   }
+  if (check.isolated !== undefined) {
+    const want = check.isolated
+    add({
+      id: want ? 'isolated' : 'not-isolated',
+      expect: { key: want ? 'container.isolated.expect' : 'container.notIsolated.expect', params: { name: display } },
+      evaluate: (c) => {
+        const names = c.networks.map((n) => n.name)
+        // No network of its own: it shares another container's (--network container:x).
+        if (names.length === 0) return fail('container.isolated.shared', { name: c.name })
+        const ways = exitsOf(names, facts)
+        const params = { name: c.name, networks: names.join(', '), open: ways.join(', ') }
+        if (want) return ways.length === 0 ? ok('container.isolated.ok', params) : fail('container.isolated.open', params)
+        return ways.length > 0 ? ok('container.notIsolated.ok', params) : fail('container.notIsolated.closed', params)
+      },
+    })
+  }
   for (const m of check.mounts ?? []) {
     const expectedSource = m.volume ? ref('value.volume', { name: m.volume }) : m.source ? ref('value.bind', { path: m.source }) : ref('value.anything')
     const mode = m.readOnly === undefined ? 'any' : m.readOnly ? 'ro' : 'rw'
@@ -345,4 +361,13 @@ function bindSourceMatches(expected: string, actual: string): boolean {
   if (expected.startsWith('/')) return actual === expected || actual === expected.replace(/\/$/, '')
   const tail = expected.replace(/^\.\//, '').replace(/\/$/, '')
   return actual === tail || actual.endsWith(`/${tail}`)
+}
+
+/**
+ * The networks a container can leave by: host, and any network that is not internal. `none`
+ * has no interface, and Docker drops what an internal network's containers send outside it
+ * (the default route they still get on recent engines leads nowhere), so neither is a way out.
+ */
+export function exitsOf(networks: readonly string[], facts: NodeFacts): string[] {
+  return networks.filter((name) => name !== 'none' && (name === 'host' || facts.networks.get(name)?.internal !== true))
 }

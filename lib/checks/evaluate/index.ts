@@ -1,4 +1,5 @@
 import { AssertionList, type Assertion } from '../assertions'
+import { withAuthorMessages } from '../author-messages'
 import type { NodeFacts } from '../facts'
 import type { Check } from '../../content/check-kinds'
 import { evaluateCompose } from './compose'
@@ -32,7 +33,7 @@ export function evaluateCheck(check: Check, index: number, facts: NodeFacts): As
       throw new Error(`unknown check kind ${(never as { kind: string }).kind}`)
     }
   }
-  return out.items
+  return withAuthorMessages(check.messages, out.items)
 }
 
 /** Assertions of several checks, with ids kept unique across the whole exercise. */

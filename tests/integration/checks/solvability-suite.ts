@@ -4,9 +4,10 @@ import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { renderAssertion } from '../../../lib/checks/render'
+import { failingLines, solutionRunAssertions } from '../../../lib/authoring/solution-checklist'
 import { runChecks, type CheckRunResult } from '../../../lib/checks/run.server'
 import type { CheckTarget, ExecOutput } from '../../../lib/checks/target'
+import type { Check } from '../../../lib/content/check-kinds'
 import { loadContentTree, type LessonRecord } from '../../../lib/content/load.server'
 import { lessonWorkdir } from '../../../lib/content/paths'
 import { contentRoot } from '../../../lib/content/root.server'
@@ -144,7 +145,8 @@ async function openSandbox(lesson: LessonRecord): Promise<SolvabilitySandbox> {
 
 // ---------------------------------------------------------------- the test
 
-const failures = (r: CheckRunResult) => r.assertions.filter((a) => !a.passed).map((a) => `  ✗ ${a.id}: ${renderAssertion(a)}`)
+/** The failing lines, each under the label its author gave the check. */
+const failures = (checks: readonly Check[], r: CheckRunResult) => failingLines(solutionRunAssertions(checks, r.assertions, 'fr'))
 
 /** The solvability test of one shard: call it from a solvability.<n>.test.ts file. */
 export function solvabilitySuite(shard: number, shards: number): void {
@@ -185,7 +187,8 @@ export function solvabilitySuite(shard: number, shards: number): void {
           expect(solution.exitCode, `solution failed (exit ${solution.exitCode}):\n${solution.stdout.slice(-2000)}\n${solution.stderr.slice(-2000)}`).toBe(0)
           const after = await check()
           console.log(`${after.passed ? '✓' : '✗'} ${lesson.key}#${exercise.id}: fails before (${before.passedCount}/${before.totalCount}), ${after.passed ? 'passes' : 'still fails'} after (${after.passedCount}/${after.totalCount}) in ${after.durationMs} ms`)
-          expect(after.passed, `${lesson.key}#${exercise.id} still fails after its solution:\n${failures(after).join('\n')}`).toBe(true)
+          if (!after.passed) console.log(failures(exercise.checks, after).join('\n'))
+          expect(after.passed, `${lesson.key}#${exercise.id} still fails after its solution:\n${failures(exercise.checks, after).join('\n')}`).toBe(true)
           // The checklist keeps its shape: the same lines before and after, only their state changes.
           expect(after.assertions.map((a) => a.id)).toEqual(before.assertions.map((a) => a.id))
         }, 600_000)

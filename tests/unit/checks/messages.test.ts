@@ -29,7 +29,9 @@ describe('message catalogues', () => {
   })
 
   test('each message has the same parameters in both languages', () => {
-    const mismatches = [...frLeaves].filter(([key, text]) => JSON.stringify(argumentNames(text)) !== JSON.stringify(argumentNames(enLeaves.get(key) ?? '')))
+    // `author` is the one exception: an author's own message carries both texts, and each
+    // language reads its own (lib/checks/author-messages.ts).
+    const mismatches = [...frLeaves].filter(([key]) => key !== 'check.author').filter(([key, text]) => JSON.stringify(argumentNames(text)) !== JSON.stringify(argumentNames(enLeaves.get(key) ?? '')))
     expect(mismatches.map(([k]) => k)).toEqual([])
   })
 

@@ -66,6 +66,27 @@ describe('content validation', () => {
     ])
   })
 
+  it('names an exercise of exercises.yaml that the lesson text places nowhere', async () => {
+    expect(await exerciseProblems('non-place')).toEqual([
+      'courses/bad/non-place/exercises.yaml: exercises[1] (oublie): exercise "oublie" is placed nowhere in lesson.mdx: add <Exercise id="oublie" /> where it fits in the text, or remove it',
+    ])
+  })
+
+  it('names, with its file and line, an image of a family whose latest tag moves without the version the sandbox serves', async () => {
+    const lines = await exerciseProblems('versions')
+    expect(lines.map((l) => l.replace(/ must name .*/, ' must name…'))).toEqual([
+      'courses/bad/versions/lesson.mdx: line 12: image "postgres" must name…',
+      'courses/bad/versions/lesson.mdx: line 13: image "redis:8" is not in the lesson\'s sandbox.images: add it there',
+      'courses/bad/versions/exercises.yaml: exercises[0] (base).hints[0], line 6: image "postgres:16" must name…',
+      'courses/bad/versions/exercises.yaml: exercises[0] (base).solution, line 8: image "postgres:latest" must name…',
+      'courses/bad/versions/exercises.yaml: exercises[0] (base).solution, line 10: image "redis:8" is not in the lesson\'s sandbox.images: add it there',
+      'courses/bad/versions/workspace/compose.yaml: line 5: image "prom/prometheus" must name…',
+      'courses/bad/versions/workspace/compose.yaml: line 3: image "postgres:17" is not in the lesson\'s sandbox.images: add it there',
+    ])
+    expect(lines[0]).toContain('must name the version the sandbox serves (postgres:17)')
+    expect(lines[5]).toContain('(prom/prometheus:v2.53.3)')
+  })
+
   it('refuses an author pattern that backtracks catastrophically or that RE2 cannot run, naming the file and the pattern', async () => {
     const catastrophic = (pattern: string) => new RegExp(`pattern ${escape(pattern)} can backtrack catastrophically: a backtracking engine takes exponential time on '.+'`)
     expect(await exerciseProblems('motifs')).toEqual([

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next'
 import Link from 'next/link'
 import { getTranslations } from 'next-intl/server'
+import { ContentReloadButton } from '@/components/teach/ContentReloadButton'
 import { StatusBadge } from '@/components/ui/StatusBadge'
 import { requirePageUser } from '@/lib/auth/session.server'
 import { getContentTree } from '@/lib/content/lessons.server'
@@ -22,6 +23,7 @@ export default async function PreviewIndexPage() {
       </nav>
       <h1 className="mt-2 text-3xl font-bold tracking-tight">{t('preview.title')}</h1>
       <p className="mt-2 text-slate-700">{t('preview.intro')}</p>
+      <ContentReloadButton />
       <ul className="mt-8 space-y-6">
         {courses.map((course) => (
           <li key={course.slug}>

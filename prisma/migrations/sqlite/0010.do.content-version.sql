@@ -1,0 +1,8 @@
+-- CreateTable
+CREATE TABLE "ContentVersion" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "version" INTEGER NOT NULL DEFAULT 0,
+    "reloadedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "reloadedBy" TEXT
+);
+
