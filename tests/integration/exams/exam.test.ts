@@ -88,18 +88,19 @@ beforeAll(async () => {
   for (const u of [teacher, otherTeacher, ada, bob]) await createUser(u.id)
   const db = await getDb()
   await db.user.updateMany({ where: { id: { in: [teacher.id, otherTeacher.id] } }, data: { role: 'instructor' } })
-  const make = async (name: string, member: string) =>
+  const make = async (name: string, members: string[]) =>
     db.classroom.create({
       data: {
         name,
         joinCode: `EX${Math.random().toString(36).slice(2, 10).toUpperCase()}`,
         courses: { create: [{ courseSlug: 'checks-lab' }] },
         instructors: { create: [{ userId: teacher.id }] },
-        members: { create: [{ userId: member }] },
+        members: { create: members.map((userId) => ({ userId })) },
       },
     })
-  classId = (await make('Épreuve A', ada.id)).id
-  await make('Autre classe', bob.id)
+  // otherTeacher joined as a student before being made an instructor: a member, never in an exam.
+  classId = (await make('Épreuve A', [ada.id, otherTeacher.id])).id
+  await make('Autre classe', [bob.id])
   sandboxId = (await openSandbox(ada.id, { lessonKey: 'checks-lab/live' })).id
   await sh('mkdir -p /root/lab/live')
 }, 300_000)
@@ -169,6 +170,8 @@ describe.sequential('exam mode and grades through the APIs', () => {
     expect((await solution(bob)).json.solution).toContain('qck-live-net')
     expect((await hint(teacher)).status).toBe(200)
     expect(await exams.activeExamFor(teacher, lesson.courseSlug, lesson.lessonSlug)).toBeNull()
+    expect(await exams.activeExamFor(otherTeacher, lesson.courseSlug, lesson.lessonSlug)).toBeNull()
+    expect((await hint(otherTeacher)).status).toBe(200)
   })
 
   test('each check in the window is recorded with its time and weighted grade; the best one reaches the grade sheet and its CSV', async () => {
@@ -212,7 +215,7 @@ describe.sequential('exam mode and grades through the APIs', () => {
     expect(row.cells[column]).toEqual({ best: 100, attempts: 3 })
     expect(row.cells[other]).toEqual({ best: null, attempts: 0 })
     // Bob is in another class: not on this sheet.
-    expect(grades.rows.map((r) => r.student.id)).toEqual([ada.id])
+    expect(grades.rows.map((r) => r.student.id).sort()).toEqual([ada.id, otherTeacher.id].sort())
 
     const csv = await as<string>(teacher, () => routes.grades.GET(body('GET'), params()))
     expect(csv.status).toBe(200)
