@@ -13,6 +13,7 @@ import type * as SolutionRoute from '../../../app/api/exercises/solution/route'
 import type * as SessionModule from '../../../lib/auth/session.server'
 import type * as ExamsModule from '../../../lib/exams/exams.server'
 import type * as GradesModule from '../../../lib/exams/grades.server'
+import type * as ReviewModule from '../../../lib/exams/review.server'
 import type * as ProgressModule from '../../../lib/progress/exercises.server'
 
 // Exam mode and grades through the real route handlers, on a real (migrated, throwaway) SQLite
@@ -41,6 +42,7 @@ let routes: Routes
 let exams: typeof ExamsModule
 let progress: typeof ProgressModule
 let sheet: typeof GradesModule
+let review: typeof ReviewModule
 
 const who = (id: string, role: 'student' | 'instructor' = 'student'): SessionUser => ({ id, role, name: id, email: `${id}@test.quai.invalid` })
 const teacher = who('ex-teach', 'instructor')
@@ -85,6 +87,7 @@ beforeAll(async () => {
   exams = await import('../../../lib/exams/exams.server')
   progress = await import('../../../lib/progress/exercises.server')
   sheet = await import('../../../lib/exams/grades.server')
+  review = await import('../../../lib/exams/review.server')
   for (const u of [teacher, otherTeacher, ada, bob]) await createUser(u.id)
   const db = await getDb()
   await db.user.updateMany({ where: { id: { in: [teacher.id, otherTeacher.id] } }, data: { role: 'instructor' } })
@@ -216,6 +219,17 @@ describe.sequential('exam mode and grades through the APIs', () => {
     expect(row.cells[other]).toEqual({ best: null, attempts: 0 })
     // Bob is in another class: not on this sheet.
     expect(grades.rows.map((r) => r.student.id).sort()).toEqual([ada.id, otherTeacher.id].sort())
+
+    // The review: every run of the window, in order, with its time and grade; the run before it is not there.
+    const kept = await review.examReviewOf(classId, teacher, ada.id)
+    expect(kept.runs.map((r) => [r.exerciseTitle, r.trigger, r.passed, r.grade])).toEqual([
+      ['A network and its member', 'manual', false, 0],
+      ['A network and its member', 'manual', false, Math.round(expected * 1000) / 10],
+      ['A network and its member', 'manual', true, 100],
+    ])
+    expect(kept.runs.map((r) => r.at.getTime())).toEqual(runs.map((r) => r.createdAt.getTime()))
+    await expect(review.examReviewOf(classId, teacher, bob.id)).rejects.toMatchObject({ code: 'student_not_in_class' })
+    await expect(review.examReviewOf(classId, ada, ada.id)).rejects.toMatchObject({ code: 'not_class_instructor' })
 
     const csv = await as<string>(teacher, () => routes.grades.GET(body('GET'), params()))
     expect(csv.status).toBe(200)
