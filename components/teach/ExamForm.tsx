@@ -17,7 +17,7 @@ function toLocalInput(iso: string): string {
 }
 
 /** Exam mode on the class dashboard: the window (the browser's local time), the lessons it covers, and ending it. */
-export function ExamForm({ classId, exam, lessons, summary }: { classId: string; exam: ExamView; lessons: ExamLessonChoice[]; summary: string | null }) {
+export function ExamForm({ classId, exam, underWay, lessons, summary }: { classId: string; exam: ExamView; underWay: boolean; lessons: ExamLessonChoice[]; summary: string | null }) {
   const t = useTranslations('teach.exam')
   const errorText = useErrorText()
   const router = useRouter()
@@ -47,7 +47,7 @@ export function ExamForm({ classId, exam, lessons, summary }: { classId: string;
       <p className="text-sm" data-testid="exam-summary">
         {summary ?? t('none')}
       </p>
-      {exam && <RemoveButton url={examApi(classId)} label={t('end')} confirm={t('endConfirm')} />}
+      {exam && (underWay ? <RemoveButton url={examApi(classId)} label={t('end')} confirm={t('endConfirm')} /> : <RemoveButton url={examApi(classId)} label={t('remove')} confirm={t('removeConfirm')} />)}
       <form onSubmit={onSubmit} className="space-y-3" noValidate aria-label={t('formLabel')}>
         <div className="flex flex-wrap items-end gap-3">
           <label className="block text-sm font-medium">

@@ -65,11 +65,25 @@ export async function setClassExam(classId: string, user: Pick<SessionUser, 'id'
   return examViewOf(row)
 }
 
-/** Removes the class's exam: the class is back to normal at once, and the grade sheet counts every run again. */
-export async function clearClassExam(classId: string, user: Pick<SessionUser, 'id' | 'role'>): Promise<void> {
+export type ExamStatus = 'toCome' | 'underWay' | 'over'
+
+export function examStatus(exam: NonNullable<ExamView>, now = new Date()): ExamStatus {
+  if (Date.parse(exam.endsAt) <= now.getTime()) return 'over'
+  return Date.parse(exam.startsAt) <= now.getTime() ? 'underWay' : 'toCome'
+}
+
+/**
+ * Ends the class's exam. One under way ends now: the class is back to normal at once, and its
+ * window (now closed) stays for the grade sheet. One to come or over is removed: the grade
+ * sheet counts every run again.
+ */
+export async function endClassExam(classId: string, user: Pick<SessionUser, 'id' | 'role'>, now = new Date()): Promise<ExamView> {
   await requireTeaching(classId, user)
   const db = await getDb()
-  await db.classroom.update({ where: { id: classId }, data: { examStartsAt: null, examEndsAt: null, examLessons: null } })
+  const select = { examStartsAt: true, examEndsAt: true, examLessons: true } as const
+  const current = examViewOf(await db.classroom.findUniqueOrThrow({ where: { id: classId }, select }))
+  const data = current && examStatus(current, now) === 'underWay' ? { examEndsAt: now } : { examStartsAt: null, examEndsAt: null, examLessons: null }
+  return examViewOf(await db.classroom.update({ where: { id: classId }, data, select }))
 }
 
 /**

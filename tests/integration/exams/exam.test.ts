@@ -239,9 +239,24 @@ describe.sequential('exam mode and grades through the APIs', () => {
     expect(lines.find((l) => l.includes('With a command check'))).toMatch(/;;0$/)
   })
 
-  test('ending the exam gives the help back at once', async () => {
-    expect((await as(teacher, () => routes.exam.DELETE(body('DELETE'), params()))).status).toBe(200)
+  test('ending the exam gives the help back at once and keeps its window for the grades; removing it counts every run again', async () => {
+    const endExam = () => as<{ exam: { startsAt: string; endsAt: string } | null }>(teacher, () => routes.exam.DELETE(body('DELETE'), params()))
+    const ended = await endExam()
+    expect(ended.status).toBe(200)
+    expect(Date.parse(ended.json.exam!.endsAt)).toBeLessThanOrEqual(Date.now())
+    expect(await exams.activeExamFor(ada, lesson.courseSlug, lesson.lessonSlug)).toBeNull()
     expect((await hint(ada)).status).toBe(200)
     expect((await solution(ada)).status).toBe(200)
+    const cellOf = async (exerciseId: string) => {
+      const grades = await sheet.getGradeSheet(classId, teacher)
+      return grades.rows.find((r) => r.student.id === ada.id)!.cells[grades.columns.findIndex((c) => c.exerciseId === exerciseId)]
+    }
+    // Still the exam's grades: the run before the window does not count.
+    expect(await cellOf('with-command')).toEqual({ best: null, attempts: 0 })
+    expect(await cellOf('network-and-member')).toEqual({ best: 100, attempts: 3 })
+
+    // An exam that is over is removed: every run counts again.
+    expect((await endExam()).json.exam).toBeNull()
+    expect(await cellOf('with-command')).toEqual({ best: 100, attempts: 1 })
   })
 })

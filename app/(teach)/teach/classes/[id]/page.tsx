@@ -19,6 +19,7 @@ import { readerLocale } from '@/lib/classes/locale.server'
 import { idParam } from '@/lib/classes/schemas'
 import { getEnv } from '@/lib/env.server'
 import { gradesCsvApi } from '@/lib/exams/api'
+import { examStatus } from '@/lib/exams/exams.server'
 import { getGradeSheet } from '@/lib/exams/grades.server'
 import { sharedPortsOfClass } from '@/lib/workspace/port-access.server'
 
@@ -59,10 +60,9 @@ export default async function ClassDashboardPage({ params, searchParams }: Props
   const { exam } = grades
   const when = (iso: string) => format.dateTime(new Date(iso), { dateStyle: 'long', timeStyle: 'short' })
   const examLessons = data.lessons.filter((l) => l.exercises.length > 0)
+  const status = exam ? examStatus(exam, data.generatedAt) : null
   const examSummary = exam
-    ? `${t('exam.current', { start: when(exam.startsAt), end: when(exam.endsAt) })} (${
-        Date.parse(exam.endsAt) <= data.generatedAt.getTime() ? t('exam.over') : Date.parse(exam.startsAt) <= data.generatedAt.getTime() ? t('exam.underWay') : t('exam.toCome')
-      }) · ${
+    ? `${t('exam.current', { start: when(exam.startsAt), end: when(exam.endsAt) })} (${t(`exam.${status!}`)}) · ${
         exam.lessons === null
           ? t('exam.allLessons')
           : t('exam.someLessons', { count: exam.lessons.length, lessons: exam.lessons.map((key) => data.lessons.find((l) => l.key === key)?.title ?? key).join(', ') })
@@ -109,7 +109,7 @@ export default async function ClassDashboardPage({ params, searchParams }: Props
           {t('exam.heading')}
         </h2>
         <p className="mt-1 text-sm text-slate-700">{t('exam.hint')}</p>
-        <ExamForm classId={classroom.id} exam={exam} summary={examSummary} lessons={examLessons.map((l) => ({ key: l.key, title: l.title, courseTitle: l.courseTitle }))} />
+        <ExamForm classId={classroom.id} exam={exam} underWay={status === 'underWay'} summary={examSummary} lessons={examLessons.map((l) => ({ key: l.key, title: l.title, courseTitle: l.courseTitle }))} />
       </section>
 
       {data.lessons.length === 0 ? (

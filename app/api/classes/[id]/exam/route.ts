@@ -2,7 +2,7 @@ import { NextResponse } from 'next/server'
 import { requireApiUser } from '@/lib/auth/session.server'
 import { idParam } from '@/lib/classes/schemas'
 import { examInput } from '@/lib/exams/api'
-import { clearClassExam, getClassExam, setClassExam } from '@/lib/exams/exams.server'
+import { endClassExam, getClassExam, setClassExam } from '@/lib/exams/exams.server'
 import { handler, readJson } from '@/lib/http/api.server'
 
 type Params = { params: Promise<{ id: string }> }
@@ -23,10 +23,9 @@ export const PUT = handler(async (request: Request, { params }: Params) => {
   return NextResponse.json({ exam: await setClassExam(id, user, await readJson(request, examInput, 16 * 1024)) })
 })
 
-/** End the exam now (or cancel one to come). */
+/** End an exam under way now (its window stays for the grade sheet), or remove one to come or over. */
 export const DELETE = handler(async (_request: Request, { params }: Params) => {
   const user = await requireApiUser('instructor')
   const id = idParam.parse((await params).id)
-  await clearClassExam(id, user)
-  return NextResponse.json({ exam: null })
+  return NextResponse.json({ exam: await endClassExam(id, user) })
 })
