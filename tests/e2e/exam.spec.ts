@@ -96,6 +96,21 @@ test('an exam: no help for the student, a clock, a check graded on the sheet and
     expect(lines[0]).toBe('Nom;E-mail;Cours;Leçon;Exercice;Meilleure note (%);Vérifications')
     expect(lines).toContain(`${student.name};${student.email};Cours de démonstration;Un TP;Créer le réseau demo-net;100;1`)
     expect(lines).toContain(`${student.name};${student.email};Cours de démonstration;Un TP;Démarrer web sur demo-net;;0`)
+
+    // The instructor ends the exam: the student's lesson is back to normal, the sheet keeps the exam's grades.
+    teacher.once('dialog', (dialog) => void dialog.accept())
+    await section.getByRole('button', { name: "Terminer l'épreuve" }).click()
+    await expect(section.getByTestId('exam-summary')).toContainText('(terminée)')
+    await expect(section.getByRole('button', { name: "Retirer l'épreuve" })).toBeVisible()
+    await expect(teacher.getByTestId('grade-sheet').getByRole('row').filter({ hasText: student.name }).getByRole('cell')).toHaveText(['100 %', '—', '50 %'])
+    await gotoLoaded(page, '/courses/demo/labo')
+    await expect(page.getByRole('button', { name: 'Exécuter' }).first()).toBeVisible({ timeout: 30_000 })
+    await expect(page.getByRole('region', { name: 'Épreuve en cours' })).toHaveCount(0)
+    const after = page.getByRole('region', { name: 'Exercices' }).getByRole('listitem').filter({ hasText: 'Démarrer web sur demo-net' })
+    const afterToggle = after.getByRole('button', { name: /Démarrer web sur demo-net/ })
+    if ((await afterToggle.getAttribute('aria-expanded')) !== 'true') await afterToggle.click()
+    await expect(after.getByRole('button', { name: 'Voir la solution' })).toBeVisible()
+    expect((await page.request.post('/api/exercises/hint', { data: { courseSlug: 'demo', lessonSlug: 'labo', exerciseId: 'reseau', index: 0 }, headers: sameOrigin })).status()).toBe(200)
   } finally {
     await stopLabSandbox(page)
     await teacher.request.delete(`/api/classes/${id}/exam`, { headers: sameOrigin })
