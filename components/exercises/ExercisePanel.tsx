@@ -22,12 +22,16 @@ export type ExercisePanelProps = {
   initialState: Record<string, ExerciseStateView>
   /** Asks the workspace to reset the sandbox (offered when it is out of processes). */
   onReset?: () => void
+  /** In an exam: no hints nor solution (the server sends neither), and the attempts made in it are shown. */
+  exam?: boolean
 }
 
 type Shown = { passed: boolean; passedCount: number; totalCount: number; assertions: ClientAssertion[]; durationMs: number; at: string; partial: boolean }
 
 type View = {
   completed: boolean
+  /** Clicks on "Vérifier" (in an exam: during the exam). */
+  attempts: number
   hints: string[]
   solution: string | null
   shown: Shown | null
@@ -61,6 +65,7 @@ function initialViews(exercises: PublicExercise[], state: Record<string, Exercis
         e.id,
         {
           completed: s?.completed ?? false,
+          attempts: s?.attempts ?? 0,
           hints: s?.hints ?? [],
           solution: s?.solution ?? null,
           shown: last ? { ...last, assertions: last.assertions, at: last.createdAt, partial: false } : null,
@@ -75,7 +80,7 @@ function initialViews(exercises: PublicExercise[], state: Record<string, Exercis
 /** The exercises of a hands-on lesson: instructions, "Vérifier", the checklist, hints, solution, live updates and a diagram. */
 type Announcement = { kind: 'allPassed' } | { kind: 'score'; passed: number; total: number } | { kind: 'hints'; n: number } | { kind: 'error'; code: string; message: string }
 
-export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, initialState, onReset }: ExercisePanelProps) {
+export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, initialState, onReset, exam = false }: ExercisePanelProps) {
   const t = useTranslations('exercises')
   const format = useFormatter()
   const [views, setViews] = useState(() => keptViews(exercises, initialState))
@@ -162,7 +167,7 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
       return
     }
     const shown: Shown = { ...answer.data.result, at: answer.data.result.checkedAt, partial: false }
-    update(id, (v) => ({ checking: false, shown, completed: v.completed || answer.data.attempt.completed }))
+    update(id, (v) => ({ checking: false, shown, completed: v.completed || answer.data.attempt.completed, attempts: v.attempts + 1 }))
     announce(shown)
   }
 
@@ -293,6 +298,11 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
                         {view.shown.passed ? t('panel.allPassed') : t('panel.score', { passed: view.shown.passedCount, total: view.shown.totalCount })}
                       </span>
                     )}
+                    {exam && (
+                      <span className="text-sm text-slate-700" data-testid="exam-attempts">
+                        {t('panel.examAttempts', { count: view.attempts })}
+                      </span>
+                    )}
                   </div>
                   {view.error && (
                     <p role="alert" className="rounded border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900">
@@ -313,7 +323,7 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
                     )}
                   </section>
 
-                  {exercise.hintCount > 0 && (
+                  {!exam && exercise.hintCount > 0 && (
                     <section aria-label={t('panel.hints')} className="space-y-2">
                       {view.hints.length > 0 && (
                         <ol className="space-y-2">
@@ -335,27 +345,29 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
                     </section>
                   )}
 
-                  <section aria-label={t('panel.solution')}>
-                    {view.solution !== null ? (
-                      <SolutionBlock code={view.solution} />
-                    ) : confirming === exercise.id ? (
-                      <div role="alertdialog" aria-labelledby={`${panelId}-confirm`} className="rounded border border-amber-300 bg-amber-50 p-3 text-sm">
-                        <p id={`${panelId}-confirm`}>{t('panel.confirmSolution')}</p>
-                        <div className="mt-2 flex gap-2">
-                          <button ref={confirmRef} type="button" onClick={() => void revealSolution(exercise.id)} className="rounded bg-amber-600 px-3 py-1 font-medium text-white hover:bg-amber-700">
-                            {t('panel.confirm')}
-                          </button>
-                          <button type="button" onClick={() => setConfirming(null)} className="rounded border border-slate-300 px-3 py-1">
-                            {t('panel.cancel')}
-                          </button>
+                  {!exam && (
+                    <section aria-label={t('panel.solution')}>
+                      {view.solution !== null ? (
+                        <SolutionBlock code={view.solution} />
+                      ) : confirming === exercise.id ? (
+                        <div role="alertdialog" aria-labelledby={`${panelId}-confirm`} className="rounded border border-amber-300 bg-amber-50 p-3 text-sm">
+                          <p id={`${panelId}-confirm`}>{t('panel.confirmSolution')}</p>
+                          <div className="mt-2 flex gap-2">
+                            <button ref={confirmRef} type="button" onClick={() => void revealSolution(exercise.id)} className="rounded bg-amber-600 px-3 py-1 font-medium text-white hover:bg-amber-700">
+                              {t('panel.confirm')}
+                            </button>
+                            <button type="button" onClick={() => setConfirming(null)} className="rounded border border-slate-300 px-3 py-1">
+                              {t('panel.cancel')}
+                            </button>
+                          </div>
                         </div>
-                      </div>
-                    ) : (
-                      <button type="button" onClick={() => setConfirming(exercise.id)} className="text-sm text-slate-600 underline">
-                        {t('panel.showSolution')}
-                      </button>
-                    )}
-                  </section>
+                      ) : (
+                        <button type="button" onClick={() => setConfirming(exercise.id)} className="text-sm text-slate-600 underline">
+                          {t('panel.showSolution')}
+                        </button>
+                      )}
+                    </section>
+                  )}
                 </div>
               )}
             </li>

@@ -16,6 +16,8 @@ export type HandsOnPanelProps = {
   signedIn: boolean
   exercises: PublicExercise[]
   exerciseStates: Record<string, ExerciseStateView>
+  /** The exam the learner is in on this lesson (no hints nor solution; attempts shown), or null. */
+  exam: { endsAt: string } | null
 }
 
 function PanelMessage({ messageKey }: { messageKey: 'workspaceLoading' | 'signInToTrack' }) {
@@ -24,7 +26,7 @@ function PanelMessage({ messageKey }: { messageKey: 'workspaceLoading' | 'signIn
 }
 
 /** The right half of a hands-on lesson: sandbox terminals, files, ports and the exercise panel. */
-export function HandsOnPanel({ courseSlug, lessonSlug, nodes, signedIn, exercises, exerciseStates }: HandsOnPanelProps) {
+export function HandsOnPanel({ courseSlug, lessonSlug, nodes, signedIn, exercises, exerciseStates, exam }: HandsOnPanelProps) {
   const t = useTranslations('learn.lesson')
   if (!signedIn) {
     return (
@@ -46,6 +48,7 @@ export function HandsOnPanel({ courseSlug, lessonSlug, nodes, signedIn, exercise
               sandboxId={sandbox.status === 'running' ? sandbox.id : null}
               exercises={exercises}
               initialState={exerciseStates}
+              exam={exam !== null}
               onReset={actions.askReset}
             />
           )

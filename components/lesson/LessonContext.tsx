@@ -1,9 +1,10 @@
 'use client'
 import { createContext, useContext } from 'react'
 
-export type LessonContextValue = { handsOn: boolean; exercises: { id: string; title: string }[] }
+/** runButtons: the code blocks' "Exécuter" and "Coller" buttons (off in an exam). */
+export type LessonContextValue = { handsOn: boolean; runButtons: boolean; exercises: { id: string; title: string }[] }
 
-const LessonContext = createContext<LessonContextValue>({ handsOn: false, exercises: [] })
+const LessonContext = createContext<LessonContextValue>({ handsOn: false, runButtons: false, exercises: [] })
 
 export function LessonProvider({ value, children }: { value: LessonContextValue; children: React.ReactNode }) {
   return <LessonContext.Provider value={value}>{children}</LessonContext.Provider>

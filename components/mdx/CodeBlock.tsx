@@ -11,10 +11,10 @@ const shellLanguages = new Set(['bash', 'sh', 'shell', 'zsh', 'console'])
 export function CodeBlock(props: React.ComponentProps<'pre'> & { 'data-raw'?: string; 'data-language'?: string }) {
   const { 'data-raw': raw, children, ...rest } = props
   const t = useTranslations('learn.code')
-  const { handsOn } = useLessonContext()
+  const { handsOn, runButtons } = useLessonContext()
   const [copied, setCopied] = useState(false)
   const text = (raw ?? '').replace(/\n$/, '')
-  const runnable = handsOn && shellLanguages.has(props['data-language'] ?? '')
+  const runnable = handsOn && runButtons && shellLanguages.has(props['data-language'] ?? '')
 
   function send(run: boolean) {
     const detail: TerminalInputDetail = { text, run }

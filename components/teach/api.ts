@@ -23,6 +23,8 @@ const known = new Set([
   'too_many_attempts',
   'session_in_past',
   'session_not_found',
+  'exam_already_over',
+  'exam_lesson_not_in_class',
   'lesson_not_found',
   'unauthenticated',
   'forbidden',

@@ -69,6 +69,7 @@ export async function checkExercise(request: CheckRequest, access: SandboxAccess
     exerciseId: request.exerciseId,
     trigger: request.trigger,
     result,
+    checks: exercise.checks,
   })
   return { result, attempt }
 }

@@ -330,7 +330,7 @@ class Hub {
         const outcome = result.assertions.map((a) => `${a.id}=${a.passed}`).join('|')
         const storeKey = `${first.userId}/${first.courseSlug}/${first.lessonSlug}/${first.exerciseId}`
         if (!partial && this.lastStored.get(storeKey) !== outcome) {
-          attempt = await recordAttempt({ userId: first.userId, courseSlug: first.courseSlug, lessonSlug: first.lessonSlug, exerciseId: first.exerciseId, trigger: 'live', result })
+          attempt = await recordAttempt({ userId: first.userId, courseSlug: first.courseSlug, lessonSlug: first.lessonSlug, exerciseId: first.exerciseId, trigger: 'live', result, checks: exercise.checks })
           this.lastStored.set(storeKey, outcome)
         }
         for (const s of subs) s.send({ type: 'result', exerciseId: first.exerciseId, result, partial, attempt })

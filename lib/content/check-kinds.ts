@@ -45,7 +45,7 @@ const pathInVolume = z
  * `keep` lists the fields that select the object rather than assert something about it.
  */
 function absenceIsExclusive(keep: readonly string[]) {
-  const neutral = new Set(['kind', 'node', 'label', 'messages', 'exists', ...keep])
+  const neutral = new Set(['kind', 'node', 'label', 'messages', 'weight', 'exists', ...keep])
   return (check: Record<string, unknown>, ctx: z.RefinementCtx) => {
     if (check.exists !== false) return
     for (const [key, value] of Object.entries(check)) {
@@ -68,12 +68,17 @@ const authorText = z.strictObject({ fr: z.string().trim().min(1).max(300), en: z
 export const authorMessages = z.record(z.string().min(1).max(200).regex(/^[^\s]+$/, 'an assertion id has no spaces'), authorText)
 export type AuthorMessages = z.infer<typeof authorMessages>
 
+/** A check's weight in the grade: a positive number, at most 100. */
+export const checkWeight = z.number().positive('must be more than 0').max(100, 'at most 100')
+
 const common = {
   /** Which sandbox node to read (multi-node labs); defaults to the exercise's node. */
   node: nodeNameSchema.optional(),
   /** A short label shown in the checklist instead of the generated one. */
   label: z.string().min(1).max(200).optional(),
   messages: authorMessages.optional(),
+  /** What each of the check's assertions counts for in the exercise's grade (lib/progress/grade.ts); 1 by default. */
+  weight: checkWeight.optional(),
 }
 
 /** Select a container by its name, or by Compose service (and project). */

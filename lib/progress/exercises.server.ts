@@ -6,6 +6,7 @@ import type { Exercise } from '../content/schema'
 import { getDb, type Db } from '../db/client.server'
 import { isUniqueViolation } from '../db/errors'
 import { countsAsAttempt, decideHint, isExercisePassed, runFailures, type ExerciseTrigger } from './exercise-rules'
+import { gradeOf } from './grade'
 import { refreshLessonCompletion } from './lessons.server'
 
 // Exercise attempts, hints and solutions. Every write is one transaction, so an attempt is
@@ -32,6 +33,8 @@ export interface AttemptInput {
   exerciseId: string
   trigger: ExerciseTrigger
   result: { passedCount: number; totalCount: number; durationMs: number; assertions: readonly AssertionView[] }
+  /** The exercise's checks, for their weights in the run's grade (gradeOf); without them every check weighs 1. */
+  checks?: readonly { weight?: number }[]
 }
 
 export interface RecordedAttempt {
@@ -135,6 +138,7 @@ export async function recordAttempt(input: AttemptInput): Promise<RecordedAttemp
           assertions: assertions as object[],
           durationMs: Math.round(input.result.durationMs),
           trigger: input.trigger,
+          score: gradeOf(input.checks ?? [], input.result.assertions),
         },
         select: { id: true, createdAt: true },
       })
@@ -179,6 +183,7 @@ async function recordLiveRun(input: AttemptInput): Promise<RecordedAttempt> {
           assertions: input.result.assertions.map((a) => ({ ...a })) as object[],
           durationMs: Math.round(input.result.durationMs),
           trigger: input.trigger,
+          score: gradeOf(input.checks ?? [], input.result.assertions),
         },
         select: { id: true },
       })

@@ -78,6 +78,8 @@ async function storeLegacyRuns(db: Db, kind: 'sqlite' | 'postgresql') {
     // A row SQLite holds as text that is not JSON at all: the backfill skips it rather than fail.
     const broken = await db.exerciseAttempt.create({
       data: { userId: cy, courseSlug: 'demo', lessonSlug: 'labo', exerciseId: 'conteneur', passed: false, passedCount: 0, totalCount: 1, assertions: [], durationMs: 1, createdAt: at(11) },
+      // Only the id: the database is migrated up to 0002, before columns added later (0011's score).
+      select: { id: true },
     })
     await db.$executeRaw`UPDATE "ExerciseAttempt" SET "assertions" = 'not json' WHERE "id" = ${broken.id}`
     return { users: [ana, bo, cy], broken: broken.id }

@@ -16,7 +16,7 @@ const floors: string[][] = [
   ['lib/progress'],
   ['lib/quiz', 'lib/checks'],
   ['lib/classes', 'lib/workspace'],
-  ['lib/terminal', 'lib/authoring'],
+  ['lib/terminal', 'lib/authoring', 'lib/exams'],
   ['lib/server'],
   ['components'],
   ['app', 'server.ts', 'agent.ts'],

@@ -24,6 +24,8 @@ import { toPublicQuiz } from '@/lib/quiz/public'
 import { quizPolicyFor } from '@/lib/quiz/attempts.server'
 import { toPublicExercise } from '@/lib/checks/public'
 import { getExerciseStates } from '@/lib/progress/exercises.server'
+import { ExamBanner } from '@/components/lesson/ExamBanner'
+import { activeExamFor, examPublicExercise, examStates } from '@/lib/exams/exams.server'
 
 type Props = { params: Promise<{ course: string; lesson: string }> }
 
@@ -77,11 +79,16 @@ export default async function LessonPage({ params }: Props) {
 
   const { frontmatter } = page.lesson
   const sandbox = frontmatter.sandbox
-  const [progress, exerciseStates, quizPolicy] = await Promise.all([
+  const [progress, helpStates, quizPolicy, exam] = await Promise.all([
     user ? lessonProgress(user.id, courseSlug, lessonSlug, { markStarted: true }) : null,
     user && sandbox ? getExerciseStates(user.id, courseSlug, lessonSlug, lesson.exercises) : {},
     lesson.quiz ? quizPolicyFor(user?.id ?? null, courseSlug, lesson.quiz) : null,
+    user ? activeExamFor(user, courseSlug, lessonSlug) : null,
   ])
+  // In an exam (lib/exams/), the browser gets neither hints nor solutions, nor how many hints
+  // there are, and the lesson's code blocks lose their "Exécuter" and "Coller" buttons.
+  const exerciseStates = exam && user ? await examStates(user.id, courseSlug, lessonSlug, exam, helpStates) : helpStates
+  const publicExercises = lesson.exercises.map(toPublicExercise).map((e) => (exam ? examPublicExercise(e) : e))
   const tree = getContentTree()
   const prerequisites = frontmatter.prerequisites
     .map((ref) => resolveLessonRef(tree, courseSlug, ref))
@@ -99,6 +106,11 @@ export default async function LessonPage({ params }: Props) {
         </div>
         <p className="mt-2 text-lg text-slate-700">{frontmatter.summary}</p>
         <p className="mt-2 text-sm text-slate-600">{t('lesson.duration', { minutes: frontmatter.duration })}</p>
+        {exam && (
+          <ScopedIntl namespaces={['learn']}>
+            <ExamBanner endsAt={exam.endsAt} />
+          </ScopedIntl>
+        )}
         {!user && (
           <p className="mt-4 rounded border border-brand-100 bg-brand-50 px-3 py-2 text-sm">
             {t('lesson.signInToTrack')}{' '}
@@ -158,7 +170,7 @@ export default async function LessonPage({ params }: Props) {
   )
 
   return (
-    <LessonProvider value={{ handsOn: Boolean(sandbox), exercises: lesson.exercises.map(({ id, title }) => ({ id, title })) }}>
+    <LessonProvider value={{ handsOn: Boolean(sandbox), runButtons: !exam, exercises: lesson.exercises.map(({ id, title }) => ({ id, title })) }}>
       {user && <LessonHeartbeat courseSlug={courseSlug} lessonSlug={lessonSlug} />}
       {sandbox ? (
         // From lg, one screen: the body is the window's height (app/globals.css) and each column
@@ -176,8 +188,9 @@ export default async function LessonPage({ params }: Props) {
                 lessonSlug={lessonSlug}
                 nodes={sandbox.nodes}
                 signedIn={user !== null}
-                exercises={lesson.exercises.map(toPublicExercise)}
+                exercises={publicExercises}
                 exerciseStates={exerciseStates}
+                exam={exam ? { endsAt: exam.endsAt } : null}
               />
             </ScopedIntl>
           </div>

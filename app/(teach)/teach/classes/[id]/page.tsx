@@ -2,7 +2,9 @@ import type { Metadata } from 'next'
 import Link from 'next/link'
 import { getFormatter, getTranslations } from 'next-intl/server'
 import { ClassCharts } from '@/components/teach/ClassCharts'
+import { ExamForm } from '@/components/teach/ExamForm'
 import { ExerciseTable, StuckExercises } from '@/components/teach/ExerciseViews'
+import { GradeSheet } from '@/components/teach/GradeSheet'
 import { JoinCodeCard } from '@/components/teach/JoinCodeCard'
 import { LivePresence } from '@/components/teach/LivePresence'
 import { encodeCells } from '@/components/teach/matrix-codec'
@@ -16,6 +18,9 @@ import { orPage } from '@/lib/classes/http.server'
 import { readerLocale } from '@/lib/classes/locale.server'
 import { idParam } from '@/lib/classes/schemas'
 import { getEnv } from '@/lib/env.server'
+import { gradesCsvApi } from '@/lib/exams/api'
+import { examStatus } from '@/lib/exams/exams.server'
+import { getGradeSheet } from '@/lib/exams/grades.server'
 import { sharedPortsOfClass } from '@/lib/workspace/port-access.server'
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ course?: string | string[] }> }
@@ -29,7 +34,7 @@ export default async function ClassDashboardPage({ params, searchParams }: Props
   const user = await requirePageUser(`/teach/classes/${id}`, 'instructor')
   const classId = orPageId(id)
   const data = await orPage(getClassDashboard(classId, user, await readerLocale()))
-  const [t, format, sharedPorts] = await Promise.all([getTranslations('teach'), getFormatter(), sharedPortsOfClass(classId)])
+  const [t, format, sharedPorts, grades] = await Promise.all([getTranslations('teach'), getFormatter(), sharedPortsOfClass(classId), getGradeSheet(classId, user)])
   const { classroom } = data
 
   // Display filter only: the data above is the whole class's.
@@ -52,6 +57,17 @@ export default async function ClassDashboardPage({ params, searchParams }: Props
     seconds: shown.reduce((sum, { i }) => sum + row.cells[i]!.activeSeconds, 0),
   }))
   const exercises = data.exercises.filter((e) => !course || e.courseSlug === course)
+  const { exam } = grades
+  const when = (iso: string) => format.dateTime(new Date(iso), { dateStyle: 'long', timeStyle: 'short' })
+  const examLessons = data.lessons.filter((l) => l.exercises.length > 0)
+  const status = exam ? examStatus(exam, data.generatedAt) : null
+  const examSummary = exam
+    ? `${t('exam.current', { start: when(exam.startsAt), end: when(exam.endsAt) })} (${t(`exam.${status!}`)}) · ${
+        exam.lessons === null
+          ? t('exam.allLessons')
+          : t('exam.someLessons', { count: exam.lessons.length, lessons: exam.lessons.map((key) => data.lessons.find((l) => l.key === key)?.title ?? key).join(', ') })
+      }`
+    : null
 
   return (
     <main className="mx-auto max-w-7xl px-6 py-8">
@@ -87,6 +103,14 @@ export default async function ClassDashboardPage({ params, searchParams }: Props
         <LivePresence classId={classroom.id} initial={data.live} initialAt={data.generatedAt.toISOString()} />
       </div>
       <SharedApps ports={sharedPorts} />
+
+      <section className="mt-8" aria-labelledby="exam-heading">
+        <h2 id="exam-heading" className="text-xl font-semibold">
+          {t('exam.heading')}
+        </h2>
+        <p className="mt-1 text-sm text-slate-700">{t('exam.hint')}</p>
+        <ExamForm classId={classroom.id} exam={exam} underWay={status === 'underWay'} summary={examSummary} lessons={examLessons.map((l) => ({ key: l.key, title: l.title, courseTitle: l.courseTitle }))} />
+      </section>
 
       {data.lessons.length === 0 ? (
         <p className="mt-8 rounded bg-amber-50 px-4 py-3 text-amber-900">{t('dashboard.noCourse')}</p>
@@ -137,6 +161,22 @@ export default async function ClassDashboardPage({ params, searchParams }: Props
               </div>
             </section>
           )}
+          <section className="mt-8" aria-labelledby="grades-heading">
+            <div className="flex flex-wrap items-baseline justify-between gap-3">
+              <h2 id="grades-heading" className="text-xl font-semibold">
+                {t('grades.heading')}
+              </h2>
+              <a href={gradesCsvApi(classroom.id)} download className="rounded border border-slate-400 px-3 py-1.5 text-sm font-medium hover:bg-slate-50">
+                {t('grades.export')}
+              </a>
+            </div>
+            <p className="mt-1 text-sm text-slate-700">
+              {t('grades.hint')} {exam && t('grades.windowNote', { start: when(exam.startsAt), end: when(exam.endsAt) })}
+            </p>
+            <div className="mt-3">
+              <GradeSheet columns={grades.columns} rows={grades.rows} />
+            </div>
+          </section>
           <section className="mt-8" aria-labelledby="matrix-heading">
             <h2 id="matrix-heading" className="text-xl font-semibold">
               {t('matrix.heading')}

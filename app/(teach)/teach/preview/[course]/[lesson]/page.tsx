@@ -37,7 +37,7 @@ export default async function PreviewLessonPage({ params }: Props) {
   const dev = process.env.NODE_ENV === 'development'
 
   return (
-    <LessonProvider value={{ handsOn: Boolean(lesson.frontmatter?.sandbox), exercises: lesson.exercises.map(({ id, title }) => ({ id, title })) }}>
+    <LessonProvider value={{ handsOn: Boolean(lesson.frontmatter?.sandbox), runButtons: true, exercises: lesson.exercises.map(({ id, title }) => ({ id, title })) }}>
       {dev && <ContentReload lessonKey={lesson.key} />}
       <main className="mx-auto max-w-4xl px-6 py-10">
         <nav className="flex flex-wrap gap-4 text-sm">

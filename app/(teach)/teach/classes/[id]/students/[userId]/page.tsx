@@ -11,6 +11,7 @@ import { readerLocale } from '@/lib/classes/locale.server'
 import { idParam } from '@/lib/classes/schemas'
 import { attemptsPerExercise, getStudentReport, type ExerciseReport, type LessonReport } from '@/lib/classes/student.server'
 import { lessonHref } from '@/lib/content/paths'
+import { examReviewOf } from '@/lib/exams/review.server'
 import { colon } from '@/lib/i18n/punctuation'
 
 type Props = { params: Promise<{ id: string; userId: string }> }
@@ -25,7 +26,7 @@ export default async function StudentPage({ params }: Props) {
   const { id, userId } = await params
   const user = await requirePageUser(`/teach/classes/${id}/students/${userId}`, 'instructor')
   const locale = await readerLocale()
-  const report = await orPage(getStudentReport(safeId(id), user, safeId(userId), locale))
+  const [report, review] = await orPage(Promise.all([getStudentReport(safeId(id), user, safeId(userId), locale), examReviewOf(safeId(id), user, safeId(userId))]))
   const [t, tt, format] = await Promise.all([getTranslations('teach'), getTranslations('teach.time'), getFormatter()])
   const when = (date: Date) => format.dateTime(date, { dateStyle: 'medium', timeStyle: 'short' })
   const lastSeen = report.lessons.reduce<Date | null>((max, l) => (l.lastSeenAt && (!max || l.lastSeenAt > max) ? l.lastSeenAt : max), null)
@@ -171,6 +172,34 @@ export default async function StudentPage({ params }: Props) {
           then={`/teach/classes/${report.classroom.id}`}
         />
       </div>
+      {review.exam && (
+        <section className="mt-6 rounded-xl border-2 border-amber-400 p-5" aria-labelledby="exam-review" data-testid="exam-review">
+          <h2 id="exam-review" className="text-lg font-semibold">
+            {t('student.examHeading', { start: when(new Date(review.exam.startsAt)), end: when(new Date(review.exam.endsAt)) })}
+          </h2>
+          <p className="mt-1 text-sm text-slate-700">{t('student.examIntro')}</p>
+          {review.runs.length === 0 ? (
+            <p className="mt-2 text-sm text-slate-600">{t('student.examNone')}</p>
+          ) : (
+            <ol className="mt-2 space-y-0.5 text-sm">
+              {review.runs.map((r) => (
+                <li key={r.id} className={r.passed ? 'text-emerald-900' : 'text-slate-900'}>
+                  <span aria-hidden="true">{r.passed ? '✓ ' : '✗ '}</span>
+                  {t('student.examRun', {
+                    time: format.dateTime(r.at, { timeStyle: 'medium' }),
+                    lesson: r.lessonTitle,
+                    exercise: r.exerciseTitle,
+                    passed: r.passedCount,
+                    total: r.totalCount,
+                    grade: r.grade ?? 0,
+                  })}
+                  <span className="text-slate-600"> · {r.trigger === 'live' ? t('student.trigger.live') : t('student.trigger.manual')}</span>
+                </li>
+              ))}
+            </ol>
+          )}
+        </section>
+      )}
       <div className="mt-6 space-y-6">{active.map(lesson)}</div>
       {untouched.length > 0 && (
         <p className="mt-6 text-sm text-slate-600">

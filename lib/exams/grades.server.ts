@@ -1,0 +1,70 @@
+import 'server-only'
+import type { SessionUser } from '../auth/session.server'
+import { requireTeaching } from '../classes/classes.server'
+import { classLessons, type Locale } from '../classes/dashboard.server'
+import { toCsv } from '../classes/aggregate'
+import { membersOf } from '../classes/queries.server'
+import { getDb } from '../db/client.server'
+import type { ExamView } from './api'
+import { examViewOf } from './exams.server'
+import { buildGradeRows, type GradeColumn, type GradeRow } from './grades'
+
+// The class grade sheet. Each stored check run keeps its grade (ExerciseAttempt.score, computed
+// when it was stored: lib/progress/grade.ts); the sheet takes each student's best per exercise
+// with one grouped query. With an exam set, only the runs in its window count and only its
+// lessons are columns; without one, every run and every exercise of the class's courses.
+// A stored live run (a complete re-read of the sandbox, lib/checks/live.server.ts) counts
+// for the best grade, as it shows what the sandbox reached; only clicks on "Vérifier" are
+// counted as attempts.
+
+export type GradeSheet = { exam: ExamView; columns: GradeColumn[]; rows: GradeRow[]; generatedAt: Date }
+
+export async function getGradeSheet(classId: string, user: Pick<SessionUser, 'id' | 'role'>): Promise<GradeSheet & { className: string }> {
+  const classroom = await requireTeaching(classId, user)
+  const db = await getDb()
+  const examRow = await db.classroom.findUniqueOrThrow({ where: { id: classId }, select: { examStartsAt: true, examEndsAt: true, examLessons: true } })
+  const exam = examViewOf(examRow)
+  const lessons = classLessons(classroom.courses.map((c) => c.slug)).filter((l) => !exam?.lessons || exam.lessons.includes(l.key))
+  const columns: GradeColumn[] = lessons.flatMap((l) =>
+    l.exercises.map((e) => ({ courseSlug: l.courseSlug, lessonSlug: l.lessonSlug, exerciseId: e.id, title: e.title, lessonTitle: l.title, courseTitle: l.courseTitle })),
+  )
+  const students = await membersOf(db, classId)
+  const where = {
+    userId: { in: students.map((s) => s.id) },
+    courseSlug: { in: [...new Set(lessons.map((l) => l.courseSlug))] },
+    ...(exam ? { createdAt: { gte: new Date(exam.startsAt), lt: new Date(exam.endsAt) } } : {}),
+  }
+  const by = ['userId', 'courseSlug', 'lessonSlug', 'exerciseId'] as const
+  const [best, attempts] = students.length === 0 || columns.length === 0
+    ? [[], []]
+    : await Promise.all([
+        db.exerciseAttempt.groupBy({ by: [...by], where, _max: { score: true } }),
+        db.exerciseAttempt.groupBy({ by: [...by], where: { ...where, trigger: 'manual' }, _count: { _all: true } }),
+      ])
+  const runs = [
+    ...best.map((r) => ({ userId: r.userId, courseSlug: r.courseSlug, lessonSlug: r.lessonSlug, exerciseId: r.exerciseId, bestScore: r._max.score, attempts: 0 })),
+    ...attempts.map((r) => ({ userId: r.userId, courseSlug: r.courseSlug, lessonSlug: r.lessonSlug, exerciseId: r.exerciseId, bestScore: null, attempts: r._count._all })),
+  ]
+  return { className: classroom.name, exam, columns, rows: buildGradeRows(columns, students, runs), generatedAt: new Date() }
+}
+
+const headers: Record<Locale, string[]> = {
+  fr: ['Nom', 'E-mail', 'Cours', 'Leçon', 'Exercice', 'Meilleure note (%)', 'Vérifications'],
+  en: ['Name', 'Email', 'Course', 'Lesson', 'Exercise', 'Best grade (%)', 'Checks'],
+}
+
+/** One row per student × exercise, for a spreadsheet; an exercise never run has an empty grade. */
+export async function exportGradesCsv(classId: string, user: Pick<SessionUser, 'id' | 'role'>, locale: Locale): Promise<{ filename: string; body: string }> {
+  const sheet = await getGradeSheet(classId, user)
+  const number = (n: number) => (locale === 'fr' ? String(n).replace('.', ',') : String(n))
+  const rows: (string | number | null)[][] = [headers[locale]]
+  for (const row of sheet.rows) {
+    sheet.columns.forEach((column, i) => {
+      const cell = row.cells[i]!
+      rows.push([row.student.name, row.student.email, column.courseTitle, column.lessonTitle, column.title, cell.best === null ? null : number(cell.best), cell.attempts])
+    })
+  }
+  const date = new Date().toISOString().slice(0, 10)
+  const slug = sheet.className.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || 'classe'
+  return { filename: `${slug}-notes-${date}.csv`, body: toCsv(rows, locale === 'fr' ? ';' : ',') }
+}
