@@ -9,9 +9,15 @@ import { withExerciseId, type ContentProblem } from '../content/problems'
 // content:check asks which assertions a check produces, to refuse an author message keyed by
 // an assertion the check never reports (a typo would silently keep the catalogue's message).
 
-/** The assertion ids a check produces: the same lines on a fresh sandbox as once it passes. */
+/**
+ * The assertion ids a check produces: the same lines on a fresh sandbox as once it passes. A
+ * file check is read as a missing file (its content lines wait for it), not as an unread probe
+ * (which lists only whether the file exists).
+ */
 export function assertionIdsOf(check: Check): string[] {
-  return evaluateCheck({ ...check, messages: undefined }, 0, emptyNodeFacts(check.node ?? 'node1')).map((a) => a.id)
+  const facts = emptyNodeFacts(check.node ?? 'node1')
+  if (check.kind === 'file') facts.probes.set('0', { kind: 'file', outcome: 'missing' })
+  return evaluateCheck({ ...check, messages: undefined }, 0, facts).map((a) => a.id)
 }
 
 /** The keys of `messages:` that name none of the check's assertions, with the ids they could name. */

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { messageKeyProblems } from '@/lib/checks/message-keys'
+import { assertionIdsOf, messageKeyProblems, unknownMessageKeys } from '@/lib/checks/message-keys'
 import { checkSchema } from '@/lib/content/check-kinds'
 import { loadContentTree } from '@/lib/content/load.server'
 import { formatProblem } from '@/lib/content/problems'
@@ -47,5 +47,25 @@ describe('author messages on a declarative check', () => {
       'courses/bad/messages-auteur/exercises.yaml: exercises[0] (reseau).checks[0].messages.exists.en: Invalid input: expected string, received undefined',
       'courses/bad/messages-cle/exercises.yaml: exercises[0] (serveur).checks[0].messages.runing: no assertion of this check ends with "runing": its assertions are container:web:exists, container:web:running',
     ])
+  })
+})
+
+describe('which lines of a file check an author may word', () => {
+  it('every line it reports once the file is there, not only whether it exists', () => {
+    const check = checkSchema.parse({
+      kind: 'file',
+      path: '/root/lab/k8s/secret.yaml',
+      parse: 'yaml',
+      matches: ['^kind: Secret'],
+      values: { 'data.DB_PASSWORD': 'TWlzdHJhbA==' },
+      messages: { 'value:data.DB_PASSWORD': { fr: 'encodez sans saut de ligne (printf)', en: 'encode without a newline (printf)' } },
+    })
+    expect(assertionIdsOf(check)).toEqual([
+      'file:/root/lab/k8s/secret.yaml:exists',
+      'file:/root/lab/k8s/secret.yaml:matches:^kind: Secret',
+      'file:/root/lab/k8s/secret.yaml:parse',
+      'file:/root/lab/k8s/secret.yaml:value:data.DB_PASSWORD',
+    ])
+    expect(unknownMessageKeys(check)).toEqual([])
   })
 })
