@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { chromium, expect, test, type Browser, type Locator, type Page } from '@playwright/test'
 import { newStudent, signUp } from '../e2e/support/accounts'
+import { checkExercise, terminalStates, watchTerminalStates } from '../e2e/support/lab'
 import { gotoLoaded } from '../e2e/support/navigation'
 import { clusterScript, ms, nodeDocker, root } from './cluster-scripts'
 
@@ -103,20 +104,6 @@ async function prometheus(query: string): Promise<string> {
   return nodeDocker(1, ['exec', id!, 'promtool', 'query', 'instant', 'http://localhost:9090', query])
 }
 
-/** Records the terminal's state changes in the page, to see it leave "open" and come back. */
-async function watchTerminal(terminal: Locator): Promise<void> {
-  await terminal.evaluate((element) => {
-    const w = window as unknown as { quaiStates: { state: string; at: number }[] }
-    w.quaiStates = []
-    new MutationObserver(() => w.quaiStates.push({ state: element.getAttribute('data-terminal-state') ?? '', at: Date.now() })).observe(element, {
-      attributes: true,
-      attributeFilter: ['data-terminal-state'],
-    })
-  })
-}
-
-const terminalStates = (page: Page) => page.evaluate(() => (window as unknown as { quaiStates: { state: string; at: number }[] }).quaiStates)
-
 async function typeIn(page: Page, terminal: Locator, line: string): Promise<void> {
   await terminal.locator('.xterm').click()
   await page.keyboard.type(`${line}\n`)
@@ -162,10 +149,7 @@ test('a learner keeps working while a sandbox host dies, a web replica dies and 
   const panel = page.getByRole('region', { name: 'Exercices' }).last()
   await typeIn(page, terminal, 'docker network create --subnet 10.50.0.0/24 --gateway 10.50.0.254 --ip-range 10.50.0.128/25 net-app && echo cree-$((40+2))')
   await expect(terminal.locator('.xterm-rows > div').filter({ hasText: /^cree-42\s*$/ })).toBeVisible({ timeout: 30_000 })
-  const [checked] = await Promise.all([
-    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/exercises/check'),
-    panel.getByRole('button', { name: 'Vérifier' }).click(),
-  ])
+  const checked = await checkExercise(page, panel)
   expect(checked.status()).toBe(200)
   expect(await checked.json()).toMatchObject({ result: { passed: true, passedCount: 5, totalCount: 5 } })
   await expect(panel.getByRole('status')).toHaveText('Exercice réussi : tout est en place.')
@@ -189,7 +173,7 @@ test('a learner keeps working while a sandbox host dies, a web replica dies and 
   await typeIn(page, terminal, `QUAI_MARK=${marker}; echo "before-$QUAI_MARK"`)
   const rows = terminal.locator('.xterm-rows > div')
   await expect(rows.filter({ hasText: new RegExp(`^before-${marker}\\s*$`) })).toBeVisible({ timeout: 30_000 })
-  await watchTerminal(terminal)
+  await watchTerminalStates(terminal)
   // The terminal's WebSocket goes through one of the two replicas, which the test cannot see
   // from outside: kill one; if the terminal did not notice, it was on the other, which is
   // killed in turn once the first one's replacement is healthy.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { expect, test } from '@playwright/test'
 import { baseURL } from '../../playwright.config'
 import { instructorState, signUp } from './support/accounts'
-import { openLab, stopLabSandbox } from './support/lab'
+import { checkExercise, openLab, stopLabSandbox } from './support/lab'
 import { gotoLoaded } from './support/navigation'
 
 // Exam mode end to end, on the fixture course "demo" (labo: exercises reseau, with two hints, and
@@ -78,9 +78,7 @@ test('an exam: no help for the student, a clock, a check graded on the sheet and
     await terminal.locator('.xterm').click()
     await page.keyboard.type('docker network create demo-net\n')
     await expect(terminal.locator('.xterm-rows > div', { hasText: /^[0-9a-f]{64}\s*$/ })).toBeVisible({ timeout: 60_000 })
-    const checked = page.waitForResponse((r) => r.url().endsWith('/api/exercises/check') && r.request().method() === 'POST', { timeout: 30_000 })
-    await exercise.getByRole('button', { name: 'Vérifier' }).click()
-    expect((await checked).status()).toBe(200)
+    expect((await checkExercise(page, exercise)).status()).toBe(200)
     await expect(exercise.getByText('Exercice réussi : tout est en place.')).toBeVisible({ timeout: 30_000 })
     await expect(exercise.getByTestId('exam-attempts')).toHaveText('1 vérification pendant l’épreuve')
 

@@ -4,7 +4,7 @@ import { promisify } from 'node:util'
 import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test'
 import { baseURL } from '../../playwright.config'
 import { instructorState, newStudent, signUp } from './support/accounts'
-import { openLab } from './support/lab'
+import { checkExercise, openLab } from './support/lab'
 
 // Requests that change something must say they come from Quai's pages, as a browser's do.
 const sameOrigin = { origin: baseURL }
@@ -79,9 +79,7 @@ test('an instructor creates a class, a student joins it, fails then passes an ex
   await page.keyboard.type('docker network create demo-net\n')
   await expect(terminal.locator('.xterm-rows > div', { hasText: /^[0-9a-f]{64}\s*$/ })).toBeVisible({ timeout: 60_000 })
   // Live mode may show the success before the click's own check is stored: wait for that one.
-  const checked = page.waitForResponse((r) => r.url().endsWith('/api/exercises/check') && r.request().method() === 'POST', { timeout: 30_000 })
-  await exercise.getByRole('button', { name: 'Vérifier' }).click()
-  expect((await checked).status()).toBe(200)
+  expect((await checkExercise(page, exercise)).status()).toBe(200)
   await expect(exercise.getByText('Exercice réussi : tout est en place.')).toBeVisible({ timeout: 30_000 })
 
   // The dashboard: the student is working now, the failure and the success are both counted.

@@ -7,7 +7,7 @@ import { checkResponseSchema } from '../../lib/checks/api'
 import { createPostgresDatabase, postgresAdminUrl } from '../support/postgres-database'
 import { signUp } from './support/accounts'
 import { startBalancer, type Balancer } from './support/balancer'
-import { openLab, stopLabSandbox } from './support/lab'
+import { openLab, stopLabSandbox, terminalStates, watchTerminalStates } from './support/lab'
 import { freePort } from './support/server'
 
 // quai-web is stateless (issue 14): two instances of the production server on ONE database
@@ -136,14 +136,7 @@ test('a terminal opened through instance A survives A being killed; a check thro
       await expect(rows.filter({ hasText: new RegExp(`^before-${marker}\\s*$`) })).toBeVisible({ timeout: 30_000 })
 
       // Watch the terminal's state in the page: when it left "open" and when it came back.
-      await terminal.evaluate((element) => {
-        const w = window as unknown as { quaiStates: { state: string; at: number }[] }
-        w.quaiStates = []
-        new MutationObserver(() => w.quaiStates.push({ state: element.getAttribute('data-terminal-state') ?? '', at: Date.now() })).observe(element, {
-          attributes: true,
-          attributeFilter: ['data-terminal-state'],
-        })
-      })
+      await watchTerminalStates(terminal)
 
       // A dies without a word. From now on only B answers.
       balancer.pin(null)
@@ -151,11 +144,11 @@ test('a terminal opened through instance A survives A being killed; a check thro
       const killedAt = Date.now()
       kill(a, 'SIGKILL')
       await expect(async () => {
-        const states = await page.evaluate(() => (window as unknown as { quaiStates: { state: string; at: number }[] }).quaiStates)
+        const states = await terminalStates(page)
         expect(states.some((s) => s.state !== 'open')).toBe(true)
         expect(states.at(-1)?.state).toBe('open')
       }).toPass({ timeout: 30_000, intervals: [50] })
-      const states = await page.evaluate(() => (window as unknown as { quaiStates: { state: string; at: number }[] }).quaiStates)
+      const states = await terminalStates(page)
       const reconnectMs = states.at(-1)!.at - killedAt
       console.log(`web instances: terminal states after SIGKILL of A: ${states.map((s) => `${s.state}@+${s.at - killedAt}ms`).join(', ')}`)
       console.log(`web instances: terminal reconnected through B in ${reconnectMs} ms`)

@@ -36,3 +36,27 @@ export async function openPublishedPort(workspace: Locator, context: BrowserCont
   const [tab] = await Promise.all([context.waitForEvent('page'), link.click()])
   return tab
 }
+
+/** Clicks "Vérifier" on an exercise and resolves with the answer of that check (a live result may show first). */
+export async function checkExercise(page: Page, exercise: Locator) {
+  const checked = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/exercises/check', { timeout: 30_000 })
+  await exercise.getByRole('button', { name: 'Vérifier' }).click()
+  return checked
+}
+
+type TerminalStates = { state: string; at: number }[]
+
+/** From now on, records in the page each change of the terminal's state (open, reconnecting...) and when. */
+export async function watchTerminalStates(terminal: Locator): Promise<void> {
+  await terminal.evaluate((element) => {
+    const w = window as unknown as { quaiStates: TerminalStates }
+    w.quaiStates = []
+    new MutationObserver(() => w.quaiStates.push({ state: element.getAttribute('data-terminal-state') ?? '', at: Date.now() })).observe(element, {
+      attributes: true,
+      attributeFilter: ['data-terminal-state'],
+    })
+  })
+}
+
+/** The states watchTerminalStates recorded. */
+export const terminalStates = (page: Page): Promise<TerminalStates> => page.evaluate(() => (window as unknown as { quaiStates: TerminalStates }).quaiStates)
