@@ -74,12 +74,27 @@ export async function refreshLessonCompletion(userId: string, courseSlug: string
   }
 }
 
+/**
+ * A page view moves lastSeenAt forward at most this often. The page's heartbeat
+ * (components/lesson/LessonHeartbeat.tsx) posts as soon as the page shows and every 30 s while
+ * it stays visible, and sets lastSeenAt each time; the page view itself only has to create the
+ * row the first time. Writing on every GET made each view of a lesson a database write (a
+ * write lock on SQLite), for a date the heartbeat sets a moment later anyway.
+ */
+export const pageViewTouchMs = 5 * 60_000
+
+async function touchStarted(db: Db, userId: string, courseSlug: string, lessonSlug: string) {
+  const row = await db.lessonProgress.findUnique({ where: { userId_courseSlug_lessonSlug: { userId, courseSlug, lessonSlug } } })
+  if (row && Date.now() - row.lastSeenAt.getTime() < pageViewTouchMs) return row
+  return upsertStarted(db, userId, courseSlug, lessonSlug)
+}
+
 export async function lessonProgress(userId: string, courseSlug: string, lessonSlug: string, options: { markStarted?: boolean } = {}): Promise<LessonProgressView> {
   const db = await getDb()
-  // Opening the lesson page marks it started and reads it back in the same statement.
+  // Opening the lesson page marks it started (a write only the first time, or after pageViewTouchMs).
   const [row, quiz] = await Promise.all([
     options.markStarted
-      ? upsertStarted(db, userId, courseSlug, lessonSlug)
+      ? touchStarted(db, userId, courseSlug, lessonSlug)
       : db.lessonProgress.findUnique({ where: { userId_courseSlug_lessonSlug: { userId, courseSlug, lessonSlug } } }),
     quizStanding(userId, courseSlug, lessonSlug),
   ])

@@ -1,6 +1,7 @@
 import 'server-only'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Quiz } from '../content/schema'
+import { classesFollowing } from './following-classes.server'
 import { getDb } from '../db/client.server'
 import { clearUse, countUse } from '../db/usage-counter.server'
 import { ApiError } from '../errors'
@@ -32,12 +33,7 @@ export type RecordedAttempt = { attemptId: string; grade: QuizGrade; replayed: b
 /** The policy a learner gets for this quiz: active classes that follow its course replace the quiz's, the strictest wins. */
 export async function quizPolicyFor(userId: string | null, courseSlug: string, quiz: Quiz): Promise<QuizPolicy> {
   if (!userId) return quizOwnPolicy(quiz)
-  const db = await getDb()
-  const classes = await db.classroom.findMany({
-    where: { archivedAt: null, members: { some: { userId } }, courses: { some: { courseSlug } } },
-    select: { quizMaxAttempts: true, quizExplanations: true },
-  })
-  return effectiveQuizPolicy(quiz, classes)
+  return effectiveQuizPolicy(quiz, await classesFollowing(userId, courseSlug))
 }
 
 const percentOf = (a: { score: number; maxScore: number }) => (a.maxScore === 0 ? 0 : Math.round((a.score / a.maxScore) * 100))

@@ -57,6 +57,26 @@ export function progressSuite(getDatabase: () => Db) {
     expect(stored[0]!.answers).toEqual({ dns: 'nope' })
   })
 
+  it('opening the lesson page writes its progress row the first time, then at most once per pageViewTouchMs', async () => {
+    const db = getDatabase()
+    const { progress } = await load()
+    const userId = await createUser(db)
+    const where = { userId_courseSlug_lessonSlug: { userId, courseSlug: 'demo', lessonSlug: 'quiz-lesson' } }
+    expect((await progress.lessonProgress(userId, 'demo', 'quiz-lesson', { markStarted: true })).status).toBe('in-progress')
+    const first = await db.lessonProgress.findUniqueOrThrow({ where })
+
+    // Another view a moment later: no write (the heartbeat keeps lastSeenAt current, not the GET).
+    await new Promise((r) => setTimeout(r, 20))
+    expect((await progress.lessonProgress(userId, 'demo', 'quiz-lesson', { markStarted: true })).startedAt).toEqual(first.startedAt)
+    expect((await db.lessonProgress.findUniqueOrThrow({ where })).lastSeenAt).toEqual(first.lastSeenAt)
+
+    // After the window, a view moves lastSeenAt forward again.
+    const old = new Date(Date.now() - progress.pageViewTouchMs - 1000)
+    await db.lessonProgress.update({ where, data: { lastSeenAt: old } })
+    await progress.lessonProgress(userId, 'demo', 'quiz-lesson', { markStarted: true })
+    expect((await db.lessonProgress.findUniqueOrThrow({ where })).lastSeenAt.getTime()).toBeGreaterThan(old.getTime() + progress.pageViewTouchMs)
+  })
+
   it('stores a submission sent many times at once exactly once', async () => {
     const db = getDatabase()
     const { lesson, progress } = await load()
