@@ -47,7 +47,10 @@ if ! grep -q "Quai is ready on $url" "$log"; then
 fi
 echo "✓ up.sh: $(grep -m1 'Quai is ready on' "$log")"
 
-grep -q "$url/setup?token=" "$log" && echo "✓ the one-time setup link is printed" || fail "no setup link in the output"
+# The server prints the link once it has listened and stored a token: a moment after "ready"
+# (CI, loaded: after the first look at the log).
+for _ in $(seq 1 300); do grep -q "$url/setup?token=" "$log" && break; sleep 0.1; done
+grep -q "$url/setup?token=" "$log" && echo "✓ the one-time setup link is printed" || fail "no setup link in the output (30 s after ready)"
 
 status=$(curl -s -o /dev/null -w '%{http_code}' "$url/")
 [ "$status" = 200 ] && echo "✓ GET / answers 200" || fail "GET / answered $status"
