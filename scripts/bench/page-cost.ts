@@ -5,13 +5,13 @@
 // time from /proc/<pid>/stat (utime + stime) before and after `runs` sequential GETs of each
 // page, after 20 warm-up requests. CPU time rather than latency: on a busy 2-core machine the
 // wall clock measures the neighbours, the server's own CPU time much less so. Prints, never asserts.
-import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { openThrowawayDatabase } from './db'
 import { freePort } from './ports'
+import { startProcess, waitForOutput } from './quai-server'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const args = process.argv.slice(2)
@@ -24,19 +24,6 @@ function cpuMs(pid: number): number {
   // Fields after the command name (which may hold spaces), from the closing parenthesis on.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond
-}
-
-async function waitFor(url: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  throw new Error(`server at ${url} did not answer within ${timeoutMs / 1000} s`)
 }
 
 /** Bytes of the RSC flight data inlined in the HTML (the `self.__next_f.push` scripts). */
@@ -76,24 +63,18 @@ if (!fs.existsSync(path.join(root, '.next/BUILD_ID'))) throw new Error('no produ
 const db = await openThrowawayDatabase('page-cost')
 const port = await freePort()
 const url = `http://127.0.0.1:${port}`
-const child = spawn(process.execPath, ['--import', 'tsx', '--import', './scripts/node/register.mjs', 'server.ts'], {
-  cwd: root,
-  env: {
-    ...process.env,
-    NODE_ENV: 'production',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    QUAI_URL: url,
-    DATABASE_URL: db.url,
-    QUAI_SANDBOX_RUNTIME: 'off',
-    QUAI_AUTH_RATE_LIMIT: 'off',
-    BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET ?? randomUUID() + randomUUID(),
-  },
-  stdio: 'ignore',
-  detached: true,
+const server = startProcess(process.execPath, ['--import', 'tsx', '--import', './scripts/node/register.mjs', 'server.ts'], {
+  NODE_ENV: 'production',
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  QUAI_URL: url,
+  DATABASE_URL: db.url,
+  QUAI_SANDBOX_RUNTIME: 'off',
+  QUAI_AUTH_RATE_LIMIT: 'off',
+  BETTER_AUTH_SECRET: process.env.BETTER_AUTH_SECRET ?? randomUUID() + randomUUID(),
 })
 try {
-  await waitFor(`${url}/api/health`, 90_000)
+  await waitForOutput(server, 'Quai is ready on', 90_000, 'the Quai server')
   const signUp = await fetch(`${url}/api/auth/sign-up/email`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: url },
@@ -103,11 +84,11 @@ try {
   if (!signUp.ok || !cookie) throw new Error(`could not sign up: ${signUp.status}`)
   const pages = ['/courses/reseaux-docker/sous-reseaux-et-dns', '/courses', '/api/health']
   const results: PageCost[] = []
-  for (const page of pages) results.push(await measure(`${url}${page}`, { cookie }, child.pid!))
+  for (const page of pages) results.push(await measure(`${url}${page}`, { cookie }, server.child.pid!))
   console.log(`${runs} sequential signed-in GETs per page after 20 warm-up (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}):`)
   for (const r of results) console.log(`  ${r.page}: ${r.cpu_ms_per_request} ms CPU/request, ${(r.html_bytes / 1024).toFixed(1)} KiB (flight ${(r.flight_bytes / 1024).toFixed(1)} KiB), ${r.status}`)
   console.log(JSON.stringify(results))
 } finally {
-  if (child.pid) process.kill(-child.pid, 'SIGTERM')
+  await server.stop()
   await db.release()
 }
