@@ -13,6 +13,7 @@ import { chromium, expect, test, type Browser, type Locator, type Page } from '@
 import { newStudent, signUp } from '../e2e/support/accounts'
 import { checkExercise, terminalStates, watchTerminalStates } from '../e2e/support/lab'
 import { gotoLoaded } from '../e2e/support/navigation'
+import { callFromPage } from '../e2e/support/page-api'
 import { clusterScript, ms, nodeDocker, root } from './cluster-scripts'
 
 const sh = promisify(execFile)
@@ -80,23 +81,6 @@ async function sandboxesOn(n: number): Promise<string[]> {
   return names.split('\n').filter(Boolean)
 }
 
-/** A JSON request from the page (its cookies, Quai's origin), through the edge. */
-async function api(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  return page.evaluate(
-    async ({ method, path, body }) => {
-      const response = await fetch(path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
-      const text = await response.text()
-      let json: unknown = text
-      try {
-        json = JSON.parse(text)
-      } catch {
-        // not JSON
-      }
-      return { status: response.status, json }
-    },
-    { method, path, body },
-  )
-}
 
 /** Prometheus's answer to an instant query, asked inside its own container. */
 async function prometheus(query: string): Promise<string> {
@@ -120,9 +104,9 @@ test('a learner keeps working while a sandbox host dies, a web replica dies and 
   const token = /token=([A-Za-z0-9_-]+)/.exec(await quaiAdmin('setup-token'))?.[1]
   expect(token).toBeTruthy()
   const account = { ...newStudent(), email: `prof-${Date.now()}@quai.test` }
-  expect((await api(teacher, 'POST', '/setup/claim', { token, account })).status).toBe(201)
-  expect((await api(teacher, 'POST', '/api/auth/sign-in/email', { email: account.email, password: account.password })).status).toBe(200)
-  const created = await api(teacher, 'POST', '/api/classes', { name: 'Réseaux, groupe B', courses: ['reseaux-docker'] })
+  expect((await callFromPage(teacher, 'POST', '/setup/claim', { token, account })).status).toBe(201)
+  expect((await callFromPage(teacher, 'POST', '/api/auth/sign-in/email', { email: account.email, password: account.password })).status).toBe(200)
+  const created = await callFromPage(teacher, 'POST', '/api/classes', { name: 'Réseaux, groupe B', courses: ['reseaux-docker'] })
   expect(created.status).toBe(201)
   const { joinCode } = created.json as { joinCode: string }
 

@@ -3,6 +3,7 @@ import { expect, test, type BrowserContext, type Locator, type Page } from '@pla
 import { baseURL } from '../../../playwright.config'
 import { instructor, instructorState, setupTokenFile, signUp } from '../support/accounts'
 import { openLab, openPublishedPort } from '../support/lab'
+import { callFromPage } from '../support/page-api'
 import { freePort, startSpecServer } from '../support/server'
 
 // A learner's web app tries to act on Quai as whoever opens it. The page is served by nginx in
@@ -77,33 +78,16 @@ function expectNothingReachedQuai(results: Results, viewer: string) {
   expect(results.ws, viewer).toBe('echo:ping')
 }
 
-/** A call to Quai's API from one of its pages, by the browser itself (*.localhost names resolve there, not in Node). */
-async function call(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown; text: string }> {
-  return page.evaluate(
-    async ({ method, path, body }) => {
-      const response = await fetch(path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) })
-      const text = await response.text()
-      let json: unknown = null
-      try {
-        json = JSON.parse(text)
-      } catch {
-        // not JSON
-      }
-      return { status: response.status, json, text }
-    },
-    { method, path, body },
-  )
-}
 
 async function attackScenario(quai: string, context: BrowserContext, teacherContext: BrowserContext) {
   const page = await context.newPage()
   const student = await signUp(page)
   const { workspace, terminal } = await openLab(page)
-  const sandboxId = ((await call(page, 'POST', '/api/sandboxes', { courseSlug: lesson.course, lessonSlug: lesson.lesson })).json as { id: string }).id
+  const sandboxId = ((await callFromPage(page, 'POST', '/api/sandboxes', { courseSlug: lesson.course, lessonSlug: lesson.lesson })).json as { id: string }).id
   try {
     await attack({ quai, page, context, teacherContext, studentName: student.name, sandboxId, workspace, terminal })
   } finally {
-    await call(page, 'DELETE', `/api/sandboxes/${sandboxId}`)
+    await callFromPage(page, 'DELETE', `/api/sandboxes/${sandboxId}`)
   }
 }
 
@@ -115,7 +99,7 @@ async function attack({ quai, page, context, teacherContext, studentName, sandbo
     ['app/nginx.conf', nginxConf],
     ['app/ws.js', wsEcho],
   ]) {
-    expect((await call(page, 'PUT', `/api/sandboxes/${sandboxId}/files/content`, { ...lesson, path, content })).status, path).toBe(200)
+    expect((await callFromPage(page, 'PUT', `/api/sandboxes/${sandboxId}/files/content`, { ...lesson, path, content })).status, path).toBe(200)
   }
   await terminal.locator('.xterm').click()
   await page.keyboard.type(
@@ -134,10 +118,10 @@ async function attack({ quai, page, context, teacherContext, studentName, sandbo
   expect((await context.cookies(quai)).some((c) => c.name.startsWith('better-auth'))).toBe(true)
 
   // Nothing the page sent changed the owner's sandbox: no upload, no reset.
-  const listing = await call(page, 'GET', `/api/sandboxes/${sandboxId}/files?course=${lesson.course}&lesson=${lesson.lesson}`)
+  const listing = await callFromPage(page, 'GET', `/api/sandboxes/${sandboxId}/files?course=${lesson.course}&lesson=${lesson.lesson}`)
   expect(listing.status).toBe(200)
   expect(listing.text).not.toContain('owned.txt')
-  expect(((await call(page, 'GET', `/api/sandboxes/${sandboxId}`)).json as { status: string }).status).toBe('running')
+  expect(((await callFromPage(page, 'GET', `/api/sandboxes/${sandboxId}`)).json as { status: string }).status).toBe('running')
   // No service worker on Quai's origin.
   expect(await page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length)).toBe(0)
   await tab.close()
@@ -145,10 +129,10 @@ async function attack({ quai, page, context, teacherContext, studentName, sandbo
   // The owner shares the port with the instructors of a class they are in.
   const teacher = await teacherContext.newPage()
   await teacher.goto('/teach')
-  const created = await call(teacher, 'POST', '/api/classes', { name: `Partage ${studentName}`, courses: ['demo'] })
+  const created = await callFromPage(teacher, 'POST', '/api/classes', { name: `Partage ${studentName}`, courses: ['demo'] })
   expect(created.status).toBe(201)
   const { id: classId, joinCode } = created.json as { id: string; joinCode: string }
-  expect((await call(page, 'POST', '/api/classes/join', { code: joinCode })).status).toBe(201)
+  expect((await callFromPage(page, 'POST', '/api/classes/join', { code: joinCode })).status).toBe(201)
   const share = workspace.getByRole('checkbox', { name: 'Partager node1:8080 avec les enseignants de mes classes' })
   // The box follows the click at once; the instructor's page is read once the server has it.
   await Promise.all([page.waitForResponse((response) => response.url().endsWith('/ports/share') && response.ok()), share.check()])
@@ -187,8 +171,8 @@ test("a school's set-up, ports under Quai's own site: the page's requests carry 
     const setup = await teacherContext.newPage()
     await setup.goto('/sign-in')
     const token = fs.readFileSync(setupTokenFile('security-ports'), 'utf8').trim()
-    expect((await call(setup, 'POST', '/setup/claim', { token, account: instructor })).status).toBe(201)
-    expect((await call(setup, 'POST', '/api/auth/sign-in/email', { email: instructor.email, password: instructor.password })).status).toBe(200)
+    expect((await callFromPage(setup, 'POST', '/setup/claim', { token, account: instructor })).status).toBe(201)
+    expect((await callFromPage(setup, 'POST', '/api/auth/sign-in/email', { email: instructor.email, password: instructor.password })).status).toBe(200)
     await setup.close()
     await attackScenario(quai, await browser.newContext({ baseURL: quai }), teacherContext)
   } finally {
