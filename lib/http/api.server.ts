@@ -156,3 +156,14 @@ export function handler<Args extends unknown[]>(fn: (...args: Args) => Promise<R
     }
   }
 }
+
+/** A CSV file the browser downloads under `filename`, never cached. */
+export function csvDownload({ filename, body }: { filename: string; body: string }): Response {
+  return new Response(body, {
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${filename}"`,
+      'cache-control': 'no-store',
+    },
+  })
+}

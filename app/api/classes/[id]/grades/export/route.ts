@@ -2,7 +2,7 @@ import { requireApiUser } from '@/lib/auth/session.server'
 import { readerLocale } from '@/lib/classes/locale.server'
 import { idParam } from '@/lib/classes/schemas'
 import { exportGradesCsv } from '@/lib/exams/grades.server'
-import { handler } from '@/lib/http/api.server'
+import { csvDownload, handler } from '@/lib/http/api.server'
 
 type Params = { params: Promise<{ id: string }> }
 
@@ -10,12 +10,5 @@ type Params = { params: Promise<{ id: string }> }
 export const GET = handler(async (_request: Request, { params }: Params) => {
   const user = await requireApiUser('instructor')
   const id = idParam.parse((await params).id)
-  const { filename, body } = await exportGradesCsv(id, user, await readerLocale())
-  return new Response(body, {
-    headers: {
-      'content-type': 'text/csv; charset=utf-8',
-      'content-disposition': `attachment; filename="${filename}"`,
-      'cache-control': 'no-store',
-    },
-  })
+  return csvDownload(await exportGradesCsv(id, user, await readerLocale()))
 })
