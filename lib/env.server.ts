@@ -137,6 +137,8 @@ export type IsolationSetting = (typeof isolationModes)[number]
 export type IsolationMode = Exclude<IsolationSetting, 'auto'>
 
 export const diskModes = ['auto', 'loop', 'dir'] as const
+/** The filesystem of a loop disk: btrfs gives steps (copy-on-write snapshots), ext4 does not. */
+export const diskFormats = ['auto', 'btrfs', 'ext4'] as const
 
 /**
  * The host pieces that keep a sandbox in bounds. When one cannot be set up, Quai refuses to
@@ -185,6 +187,17 @@ export const sandboxEnvSchema = z.object({
   QUAI_SANDBOX_POOL_SIZE: int(0, 1000).default(0),
   QUAI_SANDBOX_ISOLATION: z.enum(isolationModes).default('auto'),
   QUAI_SANDBOX_DISK: z.enum(diskModes).default('auto'),
+  QUAI_SANDBOX_DISK_FS: z.enum(diskFormats).default('auto'),
+  /** Where kept disks wait for their learner (same filesystem as the state folder). Default: <state folder>.kept */
+  QUAI_SANDBOX_KEPT_DIR: z.string().startsWith('/').optional(),
+  /** Days a stopped sandbox's disk is kept after its last use; 0: sandboxes are never kept (docs/persistence.md). */
+  QUAI_SANDBOX_KEEP_DAYS: int(0, 3650).default(14),
+  /** Kept disks of one learner, all lessons together; past it the least recently used go. */
+  QUAI_SANDBOX_KEEP_USER_MB: int(64, 16_777_216).default(20_480),
+  /** Kept disks on one host; default: half of the state folder's filesystem. */
+  QUAI_SANDBOX_KEEP_HOST_MB: int(64, 1_073_741_824).optional(),
+  /** The learner is warned this many days before a kept disk is removed. */
+  QUAI_SANDBOX_KEEP_WARN_DAYS: int(0, 365).default(2),
   QUAI_SANDBOX_IMAGE: z.string().min(1).default('quai/sandbox:latest'),
   /** Default: /var/lib/<namespace>/sandboxes */
   QUAI_SANDBOX_STATE_DIR: z.string().startsWith('/').optional(),

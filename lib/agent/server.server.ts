@@ -121,6 +121,30 @@ export function createAgentServer(options: AgentServerOptions): http.Server {
           knownNodes.delete((input as AgentInput<'destroy'>).sandboxId)
           await placement.destroy((input as AgentInput<'destroy'>).sandboxId)
           return { done: true }
+        case 'keep': {
+          const { sandboxId, diskId } = input as AgentInput<'keep'>
+          knownNodes.delete(sandboxId)
+          return placement.keep(sandboxId, diskId)
+        }
+        case 'snapshot': {
+          const { sandboxId, step } = input as AgentInput<'snapshot'>
+          return placement.snapshot(sandboxId, step)
+        }
+        case 'restoreStep': {
+          const { sandboxId, step, running } = input as AgentInput<'restoreStep'>
+          await placement.restoreStep(sandboxId, step, running)
+          return { done: true }
+        }
+        case 'removeStep': {
+          const { sandboxId, step } = input as AgentInput<'removeStep'>
+          await placement.removeStep(sandboxId, step)
+          return { done: true }
+        }
+        case 'removeKept':
+          await placement.removeKept((input as AgentInput<'removeKept'>).diskId)
+          return { done: true }
+        case 'listKept':
+          return placement.listKept()
         case 'health': {
           const { sandboxId, nodes } = input as AgentInput<'health'>
           const known = await placement.findNodes(sandboxId)

@@ -211,6 +211,34 @@ export async function startContainer(docker: DockerDaemon, id: string): Promise<
   await diagnosed(() => apiOf(docker).getContainer(id).start())
 }
 
+/** The running containers of a daemon (a learner's inner daemon: what to start again after a stop). */
+export async function listRunningContainers(docker: DockerDaemon): Promise<ContainerSummary[]> {
+  const list = await diagnosed(() => apiOf(docker).listContainers({ all: false }))
+  return list.map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? '').replace(/^\//, ''), running: true, state: c.State, labels: c.Labels ?? {} }))
+}
+
+/** Freeze or thaw every process of a container (the freezer cgroup); an already frozen or thawed one is fine. */
+export async function setContainerPaused(docker: DockerDaemon, id: string, paused: boolean): Promise<void> {
+  try {
+    const container = apiOf(docker).getContainer(id)
+    await (paused ? container.pause() : container.unpause())
+  } catch (error) {
+    if (statusCodeOf(error) === 409 || statusCodeOf(error) === 304) return
+    throw diagnoseDockerError(error)
+  }
+}
+
+/** Stop a container (SIGTERM, then SIGKILL after `seconds`); a stopped or missing one is fine. */
+export async function stopContainer(docker: DockerDaemon, id: string, seconds: number): Promise<void> {
+  try {
+    await apiOf(docker).getContainer(id).stop({ t: seconds })
+  } catch (error) {
+    const status = statusCodeOf(error)
+    if (status === 304 || status === 404) return
+    throw diagnoseDockerError(error)
+  }
+}
+
 /** Remove a container (force, with its anonymous volumes); a missing one is fine. */
 export async function removeContainer(docker: DockerDaemon, id: string): Promise<void> {
   try {

@@ -6,9 +6,9 @@ import type { SandboxConfig } from './config.server'
 import { AgentClient } from './agent/client.server'
 import { chooseAgent } from './agent-choice'
 import { agentCandidates, heartbeatAgents, listAgents, type AgentRow, type HeartbeatResult } from './agents.server'
-import { learnerCommand, type CreateSandboxSpec, type ExecInNodeOptions, type NodeContainerState, type NodeDeath, type NodeHealth, type NodeRef, type PlacedSandbox, type PortRoute, type SandboxPlacement } from './placement'
+import { learnerCommand, type CreateSandboxSpec, type KeptDiskInfo, type RunningContainers, type ExecInNodeOptions, type NodeContainerState, type NodeDeath, type NodeHealth, type NodeRef, type PlacedSandbox, type PortRoute, type SandboxPlacement } from './placement'
 import { RemotePlacement } from './remote-placement.server'
-import { SandboxCapacityError, SandboxError, SandboxUnavailableError } from './types'
+import { KeptHostUnavailableError, SandboxCapacityError, SandboxError, SandboxUnavailableError } from './types'
 
 // The placement of a quai-web with registered agents (SandboxAgent rows, lib/sandbox/agents.server.ts).
 // Sandbox.placement holds this placement's name for all of them, so the start queue, the warm
@@ -117,6 +117,14 @@ export class AgentsPlacement implements SandboxPlacement {
   /** Choose the agent (chooseAgent) and record it on the row, before the sandbox waits in that agent's start queue. */
   async assignHost(spec: CreateSandboxSpec): Promise<string> {
     const db = await getDb()
+    // A kept disk is resumed where it is kept (moving it is an operator's command: docs/persistence.md).
+    if (spec.resume?.host) {
+      const keeper = await db.sandboxAgent.findUnique({ where: { name: spec.resume.host } })
+      if (!keeper || keeper.lostAt) throw new KeptHostUnavailableError(spec.resume.host)
+      await db.sandbox.updateMany({ where: { id: spec.sandboxId }, data: { agentName: keeper.name } })
+      this.holders.set(spec.sandboxId, keeper.name)
+      return keeper.name
+    }
     const needs = {
       memoryMb: spec.limits.memoryMb * spec.nodes.length,
       diskMb: spec.limits.diskMb * spec.nodes.length,
@@ -146,7 +154,7 @@ export class AgentsPlacement implements SandboxPlacement {
     const db = await getDb()
     const assigned = (await db.sandbox.findUnique({ where: { id: spec.sandboxId }, select: { agentName: true } }))?.agentName
     let agent = assigned ? await db.sandboxAgent.findUnique({ where: { name: assigned } }) : null
-    if (!agent || agent.draining || agent.lostAt) {
+    if (!agent || (agent.draining && !spec.resume) || agent.lostAt) {
       const name = await this.assignHost(spec)
       agent = await db.sandboxAgent.findUnique({ where: { name } })
       if (!agent) throw new SandboxUnavailableError(`the quai-agent ${name} was removed`)
@@ -160,6 +168,38 @@ export class AgentsPlacement implements SandboxPlacement {
     const holder = await this.holderOf(sandboxId)
     if (holder) await holder.destroy(sandboxId)
     this.holders.delete(sandboxId)
+  }
+
+  async keep(sandboxId: string, diskId: string): Promise<KeptDiskInfo> {
+    const holder = await this.holderOf(sandboxId)
+    if (!holder) throw new SandboxUnavailableError(`sandbox ${sandboxId} was never placed: it has no disk to keep`)
+    const kept = await holder.keep(sandboxId, diskId)
+    this.holders.delete(sandboxId)
+    return kept
+  }
+
+  async snapshot(sandboxId: string, step: string): Promise<{ running: RunningContainers }> {
+    return (await this.holder(sandboxId)).snapshot(sandboxId, step)
+  }
+
+  async restoreStep(sandboxId: string, step: string, running: RunningContainers): Promise<void> {
+    await (await this.holder(sandboxId)).restoreStep(sandboxId, step, running)
+  }
+
+  async removeStep(sandboxId: string, step: string): Promise<void> {
+    await (await this.holder(sandboxId)).removeStep(sandboxId, step)
+  }
+
+  async removeKept(diskId: string, host: string | null): Promise<void> {
+    const agent = host ? await this.agentRow(host) : null
+    if (!agent) throw new SandboxUnavailableError(`kept disk ${diskId}: its quai-agent ${host ?? '(none)'} is not registered`)
+    if (agent.lostAt) throw new KeptHostUnavailableError(agent.name)
+    await this.remote(agent).placement.removeKept(diskId)
+  }
+
+  async listKept(): Promise<{ diskId: string; bytes: number }[]> {
+    const lists = await Promise.allSettled((await this.parts()).map((p) => p.placement.listKept()))
+    return lists.flatMap((l) => (l.status === 'fulfilled' ? l.value : []))
   }
 
   async health(sandboxId: string, nodes: { name: string; containerId: string | null; socketPath: string | null }[]): Promise<NodeHealth[]> {

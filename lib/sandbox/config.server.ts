@@ -1,5 +1,5 @@
 import 'server-only'
-import { type diskModes, sandboxEnvSchema, type HostPiece, type IsolationSetting } from '../env.server'
+import { type diskFormats, type diskModes, sandboxEnvSchema, type HostPiece, type IsolationSetting } from '../env.server'
 
 // Sandbox settings, from the environment (validated by sandboxEnvSchema), read once.
 
@@ -24,8 +24,17 @@ export type SandboxConfig = {
   poolSize: number
   isolation: IsolationSetting
   disk: (typeof diskModes)[number]
+  diskFormat: (typeof diskFormats)[number]
   image: string
   stateDir: string
+  /** Kept disks (docs/persistence.md): <keptDir>/<diskId>/ */
+  keptDir: string
+  /** 0: sandboxes are never kept. */
+  keepDays: number
+  keepUserMb: number
+  /** null: half of the state folder's filesystem. */
+  keepHostMb: number | null
+  keepWarnDays: number
   runDir: string
   cgroupParent: string
   subnetPool: string
@@ -68,6 +77,7 @@ export function parseSandboxConfig(env: Record<string, string | undefined> = pro
     throw new SandboxConfigError(`invalid sandbox setting${lines.length > 1 ? 's' : ''}: ${lines.join('; ')}`)
   }
   const e = parsed.data
+  const stateDir = (e.QUAI_SANDBOX_STATE_DIR ?? `/var/lib/${e.QUAI_SANDBOX_NAMESPACE}/sandboxes`).replace(/\/+$/, '')
   return {
     namespace: e.QUAI_SANDBOX_NAMESPACE,
     idleMinutes: e.QUAI_SANDBOX_IDLE_MINUTES,
@@ -90,7 +100,13 @@ export function parseSandboxConfig(env: Record<string, string | undefined> = pro
     isolation: e.QUAI_SANDBOX_ISOLATION,
     disk: e.QUAI_SANDBOX_DISK,
     image: e.QUAI_SANDBOX_IMAGE,
-    stateDir: (e.QUAI_SANDBOX_STATE_DIR ?? `/var/lib/${e.QUAI_SANDBOX_NAMESPACE}/sandboxes`).replace(/\/+$/, ''),
+    diskFormat: e.QUAI_SANDBOX_DISK_FS,
+    stateDir,
+    keptDir: (e.QUAI_SANDBOX_KEPT_DIR ?? `${stateDir}.kept`).replace(/\/+$/, ''),
+    keepDays: e.QUAI_SANDBOX_KEEP_DAYS,
+    keepUserMb: e.QUAI_SANDBOX_KEEP_USER_MB,
+    keepHostMb: e.QUAI_SANDBOX_KEEP_HOST_MB ?? null,
+    keepWarnDays: e.QUAI_SANDBOX_KEEP_WARN_DAYS,
     runDir: (e.QUAI_SANDBOX_RUN_DIR ?? `/run/${e.QUAI_SANDBOX_NAMESPACE}/sandboxes`).replace(/\/+$/, ''),
     cgroupParent: e.QUAI_SANDBOX_CGROUP_PARENT ?? e.QUAI_SANDBOX_NAMESPACE,
     subnetPool: e.QUAI_SANDBOX_SUBNET_POOL,

@@ -64,7 +64,7 @@ export function isMountPoint(p: string): boolean {
   return readMounts().some((m) => m.mountPoint === resolved)
 }
 
-async function umountQuietly(target: string): Promise<void> {
+export async function umountQuietly(target: string): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     if (!isMountPoint(target)) return
     try {
@@ -283,7 +283,15 @@ export async function throttleSandboxDiskTree(parent: string, id: string, diskIo
 /** The major:minor of the block device mounted at `mountPoint` (a sandbox's loop disk), or null. */
 export function mountedBlockDevice(mountPoint: string): string | null {
   const resolved = path.resolve(mountPoint)
-  return readMounts().find((m) => m.mountPoint === resolved && /^\d+:\d+$/.test(m.device))?.device ?? null
+  const mount = readMounts().find((m) => m.mountPoint === resolved && /^\d+:\d+$/.test(m.device))
+  if (!mount) return null
+  // btrfs reports an anonymous device (0:N): the loop device it sits on is the source.
+  if (mount.device.startsWith('0:') && mount.source.startsWith('/dev/loop')) {
+    const rdev = fs.statSync(mount.source, { throwIfNoEntry: false })?.rdev
+    if (rdev === undefined) return null
+    return `${(rdev >> 8) & 0xfff}:${(rdev & 0xff) | ((rdev >> 12) & 0xfff00)}`
+  }
+  return mount.device
 }
 
 /** The CPU weight of a process's cgroup, in cgroup v2 units (100 for the root cgroup's processes). */
@@ -580,6 +588,8 @@ export async function destroyDisk(dir: string): Promise<void> {
     .sort((a, b) => b.length - a.length)
   for (const m of below) await umountQuietly(m)
   await umountQuietly(mountPoint)
+  // A btrfs disk's top (disk-steps.server.ts).
+  await umountQuietly(path.join(dir, 'top'))
   await fsp.rm(dir, { recursive: true, force: true })
 }
 
@@ -651,6 +661,14 @@ export function randomSubnet(pool: string): { subnet: string; base: number } {
   const index = Math.floor(Math.random() * count)
   const base = (start + index * 16) >>> 0
   return { subnet: `${ipToString(base)}/28`, base }
+}
+
+/** A /28 given as text ("10.213.4.16/28"), or null when it is not one. */
+export function subnetBase(subnet: string): { subnet: string; base: number } | null {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/28$/.exec(subnet)
+  if (!match) return null
+  const base = match.slice(1).reduce((acc, part) => (acc << 8) + Number(part), 0) >>> 0
+  return base % 16 === 0 ? { subnet, base } : null
 }
 
 export function ipToString(n: number): string {

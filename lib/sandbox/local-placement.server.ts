@@ -15,8 +15,11 @@ import {
   listContainersByLabel,
   listNetworksByLabel,
   removeContainer,
+  listRunningContainers,
   removeNetwork,
+  setContainerPaused,
   startContainer,
+  stopContainer,
   SubnetTakenError,
   type ContainerSpec,
   type EngineInfo,
@@ -41,6 +44,7 @@ import {
   readSandboxPids,
   sandboxDiskSpace,
   randomSubnet,
+  subnetBase,
   removeSandboxCgroup,
   removeSocketDir,
   restrictSandboxDevices,
@@ -49,8 +53,26 @@ import {
   type SandboxDisk,
 } from './host.server'
 import {
+  createBtrfsDisk,
+  listKeptDisks,
+  listStepsOnDisk,
+  mountExistingDisk,
+  moveFromKept,
+  moveToKept,
+  removeKeptDisk,
+  removeStepFromDisk,
+  restoreStep as restoreStepOnDisk,
+  snapshotLive,
+  diskHasSteps,
+  unmountDisk,
+  allocatedBytes,
+} from './disk-steps.server'
+import { KeptDiskBrokenError, StepsUnavailableError } from './types'
+import {
   learnerCommand,
   type CreateSandboxSpec,
+  type KeptDiskInfo,
+  type RunningContainers,
   type ExecInNodeOptions,
   type NodeContainerState,
   type NodeDeath,
@@ -153,6 +175,10 @@ export class LocalPlacement implements SandboxPlacement {
   private stateDir(id: string) {
     return path.join(this.config.stateDir, id)
   }
+  private keptDir(diskId: string) {
+    if (!/^[a-z0-9]{8,40}$/.test(diskId)) throw new Error(`bad disk id ${JSON.stringify(diskId)}`)
+    return path.join(this.config.keptDir, diskId)
+  }
   private socketDir(id: string) {
     return path.join(this.config.runDir, id)
   }
@@ -171,7 +197,10 @@ export class LocalPlacement implements SandboxPlacement {
     try {
       return await this.doCreate(spec, status)
     } catch (error) {
-      await this.destroy(id).catch((e) => this.log(`cleanup of ${id} after a failed start: ${(e as Error).message}`))
+      // A resumed disk that fails to start goes back to being kept: the learner's work is never
+      // removed by a failed start (a broken one was put back by resumeDisk already).
+      const cleanup = spec.resume && !(error instanceof KeptDiskBrokenError) ? this.keep(id, spec.resume.diskId).then(() => undefined) : this.destroy(id)
+      await cleanup.catch((e) => this.log(`cleanup of ${id} after a failed start: ${(e as Error).message}`))
       throw error
     }
   }
@@ -195,8 +224,14 @@ export class LocalPlacement implements SandboxPlacement {
     await fsp.mkdir(this.config.stateDir, { recursive: true, mode: 0o700 })
     const stateDir = this.stateDir(id)
     const hostState = (async () => {
-      const disk: SandboxDisk =
-        status.disk === 'loop' ? await createLoopDisk(stateDir, limits.diskMb, { stateDir: this.config.stateDir, reserveMb: this.config.diskReserveMb }) : await createPlainDisk(stateDir)
+      const room = { stateDir: this.config.stateDir, reserveMb: this.config.diskReserveMb }
+      const disk: SandboxDisk = spec.resume
+        ? await this.resumeDisk(stateDir, spec.resume.diskId, limits.diskMb)
+        : status.disk !== 'loop'
+          ? await createPlainDisk(stateDir)
+          : status.diskFormat === 'btrfs'
+            ? await createBtrfsDisk(stateDir, limits.diskMb, room)
+            : await createLoopDisk(stateDir, limits.diskMb, room)
       let cgroupParent: string | undefined
       const device = disk.bounded ? mountedBlockDevice(disk.mountPoint) : null
       const diskIo = device ? { device, limits: this.config.diskIo } : undefined
@@ -217,7 +252,9 @@ export class LocalPlacement implements SandboxPlacement {
     // The network: a random /28 of the pool, retried when it collides with another.
     const network = (async () => {
       for (let attempt = 0; ; attempt++) {
-        const pick = randomSubnet(this.config.subnetPool)
+        // A resumed sandbox asks for its former subnet first (its Swarm's nodes keep their addresses).
+        const former = attempt === 0 && spec.resume?.subnet ? subnetBase(spec.resume.subnet) : null
+        const pick = former ?? randomSubnet(this.config.subnetPool)
         const bridgeName = `${BRIDGE_PREFIX}${id.slice(0, 12)}`
         try {
           const networkId = await createBridgeNetwork(this.docker, {
@@ -232,7 +269,7 @@ export class LocalPlacement implements SandboxPlacement {
             if (this.config.blockHost) this.firewallGap(error)
           })
           trace('network')
-          return { networkId, base: pick.base }
+          return { networkId, base: pick.base, subnet: pick.subnet }
         } catch (error) {
           if (!(error instanceof SubnetTakenError) || attempt >= 30) throw error
         }
@@ -243,7 +280,7 @@ export class LocalPlacement implements SandboxPlacement {
     const settled = await Promise.allSettled([hostState, network, firewall])
     const failed = settled.find((result) => result.status === 'rejected')
     if (failed) throw failed.reason
-    const [{ disk, cgroupParent, diskIo }, { networkId, base }] = await Promise.all([hostState, network])
+    const [{ disk, cgroupParent, diskIo }, { networkId, base, subnet }] = await Promise.all([hostState, network])
     const registryIp = ipToString(base + 2)
     // The mirror joins the network while the nodes start (it is only needed at their first pull).
     const registryJoined = status.registry
@@ -309,11 +346,20 @@ export class LocalPlacement implements SandboxPlacement {
       }),
     )
 
-    // Ready when every inner daemon answers; then pin each socket to a host-only path.
+    await this.awaitDaemons(id, disk.mountPoint, placed, trace)
+    if (spec.resume) await this.startRecorded(placed, spec.resume.running)
+    // cgroup v1 throttles I/O flatly: the cgroups the nodes made below the sandbox's get the limits too.
+    if (cgroupParent && diskIo) await throttleSandboxDiskTree(this.config.cgroupParent, id, diskIo)
+    await registryJoined
+    return { sandboxId: id, networkId, isolation, nodes: placed, subnet, steps: diskHasSteps(stateDir) }
+  }
+
+  /** Ready when every inner daemon answers; then each socket is pinned to a host-only path. */
+  private async awaitDaemons(id: string, mountPoint: string, nodes: NodeRef[], trace: (step: string) => void): Promise<void> {
     const deadline = Date.now() + this.config.startTimeoutSeconds * 1000
     await Promise.all(
-      placed.map(async (node) => {
-        const source = path.join(disk.mountPoint, node.name, 'run', 'docker.sock')
+      nodes.map(async (node) => {
+        const source = path.join(mountPoint, node.name, 'run', 'docker.sock')
         await this.waitForDaemon(node, source, deadline)
         const target = path.join(this.socketDir(id), `${node.name}.sock`)
         await bindSocket(source, target)
@@ -321,10 +367,62 @@ export class LocalPlacement implements SandboxPlacement {
         trace(`node ${node.name} ready`)
       }),
     )
-    // cgroup v1 throttles I/O flatly: the cgroups the nodes made below the sandbox's get the limits too.
-    if (cgroupParent && diskIo) await throttleSandboxDiskTree(this.config.cgroupParent, id, diskIo)
-    await registryJoined
-    return { sandboxId: id, networkId, isolation, nodes: placed }
+  }
+
+  /** A kept disk moved into the new sandbox's folder and mounted (put back where it was kept when it is broken). */
+  private async resumeDisk(stateDir: string, diskId: string, sizeMb: number): Promise<SandboxDisk> {
+    const keptDir = this.keptDir(diskId)
+    await moveFromKept(keptDir, stateDir, diskId, sizeMb, { stateDir: this.config.stateDir, reserveMb: this.config.diskReserveMb })
+    try {
+      return await mountExistingDisk(stateDir, diskId)
+    } catch (error) {
+      await unmountDisk(stateDir).catch(() => undefined)
+      await moveToKept(stateDir, keptDir).catch(() => undefined)
+      throw error
+    }
+  }
+
+  /** Start again the learner's containers that were running (those already up, or gone, are skipped). */
+  private async startRecorded(nodes: NodeRef[], running: RunningContainers): Promise<void> {
+    await Promise.all(
+      nodes.map(async (node) => {
+        const ids = running[node.name] ?? []
+        if (ids.length === 0 || !node.socketPath) return
+        const daemon = nodeDaemonAt(node.socketPath)
+        const up = new Set((await listRunningContainers(daemon).catch(() => [])).map((c) => c.id))
+        for (const containerId of ids) {
+          if (up.has(containerId)) continue
+          await startContainer(daemon, containerId).catch((error: unknown) => this.log(`sandbox ${node.sandboxId}: container ${containerId.slice(0, 12)} of ${node.name} did not start again: ${(error as Error).message}`))
+        }
+      }),
+    )
+  }
+
+  /** The learner's running containers per node (Swarm tasks excluded: their Swarm starts them again). */
+  private async recordRunning(nodes: NodeRef[]): Promise<RunningContainers> {
+    const running: RunningContainers = {}
+    await Promise.all(
+      nodes.map(async (node) => {
+        if (!node.socketPath) return
+        const list = await listRunningContainers(nodeDaemonAt(node.socketPath)).catch(() => null)
+        if (list) running[node.name] = list.filter((c) => !c.labels['com.docker.swarm.task.id']).map((c) => c.id)
+      }),
+    )
+    return running
+  }
+
+  /**
+   * Stop nodes cleanly: each inner daemon is asked to shut down (it stops the learner's
+   * containers with their own stop signal and timeout), then the node container is stopped,
+   * killed if it is still up after the grace period.
+   */
+  private async stopNodes(nodes: NodeRef[]): Promise<void> {
+    await Promise.all(
+      nodes.map(async (node) => {
+        await execInContainer(this.docker, node.containerId, learnerCommand(['sh', '-c', 'kill -TERM "$(cat /var/run/docker.pid)"']), { timeoutMs: 5000 }).catch(() => undefined)
+        await stopContainer(this.docker, node.containerId, 20)
+      }),
+    )
   }
 
   private isolationFlags(isolation: IsolationMode, seccomp: string, apparmor: string[]): Partial<ContainerSpec> {
@@ -367,7 +465,7 @@ export class LocalPlacement implements SandboxPlacement {
     return id
   }
 
-  private async waitForDaemon(node: PlacedNode, socket: string, deadline: number): Promise<void> {
+  private async waitForDaemon(node: NodeRef, socket: string, deadline: number): Promise<void> {
     let checks = 0
     while (Date.now() < deadline) {
       if (fs.existsSync(socket)) {
@@ -391,6 +489,11 @@ export class LocalPlacement implements SandboxPlacement {
   // ---------------------------------------------------------------- destroy
 
   async destroy(sandboxId: string): Promise<void> {
+    await this.removeAllButDisk(sandboxId, () => destroyDisk(this.stateDir(sandboxId)))
+  }
+
+  /** Containers, network, sockets and cgroup of a sandbox (and `disk`, the step that removes its disk, if any). */
+  private async removeAllButDisk(sandboxId: string, disk?: () => Promise<void>): Promise<void> {
     const errors: string[] = []
     const step = async (what: string, fn: () => Promise<unknown>) => {
       try {
@@ -416,9 +519,86 @@ export class LocalPlacement implements SandboxPlacement {
       for (const f of await fsp.readdir(this.socketDir(sandboxId)).catch(() => [] as string[])) forgetDaemon(path.join(this.socketDir(sandboxId), f))
       await removeSocketDir(this.socketDir(sandboxId))
     })
-    await step('disk', () => destroyDisk(this.stateDir(sandboxId)))
+    if (disk) await step('disk', disk)
     await step('cgroup', () => removeSandboxCgroup(this.config.cgroupParent, sandboxId))
     if (errors.length) throw new Error(`removing sandbox ${sandboxId}: ${errors.join('; ')}`)
+  }
+
+  // ---------------------------------------------------------------- kept disks and steps
+
+  async keep(sandboxId: string, diskId: string): Promise<KeptDiskInfo> {
+    const stateDir = this.stateDir(sandboxId)
+    const keptDir = this.keptDir(diskId)
+    await fsp.mkdir(keptDir, { recursive: true, mode: 0o700 })
+    // What ran is written beside the disk before anything stops: a keep started again after a
+    // crash finds it there, whatever it had already stopped.
+    const runningFile = path.join(keptDir, 'running.json')
+    const nodes = await this.findNodes(sandboxId)
+    if (nodes.length > 0 && !fs.existsSync(runningFile) && fs.existsSync(stateDir)) {
+      await fsp.writeFile(runningFile, JSON.stringify(await this.recordRunning(nodes)), { mode: 0o600 })
+    }
+    if (nodes.length > 0) await this.stopNodes(nodes)
+    await this.removeAllButDisk(sandboxId)
+    let bytes: number
+    if (fs.existsSync(stateDir)) {
+      await unmountDisk(stateDir)
+      bytes = await moveToKept(stateDir, keptDir)
+      await fsp.rm(stateDir, { recursive: true, force: true })
+    } else {
+      bytes = (await listKeptDisks(this.config.keptDir)).find((d) => d.diskId === diskId)?.bytes ?? 0
+    }
+    const running = JSON.parse(await fsp.readFile(runningFile, 'utf8').catch(() => '{}')) as RunningContainers
+    await fsp.rm(runningFile, { force: true })
+    return { bytes, running }
+  }
+
+  async snapshot(sandboxId: string, step: string): Promise<{ running: RunningContainers }> {
+    const stateDir = this.stateDir(sandboxId)
+    if (!diskHasSteps(stateDir)) throw new StepsUnavailableError()
+    const nodes = await this.findNodes(sandboxId)
+    const running = await this.recordRunning(nodes)
+    // Frozen together: every node's files and daemons at one instant.
+    await Promise.all(nodes.map((n) => setContainerPaused(this.docker, n.containerId, true)))
+    try {
+      await snapshotLive(stateDir, step)
+    } finally {
+      await Promise.all(nodes.map((n) => setContainerPaused(this.docker, n.containerId, false)))
+    }
+    return { running }
+  }
+
+  async restoreStep(sandboxId: string, step: string, running: RunningContainers): Promise<void> {
+    const stateDir = this.stateDir(sandboxId)
+    if (!diskHasSteps(stateDir)) throw new StepsUnavailableError()
+    if (!(await listStepsOnDisk(stateDir)).includes(step)) throw new Error(`step ${step} is not on the disk of sandbox ${sandboxId}`)
+    const nodes = await this.findNodes(sandboxId)
+    await this.stopNodes(nodes)
+    const socketDir = this.socketDir(sandboxId)
+    for (const f of await fsp.readdir(socketDir).catch(() => [] as string[])) forgetDaemon(path.join(socketDir, f))
+    await removeSocketDir(socketDir)
+    await restoreStepOnDisk(stateDir, step)
+    for (const node of nodes) await startContainer(this.docker, node.containerId)
+    const restarted = nodes.map((n) => ({ ...n, socketPath: null as string | null }))
+    await this.awaitDaemons(sandboxId, path.join(stateDir, 'mnt'), restarted, tracer(sandboxId))
+    await this.startRecorded(restarted, running)
+    await this.reapplyLimits(sandboxId)
+  }
+
+  async removeStep(sandboxId: string, step: string): Promise<void> {
+    await removeStepFromDisk(this.stateDir(sandboxId), step)
+  }
+
+  async removeKept(diskId: string): Promise<void> {
+    await removeKeptDisk(this.keptDir(diskId))
+  }
+
+  async listKept(): Promise<{ diskId: string; bytes: number }[]> {
+    return listKeptDisks(this.config.keptDir)
+  }
+
+  /** Bytes the sandbox's disk holds now (for the space a learner sees while it runs). */
+  async usedBytes(sandboxId: string): Promise<number> {
+    return allocatedBytes(path.join(this.stateDir(sandboxId), 'disk.img'))
   }
 
   // ---------------------------------------------------------------- state

@@ -7,6 +7,7 @@ import type { SandboxConfig } from './config.server'
 import { ensureHostFirewall } from './host-firewall.server'
 import { canManageCgroups, canUseLoopDisks, hostUpstreamDns } from './host.server'
 import { ensureRegistryMirror } from './registry-mirror.server'
+import { canUseBtrfs, type DiskFormat } from './disk-steps.server'
 
 // What this host gives sandboxes, checked once by LocalPlacement.prepare(): the engine and its
 // isolation runtime, per-sandbox cgroups, bounded disks, the host firewall and the registry
@@ -17,6 +18,8 @@ export type LocalPlacementStatus = {
   isolation: IsolationMode
   cgroups: 'parent' | 'per-container'
   disk: 'loop' | 'dir'
+  /** A loop disk's filesystem: btrfs keeps steps (disk-steps.server.ts); null for a plain folder. */
+  diskFormat: DiskFormat | null
   registry: boolean
   hostFirewall: boolean
   warnings: string[]
@@ -75,6 +78,16 @@ export async function prepareLocalHost(docker: DockerDaemon, config: SandboxConf
     else if (config.disk === 'loop') throw new HostSetupError(`QUAI_SANDBOX_DISK=loop but ${loop.reason}`, loop.fix ?? 'run Quai as root on the Docker host')
     else gaps.push({ piece: 'disk', what: `bounded sandbox disks: ${loop.reason}`, fix: loop.fix ?? 'run Quai as root on the Docker host' })
   }
+  let diskFormat: DiskFormat | null = null
+  if (disk === 'loop') {
+    diskFormat = 'ext4'
+    if (config.diskFormat !== 'ext4') {
+      const btrfs = await canUseBtrfs()
+      if (btrfs.ok) diskFormat = 'btrfs'
+      else if (config.diskFormat === 'btrfs') throw new HostSetupError(`QUAI_SANDBOX_DISK_FS=btrfs but ${btrfs.reason}`, btrfs.fix ?? 'apt-get install -y btrfs-progs')
+      else warnings.push(`sandbox disks are ext4, without steps (no going back to a passed exercise): ${btrfs.reason} (${btrfs.fix})`)
+    }
+  }
 
   let hostFirewall = false
   if (!config.blockHost) {
@@ -111,6 +124,7 @@ export async function prepareLocalHost(docker: DockerDaemon, config: SandboxConf
     isolation,
     cgroups: gaps.some((g) => g.piece === 'cgroup') ? 'per-container' : 'parent',
     disk,
+    diskFormat,
     registry,
     hostFirewall,
     warnings,

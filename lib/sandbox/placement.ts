@@ -30,7 +30,24 @@ export type CreateSandboxSpec = {
    * whose mirror serves them. Not part of the agent protocol's create (its schema drops it).
    */
   lessonImages?: string[]
+  /** A kept disk to start from instead of a new one (docs/persistence.md). */
+  resume?: ResumeDisk
 }
+
+/** The learner's inner containers that were running, per node (started again on resume and after a step's restore). */
+export type RunningContainers = Record<string, string[]>
+
+export type ResumeDisk = {
+  diskId: string
+  running: RunningContainers
+  /** The sandbox network's /28 when it was kept: taken again when free, so a Swarm's nodes keep their addresses. */
+  subnet: string | null
+  /** The host that keeps it (with several hosts; the sandbox must start there). */
+  host: string | null
+}
+
+/** What keeping a sandbox's disk left on its host. */
+export type KeptDiskInfo = { bytes: number; running: RunningContainers }
 
 /** How the backend reaches one node: enough to exec, copy files and talk to its daemon. */
 export type NodeRef = {
@@ -48,6 +65,10 @@ export type PlacedSandbox = {
   networkId: string | null
   isolation: IsolationMode
   nodes: PlacedNode[]
+  /** The sandbox network's subnet (kept with its disk). */
+  subnet?: string | null
+  /** Whether its disk can take steps (btrfs). */
+  steps?: boolean
 }
 
 /** One node container as the hosts list it (for the health tick: one listing for all sandboxes). */
@@ -83,6 +104,21 @@ export interface SandboxPlacement {
   create(spec: CreateSandboxSpec): Promise<PlacedSandbox>
   /** Remove everything the sandbox has on its hosts (containers, network, disks, sockets, cgroups). Idempotent. */
   destroy(sandboxId: string): Promise<void>
+  /**
+   * Stop the sandbox cleanly (each inner daemon stops its containers) and keep its disk on its
+   * host as `diskId`; everything else goes, as with destroy. Idempotent, and safe to run again
+   * after a crash half-way: what was already kept stays kept.
+   */
+  keep(sandboxId: string, diskId: string): Promise<KeptDiskInfo>
+  /** A step: a copy-on-write snapshot of the whole sandbox, nodes frozen for its duration. Throws StepsUnavailableError without btrfs. */
+  snapshot(sandboxId: string, step: string): Promise<{ running: RunningContainers }>
+  /** Put the sandbox back to a step (nodes restarted; the current state is gone). */
+  restoreStep(sandboxId: string, step: string, running: RunningContainers): Promise<void>
+  removeStep(sandboxId: string, step: string): Promise<void>
+  /** Remove a kept disk from the host that holds it (`host`: with several hosts). */
+  removeKept(diskId: string, host: string | null): Promise<void>
+  /** The kept disks on the hosts, with the bytes each holds. */
+  listKept(): Promise<{ diskId: string; bytes: number }[]>
   /** The nodes' state as the hosts see it (for reconcile and health checks). */
   health(sandboxId: string, nodes: { name: string; containerId: string | null; socketPath: string | null }[]): Promise<NodeHealth[]>
   /** Every node container of this placement, running or not, in one call to each host. */

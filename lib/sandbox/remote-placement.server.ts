@@ -2,7 +2,7 @@ import 'server-only'
 import type { DockerDaemon } from '../docker/client.server'
 import type { ExecResult } from '../docker/exec.server'
 import type { AgentClient } from './agent/client.server'
-import { learnerCommand, type CreateSandboxSpec, type ExecInNodeOptions, type NodeContainerState, type NodeDeath, type NodeHealth, type NodeRef, type PlacedSandbox, type PortRoute, type SandboxPlacement } from './placement'
+import { learnerCommand, type CreateSandboxSpec, type KeptDiskInfo, type RunningContainers, type ExecInNodeOptions, type NodeContainerState, type NodeDeath, type NodeHealth, type NodeRef, type PlacedSandbox, type PortRoute, type SandboxPlacement } from './placement'
 
 // The placement of a quai-web that holds no Docker socket: every operation is a signed call to
 // the quai-agent of the host that runs the sandboxes (lib/agent), and the nodes' daemons are
@@ -26,6 +26,30 @@ export class RemotePlacement implements SandboxPlacement {
   async destroy(sandboxId: string): Promise<void> {
     await this.agent.call('destroy', { sandboxId })
     this.agent.forgetSandbox(sandboxId)
+  }
+
+  keep(sandboxId: string, diskId: string): Promise<KeptDiskInfo> {
+    return this.agent.call('keep', { sandboxId, diskId })
+  }
+
+  snapshot(sandboxId: string, step: string): Promise<{ running: RunningContainers }> {
+    return this.agent.call('snapshot', { sandboxId, step })
+  }
+
+  async restoreStep(sandboxId: string, step: string, running: RunningContainers): Promise<void> {
+    await this.agent.call('restoreStep', { sandboxId, step, running })
+  }
+
+  async removeStep(sandboxId: string, step: string): Promise<void> {
+    await this.agent.call('removeStep', { sandboxId, step })
+  }
+
+  async removeKept(diskId: string): Promise<void> {
+    await this.agent.call('removeKept', { diskId })
+  }
+
+  listKept(): Promise<{ diskId: string; bytes: number }[]> {
+    return this.agent.call('listKept', {})
   }
 
   health(sandboxId: string, nodes: { name: string; containerId: string | null; socketPath: string | null }[]): Promise<NodeHealth[]> {

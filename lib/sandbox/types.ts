@@ -106,6 +106,10 @@ export type SandboxErrorCode =
   | 'sandbox.node_died'
   | 'sandbox.host_lost'
   | 'sandbox.busy'
+  | 'sandbox.kept_disk_broken'
+  | 'sandbox.kept_host_unavailable'
+  | 'sandbox.steps_unavailable'
+  | 'sandbox.step_not_found'
 
 type Params = Record<string, string | number>
 
@@ -158,6 +162,22 @@ const messages: Record<SandboxErrorCode, { en: (p: Params) => string; fr: (p: Pa
     en: (p) => `Your sandbox is too busy right now to receive the lesson's files (node ${p.node}). It is still yours: try again in a few seconds.`,
     fr: (p) => `Votre bac à sable est trop occupé pour recevoir les fichiers de la leçon (nœud ${p.node}). Il reste le vôtre : réessayez dans quelques secondes.`,
   },
+  'sandbox.kept_disk_broken': {
+    en: () => 'Your saved work for this lesson could not be read back (its disk is damaged or missing). You have a fresh sandbox; your recorded progress is kept.',
+    fr: () => 'Votre travail gardé pour cette leçon n’a pas pu être relu (son disque est endommagé ou manquant). Vous avez un bac à sable neuf ; votre progression enregistrée est conservée.',
+  },
+  'sandbox.kept_host_unavailable': {
+    en: (p) => `Your saved work for this lesson is on a server that is not answering (${p.host}). It is still kept: try again later, or start over from scratch.`,
+    fr: (p) => `Votre travail gardé pour cette leçon est sur un serveur qui ne répond pas (${p.host}). Il reste gardé : réessayez plus tard, ou recommencez à zéro.`,
+  },
+  'sandbox.steps_unavailable': {
+    en: () => 'This server cannot keep the steps of a sandbox (its disks are not btrfs).',
+    fr: () => 'Ce serveur ne peut pas garder les étapes d’un bac à sable (ses disques ne sont pas en btrfs).',
+  },
+  'sandbox.step_not_found': {
+    en: () => 'This step does not exist (it may have been removed).',
+    fr: () => 'Cette étape n’existe pas (elle a peut-être été supprimée).',
+  },
 }
 
 function statusFr(status: string): string {
@@ -190,6 +210,10 @@ const httpStatus: Record<SandboxErrorCode, number> = {
   'sandbox.node_died': 409,
   'sandbox.host_lost': 409,
   'sandbox.busy': 503,
+  'sandbox.kept_disk_broken': 409,
+  'sandbox.kept_host_unavailable': 503,
+  'sandbox.steps_unavailable': 409,
+  'sandbox.step_not_found': 404,
 }
 
 export class SandboxError extends Error {
@@ -308,5 +332,47 @@ export class SandboxBusyError extends SandboxError {
     cause?: unknown,
   ) {
     super('sandbox.busy', { node }, { cause })
+  }
+}
+
+/** A kept disk could not be mounted (damaged image, no filesystem): the learner gets a fresh sandbox. */
+export class KeptDiskBrokenError extends SandboxError {
+  override readonly name: string = 'KeptDiskBrokenError'
+  constructor(
+    readonly diskId: string,
+    readonly detail: string,
+  ) {
+    super('sandbox.kept_disk_broken', { diskId })
+    this.message = `kept disk ${diskId} is broken: ${detail}`
+  }
+}
+
+/** A kept disk's image is not where its host keeps it. */
+export class KeptDiskMissingError extends KeptDiskBrokenError {
+  override readonly name = 'KeptDiskMissingError'
+  constructor(diskId: string) {
+    super(diskId, 'its image is missing')
+  }
+}
+
+/** The host that holds a kept disk does not answer (or is gone): the disk stays kept. */
+export class KeptHostUnavailableError extends SandboxError {
+  override readonly name = 'KeptHostUnavailableError'
+  constructor(readonly host: string) {
+    super('sandbox.kept_host_unavailable', { host })
+  }
+}
+
+export class StepsUnavailableError extends SandboxError {
+  override readonly name = 'StepsUnavailableError'
+  constructor() {
+    super('sandbox.steps_unavailable')
+  }
+}
+
+export class StepNotFoundError extends SandboxError {
+  override readonly name = 'StepNotFoundError'
+  constructor() {
+    super('sandbox.step_not_found')
   }
 }

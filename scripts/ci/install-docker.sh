@@ -3,7 +3,7 @@
 #   - installs docker.io and debootstrap with apt when missing (debootstrap builds the Debian
 #     base image where no registry is reachable: see scripts/images/base.sh),
 #   - starts dockerd in the background when `docker info` fails, and waits for it (~30 s max).
-# Also checks what sandboxes need from the host (root, loop devices, mkfs.ext4, iptables and
+# Also checks what sandboxes need from the host (root, loop devices, mkfs.ext4, mkfs.btrfs, iptables and
 # ip6tables, ip), and says what is missing without failing here: Quai itself refuses to create
 # sandboxes without them unless QUAI_SANDBOX_UNSAFE_ALLOW_MISSING says otherwise (docs/sandbox.md).
 set -euo pipefail
@@ -16,6 +16,8 @@ need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
 command -v mkfs.ext4 >/dev/null 2>&1 || need+=(e2fsprogs)
+# btrfs sandbox disks keep steps (copy-on-write snapshots of a sandbox: docs/persistence.md).
+command -v mkfs.btrfs >/dev/null 2>&1 || need+=(btrfs-progs)
 # iptables also brings ip6tables; iproute2 gives `ip -j addr` (the host's subnets for the firewall).
 { command -v iptables >/dev/null 2>&1 && command -v ip6tables >/dev/null 2>&1; } || need+=(iptables)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)

@@ -29,6 +29,9 @@ const execResult = z.object({
 })
 const nodeOfSandbox = z.object({ name: nodeName, containerId: z.string().nullable(), socketPath: z.string().nullable() })
 const none = z.object({}).strict()
+const diskId = z.string().regex(/^[a-z0-9]{8,40}$/)
+const step = z.string().regex(/^[a-z0-9]{8,40}$/)
+const runningContainers = z.record(nodeName, z.array(z.string().regex(/^[0-9a-f]{12,64}$/)).max(500))
 const done = z.object({ done: z.literal(true) })
 
 /** Each operation: what the web sends, what the agent answers, and which sandbox it acts on. */
@@ -56,11 +59,22 @@ export const agentOperations = {
       pooled: z.boolean(),
       nodes: z.array(z.object({ name: nodeName, role: nodeRole })).min(1).max(8),
       limits: z.object({ memoryMb: z.number().int(), cpus: z.number(), pids: z.number().int(), diskMb: z.number().int() }),
+      resume: z.object({ diskId, running: runningContainers, subnet: z.string().max(32).nullable(), host: z.string().max(64).nullable() }).optional(),
     }),
-    output: z.object({ sandboxId, networkId: z.string().nullable(), isolation, nodes: z.array(placedNode) }),
+    output: z.object({ sandboxId, networkId: z.string().nullable(), isolation, nodes: z.array(placedNode), subnet: z.string().nullable().optional(), steps: z.boolean().optional() }),
     scope: (input: { sandboxId: string }) => input.sandboxId,
   },
   destroy: { input: z.object({ sandboxId }), output: done, scope: (input: { sandboxId: string }) => input.sandboxId },
+  keep: {
+    input: z.object({ sandboxId, diskId }),
+    output: z.object({ bytes: z.number(), running: runningContainers }),
+    scope: (input: { sandboxId: string }) => input.sandboxId,
+  },
+  snapshot: { input: z.object({ sandboxId, step }), output: z.object({ running: runningContainers }), scope: (input: { sandboxId: string }) => input.sandboxId },
+  restoreStep: { input: z.object({ sandboxId, step, running: runningContainers }), output: done, scope: (input: { sandboxId: string }) => input.sandboxId },
+  removeStep: { input: z.object({ sandboxId, step }), output: done, scope: (input: { sandboxId: string }) => input.sandboxId },
+  removeKept: { input: z.object({ diskId }), output: done, scope: () => hostScope },
+  listKept: { input: none, output: z.array(z.object({ diskId: z.string(), bytes: z.number() })), scope: () => hostScope },
   health: {
     input: z.object({ sandboxId, nodes: z.array(nodeOfSandbox).max(8) }),
     output: z.array(z.object({ name: nodeName, containerId: z.string().nullable(), running: z.boolean(), daemonAnswers: z.boolean() })),

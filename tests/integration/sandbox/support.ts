@@ -17,6 +17,7 @@ export function withTestNamespace(file: string, overrides: Partial<SandboxConfig
   setSandboxConfigForTests({
     namespace,
     stateDir: `/var/lib/quai-it/${namespace}`,
+    keptDir: `/var/lib/quai-it/${namespace}.kept`,
     runDir: `/run/quai-it/${namespace}`,
     cgroupParent: namespace,
     memoryMb: 768,
@@ -70,7 +71,7 @@ export async function cleanUpNamespace() {
   for (const r of rows) await endSandbox(r.id, 'stopped').catch(() => undefined)
   for (const id of await placement.listPlaced().catch(() => [] as string[])) await placement.destroy(id).catch(() => undefined)
   const config = sandboxConfig()
-  for (const dir of [config.stateDir, config.runDir]) fs.rmSync(dir, { recursive: true, force: true })
+  for (const dir of [config.stateDir, config.runDir, config.keptDir]) fs.rmSync(dir, { recursive: true, force: true })
   for (const c of fs.readdirSync('/sys/fs/cgroup')) {
     try {
       fs.rmdirSync(path.join('/sys/fs/cgroup', c, config.cgroupParent))

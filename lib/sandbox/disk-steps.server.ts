@@ -1,0 +1,253 @@
+import 'server-only'
+import fs from 'node:fs'
+import fsp from 'node:fs/promises'
+import path from 'node:path'
+import { diskImageClaims, isMountPoint, readMounts, reserveDiskImage, sh, umountQuietly, type DiskRoom, type SandboxDisk } from './host.server'
+import { KeptDiskBrokenError, KeptDiskMissingError, SandboxHostFullError, StepsUnavailableError } from './types'
+
+// A sandbox disk that outlives its sandbox (docs/persistence.md). On btrfs the image holds:
+//   live/            a subvolume: what the sandbox sees, bound at <dir>/mnt (the nodes' folders)
+//   steps/<name>     read-only snapshots of live, one per passed exercise (copy-on-write)
+// and the top of the filesystem is mounted at <dir>/top, on the host only. On ext4 (no
+// btrfs on the host) the image is the nodes' folders, mounted at <dir>/mnt, and has no steps.
+// A kept disk is the image alone, moved (renamed: same filesystem) to <keptDir>/<diskId>/.
+
+export type DiskFormat = 'btrfs' | 'ext4'
+
+const IMAGE = 'disk.img'
+
+/** Whether btrfs images can be made here (the kernel knows btrfs, btrfs-progs is installed), and if not, the fix. */
+export async function canUseBtrfs(): Promise<{ ok: boolean; reason?: string; fix?: string }> {
+  const known = await fsp.readFile('/proc/filesystems', 'utf8').catch(() => '')
+  if (!/\bbtrfs\b/.test(known)) {
+    try {
+      await sh('modprobe', ['btrfs'])
+    } catch {
+      return { ok: false, reason: 'the kernel has no btrfs support', fix: 'modprobe btrfs, or a kernel with btrfs' }
+    }
+  }
+  try {
+    await sh('mkfs.btrfs', ['--version'])
+    await sh('btrfs', ['--version'])
+  } catch {
+    return { ok: false, reason: 'btrfs-progs is missing', fix: 'apt-get install -y btrfs-progs' }
+  }
+  return { ok: true }
+}
+
+/** The format of an image file, from its superblock's magic (null: neither, or unreadable). */
+export async function imageFormat(image: string): Promise<DiskFormat | null> {
+  const handle = await fsp.open(image, 'r').catch(() => null)
+  if (!handle) return null
+  try {
+    const btrfs = Buffer.alloc(8)
+    await handle.read(btrfs, 0, 8, 0x10040)
+    if (btrfs.toString('latin1') === '_BHRfS_M') return 'btrfs'
+    const ext = Buffer.alloc(2)
+    await handle.read(ext, 0, 2, 0x438)
+    if (ext.readUInt16LE(0) === 0xef53) return 'ext4'
+    return null
+  } finally {
+    await handle.close()
+  }
+}
+
+const MOUNT_OPTIONS = 'loop,nodev,nosuid,noatime'
+
+/**
+ * A sparse btrfs image of `sizeMb` (refused when the host could not back it: reserveDiskImage),
+ * with the subvolume "live" bound at <dir>/mnt and the filesystem's top at <dir>/top.
+ */
+export async function createBtrfsDisk(dir: string, sizeMb: number, room: DiskRoom): Promise<SandboxDisk> {
+  const image = path.join(dir, IMAGE)
+  await fsp.mkdir(dir, { recursive: true, mode: 0o700 })
+  await fsp.chmod(dir, 0o700)
+  await reserveDiskImage(image, sizeMb, room)
+  // Mixed data and metadata block groups: a small filesystem fills to its bound rather than
+  // running out of metadata space while data space is left.
+  await sh('mkfs.btrfs', ['-q', '-f', ...(sizeMb <= 4096 ? ['--mixed'] : []), image])
+  const top = path.join(dir, 'top')
+  await fsp.mkdir(top, { recursive: true, mode: 0o700 })
+  await sh('mount', ['-o', MOUNT_OPTIONS, image, top])
+  await sh('btrfs', ['subvolume', 'create', path.join(top, 'live')])
+  await fsp.mkdir(path.join(top, 'steps'), { mode: 0o700 })
+  return bindLive(dir)
+}
+
+async function bindLive(dir: string): Promise<SandboxDisk> {
+  const mountPoint = path.join(dir, 'mnt')
+  await fsp.mkdir(mountPoint, { recursive: true, mode: 0o700 })
+  await sh('mount', ['--bind', path.join(dir, 'top', 'live'), mountPoint])
+  return { dir, mountPoint, bounded: true }
+}
+
+/** Mount an image that is already in <dir> (a resumed disk): btrfs as made above, ext4 at <dir>/mnt. */
+export async function mountExistingDisk(dir: string, diskId: string): Promise<SandboxDisk> {
+  const image = path.join(dir, IMAGE)
+  if (!fs.existsSync(image)) {
+    // A disk kept in plain-folder mode is the folder itself.
+    if (fs.existsSync(path.join(dir, 'mnt'))) return { dir, mountPoint: path.join(dir, 'mnt'), bounded: false }
+    throw new KeptDiskMissingError(diskId)
+  }
+  const format = await imageFormat(image)
+  if (!format) throw new KeptDiskBrokenError(diskId, 'the image has no filesystem')
+  const target = path.join(dir, format === 'btrfs' ? 'top' : 'mnt')
+  await fsp.mkdir(target, { recursive: true, mode: 0o700 })
+  try {
+    await sh('mount', ['-o', MOUNT_OPTIONS, image, target])
+  } catch (error) {
+    throw new KeptDiskBrokenError(diskId, (error as Error).message)
+  }
+  if (format === 'ext4') return { dir, mountPoint: target, bounded: true }
+  if (!fs.existsSync(path.join(target, 'live'))) {
+    await umountQuietly(target)
+    throw new KeptDiskBrokenError(diskId, 'the image has no "live" subvolume')
+  }
+  return bindLive(dir)
+}
+
+/** Unmount a disk's mounts (mnt, then top), leaving the image in place. */
+export async function unmountDisk(dir: string): Promise<void> {
+  const mountPoint = path.join(dir, 'mnt')
+  const below = readMounts()
+    .map((m) => m.mountPoint)
+    .filter((m) => m.startsWith(mountPoint + '/'))
+    .sort((a, b) => b.length - a.length)
+  for (const m of below) await umountQuietly(m)
+  await umountQuietly(mountPoint)
+  await umountQuietly(path.join(dir, 'top'))
+}
+
+/** Whether the sandbox's disk can take steps (a btrfs image, mounted). */
+export function diskHasSteps(dir: string): boolean {
+  return isMountPoint(path.join(dir, 'top'))
+}
+
+const stepNamePattern = /^[a-z0-9]{8,40}$/
+
+function stepPath(dir: string, name: string): string {
+  if (!stepNamePattern.test(name)) throw new Error(`bad step name ${JSON.stringify(name)}`)
+  return path.join(dir, 'top', 'steps', name)
+}
+
+/** A read-only copy-on-write snapshot of what the sandbox sees now (the caller freezes the nodes). Replaces a step of the same name. */
+export async function snapshotLive(dir: string, name: string): Promise<void> {
+  if (!diskHasSteps(dir)) throw new StepsUnavailableError()
+  const target = stepPath(dir, name)
+  if (fs.existsSync(target)) await deleteSubvolume(target)
+  await sh('btrfs', ['subvolume', 'snapshot', '-r', path.join(dir, 'top', 'live'), target])
+}
+
+/**
+ * Put a step back as what the sandbox sees (the nodes must be stopped): a writable snapshot of
+ * the step becomes "live", and the former live subvolume is deleted. Each move is a rename, so
+ * a crash in between leaves either the old or the new "live" (and a leftover the next restore
+ * or removal clears).
+ */
+export async function restoreStep(dir: string, name: string): Promise<void> {
+  if (!diskHasSteps(dir)) throw new StepsUnavailableError()
+  const source = stepPath(dir, name)
+  if (!fs.existsSync(source)) throw new Error(`step ${name} is not on this disk`)
+  const top = path.join(dir, 'top')
+  await umountQuietly(path.join(dir, 'mnt'))
+  const incoming = path.join(top, 'live.incoming')
+  const outgoing = path.join(top, 'live.outgoing')
+  for (const leftover of [incoming, outgoing]) if (fs.existsSync(leftover)) await deleteSubvolume(leftover)
+  await sh('btrfs', ['subvolume', 'snapshot', source, incoming])
+  await fsp.rename(path.join(top, 'live'), outgoing)
+  await fsp.rename(incoming, path.join(top, 'live'))
+  await bindLive(dir)
+  await deleteSubvolume(outgoing)
+}
+
+export async function removeStepFromDisk(dir: string, name: string): Promise<void> {
+  const target = stepPath(dir, name)
+  if (fs.existsSync(target)) await deleteSubvolume(target)
+}
+
+/** The steps on a mounted disk. */
+export async function listStepsOnDisk(dir: string): Promise<string[]> {
+  if (!diskHasSteps(dir)) return []
+  return (await fsp.readdir(path.join(dir, 'top', 'steps')).catch(() => [] as string[])).filter((n) => stepNamePattern.test(n))
+}
+
+async function deleteSubvolume(target: string): Promise<void> {
+  try {
+    // A read-only step must be made writable before its files can go (the fallback below).
+    await sh('btrfs', ['subvolume', 'delete', target])
+  } catch {
+    await sh('btrfs', ['property', 'set', '-ts', target, 'ro', 'false']).catch(() => undefined)
+    await fsp.rm(target, { recursive: true, force: true })
+  }
+}
+
+// ---------------------------------------------------------------- kept disks
+
+/** Bytes an image really holds on the host (it is sparse). */
+export async function allocatedBytes(file: string): Promise<number> {
+  const st = await fsp.stat(file).catch(() => null)
+  if (!st) return 0
+  if (st.isFile()) return st.blocks * 512
+  // A plain-folder disk: what its files hold.
+  const out = await sh('du', ['-sB1', file]).catch(() => '0')
+  return Number(out.split(/\s/)[0]) || 0
+}
+
+/**
+ * Move an unmounted disk (image, or plain folder) from a sandbox's folder to its kept folder.
+ * Idempotent: a disk already moved is left where it is. Returns the kept size in bytes.
+ */
+export async function moveToKept(sandboxDir: string, keptDir: string): Promise<number> {
+  await fsp.mkdir(keptDir, { recursive: true, mode: 0o700 })
+  for (const name of [IMAGE, 'mnt']) {
+    const from = path.join(sandboxDir, name)
+    const to = path.join(keptDir, name)
+    if (fs.existsSync(from) && !fs.existsSync(to)) {
+      if (name === 'mnt' && fs.existsSync(path.join(keptDir, IMAGE))) continue
+      await fsp.rename(from, to)
+    }
+  }
+  const kept = [IMAGE, 'mnt'].map((n) => path.join(keptDir, n)).find((p) => fs.existsSync(p))
+  if (!kept) throw new Error(`no disk in ${sandboxDir} nor in ${keptDir}`)
+  return allocatedBytes(kept)
+}
+
+/**
+ * Move a kept disk into a new sandbox's folder, then check the host can back it once full
+ * (like a new image): if not, it goes back to its kept folder and SandboxHostFullError says so.
+ */
+export async function moveFromKept(keptDir: string, sandboxDir: string, diskId: string, sizeMb: number, room: DiskRoom): Promise<void> {
+  await fsp.mkdir(sandboxDir, { recursive: true, mode: 0o700 })
+  const image = path.join(keptDir, IMAGE)
+  const folder = path.join(keptDir, 'mnt')
+  if (fs.existsSync(folder) && !fs.existsSync(image)) {
+    await fsp.rename(folder, path.join(sandboxDir, 'mnt'))
+    await fsp.rm(keptDir, { recursive: true, force: true })
+    return
+  }
+  if (!fs.existsSync(image)) throw new KeptDiskMissingError(diskId)
+  await fsp.rename(image, path.join(sandboxDir, IMAGE))
+  await fsp.rm(keptDir, { recursive: true, force: true })
+  const claims = await diskImageClaims(room.stateDir)
+  const reserveBytes = room.reserveMb * 1024 * 1024
+  if (claims.freeBytes - claims.claimedBytes < reserveBytes) {
+    await fsp.rename(path.join(sandboxDir, IMAGE), image)
+    throw new SandboxHostFullError(sizeMb, Math.max(0, Math.floor((claims.freeBytes - claims.claimedBytes - reserveBytes) / 1024 / 1024)), `free space on the filesystem of ${room.stateDir}, or remove kept disks (quai-admin disks)`)
+  }
+}
+
+/** Every kept disk of this host: its id and the bytes it holds. */
+export async function listKeptDisks(keptRoot: string): Promise<{ diskId: string; bytes: number }[]> {
+  const result: { diskId: string; bytes: number }[] = []
+  for (const e of await fsp.readdir(keptRoot, { withFileTypes: true }).catch(() => [] as fs.Dirent[])) {
+    if (!e.isDirectory()) continue
+    const dir = path.join(keptRoot, e.name)
+    const kept = [IMAGE, 'mnt'].map((n) => path.join(dir, n)).find((p) => fs.existsSync(p))
+    result.push({ diskId: e.name, bytes: kept ? await allocatedBytes(kept) : 0 })
+  }
+  return result
+}
+
+export async function removeKeptDisk(keptDir: string): Promise<void> {
+  await fsp.rm(keptDir, { recursive: true, force: true })
+}
