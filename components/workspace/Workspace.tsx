@@ -1,5 +1,5 @@
 'use client'
-import { useTranslations } from 'next-intl'
+import { useFormatter, useTranslations } from 'next-intl'
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type ReactNode } from 'react'
 import { z } from 'zod'
 import { terminalInputEvent } from '@/lib/content/paths'
@@ -7,11 +7,12 @@ import { isBrokenEndReason } from '@/lib/sandbox/types'
 import type { TerminalClient } from '@/lib/terminal/client'
 import { fetchJson, type FetchJsonInit, type Fetched } from '@/lib/http/client'
 import type { ApiErrorBody } from '@/lib/errors'
-import { sandboxApi, sandboxViewSchema, type OpenSandboxBody, type SandboxView } from '@/lib/workspace/api'
+import { discardedSchema, sandboxApi, sandboxViewSchema, type OpenSandboxBody, type SandboxView } from '@/lib/workspace/api'
 import { ConfirmDialog } from './ConfirmDialog'
 import FilesPanel from './FilesPanel'
 import PortsPanel from './PortsPanel'
 import { StartingState } from './StartingState'
+import StepsPanel from './StepsPanel'
 import TerminalView from './TerminalView'
 
 export type WorkspaceProps = {
@@ -28,7 +29,7 @@ type Phase =
   | { kind: 'ended'; view: SandboxView | null }
   | { kind: 'error'; error: ApiErrorBody['error']; status: number }
 
-type Tab = { kind: 'node'; node: string } | { kind: 'files' } | { kind: 'ports' }
+type Tab = { kind: 'node'; node: string } | { kind: 'files' } | { kind: 'ports' } | { kind: 'steps' }
 const tabKey = (tab: Tab) => (tab.kind === 'node' ? `node-${tab.node}` : tab.kind)
 
 // A lesson's code block asks to paste (or run) a command: validated like any other input.
@@ -49,11 +50,16 @@ function formatDuration(totalSeconds: number): string {
 
 export default function Workspace({ courseSlug, lessonSlug, nodes, children }: WorkspaceProps) {
   const t = useTranslations('workspace')
+  const format = useFormatter()
   const [phase, setPhase] = useState<Phase>(() => ({ kind: 'starting', since: Date.now() }))
   const [tab, setTab] = useState<Tab>({ kind: 'node', node: nodes[0]?.name ?? 'node1' })
   const [visited, setVisited] = useState<Set<string>>(() => new Set())
   const [confirm, setConfirm] = useState<'reset' | 'stop' | null>(null)
   const [now, setNow] = useState(() => Date.now())
+  // The notice of a resumed (or lost) kept work, until dismissed; and the terminals' generation,
+  // moved on when a step's restore restarted the nodes (their shells are new).
+  const [keptNotice, setKeptNotice] = useState<'resumed' | 'lost' | null>(null)
+  const [generation, setGeneration] = useState(0)
   const clients = useRef(new Map<string, TerminalClient>())
   const pending = useRef<{ node: string; text: string; run: boolean }[]>([])
   const lastNode = useRef(nodes[0]?.name ?? 'node1')
@@ -64,6 +70,8 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
     if (!result.ok) return setPhase({ kind: 'error', error: result.error, status: result.status })
     const view = result.data
     if (view.status === 'ended' || view.status === 'failed') return setPhase({ kind: 'ended', view })
+    if (view.resumedFrom) setKeptNotice('resumed')
+    if (view.keptWorkLost) setKeptNotice('lost')
     if (view.status === 'running') return setPhase({ kind: 'ready', view, fetchedAt: Date.now() })
     setPhase((p) => (p.kind === 'starting' ? p : { kind: 'starting', since: Date.now() }))
   }, [])
@@ -102,6 +110,14 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
   /** The retry and restart buttons. */
   const open = () => {
     setPhase({ kind: 'starting', since: Date.now() })
+    void requestSandbox()
+  }
+
+  /** Kept work on a server that does not answer: the learner starts over without it. */
+  const startOverWithoutKept = async () => {
+    setPhase({ kind: 'starting', since: Date.now() })
+    const discarded = await fetchJson(sandboxApi.discardKept(courseSlug, lessonSlug), discardedSchema, { method: 'DELETE' })
+    if (!discarded.ok) return setPhase({ kind: 'error', error: discarded.error, status: discarded.status })
     void requestSandbox()
   }
 
@@ -184,6 +200,7 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
     setConfirm(null)
     if (!sandboxId) return
     if (action === 'reset') {
+      setKeptNotice(null)
       setPhase({ kind: 'starting', since: Date.now() })
       applyResult(await call(sandboxApi.reset(sandboxId), { method: 'POST' }))
     } else {
@@ -192,7 +209,7 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
     }
   }
 
-  const tabs: Tab[] = [...nodeNames.map((node) => ({ kind: 'node' as const, node })), { kind: 'files' }, { kind: 'ports' }]
+  const tabs: Tab[] = [...nodeNames.map((node) => ({ kind: 'node' as const, node })), { kind: 'files' }, { kind: 'ports' }, { kind: 'steps' }]
   const tabLabel = (tb: Tab) => (tb.kind === 'node' ? t('tabs.terminal', { node: tb.node }) : t(`tabs.${tb.kind}`))
   const onTabKey = (event: React.KeyboardEvent, index: number) => {
     const move = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0
@@ -267,6 +284,11 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
               {t('actions.retry')}
             </button>
           )}
+          {phase.error.code === 'kept_host_unavailable' && (
+            <button type="button" className={`${button} ml-2 mt-3 border-red-600 hover:bg-red-900`} onClick={() => void startOverWithoutKept()}>
+              {t('kept.startOver')}
+            </button>
+          )}
         </div>
       )}
 
@@ -290,6 +312,26 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
           {phase.view?.error && <p className="mt-1 text-red-300">{phase.view.error}</p>}
           <button type="button" className={`${button} mt-3 border-sky-600 hover:bg-sky-950`} onClick={open}>
             {t('actions.restart')}
+          </button>
+        </div>
+      )}
+
+      {view && keptNotice && (
+        <div
+          role={keptNotice === 'lost' ? 'alert' : 'status'}
+          data-kept-notice={keptNotice}
+          className={`flex flex-wrap items-center gap-2 border-b px-3 py-2 text-xs ${keptNotice === 'lost' ? 'border-amber-700 bg-amber-950 text-amber-100' : 'border-emerald-800 bg-emerald-950 text-emerald-100'}`}
+        >
+          <span className="flex-1">
+            {keptNotice === 'lost' ? t('kept.lost') : t('kept.resumed', { ago: view.resumedFrom ? format.relativeTime(new Date(view.resumedFrom), now) : '' })}
+          </span>
+          {keptNotice === 'resumed' && (
+            <button type="button" className={`${button} border-emerald-600 hover:bg-emerald-900`} onClick={() => setConfirm('reset')}>
+              {t('kept.startOver')}
+            </button>
+          )}
+          <button type="button" className={`${button} border-transparent hover:bg-black/20`} onClick={() => setKeptNotice(null)}>
+            {t('kept.dismiss')}
           </button>
         </div>
       )}
@@ -327,7 +369,7 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
               const mounted = tb.kind === 'node' || selected || visited.has(key)
               return (
                 <div
-                  key={`${view.id}-${key}`}
+                  key={`${view.id}-${generation}-${key}`}
                   id={`${baseId}-panel-${key}`}
                   role="tabpanel"
                   aria-labelledby={`${baseId}-tab-${key}`}
@@ -347,6 +389,7 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
                   )}
                   {mounted && tb.kind === 'files' && <FilesPanel sandboxId={view.id} courseSlug={courseSlug} lessonSlug={lessonSlug} active={selected} />}
                   {mounted && tb.kind === 'ports' && <PortsPanel sandboxId={view.id} active={selected} />}
+                  {mounted && tb.kind === 'steps' && <StepsPanel sandboxId={view.id} active={selected} onRestored={() => setGeneration((g) => g + 1)} />}
                 </div>
               )
             })}
@@ -393,6 +436,8 @@ function errorMessage(t: T, error: ApiErrorBody['error'], status: number): strin
       return t('errors.busy')
     case 'host_setup':
       return t('errors.hostSetup')
+    case 'kept_host_unavailable':
+      return t('errors.keptHostUnavailable')
     default:
       return status === 401 ? t('errors.signIn') : t('errors.generic', { message: error.message })
   }
@@ -404,6 +449,7 @@ function endReasonText(t: T, reason: string): string {
     case 'lifetime':
     case 'stopped':
     case 'reset':
+    case 'switched':
       return t(`endReason.${reason}`)
     default:
       return t('endReason.other')

@@ -2,6 +2,7 @@ import 'server-only'
 import { labRoot, lessonWorkdir } from '../content/paths'
 import { endIfNodeDied, execInNode, innerDocker } from '../sandbox/node-access.server'
 import { requireRunningSandbox } from '../sandbox/sandboxes.server'
+import { takeStep } from '../sandbox/kept.server'
 import { isNoSpaceError, sandboxDiskFull } from '../sandbox/disk-full.server'
 import { isForkFailure, processLimitReached } from '../sandbox/process-limit.server'
 import { SandboxError } from '../sandbox/types'
@@ -25,6 +26,9 @@ export function getSandboxAccess(): SandboxAccess {
       } catch (error) {
         throw error instanceof SandboxError ? sandboxCheckError(error) : error
       }
+    },
+    async keepStep(sandboxId, lessonKey, exerciseId) {
+      await takeStep(sandboxId, lessonKey, exerciseId)
     },
     async target(sandboxId, node, lessonSlug): Promise<CheckTarget> {
       const workingDir = lessonSlug ? lessonWorkdir(lessonSlug) : labRoot

@@ -22,6 +22,11 @@ export interface SandboxAccess {
    * (/root/lab/<lesson>, where the lesson's files are), or the lab folder when no lesson is given.
    */
   target(sandboxId: string, node: string, lessonSlug?: string): Promise<CheckTarget>
+  /**
+   * After a learner's "Vérifier" that passed: keep a step of the sandbox (a snapshot the learner
+   * can go back to). Best effort: a failure is logged, never the check's answer.
+   */
+  keepStep?(sandboxId: string, lessonKey: string, exerciseId: string): Promise<void>
 }
 
 export interface ExerciseLocation {
@@ -71,5 +76,9 @@ export async function checkExercise(request: CheckRequest, access: SandboxAccess
     result,
     checks: exercise.checks,
   })
+  // At the checks' own moment, never in the middle of a command: the learner asked for them.
+  if (result.passed && request.trigger === 'manual' && access.keepStep) {
+    await access.keepStep(request.sandboxId, `${request.courseSlug}/${request.lessonSlug}`, request.exerciseId).catch((error: unknown) => console.warn(`[checks] step of ${request.sandboxId}: ${(error as Error).message}`))
+  }
   return { result, attempt }
 }

@@ -19,6 +19,11 @@ export const courseIndexSchema = z.strictObject({
   tags: z.array(z.string().min(1)).default([]),
   /** Lesson folder names, in the order they are taught. */
   lessons: z.array(slug).min(1),
+  /**
+   * The lessons share one sandbox, kept from one class to the next (a project built over
+   * several lessons: docs/persistence.md). Its hands-on lessons must then ask for the same nodes.
+   */
+  sharedSandbox: z.boolean().default(false),
 })
 export type CourseIndex = z.infer<typeof courseIndexSchema>
 

@@ -7,6 +7,7 @@ import { endForDeadNode } from './node-access.server'
 import { deadNodesOf } from './node-health'
 import { endSandbox } from './sandboxes.server'
 import { isStuckStart } from './start-queue.server'
+import { keepOrphanDisk, reconcileKeptDisks } from './kept.server'
 import { destroyAndMarkEnded, LIVE, placementParts, preparePlacement, sandboxPlacement, type PlacementPart } from './state.server'
 import type { EndReason } from './types'
 
@@ -56,7 +57,22 @@ async function endDeadNodesOf(part: PlacementPart): Promise<{ id: string; reason
 
 // ---------------------------------------------------------------- reconcile
 
-export type ReconcileResult = { adopted: string[]; ended: string[]; removed: string[] }
+export type ReconcileResult = {
+  adopted: string[]
+  ended: string[]
+  removed: string[]
+  /** Sandboxes gone from the registry whose disk was kept rather than removed. */
+  kept: string[]
+  /** Kept disk images no row knows (removed), and kept rows whose image is gone (now broken). */
+  removedDisks: string[]
+  brokenDisks: string[]
+}
+
+const emptyResult = (): ReconcileResult => ({ adopted: [], ended: [], removed: [], kept: [], removedDisks: [], brokenDisks: [] })
+
+function addTo(into: ReconcileResult, from: ReconcileResult): void {
+  for (const key of Object.keys(into) as (keyof ReconcileResult)[]) into[key].push(...from[key])
+}
 
 /**
  * At server start (and safe at any time, from any instance): make the hosts and the
@@ -67,16 +83,13 @@ export type ReconcileResult = { adopted: string[]; ended: string[]; removed: str
  */
 export async function reconcileSandboxes(): Promise<ReconcileResult> {
   await preparePlacement()
-  const result: ReconcileResult = { adopted: [], ended: [], removed: [] }
+  const result = emptyResult()
   // With several agents, each that answers is reconciled on its own; one that does not is left
   // to the heartbeat (lost after QUAI_AGENT_LOST_SECONDS) and reconciled when it is back.
   const parts = await placementParts()
   for (const part of parts) {
     try {
-      const r = await reconcilePart(part)
-      result.adopted.push(...r.adopted)
-      result.ended.push(...r.ended)
-      result.removed.push(...r.removed)
+      addTo(result, await reconcilePart(part))
     } catch (error) {
       if (parts.length === 1) throw error
     }
@@ -87,15 +100,26 @@ export async function reconcileSandboxes(): Promise<ReconcileResult> {
 async function reconcilePart({ placement, where }: PlacementPart): Promise<ReconcileResult> {
   const config = sandboxConfig()
   const db = await getDb()
-  const result: ReconcileResult = { adopted: [], ended: [], removed: [] }
+  const result = emptyResult()
 
   const rows = await db.sandbox.findMany({ where: { ...where, status: { in: LIVE } }, include: { nodes: true } })
   const live = new Map(rows.map((r) => [r.id, r]))
 
   for (const id of await placement.listPlaced()) {
     if (live.has(id)) continue
+    // Its sandbox ended while its host could not keep the disk (a host lost, a crash): kept now.
+    if (await keepOrphanDisk(db, id).catch(() => false)) {
+      result.kept.push(id)
+      continue
+    }
     await placement.destroy(id).catch(() => undefined)
     result.removed.push(id)
+  }
+  const keptOnHost = await placement.listKept().catch(() => null)
+  if (keptOnHost) {
+    const disks = await reconcileKeptDisks(keptOnHost, where)
+    result.removedDisks.push(...disks.removed)
+    result.brokenDisks.push(...disks.broken)
   }
 
   const now = Date.now()
@@ -137,12 +161,9 @@ export async function heartbeatSandboxAgents(options: { now?: Date; lostSeconds?
   if (!(placement instanceof AgentsPlacement)) return null
   const result = await placement.heartbeat(options)
   // An agent back from lost still runs sandboxes whose rows ended: removed now, not at the next web start.
-  const reconciled: ReconcileResult = { adopted: [], ended: [], removed: [] }
+  const reconciled = emptyResult()
   for (const part of (await placementParts()).filter((p) => p.where.agentName && result.back.includes(p.where.agentName))) {
-    const r = await reconcilePart(part)
-    reconciled.adopted.push(...r.adopted)
-    reconciled.ended.push(...r.ended)
-    reconciled.removed.push(...r.removed)
+    addTo(reconciled, await reconcilePart(part))
   }
   return { ...result, reconciled }
 }

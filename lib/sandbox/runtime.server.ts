@@ -5,6 +5,7 @@ import { getLessonByKey } from '../content/lessons.server'
 import { seedLessonFiles } from './lesson-files.server'
 import { endSandbox, reserve, startSandbox, type Reservation } from './sandboxes.server'
 import { poolTargets } from './session-pool.server'
+import { maintainKeptDisks } from './kept.server'
 import { stuckStartWhere } from './start-queue.server'
 import { AgentsPlacement } from './agents-placement.server'
 import { endSandboxesWithDeadNodes, heartbeatSandboxAgents, reconcileSandboxes } from './reconcile.server'
@@ -184,6 +185,7 @@ export async function startSandboxRuntime(options: { intervalMs?: number; health
     try {
       await reapExpiredSandboxes()
       await fillPool()
+      await maintainKeptDisks()
     } catch (error) {
       log(`maintenance: ${(error as Error).message}`)
     }

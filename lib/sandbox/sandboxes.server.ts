@@ -8,9 +8,12 @@ import { localHost, webMetrics } from '../metrics/web.server'
 import { sandboxConfig, type SandboxConfig } from './config.server'
 import { serializable } from './serializable.server'
 import { queuedRowHeartbeat, waitForStartSlot } from './start-queue.server'
+import { keepOrphanDisk, keptScopeOf, newDiskId, parseRunning, requireKeeperAnswers } from './kept.server'
+import type { ResumeDisk } from './placement'
 import { asStatus, destroyAndMarkEnded, LIVE, loadRow, preparePlacement, sandboxPlacement, toView, type SandboxWithNodes } from './state.server'
 import {
   defaultLayout,
+  KeptDiskBrokenError,
   layoutFromKey,
   layoutKey,
   SandboxCapacityError,
@@ -86,10 +89,14 @@ async function minutesUntilFreeSlot(db: Db, config: SandboxConfig): Promise<numb
 
 export type Reservation =
   | { kind: 'existing'; row: SandboxWithNodes }
+  /** The learner's live sandbox is kept for another lesson: it is kept, and this lesson gets its own. */
+  | { kind: 'switch'; id: string }
+  /** This lesson's kept disk is still being kept (its sandbox is stopping): wait, then resume it. */
+  | { kind: 'wait_disk'; diskId: string; agentName: string | null }
   | { kind: 'replace'; id: string }
   | { kind: 'claimed'; id: string; lessonFilesSeeded: boolean }
   | { kind: 'evict'; id: string }
-  | { kind: 'created'; row: SandboxWithNodes }
+  | { kind: 'created'; row: SandboxWithNodes; resume?: ResumeDisk & { keptAt: Date | null } }
   /** The pool already holds `poolTarget` sandboxes of this layout (another instance's tick filled it). */
   | { kind: 'pool_full' }
 
@@ -100,6 +107,7 @@ export type Reservation =
  */
 export async function reserve(db: Db, config: SandboxConfig, userId: string, layout: SandboxLayout, lessonKey: string | null, pooled: boolean, poolTarget?: number): Promise<Reservation> {
   const key = layoutKey(layout)
+  const scopeKey = pooled ? null : keptScopeOf(lessonKey, config)
   return serializable(db, async (tx) => {
     const now = new Date()
     if (pooled && poolTarget !== undefined) {
@@ -108,7 +116,10 @@ export async function reserve(db: Db, config: SandboxConfig, userId: string, lay
     }
     if (!pooled) {
       const existing = await tx.sandbox.findFirst({ where: { userId, status: { in: ['starting', 'running'] } }, include: { nodes: true }, orderBy: { createdAt: 'desc' } })
-      if (existing) return existing.layoutKey === key ? { kind: 'existing', row: existing } : { kind: 'replace', id: existing.id }
+      if (existing) {
+        if (scopeKey && existing.scopeKey !== scopeKey) return { kind: 'switch', id: existing.id }
+        return existing.layoutKey === key ? { kind: 'existing', row: existing } : { kind: 'replace', id: existing.id }
+      }
 
       const hourAgo = new Date(now.getTime() - 3_600_000)
       const recent = await tx.sandbox.findMany({ where: { userId, createdAt: { gte: hourAgo } }, select: { createdAt: true }, orderBy: { createdAt: 'asc' } })
@@ -118,21 +129,45 @@ export async function reserve(db: Db, config: SandboxConfig, userId: string, lay
         throw new SandboxRateLimitError(retryAfterSeconds, config.createsPerHour)
       }
 
+      // The learner's kept work for this lesson comes back before anything else.
+      const disk = scopeKey ? await tx.sandboxDisk.findFirst({ where: { userId, scopeKey, status: { in: ['attached', 'keeping', 'kept'] } }, orderBy: { createdAt: 'desc' } }) : null
+      let strandedDisk = false
+      if (disk && disk.status !== 'kept') {
+        // Its host was lost under the learner (who was told, and asks for a new sandbox): a fresh
+        // one now; the stranded disk is kept if that host comes back (reconcile).
+        const keeper = disk.agentName ? await tx.sandboxAgent.findUnique({ where: { name: disk.agentName }, select: { lostAt: true } }) : null
+        if (keeper?.lostAt) {
+          await tx.sandboxDisk.update({ where: { id: disk.id }, data: { status: 'stranded' } })
+          strandedDisk = true
+        } else return { kind: 'wait_disk', diskId: disk.id, agentName: disk.agentName }
+      }
+      if (disk && !strandedDisk) {
+        await requireRoom(tx, config)
+        const id = newSandboxId()
+        const row = await tx.sandbox.create({ data: { ...newRowData(id, userId, lessonKey, key, false, now, config), scopeKey, diskId: disk.id, nodes: { create: layout.nodes.map((n) => ({ name: n.name, hostname: n.name })) } }, include: { nodes: true } })
+        await tx.sandboxDisk.update({ where: { id: disk.id }, data: { status: 'attached', sandboxId: id, lessonKey, lastUsedAt: now, expiresAt: null } })
+        return { kind: 'created', row, resume: { diskId: disk.id, running: parseRunning(disk.running), subnet: disk.subnet, host: disk.agentName, keptAt: disk.keptAt } }
+      }
+
       // Pooled sandboxes come from QUAI_SANDBOX_POOL_SIZE or from a scheduled class session;
       // one already holding this lesson's files (warmed for its session) first.
       const pooledWhere = { placement: sandboxPlacement().name, userId: config.poolUserId, fromPool: true, status: 'running', layoutKey: key }
-      const select = { id: true, seededLessonKey: true }
+      const select = { id: true, seededLessonKey: true, agentName: true }
       const candidate =
         (lessonKey ? await tx.sandbox.findFirst({ where: { ...pooledWhere, seededLessonKey: lessonKey }, orderBy: { createdAt: 'asc' }, select }) : null) ??
         (await tx.sandbox.findFirst({ where: pooledWhere, orderBy: { createdAt: 'asc' }, select }))
       if (candidate) {
         // The claim: one conditional update; whoever changes the owner first gets it. It uses
         // up the seeding mark: later opens (or a reset's new sandbox) decide for themselves.
+        const diskId = scopeKey ? newDiskId() : null
         const claimed = await tx.sandbox.updateMany({
           where: { id: candidate.id, userId: config.poolUserId, status: 'running', seededLessonKey: candidate.seededLessonKey },
-          data: { userId, lessonKey, seededLessonKey: null, createdAt: now, lastActivityAt: now, expiresAt: new Date(now.getTime() + config.maxMinutes * 60_000) },
+          data: { userId, lessonKey, scopeKey, diskId, seededLessonKey: null, createdAt: now, lastActivityAt: now, expiresAt: new Date(now.getTime() + config.maxMinutes * 60_000) },
         })
-        if (claimed.count === 1) return { kind: 'claimed', id: candidate.id, lessonFilesSeeded: lessonKey !== null && candidate.seededLessonKey === lessonKey }
+        if (claimed.count === 1) {
+          if (diskId && scopeKey) await tx.sandboxDisk.create({ data: newDiskData(diskId, userId, scopeKey, lessonKey, key, candidate.id, candidate.agentName) })
+          return { kind: 'claimed', id: candidate.id, lessonFilesSeeded: lessonKey !== null && candidate.seededLessonKey === lessonKey }
+        }
       }
     }
 
@@ -147,25 +182,40 @@ export async function reserve(db: Db, config: SandboxConfig, userId: string, lay
     }
 
     const id = newSandboxId()
+    const diskId = scopeKey ? newDiskId() : null
     const row = await tx.sandbox.create({
-      data: {
-        id,
-        userId,
-        status: 'starting',
-        placement: sandboxPlacement().name,
-        lessonKey,
-        layoutKey: key,
-        fromPool: pooled,
-        createdAt: now,
-        lastActivityAt: now,
-        queueSeenAt: now,
-        expiresAt: new Date(now.getTime() + config.maxMinutes * 60_000),
-        nodes: { create: layout.nodes.map((n) => ({ name: n.name, hostname: n.name })) },
-      },
+      data: { ...newRowData(id, userId, lessonKey, key, pooled, now, config), scopeKey, diskId, nodes: { create: layout.nodes.map((n) => ({ name: n.name, hostname: n.name })) } },
       include: { nodes: true },
     })
+    if (diskId && scopeKey) await tx.sandboxDisk.create({ data: newDiskData(diskId, userId, scopeKey, lessonKey, key, id, null) })
     return { kind: 'created', row }
   })
+}
+
+/** Refuses a new sandbox when the live ones already take every place. */
+async function requireRoom(tx: Db, config: SandboxConfig): Promise<void> {
+  const live = await tx.sandbox.count({ where: { status: { in: LIVE } } })
+  if (live >= config.maxConcurrent) throw new SandboxCapacityError(await minutesUntilFreeSlot(tx, config))
+}
+
+function newRowData(id: string, userId: string, lessonKey: string | null, layoutKey: string, pooled: boolean, now: Date, config: SandboxConfig) {
+  return {
+    id,
+    userId,
+    status: 'starting',
+    placement: sandboxPlacement().name,
+    lessonKey,
+    layoutKey,
+    fromPool: pooled,
+    createdAt: now,
+    lastActivityAt: now,
+    queueSeenAt: now,
+    expiresAt: new Date(now.getTime() + config.maxMinutes * 60_000),
+  }
+}
+
+function newDiskData(id: string, userId: string, scopeKey: string, lessonKey: string | null, layoutKey: string, sandboxId: string, agentName: string | null) {
+  return { id, userId, scopeKey, lessonKey, layoutKey, placement: sandboxPlacement().name, agentName, status: 'attached', sandboxId }
 }
 
 // ---------------------------------------------------------------- lifecycle
@@ -189,6 +239,7 @@ export async function openSandbox(userId: string, options: OpenSandboxOptions = 
   const lessonKey = options.lessonKey ?? null
   await preparePlacement()
   const db = await getDb()
+  let keptWorkLost = false
   for (let round = 0; round < 10; round++) {
     const r = await reserve(db, config, userId, layout, lessonKey, false)
     switch (r.kind) {
@@ -204,22 +255,58 @@ export async function openSandbox(userId: string, options: OpenSandboxOptions = 
       case 'replace':
         await endSandbox(r.id, 'replaced')
         continue
+      case 'switch':
+        // Kept in the background: this lesson's sandbox need not wait for the other's disk.
+        await endSandbox(r.id, 'switched', { background: true })
+        continue
+      case 'wait_disk':
+        await waitForKeptDisk(db, r.diskId, r.agentName, options.signal)
+        continue
       case 'evict':
         await endSandbox(r.id, 'pool')
         continue
       case 'claimed': {
         const row = await loadRow(db, r.id)
-        if (row) return { ...toView(row, config), lessonFilesSeeded: r.lessonFilesSeeded }
+        if (row) return { ...toView(row, config), lessonFilesSeeded: r.lessonFilesSeeded, ...(keptWorkLost ? { keptWorkLost } : {}) }
         continue
       }
       case 'created': {
-        const started = await startSandbox(db, r.row, userId, false, config, options.signal)
+        let started: SandboxWithNodes
+        try {
+          started = await startSandbox(db, r.row, userId, false, config, options.signal, r.resume)
+        } catch (error) {
+          if (!(error instanceof KeptDiskBrokenError)) throw error
+          // The kept work cannot be read back: it is recorded as broken, and the next round makes a fresh sandbox.
+          keptWorkLost = true
+          continue
+        }
         webMetrics().sandboxStartSeconds.observe({ host: started.agentName ?? localHost }, (Date.now() - r.row.createdAt.getTime()) / 1000)
-        return toView(started, config)
+        return { ...toView(started, config), ...(r.resume ? { resumedFrom: r.resume.keptAt, lessonFilesSeeded: true } : {}), ...(keptWorkLost ? { keptWorkLost } : {}) }
       }
     }
   }
   throw new SandboxStartError('too many concurrent changes to this learner\'s sandboxes; try again')
+}
+
+/** Until a disk being kept is kept (its sandbox's stop finishes it); a host that does not answer cannot give it back. */
+async function waitForKeptDisk(db: Db, diskId: string, agentName: string | null, signal: AbortSignal | undefined): Promise<void> {
+  await requireKeeperAnswers(db, agentName)
+  const deadline = Date.now() + 90_000
+  while (Date.now() < deadline && !signal?.aborted) {
+    const disk = await db.sandboxDisk.findUnique({ where: { id: diskId }, select: { status: true, sandboxId: true } })
+    if (!disk || !['attached', 'keeping'].includes(disk.status)) return
+    const sandbox = disk.sandboxId ? await db.sandbox.findUnique({ where: { id: disk.sandboxId }, select: { status: true, endedAt: true } }) : null
+    if (disk.sandboxId && (!sandbox || sandbox.status === 'ended' || sandbox.status === 'failed')) {
+      // Its sandbox ended without keeping it (its host was lost with it, and answers again): kept now.
+      await requireKeeperAnswers(db, agentName)
+      await keepOrphanDisk(db, disk.sandboxId)
+    } else if (sandbox?.status === 'stopping' && sandbox.endedAt && Date.now() - sandbox.endedAt.getTime() > 30_000 && disk.sandboxId) {
+      // A stop left to the reaper (its instance died) is finished here.
+      await destroyAndMarkEnded(db, disk.sandboxId)
+    }
+    await new Promise((r) => setTimeout(r, 150))
+  }
+  throw new SandboxStartError('your kept work is still being saved; try again in a minute')
 }
 
 async function waitWhileStarting(db: Db, id: string, config: SandboxConfig, signal: AbortSignal | undefined): Promise<void> {
@@ -234,7 +321,7 @@ async function waitWhileStarting(db: Db, id: string, config: SandboxConfig, sign
   }
 }
 
-export async function startSandbox(db: Db, row: SandboxWithNodes, userId: string, pooled: boolean, config: SandboxConfig, signal?: AbortSignal): Promise<SandboxWithNodes> {
+export async function startSandbox(db: Db, row: SandboxWithNodes, userId: string, pooled: boolean, config: SandboxConfig, signal?: AbortSignal, resume?: ResumeDisk): Promise<SandboxWithNodes> {
   const placement = sandboxPlacement()
   const spec = {
     sandboxId: row.id,
@@ -243,11 +330,13 @@ export async function startSandbox(db: Db, row: SandboxWithNodes, userId: string
     nodes: layoutFromKey(row.layoutKey).nodes,
     limits: { memoryMb: config.memoryMb, cpus: config.cpus, pids: config.pids, diskMb: config.diskMb },
     lessonImages: mirrorImagesOfLesson(row.lessonKey),
+    ...(resume ? { resume: { diskId: resume.diskId, running: resume.running, subnet: resume.subnet, host: resume.host } } : {}),
   }
+  const failed = (error: unknown) => failStart(db, row.id, error, resume?.diskId ?? null)
   // With several hosts, the host is chosen first: the sandbox then waits in that host's queue.
-  if (placement.assignHost) await placement.assignHost(spec).catch((error: unknown) => failStart(db, row.id, error))
-  await waitForStartSlot(config, placement.name, row.id, { signal })
-  const placed = await placement.create(spec).catch((error: unknown) => failStart(db, row.id, error))
+  if (placement.assignHost) await placement.assignHost(spec).catch(failed)
+  await waitForStartSlot(config, placement.name, row.id, { signal }).catch(failed)
+  const placed = await placement.create(spec).catch(failed)
   const now = new Date()
   const ok = await db.sandbox.updateMany({ where: { id: row.id, status: 'starting' }, data: { status: 'running', readyAt: now, networkId: placed.networkId, lastActivityAt: now } })
   if (ok.count === 0) {
@@ -259,16 +348,36 @@ export async function startSandbox(db: Db, row: SandboxWithNodes, userId: string
   for (const node of placed.nodes) {
     await db.sandboxNode.updateMany({ where: { sandboxId: row.id, name: node.name }, data: { containerId: node.containerId, socketPath: node.socketPath, hostname: node.hostname } })
   }
+  if (row.diskId) {
+    const agentName = (await db.sandbox.findUnique({ where: { id: row.id }, select: { agentName: true } }))?.agentName ?? null
+    await db.sandboxDisk.updateMany({ where: { id: row.diskId }, data: { subnet: placed.subnet ?? null, agentName } })
+  }
   const fresh = await loadRow(db, row.id)
   if (!fresh) throw new SandboxNotFoundError()
   return fresh
 }
 
-/** A start that failed before its sandbox ran: the row says why, and the caller hears a SandboxError. */
-async function failStart(db: Db, sandboxId: string, error: unknown): Promise<never> {
+/**
+ * A start that failed before its sandbox ran: the row says why, and the caller hears a SandboxError.
+ * A resumed disk is kept again (the placement put it back), or recorded broken when it was.
+ */
+async function failStart(db: Db, sandboxId: string, error: unknown, resumedDiskId: string | null = null): Promise<never> {
   const problem = dockerProblemOf(error)
   const reason = problem ? problem.message : (error as Error).message
   await db.sandbox.updateMany({ where: { id: sandboxId }, data: { status: 'failed', error: reason.slice(0, 2000), endedAt: new Date(), endReason: 'failed' } })
+  if (resumedDiskId) {
+    const broken = error instanceof KeptDiskBrokenError
+    const now = new Date()
+    await db.sandboxDisk.updateMany({
+      where: { id: resumedDiskId, status: 'attached' },
+      data: broken ? { status: 'broken', removedAt: now, removeReason: 'broken', error: (error as Error).message.slice(0, 2000) } : { status: 'kept', lastUsedAt: now, expiresAt: new Date(now.getTime() + sandboxConfig().keepDays * 86_400_000) },
+    })
+    if (broken) {
+      await sandboxPlacement().removeKept(resumedDiskId, (await db.sandboxDisk.findUnique({ where: { id: resumedDiskId }, select: { agentName: true } }))?.agentName ?? null).catch(() => undefined)
+      throw error
+    }
+    if (error instanceof SandboxError) throw error
+  }
   if (problem) throw new SandboxUnavailableError(problem.message, error)
   // A SandboxError cause (no host has room, the host's disk is full...) is what the API answers (lib/http/api.server.ts).
   throw new SandboxStartError(reason, error)
@@ -286,7 +395,7 @@ function mirrorImagesOfLesson(lessonKey: string | null): string[] {
  * End a sandbox (any owner): only one caller wins the running -> stopping transition and
  * removes everything it has on its hosts. Safe to call twice or from two instances.
  */
-export async function endSandbox(sandboxId: string, reason: EndReason): Promise<void> {
+export async function endSandbox(sandboxId: string, reason: EndReason, options: { background?: boolean } = {}): Promise<void> {
   const db = await getDb()
   const now = new Date()
   // endedAt marks when the stopping began (kept as the end time once ended).
@@ -296,7 +405,13 @@ export async function endSandbox(sandboxId: string, reason: EndReason): Promise<
     await db.sandbox.updateMany({ where: { id: sandboxId, status: 'starting' }, data: { status: 'stopping', endReason: reason, endedAt: now } })
     return
   }
-  await destroyAndMarkEnded(db, sandboxId)
+  // The disk being kept is marked before anyone can look for it (a reserve then waits for it).
+  const diskId = (await db.sandbox.findUnique({ where: { id: sandboxId }, select: { diskId: true } }))?.diskId
+  if (diskId && reason !== 'reset') await db.sandboxDisk.updateMany({ where: { id: diskId, status: 'attached' }, data: { status: 'keeping' } })
+  // In the background, a stop that dies with this process is finished by the reaper.
+  const finish = destroyAndMarkEnded(db, sandboxId)
+  if (options.background) finish.catch((error: unknown) => console.warn(`[sandbox] stopping ${sandboxId}: ${(error as Error).message}`))
+  else await finish
 }
 
 /** The learner's stop button. */

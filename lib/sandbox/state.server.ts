@@ -10,6 +10,7 @@ import { parseAgentKey } from './agent/signing'
 import { LocalPlacement, localPlacementName } from './local-placement.server'
 import { RemotePlacement } from './remote-placement.server'
 import type { SandboxPlacement } from './placement'
+import { diskToKeep, keepSandboxDisk, markDiskRemoved } from './disk-keeping.server'
 import { layoutFromKey, sandboxStatuses, SandboxUnavailableError, type SandboxStatus, type SandboxView } from './types'
 
 // What every part of lib/sandbox shares: the sandbox rows as stored (the database is the
@@ -107,10 +108,20 @@ export async function loadRow(db: Db, sandboxId: string): Promise<SandboxWithNod
   return row
 }
 
-/** Remove what the sandbox has on its hosts and mark it ended; on failure it stays "stopping" for the reaper. */
+/**
+ * Remove what the sandbox has on its hosts, or keep its disk (disk-keeping.server.ts), and mark
+ * it ended; on failure it stays "stopping" for the reaper.
+ */
 export async function destroyAndMarkEnded(db: Db, sandboxId: string): Promise<void> {
   try {
-    await sandboxPlacement().destroy(sandboxId)
+    const row = await db.sandbox.findUnique({ where: { id: sandboxId }, select: { diskId: true, endReason: true } })
+    const keep = row ? await diskToKeep(db, row) : null
+    if (keep) {
+      await keepSandboxDisk(db, sandboxPlacement(), sandboxId, keep)
+    } else {
+      await sandboxPlacement().destroy(sandboxId)
+      if (row?.diskId) await markDiskRemoved(db, row.diskId, row.endReason === 'reset' ? 'reset' : 'not_kept')
+    }
   } catch (error) {
     // Left as "stopping": the reaper tries again.
     await db.sandbox.updateMany({ where: { id: sandboxId }, data: { error: (error as Error).message.slice(0, 2000) } })

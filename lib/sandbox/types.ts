@@ -73,10 +73,16 @@ export type SandboxView = {
   idleTimeoutSeconds: number
   endReason: string | null
   error: string | null
+  /** When the work it resumed had been kept (set by the open that resumed it). */
+  resumedFrom?: Date | null
+  /** The open could not resume the learner's kept work (damaged disk) and made a fresh sandbox. */
+  keptWorkLost?: boolean
+  /** Whether its disk takes steps (btrfs), and is kept when it stops. */
+  keepsWork?: boolean
 }
 
 /** Why a sandbox ended (Sandbox.endReason). */
-export type EndReason = 'stopped' | 'reset' | 'replaced' | 'idle' | 'expired' | 'failed' | 'lost' | 'orphaned' | 'pool' | 'host_lost' | NodeDeathReason
+export type EndReason = 'stopped' | 'reset' | 'replaced' | 'switched' | 'idle' | 'expired' | 'failed' | 'lost' | 'orphaned' | 'pool' | 'host_lost' | NodeDeathReason
 
 /** A node of the sandbox stopped on its own (its inner dockerd died, and the node with it). */
 export const nodeDeathReasons = ['node_died', 'node_out_of_memory'] as const

@@ -21,8 +21,24 @@ export const sandboxViewSchema = z.object({
   now: z.string(),
   endReason: z.string().nullable(),
   error: z.string().nullable(),
+  /** ISO time the work this sandbox resumed had been kept (docs/persistence.md); null for a new one. */
+  resumedFrom: z.string().nullable().default(null),
+  /** The kept work could not be read back: this is a fresh sandbox. */
+  keptWorkLost: z.boolean().default(false),
 })
 export type SandboxView = z.infer<typeof sandboxViewSchema>
+
+/** GET /api/sandboxes/<id>/steps: the steps the learner can go back to (one per passed exercise). */
+export const stepListSchema = z.object({
+  steps: z.array(z.object({ id: z.string(), lessonKey: z.string(), exerciseId: z.string(), createdAt: z.string() })),
+})
+export type StepListView = z.infer<typeof stepListSchema>
+/** POST /api/sandboxes/<id>/steps/<step>/restore: the learner confirmed that the current state goes. */
+export const restoreStepBodySchema = z.strictObject({ confirm: z.literal(true) })
+export const stepIdSchema = z.string().regex(/^[a-z0-9]{8,40}$/, 'must be a step id')
+/** DELETE /api/kept-work?course=&lesson=: start over from scratch, without the kept work. */
+export const keptWorkQuerySchema = z.strictObject({ course: slug, lesson: slug })
+export const discardedSchema = z.object({ discarded: z.boolean() })
 
 /** GET /api/sandboxes/start-progress: where the learner's sandbox start stands (lib/sandbox/start-queue.server.ts). */
 export const startProgressSchema = z.discriminatedUnion('phase', [
@@ -86,6 +102,9 @@ export const sandboxApi = {
   ports: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/ports`,
   portShare: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/ports/share`,
   /** Opens a port on its own origin (redirect with a one-time grant); `path` is where to land. */
+  steps: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/steps`,
+  restoreStep: (id: string, step: string) => `/api/sandboxes/${encodeURIComponent(id)}/steps/${encodeURIComponent(step)}/restore`,
+  discardKept: (course: string, lesson: string) => `/api/kept-work?course=${encodeURIComponent(course)}&lesson=${encodeURIComponent(lesson)}`,
   openPort: (id: string, node: string, port: number) => `/api/sandboxes/${encodeURIComponent(id)}/ports/${encodeURIComponent(node)}/${port}/open`,
 }
 

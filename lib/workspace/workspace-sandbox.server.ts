@@ -137,5 +137,7 @@ export function sandboxView(sandbox: WorkspaceSandbox, now = new Date()): Sandbo
     now: now.toISOString(),
     endReason: sandbox.endReason,
     error: sandbox.error,
+    resumedFrom: sandbox.resumedFrom?.toISOString() ?? null,
+    keptWorkLost: sandbox.keptWorkLost ?? false,
   }
 }

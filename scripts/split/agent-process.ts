@@ -48,7 +48,7 @@ export function writeTestKeyFile(): string {
 
 /** The sandbox configuration of another namespace, as withTestNamespace derives it. */
 export function namespaceConfig(namespace: string) {
-  return { ...sandboxConfig(), namespace, stateDir: `/var/lib/quai-it/${namespace}`, runDir: `/run/quai-it/${namespace}`, cgroupParent: namespace, poolUserId: `pool-${namespace}` }
+  return { ...sandboxConfig(), namespace, stateDir: `/var/lib/quai-it/${namespace}`, keptDir: `/var/lib/quai-it/${namespace}.kept`, runDir: `/run/quai-it/${namespace}`, cgroupParent: namespace, poolUserId: `pool-${namespace}` }
 }
 
 export async function startTestAgent(options: TestAgentOptions = {}): Promise<TestAgent> {
@@ -69,6 +69,7 @@ export async function startTestAgent(options: TestAgentOptions = {}): Promise<Te
     QUAI_AGENT_NAME: options.name ?? `test-${config.namespace}`,
     QUAI_SANDBOX_NAMESPACE: config.namespace,
     QUAI_SANDBOX_STATE_DIR: config.stateDir,
+    QUAI_SANDBOX_KEPT_DIR: config.keptDir,
     QUAI_SANDBOX_RUN_DIR: config.runDir,
     QUAI_SANDBOX_CGROUP_PARENT: config.cgroupParent,
     QUAI_SANDBOX_DISK: config.disk,

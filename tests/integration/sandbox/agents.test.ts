@@ -55,7 +55,7 @@ describe.sequential('sandboxes placed across two quai-agents', () => {
     const leftB = new LocalPlacement(namespaceConfig(namespaceB))
     for (const id of await leftB.listPlaced().catch(() => [] as string[])) await leftB.destroy(id).catch(() => undefined)
     const b = namespaceConfig(namespaceB)
-    for (const dir of [b.stateDir, b.runDir]) fs.rmSync(dir, { recursive: true, force: true })
+    for (const dir of [b.stateDir, b.runDir, b.keptDir]) fs.rmSync(dir, { recursive: true, force: true })
     for (const c of fs.readdirSync('/sys/fs/cgroup')) {
       try {
         fs.rmdirSync(path.join('/sys/fs/cgroup', c, b.cgroupParent))
@@ -173,7 +173,9 @@ describe.sequential('sandboxes placed across two quai-agents', () => {
     const beat = await heartbeatSandboxAgents()
     expect(beat?.seen.sort()).toEqual(['alpha', 'beta'])
     expect(beat?.back).toEqual(['beta'])
-    expect(beat?.reconciled.removed.length).toBe(3)
+    // What it held is removed, except the disks of lesson sandboxes: kept for their learners.
+    expect(beat!.reconciled.removed.length + beat!.reconciled.kept.length).toBe(3)
+    expect((await beta.placement.listKept()).length).toBe(beat!.reconciled.kept.length)
     expect((await listAgents()).find((a) => a.name === 'beta')?.lostAt).toBeNull()
     expect(await beta.placement.listPlaced()).toEqual([])
     expect((await reconcileSandboxes()).removed).toEqual([])

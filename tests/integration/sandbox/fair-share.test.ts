@@ -91,8 +91,9 @@ describe.sequential('fair share of CPU and disk', () => {
     const before = bytesWrittenBelow(a.id, device)
     const r = await sh(a.id, 'cd /root/lab && dd if=/dev/zero of=io-test bs=1M count=12 oflag=direct 2>&1 | tail -1; rm -f io-test')
     expect(r.exitCode).toBe(0)
-    // The 12 MiB went through the sandbox's cgroup to its loop device, where the limit is.
-    expect(bytesWrittenBelow(a.id, device) - before).toBeGreaterThanOrEqual(12 * MiB)
+    // The 12 MiB went through the sandbox's cgroup to its loop device, where the limit is (btrfs
+    // writes a little of it, its metadata, from its own workers: at least 10 MiB is charged here).
+    expect(bytesWrittenBelow(a.id, device) - before).toBeGreaterThanOrEqual(10 * MiB)
     // At 4 MiB/s, 12 MiB cannot take less than 3 s; unthrottled it takes a few hundredths of a
     // second. Only the lower bound is checked (at half, for the throttle's first slice): a slow
     // machine can only make it longer, so this cannot fail under load.

@@ -68,10 +68,11 @@ describe.sequential('sandbox lifecycle', () => {
     expect(who.stdout.split('\n')).toEqual(['0', '/root/lab', 'node1', '', 'sock', ''])
   })
 
-  it('reuses the running sandbox when the layout fits, and gives the checks its inner daemon', async () => {
-    const again = await openSandbox('ada', { lessonKey: 'docker/images' })
+  it('reuses the running sandbox when the lesson is opened again, and gives the checks its inner daemon', async () => {
+    // (Another lesson gets a sandbox of its own, and this one is kept: kept-work.test.ts.)
+    const again = await openSandbox('ada', { lessonKey: 'docker/premiers-pas' })
     expect(again.id).toBe(sandboxId)
-    expect(again.lessonKey).toBe('docker/images')
+    expect(again.lessonKey).toBe('docker/premiers-pas')
 
     const docker = await innerDocker(sandboxId, 'node1')
     const info = (await readDaemonJson(docker, { path: '/info', what: 'info' })) as { Name: string }
@@ -336,7 +337,7 @@ describe.sequential('sandbox lifecycle', () => {
   it('resets to a fresh sandbox and stops, leaving nothing behind', async () => {
     const fresh = await resetSandbox('ada', sandboxId)
     expect(fresh.id).not.toBe(sandboxId)
-    expect(fresh.lessonKey).toBe('docker/images')
+    expect(fresh.lessonKey).toBe('docker/premiers-pas')
     expect(await leftovers(sandboxId)).toEqual(nothingLeft)
     const db = await getDb()
     expect((await db.sandbox.findUniqueOrThrow({ where: { id: sandboxId } })).endReason).toBe('reset')

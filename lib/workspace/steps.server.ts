@@ -1,0 +1,21 @@
+import 'server-only'
+import type { SessionUser } from '../auth/session.server'
+import { discardKeptWork, restoreToStep, stepsOfSandbox } from '../sandbox/kept.server'
+import type { StepListView } from './api'
+
+// What the steps and kept-work routes do (docs/persistence.md); lib/sandbox checks ownership.
+
+/** GET /api/sandboxes/<id>/steps */
+export async function listSteps(user: SessionUser, sandboxId: string): Promise<StepListView> {
+  return { steps: await stepsOfSandbox(user.id, sandboxId) }
+}
+
+/** POST /api/sandboxes/<id>/steps/<step>/restore: the learner's own sandbox, back to one of its steps. */
+export async function restoreStep(user: SessionUser, sandboxId: string, stepId: string): Promise<void> {
+  await restoreToStep(user.id, stepId, sandboxId)
+}
+
+/** DELETE /api/kept-work: the learner starts the lesson over from scratch. */
+export async function discardWork(user: SessionUser, courseSlug: string, lessonSlug: string): Promise<{ discarded: boolean }> {
+  return { discarded: await discardKeptWork(user.id, `${courseSlug}/${lessonSlug}`) }
+}

@@ -1,0 +1,59 @@
+-- AlterTable
+ALTER TABLE "Sandbox" ADD COLUMN     "diskId" TEXT,
+ADD COLUMN     "scopeKey" TEXT;
+
+-- CreateTable
+CREATE TABLE "SandboxDisk" (
+    "id" TEXT NOT NULL,
+    "userId" TEXT NOT NULL,
+    "scopeKey" TEXT NOT NULL,
+    "lessonKey" TEXT,
+    "layoutKey" TEXT NOT NULL,
+    "placement" TEXT NOT NULL,
+    "agentName" TEXT,
+    "status" TEXT NOT NULL,
+    "sandboxId" TEXT,
+    "subnet" TEXT,
+    "running" TEXT NOT NULL DEFAULT '{}',
+    "keptKb" INTEGER NOT NULL DEFAULT 0,
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "lastUsedAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "keptAt" TIMESTAMP(3),
+    "expiresAt" TIMESTAMP(3),
+    "removedAt" TIMESTAMP(3),
+    "removeReason" TEXT,
+    "error" TEXT,
+
+    CONSTRAINT "SandboxDisk_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateTable
+CREATE TABLE "SandboxStep" (
+    "id" TEXT NOT NULL,
+    "diskId" TEXT NOT NULL,
+    "lessonKey" TEXT NOT NULL,
+    "exerciseId" TEXT NOT NULL,
+    "running" TEXT NOT NULL DEFAULT '{}',
+    "createdAt" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "SandboxStep_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE INDEX "SandboxDisk_userId_scopeKey_status_idx" ON "SandboxDisk"("userId", "scopeKey", "status");
+
+-- CreateIndex
+CREATE INDEX "SandboxDisk_status_expiresAt_idx" ON "SandboxDisk"("status", "expiresAt");
+
+-- CreateIndex
+CREATE INDEX "SandboxDisk_agentName_status_idx" ON "SandboxDisk"("agentName", "status");
+
+-- CreateIndex
+CREATE INDEX "SandboxStep_diskId_lessonKey_exerciseId_idx" ON "SandboxStep"("diskId", "lessonKey", "exerciseId");
+
+-- AddForeignKey
+ALTER TABLE "SandboxDisk" ADD CONSTRAINT "SandboxDisk_userId_fkey" FOREIGN KEY ("userId") REFERENCES "user"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE "SandboxStep" ADD CONSTRAINT "SandboxStep_diskId_fkey" FOREIGN KEY ("diskId") REFERENCES "SandboxDisk"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
