@@ -197,6 +197,18 @@ export async function stepsOfSandbox(userId: string, sandboxId: string): Promise
   return steps.map((s) => ({ id: s.id, lessonKey: s.lessonKey, exerciseId: s.exerciseId, createdAt: s.createdAt.toISOString() }))
 }
 
+/** The steps of a learner's running sandboxes (for an instructor helping them), newest first. */
+export async function stepsOfRunningWork(userId: string): Promise<StepView[]> {
+  const db = await getDb()
+  const disks = await db.sandboxDisk.findMany({ where: { userId, status: 'attached' }, select: { id: true, sandboxId: true } })
+  const running = new Set(
+    (await db.sandbox.findMany({ where: { id: { in: disks.flatMap((d) => (d.sandboxId ? [d.sandboxId] : [])) }, status: 'running' }, select: { id: true } })).map((s) => s.id),
+  )
+  const live = disks.filter((d) => d.sandboxId && running.has(d.sandboxId)).map((d) => d.id)
+  const steps = await db.sandboxStep.findMany({ where: { diskId: { in: live } }, orderBy: { createdAt: 'desc' } })
+  return steps.map((s) => ({ id: s.id, lessonKey: s.lessonKey, exerciseId: s.exerciseId, createdAt: s.createdAt.toISOString() }))
+}
+
 /**
  * Put the sandbox that runs on the step's disk back to that step. `ownerId` is the learner the
  * disk belongs to (the caller checked that the person acting may act for them).

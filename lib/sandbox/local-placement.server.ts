@@ -347,7 +347,10 @@ export class LocalPlacement implements SandboxPlacement {
     )
 
     await this.awaitDaemons(id, disk.mountPoint, placed, trace)
-    if (spec.resume) await this.startRecorded(placed, spec.resume.running)
+    if (spec.resume) {
+      await this.startRecorded(placed, spec.resume.running)
+      trace('recorded containers started')
+    }
     // cgroup v1 throttles I/O flatly: the cgroups the nodes made below the sandbox's get the limits too.
     if (cgroupParent && diskIo) await throttleSandboxDiskTree(this.config.cgroupParent, id, diskIo)
     await registryJoined
@@ -390,10 +393,13 @@ export class LocalPlacement implements SandboxPlacement {
         if (ids.length === 0 || !node.socketPath) return
         const daemon = nodeDaemonAt(node.socketPath)
         const up = new Set((await listRunningContainers(daemon).catch(() => [])).map((c) => c.id))
-        for (const containerId of ids) {
-          if (up.has(containerId)) continue
-          await startContainer(daemon, containerId).catch((error: unknown) => this.log(`sandbox ${node.sandboxId}: container ${containerId.slice(0, 12)} of ${node.name} did not start again: ${(error as Error).message}`))
-        }
+        await Promise.all(
+          ids
+            .filter((containerId) => !up.has(containerId))
+            .map((containerId) =>
+              startContainer(daemon, containerId).catch((error: unknown) => this.log(`sandbox ${node.sandboxId}: container ${containerId.slice(0, 12)} of ${node.name} did not start again: ${(error as Error).message}`)),
+            ),
+        )
       }),
     )
   }
@@ -537,8 +543,11 @@ export class LocalPlacement implements SandboxPlacement {
     if (nodes.length > 0 && !fs.existsSync(runningFile) && fs.existsSync(stateDir)) {
       await fsp.writeFile(runningFile, JSON.stringify(await this.recordRunning(nodes)), { mode: 0o600 })
     }
+    const trace = tracer(sandboxId)
     if (nodes.length > 0) await this.stopNodes(nodes)
+    trace('nodes stopped')
     await this.removeAllButDisk(sandboxId)
+    trace('containers, network and cgroup removed')
     let bytes: number
     if (fs.existsSync(stateDir)) {
       await unmountDisk(stateDir)
@@ -571,16 +580,20 @@ export class LocalPlacement implements SandboxPlacement {
     const stateDir = this.stateDir(sandboxId)
     if (!diskHasSteps(stateDir)) throw new StepsUnavailableError()
     if (!(await listStepsOnDisk(stateDir)).includes(step)) throw new Error(`step ${step} is not on the disk of sandbox ${sandboxId}`)
+    const trace = tracer(sandboxId)
     const nodes = await this.findNodes(sandboxId)
     await this.stopNodes(nodes)
+    trace('nodes stopped')
     const socketDir = this.socketDir(sandboxId)
     for (const f of await fsp.readdir(socketDir).catch(() => [] as string[])) forgetDaemon(path.join(socketDir, f))
     await removeSocketDir(socketDir)
     await restoreStepOnDisk(stateDir, step)
-    for (const node of nodes) await startContainer(this.docker, node.containerId)
+    trace('step swapped in')
+    await Promise.all(nodes.map((node) => startContainer(this.docker, node.containerId)))
     const restarted = nodes.map((n) => ({ ...n, socketPath: null as string | null }))
-    await this.awaitDaemons(sandboxId, path.join(stateDir, 'mnt'), restarted, tracer(sandboxId))
+    await this.awaitDaemons(sandboxId, path.join(stateDir, 'mnt'), restarted, trace)
     await this.startRecorded(restarted, running)
+    trace('containers started')
     await this.reapplyLimits(sandboxId)
   }
 

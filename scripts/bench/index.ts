@@ -17,6 +17,12 @@ type Part = { name: string; file: string; fn: string; keys: string[]; args?: unk
 const parts: Part[] = [
   { name: 'lesson page', file: 'pages.ts', fn: 'benchPages', keys: ['lesson_page_ms_p50'] },
   { name: 'sandboxes', file: 'sandbox.ts', fn: 'benchSandbox', keys: ['sandbox_ready_ms_p50', 'sandbox_ready_ms_p95', 'pool_ready_ms_p50', 'idle_sandbox_mb'] },
+  {
+    name: 'kept work',
+    file: 'persistence.ts',
+    fn: 'benchPersistence',
+    keys: ['cold_start_ms_p50', 'resume_ms_p50', 'snapshot_ms_p50', 'restore_step_ms_p50', 'kept_disk_mb_p50', 'keep_ms_p50'],
+  },
   { name: 'exercise checks', file: 'checks.ts', fn: 'benchChecks', keys: ['check_ms_p50', 'check_ms_p95', 'check_declarative_ms_p50', 'check_declarative_ms_p95'] },
   { name: 'regular expressions', file: 'regex.ts', fn: 'benchRegex', keys: ['regex_from_line_ms', 'regex_author_2mib_ms', 'regex_throughput_mb_s', 'regex_v8_from_line_ms'] },
   {

@@ -48,13 +48,17 @@ type Options = { runs?: number; poolRuns?: number; log?: (line: string) => void 
 
 /**
  * Points lib/sandbox at a namespace of the benchmark's own (labels, state folders, cgroup
- * parent, pool user), without a pool; returns the previous settings to restore.
+ * parent, pool user), without a pool and without keeping disks (unless `keepDays` says so);
+ * returns the previous settings to restore.
  */
-export function enterBenchNamespace(namespace: string, limits: { maxConcurrent: number; createsPerHour: number }): SandboxConfig {
+export function enterBenchNamespace(namespace: string, limits: { maxConcurrent: number; createsPerHour: number; keepDays?: number }): SandboxConfig {
   const previous = sandboxConfig()
   setSandboxConfigForTests({
     namespace,
     stateDir: `/var/lib/${namespace}/sandboxes`,
+    keptDir: `/var/lib/${namespace}/sandboxes.kept`,
+    // Benchmarks other than persistence.ts measure sandboxes that are not kept when they stop.
+    keepDays: 0,
     runDir: `/run/${namespace}/sandboxes`,
     cgroupParent: namespace,
     poolUserId: `${namespace}-pool`,

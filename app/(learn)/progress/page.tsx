@@ -1,12 +1,15 @@
 import type { Metadata } from 'next'
 import Link from 'next/link'
 import { getTranslations } from 'next-intl/server'
+import { KeptWorkList } from '@/components/progress/KeptWorkList'
 import { LessonProgressItem } from '@/components/progress/LessonProgressItem'
 import { ResumeCard } from '@/components/progress/ResumeCard'
 import { ProgressBar } from '@/components/ui/ProgressBar'
 import { requirePageUser } from '@/lib/auth/session.server'
 import { courseHref } from '@/lib/content/paths'
+import { getLessonByKey } from '@/lib/content/lessons.server'
 import { progressOverview } from '@/lib/progress/overview.server'
+import { keptWorkOf } from '@/lib/sandbox/kept.server'
 
 export async function generateMetadata(): Promise<Metadata> {
   return { title: (await getTranslations('learn.progress'))('title') }
@@ -14,7 +17,8 @@ export async function generateMetadata(): Promise<Metadata> {
 
 export default async function ProgressPage() {
   const user = await requirePageUser('/progress')
-  const [t, overview] = await Promise.all([getTranslations('learn.progress'), progressOverview(user.id)])
+  const [t, overview, kept] = await Promise.all([getTranslations('learn.progress'), progressOverview(user.id), keptWorkOf(user.id)])
+  const keptTitles = Object.fromEntries(kept.flatMap((k) => (k.lessonKey ? [[k.lessonKey, getLessonByKey(k.lessonKey)?.frontmatter?.title ?? k.lessonKey]] : [])))
   return (
     <main className="mx-auto max-w-4xl px-6 py-10">
       <h1 className="text-3xl font-bold tracking-tight">{t('title')}</h1>
@@ -29,6 +33,7 @@ export default async function ProgressPage() {
           </Link>
         </p>
       )}
+      <KeptWorkList items={kept} titles={keptTitles} />
       <ul className="mt-8 space-y-6">
         {overview.courses.map((course) => (
           <li key={course.slug} className="rounded-xl border border-slate-200 p-5" data-course={course.slug}>

@@ -3,7 +3,7 @@ import http from 'node:http'
 import { dockerClientThroughAgent, type DockerDaemon } from '../../docker/client.server'
 import { DockerProblemError, type DockerProblemCode } from '../../docker/diagnose.server'
 import type { PortRoute } from '../placement'
-import { SandboxError, SandboxHostFullError, type SandboxErrorCode } from '../types'
+import { KeptDiskBrokenError, SandboxError, SandboxHostFullError, StepsUnavailableError, type SandboxErrorCode } from '../types'
 import { agentErrorSchema, agentOperations, dockerPassthroughPrefix, operationPath, portPassthroughPrefix, scopeOf, type AgentInput, type AgentOperation, type AgentOutput, type DockerTarget } from './protocol'
 import { parseAgentAddress, type AgentAddress } from './address'
 import { authHeader, hashBody, signRequest } from './signing'
@@ -133,6 +133,9 @@ function invalidAddress(address: string): never {
 /** The agent's error answer as the error the placement would have thrown on this host. */
 function errorFromAgent(error: { status: number; code: string; message: string; params?: Record<string, string | number>; fix?: string }): Error {
   if (error.code === 'sandbox.host_full') return new SandboxHostFullError(Number(error.params?.neededMb ?? 0), Number(error.params?.availableMb ?? 0), error.fix ?? '')
+  // The errors the web acts on by their class: a damaged kept disk (a fresh sandbox), no steps on this host.
+  if (error.code === 'sandbox.kept_disk_broken') return new KeptDiskBrokenError(String(error.params?.diskId ?? ''), error.message)
+  if (error.code === 'sandbox.steps_unavailable') return new StepsUnavailableError()
   if (error.code.startsWith('sandbox.')) return new SandboxError(error.code as SandboxErrorCode, error.params ?? {})
   if (error.code.startsWith('docker.')) return new DockerProblemError(error.code.slice('docker.'.length) as DockerProblemCode, error.message.replace(/\. Fix: [\s\S]*$/, ''), error.fix ?? '')
   return Object.assign(new Error(`agent: ${error.message}`), { agentCode: error.code, status: error.status })

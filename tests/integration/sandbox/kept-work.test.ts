@@ -6,6 +6,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { restoreStudentStep, studentWork } from '../../../lib/classes/student-work.server'
 import { getDb } from '../../../lib/db/client.server'
 import { sandboxConfig } from '../../../lib/sandbox/config.server'
 import { discardKeptWork, keptWorkForLesson, keptWorkOf, maintainKeptDisks, restoreToStep, stepsOfSandbox, takeStep } from '../../../lib/sandbox/kept.server'
@@ -45,7 +46,7 @@ async function until(what: string, test: () => Promise<boolean>, ms = 60_000): P
 describe.sequential('work kept between sandboxes', () => {
   let first = ''
   beforeAll(async () => {
-    for (const u of ['kim', 'lou', 'max', 'ned']) await createUser(u)
+    for (const u of ['kim', 'lou', 'max', 'ned', 'tea', 'tom']) await createUser(u)
   })
   afterAll(async () => {
     await cleanUpNamespace()
@@ -92,6 +93,22 @@ describe.sequential('work kept between sandboxes', () => {
 
     await restoreToStep('kim', step!.id)
     expect(await sh(first, `cat /root/lab/note.txt; docker ps --format '{{.Names}}'`)).toBe('mine\nweb')
+
+    // An instructor of kim's class sees the step and puts the sandbox back to it; another does not.
+    const db = await getDb()
+    await db.user.updateMany({ where: { id: { in: ['tea', 'tom'] } }, data: { role: 'instructor' } })
+    const classroom = await db.classroom.create({
+      data: { name: 'Persistance', joinCode: `KW${Math.random().toString(36).slice(2, 10).toUpperCase()}`, instructors: { create: [{ userId: 'tea' }] }, members: { create: [{ userId: 'kim' }] } },
+    })
+    const other = await db.classroom.create({ data: { name: 'Autre', joinCode: `KX${Math.random().toString(36).slice(2, 10).toUpperCase()}`, instructors: { create: [{ userId: 'tom' }] } } })
+    const teacher = { id: 'tea', role: 'instructor' as const }
+    expect((await studentWork(classroom.id, teacher, 'kim')).steps.map((s) => s.id)).toEqual([step!.id])
+    await sh(first, 'echo helped > /root/lab/note.txt')
+    await restoreStudentStep(classroom.id, teacher, 'kim', step!.id)
+    expect(await sh(first, 'cat /root/lab/note.txt')).toBe('mine')
+    await expect(restoreStudentStep(other.id, { id: 'tom', role: 'instructor' }, 'kim', step!.id)).rejects.toThrow()
+    await expect(restoreStudentStep(classroom.id, { id: 'tom', role: 'instructor' }, 'kim', step!.id)).rejects.toThrow()
+    await expect(studentWork(other.id, { id: 'tom', role: 'instructor' }, 'kim')).rejects.toThrow(/not in the class/)
     // Passing again replaces the step (one per exercise).
     const again = await takeStep(first, A, 'premier-conteneur')
     expect((await stepsOfSandbox('kim', first)).map((s) => s.id)).toEqual([again!.id])

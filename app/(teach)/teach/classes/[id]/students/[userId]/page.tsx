@@ -4,6 +4,7 @@ import { getFormatter, getTranslations } from 'next-intl/server'
 import { InlineMarkdown } from '@/components/exercises/Markdown'
 import { formatDuration } from '@/components/teach/format'
 import { RemoveButton } from '@/components/teach/RemoveButton'
+import { RestoreStudentStep } from '@/components/teach/RestoreStudentStep'
 import { StatusBadge } from '@/components/ui/StatusBadge'
 import { requirePageUser } from '@/lib/auth/session.server'
 import { orPage } from '@/lib/classes/http.server'
@@ -12,6 +13,7 @@ import { idParam } from '@/lib/classes/schemas'
 import { attemptsPerExercise, getStudentReport, type ExerciseReport, type LessonReport } from '@/lib/classes/student.server'
 import { lessonHref } from '@/lib/content/paths'
 import { examReviewOf } from '@/lib/exams/review.server'
+import { studentWork } from '@/lib/classes/student-work.server'
 import { colon } from '@/lib/i18n/punctuation'
 
 type Props = { params: Promise<{ id: string; userId: string }> }
@@ -26,7 +28,9 @@ export default async function StudentPage({ params }: Props) {
   const { id, userId } = await params
   const user = await requirePageUser(`/teach/classes/${id}/students/${userId}`, 'instructor')
   const locale = await readerLocale()
-  const [report, review] = await orPage(Promise.all([getStudentReport(safeId(id), user, safeId(userId), locale), examReviewOf(safeId(id), user, safeId(userId))]))
+  const [report, review, work] = await orPage(
+    Promise.all([getStudentReport(safeId(id), user, safeId(userId), locale), examReviewOf(safeId(id), user, safeId(userId)), studentWork(safeId(id), user, safeId(userId))]),
+  )
   const [t, tt, format] = await Promise.all([getTranslations('teach'), getTranslations('teach.time'), getFormatter()])
   const when = (date: Date) => format.dateTime(date, { dateStyle: 'medium', timeStyle: 'short' })
   const lastSeen = report.lessons.reduce<Date | null>((max, l) => (l.lastSeenAt && (!max || l.lastSeenAt > max) ? l.lastSeenAt : max), null)
@@ -197,6 +201,39 @@ export default async function StudentPage({ params }: Props) {
                 </li>
               ))}
             </ol>
+          )}
+        </section>
+      )}
+      {(work.kept.length > 0 || work.steps.length > 0) && (
+        <section className="mt-6 rounded-xl border border-slate-200 p-5" aria-labelledby="student-work" data-testid="student-work">
+          <h2 id="student-work" className="text-lg font-semibold">
+            {t('student.work.title')}
+          </h2>
+          <ul className="mt-2 space-y-0.5 text-sm">
+            {work.kept.map((k) => (
+              <li key={k.scopeKey} data-kept-lesson={k.lessonKey ?? ''}>
+                {k.lessonKey ?? k.scopeKey} · {k.status === 'kept' ? t('student.work.kept', { mb: k.keptMb, date: when(new Date(k.lastUsedAt)) }) : t('student.work.running')}
+              </li>
+            ))}
+          </ul>
+          {work.steps.length > 0 && (
+            <>
+              <p className="mt-3 text-sm text-slate-700">{t('student.work.stepsIntro')}</p>
+              <ol className="mt-1 space-y-1 text-sm">
+                {work.steps.map((step) => (
+                  <li key={step.id} className="flex flex-wrap items-center gap-3" data-step={step.exerciseId}>
+                    <span>
+                      {step.lessonKey} · {step.exerciseId} · {when(new Date(step.createdAt))}
+                    </span>
+                    <RestoreStudentStep
+                      url={`/api/classes/${report.classroom.id}/students/${report.student.id}/steps/${step.id}/restore`}
+                      label={t('student.work.restore')}
+                      confirm={t('student.work.restoreConfirm', { name: report.student.name, exercise: step.exerciseId })}
+                    />
+                  </li>
+                ))}
+              </ol>
+            </>
           )}
         </section>
       )}

@@ -1,0 +1,65 @@
+import { expect, test } from '@playwright/test'
+import { signUp } from './support/accounts'
+import { checkExercise, openLab } from './support/lab'
+
+// Work that survives a break (docs/persistence.md), in Chromium on a real sandbox: a passed
+// "Vérifier" keeps a step that the learner goes back to after a confirmation; a stopped
+// sandbox comes back with its files and containers and says so; "Recommencer à zéro" gives a
+// fresh one.
+test('a learner goes back to a passed step, finds the work again after a stop, and starts over from scratch', async ({ page }) => {
+  test.setTimeout(300_000)
+  await signUp(page)
+  const { workspace, terminal } = await openLab(page)
+  const rows = terminal.locator('.xterm-rows > div')
+  const type = async (command: string) => {
+    await terminal.locator('.xterm').click({ timeout: 5000 })
+    await page.keyboard.type(`${command}\n`)
+  }
+  const panel = page.getByRole('region', { name: 'Exercices' }).last()
+
+  await type('docker network create demo-net >/dev/null && echo mine > note.txt && echo made-$((40+2))')
+  await expect(rows.filter({ hasText: /^made-42\s*$/ })).toBeVisible({ timeout: 60_000 })
+  const checked = await checkExercise(page, panel)
+  expect(((await checked.json()) as { result: { passed: boolean } }).result.passed).toBe(true)
+
+  // Later changes, then back to the step.
+  await type('echo later > note.txt && docker network rm demo-net >/dev/null && echo changed-$((40+3))')
+  await expect(rows.filter({ hasText: /^changed-43\s*$/ })).toBeVisible({ timeout: 30_000 })
+  await workspace.getByRole('tab', { name: 'Étapes' }).click()
+  const steps = workspace.getByRole('region', { name: 'Étapes du bac à sable' })
+  await expect(steps.locator('[data-step="reseau"]')).toBeVisible()
+  await steps.getByRole('button', { name: 'Revenir à cette étape' }).click()
+  const dialog = page.getByRole('dialog')
+  await expect(dialog).toContainText('sera perdu')
+  await dialog.getByRole('button', { name: 'Revenir à cette étape' }).click()
+  // The nodes restarted: a new shell, on the step's state.
+  await workspace.getByRole('tab', { name: 'Terminal node1' }).click()
+  await expect(workspace.locator('[data-terminal-node="node1"]')).toHaveAttribute('data-terminal-state', 'open', { timeout: 90_000 })
+  const back = workspace.locator('[data-terminal-node="node1"]')
+  await back.locator('.xterm').click()
+  await page.keyboard.type('echo "$(cat note.txt)-$(docker network ls -q -f name=demo-net | wc -l)-back"\n')
+  await expect(back.locator('.xterm-rows > div', { hasText: /^mine-1-back\s*$/ })).toBeVisible({ timeout: 30_000 })
+
+  // Stopped, then opened again: the work is back, and the page says so.
+  await workspace.getByRole('button', { name: 'Arrêter' }).click()
+  await expect(page.getByRole('dialog')).toContainText('est gardé')
+  await page.getByRole('dialog').getByRole('button', { name: 'Arrêter' }).click()
+  await expect(workspace).toHaveAttribute('data-workspace-phase', 'ended', { timeout: 60_000 })
+  const again = await openLab(page)
+  await expect(again.workspace.locator('[data-kept-notice="resumed"]')).toContainText('Repris là où vous en étiez')
+  await again.terminal.locator('.xterm').click()
+  await page.keyboard.type('echo "$(cat note.txt)-resumed"\n')
+  await expect(again.terminal.locator('.xterm-rows > div', { hasText: /^mine-resumed\s*$/ })).toBeVisible({ timeout: 30_000 })
+
+  // Start over from scratch: a fresh sandbox, without the file.
+  await again.workspace.locator('[data-kept-notice="resumed"]').getByRole('button', { name: 'Recommencer à zéro' }).click()
+  await expect(page.getByRole('dialog')).toContainText('supprimés')
+  await page.getByRole('dialog').getByRole('button', { name: 'Réinitialiser' }).click()
+  const fresh = again.workspace.locator('[data-terminal-node="node1"]')
+  await expect(fresh).toHaveAttribute('data-terminal-state', 'open', { timeout: 90_000 })
+  await fresh.locator('.xterm').click()
+  await page.keyboard.type('ls note.txt 2>/dev/null | wc -l | sed "s/^/files-/"\n')
+  await expect(fresh.locator('.xterm-rows > div', { hasText: /^files-0\s*$/ })).toBeVisible({ timeout: 30_000 })
+  await again.workspace.getByRole('button', { name: 'Arrêter' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: 'Arrêter' }).click()
+})
