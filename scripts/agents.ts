@@ -3,9 +3,11 @@
 //   npm run agents -- drain|undrain <name>     a draining agent takes no new sandbox, keeps its running ones
 //   npm run agents -- remove <name>            refused while it holds live sandboxes
 //   npm run agents -- list
+//   npm run agents -- move-disks <from> <to>   the kept disks of one agent's host to another's (docs/persistence.md)
 import { addAgent, listAgents, parseCapacity, removeAgent, setDraining } from '../lib/sandbox/agents.server'
+import { moveKeptDisks } from '../lib/sandbox/kept-move.server'
 
-const usage = 'usage: npm run agents -- add <name> <address> | drain <name> | undrain <name> | remove <name> | list'
+const usage = 'usage: npm run agents -- add <name> <address> | drain <name> | undrain <name> | remove <name> | list | move-disks <from> <to>'
 const [command, name, address] = process.argv.slice(2)
 
 function need(value: string | undefined): string {
@@ -55,6 +57,17 @@ switch (command) {
       const state = a.lostAt ? `LOST since ${a.lostAt.toISOString()}` : a.draining ? 'draining' : 'accepting'
       const room = c ? `${c.runningSandboxes} running, ${c.memoryFreeMb} MB memory free, ${c.diskFreeMb} MB disk free` : 'never answered'
       console.log(`${a.name}\t${a.address}\t${state}\t${room}\tlast seen ${a.lastSeenAt?.toISOString() ?? 'never'}`)
+    }
+    break
+  }
+  case 'move-disks': {
+    try {
+      const result = await moveKeptDisks(need(name), need(address), (line) => console.log(line))
+      console.log(`${result.moved.length} kept disk(s) moved from ${name} to ${address}${result.failed.length ? `, ${result.failed.length} not moved (still kept on ${name})` : ''}`)
+      if (result.failed.length) process.exit(1)
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : String(error))
+      process.exit(1)
     }
     break
   }

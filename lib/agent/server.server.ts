@@ -12,6 +12,8 @@ import {
   allowedEngineCall,
   isAgentOperation,
   parsePassthroughPath,
+  keptScope,
+  parseKeptStreamPath,
   scopeOf,
   type AgentInput,
   type AgentOperation,
@@ -287,10 +289,28 @@ export function createAgentServer(options: AgentServerOptions): http.Server {
     upstream.on('error', end).on('close', end)
   }
 
+  /** A kept disk's image as a stream: out to another agent, or in from one (moving kept disks). */
+  async function handleKeptStream(request: http.IncomingMessage, response: http.ServerResponse, stream: { diskId: string; direction: 'export' | 'import'; bytes: number }): Promise<void> {
+    const method = stream.direction === 'export' ? 'GET' : 'PUT'
+    if (request.method !== method) throw new AgentRequestError(405, 'agent_bad_request', `${stream.direction} takes ${method}`)
+    const verdict = verifyRequest(key, header(request), { method, path: request.url ?? '', scope: keptScope(stream.diskId) }, nonces)
+    if (!verdict.ok) throw refuse(verdict.refusal)
+    if (stream.direction === 'export') {
+      const tar = placement.exportKept(stream.diskId)
+      response.writeHead(200, { 'content-type': 'application/x-tar' })
+      tar.on('error', () => response.destroy())
+      tar.pipe(response)
+      return
+    }
+    const bytes = await placement.importKept(stream.diskId, request, stream.bytes)
+    sendJson(response, 200, { result: { bytes } })
+  }
+
   const server = http.createServer((request, response) => {
     const url = request.url ?? ''
     const operation = /^\/v1\/ops\/([A-Za-z]+)$/.exec(url)?.[1]
-    const work = operation !== undefined ? handleOperation(request, response, operation) : handlePassthrough(request, response)
+    const kept = parseKeptStreamPath(url)
+    const work = operation !== undefined ? handleOperation(request, response, operation) : kept ? handleKeptStream(request, response, kept) : handlePassthrough(request, response)
     work.catch((error: unknown) => {
       const answer = errorAnswer(error)
       if (answer.status >= 500) log(`${request.method} ${url.replace(/\?.*$/, '')}: ${(error as Error)?.message ?? String(error)}`)

@@ -47,6 +47,14 @@ export class AgentsPlacement implements SandboxPlacement {
     return (await listAgents()).filter((a) => !a.lostAt).map((agent) => ({ agent, placement: this.remote(agent).placement }))
   }
 
+  /** The client of a registered agent that is not lost (moving kept disks between hosts). */
+  async clientOf(agentName: string): Promise<AgentClient> {
+    const agent = await (await getDb()).sandboxAgent.findUnique({ where: { name: agentName } })
+    if (!agent) throw new SandboxUnavailableError(`no quai-agent named ${agentName}`)
+    if (agent.lostAt) throw new KeptHostUnavailableError(agentName)
+    return this.remote(agent).client
+  }
+
   heartbeat(options: { now?: Date; lostSeconds?: number } = {}): Promise<HeartbeatResult> {
     return heartbeatAgents((agent) => this.remote(agent).client, options)
   }

@@ -1,4 +1,5 @@
 import 'server-only'
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
@@ -240,7 +241,8 @@ export async function moveFromKept(keptDir: string, sandboxDir: string, diskId: 
 export async function listKeptDisks(keptRoot: string): Promise<{ diskId: string; bytes: number }[]> {
   const result: { diskId: string; bytes: number }[] = []
   for (const e of await fsp.readdir(keptRoot, { withFileTypes: true }).catch(() => [] as fs.Dirent[])) {
-    if (!e.isDirectory()) continue
+    // (A disk still arriving from another host is "<id>.incoming": not kept yet.)
+    if (!e.isDirectory() || !/^[a-z0-9]{8,40}$/.test(e.name)) continue
     const dir = path.join(keptRoot, e.name)
     const kept = [IMAGE, 'mnt'].map((n) => path.join(dir, n)).find((p) => fs.existsSync(p))
     result.push({ diskId: e.name, bytes: kept ? await allocatedBytes(kept) : 0 })
@@ -250,4 +252,49 @@ export async function listKeptDisks(keptRoot: string): Promise<{ diskId: string;
 
 export async function removeKeptDisk(keptDir: string): Promise<void> {
   await fsp.rm(keptDir, { recursive: true, force: true })
+}
+
+/** A kept disk as a tar stream (sparse: holes are not sent). */
+export function exportKeptDisk(keptDir: string): NodeJS.ReadableStream {
+  const member = fs.existsSync(path.join(keptDir, IMAGE)) ? IMAGE : 'mnt'
+  const tar = spawn('tar', ['-cS', '-f', '-', '-C', keptDir, member], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  tar.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+  tar.on('close', (code) => {
+    if (code !== 0) tar.stdout.destroy(new Error(`tar of ${keptDir}: exit ${code}: ${stderr.trim()}`))
+  })
+  return tar.stdout
+}
+
+/**
+ * A kept disk from a tar stream (exportKeptDisk on another host): unpacked beside, then renamed
+ * into place, so a transfer cut half-way leaves nothing that looks kept. Refused when `keptDir`
+ * already holds a disk.
+ */
+export async function importKeptDisk(keptDir: string, input: NodeJS.ReadableStream): Promise<number> {
+  if (fs.existsSync(keptDir)) throw new Error(`${keptDir} already holds a kept disk`)
+  const incoming = `${keptDir}.incoming`
+  await fsp.rm(incoming, { recursive: true, force: true })
+  await fsp.mkdir(incoming, { recursive: true, mode: 0o700 })
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const tar = spawn('tar', ['-xS', '-f', '-', '-C', incoming], { stdio: ['pipe', 'ignore', 'pipe'] })
+      let stderr = ''
+      tar.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+      tar.on('error', reject)
+      tar.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar into ${incoming}: exit ${code}: ${stderr.trim()}`))))
+      input.on('error', (error) => {
+        tar.kill()
+        reject(error)
+      })
+      input.pipe(tar.stdin)
+    })
+    const names = await fsp.readdir(incoming)
+    if (!names.includes(IMAGE) && !names.includes('mnt')) throw new Error('the stream held no disk')
+    await fsp.rename(incoming, keptDir)
+  } catch (error) {
+    await fsp.rm(incoming, { recursive: true, force: true })
+    throw error
+  }
+  return (await listKeptDisks(path.dirname(keptDir))).find((d) => d.diskId === path.basename(keptDir))?.bytes ?? 0
 }

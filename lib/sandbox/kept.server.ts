@@ -16,6 +16,7 @@ import { KeptHostUnavailableError, StepNotFoundError, StepsUnavailableError, San
 //   kept      on its host, waiting for its learner until expiresAt
 //   removing  being removed (retried until its host says it is gone)
 //   stranded  its host was lost while a sandbox ran on it; kept if that host comes back
+//   moving    being moved to another host (kept-move.server.ts); a resume waits
 //   removed | broken   history
 // Every transition is a conditional update, so that two server instances never both act.
 // The placement (local or an agent) does the host side: keep, snapshot, restoreStep, removeKept.
@@ -124,7 +125,7 @@ async function hostQuotaKb(config: SandboxConfig): Promise<number> {
  */
 export async function reconcileKeptDisks(onHost: { diskId: string }[], where: { placement: string; agentName?: string }): Promise<{ removed: string[]; broken: string[] }> {
   const db = await getDb()
-  const rows = await db.sandboxDisk.findMany({ where: { ...where, status: { in: [...ACTIVE_DISK, 'removing', 'stranded'] } }, select: { id: true, status: true } })
+  const rows = await db.sandboxDisk.findMany({ where: { ...where, status: { in: [...ACTIVE_DISK, 'removing', 'stranded', 'moving'] } }, select: { id: true, status: true } })
   const known = new Map(rows.map((r) => [r.id, r.status]))
   const present = new Set(onHost.map((d) => d.diskId))
   const removed: string[] = []

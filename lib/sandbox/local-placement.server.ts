@@ -36,6 +36,7 @@ import {
   createPlainDisk,
   createSandboxCgroup,
   destroyDisk,
+  diskImageClaims,
   hostUpstreamDns,
   ipToString,
   listSandboxCgroups,
@@ -54,6 +55,8 @@ import {
 } from './host.server'
 import {
   createBtrfsDisk,
+  exportKeptDisk,
+  importKeptDisk,
   listKeptDisks,
   listStepsOnDisk,
   mountExistingDisk,
@@ -67,7 +70,7 @@ import {
   unmountDisk,
   allocatedBytes,
 } from './disk-steps.server'
-import { KeptDiskBrokenError, StepsUnavailableError } from './types'
+import { KeptDiskBrokenError, KeptDiskMissingError, SandboxHostFullError, StepsUnavailableError } from './types'
 import {
   learnerCommand,
   type CreateSandboxSpec,
@@ -607,6 +610,27 @@ export class LocalPlacement implements SandboxPlacement {
 
   async listKept(): Promise<{ diskId: string; bytes: number }[]> {
     return listKeptDisks(this.config.keptDir)
+  }
+
+  /** A kept disk as a (sparse) tar stream, for another host (kept-move.server.ts). */
+  exportKept(diskId: string): NodeJS.ReadableStream {
+    const dir = this.keptDir(diskId)
+    if (!fs.existsSync(dir)) throw new KeptDiskMissingError(diskId)
+    return exportKeptDisk(dir)
+  }
+
+  /**
+   * A kept disk from another host, refused (SandboxHostFullError) when this host's disk could
+   * not hold its `bytes` beside what its sandbox images may still grow into and the reserve.
+   */
+  async importKept(diskId: string, input: NodeJS.ReadableStream, bytes: number): Promise<number> {
+    await fsp.mkdir(this.config.keptDir, { recursive: true, mode: 0o700 })
+    const claims = await diskImageClaims(this.config.stateDir).catch(() => null)
+    const reserve = this.config.diskReserveMb * 1024 * 1024
+    if (claims && claims.freeBytes - claims.claimedBytes - reserve < bytes) {
+      throw new SandboxHostFullError(Math.ceil(bytes / 1024 / 1024), Math.max(0, Math.floor((claims.freeBytes - claims.claimedBytes - reserve) / 1024 / 1024)), `free space on the filesystem of ${this.config.stateDir}`)
+    }
+    return importKeptDisk(this.keptDir(diskId), input)
   }
 
   /** Bytes the sandbox's disk holds now (for the space a learner sees while it runs). */

@@ -130,13 +130,13 @@ export async function reserve(db: Db, config: SandboxConfig, userId: string, lay
       }
 
       // The learner's kept work for this lesson comes back before anything else.
-      const disk = scopeKey ? await tx.sandboxDisk.findFirst({ where: { userId, scopeKey, status: { in: ['attached', 'keeping', 'kept'] } }, orderBy: { createdAt: 'desc' } }) : null
+      const disk = scopeKey ? await tx.sandboxDisk.findFirst({ where: { userId, scopeKey, status: { in: ['attached', 'keeping', 'kept', 'moving'] } }, orderBy: { createdAt: 'desc' } }) : null
       let strandedDisk = false
       if (disk && disk.status !== 'kept') {
         // Its host was lost under the learner (who was told, and asks for a new sandbox): a fresh
         // one now; the stranded disk is kept if that host comes back (reconcile).
         const keeper = disk.agentName ? await tx.sandboxAgent.findUnique({ where: { name: disk.agentName }, select: { lostAt: true } }) : null
-        if (keeper?.lostAt) {
+        if (keeper?.lostAt && disk.status !== 'moving') {
           await tx.sandboxDisk.update({ where: { id: disk.id }, data: { status: 'stranded' } })
           strandedDisk = true
         } else return { kind: 'wait_disk', diskId: disk.id, agentName: disk.agentName }
@@ -294,9 +294,11 @@ async function waitForKeptDisk(db: Db, diskId: string, agentName: string | null,
   const deadline = Date.now() + 90_000
   while (Date.now() < deadline && !signal?.aborted) {
     const disk = await db.sandboxDisk.findUnique({ where: { id: diskId }, select: { status: true, sandboxId: true } })
-    if (!disk || !['attached', 'keeping'].includes(disk.status)) return
+    if (!disk || !['attached', 'keeping', 'moving'].includes(disk.status)) return
     const sandbox = disk.sandboxId ? await db.sandbox.findUnique({ where: { id: disk.sandboxId }, select: { status: true, endedAt: true } }) : null
-    if (disk.sandboxId && (!sandbox || sandbox.status === 'ended' || sandbox.status === 'failed')) {
+    if (disk.status === 'moving') {
+      // Between two hosts (an operator's command): back in a moment.
+    } else if (disk.sandboxId && (!sandbox || sandbox.status === 'ended' || sandbox.status === 'failed')) {
       // Its sandbox ended without keeping it (its host was lost with it, and answers again): kept now.
       await requireKeeperAnswers(db, agentName)
       await keepOrphanDisk(db, disk.sandboxId)

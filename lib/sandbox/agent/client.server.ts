@@ -4,7 +4,7 @@ import { dockerClientThroughAgent, type DockerDaemon } from '../../docker/client
 import { DockerProblemError, type DockerProblemCode } from '../../docker/diagnose.server'
 import type { PortRoute } from '../placement'
 import { KeptDiskBrokenError, SandboxError, SandboxHostFullError, StepsUnavailableError, type SandboxErrorCode } from '../types'
-import { agentErrorSchema, agentOperations, dockerPassthroughPrefix, operationPath, portPassthroughPrefix, scopeOf, type AgentInput, type AgentOperation, type AgentOutput, type DockerTarget } from './protocol'
+import { agentErrorSchema, agentOperations, dockerPassthroughPrefix, keptExportPath, keptImportPath, keptScope, operationPath, portPassthroughPrefix, scopeOf, type AgentInput, type AgentOperation, type AgentOutput, type DockerTarget } from './protocol'
 import { parseAgentAddress, type AgentAddress } from './address'
 import { authHeader, hashBody, signRequest } from './signing'
 
@@ -97,6 +97,48 @@ export class AgentClient {
     return { ...this.target, agent }
   }
 
+  /** A kept disk's image as a tar stream (moving it: kept-move.server.ts). */
+  exportKept(diskId: string): Promise<http.IncomingMessage> {
+    const path = keptExportPath(diskId)
+    return new Promise((resolve, reject) => {
+      const request = http.request({ ...this.target, method: 'GET', path, headers: { [authHeader]: signRequest(this.key, { method: 'GET', path, scope: keptScope(diskId) }) } }, (response) => {
+        if (response.statusCode === 200) return resolve(response)
+        void readAll(response).then((text) => reject(this.answerError(response.statusCode ?? 0, text)), reject)
+      })
+      request.on('error', (error) => reject(new AgentUnreachableError(`agent at ${this.address} cannot be reached: ${error.message}`, { cause: error })))
+      request.end()
+    })
+  }
+
+  /** A kept disk into this agent's host, from another's export; resolves with the bytes it holds there. */
+  importKept(diskId: string, bytes: number, body: NodeJS.ReadableStream): Promise<number> {
+    const path = keptImportPath(diskId, bytes)
+    return new Promise((resolve, reject) => {
+      const request = http.request(
+        { ...this.target, method: 'PUT', path, headers: { 'content-type': 'application/x-tar', [authHeader]: signRequest(this.key, { method: 'PUT', path, scope: keptScope(diskId) }) } },
+        (response) => {
+          void readAll(response).then((text) => {
+            if (response.statusCode !== 200) return reject(this.answerError(response.statusCode ?? 0, text))
+            resolve(Number((JSON.parse(text) as { result?: { bytes?: unknown } }).result?.bytes ?? 0))
+          }, reject)
+        },
+      )
+      request.on('error', (error) => reject(new AgentUnreachableError(`agent at ${this.address} cannot be reached: ${error.message}`, { cause: error })))
+      body.on('error', (error) => request.destroy(error))
+      body.pipe(request)
+    })
+  }
+
+  private answerError(status: number, text: string): Error {
+    try {
+      const error = agentErrorSchema.safeParse(JSON.parse(text))
+      if (error.success) return errorFromAgent(error.data.error)
+    } catch {
+      // not JSON: said below
+    }
+    return new AgentUnreachableError(`agent at ${this.address} answered ${status}: ${text.slice(0, 200)}`)
+  }
+
   /** Forget the clients of a sandbox that ended. */
   forgetSandbox(sandboxId: string): void {
     const mine = (prefix: string) => prefix.startsWith(`/v1/sandboxes/${sandboxId}/`)
@@ -139,4 +181,13 @@ function errorFromAgent(error: { status: number; code: string; message: string; 
   if (error.code.startsWith('sandbox.')) return new SandboxError(error.code as SandboxErrorCode, error.params ?? {})
   if (error.code.startsWith('docker.')) return new DockerProblemError(error.code.slice('docker.'.length) as DockerProblemCode, error.message.replace(/\. Fix: [\s\S]*$/, ''), error.fix ?? '')
   return Object.assign(new Error(`agent: ${error.message}`), { agentCode: error.code, status: error.status })
+}
+
+function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    stream.on('error', reject)
+  })
 }

@@ -154,6 +154,20 @@ export const dockerPassthroughPrefix = (sandbox: string, node: string, target: D
 /** The passthrough prefix of a port the learner published on a node (the port proxy's way in). */
 export const portPassthroughPrefix = (sandbox: string, node: string, port: number) => `/v1/sandboxes/${sandbox}/nodes/${node}/port/${port}`
 
+/** A kept disk's image as a stream (moving it to another agent: lib/sandbox/kept-move.server.ts). */
+export const keptExportPath = (diskId: string) => `/v1/kept/${diskId}/export`
+export const keptImportPath = (diskId: string, bytes: number) => `/v1/kept/${diskId}/import?bytes=${Math.max(0, Math.round(bytes))}`
+/** The signing scope of a kept disk's streams. */
+export const keptScope = (diskId: string) => `kept:${diskId}`
+
+const keptStreamPattern = /^\/v1\/kept\/([a-z0-9]{8,40})\/(export|import)(?:\?bytes=(\d{1,15}))?$/
+
+export function parseKeptStreamPath(path: string): { diskId: string; direction: 'export' | 'import'; bytes: number } | null {
+  const match = keptStreamPattern.exec(path)
+  if (!match) return null
+  return { diskId: match[1]!, direction: match[2] as 'export' | 'import', bytes: Number(match[3] ?? 0) }
+}
+
 const passthroughPattern = /^\/v1\/sandboxes\/([A-Za-z0-9_-]{1,64})\/nodes\/([a-z][a-z0-9-]{0,15})\/(engine|inner|port\/(\d{1,5}))(\/[^?#]*)?(\?.*)?$/
 
 export type PassthroughTarget = { sandboxId: string; node: string; apiPath: string } & ({ target: DockerTarget } | { target: 'port'; port: number })

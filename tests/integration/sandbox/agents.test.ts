@@ -16,6 +16,7 @@ import { openExecStream } from '../../../lib/docker/exec-stream.server'
 import { listImageTags } from '../../../lib/docker/reads.server'
 import { execInNode, innerDocker, nodeExecTarget } from '../../../lib/sandbox/node-access.server'
 import { endSandboxesWithDeadNodes, heartbeatSandboxAgents, reconcileSandboxes } from '../../../lib/sandbox/runtime.server'
+import { moveKeptDisks } from '../../../lib/sandbox/kept-move.server'
 import { endSandbox, getOwnedSandbox, openSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { setSandboxPlacementForTests } from '../../../lib/sandbox/state.server'
 import { sandboxErrorMessage } from '../../../lib/sandbox/types'
@@ -35,7 +36,7 @@ describe.sequential('sandboxes placed across two quai-agents', () => {
   const opened: Record<string, string> = {}
 
   beforeAll(async () => {
-    for (const u of ['ana', 'ben', 'cid', 'dan', 'eve', 'fay', 'gus', 'hal', 'ida']) await createUser(u)
+    for (const u of ['ana', 'ben', 'cid', 'dan', 'eve', 'fay', 'gus', 'hal', 'ida', 'jo']) await createUser(u)
     keyFile = writeTestKeyFile()
     ;[alpha, beta] = await Promise.all([
       startTestAgent({ name: 'alpha', keyFile }),
@@ -223,5 +224,34 @@ describe.sequential('sandboxes placed across two quai-agents', () => {
     opened.ida = (await openSandbox('ida', { lessonKey: 'docker/premiers-pas' })).id
     expect(await agentOf(opened.ida)).toBe('alpha')
     for (const u of ['hal', 'ida']) await endSandbox(opened[u]!, 'stopped')
+  })
+
+  it('moves a host\'s kept disks to another with the command, and the learner resumes there', async () => {
+    const db = await getDb()
+    await heartbeatSandboxAgents()
+    const view = await openSandbox('jo', { lessonKey: 'docker/images' })
+    expect((await execInNode(view.id, 'node1', ['sh', '-c', 'echo moved-work > /root/lab/note.txt'])).exitCode).toBe(0)
+    const from = (await agentOf(view.id)) === 'beta' ? 'beta' : 'alpha'
+    const to = from === 'alpha' ? 'beta' : 'alpha'
+    const holders = { alpha: alpha.placement, beta: beta!.placement }
+    await endSandbox(view.id, 'stopped')
+    const disk = await db.sandboxDisk.findFirstOrThrow({ where: { sandboxId: view.id } })
+    expect([disk.status, disk.agentName]).toEqual(['kept', from])
+
+    const result = await moveKeptDisks(from, to)
+    expect(result.failed).toEqual([])
+    expect(result.moved.map((m) => m.diskId)).toContain(disk.id)
+    expect(await db.sandboxDisk.findUniqueOrThrow({ where: { id: disk.id }, select: { status: true, agentName: true } })).toEqual({ status: 'kept', agentName: to })
+    expect((await holders[from].listKept()).map((d) => d.diskId)).not.toContain(disk.id)
+    expect((await holders[to].listKept()).map((d) => d.diskId)).toContain(disk.id)
+
+    const again = await openSandbox('jo', { lessonKey: 'docker/images' })
+    expect(await agentOf(again.id)).toBe(to)
+    expect(again.resumedFrom).toBeTruthy()
+    expect((await execInNode(again.id, 'node1', ['cat', '/root/lab/note.txt'])).stdout.trim()).toBe('moved-work')
+    await endSandbox(again.id, 'reset')
+    // Nothing to move from a host that keeps none; an unknown agent is refused.
+    expect((await moveKeptDisks(from, to)).moved).toEqual([])
+    await expect(moveKeptDisks(from, 'nowhere')).rejects.toThrow(/no quai-agent named nowhere/)
   })
 })
