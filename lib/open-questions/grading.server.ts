@@ -216,7 +216,7 @@ export async function exportOpenAnswersCsv(classId: string, user: Pick<SessionUs
     for (const q of questions) {
       const row = rows.find((r) => r.userId === student.id && r.courseSlug === q.courseSlug && r.lessonSlug === q.lessonSlug && r.questionId === q.question.id)
       const grade = row ? gradeViewOf(row) : null
-      const detail = grade ? q.question.rubric.map((c) => `${c.label}: ${number(grade.criteria[c.id] ?? 0)}/${c.points}`).join(' ; ') : null
+      const detail = grade ? q.question.rubric.map((c) => `${c.label}: ${number(grade.criteria[c.id] ?? 0)}/${c.points}`).join(' · ') : null
       out.push([
         student.name,
         student.email,
