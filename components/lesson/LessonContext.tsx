@@ -8,6 +8,8 @@ export type LessonOpenQuestions = {
   courseSlug: string
   lessonSlug: string
   signedIn: boolean
+  /** The authoring preview: no form, and a rubric the learners may not see is shown all the same. */
+  preview?: boolean
   /** An exam covers the lesson now: only answers handed in count. */
   inExam: boolean
   /** An exam on the lesson is over: answers are locked. */

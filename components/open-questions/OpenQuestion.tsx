@@ -50,7 +50,7 @@ function OpenQuestionCard({ question, initial, context }: CardProps) {
         <InlineMarkdown source={question.prompt} />
       </p>
       <p className="mt-2 text-sm text-slate-600">{handIn}</p>
-      {question.rubric ? (
+      {question.rubricVisible || context.preview ? (
         <details className="mt-3 text-sm">
           <summary className="cursor-pointer font-medium">{t('rubric')}</summary>
           <ul className="mt-2 space-y-1 pl-1">
@@ -67,7 +67,9 @@ function OpenQuestionCard({ question, initial, context }: CardProps) {
       ) : (
         <p className="mt-3 text-sm text-slate-600">{t('rubricHidden')}</p>
       )}
-      {!context.signedIn ? (
+      {context.preview ? (
+        <p className="mt-3 text-sm text-slate-600">{question.rubricVisible ? t('previewNote') : t('previewHiddenRubric')}</p>
+      ) : !context.signedIn ? (
         <p className="mt-3 text-sm">{t('signIn')}</p>
       ) : (
         <>
@@ -114,14 +116,12 @@ function SubmittedAnswer({ answer }: { answer: OwnAnswerView }) {
 function GradeBlock({ answer, question, previous, date }: { answer: OwnAnswerView; question: PublicOpenQuestion; previous: boolean; date: (iso: string) => string }) {
   const t = useTranslations('openQuestions')
   const grade = answer.grade!
-  // The rubric's labels when the learner may read it; ids otherwise (the author hid the descriptions, not the points).
-  const criteria = question.rubric ? question.rubric.map((c) => ({ id: c.id, label: c.label, max: c.points })) : Object.keys(grade.criteria).map((id) => ({ id, label: id, max: null }))
   return (
     <div className="mt-3 rounded border border-emerald-300 bg-emerald-50 p-3 text-sm" data-testid="open-answer-grade">
       <p className="font-semibold">{previous ? t('grade.previous') : t('grade.heading')}</p>
       <ul className="mt-1 list-disc pl-5">
-        {criteria.map((c) => (
-          <li key={c.id}>{c.max === null ? `${c.label} : ${grade.criteria[c.id] ?? 0}` : t('grade.criterion', { label: c.label, points: grade.criteria[c.id] ?? 0, max: c.max })}</li>
+        {question.rubric.map((c) => (
+          <li key={c.id}>{t('grade.criterion', { label: c.label, points: grade.criteria[c.id] ?? 0, max: c.points })}</li>
         ))}
       </ul>
       {grade.feedback && (

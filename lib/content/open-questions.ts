@@ -80,9 +80,12 @@ export const openQuestionsFileSchema = z
     })
   })
 
-/** The question as the lesson page sends it: everything but a rubric the author kept for instructors. */
-export type PublicOpenQuestion = Omit<OpenQuestion, 'rubric'> & { rubric: RubricCriterion[] | null }
+/**
+ * The question as the lesson page sends it. A rubric the author kept for instructors loses its
+ * descriptions (what earns the points); its labels and points stay, for the learner's grade.
+ */
+export type PublicOpenQuestion = OpenQuestion
 
 export function toPublicOpenQuestion(question: OpenQuestion): PublicOpenQuestion {
-  return { ...question, rubric: question.rubricVisible ? question.rubric : null }
+  return question.rubricVisible ? question : { ...question, rubric: question.rubric.map((c) => ({ ...c, description: '' })) }
 }

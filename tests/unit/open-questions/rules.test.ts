@@ -47,8 +47,11 @@ describe('open questions: authoring schema', () => {
   })
 
   it('keeps a hidden rubric off the learner page', () => {
-    expect(toPublicOpenQuestion(question({ rubricVisible: false })).rubric).toBeNull()
-    expect(toPublicOpenQuestion(question()).rubric).toHaveLength(2)
+    expect(toPublicOpenQuestion(question({ rubricVisible: false })).rubric.map((c) => [c.label, c.points, c.description])).toEqual([
+      ['Les réseaux', 3, ''],
+      ['Clarté', 2, ''],
+    ])
+    expect(toPublicOpenQuestion(question()).rubric[0]?.description).toBe('Les trois réseaux.')
   })
 
   it('content:check names the file and field of an invalid question, an unplaced one and a placement without a question', async () => {
