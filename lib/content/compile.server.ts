@@ -19,6 +19,7 @@ export type CompiledLesson = {
   code: string
   toc: TocEntry[]
   exerciseRefs: string[]
+  openQuestionRefs: string[]
   links: string[]
   mtimeMs: number
 }
@@ -70,7 +71,7 @@ async function compileSource(file: string, source: string, mtimeMs: number): Pro
     throw new LessonCompileError(file, [...report.errors, ...reasons])
   }
   if (report.errors.length > 0) throw new LessonCompileError(file, report.errors)
-  return { code: result.code, toc: report.toc, exerciseRefs: report.exerciseRefs, links: report.links, mtimeMs }
+  return { code: result.code, toc: report.toc, exerciseRefs: report.exerciseRefs, openQuestionRefs: report.openQuestionRefs, links: report.links, mtimeMs }
 }
 
 function withDeadline<T>(promise: Promise<T>, file: string): Promise<T> {

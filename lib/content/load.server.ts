@@ -4,6 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import YAML from 'yaml'
 import type { z } from 'zod'
+import { openQuestionsFileSchema, type OpenQuestion } from './open-questions'
 import { problemsFromZod, type ContentProblem } from './problems'
 import { coursesDir, lessonKey, sharedDir } from './paths'
 import {
@@ -30,6 +31,8 @@ export type LessonRecord = {
   source: string
   quiz: Quiz | null
   exercises: Exercise[]
+  /** open-questions.yaml: answers graded by the class's instructors (lib/open-questions/). */
+  openQuestions: OpenQuestion[]
   /**
    * The folders whose files the lesson seeds, in order, later ones winning: its shared starter
    * folders (content/shared/<name>), then its own workspace/. Read with lessonWorkspace (./workspace).
@@ -85,6 +88,7 @@ export function loadLesson(courseSlug: string, lessonSlug: string, dir: string, 
     source: '',
     quiz: null,
     exercises: [],
+    openQuestions: [],
     workspaceFolders: [],
     problems,
   }
@@ -129,6 +133,13 @@ export function loadLesson(courseSlug: string, lessonSlug: string, dir: string, 
         }
       }
     })
+  }
+
+  const openQuestionsPath = path.join(dir, 'open-questions.yaml')
+  if (fs.existsSync(openQuestionsPath)) {
+    const parsed = parseYamlFile(openQuestionsPath, openQuestionsFileSchema)
+    record.openQuestions = parsed.value?.questions ?? []
+    problems.push(...parsed.problems)
   }
 
   record.frontmatter?.sharedWorkspace.forEach((name, i) => {

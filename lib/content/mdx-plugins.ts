@@ -6,7 +6,7 @@ import type { Root as MdastRoot } from 'mdast'
 // Remark/rehype plugins for lesson MDX. They also collect what `content:check` validates
 // (components, exercise references, links) into a report object owned by one compilation.
 
-export const authorComponents = ['Callout', 'Tabs', 'Tab', 'Exercise'] as const
+export const authorComponents = ['Callout', 'Tabs', 'Tab', 'Exercise', 'OpenQuestion'] as const
 /** The `type`s components/mdx/Callout.tsx styles; it shows any other one as `info`, so a typo would go unnoticed. */
 export const calloutTypes = ['info', 'tip', 'warning', 'danger'] as const
 const generatedComponents = ['Mermaid']
@@ -21,12 +21,13 @@ export type TocEntry = { id: string; text: string; depth: 2 | 3 }
 export type CompileReport = {
   components: Set<string>
   exerciseRefs: string[]
+  openQuestionRefs: string[]
   links: string[]
   toc: TocEntry[]
   errors: string[]
 }
 
-export const newReport = (): CompileReport => ({ components: new Set(), exerciseRefs: [], links: [], toc: [], errors: [] })
+export const newReport = (): CompileReport => ({ components: new Set(), exerciseRefs: [], openQuestionRefs: [], links: [], toc: [], errors: [] })
 
 type MdxJsxNode = {
   type: string
@@ -96,10 +97,11 @@ function visitLessonTree(tree: MdastRoot, report: CompileReport) {
               if (!isTab && !isBlank) report.errors.push(`<Tabs> may hold only <Tab> elements${at(any)}: the ${child.type === 'paragraph' ? 'text' : child.type}${at(child)} between them is never shown`)
             }
           }
-          if (name === 'Exercise') {
+          if (name === 'Exercise' || name === 'OpenQuestion') {
             const id = any.attributes?.find((a) => a.name === 'id')?.value
-            if (typeof id === 'string') report.exerciseRefs.push(id)
-            else report.errors.push(`<Exercise> needs an id="…"${at(any)}`)
+            if (typeof id !== 'string') report.errors.push(`<${name}> needs an id="…"${at(any)}`)
+            else if (name === 'Exercise') report.exerciseRefs.push(id)
+            else report.openQuestionRefs.push(id)
           }
           return
         }

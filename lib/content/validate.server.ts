@@ -12,7 +12,7 @@ import { withExerciseId, type ContentProblem } from './problems'
 import { lessonWorkspace, overlayWorkspace } from './workspace'
 import { imageMentions, isPinnedFamily, unpinnedImages, type ImageMention } from './pinned-images'
 
-export type ContentSummary = { courses: number; lessons: number; exercises: number; questions: number }
+export type ContentSummary = { courses: number; lessons: number; exercises: number; questions: number; openQuestions: number }
 export type ContentReport = { problems: ContentProblem[]; summary: ContentSummary }
 
 /** Where an internal link points, or null for external links and anchors. */
@@ -182,6 +182,21 @@ async function lessonProblems(tree: ContentTree, lesson: LessonRecord, catalog: 
         problems.push({ file: exercisesFile, field: `exercises[${i}]`, message: `exercise "${exercise.id}" is placed nowhere in ${path.basename(file)}: add <Exercise id="${exercise.id}" /> where it fits in the text, or remove it` })
       }
     })
+    // The same two rules for open questions: each placed once in the text, each placement defined.
+    const openFile = path.join(lesson.dir, 'open-questions.yaml')
+    const openUnloaded = lesson.problems.some((p) => p.file === openFile)
+    const openPlaced = new Map<string, number>()
+    for (const id of compiled.openQuestionRefs) {
+      openPlaced.set(id, (openPlaced.get(id) ?? 0) + 1)
+      if (!lesson.openQuestions.some((q) => q.id === id) && !openUnloaded) {
+        problems.push({ file, field: `<OpenQuestion id="${id}">`, message: `no open question with this id in ${path.basename(openFile)}` })
+      }
+    }
+    lesson.openQuestions.forEach((question, i) => {
+      const times = openPlaced.get(question.id) ?? 0
+      if (times === 0) problems.push({ file: openFile, field: `questions[${i}]`, message: `open question "${question.id}" is placed nowhere in ${path.basename(file)}: add <OpenQuestion id="${question.id}" /> where it fits in the text, or remove it` })
+      if (times > 1) problems.push({ file, field: `<OpenQuestion id="${question.id}">`, message: `placed ${times} times: a learner has one answer per question, place it once` })
+    })
     for (const href of compiled.links) {
       const target = internalTarget(lesson, href)
       if (target === null) continue
@@ -230,9 +245,10 @@ export async function validateContent(tree: ContentTree): Promise<ContentReport>
       lessons: lessons.length,
       exercises: lessons.reduce((n, l) => n + l.exercises.length, 0),
       questions: lessons.reduce((n, l) => n + (l.quiz?.questions.length ?? 0), 0),
+      openQuestions: lessons.reduce((n, l) => n + l.openQuestions.length, 0),
     },
   }
 }
 
 export const summaryLine = (s: ContentSummary) =>
-  `content: ${s.courses} courses, ${s.lessons} lessons, ${s.exercises} exercises, ${s.questions} quiz questions`
+  `content: ${s.courses} courses, ${s.lessons} lessons, ${s.exercises} exercises, ${s.questions} quiz questions, ${s.openQuestions} open questions`

@@ -17,7 +17,7 @@ const floors: string[][] = [
   ['lib/quiz', 'lib/checks'],
   ['lib/classes', 'lib/workspace'],
   ['lib/terminal', 'lib/authoring', 'lib/exams'],
-  ['lib/server'],
+  ['lib/server', 'lib/open-questions'],
   ['components'],
   ['app', 'server.ts', 'agent.ts'],
 ]

@@ -22,7 +22,7 @@ describe('npm run content:check', { timeout: 60_000 }, () => {
   it('exits 0 on valid content and ends with the summary line', () => {
     const run = npmRun('content:check', path.join(fixtures, 'content'))
     expect(run.status, run.stderr).toBe(0)
-    expect(run.stdout.trim().split('\n').at(-1)).toBe('content: 1 courses, 3 lessons, 2 exercises, 5 quiz questions')
+    expect(run.stdout.trim().split('\n').at(-1)).toBe('content: 1 courses, 3 lessons, 2 exercises, 5 quiz questions, 1 open questions')
   })
 
   it('exits 1 on broken content, one line per problem with its file and field, then the summary', () => {
@@ -37,7 +37,7 @@ describe('npm run content:check', { timeout: 60_000 }, () => {
     expect(lines).toContainEqual(expect.stringMatching(/courses\/bad\/partage-absent\/lesson\.mdx: sharedWorkspace\[0\]: no shared folder "absent": .*shared\/absent\/ does not exist/))
     expect(lines).toContainEqual(expect.stringMatching(/courses\/bad\/partage-chemin\/lesson\.mdx: sharedWorkspace\[0\]: must be the name of a folder of content\/shared\//))
     expect(run.stderr).toMatch(/\d+ problems found/)
-    expect(run.stdout.trim().split('\n').at(-1)).toMatch(/^content: \d+ courses, \d+ lessons, \d+ exercises, \d+ quiz questions$/)
+    expect(run.stdout.trim().split('\n').at(-1)).toMatch(/^content: \d+ courses, \d+ lessons, \d+ exercises, \d+ quiz questions, \d+ open questions$/)
   })
 })
 

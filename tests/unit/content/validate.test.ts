@@ -19,7 +19,7 @@ describe('content validation', () => {
   it('accepts valid content and counts it', async () => {
     const { problems, summary } = await validateContent(loadContentTree(path.join(fixtures, 'content')))
     expect(problems.map((p) => formatProblem(p))).toEqual([])
-    expect(summaryLine(summary)).toBe('content: 1 courses, 3 lessons, 2 exercises, 5 quiz questions')
+    expect(summaryLine(summary)).toBe('content: 1 courses, 3 lessons, 2 exercises, 5 quiz questions, 1 open questions')
   })
 
   it('names the file and the field of every problem in broken content', async () => {

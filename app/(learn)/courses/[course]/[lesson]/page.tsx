@@ -26,6 +26,8 @@ import { toPublicExercise } from '@/lib/checks/public'
 import { getExerciseStates } from '@/lib/progress/exercises.server'
 import { ExamBanner } from '@/components/lesson/ExamBanner'
 import { activeExamFor, examPublicExercise, examStates } from '@/lib/exams/exams.server'
+import { toPublicOpenQuestion } from '@/lib/content/open-questions'
+import { ownAnswers } from '@/lib/open-questions/answers.server'
 
 type Props = { params: Promise<{ course: string; lesson: string }> }
 
@@ -79,11 +81,13 @@ export default async function LessonPage({ params }: Props) {
 
   const { frontmatter } = page.lesson
   const sandbox = frontmatter.sandbox
-  const [progress, helpStates, quizPolicy, exam] = await Promise.all([
+  const [progress, helpStates, quizPolicy, exam, open] = await Promise.all([
     user ? lessonProgress(user.id, courseSlug, lessonSlug, { markStarted: true }) : null,
     user && sandbox ? getExerciseStates(user.id, courseSlug, lessonSlug, lesson.exercises) : {},
     lesson.quiz ? quizPolicyFor(user?.id ?? null, courseSlug, lesson.quiz) : null,
     user ? activeExamFor(user, courseSlug, lessonSlug) : null,
+    // Only lessons with open questions ask (no query on the others).
+    user && lesson.openQuestions.length > 0 ? ownAnswers(user, lesson) : null,
   ])
   // In an exam (lib/exams/), the browser gets neither hints nor solutions, nor how many hints
   // there are, and the lesson's code blocks lose their "Exécuter" and "Coller" buttons.
@@ -159,7 +163,13 @@ export default async function LessonPage({ params }: Props) {
         </details>
       )}
       <div className="mt-8">
-        <LessonBody code={page.compiled.code} />
+        {lesson.openQuestions.length > 0 ? (
+          <ScopedIntl namespaces={['common', 'auth', 'learn', 'openQuestions']}>
+            <LessonBody code={page.compiled.code} />
+          </ScopedIntl>
+        ) : (
+          <LessonBody code={page.compiled.code} />
+        )}
       </div>
       {lesson.quiz && quizPolicy && (
         <Quiz courseSlug={courseSlug} lessonSlug={lessonSlug} quiz={toPublicQuiz(lesson.quiz)} policy={quizPolicy} standing={progress?.quiz ?? null} signedIn={user !== null} />
@@ -170,7 +180,23 @@ export default async function LessonPage({ params }: Props) {
   )
 
   return (
-    <LessonProvider value={{ handsOn: Boolean(sandbox), runButtons: !exam, exercises: lesson.exercises.map(({ id, title }) => ({ id, title })) }}>
+    <LessonProvider
+      value={{
+        handsOn: Boolean(sandbox),
+        runButtons: !exam,
+        exercises: lesson.exercises.map(({ id, title }) => ({ id, title })),
+        ...(lesson.openQuestions.length > 0 && {
+          openQuestions: {
+            courseSlug,
+            lessonSlug,
+            signedIn: user !== null,
+            inExam: exam !== null,
+            examOver: open?.examOver ?? false,
+            questions: lesson.openQuestions.map((q) => ({ question: toPublicOpenQuestion(q), answer: open?.answers[q.id] ?? null })),
+          },
+        }),
+      }}
+    >
       {user && <LessonHeartbeat courseSlug={courseSlug} lessonSlug={lessonSlug} />}
       {sandbox ? (
         // From lg, one screen: the body is the window's height (app/globals.css) and each column

@@ -6,6 +6,7 @@ import { getLocale, getTranslations } from 'next-intl/server'
 import { InlineMarkdown, Markdown } from '@/components/exercises/Markdown'
 import { LessonProvider } from '@/components/lesson/LessonContext'
 import { LessonBody } from '@/components/mdx/LessonBody'
+import { ScopedIntl } from '@/components/layout/ScopedIntl'
 import { ContentReload } from '@/components/teach/ContentReload'
 import { RunSolutionButton } from '@/components/teach/RunSolutionButton'
 import { requirePageUser } from '@/lib/auth/session.server'
@@ -37,7 +38,25 @@ export default async function PreviewLessonPage({ params }: Props) {
   const dev = process.env.NODE_ENV === 'development'
 
   return (
-    <LessonProvider value={{ handsOn: Boolean(lesson.frontmatter?.sandbox), runButtons: true, exercises: lesson.exercises.map(({ id, title }) => ({ id, title })) }}>
+    <LessonProvider
+      value={{
+        handsOn: Boolean(lesson.frontmatter?.sandbox),
+        runButtons: true,
+        exercises: lesson.exercises.map(({ id, title }) => ({ id, title })),
+        // Each open question with its whole rubric (also one kept from learners: the card says so).
+        ...(lesson.openQuestions.length > 0 && {
+          openQuestions: {
+            courseSlug,
+            lessonSlug,
+            signedIn: false,
+            preview: true,
+            inExam: false,
+            examOver: false,
+            questions: lesson.openQuestions.map((q) => ({ question: q, answer: null })),
+          },
+        }),
+      }}
+    >
       {dev && <ContentReload lessonKey={lesson.key} />}
       <main className="mx-auto max-w-4xl px-6 py-10">
         <nav className="flex flex-wrap gap-4 text-sm">
@@ -64,7 +83,13 @@ export default async function PreviewLessonPage({ params }: Props) {
         )}
         {page.ok && (
           <div className="mt-8">
-            <LessonBody code={page.compiled.code} />
+            {lesson.openQuestions.length > 0 ? (
+              <ScopedIntl namespaces={['common', 'auth', 'learn', 'teach', 'openQuestions']}>
+                <LessonBody code={page.compiled.code} />
+              </ScopedIntl>
+            ) : (
+              <LessonBody code={page.compiled.code} />
+            )}
           </div>
         )}
 

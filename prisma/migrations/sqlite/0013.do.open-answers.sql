@@ -1,0 +1,46 @@
+-- Open questions (lib/open-questions/): one answer per learner and question, graded against the
+-- question's rubric by an instructor of the learner's class; its file in a table of its own so that
+-- listing answers never reads the bytes. Numbered 0013: 0012 is another change, made in parallel.
+
+-- CreateTable
+CREATE TABLE "OpenAnswer" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "userId" TEXT NOT NULL,
+    "courseSlug" TEXT NOT NULL,
+    "lessonSlug" TEXT NOT NULL,
+    "questionId" TEXT NOT NULL,
+    "text" TEXT NOT NULL DEFAULT '',
+    "status" TEXT NOT NULL DEFAULT 'draft',
+    "submittedAt" DATETIME,
+    "submissions" INTEGER NOT NULL DEFAULT 0,
+    "criteria" JSONB,
+    "points" REAL,
+    "maxPoints" REAL,
+    "feedback" TEXT,
+    "gradedById" TEXT,
+    "gradedAt" DATETIME,
+    "resubmitAllowed" BOOLEAN NOT NULL DEFAULT false,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "updatedAt" DATETIME NOT NULL,
+    CONSTRAINT "OpenAnswer_userId_fkey" FOREIGN KEY ("userId") REFERENCES "user" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "OpenAnswer_gradedById_fkey" FOREIGN KEY ("gradedById") REFERENCES "user" ("id") ON DELETE SET NULL ON UPDATE CASCADE
+);
+
+-- CreateTable
+CREATE TABLE "OpenAnswerFile" (
+    "answerId" TEXT NOT NULL PRIMARY KEY,
+    "name" TEXT NOT NULL,
+    "contentType" TEXT NOT NULL,
+    "size" INTEGER NOT NULL,
+    "sha256" TEXT NOT NULL,
+    "data" BLOB NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "OpenAnswerFile_answerId_fkey" FOREIGN KEY ("answerId") REFERENCES "OpenAnswer" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateIndex
+CREATE INDEX "OpenAnswer_courseSlug_lessonSlug_questionId_status_idx" ON "OpenAnswer"("courseSlug", "lessonSlug", "questionId", "status");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "OpenAnswer_userId_courseSlug_lessonSlug_questionId_key" ON "OpenAnswer"("userId", "courseSlug", "lessonSlug", "questionId");
+
