@@ -7,7 +7,7 @@ import { sandboxConfig, type SandboxConfig } from './config.server'
 import type { RunningContainers } from './placement'
 import { parseRunning, keepSandboxDisk } from './disk-keeping.server'
 import { sandboxPlacement } from './state.server'
-import { KeptHostUnavailableError, StepNotFoundError, StepsUnavailableError, SandboxNotRunningError, SandboxNotFoundError, SandboxNotYoursError } from './types'
+import { KeptHostUnavailableError, SandboxError, StepNotFoundError, StepsUnavailableError, SandboxNotRunningError, SandboxNotFoundError, SandboxNotYoursError } from './types'
 
 // A learner's work kept between sandboxes (docs/persistence.md). A SandboxDisk row follows
 // one disk through its life:
@@ -222,8 +222,15 @@ export async function restoreToStep(ownerId: string, stepId: string, expectedSan
   if (expectedSandboxId !== undefined && sandboxId !== expectedSandboxId) throw new StepNotFoundError()
   const sandbox = sandboxId ? await db.sandbox.findUnique({ where: { id: sandboxId }, select: { status: true } }) : null
   if (step.disk.status !== 'attached' || !sandboxId || sandbox?.status !== 'running') throw new SandboxNotRunningError('ended')
-  await sandboxPlacement().restoreStep(sandboxId, step.id, parseRunning(step.running))
-  await db.sandbox.updateMany({ where: { id: sandboxId, status: 'running' }, data: { lastActivityAt: new Date() } })
+  // Marked first: the health tick and failed execs leave its stopped nodes alone meanwhile.
+  const now = new Date()
+  const won = await db.sandbox.updateMany({ where: { id: sandboxId, status: 'running', OR: [{ restoringSince: null }, { restoringSince: { lt: new Date(now.getTime() - 180_000) } }] }, data: { restoringSince: now } })
+  if (won.count === 0) throw new SandboxError('sandbox.restoring')
+  try {
+    await sandboxPlacement().restoreStep(sandboxId, step.id, parseRunning(step.running))
+  } finally {
+    await db.sandbox.updateMany({ where: { id: sandboxId }, data: { restoringSince: null, lastActivityAt: new Date() } })
+  }
 }
 
 // ---------------------------------------------------------------- what the learner sees

@@ -66,6 +66,11 @@ export async function portRoute(sandboxId: string, nodeName: string, port: numbe
 
 // ---------------------------------------------------------------- dead nodes
 
+/** A restore to a step that started this long ago and never finished is over (its instance died). */
+const RESTORE_MAX_MS = 180_000
+const restoringCutoff = () => new Date(Date.now() - RESTORE_MAX_MS)
+export const isRestoring = (since: Date | null | undefined) => since != null && since > restoringCutoff()
+
 /**
  * After an exec, a shell or a daemon call on this sandbox failed: if one of its nodes is no
  * longer running, the sandbox is ended (once, whoever notices first) and the error to show
@@ -80,6 +85,8 @@ export async function endIfNodeDied(sandboxId: string): Promise<SandboxNodeDiedE
     const node = /^node (\S+) /.exec(row.error ?? '')?.[1] ?? row.nodes[0]?.name ?? 'node1'
     return isNodeDeathReason(row.endReason) ? new SandboxNodeDiedError(node, row.endReason) : null
   }
+  // Its nodes are stopped on purpose while it goes back to a step.
+  if (isRestoring(row.restoringSince)) return null
   for (const node of row.nodes) {
     if (!node.containerId) continue
     const death = await sandboxPlacement().nodeDeath(sandboxId, { name: node.name, containerId: node.containerId })
@@ -92,7 +99,7 @@ export async function endForDeadNode(db: Db, sandboxId: string, node: string, co
   const death = await sandboxPlacement().nodeDeath(sandboxId, { name: node, containerId })
   const reason = deathReasonOf(death)
   const won = await db.sandbox.updateMany({
-    where: { id: sandboxId, status: 'running' },
+    where: { id: sandboxId, status: 'running', OR: [{ restoringSince: null }, { restoringSince: { lt: restoringCutoff() } }] },
     data: { status: 'stopping', endReason: reason, endedAt: new Date(), error: deathDescription(node, death) },
   })
   if (won.count === 0) return null

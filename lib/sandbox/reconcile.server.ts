@@ -3,7 +3,7 @@ import { getDb } from '../db/client.server'
 import { sandboxConfig } from './config.server'
 import { AgentsPlacement } from './agents-placement.server'
 import type { HeartbeatResult } from './agents.server'
-import { endForDeadNode } from './node-access.server'
+import { endForDeadNode, isRestoring } from './node-access.server'
 import { deadNodesOf } from './node-health'
 import { endSandbox } from './sandboxes.server'
 import { isStuckStart } from './start-queue.server'
@@ -140,7 +140,7 @@ async function reconcilePart({ placement, where }: PlacementPart): Promise<Recon
       continue
     }
     const health = await placement.health(row.id, row.nodes)
-    if (health.length > 0 && health.every((h) => h.running && h.daemonAnswers)) {
+    if (isRestoring(row.restoringSince) || (health.length > 0 && health.every((h) => h.running && h.daemonAnswers))) {
       result.adopted.push(row.id)
     } else {
       await endSandbox(row.id, 'lost')

@@ -116,6 +116,7 @@ export type SandboxErrorCode =
   | 'sandbox.kept_host_unavailable'
   | 'sandbox.steps_unavailable'
   | 'sandbox.step_not_found'
+  | 'sandbox.restoring'
 
 type Params = Record<string, string | number>
 
@@ -184,6 +185,10 @@ const messages: Record<SandboxErrorCode, { en: (p: Params) => string; fr: (p: Pa
     en: () => 'This step does not exist (it may have been removed).',
     fr: () => 'Cette étape n’existe pas (elle a peut-être été supprimée).',
   },
+  'sandbox.restoring': {
+    en: () => 'This sandbox is already going back to a step. Wait a few seconds.',
+    fr: () => 'Ce bac à sable revient déjà à une étape. Patientez quelques secondes.',
+  },
 }
 
 function statusFr(status: string): string {
@@ -220,6 +225,7 @@ const httpStatus: Record<SandboxErrorCode, number> = {
   'sandbox.kept_host_unavailable': 503,
   'sandbox.steps_unavailable': 409,
   'sandbox.step_not_found': 404,
+  'sandbox.restoring': 409,
 }
 
 export class SandboxError extends Error {

@@ -11,7 +11,7 @@ import { getDb } from '../../../lib/db/client.server'
 import { sandboxConfig } from '../../../lib/sandbox/config.server'
 import { discardKeptWork, keptWorkForLesson, keptWorkOf, maintainKeptDisks, restoreToStep, stepsOfSandbox, takeStep } from '../../../lib/sandbox/kept.server'
 import { execInNode } from '../../../lib/sandbox/node-access.server'
-import { reapExpiredSandboxes, reconcileSandboxes } from '../../../lib/sandbox/runtime.server'
+import { endSandboxesWithDeadNodes, reapExpiredSandboxes, reconcileSandboxes } from '../../../lib/sandbox/runtime.server'
 import { openSandbox, resetSandbox, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { sandboxPlacement } from '../../../lib/sandbox/state.server'
 import { SandboxNotYoursError, StepNotFoundError } from '../../../lib/sandbox/types'
@@ -91,7 +91,18 @@ describe.sequential('work kept between sandboxes', () => {
     await expect(stepsOfSandbox('lou', first)).rejects.toBeInstanceOf(SandboxNotYoursError)
     await expect(restoreToStep('kim', 'nosuchstep01')).rejects.toBeInstanceOf(StepNotFoundError)
 
-    await restoreToStep('kim', step!.id)
+    // The runtime's health tick runs meanwhile: the nodes stopped on purpose are not dead nodes.
+    let restoring = true
+    const ticks = (async () => {
+      const ended: string[] = []
+      while (restoring) {
+        ended.push(...(await endSandboxesWithDeadNodes()).map((e) => e.id))
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      return ended
+    })()
+    await restoreToStep('kim', step!.id).finally(() => (restoring = false))
+    expect(await ticks).not.toContain(first)
     expect(await sh(first, `cat /root/lab/note.txt; docker ps --format '{{.Names}}'`)).toBe('mine\nweb')
 
     // An instructor of kim's class sees the step and puts the sandbox back to it; another does not.
