@@ -146,6 +146,9 @@ export default function FilesPanel({ sandboxId, courseSlug, lessonSlug, active }
         <button type="button" className={button} onClick={newFile}>
           {t('newFile')}
         </button>
+        <a className={button} href={sandboxApi.folderArchive(sandboxId, courseSlug, lessonSlug)} download data-folder-archive>
+          {t('downloadFolder')}
+        </a>
         <label className={`${button} cursor-pointer`}>
           {busy === 'uploading' ? t('uploading') : t('upload')}
           <span className="sr-only"> {t('uploadInto', { dir: uploadDir || '.' })}</span>

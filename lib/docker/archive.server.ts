@@ -325,6 +325,31 @@ export async function streamFileFromArchive(target: FilesTarget, path: string, s
   return out
 }
 
+/**
+ * A folder as a gzipped tar, made in the node (as the learner), cut with an error past
+ * `maxBytes` (the download then fails rather than ends short).
+ */
+export async function streamFolderArchive(target: FilesTarget, dir: string, maxBytes: number): Promise<Readable> {
+  const running = await start(target, ['tar', '-cz', '-C', dir, '.'], { deadlineMs: deadlines.streamMs, maxStdoutBytes: maxBytes })
+  const out = new Transform({
+    highWaterMark: 64 * 1024,
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      callback(null, chunk)
+    },
+    flush(callback: TransformCallback) {
+      if (running.overflowed()) return callback(new NodeFilesError(`the folder is larger than ${Math.round(maxBytes / 1024 / 1024)} MiB once packed`))
+      running.finished.then(
+        (result) => (result.exitCode === 0 ? callback() : callback(failure('packing the folder', result))),
+        (error: unknown) => callback(error as Error),
+      )
+    },
+  })
+  running.stdout.once('error', (error) => out.destroy(error))
+  running.stdout.pipe(out)
+  out.once('close', () => running.stdout.destroy())
+  return out
+}
+
 export type NewEntry = { name: string; kind: 'file'; body: Buffer; mode?: number } | { name: string; kind: 'dir'; mode?: number }
 
 /** Writes entries (relative names, folders first) under an existing folder of the node; returns the stat of the last entry after the write. */

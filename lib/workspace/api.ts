@@ -99,6 +99,8 @@ export const sandboxApi = {
   fileContent: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/files/content`,
   upload: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/files/upload`,
   download: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/files/download`,
+  folderArchive: (id: string, course: string, lesson: string) =>
+    `/api/sandboxes/${encodeURIComponent(id)}/files/archive?course=${encodeURIComponent(course)}&lesson=${encodeURIComponent(lesson)}`,
   ports: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/ports`,
   portShare: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/ports/share`,
   /** Opens a port on its own origin (redirect with a one-time grant); `path` is where to land. */

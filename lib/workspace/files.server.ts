@@ -10,6 +10,7 @@ import {
   statPath,
   statPaths,
   streamFileFromArchive,
+  streamFolderArchive,
   type FilesTarget,
   type NewEntry,
   type PathKind,
@@ -250,4 +251,9 @@ export async function openDownload(node: FilesTarget, root: string, input: strin
   const stat = requireFile(resolved)
   if (stat.size > fileLimits.downloadBytes) throw new FileRefusal(413, 'too_large', 'downloads are limited to 100 MiB')
   return { name: path.posix.basename(resolved.absolute), size: stat.size, stream: await streamFileFromArchive(node, resolved.absolute, stat.size) }
+}
+
+/** The whole lesson folder as a .tar.gz (the learner's copy of their work), within the download limit. */
+export async function openFolderArchive(node: FilesTarget, root: string, lessonSlug: string): Promise<{ name: string; stream: Readable }> {
+  return { name: `${lessonSlug}.tar.gz`, stream: await streamFolderArchive(node, root, fileLimits.downloadBytes) }
 }

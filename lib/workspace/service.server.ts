@@ -7,7 +7,7 @@ import { ApiError, apiErrorOf } from '../http/api.server'
 import { admit } from '../http/usage-limits.server'
 import { nudgeLive } from '../checks/live.server'
 import type { OpenSandboxBody, SandboxView } from './api'
-import { listFiles, openDownload, readTextFile, uploadFile, writeTextFile, type FileEntry, type TextFile } from './files.server'
+import { listFiles, openDownload, openFolderArchive, readTextFile, uploadFile, writeTextFile, type FileEntry, type TextFile } from './files.server'
 import type { FilesTarget } from '../docker/archive.server'
 import {
   nodeFilesTarget,
@@ -179,6 +179,20 @@ export async function downloadLessonFile(
   // A download holds its exec (and its slot) for as long as the browser takes to read it.
   file.stream.once('close', scope.release)
   return file
+}
+
+/** GET /api/sandboxes/<id>/files/archive: the lesson folder as a .tar.gz. */
+export async function downloadLessonFolder(user: SessionUser, sandboxId: string, q: { course: string; lesson: string }): Promise<{ name: string; stream: Readable }> {
+  const scope = await fileScope(user, sandboxId, q.course, q.lesson)
+  let archive: { name: string; stream: Readable }
+  try {
+    archive = await openFolderArchive(scope.node.ref, scope.root, q.lesson)
+  } catch (error) {
+    scope.release()
+    throw error
+  }
+  archive.stream.once('close', scope.release)
+  return archive
 }
 
 // ---------------------------------------------------------------- ports

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process'
+import path from 'node:path'
 import { expect, test } from '@playwright/test'
 import { signUp } from './support/accounts'
 import { checkExercise, openLab } from './support/lab'
@@ -50,6 +52,21 @@ test('a learner goes back to a passed step, finds the work again after a stop, a
   await again.terminal.locator('.xterm').click()
   await page.keyboard.type('echo "$(cat note.txt)-resumed"\n')
   await expect(again.terminal.locator('.xterm-rows > div', { hasText: /^mine-resumed\s*$/ })).toBeVisible({ timeout: 30_000 })
+
+  // The learner's own copy of the folder: a .tar.gz with the file in it.
+  await again.workspace.getByRole('tab', { name: 'Fichiers' }).click()
+  const [download] = await Promise.all([page.waitForEvent('download'), again.workspace.getByRole('link', { name: 'Télécharger le dossier' }).click()])
+  expect(download.suggestedFilename()).toBe('labo.tar.gz')
+  const saved = path.join(test.info().outputDir, 'labo.tar.gz')
+  await download.saveAs(saved)
+  expect(execFileSync('tar', ['-xzOf', saved, './note.txt'], { encoding: 'utf8' })).toBe('mine\n')
+  await again.workspace.getByRole('tab', { name: 'Terminal node1' }).click()
+
+  // Kept work is listed with its space on the progress page.
+  const progress = await page.context().newPage()
+  await progress.goto('/progress')
+  await expect(progress.locator('[data-kept-lesson="demo/labo"]')).toContainText('en cours d’utilisation')
+  await progress.close()
 
   // Start over from scratch: a fresh sandbox, without the file.
   await again.workspace.locator('[data-kept-notice="resumed"]').getByRole('button', { name: 'Recommencer à zéro' }).click()

@@ -1,7 +1,7 @@
 // Kept disks and steps at the placement level (docs/persistence.md), on the real Docker engine:
 // a step is a copy-on-write snapshot that brings back files, images, volumes and running
-// containers; a kept disk leaves nothing else on the host and resumes the same way; a damaged
-// or missing one is refused with KeptDiskBrokenError and leaves nothing behind.
+// containers; a kept disk leaves nothing else on the host and resumes the same way, a Swarm
+// included; a damaged or missing one is refused with KeptDiskBrokenError and leaves nothing behind.
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -101,6 +101,43 @@ describe.sequential('kept disks and steps', () => {
 
     await placement().destroy(second.sandboxId)
     expect(await leftovers(second.sandboxId)).toEqual(nothingLeft)
+  })
+
+  it('resumes a Swarm of three nodes on their former addresses, its service running on all of them again', async () => {
+    const swarmNodes = [
+      { name: 'manager', role: 'manager' as const },
+      { name: 'worker1', role: 'worker' as const },
+      { name: 'worker2', role: 'worker' as const },
+    ]
+    const on = async (sandbox: PlacedSandbox, name: string, script: string) => {
+      const node = sandbox.nodes.find((n) => n.name === name)!
+      const r = await placement().exec(node, ['sh', '-ec', script], { timeoutMs: 90_000 })
+      if (r.exitCode !== 0) throw new Error(`${name}: ${script}: exit ${r.exitCode}: ${r.stderr || r.stdout}`)
+      return r.stdout.trim()
+    }
+    const swarm = await placement().create({ ...spec('keptswarm001'), nodes: swarmNodes })
+    const ip = swarm.nodes.find((n) => n.name === 'manager')!.address!
+    const token = await on(swarm, 'manager', `docker swarm init --advertise-addr ${ip} >/dev/null && docker swarm join-token -q worker`)
+    for (const worker of ['worker1', 'worker2']) await on(swarm, worker, `docker swarm join --token ${token} ${ip}:2377 >/dev/null`)
+    await on(swarm, 'manager', 'docker service create -d --name web --replicas 3 --placement-pref spread=node.id busybox sleep 3600 >/dev/null')
+    const runningTasks = (sandbox: PlacedSandbox) =>
+      on(sandbox, 'manager', `docker service ps web --filter desired-state=running --format '{{.Node}} {{.CurrentState}}' | grep -c ' Running' || true`)
+    const until = async (sandbox: PlacedSandbox, what: string, test: () => Promise<boolean>) => {
+      for (let i = 0; i < 120; i++) {
+        if (await test()) return
+        await new Promise((r) => setTimeout(r, 500))
+      }
+      throw new Error(`${what}: ${await on(sandbox, 'manager', 'docker node ls; docker service ps web')}`)
+    }
+    await until(swarm, 'three tasks running', async () => (await runningTasks(swarm)) === '3')
+
+    const kept = await placement().keep(swarm.sandboxId, 'keptswarmdsk')
+    const resumed = await placement().create({ ...spec('keptswarm002', { diskId: 'keptswarmdsk', running: kept.running, subnet: swarm.subnet ?? null, host: null }), nodes: swarmNodes })
+    expect(resumed.subnet).toBe(swarm.subnet)
+    expect(resumed.nodes.map((n) => n.address)).toEqual(swarm.nodes.map((n) => n.address))
+    await until(resumed, 'the three nodes ready', async () => (await on(resumed, 'manager', `docker node ls --format '{{.Status}}' | grep -c Ready || true`)) === '3')
+    await until(resumed, 'three tasks running again', async () => (await runningTasks(resumed)) === '3')
+    await placement().destroy(resumed.sandboxId)
   })
 
   it('refuses a damaged or missing kept disk with KeptDiskBrokenError, leaving nothing of the new sandbox', async () => {
