@@ -187,7 +187,23 @@ export function loadCourse(courseSlug: string, dir: string, contentDir: string):
       course.problems.push({ file: indexPath, field: 'lessons', message: `the lesson folder ${folder}/ is not listed` })
     }
   }
+  if (course.index.sharedSandbox) course.problems.push(...sharedSandboxProblems(course))
   return course
+}
+
+/** A course whose lessons share one sandbox: its hands-on lessons must ask for the same nodes (docs/persistence.md). */
+function sharedSandboxProblems(course: CourseRecord): ContentProblem[] {
+  const layout = (lesson: LessonRecord) => lesson.frontmatter?.sandbox?.nodes.map((n) => `${n.name}=${n.role}`).join(',')
+  const handsOn = course.lessons.filter((l) => layout(l) !== undefined)
+  const first = handsOn[0]
+  if (!first) return []
+  return handsOn
+    .filter((l) => layout(l) !== layout(first))
+    .map((l) => ({
+      file: path.join(l.dir, 'lesson.mdx'),
+      field: 'sandbox.nodes',
+      message: `the course shares one sandbox (sharedSandbox: true in course.yaml), so every hands-on lesson needs the nodes of ${first.slug} (${layout(first)}), not ${layout(l)}`,
+    }))
 }
 
 /** Reads and validates every course and lesson file (not the MDX bodies: see compile.server.ts). */
