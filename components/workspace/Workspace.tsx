@@ -230,7 +230,12 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
     'rounded border px-2.5 py-1 text-xs font-medium focus-visible:outline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-sky-400 disabled:opacity-50'
 
   return (
-    <section aria-label={t('label')} className="relative flex h-full min-h-0 flex-col bg-slate-950 text-slate-100" data-workspace-phase={phase.kind}>
+    <section
+      aria-label={t('label')}
+      className="relative flex h-full min-h-0 flex-col bg-slate-950 text-slate-100"
+      data-workspace-phase={phase.kind}
+      data-workspace-generation={generation}
+    >
       <p role="status" aria-live="polite" className="sr-only">
         {announce}
       </p>

@@ -34,7 +34,8 @@ test('a learner goes back to a passed step, finds the work again after a stop, a
   const dialog = page.getByRole('dialog')
   await expect(dialog).toContainText('sera perdu')
   await dialog.getByRole('button', { name: 'Revenir à cette étape' }).click()
-  // The nodes restarted: a new shell, on the step's state.
+  // The nodes restarted: new terminals (a new generation of them), on the step's state.
+  await expect(workspace).toHaveAttribute('data-workspace-generation', '1', { timeout: 90_000 })
   await workspace.getByRole('tab', { name: 'Terminal node1' }).click()
   await expect(workspace.locator('[data-terminal-node="node1"]')).toHaveAttribute('data-terminal-state', 'open', { timeout: 90_000 })
   const back = workspace.locator('[data-terminal-node="node1"]')
