@@ -30,7 +30,7 @@ const realPath = process.env.PATH ?? ''
 /** A PATH with the tools Quai runs on the host, except those named. */
 function pathWithout(missing: string[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-path-'))
-  for (const tool of ['mount', 'umount', 'ip', 'iptables', 'iptables-save', 'iptables-restore', 'ip6tables', 'ip6tables-save', 'ip6tables-restore', 'mkfs.ext4']) {
+  for (const tool of ['mount', 'umount', 'ip', 'iptables', 'iptables-save', 'iptables-restore', 'ip6tables', 'ip6tables-save', 'ip6tables-restore', 'mkfs.ext4', 'mkfs.btrfs', 'btrfs']) {
     if (missing.includes(tool)) continue
     const found = realPath.split(':').map((d) => path.join(d, tool)).find((p) => fs.existsSync(p))
     if (found) fs.symlinkSync(found, path.join(dir, tool))
