@@ -3,12 +3,13 @@ import path from 'node:path'
 import { expect, test } from '@playwright/test'
 import { signUp } from './support/accounts'
 import { checkExercise, openLab } from './support/lab'
+import { callFromPage } from './support/page-api'
 
 // Work that survives a break (docs/persistence.md), in Chromium on a real sandbox: a passed
 // "Vérifier" keeps a step that the learner goes back to after a confirmation; a stopped
 // sandbox comes back with its files and containers and says so; "Recommencer à zéro" gives a
 // fresh one.
-test('a learner goes back to a passed step, finds the work again after a stop, and starts over from scratch', async ({ page }) => {
+test('a learner goes back to a passed step, finds the work again after a stop, and starts over from scratch', async ({ page, browser }) => {
   test.setTimeout(300_000)
   await signUp(page)
   const { workspace, terminal } = await openLab(page)
@@ -23,6 +24,25 @@ test('a learner goes back to a passed step, finds the work again after a stop, a
   await expect(rows.filter({ hasText: /^made-42\s*$/ })).toBeVisible({ timeout: 60_000 })
   const checked = await checkExercise(page, panel)
   expect(((await checked.json()) as { result: { passed: boolean } }).result.passed).toBe(true)
+  const mineId = ((await callFromPage(page, 'POST', '/api/sandboxes', { courseSlug: 'demo', lessonSlug: 'labo' })).json as { id: string }).id
+
+  // Another learner reaches none of it, through any of the APIs.
+  const steps0 = await callFromPage(page, 'GET', `/api/sandboxes/${mineId}/steps`)
+  expect(steps0.status).toBe(200)
+  const stepId = (steps0.json as { steps: { id: string }[] }).steps[0]!.id
+  const other = await browser.newContext()
+  const stranger = await other.newPage()
+  await signUp(stranger)
+  expect((await callFromPage(stranger, 'GET', `/api/sandboxes/${mineId}/steps`)).status).toBe(403)
+  expect((await callFromPage(stranger, 'POST', `/api/sandboxes/${mineId}/steps/${stepId}/restore`, { confirm: true })).status).toBe(404)
+  const ownSandbox = (await callFromPage(stranger, 'POST', '/api/sandboxes', { courseSlug: 'demo', lessonSlug: 'labo' })).json as { id: string }
+  // Someone else's step id against one's own sandbox: no such step.
+  expect((await callFromPage(stranger, 'POST', `/api/sandboxes/${ownSandbox.id}/steps/${stepId}/restore`, { confirm: true })).status).toBe(404)
+  expect((await callFromPage(stranger, 'POST', `/api/sandboxes/${ownSandbox.id}/steps/${stepId}/restore`, {})).status).toBe(422)
+  expect((await callFromPage(stranger, 'DELETE', '/api/kept-work?course=demo&lesson=labo')).json).toEqual({ discarded: false })
+  expect((await callFromPage(stranger, 'POST', `/api/classes/nosuchclass/students/x/steps/${stepId}/restore`, { confirm: true })).status).toBe(403)
+  await callFromPage(stranger, 'DELETE', `/api/sandboxes/${ownSandbox.id}`)
+  await other.close()
 
   // Later changes, then back to the step.
   await type('echo later > note.txt && docker network rm demo-net >/dev/null && echo changed-$((40+3))')
