@@ -116,7 +116,10 @@ describe.sequential('checks on a real sandbox', () => {
     const running = check('chk-ada', { exerciseId: 'slow-command' }).catch((e: CheckError) => e.code)
     await new Promise((r) => setTimeout(r, 1500))
     await docker('rm', '-f', containerId)
-    expect(await running).toBe('daemon_unavailable')
+    // The check in flight meets its exec ending with the node: it says the daemon is gone, or,
+    // when the node is already seen gone (its container goes faster on a btrfs disk), that the
+    // node died. Either way nothing is recorded.
+    expect(['daemon_unavailable', 'sandbox_node_died']).toContain(await running)
     expect(await check().catch((e: CheckError) => e.code)).toBe('daemon_unavailable')
     expect(await attempts()).toBe(recorded)
     await stopSandbox('chk-ada', sandboxId).catch(() => undefined)
