@@ -68,6 +68,11 @@ test('a learner goes back to a passed step, finds the work again after a stop, a
   await expect(page.getByRole('dialog')).toContainText('est gardé')
   await page.getByRole('dialog').getByRole('button', { name: 'Arrêter' }).click()
   await expect(workspace).toHaveAttribute('data-workspace-phase', 'ended', { timeout: 60_000 })
+  // The course page says the lesson's work is kept (once its disk is kept: the stop finishes in the background).
+  await expect(async () => {
+    await page.goto('/courses/demo')
+    await expect(page.locator('[data-lesson="labo"] [data-kept-work="kept"]')).toContainText('Votre travail est gardé', { timeout: 2000 })
+  }).toPass({ timeout: 60_000 })
   const again = await openLab(page)
   await expect(again.workspace.locator('[data-kept-notice="resumed"]')).toContainText('Repris là où vous en étiez')
   await again.terminal.locator('.xterm').click()

@@ -1,6 +1,6 @@
 import type { Metadata } from 'next'
 import Link from 'next/link'
-import { getTranslations } from 'next-intl/server'
+import { getFormatter, getTranslations } from 'next-intl/server'
 import { ProgressBar } from '@/components/ui/ProgressBar'
 import { StatusBadge } from '@/components/ui/StatusBadge'
 import { getSessionUser } from '@/lib/auth/session.server'
@@ -8,6 +8,7 @@ import { getCourse, requireCourse } from '@/lib/content/lessons.server'
 import { lessonHref } from '@/lib/content/paths'
 import { lessonStatuses } from '@/lib/progress/lessons.server'
 import { coursePercent } from '@/lib/progress/rules'
+import { keptWorkOf } from '@/lib/sandbox/kept.server'
 
 type Props = { params: Promise<{ course: string }> }
 
@@ -18,8 +19,11 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 export default async function CoursePage({ params }: Props) {
   const course = requireCourse((await params).course)
   const [t, tc, user] = await Promise.all([getTranslations('learn'), getTranslations('common'), getSessionUser()])
-  const statuses = user ? await lessonStatuses(user.id, course.slug) : null
+  const [statuses, kept, format] = await Promise.all([user ? lessonStatuses(user.id, course.slug) : null, user ? keptWorkOf(user.id) : [], getFormatter()])
   const statusOf = (key: string) => statuses?.get(key) ?? 'not-started'
+  // The learner's kept sandbox of a lesson (its own, or the course's when they share one).
+  const keptOf = (key: string) => kept.find((k) => k.status === 'kept' && (k.scopeKey === `lesson:${key}` || (k.scopeKey === `course:${course.slug}` && k.lessonKey === key)))
+  const now = new Date()
   return (
     <main className="mx-auto max-w-4xl px-6 py-10">
       <nav aria-label={t('lesson.breadcrumb')} className="text-sm text-slate-600">
@@ -55,6 +59,17 @@ export default async function CoursePage({ params }: Props) {
                     {lesson.frontmatter?.sandbox ? t('course.handsOn') : t('course.reading')} · {tc('minutes', { count: lesson.frontmatter?.duration ?? 0 })}
                   </p>
                 )}
+                {(() => {
+                  const work = keptOf(lesson.key)
+                  if (!work) return null
+                  return (
+                    <p className={`mt-1 text-xs ${work.expiresSoon ? 'font-medium text-amber-800' : 'text-slate-600'}`} data-kept-work={work.expiresSoon ? 'expires-soon' : 'kept'}>
+                      {work.expiresSoon && work.expiresAt
+                        ? t('course.keptExpiresSoon', { mb: work.keptMb, when: format.relativeTime(new Date(work.expiresAt), now) })
+                        : t('course.kept', { mb: work.keptMb })}
+                    </p>
+                  )
+                })()}
               </div>
               {user && <StatusBadge status={broken ? 'broken' : statusOf(lesson.key)} />}
             </li>
