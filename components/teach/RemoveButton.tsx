@@ -2,10 +2,29 @@
 import { useRouter } from 'next/navigation'
 import { useState } from 'react'
 import { fetchJson, unreadBody } from '@/lib/http/client'
-import { dangerButtonClass, useErrorText } from './api'
+import { dangerButtonClass, secondaryButtonClass, useErrorText } from './api'
 
-/** A DELETE behind a confirmation; afterwards, go to `then` or refresh the page. */
-export function RemoveButton({ url, label, confirm, then }: { url: string; label: string; confirm: string; then?: string }) {
+/**
+ * A request behind the browser's confirmation (a DELETE unless told otherwise); afterwards, go
+ * to `then` or refresh the page.
+ */
+export function ConfirmedButton({
+  url,
+  label,
+  confirm,
+  then,
+  method = 'DELETE',
+  json,
+  danger = true,
+}: {
+  url: string
+  label: string
+  confirm: string
+  then?: string
+  method?: 'DELETE' | 'POST'
+  json?: unknown
+  danger?: boolean
+}) {
   const errorText = useErrorText()
   const router = useRouter()
   const [error, setError] = useState<string | null>(null)
@@ -15,7 +34,7 @@ export function RemoveButton({ url, label, confirm, then }: { url: string; label
     if (!window.confirm(confirm)) return
     setPending(true)
     setError(null)
-    const result = await fetchJson(url, unreadBody, { method: 'DELETE' })
+    const result = await fetchJson(url, unreadBody, { method, ...(json === undefined ? {} : { json }) })
     setPending(false)
     if (!result.ok) return setError(errorText(result.error))
     if (then) router.push(then)
@@ -24,7 +43,7 @@ export function RemoveButton({ url, label, confirm, then }: { url: string; label
 
   return (
     <span className="inline-flex flex-col items-end gap-1">
-      <button type="button" disabled={pending} className={dangerButtonClass} onClick={onClick}>
+      <button type="button" disabled={pending} className={danger ? dangerButtonClass : secondaryButtonClass} onClick={onClick}>
         {label}
       </button>
       {error && (
@@ -34,4 +53,9 @@ export function RemoveButton({ url, label, confirm, then }: { url: string; label
       )}
     </span>
   )
+}
+
+/** A DELETE behind a confirmation; afterwards, go to `then` or refresh the page. */
+export function RemoveButton(props: { url: string; label: string; confirm: string; then?: string }) {
+  return <ConfirmedButton {...props} />
 }

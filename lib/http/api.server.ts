@@ -1,4 +1,5 @@
 import 'server-only'
+import { Readable } from 'node:stream'
 import { NextResponse } from 'next/server'
 import { z } from 'zod'
 import { AuthError } from '../auth/session.server'
@@ -158,6 +159,22 @@ export function handler<Args extends unknown[]>(fn: (...args: Args) => Promise<R
 }
 
 /** A CSV file the browser downloads under `filename`, never cached. */
+/**
+ * A stream as an attachment. No Content-Length: Next sends streamed bodies chunked (it drops the
+ * header), and a source that fails while it streams ends the response with an error, which a
+ * chunked body reports to the browser as a failed download.
+ */
+export function streamDownload({ filename, stream, contentType }: { filename: string; stream: Readable; contentType: string }): Response {
+  return new Response(Readable.toWeb(stream) as ReadableStream, {
+    headers: {
+      'content-type': contentType,
+      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(filename)}`,
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    },
+  })
+}
+
 export function csvDownload({ filename, body }: { filename: string; body: string }): Response {
   return new Response(body, {
     headers: {

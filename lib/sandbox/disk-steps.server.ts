@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
-import { diskImageClaims, isMountPoint, readMounts, reserveDiskImage, sh, umountQuietly, type DiskRoom, type SandboxDisk } from './host.server'
+import { diskImageClaims, isMountPoint, reserveDiskImage, sh, umountQuietly, unmountDisk, type DiskRoom, type SandboxDisk } from './host.server'
 import { KeptDiskBrokenError, KeptDiskMissingError, SandboxHostFullError, StepsUnavailableError } from './types'
 
 // A sandbox disk that outlives its sandbox (docs/persistence.md). On btrfs the image holds:
@@ -105,18 +105,6 @@ export async function mountExistingDisk(dir: string, diskId: string): Promise<Sa
     throw new KeptDiskBrokenError(diskId, 'the image has no "live" subvolume')
   }
   return bindLive(dir)
-}
-
-/** Unmount a disk's mounts (mnt, then top), leaving the image in place. */
-export async function unmountDisk(dir: string): Promise<void> {
-  const mountPoint = path.join(dir, 'mnt')
-  const below = readMounts()
-    .map((m) => m.mountPoint)
-    .filter((m) => m.startsWith(mountPoint + '/'))
-    .sort((a, b) => b.length - a.length)
-  for (const m of below) await umountQuietly(m)
-  await umountQuietly(mountPoint)
-  await umountQuietly(path.join(dir, 'top'))
 }
 
 /** Whether the sandbox's disk can take steps (a btrfs image, mounted). */

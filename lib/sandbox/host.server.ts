@@ -579,7 +579,8 @@ export async function createPlainDisk(dir: string): Promise<SandboxDisk> {
   return { dir, mountPoint, bounded: false }
 }
 
-export async function destroyDisk(dir: string): Promise<void> {
+/** Unmount a sandbox disk's mounts (mnt, anything below it, and a btrfs disk's top), leaving its image. */
+export async function unmountDisk(dir: string): Promise<void> {
   const mountPoint = path.join(dir, 'mnt')
   // Anything still mounted below (should not happen) goes first.
   const below = readMounts()
@@ -590,6 +591,10 @@ export async function destroyDisk(dir: string): Promise<void> {
   await umountQuietly(mountPoint)
   // A btrfs disk's top (disk-steps.server.ts).
   await umountQuietly(path.join(dir, 'top'))
+}
+
+export async function destroyDisk(dir: string): Promise<void> {
+  await unmountDisk(dir)
   await fsp.rm(dir, { recursive: true, force: true })
 }
 

@@ -51,6 +51,7 @@ import {
   restrictSandboxDevices,
   mountedBlockDevice,
   throttleSandboxDiskTree,
+  unmountDisk,
   type SandboxDisk,
 } from './host.server'
 import {
@@ -67,7 +68,6 @@ import {
   restoreStep as restoreStepOnDisk,
   snapshotLive,
   diskHasSteps,
-  unmountDisk,
   allocatedBytes,
 } from './disk-steps.server'
 import { KeptDiskBrokenError, KeptDiskMissingError, SandboxHostFullError, StepsUnavailableError } from './types'

@@ -168,31 +168,25 @@ export async function downloadLessonFile(
   sandboxId: string,
   q: { course: string; lesson: string; path: string },
 ): Promise<{ name: string; size: number; stream: Readable }> {
-  const scope = await fileScope(user, sandboxId, q.course, q.lesson)
-  let file: { name: string; size: number; stream: Readable }
-  try {
-    file = await openDownload(scope.node.ref, scope.root, q.path)
-  } catch (error) {
-    scope.release()
-    throw error
-  }
-  // A download holds its exec (and its slot) for as long as the browser takes to read it.
-  file.stream.once('close', scope.release)
-  return file
+  return streamedFromScope(await fileScope(user, sandboxId, q.course, q.lesson), (scope) => openDownload(scope.node.ref, scope.root, q.path))
 }
 
 /** GET /api/sandboxes/<id>/files/archive: the lesson folder as a .tar.gz. */
 export async function downloadLessonFolder(user: SessionUser, sandboxId: string, q: { course: string; lesson: string }): Promise<{ name: string; stream: Readable }> {
-  const scope = await fileScope(user, sandboxId, q.course, q.lesson)
-  let archive: { name: string; stream: Readable }
+  return streamedFromScope(await fileScope(user, sandboxId, q.course, q.lesson), (scope) => openFolderArchive(scope.node.ref, scope.root, q.lesson))
+}
+
+/** A download holds its exec (and its slot) for as long as the browser takes to read it. */
+async function streamedFromScope<T extends { stream: Readable }>(scope: FileScope, open: (scope: FileScope) => Promise<T>): Promise<T> {
+  let download: T
   try {
-    archive = await openFolderArchive(scope.node.ref, scope.root, q.lesson)
+    download = await open(scope)
   } catch (error) {
     scope.release()
     throw error
   }
-  archive.stream.once('close', scope.release)
-  return archive
+  download.stream.once('close', scope.release)
+  return download
 }
 
 // ---------------------------------------------------------------- ports

@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream'
 import { requireApiUser } from '@/lib/auth/session.server'
+import { streamDownload } from '@/lib/http/api.server'
 import { limitedHandler } from '@/lib/http/usage-limits.server'
 import { lessonQuerySchema } from '@/lib/workspace/api'
 import { downloadLessonFolder } from '@/lib/workspace/service.server'
@@ -9,12 +9,5 @@ export const GET = limitedHandler(async (request: Request, { params }: { params:
   const user = await requireApiUser()
   const query = lessonQuerySchema.parse(Object.fromEntries(new URL(request.url).searchParams))
   const archive = await downloadLessonFolder(user, (await params).sandboxId, query)
-  return new Response(Readable.toWeb(archive.stream) as ReadableStream, {
-    headers: {
-      'content-type': 'application/gzip',
-      'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(archive.name)}`,
-      'x-content-type-options': 'nosniff',
-      'cache-control': 'no-store',
-    },
-  })
+  return streamDownload({ filename: archive.name, stream: archive.stream, contentType: 'application/gzip' })
 })

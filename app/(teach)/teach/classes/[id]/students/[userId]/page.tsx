@@ -3,8 +3,7 @@ import Link from 'next/link'
 import { getFormatter, getTranslations } from 'next-intl/server'
 import { InlineMarkdown } from '@/components/exercises/Markdown'
 import { formatDuration } from '@/components/teach/format'
-import { RemoveButton } from '@/components/teach/RemoveButton'
-import { RestoreStudentStep } from '@/components/teach/RestoreStudentStep'
+import { ConfirmedButton, RemoveButton } from '@/components/teach/RemoveButton'
 import { StatusBadge } from '@/components/ui/StatusBadge'
 import { requirePageUser } from '@/lib/auth/session.server'
 import { orPage } from '@/lib/classes/http.server'
@@ -225,8 +224,11 @@ export default async function StudentPage({ params }: Props) {
                     <span>
                       {step.lessonKey} · {step.exerciseId} · {when(new Date(step.createdAt))}
                     </span>
-                    <RestoreStudentStep
+                    <ConfirmedButton
                       url={`/api/classes/${report.classroom.id}/students/${report.student.id}/steps/${step.id}/restore`}
+                      method="POST"
+                      json={{ confirm: true }}
+                      danger={false}
                       label={t('student.work.restore')}
                       confirm={t('student.work.restoreConfirm', { name: report.student.name, exercise: step.exerciseId })}
                     />
