@@ -26,7 +26,16 @@ import { createLab, docker, shInNode, startTestNode, type Lab, type TestNode } f
 // parallel (most of the time goes to waiting: health checks, Swarm converging). The whole
 // curriculum takes about 17 minutes on a 2-core machine in two shards.
 //
+// A course whose lessons share one sandbox (course.yaml sharedSandbox: true: a project built
+// milestone after milestone) is one unit instead: its lessons run in order in ONE lab, each
+// lesson's images loaded and workspace copied when the suite reaches it, so a milestone's
+// solution starts from what the previous milestones left, as the learner's does. Such a course
+// goes to the shard of its first hands-on lesson; every other lesson keeps its fresh lab and
+// its shard.
+//
 //   QUAI_SOLVABILITY_LESSON=reseaux-docker/sous-reseaux-et-dns   only that lesson (or a course), in the first shard
+//                                                                (a lesson of a shared-sandbox course brings the
+//                                                                course's earlier lessons, which it builds on)
 //   QUAI_CONTENT_DIR=examples/content                             another content folder (default: content/)
 //
 // The sandbox: nodes from Quai's sandbox image (caps mode), started by this test on an internal
@@ -38,12 +47,38 @@ import { createLab, docker, shInNode, startTestNode, type Lab, type TestNode } f
 const run = promisify(execFile)
 const only = process.env.QUAI_SOLVABILITY_LESSON
 
-/** This shard's hands-on lessons, in curriculum order (round robin, so slow courses spread out). */
-function lessonsOfShard(shard: number, shards: number): LessonRecord[] {
+/** What one lab runs: a lesson, or every lesson of a shared-sandbox course, in order. */
+interface Unit {
+  key: string
+  lessons: LessonRecord[]
+}
+
+/** This shard's units, in curriculum order (round robin over lessons, so slow courses spread out). */
+function unitsOfShard(shard: number, shards: number): Unit[] {
   const tree = loadContentTree(contentRoot())
+  const sharedCourses = new Set(tree.courses.filter((c) => c.index?.sharedSandbox).map((c) => c.slug))
   const handsOn = tree.courses.flatMap((c) => c.lessons).filter((l) => l.frontmatter?.sandbox && l.exercises.length > 0 && l.problems.length === 0)
-  if (only) return shard === 1 ? handsOn.filter((l) => l.key === only || l.courseSlug === only) : []
-  return handsOn.filter((_, i) => i % shards === shard - 1)
+  let picked: LessonRecord[]
+  if (only) {
+    if (shard !== 1) return []
+    const target = handsOn.find((l) => l.key === only)
+    picked = target && sharedCourses.has(target.courseSlug)
+      ? handsOn.slice(handsOn.findIndex((l) => l.courseSlug === target.courseSlug), handsOn.indexOf(target) + 1)
+      : handsOn.filter((l) => l.key === only || l.courseSlug === only)
+  } else {
+    const shardOf = (l: LessonRecord) => {
+      const i = sharedCourses.has(l.courseSlug) ? handsOn.findIndex((x) => x.courseSlug === l.courseSlug) : handsOn.indexOf(l)
+      return (i % shards) + 1
+    }
+    picked = handsOn.filter((l) => shardOf(l) === shard)
+  }
+  const units: Unit[] = []
+  for (const lesson of picked) {
+    const last = units.at(-1)
+    if (sharedCourses.has(lesson.courseSlug) && last?.lessons[0]?.courseSlug === lesson.courseSlug) last.lessons.push(lesson)
+    else units.push({ key: sharedCourses.has(lesson.courseSlug) ? `${lesson.courseSlug} (one shared sandbox)` : lesson.key, lessons: [lesson] })
+  }
+  return units
 }
 
 // ---------------------------------------------------------------- lesson images
@@ -111,25 +146,33 @@ function stageWorkspace(lesson: LessonRecord): string | null {
   return staged
 }
 
-async function openSandbox(lesson: LessonRecord): Promise<SolvabilitySandbox> {
-  const spec = lesson.frontmatter!.sandbox!
-  const lab: Lab = await createLab(`solv-${lesson.slug.slice(0, 12)}`)
-  // Internal: like a real sandbox, the nodes reach each other but nothing outside.
-  await docker('network', 'create', '--internal', lab.n('nodes'))
-  const nodes = new Map<string, TestNode>()
+/** The files of a lesson: its images loaded in each node, its workspace copied to its folder. */
+async function prepareLesson(nodes: TestNode[], lesson: LessonRecord): Promise<void> {
   const workdir = lessonWorkdir(lesson.slug)
   const staged = stageWorkspace(lesson)
   try {
-    for (const n of spec.nodes) {
-      const node = await startTestNode(lab, n.name, { hostname: n.name, network: lab.n('nodes') })
-      await loadImages(node, spec.images)
+    for (const node of nodes) {
+      await loadImages(node, lesson.frontmatter!.sandbox!.images)
       await node.sh(`mkdir -p ${workdir}`)
       if (staged) await docker('cp', `${staged}/.`, `${node.container}:${workdir}`)
-      nodes.set(n.name, node)
     }
   } finally {
     if (staged) fs.rmSync(staged, { recursive: true, force: true })
   }
+}
+
+/** A lab with the first lesson's nodes. `enter(lesson)` prepares a (later) lesson of a shared sandbox in it. */
+async function openSandbox(first: LessonRecord): Promise<SolvabilitySandbox & { enter(lesson: LessonRecord): Promise<void> }> {
+  const spec = first.frontmatter!.sandbox!
+  const lab: Lab = await createLab(`solv-${first.slug.slice(0, 12)}`)
+  // Internal: like a real sandbox, the nodes reach each other but nothing outside.
+  await docker('network', 'create', '--internal', lab.n('nodes'))
+  const nodes = new Map<string, TestNode>()
+  for (const n of spec.nodes) {
+    nodes.set(n.name, await startTestNode(lab, n.name, { hostname: n.name, network: lab.n('nodes') }))
+  }
+  await prepareLesson([...nodes.values()], first)
+  let workdir = lessonWorkdir(first.slug)
   const shIn = (node: TestNode, script: string, timeoutMs: number): Promise<ExecOutput> => shInNode(node, workdir, script, timeoutMs)
   const get = (name: string) => {
     const node = nodes.get(name)
@@ -140,6 +183,10 @@ async function openSandbox(lesson: LessonRecord): Promise<SolvabilitySandbox> {
     target: (name) => ({ ...get(name).target, exec: (command, opts) => shIn(get(name), command, opts.timeoutMs) }),
     sh: (name, script, timeoutMs) => shIn(get(name), script, timeoutMs),
     close: () => lab.cleanup(),
+    enter: async (lesson) => {
+      if (lesson !== first) await prepareLesson([...nodes.values()], lesson)
+      workdir = lessonWorkdir(lesson.slug)
+    },
   }
 }
 
@@ -150,7 +197,8 @@ const failures = (checks: readonly Check[], r: CheckRunResult) => failingLines(s
 
 /** The solvability test of one shard: call it from a solvability.<n>.test.ts file. */
 export function solvabilitySuite(shard: number, shards: number): void {
-  const lessons = lessonsOfShard(shard, shards)
+  const units = unitsOfShard(shard, shards)
+  const lessons = units.flatMap((u) => u.lessons)
   const registryOnly = lessons.flatMap((l) => l.exercises.filter((e) => e.registryOnly?.length).map((e) => `${l.key}#${e.id}: ${e.registryOnly!.map((r) => `${r.image} (${r.reason})`).join('; ')}`))
 
   test('hands-on lessons were found', () => {
@@ -161,38 +209,52 @@ export function solvabilitySuite(shard: number, shards: number): void {
 
   afterAll(() => fs.rmSync(tarDir, { recursive: true, force: true }))
 
-  for (const lesson of lessons) {
-    describe(lesson.key, () => {
-      let sandbox: SolvabilitySandbox
+  for (const unit of units) {
+    describe(unit.key, () => {
+      let sandbox: Awaited<ReturnType<typeof openSandbox>>
       beforeAll(async () => {
-        sandbox = await openSandbox(lesson)
+        sandbox = await openSandbox(unit.lessons[0]!)
       }, 600_000)
       afterAll(() => sandbox?.close())
 
-      const firstNode = lesson.frontmatter!.sandbox!.nodes[0]!.name
-      for (const exercise of lesson.exercises) {
-        const runnable = !exercise.registryOnly?.length
-        test(`${exercise.id}${runnable ? '' : ' (registryOnly: checks run on stand-ins in registry-only.test.ts)'}`, async () => {
-          if (!runnable) return
-          const node = exercise.node ?? firstNode
-          const budget = (exercise.timeoutSeconds + 60) * 1000
-          const check = () => runChecks(exercise.checks, (n) => sandbox.target(n), { defaultNode: node, timeoutSeconds: exercise.timeoutSeconds })
-          if (exercise.setup) {
-            const setup = await sandbox.sh(node, exercise.setup, budget)
-            expect(setup.exitCode, `setup failed:\n${setup.stdout}\n${setup.stderr}`).toBe(0)
-          }
-          const before = await check()
-          expect(before.passed, `${lesson.key}#${exercise.id} passes with no work`).toBe(false)
-          const solution = await sandbox.sh(node, exercise.solution, 300_000)
-          expect(solution.exitCode, `solution failed (exit ${solution.exitCode}):\n${solution.stdout.slice(-2000)}\n${solution.stderr.slice(-2000)}`).toBe(0)
-          const after = await check()
-          console.log(`${after.passed ? '✓' : '✗'} ${lesson.key}#${exercise.id}: fails before (${before.passedCount}/${before.totalCount}), ${after.passed ? 'passes' : 'still fails'} after (${after.passedCount}/${after.totalCount}) in ${after.durationMs} ms`)
-          if (!after.passed) console.log(failures(exercise.checks, after).join('\n'))
-          expect(after.passed, `${lesson.key}#${exercise.id} still fails after its solution:\n${failures(exercise.checks, after).join('\n')}`).toBe(true)
-          // The checklist keeps its shape: the same lines before and after, only their state changes.
-          expect(after.assertions.map((a) => a.id)).toEqual(before.assertions.map((a) => a.id))
-        }, 600_000)
+      // A lone lesson keeps its tests directly under its name; a shared sandbox's lessons
+      // each get a describe block, entered in order (its images and files added on the way).
+      if (unit.lessons.length === 1 && unit.key === unit.lessons[0]!.key) lessonTests(unit.lessons[0]!, () => sandbox)
+      else for (const lesson of unit.lessons) {
+        describe(lesson.key, () => {
+          beforeAll(() => sandbox.enter(lesson), 600_000)
+          lessonTests(lesson, () => sandbox)
+        })
       }
     })
+  }
+}
+
+/** One test per exercise of the lesson, in order, in the sandbox the unit opened. */
+function lessonTests(lesson: LessonRecord, current: () => SolvabilitySandbox): void {
+  const firstNode = lesson.frontmatter!.sandbox!.nodes[0]!.name
+  for (const exercise of lesson.exercises) {
+    const runnable = !exercise.registryOnly?.length
+    test(`${exercise.id}${runnable ? '' : ' (registryOnly: checks run on stand-ins in registry-only.test.ts)'}`, async () => {
+      if (!runnable) return
+      const sandbox = current()
+      const node = exercise.node ?? firstNode
+      const budget = (exercise.timeoutSeconds + 60) * 1000
+      const check = () => runChecks(exercise.checks, (n) => sandbox.target(n), { defaultNode: node, timeoutSeconds: exercise.timeoutSeconds })
+      if (exercise.setup) {
+        const setup = await sandbox.sh(node, exercise.setup, budget)
+        expect(setup.exitCode, `setup failed:\n${setup.stdout}\n${setup.stderr}`).toBe(0)
+      }
+      const before = await check()
+      expect(before.passed, `${lesson.key}#${exercise.id} passes with no work`).toBe(false)
+      const solution = await sandbox.sh(node, exercise.solution, 300_000)
+      expect(solution.exitCode, `solution failed (exit ${solution.exitCode}):\n${solution.stdout.slice(-2000)}\n${solution.stderr.slice(-2000)}`).toBe(0)
+      const after = await check()
+      console.log(`${after.passed ? '✓' : '✗'} ${lesson.key}#${exercise.id}: fails before (${before.passedCount}/${before.totalCount}), ${after.passed ? 'passes' : 'still fails'} after (${after.passedCount}/${after.totalCount}) in ${after.durationMs} ms`)
+      if (!after.passed) console.log(failures(exercise.checks, after).join('\n'))
+      expect(after.passed, `${lesson.key}#${exercise.id} still fails after its solution:\n${failures(exercise.checks, after).join('\n')}`).toBe(true)
+      // The checklist keeps its shape: the same lines before and after, only their state changes.
+      expect(after.assertions.map((a) => a.id)).toEqual(before.assertions.map((a) => a.id))
+    }, 600_000)
   }
 }
