@@ -15,7 +15,7 @@ import { LocalPlacement } from '../../../lib/sandbox/local-placement.server'
 import { openExecStream } from '../../../lib/docker/exec-stream.server'
 import { listImageTags } from '../../../lib/docker/reads.server'
 import { execInNode, innerDocker, nodeExecTarget } from '../../../lib/sandbox/node-access.server'
-import { endSandboxesWithDeadNodes, heartbeatSandboxAgents, reconcileSandboxes } from '../../../lib/sandbox/runtime.server'
+import { endSandboxesWithDeadNodes, heartbeatSandboxAgents, reapExpiredSandboxes, reconcileSandboxes } from '../../../lib/sandbox/runtime.server'
 import { moveKeptDisks } from '../../../lib/sandbox/kept-move.server'
 import { endSandbox, getOwnedSandbox, openSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { setSandboxPlacementForTests } from '../../../lib/sandbox/state.server'
@@ -36,7 +36,7 @@ describe.sequential('sandboxes placed across two quai-agents', () => {
   const opened: Record<string, string> = {}
 
   beforeAll(async () => {
-    for (const u of ['ana', 'ben', 'cid', 'dan', 'eve', 'fay', 'gus', 'hal', 'ida', 'jo']) await createUser(u)
+    for (const u of ['ana', 'ben', 'cid', 'dan', 'eve', 'fay', 'gus', 'hal', 'ida', 'jo', 'kay']) await createUser(u)
     keyFile = writeTestKeyFile()
     ;[alpha, beta] = await Promise.all([
       startTestAgent({ name: 'alpha', keyFile }),
@@ -253,5 +253,38 @@ describe.sequential('sandboxes placed across two quai-agents', () => {
     // Nothing to move from a host that keeps none; an unknown agent is refused.
     expect((await moveKeptDisks(from, to)).moved).toEqual([])
     await expect(moveKeptDisks(from, 'nowhere')).rejects.toThrow(/no quai-agent named nowhere/)
+  })
+
+  it('an agent killed with SIGKILL while it keeps a disk: once it is back, the keep finishes; nothing is lost or left', async () => {
+    const db = await getDb()
+    await setDraining('alpha', true)
+    const view = await openSandbox('kay', { lessonKey: 'docker/images' })
+    await setDraining('alpha', false)
+    expect(await agentOf(view.id)).toBe('beta')
+    expect((await execInNode(view.id, 'node1', ['sh', '-c', 'echo survived > /root/lab/note.txt'])).exitCode).toBe(0)
+
+    // The web asks beta to keep the disk; beta dies in the middle of it.
+    const ending = endSandbox(view.id, 'stopped').catch(() => undefined)
+    await new Promise((r) => setTimeout(r, 400))
+    const killed = new Promise((r) => beta!.process.once('exit', r))
+    beta!.process.kill('SIGKILL')
+    await killed
+    await ending
+    expect((await db.sandbox.findUniqueOrThrow({ where: { id: view.id } })).status).toBe('stopping')
+    const disk = await db.sandboxDisk.findFirstOrThrow({ where: { sandboxId: view.id } })
+    expect(disk.status).toBe('keeping')
+
+    beta = await startTestAgent({ name: 'beta', keyFile, namespace: namespaceB, tcp: true })
+    await addAgent('beta', beta.address)
+    await heartbeatSandboxAgents()
+    // The reaper finishes a stop left half-way (a minute later).
+    expect((await reapExpiredSandboxes(new Date(Date.now() + 61_000))).retried).toContain(view.id)
+    expect(await db.sandboxDisk.findUniqueOrThrow({ where: { id: disk.id }, select: { status: true } })).toEqual({ status: 'kept' })
+    expect(await beta.placement.listPlaced()).not.toContain(view.id)
+    expect((await beta.placement.listKept()).map((d) => d.diskId)).toContain(disk.id)
+
+    const again = await openSandbox('kay', { lessonKey: 'docker/images' })
+    expect((await execInNode(again.id, 'node1', ['cat', '/root/lab/note.txt'])).stdout.trim()).toBe('survived')
+    await endSandbox(again.id, 'reset')
   })
 })
