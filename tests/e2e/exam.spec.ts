@@ -82,11 +82,26 @@ test('an exam: no help for the student, a clock, a check graded on the sheet and
     await expect(exercise.getByText('Exercice réussi : tout est en place.')).toBeVisible({ timeout: 30_000 })
     await expect(exercise.getByTestId('exam-attempts')).toHaveText('1 vérification pendant l’épreuve')
 
-    // The grade on the instructor's sheet, and in its CSV.
+    // The grade on the instructor's sheet, and in its CSV. The dashboard only links to the
+    // sheet (its cells would weigh on every look at a big class): it opens on its own page.
     await gotoLoaded(teacher, `/teach/classes/${id}`)
+    const grades = teacher.getByRole('region', { name: 'Feuille de notes' })
+    await expect(grades.getByTestId('grade-sheet-size')).toHaveText('1 étudiant·e × 2 exercices')
+    await expect(teacher.getByTestId('grade-sheet')).toHaveCount(0)
+    await grades.getByRole('link', { name: 'Ouvrir la feuille de notes' }).click()
+    await expect(teacher).toHaveURL(`${baseURL}/teach/classes/${id}/grades`)
+    await expect(teacher.getByRole('heading', { level: 1 })).toHaveText(`Feuille de notes · ${name}`)
+    await expect(teacher.getByRole('main')).toContainText("Notes de l'épreuve du ")
     const sheet = teacher.getByTestId('grade-sheet')
+    await expect(sheet.getByRole('columnheader')).toHaveText(['Étudiant·e', 'Créer le réseau demo-net', 'Démarrer web sur demo-net', 'Moyenne'])
     const row = sheet.getByRole('row').filter({ hasText: student.name })
     await expect(row.getByRole('cell')).toHaveText(['100 %', '—', '50 %'])
+    await expect(row.getByRole('cell').first()).toHaveAttribute('title', '1 vérification')
+    // One page: no pager.
+    await expect(teacher.getByRole('navigation', { name: 'Pages de la feuille de notes' })).toHaveCount(0)
+    expect(await teacher.getByRole('link', { name: 'Exporter les notes en CSV' }).getAttribute('href')).toBe(`/api/classes/${id}/grades/export`)
+    await teacher.getByRole('link', { name: `Tableau de bord de ${name}` }).click()
+    await expect(teacher).toHaveURL(`${baseURL}/teach/classes/${id}`)
     const csv = await teacher.request.get(`/api/classes/${id}/grades/export`)
     expect(csv.status()).toBe(200)
     expect(csv.headers()['content-type']).toContain('text/csv')
@@ -100,6 +115,7 @@ test('an exam: no help for the student, a clock, a check graded on the sheet and
     await section.getByRole('button', { name: "Terminer l'épreuve" }).click()
     await expect(section.getByTestId('exam-summary')).toContainText('(terminée)')
     await expect(section.getByRole('button', { name: "Retirer l'épreuve" })).toBeVisible()
+    await gotoLoaded(teacher, `/teach/classes/${id}/grades`)
     await expect(teacher.getByTestId('grade-sheet').getByRole('row').filter({ hasText: student.name }).getByRole('cell')).toHaveText(['100 %', '—', '50 %'])
     await gotoLoaded(page, '/courses/demo/labo')
     await expect(page.getByRole('button', { name: 'Exécuter' }).first()).toBeVisible({ timeout: 30_000 })
