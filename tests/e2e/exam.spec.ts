@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { expect, test } from '@playwright/test'
 import { baseURL } from '../../playwright.config'
 import { instructorState, signUp } from './support/accounts'
+import { watchIntlErrors } from './support/intl-guard'
 import { checkExercise, openLab, stopLabSandbox } from './support/lab'
 import { gotoLoaded } from './support/navigation'
 
@@ -23,6 +24,8 @@ test('an exam: no help for the student, a clock, a check graded on the sheet and
   const { joinCode } = (await (await teacher.request.get(`/api/classes/${id}`)).json()) as { joinCode: string }
 
   const student = await signUp(page)
+  // The exam banner and the panel in an exam: every message they read is sent.
+  const intl = watchIntlErrors(page)
   expect((await page.request.post('/api/classes/join', { data: { code: joinCode }, headers: sameOrigin })).status()).toBe(201)
 
   // A student can never set exam mode, even on their own class.
@@ -124,6 +127,7 @@ test('an exam: no help for the student, a clock, a check graded on the sheet and
     const afterToggle = after.getByRole('button', { name: /Démarrer web sur demo-net/ })
     if ((await afterToggle.getAttribute('aria-expanded')) !== 'true') await afterToggle.click()
     await expect(after.getByRole('button', { name: 'Voir la solution' })).toBeVisible()
+    intl.expectNone()
     expect((await page.request.post('/api/exercises/hint', { data: { courseSlug: 'demo', lessonSlug: 'labo', exerciseId: 'reseau', index: 0 }, headers: sameOrigin })).status()).toBe(200)
   } finally {
     await stopLabSandbox(page)
