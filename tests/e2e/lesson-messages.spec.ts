@@ -52,6 +52,9 @@ const words = {
   },
 } as const
 
+// A button whose label is a missing message is not found: fail in seconds, not at the test's timeout.
+test.use({ actionTimeout: 15_000 })
+
 for (const locale of ['fr', 'en'] as const) {
   const w = words[locale]
   const other = locale === 'fr' ? 'en' : 'fr'
@@ -109,6 +112,10 @@ for (const locale of ['fr', 'en'] as const) {
       await expect(line.locator('[data-message]')).toHaveText(words[other].missing)
 
       intl.expectNone()
+    } catch (error) {
+      // A label or text not found is most likely a message the page did not send: say that first.
+      intl.expectNone()
+      throw error
     } finally {
       await stopLabSandbox(page)
       await context.close()

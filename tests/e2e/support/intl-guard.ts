@@ -9,11 +9,16 @@ const intlError = /MISSING_MESSAGE|INSUFFICIENT_PATH|INVALID_KEY|INVALID_MESSAGE
 
 export function watchIntlErrors(page: Page) {
   const errors: string[] = []
+  // Each distinct error once, without its stack: a missing key logs at every render.
+  const add = (text: string) => {
+    const line = `${new URL(page.url()).pathname}: ${text.split('\n')[0]}`
+    if (!errors.includes(line)) errors.push(line)
+  }
   page.on('console', (message) => {
-    if ((message.type() === 'error' || message.type() === 'warning') && intlError.test(message.text())) errors.push(`${page.url()}: ${message.text()}`)
+    if ((message.type() === 'error' || message.type() === 'warning') && intlError.test(message.text())) add(message.text())
   })
   page.on('pageerror', (error) => {
-    if (intlError.test(String(error))) errors.push(`${page.url()}: ${String(error)}`)
+    if (intlError.test(String(error))) add(String(error))
   })
   return {
     errors,
