@@ -4,6 +4,8 @@ import { getLocale, getMessages, getTranslations } from 'next-intl/server'
 import { Header } from '@/components/layout/Header'
 import { getSessionUser } from '@/lib/auth/session.server'
 import { getEnv } from '@/lib/env.server'
+import { rootClientMessages } from '@/lib/i18n/client-messages'
+import { pickMessages } from '@/lib/i18n/pick'
 import './globals.css'
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -20,12 +22,10 @@ export async function generateMetadata(): Promise<Metadata> {
   }
 }
 
-// Client components only need these namespaces; server-only strings stay on the server, and the
-// hands-on panel (workspace, exercises) and the instructor space add theirs (ScopedIntl).
-const clientNamespaces = ['common', 'auth', 'learn']
-function clientMessages(messages: Record<string, unknown>) {
-  return Object.fromEntries(Object.entries(messages).filter(([namespace]) => clientNamespaces.includes(namespace)))
-}
+// Every page carries these in its flight data: only what the header's and the error page's
+// client components read. Server-only strings stay on the server, and the parts of pages that
+// need more (sign-in, lessons, the hands-on panel, the instructor space) add theirs (ScopedIntl).
+const clientMessages = (messages: Record<string, unknown>) => pickMessages(messages, rootClientMessages)
 
 export default async function RootLayout({ children }: { children: React.ReactNode }) {
   const [locale, user, t, messages] = await Promise.all([getLocale(), getSessionUser(), getTranslations('common'), getMessages()])

@@ -1,8 +1,9 @@
 'use client'
 import clsx from 'clsx'
-import { useFormatter, useTranslations } from 'next-intl'
+import { useFormatter, useLocale, useTranslations } from 'next-intl'
 import { useCallback, useEffect, useRef, useState } from 'react'
 import type { PublicExercise } from '@/lib/checks/public'
+import { checkTranslator } from '@/lib/checks/catalogue'
 import { checkResponseSchema, exerciseApi, solutionViewSchema, type CheckRequest, type ExerciseRef, type HintRequest } from '@/lib/checks/api'
 import { hintsViewSchema, type ExerciseStateView } from '@/lib/progress/api'
 import { fetchJson } from '@/lib/http/client'
@@ -83,6 +84,7 @@ type Announcement = { kind: 'allPassed' } | { kind: 'score'; passed: number; tot
 export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, initialState, onReset, exam = false }: ExercisePanelProps) {
   const t = useTranslations('exercises')
   const format = useFormatter()
+  const locale = useLocale()
   const [views, setViews] = useState(() => keptViews(exercises, initialState))
   const [openId, setOpenId] = useState<string | null>(() => exercises.find((e) => !views[e.id]?.completed)?.id ?? exercises[0]?.id ?? null)
   const [liveEnabled, setLiveEnabled] = useState(true)
@@ -134,6 +136,12 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
   useEffect(() => {
     learned.set(initialState, views)
   }, [initialState, views])
+
+  // The checklist's messages, loaded apart from the page's (lib/checks/catalogue.ts): fetched
+  // now, so that the first result shows without waiting for them.
+  useEffect(() => {
+    checkTranslator(locale).catch(() => undefined)
+  }, [locale])
 
   // The lesson text's "open the exercise" buttons.
   useEffect(() => {

@@ -1,30 +1,36 @@
 'use client'
 import { useTranslations } from 'next-intl'
-import { useState } from 'react'
+import { useRef, useState } from 'react'
 import { terminalInputEvent, type TerminalInputDetail } from '@/lib/content/paths'
 import { useLessonContext } from '@/components/lesson/LessonContext'
 import { copyText } from '@/lib/browser/secure-context'
 
 const shellLanguages = new Set(['bash', 'sh', 'shell', 'zsh', 'console'])
 
-/** A highlighted code block with copy, and on hands-on lessons paste/run into the terminal. */
-export function CodeBlock(props: React.ComponentProps<'pre'> & { 'data-raw'?: string; 'data-language'?: string }) {
-  const { 'data-raw': raw, children, ...rest } = props
+/**
+ * A highlighted code block with copy, and on hands-on lessons paste/run into the terminal. The
+ * text copied or sent is the block's own, read from the page when the button is pressed: the
+ * highlighted lines are text joined by newlines, so the code need not travel a second time in
+ * the page's flight data as a prop.
+ */
+export function CodeBlock(props: React.ComponentProps<'pre'> & { 'data-language'?: string }) {
+  const { children, ...rest } = props
   const t = useTranslations('learn.code')
   const { handsOn, runButtons } = useLessonContext()
   const [copied, setCopied] = useState(false)
-  const text = (raw ?? '').replace(/\n$/, '')
+  const pre = useRef<HTMLPreElement>(null)
+  const code = () => (pre.current?.textContent ?? '').replace(/\n$/, '')
   const runnable = handsOn && runButtons && shellLanguages.has(props['data-language'] ?? '')
 
   function send(run: boolean) {
-    const detail: TerminalInputDetail = { text, run }
+    const detail: TerminalInputDetail = { text: code(), run }
     window.dispatchEvent(new CustomEvent(terminalInputEvent, { detail }))
   }
 
   const language = props['data-language']
   return (
     <div>
-      {text && (
+      {children && (
         <div className="flex items-center justify-between gap-2 border-b border-slate-200 px-3 py-1">
           <span className="font-mono text-xs text-slate-600">{language && language !== 'text' ? language : ''}</span>
           <div className="flex gap-1">
@@ -42,7 +48,7 @@ export function CodeBlock(props: React.ComponentProps<'pre'> & { 'data-raw'?: st
               type="button"
               className="code-action"
               onClick={async () => {
-                if (!(await copyText(text))) return
+                if (!(await copyText(code()))) return
                 setCopied(true)
                 setTimeout(() => setCopied(false), 1500)
               }}
@@ -52,7 +58,9 @@ export function CodeBlock(props: React.ComponentProps<'pre'> & { 'data-raw'?: st
           </div>
         </div>
       )}
-      <pre {...rest}>{children}</pre>
+      <pre ref={pre} {...rest}>
+        {children}
+      </pre>
     </div>
   )
 }

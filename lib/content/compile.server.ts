@@ -5,15 +5,7 @@ import { bundleMDX } from 'mdx-bundler'
 import rehypePrettyCode from 'rehype-pretty-code'
 import rehypeSlug from 'rehype-slug'
 import remarkGfm from 'remark-gfm'
-import {
-  newReport,
-  rehypeAttachRawCode,
-  rehypeCollectToc,
-  rehypeKeepRawCode,
-  remarkLessonRules,
-  type CompileReport,
-  type TocEntry,
-} from './mdx-plugins'
+import { newReport, rehypeCollectToc, rehypeEmptyCodeLines, remarkLessonRules, type CompileReport, type TocEntry } from './mdx-plugins'
 
 export type CompiledLesson = {
   code: string
@@ -49,9 +41,9 @@ async function compileSource(file: string, source: string, mtimeMs: number): Pro
           ...(options.rehypePlugins ?? []),
           rehypeSlug,
           rehypeCollectToc(report),
-          rehypeKeepRawCode,
+          // The copy and run buttons read the highlighted block's text in the page (CodeBlock).
           [rehypePrettyCode, { theme: 'github-light', keepBackground: false, defaultLang: { block: 'text' } }],
-          rehypeAttachRawCode,
+          rehypeEmptyCodeLines,
         ]
         return options
       },

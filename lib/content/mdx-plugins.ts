@@ -132,28 +132,19 @@ function visitLessonTree(tree: MdastRoot, report: CompileReport) {
     })
 }
 
-type RawElement = Element & { rawCode?: string }
-
-/** Keeps each code block's text before highlighting, for the copy and run buttons. */
-export function rehypeKeepRawCode() {
+/**
+ * rehype-pretty-code gives an empty line a space so that it keeps its height; the copy and run
+ * buttons send the block's text as the page has it (components/mdx/CodeBlock.tsx), so the line
+ * is left empty and CSS keeps its height (app/globals.css). A line of spaces written by the
+ * author is a highlighted token, not this bare text, and stays.
+ */
+export function rehypeEmptyCodeLines() {
   return (tree: HastRoot) => {
-    visit(tree, 'element', (node: RawElement) => {
-      if (node.tagName !== 'pre') return
-      const code = node.children.find((c): c is Element => c.type === 'element' && c.tagName === 'code')
-      if (code) node.rawCode = hastToString(code)
-    })
-  }
-}
-
-export function rehypeAttachRawCode() {
-  return (tree: HastRoot) => {
-    visit(tree, 'element', (node: RawElement) => {
-      if (node.tagName === 'pre' && node.rawCode !== undefined) node.properties.dataRaw = node.rawCode
-      if (node.tagName === 'figure' && node.rawCode !== undefined) {
-        for (const child of node.children) {
-          if (child.type === 'element' && child.tagName === 'pre') child.properties.dataRaw = node.rawCode
-        }
-      }
+    visit(tree, 'element', (node: Element) => {
+      // rehype-pretty-code writes the property under its attribute name.
+      if (node.properties['data-line'] === undefined && node.properties.dataLine === undefined) return
+      const only = node.children.length === 1 ? node.children[0] : undefined
+      if (only?.type === 'text' && only.value === ' ') node.children = []
     })
   }
 }

@@ -7,7 +7,7 @@ import { membersOf } from '../classes/queries.server'
 import { getDb } from '../db/client.server'
 import type { ExamView } from './api'
 import { examViewOf } from './exams.server'
-import { buildGradeRows, type GradeColumn, type GradeRow } from './grades'
+import { buildGradeRows, gradePage, type GradeColumn, type GradePage, type GradeRow } from './grades'
 
 // The class grade sheet. Each stored check run keeps its grade (ExerciseAttempt.score, computed
 // when it was stored: lib/progress/grade.ts); the sheet takes each student's best per exercise
@@ -19,7 +19,22 @@ import { buildGradeRows, type GradeColumn, type GradeRow } from './grades'
 
 export type GradeSheet = { exam: ExamView; columns: GradeColumn[]; rows: GradeRow[]; generatedAt: Date }
 
+/** The whole sheet, every student: the CSV export and the tests. */
 export async function getGradeSheet(classId: string, user: Pick<SessionUser, 'id' | 'role'>): Promise<GradeSheet & { className: string }> {
+  const { page: _page, ...sheet } = await sheetOf(classId, user, null)
+  return sheet
+}
+
+/**
+ * One page of the sheet (gradeSheetPageSize students, in the members' order), for its page:
+ * the runs are read for that page's students only, so a page costs the same in any class.
+ */
+export async function getGradeSheetPage(classId: string, user: Pick<SessionUser, 'id' | 'role'>, requested: number): Promise<GradeSheet & { className: string; page: GradePage }> {
+  const sheet = await sheetOf(classId, user, requested)
+  return { ...sheet, page: sheet.page! }
+}
+
+async function sheetOf(classId: string, user: Pick<SessionUser, 'id' | 'role'>, requestedPage: number | null): Promise<GradeSheet & { className: string; page: GradePage | null }> {
   const classroom = await requireTeaching(classId, user)
   const db = await getDb()
   const examRow = await db.classroom.findUniqueOrThrow({ where: { id: classId }, select: { examStartsAt: true, examEndsAt: true, examLessons: true } })
@@ -28,7 +43,9 @@ export async function getGradeSheet(classId: string, user: Pick<SessionUser, 'id
   const columns: GradeColumn[] = lessons.flatMap((l) =>
     l.exercises.map((e) => ({ courseSlug: l.courseSlug, lessonSlug: l.lessonSlug, exerciseId: e.id, title: e.title, lessonTitle: l.title, courseTitle: l.courseTitle })),
   )
-  const students = await membersOf(db, classId)
+  const members = await membersOf(db, classId)
+  const page = requestedPage === null ? null : gradePage(members.length, requestedPage)
+  const students = page ? members.slice(page.offset, page.offset + page.size) : members
   const where = {
     userId: { in: students.map((s) => s.id) },
     courseSlug: { in: [...new Set(lessons.map((l) => l.courseSlug))] },
@@ -45,7 +62,7 @@ export async function getGradeSheet(classId: string, user: Pick<SessionUser, 'id
     ...best.map((r) => ({ userId: r.userId, courseSlug: r.courseSlug, lessonSlug: r.lessonSlug, exerciseId: r.exerciseId, bestScore: r._max.score, attempts: 0 })),
     ...attempts.map((r) => ({ userId: r.userId, courseSlug: r.courseSlug, lessonSlug: r.lessonSlug, exerciseId: r.exerciseId, bestScore: null, attempts: r._count._all })),
   ]
-  return { className: classroom.name, exam, columns, rows: buildGradeRows(columns, students, runs), generatedAt: new Date() }
+  return { className: classroom.name, exam, columns, rows: buildGradeRows(columns, students, runs), generatedAt: new Date(), page }
 }
 
 const headers: Record<Locale, string[]> = {

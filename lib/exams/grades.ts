@@ -32,3 +32,21 @@ export function buildGradeRows(columns: readonly GradeColumn[], students: readon
     return { student: { id: student.id, name: student.name, email: student.email }, cells, average }
   })
 }
+
+/**
+ * Students per page of the grade sheet (its own page, /teach/classes/<id>/grades): with 76
+ * exercises a student's row is about 10 kB of HTML and flight data, so a class of 300 on one
+ * page was megabytes (the dashboard benchmark's class). 40 keeps most classes on one page; the
+ * CSV export has every row.
+ */
+export const gradeSheetPageSize = 40
+
+/** Which students a page of the sheet shows: `page` and `pages` count from 1, `offset` from 0. */
+export type GradePage = { page: number; pages: number; size: number; students: number; offset: number }
+
+/** The page `requested` of a sheet of `students` rows, brought into range (a page past the end is the last one). */
+export function gradePage(students: number, requested: number, size = gradeSheetPageSize): GradePage {
+  const pages = Math.max(1, Math.ceil(students / size))
+  const page = Number.isSafeInteger(requested) ? Math.min(Math.max(requested, 1), pages) : 1
+  return { page, pages, size, students, offset: (page - 1) * size }
+}

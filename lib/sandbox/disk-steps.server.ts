@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
-import { diskImageClaims, isMountPoint, reserveDiskImage, sh, umountQuietly, unmountDisk, type DiskRoom, type SandboxDisk } from './host.server'
+import { diskImageClaims, isMountPoint, reserveDiskImage, sh, umountQuietly, type DiskRoom, type SandboxDisk } from './host.server'
 import { KeptDiskBrokenError, KeptDiskMissingError, SandboxHostFullError, StepsUnavailableError } from './types'
 
 // A sandbox disk that outlives its sandbox (docs/persistence.md). On btrfs the image holds:

@@ -13,7 +13,7 @@
 // The 30,000 seeded runs are written in bulk, with the counts recordAttempt keeps for them
 // (ExerciseProgress.passedAttempts, ExerciseAssertionFailure) built from the same rules.
 // Also printed: the same data built in this process (lib/classes), the API's and the HTML
-// page's round trips, the CSV export and one student's view. Without a production build, only
+// page's round trips, the grade sheet's own page, the CSV export and one student's view. Without a production build, only
 // the in-process figures are measured. Last line: one JSON object with every figure.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
@@ -410,6 +410,8 @@ export async function benchDashboard(options: DashboardOptions = {}): Promise<Da
       dashboard_page_ms_p50: null,
       dashboard_page_ms_p95: null,
       dashboard_page_kb: null,
+      grades_page_ms_p50: null,
+      grades_page_kb: null,
       dashboard_data_ms_p50: percentile(data, 50),
       dashboard_data_ms_p95: percentile(data, 95),
       dashboard_data_first_look_ms_p50: percentile(cold, 50),
@@ -507,6 +509,19 @@ export async function benchDashboard(options: DashboardOptions = {}): Promise<Da
     result.dashboard_page_ms_p95 = percentile(pageMs, 95)
     result.dashboard_page_kb = Math.round(bytes / 1024)
     log(`dashboard page, whole HTML, round trip on localhost, ${runs} looks: p50 ${result.dashboard_page_ms_p50} ms, p95 ${result.dashboard_page_ms_p95} ms, ${result.dashboard_page_kb} kB`)
+
+    // The grade sheet's own page, its first page of students (the dashboard links to it).
+    const gradesPage = `${base}/teach/classes/${classroom.id}/grades`
+    const gradesMs: number[] = []
+    const gradesLooks = Math.ceil(runs / 4)
+    for (let i = 0; i < gradesLooks + 3; i++) {
+      const { body, ms } = await get(gradesPage)
+      if (i >= 3) gradesMs.push(ms)
+      bytes = body.length
+    }
+    result.grades_page_ms_p50 = percentile(gradesMs, 50)
+    result.grades_page_kb = Math.round(bytes / 1024)
+    log(`grade sheet page (first page of students), whole HTML, ${gradesLooks} looks: p50 ${result.grades_page_ms_p50} ms, ${result.grades_page_kb} kB`)
     return result
   } finally {
     if (server && server.exitCode === null) {

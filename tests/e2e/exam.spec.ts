@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { expect, test } from '@playwright/test'
 import { baseURL } from '../../playwright.config'
 import { instructorState, signUp } from './support/accounts'
+import { watchIntlErrors } from './support/intl-guard'
 import { checkExercise, openLab, stopLabSandbox } from './support/lab'
 import { gotoLoaded } from './support/navigation'
 
@@ -23,6 +24,8 @@ test('an exam: no help for the student, a clock, a check graded on the sheet and
   const { joinCode } = (await (await teacher.request.get(`/api/classes/${id}`)).json()) as { joinCode: string }
 
   const student = await signUp(page)
+  // The exam banner and the panel in an exam: every message they read is sent.
+  const intl = watchIntlErrors(page)
   expect((await page.request.post('/api/classes/join', { data: { code: joinCode }, headers: sameOrigin })).status()).toBe(201)
 
   // A student can never set exam mode, even on their own class.
@@ -82,11 +85,26 @@ test('an exam: no help for the student, a clock, a check graded on the sheet and
     await expect(exercise.getByText('Exercice réussi : tout est en place.')).toBeVisible({ timeout: 30_000 })
     await expect(exercise.getByTestId('exam-attempts')).toHaveText('1 vérification pendant l’épreuve')
 
-    // The grade on the instructor's sheet, and in its CSV.
+    // The grade on the instructor's sheet, and in its CSV. The dashboard only links to the
+    // sheet (its cells would weigh on every look at a big class): it opens on its own page.
     await gotoLoaded(teacher, `/teach/classes/${id}`)
+    const grades = teacher.getByRole('region', { name: 'Feuille de notes' })
+    await expect(grades.getByTestId('grade-sheet-size')).toHaveText('1 étudiant·e × 2 exercices')
+    await expect(teacher.getByTestId('grade-sheet')).toHaveCount(0)
+    await grades.getByRole('link', { name: 'Ouvrir la feuille de notes' }).click()
+    await expect(teacher).toHaveURL(`${baseURL}/teach/classes/${id}/grades`)
+    await expect(teacher.getByRole('heading', { level: 1 })).toHaveText(`Feuille de notes · ${name}`)
+    await expect(teacher.getByRole('main')).toContainText("Notes de l'épreuve du ")
     const sheet = teacher.getByTestId('grade-sheet')
+    await expect(sheet.getByRole('columnheader')).toHaveText(['Étudiant·e', 'Créer le réseau demo-net', 'Démarrer web sur demo-net', 'Moyenne'])
     const row = sheet.getByRole('row').filter({ hasText: student.name })
     await expect(row.getByRole('cell')).toHaveText(['100 %', '—', '50 %'])
+    await expect(row.getByRole('cell').first()).toHaveAttribute('title', '1 vérification')
+    // One page: no pager.
+    await expect(teacher.getByRole('navigation', { name: 'Pages de la feuille de notes' })).toHaveCount(0)
+    expect(await teacher.getByRole('link', { name: 'Exporter les notes en CSV' }).getAttribute('href')).toBe(`/api/classes/${id}/grades/export`)
+    await teacher.getByRole('link', { name: `Tableau de bord de ${name}` }).click()
+    await expect(teacher).toHaveURL(`${baseURL}/teach/classes/${id}`)
     const csv = await teacher.request.get(`/api/classes/${id}/grades/export`)
     expect(csv.status()).toBe(200)
     expect(csv.headers()['content-type']).toContain('text/csv')
@@ -100,6 +118,7 @@ test('an exam: no help for the student, a clock, a check graded on the sheet and
     await section.getByRole('button', { name: "Terminer l'épreuve" }).click()
     await expect(section.getByTestId('exam-summary')).toContainText('(terminée)')
     await expect(section.getByRole('button', { name: "Retirer l'épreuve" })).toBeVisible()
+    await gotoLoaded(teacher, `/teach/classes/${id}/grades`)
     await expect(teacher.getByTestId('grade-sheet').getByRole('row').filter({ hasText: student.name }).getByRole('cell')).toHaveText(['100 %', '—', '50 %'])
     await gotoLoaded(page, '/courses/demo/labo')
     await expect(page.getByRole('button', { name: 'Exécuter' }).first()).toBeVisible({ timeout: 30_000 })
@@ -108,6 +127,7 @@ test('an exam: no help for the student, a clock, a check graded on the sheet and
     const afterToggle = after.getByRole('button', { name: /Démarrer web sur demo-net/ })
     if ((await afterToggle.getAttribute('aria-expanded')) !== 'true') await afterToggle.click()
     await expect(after.getByRole('button', { name: 'Voir la solution' })).toBeVisible()
+    intl.expectNone()
     expect((await page.request.post('/api/exercises/hint', { data: { courseSlug: 'demo', lessonSlug: 'labo', exerciseId: 'reseau', index: 0 }, headers: sameOrigin })).status()).toBe(200)
   } finally {
     await stopLabSandbox(page)

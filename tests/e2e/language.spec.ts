@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test'
 import { curriculumURL } from '../../playwright.config'
 import { newStudent, signUp } from './support/accounts'
+import { watchIntlErrors } from './support/intl-guard'
 
 // What learners read is in their language and renders properly: a tool's error told as its
 // cause, with the raw output behind a disclosure; quiz Markdown; screen-reader text and labels
@@ -26,6 +27,7 @@ test('/courses serves the catalogue, and / still does', async ({ page }) => {
 
 test('quiz prompts, choices and explanations render inline Markdown; English labels have no French space before the colon', async ({ page }) => {
   await signUp(page)
+  const intl = watchIntlErrors(page)
   await page.goto('/courses/demo/quiz-lesson')
   const quiz = page.getByTestId('quiz')
   const drivers = quiz.locator('[data-question="drivers"]')
@@ -49,6 +51,7 @@ test('quiz prompts, choices and explanations render inline Markdown; English lab
   await expect(explanation).toContainText('Explanation: Ici la casse compte, pour les tests : Overlay, pas overlay.')
   await expect(explanation.locator('strong code')).toHaveText('Overlay')
   await expect(explanation).not.toContainText('`')
+  intl.expectNone()
 })
 
 test('in English, a check explains curl’s failure in English with curl’s output in a disclosure; screen-reader text and file errors are English too', async ({ browser }) => {
@@ -57,6 +60,7 @@ test('in English, a check explains curl’s failure in English with curl’s out
   // on node1: on a fresh sandbox, curl fails with "(7) Failed to connect to localhost port 8081".
   const context = await browser.newContext({ baseURL: curriculumURL })
   const page = await context.newPage()
+  const intl = watchIntlErrors(page)
   let stopped = false
   try {
     const account = newStudent()
@@ -110,6 +114,7 @@ test('in English, a check explains curl’s failure in English with curl’s out
     await page.getByRole('dialog').getByRole('button', { name: 'Arrêter' }).click()
     await expect(espace).toHaveAttribute('data-workspace-phase', 'ended', { timeout: 30_000 })
     stopped = true
+    intl.expectNone()
   } finally {
     // A failure midway leaves no sandbox behind (the server reconciles only at its next start).
     if (!stopped) {

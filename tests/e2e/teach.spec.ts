@@ -5,6 +5,7 @@ import { expect, test, type APIRequestContext, type Browser, type Page } from '@
 import { baseURL } from '../../playwright.config'
 import { instructorState, newStudent, signUp } from './support/accounts'
 import { checkExercise, openLab } from './support/lab'
+import { gotoLoaded } from './support/navigation'
 
 // Requests that change something must say they come from Quai's pages, as a browser's do.
 const sameOrigin = { origin: baseURL }
@@ -107,6 +108,13 @@ test('an instructor creates a class, a student joins it, fails then passes an ex
   await attempts.locator('summary').last().click()
   await expect(attempts.locator('[data-assertion="network:demo-net:exists"]').last()).toContainText('aucun réseau nommé demo-net')
 
+  // The grade sheet, on its own page: the failed run then the passing one, best grade kept.
+  await gotoLoaded(teacher, `/teach/classes/${id}`)
+  await teacher.getByRole('region', { name: 'Feuille de notes' }).getByRole('link', { name: 'Ouvrir la feuille de notes' }).click()
+  const grades = teacher.getByTestId('grade-sheet').getByRole('row').filter({ hasText: student.name }).getByRole('cell')
+  await expect(grades).toHaveText(['100 %', '—', '50 %'])
+  await expect(grades.first()).toHaveAttribute('title', /^\d+ vérifications$/)
+
   // The CSV: UTF-8 with a BOM, one row per student × lesson.
   const csv = await teacher.request.get(`/api/classes/${id}/export`)
   expect(csv.status()).toBe(200)
@@ -168,8 +176,8 @@ test('another instructor, a student and a visitor are refused a class: pages, AP
   const report = await teacher.request.get(`/api/classes/${id}/dashboard`)
   const studentId = ((await report.json()) as { matrix: { student: { id: string; email: string } }[] }).matrix.find((r) => r.student.email === member.email)!.student.id
 
-  const pages = [`/teach/classes/${id}`, `/teach/classes/${id}/manage`, `/teach/classes/${id}/students/${studentId}`]
-  const reads = [`/api/classes/${id}`, `/api/classes/${id}/dashboard`, `/api/classes/${id}/presence`, `/api/classes/${id}/export`, `/api/classes/${id}/students/${studentId}`]
+  const pages = [`/teach/classes/${id}`, `/teach/classes/${id}/manage`, `/teach/classes/${id}/grades`, `/teach/classes/${id}/students/${studentId}`]
+  const reads = [`/api/classes/${id}`, `/api/classes/${id}/dashboard`, `/api/classes/${id}/presence`, `/api/classes/${id}/export`, `/api/classes/${id}/grades/export`, `/api/classes/${id}/students/${studentId}`]
   const writes: [string, 'post' | 'patch' | 'delete', unknown][] = [
     [`/api/classes/${id}`, 'patch', { archived: true }],
     [`/api/classes/${id}/code`, 'post', { joinCodeExpiresAt: null }],

@@ -1,11 +1,14 @@
 import { NextIntlClientProvider } from 'next-intl'
 import { createElement, type FunctionComponent } from 'react'
 import { renderToString } from 'react-dom/server'
-import { expect, test } from 'vitest'
+import { beforeAll, expect, test } from 'vitest'
 import { ExercisePanel } from '../../../components/exercises/ExercisePanel'
 import { SandboxDiagram } from '../../../components/exercises/SandboxDiagram'
+import { checkTranslator } from '../../../lib/checks/catalogue'
 import { toPublicExercise } from '../../../lib/checks/public'
 import { exerciseSchema } from '../../../lib/content/schema'
+import { handsOnClientMessages } from '../../../lib/i18n/client-messages'
+import { pickMessages } from '../../../lib/i18n/pick'
 import { snapshotFromLists } from '../../../lib/docker/parse/snapshot'
 import en from '../../../messages/en/exercises.json'
 import fr from '../../../messages/fr/exercises.json'
@@ -33,8 +36,22 @@ const state = {
   },
 }
 
+// The checklist's assertion messages are not in the page's messages: the panel loads them apart
+// (lib/checks/catalogue.ts), as the browser has by the time a result shows.
+beforeAll(async () => {
+  await Promise.all([checkTranslator('fr'), checkTranslator('en')])
+})
+
 const render = <P extends object>(locale: 'fr' | 'en', component: FunctionComponent<P>, props: P) =>
-  renderToString(createElement(NextIntlClientProvider, { locale, messages: { exercises: locale === 'fr' ? fr : en }, timeZone: 'Europe/Paris', children: createElement(component, props) }))
+  renderToString(
+    createElement(NextIntlClientProvider, {
+      locale,
+      // What the lesson page sends the panel: the exercises namespace without its assertion messages.
+      messages: pickMessages({ exercises: locale === 'fr' ? fr : en }, handsOnClientMessages.paths, handsOnClientMessages.omit),
+      timeZone: 'Europe/Paris',
+      children: createElement(component, props),
+    }),
+  )
 
 test('the panel renders instructions, the checklist with messages, revealed hints, and no solution', () => {
   const html = render('fr', ExercisePanel, { courseSlug: 'c', lessonSlug: 'l', sandboxId: 'sbx', exercises: [toPublicExercise(exercise)], initialState: state })

@@ -17,6 +17,7 @@ import { getSessionUser } from '@/lib/auth/session.server'
 import { getContentTree, getLesson, loadLessonPage, neighbours, requireCourse, requireLesson } from '@/lib/content/lessons.server'
 import { resolveLessonRef } from '@/lib/content/load.server'
 import { courseHref, lessonHref } from '@/lib/content/paths'
+import { handsOnClientMessages, handsOnSignedOutMessages, lessonClientMessages } from '@/lib/i18n/client-messages'
 import { colon } from '@/lib/i18n/punctuation'
 import { lessonProgress } from '@/lib/progress/lessons.server'
 import { hasWork } from '@/lib/progress/rules'
@@ -110,11 +111,7 @@ export default async function LessonPage({ params }: Props) {
         </div>
         <p className="mt-2 text-lg text-slate-700">{frontmatter.summary}</p>
         <p className="mt-2 text-sm text-slate-600">{t('lesson.duration', { minutes: frontmatter.duration })}</p>
-        {exam && (
-          <ScopedIntl namespaces={['learn']}>
-            <ExamBanner endsAt={exam.endsAt} />
-          </ScopedIntl>
-        )}
+        {exam && <ExamBanner endsAt={exam.endsAt} />}
         {!user && (
           <p className="mt-4 rounded border border-brand-100 bg-brand-50 px-3 py-2 text-sm">
             {t('lesson.signInToTrack')}{' '}
@@ -179,58 +176,61 @@ export default async function LessonPage({ params }: Props) {
     </article>
   )
 
+  // The lesson's client components get only the messages they read (lib/i18n/client-messages.ts).
   return (
-    <LessonProvider
-      value={{
-        handsOn: Boolean(sandbox),
-        runButtons: !exam,
-        exercises: lesson.exercises.map(({ id, title }) => ({ id, title })),
-        ...(lesson.openQuestions.length > 0 && {
-          openQuestions: {
-            courseSlug,
-            lessonSlug,
-            signedIn: user !== null,
-            inExam: exam !== null,
-            examOver: open?.examOver ?? false,
-            questions: lesson.openQuestions.map((q) => ({ question: toPublicOpenQuestion(q), answer: open?.answers[q.id] ?? null })),
-          },
-        }),
-      }}
-    >
-      {user && <LessonHeartbeat courseSlug={courseSlug} lessonSlug={lessonSlug} />}
-      {sandbox ? (
-        // From lg, one screen: the body is the window's height (app/globals.css) and each column
-        // scrolls on its own. `relative` keeps absolutely positioned text (sr-only) inside its
-        // column: positioned against the document, it grew the document past the window, and
-        // scrolling a column to its end scrolled the whole page. Below lg the columns stack: the
-        // text, then the sandbox at the height of the window under the site header (h-12 + 1px;
-        // signed out, the panel is only a sign-in link).
-        <main className="grid grid-cols-1 lg:h-full lg:grid-cols-2 lg:grid-rows-[minmax(0,1fr)]" data-hands-on="true">
-          <div className="relative min-w-0 px-6 py-8 lg:overflow-y-auto lg:overscroll-contain xl:px-10">{article}</div>
-          <div className={clsx('relative min-w-0 border-t border-slate-200 lg:h-auto lg:min-h-0 lg:border-l lg:border-t-0', user && 'h-[calc(100dvh-3rem-1px)]')}>
-            <ScopedIntl namespaces={user ? ['common', 'learn', 'workspace', 'exercises'] : ['common', 'learn']}>
-              <HandsOnPanel
-                courseSlug={courseSlug}
-                lessonSlug={lessonSlug}
-                nodes={sandbox.nodes}
-                signedIn={user !== null}
-                exercises={publicExercises}
-                exerciseStates={exerciseStates}
-                exam={exam ? { endsAt: exam.endsAt } : null}
-              />
-            </ScopedIntl>
-          </div>
-        </main>
-      ) : (
-        <main className="mx-auto grid max-w-6xl grid-cols-1 gap-10 px-6 py-10 lg:grid-cols-[minmax(0,1fr)_15rem]">
-          {article}
-          <aside className="hidden lg:block">
-            <div className="sticky top-20">
-              <Toc entries={page.compiled.toc} title={t('lesson.toc')} />
+    <ScopedIntl namespaces={lessonClientMessages}>
+      <LessonProvider
+        value={{
+          handsOn: Boolean(sandbox),
+          runButtons: !exam,
+          exercises: lesson.exercises.map(({ id, title }) => ({ id, title })),
+          ...(lesson.openQuestions.length > 0 && {
+            openQuestions: {
+              courseSlug,
+              lessonSlug,
+              signedIn: user !== null,
+              inExam: exam !== null,
+              examOver: open?.examOver ?? false,
+              questions: lesson.openQuestions.map((q) => ({ question: toPublicOpenQuestion(q), answer: open?.answers[q.id] ?? null })),
+            },
+          }),
+        }}
+      >
+        {user && <LessonHeartbeat courseSlug={courseSlug} lessonSlug={lessonSlug} />}
+        {sandbox ? (
+          // From lg, one screen: the body is the window's height (app/globals.css) and each column
+          // scrolls on its own. `relative` keeps absolutely positioned text (sr-only) inside its
+          // column: positioned against the document, it grew the document past the window, and
+          // scrolling a column to its end scrolled the whole page. Below lg the columns stack: the
+          // text, then the sandbox at the height of the window under the site header (h-12 + 1px;
+          // signed out, the panel is only a sign-in link).
+          <main className="grid grid-cols-1 lg:h-full lg:grid-cols-2 lg:grid-rows-[minmax(0,1fr)]" data-hands-on="true">
+            <div className="relative min-w-0 px-6 py-8 lg:overflow-y-auto lg:overscroll-contain xl:px-10">{article}</div>
+            <div className={clsx('relative min-w-0 border-t border-slate-200 lg:h-auto lg:min-h-0 lg:border-l lg:border-t-0', user && 'h-[calc(100dvh-3rem-1px)]')}>
+              <ScopedIntl namespaces={user ? handsOnClientMessages.paths : handsOnSignedOutMessages} omit={user ? handsOnClientMessages.omit : []}>
+                <HandsOnPanel
+                  courseSlug={courseSlug}
+                  lessonSlug={lessonSlug}
+                  nodes={sandbox.nodes}
+                  signedIn={user !== null}
+                  exercises={publicExercises}
+                  exerciseStates={exerciseStates}
+                  exam={exam ? { endsAt: exam.endsAt } : null}
+                />
+              </ScopedIntl>
             </div>
-          </aside>
-        </main>
-      )}
-    </LessonProvider>
+          </main>
+        ) : (
+          <main className="mx-auto grid max-w-6xl grid-cols-1 gap-10 px-6 py-10 lg:grid-cols-[minmax(0,1fr)_15rem]">
+            {article}
+            <aside className="hidden lg:block">
+              <div className="sticky top-20">
+                <Toc entries={page.compiled.toc} title={t('lesson.toc')} />
+              </div>
+            </aside>
+          </main>
+        )}
+      </LessonProvider>
+    </ScopedIntl>
   )
 }

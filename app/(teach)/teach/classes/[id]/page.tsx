@@ -4,7 +4,6 @@ import { getFormatter, getTranslations } from 'next-intl/server'
 import { ClassCharts } from '@/components/teach/ClassCharts'
 import { ExamForm } from '@/components/teach/ExamForm'
 import { ExerciseTable, StuckExercises } from '@/components/teach/ExerciseViews'
-import { GradeSheet } from '@/components/teach/GradeSheet'
 import { JoinCodeCard } from '@/components/teach/JoinCodeCard'
 import { LivePresence } from '@/components/teach/LivePresence'
 import { encodeCells } from '@/components/teach/matrix-codec'
@@ -19,8 +18,7 @@ import { readerLocale } from '@/lib/classes/locale.server'
 import { idParam } from '@/lib/classes/schemas'
 import { getEnv } from '@/lib/env.server'
 import { gradesCsvApi } from '@/lib/exams/api'
-import { examStatus } from '@/lib/exams/exams.server'
-import { getGradeSheet } from '@/lib/exams/grades.server'
+import { examStatus, getClassExam } from '@/lib/exams/exams.server'
 import { sharedPortsOfClass } from '@/lib/workspace/port-access.server'
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ course?: string | string[] }> }
@@ -34,7 +32,8 @@ export default async function ClassDashboardPage({ params, searchParams }: Props
   const user = await requirePageUser(`/teach/classes/${id}`, 'instructor')
   const classId = orPageId(id)
   const data = await orPage(getClassDashboard(classId, user, await readerLocale()))
-  const [t, format, sharedPorts, grades] = await Promise.all([getTranslations('teach'), getFormatter(), sharedPortsOfClass(classId), getGradeSheet(classId, user)])
+  // The grade sheet has its own page (./grades): students × exercises cells would weigh on every look here.
+  const [t, format, sharedPorts, exam] = await Promise.all([getTranslations('teach'), getFormatter(), sharedPortsOfClass(classId), getClassExam(classId, user)])
   const { classroom } = data
 
   // Display filter only: the data above is the whole class's.
@@ -57,9 +56,9 @@ export default async function ClassDashboardPage({ params, searchParams }: Props
     seconds: shown.reduce((sum, { i }) => sum + row.cells[i]!.activeSeconds, 0),
   }))
   const exercises = data.exercises.filter((e) => !course || e.courseSlug === course)
-  const { exam } = grades
   const when = (iso: string) => format.dateTime(new Date(iso), { dateStyle: 'long', timeStyle: 'short' })
   const examLessons = data.lessons.filter((l) => l.exercises.length > 0)
+  const gradedExercises = data.lessons.filter((l) => !exam?.lessons || exam.lessons.includes(l.key)).reduce((n, l) => n + l.exercises.length, 0)
   const status = exam ? examStatus(exam, data.generatedAt) : null
   const examSummary = exam
     ? `${t('exam.current', { start: when(exam.startsAt), end: when(exam.endsAt) })} (${t(`exam.${status!}`)}) · ${
@@ -166,16 +165,21 @@ export default async function ClassDashboardPage({ params, searchParams }: Props
               <h2 id="grades-heading" className="text-xl font-semibold">
                 {t('grades.heading')}
               </h2>
-              <a href={gradesCsvApi(classroom.id)} download className="rounded border border-slate-400 px-3 py-1.5 text-sm font-medium hover:bg-slate-50">
-                {t('grades.export')}
-              </a>
+              <div className="flex flex-wrap items-center gap-3 text-sm">
+                <Link href={`/teach/classes/${classroom.id}/grades`} className="rounded bg-brand-600 px-3 py-1.5 font-medium text-white hover:bg-brand-700">
+                  {t('grades.open')}
+                </Link>
+                <a href={gradesCsvApi(classroom.id)} download className="rounded border border-slate-400 px-3 py-1.5 font-medium hover:bg-slate-50">
+                  {t('grades.export')}
+                </a>
+              </div>
             </div>
             <p className="mt-1 text-sm text-slate-700">
               {t('grades.hint')} {exam && t('grades.windowNote', { start: when(exam.startsAt), end: when(exam.endsAt) })}
             </p>
-            <div className="mt-3">
-              <GradeSheet columns={grades.columns} rows={grades.rows} />
-            </div>
+            <p className="mt-1 text-sm text-slate-700" data-testid="grade-sheet-size">
+              {t('grades.size', { students: data.matrix.length, exercises: gradedExercises })}
+            </p>
           </section>
           <section className="mt-8" aria-labelledby="matrix-heading">
             <h2 id="matrix-heading" className="text-xl font-semibold">
