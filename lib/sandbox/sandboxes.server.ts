@@ -337,7 +337,11 @@ export async function startSandbox(db: Db, row: SandboxWithNodes, userId: string
   const failed = (error: unknown) => failStart(db, row.id, error, resume?.diskId ?? null)
   // With several hosts, the host is chosen first: the sandbox then waits in that host's queue.
   if (placement.assignHost) await placement.assignHost(spec).catch(failed)
-  await waitForStartSlot(config, placement.name, row.id, { signal }).catch(failed)
+  await waitForStartSlot(config, placement.name, row.id, { signal }).catch(async (error: unknown) => {
+    // Left the queue (or ended while waiting): the row says so already; a disk it was to resume is kept again.
+    if (resume) await keptAgain(db, resume.diskId)
+    throw error
+  })
   const placed = await placement.create(spec).catch(failed)
   const now = new Date()
   const ok = await db.sandbox.updateMany({ where: { id: row.id, status: 'starting' }, data: { status: 'running', readyAt: now, networkId: placed.networkId, lastActivityAt: now } })
@@ -359,6 +363,12 @@ export async function startSandbox(db: Db, row: SandboxWithNodes, userId: string
   return fresh
 }
 
+/** A disk whose resume did not happen goes back to being kept, its retention counted from now. */
+async function keptAgain(db: Db, diskId: string): Promise<void> {
+  const now = new Date()
+  await db.sandboxDisk.updateMany({ where: { id: diskId, status: 'attached' }, data: { status: 'kept', lastUsedAt: now, expiresAt: new Date(now.getTime() + sandboxConfig().keepDays * 86_400_000) } })
+}
+
 /**
  * A start that failed before its sandbox ran: the row says why, and the caller hears a SandboxError.
  * A resumed disk is kept again (the placement put it back), or recorded broken when it was.
@@ -369,11 +379,8 @@ async function failStart(db: Db, sandboxId: string, error: unknown, resumedDiskI
   await db.sandbox.updateMany({ where: { id: sandboxId }, data: { status: 'failed', error: reason.slice(0, 2000), endedAt: new Date(), endReason: 'failed' } })
   if (resumedDiskId) {
     const broken = error instanceof KeptDiskBrokenError
-    const now = new Date()
-    await db.sandboxDisk.updateMany({
-      where: { id: resumedDiskId, status: 'attached' },
-      data: broken ? { status: 'broken', removedAt: now, removeReason: 'broken', error: (error as Error).message.slice(0, 2000) } : { status: 'kept', lastUsedAt: now, expiresAt: new Date(now.getTime() + sandboxConfig().keepDays * 86_400_000) },
-    })
+    if (broken) await db.sandboxDisk.updateMany({ where: { id: resumedDiskId, status: 'attached' }, data: { status: 'broken', removedAt: new Date(), removeReason: 'broken', error: (error as Error).message.slice(0, 2000) } })
+    else await keptAgain(db, resumedDiskId)
     if (broken) {
       await sandboxPlacement().removeKept(resumedDiskId, (await db.sandboxDisk.findUnique({ where: { id: resumedDiskId }, select: { agentName: true } }))?.agentName ?? null).catch(() => undefined)
       throw error
