@@ -16,7 +16,8 @@ export const parseRunning = (text: string | null | undefined): RunningContainers
   }
 }
 
-const keepUntil = (from: Date, config: SandboxConfig) => new Date(from.getTime() + config.keepDays * 86_400_000)
+/** When a disk kept (or used) at `from` is removed unless used again. */
+export const keepUntil = (from: Date, config: SandboxConfig = sandboxConfig()) => new Date(from.getTime() + config.keepDays * 86_400_000)
 
 /**
  * Whether a stopping sandbox's disk is kept: not after a reset, and not for a new sandbox that

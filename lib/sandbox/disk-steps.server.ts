@@ -3,8 +3,8 @@ import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
-import { diskImageClaims, isMountPoint, reserveDiskImage, sh, umountQuietly, type DiskRoom, type SandboxDisk } from './host.server'
-import { KeptDiskBrokenError, KeptDiskMissingError, SandboxHostFullError, StepsUnavailableError } from './types'
+import { diskRoomLeft, isMountPoint, LOOP_MOUNT_OPTIONS, reserveDiskImage, sh, umountQuietly, type DiskRoom, type SandboxDisk } from './host.server'
+import { KeptDiskBrokenError, KeptDiskMissingError, keptIdPattern, SandboxHostFullError, StepsUnavailableError } from './types'
 
 // A sandbox disk that outlives its sandbox (docs/persistence.md). On btrfs the image holds:
 //   live/            a subvolume: what the sandbox sees, bound at <dir>/mnt (the nodes' folders)
@@ -53,8 +53,6 @@ export async function imageFormat(image: string): Promise<DiskFormat | null> {
   }
 }
 
-const MOUNT_OPTIONS = 'loop,nodev,nosuid,noatime'
-
 /**
  * A sparse btrfs image of `sizeMb` (refused when the host could not back it: reserveDiskImage),
  * with the subvolume "live" bound at <dir>/mnt and the filesystem's top at <dir>/top.
@@ -69,7 +67,7 @@ export async function createBtrfsDisk(dir: string, sizeMb: number, room: DiskRoo
   await sh('mkfs.btrfs', ['-q', '-f', ...(sizeMb <= 4096 ? ['--mixed'] : []), image])
   const top = path.join(dir, 'top')
   await fsp.mkdir(top, { recursive: true, mode: 0o700 })
-  await sh('mount', ['-o', MOUNT_OPTIONS, image, top])
+  await sh('mount', ['-o', LOOP_MOUNT_OPTIONS, image, top])
   await sh('btrfs', ['subvolume', 'create', path.join(top, 'live')])
   await fsp.mkdir(path.join(top, 'steps'), { mode: 0o700 })
   return bindLive(dir)
@@ -95,7 +93,7 @@ export async function mountExistingDisk(dir: string, diskId: string): Promise<Sa
   const target = path.join(dir, format === 'btrfs' ? 'top' : 'mnt')
   await fsp.mkdir(target, { recursive: true, mode: 0o700 })
   try {
-    await sh('mount', ['-o', MOUNT_OPTIONS, image, target])
+    await sh('mount', ['-o', LOOP_MOUNT_OPTIONS, image, target])
   } catch (error) {
     throw new KeptDiskBrokenError(diskId, (error as Error).message)
   }
@@ -112,10 +110,8 @@ export function diskHasSteps(dir: string): boolean {
   return isMountPoint(path.join(dir, 'top'))
 }
 
-const stepNamePattern = /^[a-z0-9]{8,40}$/
-
 function stepPath(dir: string, name: string): string {
-  if (!stepNamePattern.test(name)) throw new Error(`bad step name ${JSON.stringify(name)}`)
+  if (!keptIdPattern.test(name)) throw new Error(`bad step name ${JSON.stringify(name)}`)
   return path.join(dir, 'top', 'steps', name)
 }
 
@@ -157,7 +153,7 @@ export async function removeStepFromDisk(dir: string, name: string): Promise<voi
 /** The steps on a mounted disk. */
 export async function listStepsOnDisk(dir: string): Promise<string[]> {
   if (!diskHasSteps(dir)) return []
-  return (await fsp.readdir(path.join(dir, 'top', 'steps')).catch(() => [] as string[])).filter((n) => stepNamePattern.test(n))
+  return (await fsp.readdir(path.join(dir, 'top', 'steps')).catch(() => [] as string[])).filter((n) => keptIdPattern.test(n))
 }
 
 async function deleteSubvolume(target: string): Promise<void> {
@@ -217,11 +213,10 @@ export async function moveFromKept(keptDir: string, sandboxDir: string, diskId: 
   if (!fs.existsSync(image)) throw new KeptDiskMissingError(diskId)
   await fsp.rename(image, path.join(sandboxDir, IMAGE))
   await fsp.rm(keptDir, { recursive: true, force: true })
-  const claims = await diskImageClaims(room.stateDir)
-  const reserveBytes = room.reserveMb * 1024 * 1024
-  if (claims.freeBytes - claims.claimedBytes < reserveBytes) {
+  const left = await diskRoomLeft(room)
+  if (left < 0) {
     await fsp.rename(path.join(sandboxDir, IMAGE), image)
-    throw new SandboxHostFullError(sizeMb, Math.max(0, Math.floor((claims.freeBytes - claims.claimedBytes - reserveBytes) / 1024 / 1024)), `free space on the filesystem of ${room.stateDir}, or remove kept disks (quai-admin disks)`)
+    throw new SandboxHostFullError(sizeMb, 0, `free space on the filesystem of ${room.stateDir}: fewer kept disks (QUAI_SANDBOX_KEEP_DAYS, _KEEP_HOST_MB) or move some to another host (npm run agents -- move-disks)`)
   }
 }
 
@@ -230,7 +225,7 @@ export async function listKeptDisks(keptRoot: string): Promise<{ diskId: string;
   const result: { diskId: string; bytes: number }[] = []
   for (const e of await fsp.readdir(keptRoot, { withFileTypes: true }).catch(() => [] as fs.Dirent[])) {
     // (A disk still arriving from another host is "<id>.incoming": not kept yet.)
-    if (!e.isDirectory() || !/^[a-z0-9]{8,40}$/.test(e.name)) continue
+    if (!e.isDirectory() || !keptIdPattern.test(e.name)) continue
     const dir = path.join(keptRoot, e.name)
     const kept = [IMAGE, 'mnt'].map((n) => path.join(dir, n)).find((p) => fs.existsSync(p))
     result.push({ diskId: e.name, bytes: kept ? await allocatedBytes(kept) : 0 })

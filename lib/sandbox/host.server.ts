@@ -477,6 +477,9 @@ export function processInfo(pid: number): ProcessInfo | null {
 
 export type SandboxDisk = { dir: string; mountPoint: string; bounded: boolean }
 
+/** How every sandbox disk image is mounted (nosuid carries into the nodes' binds). */
+export const LOOP_MOUNT_OPTIONS = 'loop,nodev,nosuid,noatime'
+
 /** How much of the host's disk sandbox images may claim: the room is checked before each new one. */
 export type DiskRoom = {
   /** The folder whose filesystem holds every sandbox image of this deployment (QUAI_SANDBOX_STATE_DIR). */
@@ -499,7 +502,7 @@ export async function createLoopDisk(dir: string, sizeMb: number, room: DiskRoom
   await fsp.chmod(dir, 0o700)
   await reserveDiskImage(image, sizeMb, room)
   await sh('mkfs.ext4', ['-q', '-F', '-O', '^has_journal', '-E', 'lazy_itable_init=1,lazy_journal_init=1', '-m', '0', image])
-  await sh('mount', ['-o', 'loop,nodev,nosuid,noatime', image, mountPoint])
+  await sh('mount', ['-o', LOOP_MOUNT_OPTIONS, image, mountPoint])
   return { dir, mountPoint, bounded: true }
 }
 
@@ -543,17 +546,14 @@ export async function diskImageClaims(stateDir: string): Promise<{ freeBytes: nu
  */
 export async function reserveDiskImage(image: string, sizeMb: number, room: DiskRoom): Promise<void> {
   const sizeBytes = sizeMb * MiB
-  const reserveBytes = room.reserveMb * MiB
   for (let attempt = 1; ; attempt++) {
     const handle = await fsp.open(image, 'w', 0o600)
     await handle.truncate(sizeBytes)
     await handle.close()
-    const claims = await diskImageClaims(room.stateDir)
-    if (claims.freeBytes - claims.claimedBytes >= reserveBytes) return
+    if ((await diskRoomLeft(room)) >= 0) return
     await fsp.rm(image, { force: true })
     await new Promise((r) => setTimeout(r, 50 + Math.random() * 200))
-    const again = await diskImageClaims(room.stateDir)
-    const availableMb = Math.max(0, Math.floor((again.freeBytes - again.claimedBytes - reserveBytes) / MiB))
+    const availableMb = Math.max(0, Math.floor((await diskRoomLeft(room)) / MiB))
     if (availableMb < sizeMb || attempt >= 4) {
       throw new SandboxHostFullError(
         sizeMb,
@@ -562,6 +562,15 @@ export async function reserveDiskImage(image: string, sizeMb: number, room: Disk
       )
     }
   }
+}
+
+/**
+ * What the state folder's filesystem can still give out: its free space, minus what every sandbox
+ * image there may still grow into, minus the reserve (negative: already promised beyond it).
+ */
+export async function diskRoomLeft(room: DiskRoom): Promise<number> {
+  const claims = await diskImageClaims(room.stateDir)
+  return claims.freeBytes - claims.claimedBytes - room.reserveMb * MiB
 }
 
 /** The fallback when loop mounts are impossible: a plain folder, no size bound. */

@@ -1,11 +1,12 @@
 import 'server-only'
-import crypto from 'node:crypto'
 import fsp from 'node:fs/promises'
 import { getDb, type Db } from '../db/client.server'
 import { getCourse } from '../content/lessons.server'
 import { sandboxConfig, type SandboxConfig } from './config.server'
+import { newId } from './ids.server'
 import type { RunningContainers } from './placement'
 import { parseRunning, keepSandboxDisk } from './disk-keeping.server'
+import { restoringCutoff } from './node-access.server'
 import { sandboxPlacement } from './state.server'
 import { KeptHostUnavailableError, SandboxError, StepNotFoundError, StepsUnavailableError, SandboxNotRunningError, SandboxNotFoundError, SandboxNotYoursError } from './types'
 
@@ -29,11 +30,6 @@ export function keptScopeOf(lessonKey: string | null, config: SandboxConfig = sa
   const [course] = lessonKey.split('/')
   if (course && getCourse(course)?.index.sharedSandbox) return `course:${course}`
   return `lesson:${lessonKey}`
-}
-
-export function newDiskId(): string {
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
-  return [...crypto.randomBytes(12)].map((b) => alphabet[b % alphabet.length]).join('')
 }
 
 export { parseRunning }
@@ -156,9 +152,6 @@ export async function keepOrphanDisk(db: Db, sandboxId: string): Promise<boolean
 
 // ---------------------------------------------------------------- steps
 
-/** A step id (also the snapshot's name on the disk). */
-export const newStepId = newDiskId
-
 /**
  * After an exercise passed: a snapshot of the learner's sandbox (the checks' own moment, so
  * never in the middle of the learner's command). One step per exercise: a later pass replaces
@@ -168,7 +161,7 @@ export async function takeStep(sandboxId: string, lessonKey: string, exerciseId:
   const db = await getDb()
   const sandbox = await db.sandbox.findUnique({ where: { id: sandboxId }, select: { diskId: true, status: true } })
   if (!sandbox?.diskId || sandbox.status !== 'running') return null
-  const id = newStepId()
+  const id = newId()
   let running: RunningContainers
   try {
     running = (await sandboxPlacement().snapshot(sandboxId, id)).running
@@ -224,7 +217,7 @@ export async function restoreToStep(ownerId: string, stepId: string, expectedSan
   if (step.disk.status !== 'attached' || !sandboxId || sandbox?.status !== 'running') throw new SandboxNotRunningError('ended')
   // Marked first: the health tick and failed execs leave its stopped nodes alone meanwhile.
   const now = new Date()
-  const won = await db.sandbox.updateMany({ where: { id: sandboxId, status: 'running', OR: [{ restoringSince: null }, { restoringSince: { lt: new Date(now.getTime() - 180_000) } }] }, data: { restoringSince: now } })
+  const won = await db.sandbox.updateMany({ where: { id: sandboxId, status: 'running', OR: [{ restoringSince: null }, { restoringSince: { lt: restoringCutoff() } }] }, data: { restoringSince: now } })
   if (won.count === 0) throw new SandboxError('sandbox.restoring')
   try {
     await sandboxPlacement().restoreStep(sandboxId, step.id, parseRunning(step.running))

@@ -36,7 +36,7 @@ import {
   createPlainDisk,
   createSandboxCgroup,
   destroyDisk,
-  diskImageClaims,
+  diskRoomLeft,
   hostUpstreamDns,
   ipToString,
   listSandboxCgroups,
@@ -70,7 +70,7 @@ import {
   diskHasSteps,
   allocatedBytes,
 } from './disk-steps.server'
-import { KeptDiskBrokenError, KeptDiskMissingError, SandboxHostFullError, StepsUnavailableError } from './types'
+import { KeptDiskBrokenError, KeptDiskMissingError, keptIdPattern, SandboxHostFullError, StepsUnavailableError } from './types'
 import {
   learnerCommand,
   type CreateSandboxSpec,
@@ -179,7 +179,7 @@ export class LocalPlacement implements SandboxPlacement {
     return path.join(this.config.stateDir, id)
   }
   private keptDir(diskId: string) {
-    if (!/^[a-z0-9]{8,40}$/.test(diskId)) throw new Error(`bad disk id ${JSON.stringify(diskId)}`)
+    if (!keptIdPattern.test(diskId)) throw new Error(`bad disk id ${JSON.stringify(diskId)}`)
     return path.join(this.config.keptDir, diskId)
   }
   private socketDir(id: string) {
@@ -625,10 +625,9 @@ export class LocalPlacement implements SandboxPlacement {
    */
   async importKept(diskId: string, input: NodeJS.ReadableStream, bytes: number): Promise<number> {
     await fsp.mkdir(this.config.keptDir, { recursive: true, mode: 0o700 })
-    const claims = await diskImageClaims(this.config.stateDir).catch(() => null)
-    const reserve = this.config.diskReserveMb * 1024 * 1024
-    if (claims && claims.freeBytes - claims.claimedBytes - reserve < bytes) {
-      throw new SandboxHostFullError(Math.ceil(bytes / 1024 / 1024), Math.max(0, Math.floor((claims.freeBytes - claims.claimedBytes - reserve) / 1024 / 1024)), `free space on the filesystem of ${this.config.stateDir}`)
+    const left = await diskRoomLeft({ stateDir: this.config.stateDir, reserveMb: this.config.diskReserveMb }).catch(() => null)
+    if (left !== null && left < bytes) {
+      throw new SandboxHostFullError(Math.ceil(bytes / 1024 / 1024), Math.max(0, Math.floor(left / 1024 / 1024)), `free space on the filesystem of ${this.config.stateDir}`)
     }
     return importKeptDisk(this.keptDir(diskId), input)
   }

@@ -68,7 +68,7 @@ export async function portRoute(sandboxId: string, nodeName: string, port: numbe
 
 /** A restore to a step that started this long ago and never finished is over (its instance died). */
 const RESTORE_MAX_MS = 180_000
-const restoringCutoff = () => new Date(Date.now() - RESTORE_MAX_MS)
+export const restoringCutoff = () => new Date(Date.now() - RESTORE_MAX_MS)
 export const isRestoring = (since: Date | null | undefined) => since != null && since > restoringCutoff()
 
 /**

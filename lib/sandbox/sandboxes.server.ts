@@ -1,5 +1,4 @@
 import 'server-only'
-import crypto from 'node:crypto'
 import { getDb, type Db } from '../db/client.server'
 import { normalizeImageName, repositoryOf } from '../content/image-catalog.server'
 import { getLessonByKey } from '../content/lessons.server'
@@ -8,7 +7,9 @@ import { localHost, webMetrics } from '../metrics/web.server'
 import { sandboxConfig, type SandboxConfig } from './config.server'
 import { serializable } from './serializable.server'
 import { queuedRowHeartbeat, waitForStartSlot } from './start-queue.server'
-import { keepOrphanDisk, keptScopeOf, newDiskId, parseRunning, requireKeeperAnswers } from './kept.server'
+import { keepUntil } from './disk-keeping.server'
+import { newId } from './ids.server'
+import { keepOrphanDisk, keptScopeOf, parseRunning, requireKeeperAnswers } from './kept.server'
 import type { ResumeDisk } from './placement'
 import { asStatus, destroyAndMarkEnded, LIVE, loadRow, preparePlacement, sandboxPlacement, toView, type SandboxWithNodes } from './state.server'
 import {
@@ -67,13 +68,6 @@ export async function getCurrentSandbox(userId: string): Promise<SandboxView | n
 
 // ---------------------------------------------------------------- transactions
 
-function newSandboxId(): string {
-  // 12 characters of [a-z0-9]: also names the bridge interface (qsb + id fits in 15).
-  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
-  const bytes = crypto.randomBytes(12)
-  return [...bytes].map((b) => alphabet[b % alphabet.length]).join('')
-}
-
 /** Minutes until the first live learner sandbox is due to end (at least 1). */
 async function minutesUntilFreeSlot(db: Db, config: SandboxConfig): Promise<number> {
   const live = await db.sandbox.findMany({ where: { status: { in: ['starting', 'running'] } }, select: { lastActivityAt: true, expiresAt: true, fromPool: true, userId: true } })
@@ -110,6 +104,8 @@ export async function reserve(db: Db, config: SandboxConfig, userId: string, lay
   const scopeKey = pooled ? null : keptScopeOf(lessonKey, config)
   return serializable(db, async (tx) => {
     const now = new Date()
+    // The learner's kept work for this lesson, to resume rather than claim or make a sandbox.
+    let resumable: { id: string; running: string; subnet: string | null; agentName: string | null; keptAt: Date | null } | null = null
     if (pooled && poolTarget !== undefined) {
       const inPool = await tx.sandbox.count({ where: { placement: sandboxPlacement().name, userId: config.poolUserId, fromPool: true, layoutKey: key, status: { in: ['starting', 'running'] } } })
       if (inPool >= poolTarget) return { kind: 'pool_full' }
@@ -131,24 +127,17 @@ export async function reserve(db: Db, config: SandboxConfig, userId: string, lay
 
       // The learner's kept work for this lesson comes back before anything else.
       const disk = scopeKey ? await tx.sandboxDisk.findFirst({ where: { userId, scopeKey, status: { in: ['attached', 'keeping', 'kept', 'moving'] } }, orderBy: { createdAt: 'desc' } }) : null
-      let strandedDisk = false
-      if (disk && disk.status !== 'kept') {
+      if (disk?.status === 'kept') resumable = disk
+      else if (disk) {
         // Its host was lost under the learner (who was told, and asks for a new sandbox): a fresh
         // one now; the stranded disk is kept if that host comes back (reconcile).
         const keeper = disk.agentName ? await tx.sandboxAgent.findUnique({ where: { name: disk.agentName }, select: { lostAt: true } }) : null
-        if (keeper?.lostAt && disk.status !== 'moving') {
-          await tx.sandboxDisk.update({ where: { id: disk.id }, data: { status: 'stranded' } })
-          strandedDisk = true
-        } else return { kind: 'wait_disk', diskId: disk.id, agentName: disk.agentName }
+        if (!keeper?.lostAt || disk.status === 'moving') return { kind: 'wait_disk', diskId: disk.id, agentName: disk.agentName }
+        await tx.sandboxDisk.update({ where: { id: disk.id }, data: { status: 'stranded' } })
       }
-      if (disk && !strandedDisk) {
-        await requireRoom(tx, config)
-        const id = newSandboxId()
-        const row = await tx.sandbox.create({ data: { ...newRowData(id, userId, lessonKey, key, false, now, config), scopeKey, diskId: disk.id, nodes: { create: layout.nodes.map((n) => ({ name: n.name, hostname: n.name })) } }, include: { nodes: true } })
-        await tx.sandboxDisk.update({ where: { id: disk.id }, data: { status: 'attached', sandboxId: id, lessonKey, lastUsedAt: now, expiresAt: null } })
-        return { kind: 'created', row, resume: { diskId: disk.id, running: parseRunning(disk.running), subnet: disk.subnet, host: disk.agentName, keptAt: disk.keptAt } }
-      }
+    }
 
+    if (!pooled && !resumable) {
       // Pooled sandboxes come from QUAI_SANDBOX_POOL_SIZE or from a scheduled class session;
       // one already holding this lesson's files (warmed for its session) first.
       const pooledWhere = { placement: sandboxPlacement().name, userId: config.poolUserId, fromPool: true, status: 'running', layoutKey: key }
@@ -159,7 +148,7 @@ export async function reserve(db: Db, config: SandboxConfig, userId: string, lay
       if (candidate) {
         // The claim: one conditional update; whoever changes the owner first gets it. It uses
         // up the seeding mark: later opens (or a reset's new sandbox) decide for themselves.
-        const diskId = scopeKey ? newDiskId() : null
+        const diskId = scopeKey ? newId() : null
         const claimed = await tx.sandbox.updateMany({
           where: { id: candidate.id, userId: config.poolUserId, status: 'running', seededLessonKey: candidate.seededLessonKey },
           data: { userId, lessonKey, scopeKey, diskId, seededLessonKey: null, createdAt: now, lastActivityAt: now, expiresAt: new Date(now.getTime() + config.maxMinutes * 60_000) },
@@ -181,21 +170,19 @@ export async function reserve(db: Db, config: SandboxConfig, userId: string, lay
       throw new SandboxCapacityError(await minutesUntilFreeSlot(tx, config))
     }
 
-    const id = newSandboxId()
-    const diskId = scopeKey ? newDiskId() : null
+    const id = newId()
+    const diskId = resumable?.id ?? (scopeKey ? newId() : null)
     const row = await tx.sandbox.create({
       data: { ...newRowData(id, userId, lessonKey, key, pooled, now, config), scopeKey, diskId, nodes: { create: layout.nodes.map((n) => ({ name: n.name, hostname: n.name })) } },
       include: { nodes: true },
     })
+    if (resumable) {
+      await tx.sandboxDisk.update({ where: { id: resumable.id }, data: { status: 'attached', sandboxId: id, lessonKey, lastUsedAt: now, expiresAt: null } })
+      return { kind: 'created', row, resume: { diskId: resumable.id, running: parseRunning(resumable.running), subnet: resumable.subnet, host: resumable.agentName, keptAt: resumable.keptAt } }
+    }
     if (diskId && scopeKey) await tx.sandboxDisk.create({ data: newDiskData(diskId, userId, scopeKey, lessonKey, key, id, null) })
     return { kind: 'created', row }
   })
-}
-
-/** Refuses a new sandbox when the live ones already take every place. */
-async function requireRoom(tx: Db, config: SandboxConfig): Promise<void> {
-  const live = await tx.sandbox.count({ where: { status: { in: LIVE } } })
-  if (live >= config.maxConcurrent) throw new SandboxCapacityError(await minutesUntilFreeSlot(tx, config))
 }
 
 function newRowData(id: string, userId: string, lessonKey: string | null, layoutKey: string, pooled: boolean, now: Date, config: SandboxConfig) {
@@ -366,7 +353,7 @@ export async function startSandbox(db: Db, row: SandboxWithNodes, userId: string
 /** A disk whose resume did not happen goes back to being kept, its retention counted from now. */
 async function keptAgain(db: Db, diskId: string): Promise<void> {
   const now = new Date()
-  await db.sandboxDisk.updateMany({ where: { id: diskId, status: 'attached' }, data: { status: 'kept', lastUsedAt: now, expiresAt: new Date(now.getTime() + sandboxConfig().keepDays * 86_400_000) } })
+  await db.sandboxDisk.updateMany({ where: { id: diskId, status: 'attached' }, data: { status: 'kept', lastUsedAt: now, expiresAt: keepUntil(now) } })
 }
 
 /**
@@ -378,13 +365,12 @@ async function failStart(db: Db, sandboxId: string, error: unknown, resumedDiskI
   const reason = problem ? problem.message : (error as Error).message
   await db.sandbox.updateMany({ where: { id: sandboxId }, data: { status: 'failed', error: reason.slice(0, 2000), endedAt: new Date(), endReason: 'failed' } })
   if (resumedDiskId) {
-    const broken = error instanceof KeptDiskBrokenError
-    if (broken) await db.sandboxDisk.updateMany({ where: { id: resumedDiskId, status: 'attached' }, data: { status: 'broken', removedAt: new Date(), removeReason: 'broken', error: (error as Error).message.slice(0, 2000) } })
-    else await keptAgain(db, resumedDiskId)
-    if (broken) {
+    if (error instanceof KeptDiskBrokenError) {
+      await db.sandboxDisk.updateMany({ where: { id: resumedDiskId, status: 'attached' }, data: { status: 'broken', removedAt: new Date(), removeReason: 'broken', error: error.message.slice(0, 2000) } })
       await sandboxPlacement().removeKept(resumedDiskId, (await db.sandboxDisk.findUnique({ where: { id: resumedDiskId }, select: { agentName: true } }))?.agentName ?? null).catch(() => undefined)
       throw error
     }
+    await keptAgain(db, resumedDiskId)
     if (error instanceof SandboxError) throw error
   }
   if (problem) throw new SandboxUnavailableError(problem.message, error)
@@ -414,9 +400,7 @@ export async function endSandbox(sandboxId: string, reason: EndReason, options: 
     await db.sandbox.updateMany({ where: { id: sandboxId, status: 'starting' }, data: { status: 'stopping', endReason: reason, endedAt: now } })
     return
   }
-  // The disk being kept is marked before anyone can look for it (a reserve then waits for it).
-  const diskId = (await db.sandbox.findUnique({ where: { id: sandboxId }, select: { diskId: true } }))?.diskId
-  if (diskId && reason !== 'reset') await db.sandboxDisk.updateMany({ where: { id: diskId, status: 'attached' }, data: { status: 'keeping' } })
+  // (Its disk, still "attached", already makes a reserve for its lesson wait: keepSandboxDisk marks it "keeping".)
   // In the background, a stop that dies with this process is finished by the reaper.
   const finish = destroyAndMarkEnded(db, sandboxId)
   if (options.background) finish.catch((error: unknown) => console.warn(`[sandbox] stopping ${sandboxId}: ${(error as Error).message}`))

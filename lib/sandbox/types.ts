@@ -6,6 +6,14 @@ import { nodeNameSchema } from '../content/slug'
 export const nodeRoles = ['standalone', 'manager', 'worker'] as const
 export type NodeRole = (typeof nodeRoles)[number]
 
+/**
+ * The ids Quai makes for kept disks and steps (lib/sandbox/ids.server.ts): they also name a kept
+ * disk's folder and a step's snapshot on a host, so nothing else may pass for one.
+ */
+export const keptIdChars = '[a-z0-9]{8,40}'
+export const keptIdPattern = new RegExp(`^${keptIdChars}$`)
+export const keptIdSchema = z.string().regex(keptIdPattern, 'must be an id Quai made')
+
 /** A sandbox's id as it travels in URLs and bodies (the database makes them: cuid). */
 export const sandboxIdSchema = z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/, 'must be a sandbox id')
 

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { nodeNameSchema, slug } from '../content/slug'
-import { sandboxStatuses } from '../sandbox/types'
+import { keptIdSchema, sandboxStatuses } from '../sandbox/types'
 
 // Shapes of the sandbox, files and ports APIs, shared by the route handlers (which build
 // them) and the workspace UI (which validates what it receives).
@@ -35,7 +35,7 @@ export const stepListSchema = z.object({
 export type StepListView = z.infer<typeof stepListSchema>
 /** POST /api/sandboxes/<id>/steps/<step>/restore: the learner confirmed that the current state goes. */
 export const restoreStepBodySchema = z.strictObject({ confirm: z.literal(true) })
-export const stepIdSchema = z.string().regex(/^[a-z0-9]{8,40}$/, 'must be a step id')
+export const stepIdSchema = keptIdSchema
 /** DELETE /api/kept-work?course=&lesson=: start over from scratch, without the kept work. */
 export const keptWorkQuerySchema = z.strictObject({ course: slug, lesson: slug })
 export const discardedSchema = z.object({ discarded: z.boolean() })

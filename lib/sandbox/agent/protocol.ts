@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { nodeNameSchema } from '../../content/slug'
-import { nodeRoles, sandboxIdSchema } from '../types'
+import { keptIdChars, keptIdSchema, nodeRoles, sandboxIdSchema } from '../types'
 import { hostScope } from './signing'
 
 // The contract between quai-web and a quai-agent, one zod schema per operation, parsed on both
@@ -29,8 +29,8 @@ const execResult = z.object({
 })
 const nodeOfSandbox = z.object({ name: nodeName, containerId: z.string().nullable(), socketPath: z.string().nullable() })
 const none = z.object({}).strict()
-const diskId = z.string().regex(/^[a-z0-9]{8,40}$/)
-const step = z.string().regex(/^[a-z0-9]{8,40}$/)
+const diskId = keptIdSchema
+const step = keptIdSchema
 const runningContainers = z.record(nodeName, z.array(z.string().regex(/^[0-9a-f]{12,64}$/)).max(500))
 const done = z.object({ done: z.literal(true) })
 
@@ -160,7 +160,7 @@ export const keptImportPath = (diskId: string, bytes: number) => `/v1/kept/${dis
 /** The signing scope of a kept disk's streams. */
 export const keptScope = (diskId: string) => `kept:${diskId}`
 
-const keptStreamPattern = /^\/v1\/kept\/([a-z0-9]{8,40})\/(export|import)(?:\?bytes=(\d{1,15}))?$/
+const keptStreamPattern = new RegExp(`^/v1/kept/(${keptIdChars})/(export|import)(?:\\?bytes=(\\d{1,15}))?$`)
 
 export function parseKeptStreamPath(path: string): { diskId: string; direction: 'export' | 'import'; bytes: number } | null {
   const match = keptStreamPattern.exec(path)
