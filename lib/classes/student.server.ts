@@ -83,7 +83,8 @@ export type StudentReport = {
 const resultsSchema = z.array(z.object({ questionId: z.string(), correct: z.boolean() }).loose()).catch([])
 const answersSchema = z.record(z.string(), z.unknown()).catch({})
 
-export async function getStudentReport(classId: string, user: Pick<SessionUser, 'id' | 'role'>, studentId: string, locale: Locale): Promise<StudentReport> {
+/** A class this instructor teaches, and this student's membership of it (ClassError student_not_in_class otherwise). */
+export async function requireStudentOfClass(classId: string, user: Pick<SessionUser, 'id' | 'role'>, studentId: string) {
   const classroom = await requireTeaching(classId, user)
   const db = await getDb()
   const membership = await db.classroomMember.findUnique({
@@ -91,6 +92,12 @@ export async function getStudentReport(classId: string, user: Pick<SessionUser, 
     select: { joinedAt: true, user: { select: { id: true, name: true, email: true } } },
   })
   if (!membership) throw new ClassError('student_not_in_class', 'this student is not in the class')
+  return { classroom, membership }
+}
+
+export async function getStudentReport(classId: string, user: Pick<SessionUser, 'id' | 'role'>, studentId: string, locale: Locale): Promise<StudentReport> {
+  const { classroom, membership } = await requireStudentOfClass(classId, user, studentId)
+  const db = await getDb()
   const courseSlugs = classroom.courses.map((c) => c.slug)
   const scope = { userId: studentId, courseSlug: { in: courseSlugs } }
 

@@ -38,7 +38,8 @@ export async function examOverFor(user: Pick<SessionUser, 'id' | 'role'>, course
   })
 }
 
-const answerSelect = {
+/** What a learner reads of their own answer (grading.server.ts adds whose it is). */
+export const answerSelect = {
   id: true,
   questionId: true,
   status: true,

@@ -8,6 +8,7 @@ import { membersOf } from '../classes/queries.server'
 import type { OpenQuestion } from '../content/open-questions'
 import { getCourse } from '../content/lessons.server'
 import { getDb } from '../db/client.server'
+import { answerSelect } from './answers.server'
 import { examViewOf } from '../exams/exams.server'
 import type { ExamView } from '../exams/api'
 import { gradeInput, type QueuedAnswer } from './api'
@@ -80,25 +81,8 @@ const inWindow = (exam: ExamView, lessonKey: string, submittedAt: Date | null) =
   return submittedAt !== null && submittedAt >= new Date(exam.startsAt) && submittedAt < new Date(exam.endsAt)
 }
 
-const queueSelect = {
-  id: true,
-  userId: true,
-  courseSlug: true,
-  lessonSlug: true,
-  questionId: true,
-  status: true,
-  text: true,
-  submittedAt: true,
-  submissions: true,
-  criteria: true,
-  points: true,
-  maxPoints: true,
-  feedback: true,
-  gradedAt: true,
-  resubmitAllowed: true,
-  gradedBy: { select: { name: true } },
-  file: { select: { name: true, contentType: true, size: true } },
-} as const
+/** What the grader reads of an answer: what its learner reads, and whose and where it is. */
+const queueSelect = { ...answerSelect, userId: true, courseSlug: true, lessonSlug: true } as const
 
 type QueueRow = { id: string; userId: string; courseSlug: string; lessonSlug: string; status: string; submittedAt: Date | null; resubmitAllowed: boolean; text: string; submissions: number } & Parameters<typeof gradeViewOf>[0] & { file: { name: string; contentType: string; size: number } | null }
 

@@ -1,7 +1,9 @@
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Db } from '@/lib/db/client.server'
+import { migrateDatabase } from '@/lib/db/migrate'
+import { createPostgresDatabase, postgresAdminUrl, type TestDatabase } from './postgres-database'
 
 // The same progress rules, run against whichever database DATABASE_URL names (SQLite or PostgreSQL).
 
@@ -11,6 +13,31 @@ export async function freshClient(): Promise<Db> {
   ;(globalThis as { quaiDb?: unknown }).quaiDb = undefined
   const { getDb } = await import('@/lib/db/client.server')
   return getDb()
+}
+
+/**
+ * A suite on a throwaway PostgreSQL database of its own, migrated, with the fixtures' content.
+ * `npm test` starts a server and sets QUAI_TEST_POSTGRES_URL; without it, the suite is skipped.
+ */
+export function describeOnPostgres(title: string, databasePrefix: string, suite: (getDatabase: () => Db) => void): void {
+  let database: TestDatabase | undefined
+  let db: Db
+  describe.skipIf(!postgresAdminUrl)(title, () => {
+    beforeAll(async () => {
+      database = await createPostgresDatabase(databasePrefix)
+      process.env.QUAI_CONTENT_DIR = fixtureContent
+      process.env.DATABASE_URL = database.url
+      await migrateDatabase(database.url)
+      db = await freshClient()
+    })
+
+    afterAll(async () => {
+      await db?.$disconnect()
+      await database?.drop()
+    })
+
+    suite(() => db)
+  })
 }
 
 export async function createUser(db: Db, role = 'student') {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { beforeAll, describe, expect, test } from 'vitest'
+import type * as SessionModule from '@/lib/auth/session.server'
 import type { SessionUser } from '@/lib/auth/session.server'
 import type { Db } from '@/lib/db/client.server'
 import type * as AnswerRoute from '@/app/api/lessons/[course]/[lesson]/open-questions/[question]/route'
@@ -16,6 +17,18 @@ import type * as CsvRoute from '@/app/api/classes/[id]/open-answers/export/route
 // members' handed-in answers.
 
 export const session: { user: SessionUser | null } = { user: null }
+
+/** The test files' mock of lib/auth/session.server: requireApiUser answers with session.user. */
+export function sessionModuleWithTestUser(actual: typeof SessionModule): typeof SessionModule {
+  return {
+    ...actual,
+    requireApiUser: async (role?: string) => {
+      if (!session.user) throw new actual.AuthError(401, 'sign-in required')
+      if (role === 'instructor' && session.user.role !== 'instructor') throw new actual.AuthError(403, 'instructors only')
+      return session.user
+    },
+  } as typeof SessionModule
+}
 
 type Routes = { answer: typeof AnswerRoute; file: typeof FileRoute; queue: typeof QueueRoute; grade: typeof GradeRoute; csv: typeof CsvRoute }
 type Refusal = { error: { code: string; fields?: { field: string; message: string }[] } }
