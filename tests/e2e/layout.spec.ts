@@ -1,6 +1,6 @@
 import { expect, test, type Locator, type Page } from '@playwright/test'
 import { signUp } from './support/accounts'
-import { openLab } from './support/lab'
+import { expectTerminalOpen, openLab } from './support/lab'
 
 // The hands-on lesson is one screen from 1024 px wide (Tailwind's lg): the site header, then the
 // lesson text and the sandbox side by side, each scrolling on its own. Scrolling either column
@@ -90,7 +90,8 @@ test('scrolling the lesson or the exercises to their end leaves the sandbox head
       if (locale === 'fr') await openLab(page)
       else {
         await page.goto('/courses/demo/labo')
-        await expect(page.getByRole('region', { name: words.workspace }).locator('[data-terminal-node="node1"]')).toHaveAttribute('data-terminal-state', 'open', { timeout: 90_000 })
+        const workspace = page.getByRole('region', { name: words.workspace })
+        await expectTerminalOpen(workspace, workspace.locator('[data-terminal-node="node1"]'))
       }
       const workspace = page.getByRole('region', { name: words.workspace })
       const header = workspace.locator(':scope > header')

@@ -6,8 +6,19 @@ export async function openLab(page: Page) {
   await gotoLoaded(page, '/courses/demo/labo')
   const workspace = page.getByRole('region', { name: 'Espace de travail du lab' })
   const terminal = workspace.locator('[data-terminal-node="node1"]')
-  await expect(terminal).toHaveAttribute('data-terminal-state', 'open', { timeout: 90_000 })
+  await expectTerminalOpen(workspace, terminal)
   return { workspace, terminal }
+}
+
+/** Waits until the terminal is open; a failure says what the workspace showed instead (a queue, an error). */
+export async function expectTerminalOpen(workspace: Locator, terminal: Locator, timeout = 90_000): Promise<void> {
+  await expect(terminal)
+    .toHaveAttribute('data-terminal-state', 'open', { timeout })
+    .catch(async (error: unknown) => {
+      const state = await terminal.getAttribute('data-terminal-state').catch(() => null)
+      const shown = (await workspace.innerText().catch(() => '')).replace(/\s+/g, ' ').slice(0, 600)
+      throw new Error(`the terminal is not open after ${timeout} ms (state ${state}); the workspace shows: ${shown}`, { cause: error })
+    })
 }
 
 /**
