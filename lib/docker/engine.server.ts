@@ -228,10 +228,10 @@ export async function setContainerPaused(docker: DockerDaemon, id: string, pause
   }
 }
 
-/** Stop a container (SIGTERM, then SIGKILL after `seconds`); a stopped or missing one is fine. */
-export async function stopContainer(docker: DockerDaemon, id: string, seconds: number): Promise<void> {
+/** Stop a container (its stop signal, then SIGKILL after `seconds`, by default its own stop timeout); a stopped or missing one is fine. */
+export async function stopContainer(docker: DockerDaemon, id: string, seconds?: number): Promise<void> {
   try {
-    await apiOf(docker).getContainer(id).stop({ t: seconds })
+    await apiOf(docker).getContainer(id).stop(seconds === undefined ? {} : { t: seconds })
   } catch (error) {
     const status = statusCodeOf(error)
     if (status === 304 || status === 404) return

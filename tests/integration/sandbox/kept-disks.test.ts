@@ -2,6 +2,7 @@
 // a step is a copy-on-write snapshot that brings back files, images, volumes and running
 // containers; a kept disk leaves nothing else on the host and resumes the same way, a Swarm
 // included; a damaged or missing one is refused with KeptDiskBrokenError and leaves nothing behind.
+import { spawnSync } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -94,6 +95,12 @@ describe.sequential('kept disks and steps', () => {
     console.log(`resume: ${Math.round(performance.now() - t0)} ms`)
     expect(second.subnet).toBe(first.subnet)
     expect(await sh(second, state)).toBe('hello\nroot-change\nkeeper v1')
+    // The keep stopped the learner's container before its daemon: the daemon's start had no
+    // network sandbox of a dead container to clean up (seconds of a resume when it had).
+    const logs = spawnSync('docker', ['logs', second.nodes[0]!.containerId], { encoding: 'utf8' })
+    const daemonLog = logs.stdout + logs.stderr
+    expect(daemonLog).toContain('API listen on')
+    expect(daemonLog).not.toContain('Removing stale sandbox')
     // The exited container is still there, stopped; the step is still on the disk.
     expect(await sh(second, 'docker ps -a --filter status=exited --format "{{.Names}}"')).toBe('finished')
     expect(await listStepsOnDisk(path.join(sandboxConfig().stateDir, second.sandboxId))).toEqual(['stepaaaa0001'])
