@@ -104,6 +104,9 @@ import { sandboxSeccompProfile } from './seccomp'
 
 const LAB = '/root/lab'
 
+/** How long a learner's container may take to stop cleanly when its sandbox is kept. */
+const keepStopSeconds = 5
+
 /** QUAI_SANDBOX_TRACE=1 logs how long each step of a start takes. */
 function tracer(id: string): (step: string) => void {
   if (envNow('QUAI_SANDBOX_TRACE') !== '1') return () => undefined
@@ -422,7 +425,7 @@ export class LocalPlacement implements SandboxPlacement {
 
   /**
    * Stop nodes: the learner's containers first (`cleanly`: each through its node's API, with
-   * its own stop signal and timeout, as `docker stop` does), then each inner daemon is asked to
+   * its own stop signal, as `docker stop -t 5` does), then each inner daemon is asked to
    * shut down, and the node container is stopped. A daemon left to stop containers itself is
    * ended with its node before it has released their network sandboxes, which its next start
    * spends seconds removing (a resume's main cost); without `cleanly` (a state about to be
@@ -435,7 +438,9 @@ export class LocalPlacement implements SandboxPlacement {
           const daemon = nodeDaemonAt(node.socketPath)
           const running = await listRunningContainers(daemon).catch(() => [])
           // Swarm tasks are left to their daemon: stopped through the API, Swarm would replace them.
-          await Promise.all(running.filter((c) => !c.labels['com.docker.swarm.task.id']).map((c) => stopContainer(daemon, c.id).catch(() => undefined)))
+          // At most keepStopSeconds each: a `sh -c` that ignores SIGTERM must not hold a learner
+          // who reopens the lesson for Docker's 10 s.
+          await Promise.all(running.filter((c) => !c.labels['com.docker.swarm.task.id']).map((c) => stopContainer(daemon, c.id, keepStopSeconds).catch(() => undefined)))
         }
         await execInContainer(this.docker, node.containerId, learnerCommand(['sh', '-c', 'kill -TERM "$(cat /var/run/docker.pid)"']), { timeoutMs: 5000 }).catch(() => undefined)
         await stopContainer(this.docker, node.containerId, 20)

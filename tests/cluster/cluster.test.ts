@@ -8,9 +8,10 @@ import http from 'node:http'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { PlacedSandbox } from '../../lib/sandbox/placement'
 import type { RemotePlacement } from '../../lib/sandbox/remote-placement.server'
 import { clusterScript, ms, nodeDocker, nodeSocket, root } from './cluster-scripts'
-import { clusterAgentPlacement, createSmallSandbox } from './support'
+import { clusterAgentPlacement, createSmallSandbox, newSandboxId } from './support'
 
 const sh = promisify(execFile)
 const timings: Record<string, number> = {}
@@ -144,6 +145,8 @@ describe.sequential('a simulated three-host Swarm cluster', () => {
     let t0 = performance.now()
     const sandbox = await createSmallSandbox(placement)
     timings.sandbox_create_ms = ms(t0)
+    const keptDiskId = newSandboxId()
+    let resumed: PlacedSandbox | undefined
     try {
       expect(sandbox.isolation).toBe('userns')
       const [node] = sandbox.nodes
@@ -172,11 +175,34 @@ describe.sequential('a simulated three-host Swarm cluster', () => {
       // In node 2's own cgroup view (cgroup v1 or v2), below the agent's parent "cluster".
       const { stdout: memLimit } = await sh('docker', ['exec', 'quai-cluster-node-2', 'sh', '-c', `cat /sys/fs/cgroup/memory/cluster/${sandbox.sandboxId}/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/cluster/${sandbox.sandboxId}/memory.max`])
       expect(Number(memLimit)).toBe(768 * 1024 * 1024)
+
+      // Kept work on a simulated host (docs/persistence.md): a step, then the disk kept on node 2
+      // and resumed there, the learner's server running again on its former address.
+      expect(sandbox.steps, 'btrfs sandbox disks in the simulated host').toBe(true)
+      t0 = performance.now()
+      const step = await placement.snapshot(sandbox.sandboxId, 'clusterstep1')
+      timings.step_ms = ms(t0)
+      expect(Object.values(step.running).flat()).toHaveLength(1)
+      t0 = performance.now()
+      const kept = await placement.keep(sandbox.sandboxId, keptDiskId)
+      timings.keep_ms = ms(t0)
+      expect(await placement.listPlaced()).toEqual([])
+      expect((await placement.listKept()).map((d) => d.diskId)).toEqual([keptDiskId])
+      t0 = performance.now()
+      resumed = await createSmallSandbox(placement, newSandboxId(), { diskId: keptDiskId, running: kept.running, subnet: sandbox.subnet ?? null, host: null })
+      timings.resume_ms = ms(t0)
+      const again = resumed.nodes[0]!
+      expect(again.address).toBe(node.address)
+      await expect
+        .poll(() => sh('docker', ['exec', 'quai-cluster-node-2', 'curl', '-fsS', '-m', '2', `http://${again.address}:8080/`]).then((r) => r.stdout.trim(), (e: Error) => e.message), { timeout: 20_000 })
+        .toBe('level-3-port')
     } finally {
       t0 = performance.now()
-      await placement.destroy(sandbox.sandboxId)
+      await placement.destroy(resumed?.sandboxId ?? sandbox.sandboxId)
       timings.sandbox_destroy_ms = ms(t0)
+      await placement.removeKept(keptDiskId).catch(() => undefined)
     }
     expect(await placement.listPlaced()).toEqual([])
+    expect(await placement.listKept()).toEqual([])
   })
 })

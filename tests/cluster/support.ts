@@ -6,7 +6,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { AgentClient } from '../../lib/sandbox/agent/client.server'
 import { parseAgentKey } from '../../lib/sandbox/agent/signing'
-import type { PlacedSandbox } from '../../lib/sandbox/placement'
+import type { CreateSandboxSpec, PlacedSandbox } from '../../lib/sandbox/placement'
 import { RemotePlacement } from '../../lib/sandbox/remote-placement.server'
 import { clusterRunDir } from './cluster-scripts'
 
@@ -24,13 +24,14 @@ export function clusterAgentPlacement(n: number): { placement: RemotePlacement; 
 export const newSandboxId = () => `cl${crypto.randomBytes(6).toString('hex')}`
 
 /** A one-node sandbox with small limits, as quai-web would ask an agent for one. */
-export async function createSmallSandbox(placement: RemotePlacement, sandboxId = newSandboxId()): Promise<PlacedSandbox> {
+export async function createSmallSandbox(placement: RemotePlacement, sandboxId = newSandboxId(), resume?: CreateSandboxSpec['resume']): Promise<PlacedSandbox> {
   return placement.create({
     sandboxId,
     userId: 'cluster-test',
     pooled: false,
     nodes: [{ name: 'node1', role: 'standalone' }],
     limits: { memoryMb: 768, cpus: 1, pids: 1024, diskMb: 1024 },
+    ...(resume ? { resume } : {}),
   })
 }
 
