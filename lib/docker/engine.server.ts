@@ -207,8 +207,14 @@ export async function createContainer(docker: DockerDaemon, spec: ContainerSpec)
   return container.id
 }
 
+/** Start a container; one already running is fine (Docker answers 304). */
 export async function startContainer(docker: DockerDaemon, id: string): Promise<void> {
-  await diagnosed(() => apiOf(docker).getContainer(id).start())
+  try {
+    await apiOf(docker).getContainer(id).start()
+  } catch (error) {
+    if (statusCodeOf(error) === 304) return
+    throw diagnoseDockerError(error)
+  }
 }
 
 /** The running containers of a daemon (a learner's inner daemon: what to start again after a stop). */

@@ -395,16 +395,12 @@ export class LocalPlacement implements SandboxPlacement {
   private async startRecorded(nodes: NodeRef[], running: RunningContainers): Promise<void> {
     await Promise.all(
       nodes.map(async (node) => {
-        const ids = running[node.name] ?? []
-        if (ids.length === 0 || !node.socketPath) return
+        if (!node.socketPath) return
         const daemon = nodeDaemonAt(node.socketPath)
-        const up = new Set((await listRunningContainers(daemon).catch(() => [])).map((c) => c.id))
         await Promise.all(
-          ids
-            .filter((containerId) => !up.has(containerId))
-            .map((containerId) =>
-              startContainer(daemon, containerId).catch((error: unknown) => this.log(`sandbox ${node.sandboxId}: container ${containerId.slice(0, 12)} of ${node.name} did not start again: ${(error as Error).message}`)),
-            ),
+          (running[node.name] ?? []).map((containerId) =>
+            startContainer(daemon, containerId).catch((error: unknown) => this.log(`sandbox ${node.sandboxId}: container ${containerId.slice(0, 12)} of ${node.name} did not start again: ${(error as Error).message}`)),
+          ),
         )
       }),
     )
