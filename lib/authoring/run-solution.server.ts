@@ -4,7 +4,7 @@ import { ClassError } from '../classes/errors'
 import { findExercise } from '../checks/exercise.server'
 import { runChecks } from '../checks/run.server'
 import { getSandboxAccess } from '../checks/check-targets.server'
-import { lessonWorkdir } from '../content/paths'
+import { lessonFolder } from '../content/lessons.server'
 import { execInNode } from '../sandbox/node-access.server'
 import { endSandbox, getCurrentSandbox } from '../sandbox/sandboxes.server'
 import { openSandboxForLesson } from '../workspace/service.server'
@@ -40,14 +40,14 @@ export async function runSolutionInFreshSandbox(user: SessionUser, ref: { course
 
   const access = getSandboxAccess()
   const check = async () => {
-    const result = await runChecks(exercise.checks, (node) => access.target(sandbox.id, node, lesson.slug), { defaultNode, timeoutSeconds: exercise.timeoutSeconds })
+    const result = await runChecks(exercise.checks, (node) => access.target(sandbox.id, node, lessonFolder(lesson)), { defaultNode, timeoutSeconds: exercise.timeoutSeconds })
     return {
       passed: result.passed,
       assertions: solutionRunAssertions(exercise.checks, result.assertions, locale),
     }
   }
   const run = (node: string, script: string) =>
-    execInNode(sandbox.id, node, ['bash', '-c', script], { workingDir: lessonWorkdir(lesson.slug), timeoutMs: solutionBudgetMs, maxOutputBytes: 64 * 1024 })
+    execInNode(sandbox.id, node, ['bash', '-c', script], { workingDir: lessonFolder(lesson), timeoutMs: solutionBudgetMs, maxOutputBytes: 64 * 1024 })
   // A `setup` runs on its exercise's node only. On a multi-node lesson, what earlier exercises
   // did on other nodes (a worker joining the swarm) is replayed: their setup and solution, in order.
   const earlier = lesson.exercises.slice(0, lesson.exercises.findIndex((e) => e.id === exercise.id))

@@ -1,5 +1,5 @@
 import 'server-only'
-import { labRoot, lessonWorkdir } from '../content/paths'
+import { labRoot } from '../content/paths'
 import { endIfNodeDied, execInNode, innerDocker } from '../sandbox/node-access.server'
 import { requireRunningSandbox } from '../sandbox/sandboxes.server'
 import { takeStep } from '../sandbox/kept.server'
@@ -30,8 +30,8 @@ export function getSandboxAccess(): SandboxAccess {
     async keepStep(sandboxId, lessonKey, exerciseId) {
       await takeStep(sandboxId, lessonKey, exerciseId)
     },
-    async target(sandboxId, node, lessonSlug): Promise<CheckTarget> {
-      const workingDir = lessonSlug ? lessonWorkdir(lessonSlug) : labRoot
+    async target(sandboxId, node, workdir): Promise<CheckTarget> {
+      const workingDir = workdir ?? labRoot
       try {
         const docker = await innerDocker(sandboxId, node)
         return {

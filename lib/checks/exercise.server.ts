@@ -1,5 +1,5 @@
 import 'server-only'
-import { getLesson, type LessonRecord } from '../content/lessons.server'
+import { getLesson, lessonFolder, type LessonRecord } from '../content/lessons.server'
 import type { Exercise } from '../content/schema'
 import { recordAttempt, type ExerciseTrigger, type RecordedAttempt } from '../progress/exercises.server'
 import { UnknownExerciseError } from './errors'
@@ -18,10 +18,10 @@ export interface SandboxAccess {
    */
   requireRunning(userId: string, sandboxId: string): Promise<{ nodes: string[] }>
   /**
-   * A target on one node of a running sandbox; its commands run in the lesson's working folder
-   * (/root/lab/<lesson>, where the lesson's files are), or the lab folder when no lesson is given.
+   * A target on one node of a running sandbox; its commands run in `workdir`, the lesson's working
+   * folder (lessons.server.ts lessonFolder, where the lesson's files are), or the lab folder when none is given.
    */
-  target(sandboxId: string, node: string, lessonSlug?: string): Promise<CheckTarget>
+  target(sandboxId: string, node: string, workdir?: string): Promise<CheckTarget>
   /**
    * After a learner's "Vérifier" that passed: keep a step of the sandbox (a snapshot the learner
    * can go back to). Best effort: a failure is logged, never the check's answer.
@@ -59,9 +59,10 @@ export interface CheckOutcome {
 
 /** Run an exercise's checks on the learner's sandbox and record the attempt (all or nothing). */
 export async function checkExercise(request: CheckRequest, access: SandboxAccess): Promise<CheckOutcome> {
-  const { exercise, defaultNode } = findExercise(request.courseSlug, request.lessonSlug, request.exerciseId)
+  const { lesson, exercise, defaultNode } = findExercise(request.courseSlug, request.lessonSlug, request.exerciseId)
   await access.requireRunning(request.userId, request.sandboxId)
-  const result = await runChecks(exercise.checks, (node) => access.target(request.sandboxId, node, request.lessonSlug), {
+  const workdir = lessonFolder(lesson)
+  const result = await runChecks(exercise.checks, (node) => access.target(request.sandboxId, node, workdir), {
     defaultNode,
     timeoutSeconds: exercise.timeoutSeconds,
   })

@@ -8,6 +8,7 @@ import { countAgainst, rateLimitMessage } from '../http/usage-limits.server'
 import { recordAttempt, type RecordedAttempt } from '../progress/exercises.server'
 import { CheckError, DaemonUnavailableError } from './errors'
 import { findExercise, type SandboxAccess } from './exercise.server'
+import { lessonFolder } from '../content/lessons.server'
 import { runsCommands } from '../content/check-kinds'
 import { liveHeartbeatMs } from './public'
 import type { LiveEventView } from './api'
@@ -319,9 +320,10 @@ class Hub {
     await Promise.all(
       [...watched.values()].map(async (subs) => {
         const first = subs[0]!
-        const { exercise, defaultNode } = findExercise(first.courseSlug, first.lessonSlug, first.exerciseId)
+        const { lesson, exercise, defaultNode } = findExercise(first.courseSlug, first.lessonSlug, first.exerciseId)
         const partial = exercise.checks.some(runsCommands)
-        const result = await runChecks(exercise.checks, (node) => this.access.target(this.sandboxId, node, first.lessonSlug), {
+        const workdir = lessonFolder(lesson)
+        const result = await runChecks(exercise.checks, (node) => this.access.target(this.sandboxId, node, workdir), {
           defaultNode,
           timeoutSeconds: exercise.timeoutSeconds,
           skipCommands: true,

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { notFound } from 'next/navigation'
 import { compileLesson, LessonCompileError, type CompiledLesson } from './compile.server'
 import { loadContentTree, type ContentTree, type CourseRecord, type LessonRecord } from './load.server'
+import { lessonWorkdir } from './paths'
 import { contentRoot } from './root.server'
 
 export type { CourseRecord, LessonRecord } from './load.server'
@@ -104,6 +105,11 @@ export function getLesson(courseSlug: string, lessonSlug: string): LessonRecord 
 export function getLessonByKey(lessonKey: string | null | undefined): LessonRecord | null {
   const [course, slug] = (lessonKey ?? '').split('/')
   return course && slug ? getLesson(course, slug) : null
+}
+
+/** The lesson's folder in the nodes (paths.ts lessonWorkdir), its course's folder when the course shares one sandbox. */
+export function lessonFolder(lesson: Pick<LessonRecord, 'courseSlug' | 'slug'>): string {
+  return lessonWorkdir(lesson.slug, getCourse(lesson.courseSlug)?.index.sharedSandbox ? lesson.courseSlug : null)
 }
 
 export function requireLesson(courseSlug: string, lessonSlug: string): LessonRecord {

@@ -4,7 +4,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 /**
- * One entry a lesson seeds into its folder of the sandbox (/root/lab/<lesson>): a folder, or a
+ * One entry a lesson seeds into its folder of the sandbox (lessonWorkdir: /root/lab/<lesson>, or /root/lab/<course> in a sharedSandbox course): a folder, or a
  * file whose bytes are read from `full` on Quai's disk when the sandbox is seeded.
  */
 export type WorkspaceEntry = { rel: string; kind: 'dir' | 'file'; full: string; mode: number }

@@ -1,15 +1,15 @@
 import 'server-only'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { LessonRecord } from '../content/lessons.server'
-import { lessonWorkdir } from '../content/paths'
+import { lessonFolder, type LessonRecord } from '../content/lessons.server'
 import { lessonWorkspace, type WorkspaceEntry } from '../content/workspace'
 import { listArchive, NodeFilesError, putEntries, statPath, type FilesTarget, type NewEntry } from '../docker/archive.server'
 import { nodeExecTarget } from './node-access.server'
 import { SandboxBusyError } from './types'
 
 // A lesson's starter files (lib/content/workspace.ts) copied into its folder of every node
-// (/root/lab/<lesson>): when a learner opens the lesson, and, for a scheduled class session,
+// (/root/lab/<lesson>, or /root/lab/<course> for every lesson of a course that shares one
+// sandbox: each milestone adds its files to the project, never over the learner's): when a learner opens the lesson, and, for a scheduled class session,
 // when the warm pool makes the sandbox (runtime.server.ts), so that the claim copies nothing.
 
 /** The lesson's folder in the node is a link or a file: the learner replaced it. */
@@ -77,7 +77,7 @@ export async function copyLessonFiles(node: FilesTarget, root: string, local: re
  * dead node's errors pass through.
  */
 export async function seedLessonFiles(sandboxId: string, nodeNames: readonly string[], lesson: LessonRecord, options: { retryDelayMs?: number } = {}): Promise<void> {
-  const root = lessonWorkdir(lesson.slug)
+  const root = lessonFolder(lesson)
   const local = lessonWorkspace(lesson)
   await Promise.all(
     nodeNames.map(async (name) => {

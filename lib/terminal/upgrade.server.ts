@@ -4,8 +4,7 @@ import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer } from 'ws'
 import { userOf } from '../auth/raw-request.server'
-import { getLesson } from '../content/lessons.server'
-import { lessonWorkdir } from '../content/paths'
+import { getLesson, lessonFolder } from '../content/lessons.server'
 import { openExecStream } from '../docker/exec-stream.server'
 import { ApiError, apiErrorOf, upgradeRefusal } from '../http/api.server'
 import { admit, rateLimitedAnswer, RateLimitedError } from '../http/usage-limits.server'
@@ -90,7 +89,7 @@ export function terminalUpgradeRoute(): UpgradeRoute {
           cols: q.cols,
           rows: q.rows,
           resume: q.resume,
-          env: [`QUAI_LESSON_DIR=${lessonWorkdir(q.lesson)}`],
+          env: [`QUAI_LESSON_DIR=${lessonFolder(lesson)}`],
           // Through the placement's wrapper: a bare exec would land outside the learner's namespaces.
           openExec: (cmd, env) => openExecStream(target.ref, { cmd: target.command(cmd), env }),
           onActivity: () => void touchWorkspaceSandbox(sandboxId).catch(() => {}),

@@ -18,7 +18,7 @@ import {
 } from '../docker/archive.server'
 
 // The file panel's rules. Every path the browser sends is relative to the lesson's folder in
-// the node (/root/lab/<lesson>); it is refused when it is absolute, has a ".." segment, or
+// the node (lessons.server.ts lessonFolder: /root/lab/<lesson>, or /root/lab/<course>); it is refused when it is absolute, has a ".." segment, or
 // reaches through a symlink (at any depth) that resolves outside that folder. Every read and
 // write runs as the learner's root inside their own namespaces (lib/docker/archive.server.ts),
 // so a learner who races a link between our check and the write reaches only their own files.

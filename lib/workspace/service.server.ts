@@ -1,8 +1,7 @@
 import 'server-only'
 import type { Readable } from 'node:stream'
 import type { SessionUser } from '../auth/session.server'
-import { getLesson, getLessonByKey, type LessonRecord } from '../content/lessons.server'
-import { lessonWorkdir } from '../content/paths'
+import { getLesson, getLessonByKey, lessonFolder, type LessonRecord } from '../content/lessons.server'
 import { ApiError, apiErrorOf } from '../http/api.server'
 import { admit } from '../http/usage-limits.server'
 import { nudgeLive } from '../checks/live.server'
@@ -107,7 +106,7 @@ async function fileScope(user: SessionUser, sandboxId: string, courseSlug: strin
     const node = nodeName ? requireNode(sandbox, nodeName) : sandbox.nodes[0]
     if (!node) throw new ApiError(409, 'sandbox_not_running', 'this sandbox has no node')
     void touchWorkspaceSandbox(sandbox.id).catch(() => {})
-    return { sandbox, node: { ref: await nodeFilesTarget(sandbox.id, node.name) }, root: lessonWorkdir(lesson.slug), release }
+    return { sandbox, node: { ref: await nodeFilesTarget(sandbox.id, node.name) }, root: lessonFolder(lesson), release }
   } catch (error) {
     release()
     throw error

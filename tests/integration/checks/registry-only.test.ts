@@ -122,7 +122,7 @@ describe('registryOnly exercises: their real checks against stand-in states', ()
     test(key, async () => {
       const expectation = expectations[key]
       if (!expectation) throw new Error(`no stand-in for ${key}: add tests/integration/checks/fixtures/stand-ins/${lesson.slug}--${exercise.id}/ and its expectations`)
-      const workdir = lessonWorkdir(lesson.slug)
+      const workdir = lessonWorkdir(lesson.slug, tree.courses.find((c) => c.slug === lesson.courseSlug)?.index?.sharedSandbox ? lesson.courseSlug : null)
       const target: CheckTarget = { ...node.target, exec: (command, opts) => shIn(workdir, command, opts.timeoutMs) }
       const check = () => runChecks(exercise.checks, () => target, { defaultNode: 'node1', timeoutSeconds: exercise.timeoutSeconds })
       const every = exercise.checks.map((_, i) => i)

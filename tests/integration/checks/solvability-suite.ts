@@ -146,15 +146,28 @@ function stageWorkspace(lesson: LessonRecord): string | null {
   return staged
 }
 
-/** The files of a lesson: its images loaded in each node, its workspace copied to its folder. */
+/** The lesson's folder in the nodes, as the product computes it (lessons.server.ts lessonFolder): the course's folder when it shares one sandbox. */
+const sharedCourseSlugs = new Set(loadContentTree(contentRoot()).courses.filter((c) => c.index?.sharedSandbox).map((c) => c.slug))
+const workdirOf = (lesson: LessonRecord) => lessonWorkdir(lesson.slug, sharedCourseSlugs.has(lesson.courseSlug) ? lesson.courseSlug : null)
+
+/**
+ * The files of a lesson: its images loaded in each node, its workspace copied to its folder.
+ * Like the product's seeding (lib/sandbox/lesson-files.server.ts), a file already there is kept:
+ * in a shared sandbox's folder it is the learner's (an earlier milestone's solution wrote it).
+ */
 async function prepareLesson(nodes: TestNode[], lesson: LessonRecord): Promise<void> {
-  const workdir = lessonWorkdir(lesson.slug)
+  const workdir = workdirOf(lesson)
   const staged = stageWorkspace(lesson)
   try {
     for (const node of nodes) {
       await loadImages(node, lesson.frontmatter!.sandbox!.images)
       await node.sh(`mkdir -p ${workdir}`)
-      if (staged) await docker('cp', `${staged}/.`, `${node.container}:${workdir}`)
+      if (!staged) continue
+      // No overwrite (tar --skip-old-files) from a copy staged in the node, as seeding keeps what exists.
+      const inbox = `/tmp/quai-workspace-${lesson.slug}`
+      await docker('cp', staged, `${node.container}:${inbox}`)
+      const copy = await node.sh(`tar -C ${inbox} -cf - . | tar -C ${workdir} -xf - --skip-old-files && rm -rf ${inbox}`)
+      if (copy.exitCode !== 0) throw new Error(`copying ${lesson.key}'s workspace failed: ${copy.stderr}`)
     }
   } finally {
     if (staged) fs.rmSync(staged, { recursive: true, force: true })
@@ -172,7 +185,7 @@ async function openSandbox(first: LessonRecord): Promise<SolvabilitySandbox & { 
     nodes.set(n.name, await startTestNode(lab, n.name, { hostname: n.name, network: lab.n('nodes') }))
   }
   await prepareLesson([...nodes.values()], first)
-  let workdir = lessonWorkdir(first.slug)
+  let workdir = workdirOf(first)
   const shIn = (node: TestNode, script: string, timeoutMs: number): Promise<ExecOutput> => shInNode(node, workdir, script, timeoutMs)
   const get = (name: string) => {
     const node = nodes.get(name)
@@ -185,7 +198,7 @@ async function openSandbox(first: LessonRecord): Promise<SolvabilitySandbox & { 
     close: () => lab.cleanup(),
     enter: async (lesson) => {
       if (lesson !== first) await prepareLesson([...nodes.values()], lesson)
-      workdir = lessonWorkdir(lesson.slug)
+      workdir = workdirOf(lesson)
     },
   }
 }

@@ -6,6 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { loadContentTree } from '@/lib/content/load.server'
+import { lessonWorkdir } from '@/lib/content/paths'
 import { formatProblem } from '@/lib/content/problems'
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'quai-shared-sandbox-'))
@@ -42,5 +43,26 @@ describe('a course whose lessons share one sandbox', () => {
     expect(problems).toEqual([
       'courses/projet/trois/lesson.mdx: sandbox.nodes: the course shares one sandbox (sharedSandbox: true in course.yaml), so every hands-on lesson needs the nodes of un (node1=standalone), not manager=manager,worker1=worker',
     ])
+  })
+})
+
+describe('the folder a lesson works in', () => {
+  it('is the lesson\'s own by default, the course\'s for every lesson of a course that shares', async () => {
+    expect(lessonWorkdir('a')).toBe('/root/lab/a')
+    expect(lessonWorkdir('a', null)).toBe('/root/lab/a')
+    expect(lessonWorkdir('deux', 'projet')).toBe('/root/lab/projet')
+    // lessonFolder reads the course's sharedSandbox from the content tree.
+    const previous = process.env.QUAI_CONTENT_DIR
+    process.env.QUAI_CONTENT_DIR = root
+    try {
+      const { getLesson, lessonFolder } = await import('@/lib/content/lessons.server')
+      expect(lessonFolder(getLesson('projet', 'un')!)).toBe('/root/lab/projet')
+      expect(lessonFolder(getLesson('projet', 'deux')!)).toBe('/root/lab/projet')
+      expect(lessonFolder(getLesson('libre', 'a')!)).toBe('/root/lab/a')
+      expect(lessonFolder(getLesson('libre', 'b')!)).toBe('/root/lab/b')
+    } finally {
+      if (previous === undefined) delete process.env.QUAI_CONTENT_DIR
+      else process.env.QUAI_CONTENT_DIR = previous
+    }
   })
 })
