@@ -1,6 +1,7 @@
 import 'server-only'
 import type { SessionUser } from '../auth/session.server'
-import { discardKeptWork, restoreToStep, stepsOfSandbox } from '../sandbox/kept.server'
+import type { Readable } from 'node:stream'
+import { discardKeptWork, openKeptLab, restoreToStep, stepsOfSandbox } from '../sandbox/kept.server'
 import type { StepListView } from './api'
 
 // What the steps and kept-work routes do (docs/persistence.md); lib/sandbox checks ownership.
@@ -18,4 +19,9 @@ export async function restoreStep(user: SessionUser, sandboxId: string, stepId: 
 /** DELETE /api/kept-work: the learner starts the lesson over from scratch. */
 export async function discardWork(user: SessionUser, courseSlug: string, lessonSlug: string): Promise<{ discarded: boolean }> {
   return { discarded: await discardKeptWork(user.id, `${courseSlug}/${lessonSlug}`) }
+}
+
+/** GET /api/kept-work/archive: the lab folders of the learner's kept work for a lesson, without resuming it. */
+export async function downloadKeptWork(user: SessionUser, courseSlug: string, lessonSlug: string): Promise<{ name: string; stream: Readable }> {
+  return openKeptLab(user.id, `${courseSlug}/${lessonSlug}`)
 }
