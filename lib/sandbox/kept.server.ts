@@ -343,8 +343,12 @@ export async function openKeptLab(ownerId: string, lessonKey: string): Promise<{
     },
   })
   source.on('error', (error) => limited.destroy(error))
-  // The mark goes once the host is done with the disk (its stream ends after the unmount), or the reader left.
-  const finish = () => void release().catch(() => undefined)
+  // The mark goes once the host is done with the disk: its stream ends only after the unmount.
+  // A download cut short (the reader left) closes before the host has unmounted: the mark
+  // stays a few seconds more, so that a resume never meets the read-only mount.
+  let ended = false
+  source.once('end', () => (ended = true))
+  const finish = () => void (ended ? release() : new Promise((r) => setTimeout(r, 5000)).then(release)).catch(() => undefined)
   source.once('close', finish)
   limited.once('close', () => {
     source.destroy()

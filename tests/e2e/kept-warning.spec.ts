@@ -25,7 +25,7 @@ test('kept work about to be removed is shown, downloaded without starting a sand
   try {
     const { workspace, terminal } = await openLab(page)
     await terminal.locator('.xterm').click({ timeout: 5000 })
-    await page.keyboard.type('echo "gardé $((20+22))" > note.txt && echo written-$((40+2))\n')
+    await page.keyboard.type('echo "kept-$((20+22))" > note.txt && echo written-$((40+2))\n')
     await expect(terminal.locator('.xterm-rows > div', { hasText: /^written-42\s*$/ })).toBeVisible({ timeout: 60_000 })
     await workspace.getByRole('button', { name: 'Arrêter' }).click()
     await page.getByRole('dialog').getByRole('button', { name: 'Arrêter' }).click()
@@ -59,7 +59,7 @@ test('kept work about to be removed is shown, downloaded without starting a sand
     expect(download.suggestedFilename()).toBe('labo-kept.tar.gz')
     const saved = path.join(test.info().outputDir, 'labo-kept.tar.gz')
     await download.saveAs(saved)
-    expect(execFileSync('tar', ['-xzOf', saved, 'node1/labo/note.txt'], { encoding: 'utf8' })).toBe('gardé 42\n')
+    expect(execFileSync('tar', ['-xzOf', saved, 'node1/labo/note.txt'], { encoding: 'utf8' })).toBe('kept-42\n')
     expect(liveSandboxes()).toBe(0)
     await expect.poll(() => sql(`SELECT status FROM SandboxDisk WHERE userId = '${userId}'`), { timeout: 30_000 }).toBe('kept')
 
@@ -69,7 +69,7 @@ test('kept work about to be removed is shown, downloaded without starting a sand
     await expect(workspace.locator('[data-kept-notice="resumed"]')).toContainText('Repris là où vous en étiez')
     await terminal.locator('.xterm').click()
     await page.keyboard.type('echo "$(cat note.txt)-resumed"\n')
-    await expect(terminal.locator('.xterm-rows > div', { hasText: /^gardé 42-resumed\s*$/ })).toBeVisible({ timeout: 30_000 })
+    await expect(terminal.locator('.xterm-rows > div', { hasText: /^kept-42-resumed\s*$/ })).toBeVisible({ timeout: 30_000 })
   } finally {
     await stopLabSandbox(page)
   }
