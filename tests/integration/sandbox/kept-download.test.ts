@@ -163,5 +163,23 @@ describe.sequential('downloading kept work without resuming it', () => {
     expect(running.status).toBe(409)
     expect(((await running.json()) as { error: { code: string; message: string } }).error.message).toContain('Files tab')
     expect(keptMountsAndLoops().mounts).toEqual([])
+    await stopSandbox('dina', sandbox.id)
+  })
+
+  it('unmounts and releases the disk when the reader goes away half-way', async () => {
+    await until('the disk kept again', async () => (await diskRow('dina')).status === 'kept')
+    as('dina')
+    const response = await download()
+    const reader = response.body!.getReader()
+    expect((await reader.read()).done).toBe(false)
+    expect(keptMountsAndLoops().mounts).toHaveLength(1)
+    await reader.cancel()
+    await until('the mount and its loop device gone', async () => {
+      const left = keptMountsAndLoops()
+      return left.mounts.length === 0 && left.loops.length === 0
+    }, 15_000)
+    // The mark outlives the host's unmount by a few seconds, then the work is kept as before.
+    await until('the mark released', async () => (await diskRow('dina')).status === 'kept', 15_000)
+    expect((await diskRow('dina')).readingSince).toBeNull()
   })
 })
