@@ -4,6 +4,7 @@ import Link from 'next/link'
 import { useTranslations } from 'next-intl'
 import type { PublicExercise } from '@/lib/checks/public'
 import type { ExerciseStateView } from '@/lib/progress/api'
+import type { KeptWarning } from '@/lib/workspace/api'
 
 // The terminal, editor and exercise panel load only on hands-on lessons, in the browser.
 const Workspace = dynamic(() => import('@/components/workspace/Workspace'), { ssr: false, loading: () => <PanelMessage messageKey="workspaceLoading" /> })
@@ -18,6 +19,8 @@ export type HandsOnPanelProps = {
   exerciseStates: Record<string, ExerciseStateView>
   /** The exam the learner is in on this lesson (no hints nor solution; attempts shown), or null. */
   exam: { endsAt: string } | null
+  /** The lesson's kept work, when it is about to be removed (not resumed until the learner chooses). */
+  keptWarning?: KeptWarning | null
 }
 
 function PanelMessage({ messageKey }: { messageKey: 'workspaceLoading' | 'signInToTrack' }) {
@@ -26,7 +29,7 @@ function PanelMessage({ messageKey }: { messageKey: 'workspaceLoading' | 'signIn
 }
 
 /** The right half of a hands-on lesson: sandbox terminals, files, ports and the exercise panel. */
-export function HandsOnPanel({ courseSlug, lessonSlug, nodes, signedIn, exercises, exerciseStates, exam }: HandsOnPanelProps) {
+export function HandsOnPanel({ courseSlug, lessonSlug, nodes, signedIn, exercises, exerciseStates, exam, keptWarning = null }: HandsOnPanelProps) {
   const t = useTranslations('learn.lesson')
   if (!signedIn) {
     return (
@@ -39,7 +42,7 @@ export function HandsOnPanel({ courseSlug, lessonSlug, nodes, signedIn, exercise
     )
   }
   return (
-    <Workspace courseSlug={courseSlug} lessonSlug={lessonSlug} nodes={nodes}>
+    <Workspace courseSlug={courseSlug} lessonSlug={lessonSlug} nodes={nodes} keptWarning={keptWarning}>
       {exercises.length > 0
         ? (sandbox, actions) => (
             <ExercisePanel

@@ -2,6 +2,8 @@ import Link from 'next/link'
 import { getFormatter, getTranslations } from 'next-intl/server'
 import { lessonHref } from '@/lib/content/paths'
 import type { KeptWorkView } from '@/lib/sandbox/kept.server'
+import { sandboxApi } from '@/lib/workspace/api'
+import { KeptDownloadButton, type KeptDownloadLabels } from '@/components/workspace/KeptDownloadButton'
 import { DiscardKeptWork } from './DiscardKeptWork'
 
 /** The learner's kept sandboxes (docs/persistence.md): space per lesson, and when each goes. */
@@ -9,6 +11,8 @@ export async function KeptWorkList({ items, titles }: { items: KeptWorkView[]; t
   const [t, format] = await Promise.all([getTranslations('learn.progress.kept'), getFormatter()])
   if (items.length === 0) return null
   const now = new Date()
+  const errors = t.raw('downloadErrors') as KeptDownloadLabels['errors']
+  const labels: KeptDownloadLabels = { label: t('download'), busy: t('downloading'), errors }
   return (
     <section aria-labelledby="kept-work" className="mt-8 rounded-xl border border-slate-200 p-5" data-kept-work>
       <h2 id="kept-work" className="text-lg font-semibold">
@@ -35,6 +39,13 @@ export async function KeptWorkList({ items, titles }: { items: KeptWorkView[]; t
                 </span>
               )}
               <span className="flex-1" />
+              {item.status === 'kept' && course && lesson && (
+                <KeptDownloadButton
+                  href={sandboxApi.keptArchive(course, lesson)}
+                  labels={labels}
+                  className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600"
+                />
+              )}
               {item.status === 'kept' && course && lesson && <DiscardKeptWork courseSlug={course} lessonSlug={lesson} />}
             </li>
           )

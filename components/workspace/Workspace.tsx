@@ -7,9 +7,10 @@ import { isBrokenEndReason } from '@/lib/sandbox/types'
 import type { TerminalClient } from '@/lib/terminal/client'
 import { fetchJson, type FetchJsonInit, type Fetched } from '@/lib/http/client'
 import type { ApiErrorBody } from '@/lib/errors'
-import { discardedSchema, sandboxApi, sandboxViewSchema, type OpenSandboxBody, type SandboxView } from '@/lib/workspace/api'
+import { discardedSchema, sandboxApi, sandboxViewSchema, type KeptWarning, type OpenSandboxBody, type SandboxView } from '@/lib/workspace/api'
 import { ConfirmDialog } from './ConfirmDialog'
 import FilesPanel from './FilesPanel'
+import { KeptWorkCard } from './KeptWorkCard'
 import PortsPanel from './PortsPanel'
 import { StartingState } from './StartingState'
 import StepsPanel from './StepsPanel'
@@ -19,11 +20,14 @@ export type WorkspaceProps = {
   courseSlug: string
   lessonSlug: string
   nodes: { name: string; role: string }[]
+  /** Kept work about to be removed: shown (KeptWorkCard) instead of resumed until the learner chooses. */
+  keptWarning?: KeptWarning | null
   /** `askReset` opens the reset confirmation, for panels that offer a reset of their own. */
   children?: (sandbox: { id: string; status: string }, actions: { askReset: () => void }) => ReactNode
 }
 
 type Phase =
+  | { kind: 'kept' }
   | { kind: 'starting'; since: number }
   | { kind: 'ready'; view: SandboxView; fetchedAt: number }
   | { kind: 'ended'; view: SandboxView | null }
@@ -48,10 +52,12 @@ function formatDuration(totalSeconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`
 }
 
-export default function Workspace({ courseSlug, lessonSlug, nodes, children }: WorkspaceProps) {
+export default function Workspace({ courseSlug, lessonSlug, nodes, keptWarning = null, children }: WorkspaceProps) {
   const t = useTranslations('workspace')
   const format = useFormatter()
-  const [phase, setPhase] = useState<Phase>(() => ({ kind: 'starting', since: Date.now() }))
+  const [phase, setPhase] = useState<Phase>(() => (keptWarning ? { kind: 'kept' } : { kind: 'starting', since: Date.now() }))
+  // Kept work about to go: nothing starts until the learner chooses on its card.
+  const holdForKept = useRef(keptWarning !== null)
   const [tab, setTab] = useState<Tab>({ kind: 'node', node: nodes[0]?.name ?? 'node1' })
   const [visited, setVisited] = useState<Set<string>>(() => new Set())
   const [confirm, setConfirm] = useState<'reset' | 'stop' | null>(null)
@@ -100,7 +106,7 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
 
   useEffect(() => {
     const runs = runId
-    void requestSandbox()
+    if (!holdForKept.current) void requestSandbox()
     // Unmounting (or a new lesson) makes the run in flight stale.
     return () => {
       runs.current++
@@ -109,12 +115,14 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
 
   /** The retry and restart buttons. */
   const open = () => {
+    holdForKept.current = false
     setPhase({ kind: 'starting', since: Date.now() })
     void requestSandbox()
   }
 
   /** Kept work on a server that does not answer: the learner starts over without it. */
   const startOverWithoutKept = async () => {
+    holdForKept.current = false
     setPhase({ kind: 'starting', since: Date.now() })
     const discarded = await fetchJson(sandboxApi.discardKept(courseSlug, lessonSlug), discardedSchema, { method: 'DELETE' })
     if (!discarded.ok) return setPhase({ kind: 'error', error: discarded.error, status: discarded.status })
@@ -244,10 +252,18 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
           <span
             aria-hidden="true"
             className={`inline-block h-2.5 w-2.5 rounded-full ${
-              phase.kind === 'ready' ? 'bg-emerald-400' : phase.kind === 'starting' ? 'animate-pulse bg-amber-400' : 'bg-red-400'
+              phase.kind === 'ready' ? 'bg-emerald-400' : phase.kind === 'starting' ? 'animate-pulse bg-amber-400' : phase.kind === 'kept' ? 'bg-slate-400' : 'bg-red-400'
             }`}
           />
-          {phase.kind === 'ready' ? t('status.running') : phase.kind === 'starting' ? t('status.starting') : phase.kind === 'ended' ? t('status.ended') : t('status.failed')}
+          {phase.kind === 'ready'
+            ? t('status.running')
+            : phase.kind === 'starting'
+              ? t('status.starting')
+              : phase.kind === 'kept'
+                ? t('status.kept')
+                : phase.kind === 'ended'
+                  ? t('status.ended')
+                  : t('status.failed')}
         </span>
         {secondsLeft !== null && (
           <span
@@ -272,6 +288,10 @@ export default function Workspace({ courseSlug, lessonSlug, nodes, children }: W
           </>
         )}
       </header>
+
+      {phase.kind === 'kept' && keptWarning && (
+        <KeptWorkCard warning={keptWarning} courseSlug={courseSlug} lessonSlug={lessonSlug} onResume={open} onStartOver={() => void startOverWithoutKept()} />
+      )}
 
       {phase.kind === 'starting' && <StartingState since={phase.since} now={now} />}
 

@@ -290,11 +290,20 @@ export function createAgentServer(options: AgentServerOptions): http.Server {
   }
 
   /** A kept disk's image as a stream: out to another agent, or in from one (moving kept disks). */
-  async function handleKeptStream(request: http.IncomingMessage, response: http.ServerResponse, stream: { diskId: string; direction: 'export' | 'import'; bytes: number }): Promise<void> {
-    const method = stream.direction === 'export' ? 'GET' : 'PUT'
+  async function handleKeptStream(request: http.IncomingMessage, response: http.ServerResponse, stream: { diskId: string; direction: 'export' | 'import' | 'lab'; bytes: number }): Promise<void> {
+    const method = stream.direction === 'import' ? 'PUT' : 'GET'
     if (request.method !== method) throw new AgentRequestError(405, 'agent_bad_request', `${stream.direction} takes ${method}`)
     const verdict = verifyRequest(key, header(request), { method, path: request.url ?? '', scope: keptScope(stream.diskId) }, nonces)
     if (!verdict.ok) throw refuse(verdict.refusal)
+    if (stream.direction === 'lab') {
+      const archive = await placement.archiveKeptLab(stream.diskId)
+      response.writeHead(200, { 'content-type': 'application/gzip' })
+      archive.on('error', () => response.destroy())
+      // The web tier went away: the archive stops, and its mount goes.
+      response.on('close', () => (archive as NodeJS.ReadableStream & { destroy(): void }).destroy())
+      archive.pipe(response)
+      return
+    }
     if (stream.direction === 'export') {
       const tar = placement.exportKept(stream.diskId)
       response.writeHead(200, { 'content-type': 'application/x-tar' })

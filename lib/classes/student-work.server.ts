@@ -1,6 +1,7 @@
 import 'server-only'
+import type { Readable } from 'node:stream'
 import type { SessionUser } from '../auth/session.server'
-import { keptWorkOf, restoreToStep, stepsOfRunningWork, type KeptWorkView, type StepView } from '../sandbox/kept.server'
+import { keptWorkOf, openKeptLab, restoreToStep, stepsOfRunningWork, type KeptWorkView, type StepView } from '../sandbox/kept.server'
 import { requireStudentOfClass } from './student.server'
 
 // An instructor helping a student with their sandbox (docs/persistence.md): the space their kept
@@ -16,4 +17,10 @@ export async function studentWork(classId: string, user: Pick<SessionUser, 'id' 
 export async function restoreStudentStep(classId: string, user: Pick<SessionUser, 'id' | 'role'>, studentId: string, stepId: string): Promise<void> {
   await requireStudentOfClass(classId, user, studentId)
   await restoreToStep(studentId, stepId)
+}
+
+/** A student's kept work for a lesson (not running), downloaded by an instructor of their class. */
+export async function downloadStudentKeptWork(classId: string, user: Pick<SessionUser, 'id' | 'role'>, studentId: string, courseSlug: string, lessonSlug: string): Promise<{ name: string; stream: Readable }> {
+  await requireStudentOfClass(classId, user, studentId)
+  return openKeptLab(studentId, `${courseSlug}/${lessonSlug}`)
 }

@@ -205,6 +205,13 @@ export class AgentsPlacement implements SandboxPlacement {
     await this.remote(agent).placement.removeKept(diskId)
   }
 
+  async archiveKeptLab(diskId: string, host: string | null): Promise<NodeJS.ReadableStream> {
+    const agent = host ? await this.agentRow(host) : null
+    if (!agent) throw new SandboxUnavailableError(`kept disk ${diskId}: its quai-agent ${host ?? '(none)'} is not registered`)
+    if (agent.lostAt) throw new KeptHostUnavailableError(agent.name)
+    return this.remote(agent).placement.archiveKeptLab(diskId)
+  }
+
   async listKept(): Promise<{ diskId: string; bytes: number }[]> {
     const lists = await Promise.allSettled((await this.parts()).map((p) => p.placement.listKept()))
     return lists.flatMap((l) => (l.status === 'fulfilled' ? l.value : []))

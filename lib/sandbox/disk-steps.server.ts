@@ -1,5 +1,6 @@
 import 'server-only'
 import { spawn } from 'node:child_process'
+import { PassThrough } from 'node:stream'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
@@ -280,4 +281,94 @@ export async function importKeptDisk(keptDir: string, input: NodeJS.ReadableStre
     throw error
   }
   return (await listKeptDisks(path.dirname(keptDir))).find((d) => d.diskId === path.basename(keptDir))?.bytes ?? 0
+}
+
+// ---------------------------------------------------------------- a kept disk's lab folders
+
+/** Longest a read of a kept disk's lab folders may hold its mount (the web tier's mark lasts longer). */
+const labArchiveTimeoutMs = 20 * 60_000
+
+/**
+ * The lab folders (`/root/lab`) of every node of a kept disk, as a .tar.gz stream (`<node>/...`
+ * in the archive), read without starting anything: the image is mounted read-only at `readDir`
+ * (a loop device of its own, detached on unmount), tar reads it, and the mount goes when tar
+ * ends, is cut, or times out. The stream ends only once the mount is gone. The caller makes
+ * sure nothing else mounts the same image meanwhile (the disk is marked "reading" in the
+ * registry: a resume waits).
+ */
+export async function archiveKeptLab(keptDir: string, readDir: string, diskId: string): Promise<NodeJS.ReadableStream> {
+  const image = path.join(keptDir, IMAGE)
+  // A read cut by a crash may have left its mount.
+  await umountQuietly(readDir)
+  let base: string
+  let mounted = false
+  if (fs.existsSync(image)) {
+    const format = await imageFormat(image)
+    if (!format) throw new KeptDiskBrokenError(diskId, 'the image has no filesystem')
+    await fsp.mkdir(readDir, { recursive: true, mode: 0o700 })
+    // ro: the loop device itself is read-only; noload: ext4 replays no journal (it writes nothing).
+    const options = ['ro', 'loop', 'nodev', 'nosuid', 'noexec', 'noatime', ...(format === 'ext4' ? ['noload'] : [])].join(',')
+    try {
+      await sh('mount', ['-o', options, image, readDir])
+    } catch (error) {
+      await fsp.rmdir(readDir).catch(() => undefined)
+      throw new KeptDiskBrokenError(diskId, (error as Error).message)
+    }
+    mounted = true
+    base = format === 'btrfs' ? path.join(readDir, 'live') : readDir
+  } else if (fs.existsSync(path.join(keptDir, 'mnt'))) {
+    base = path.join(keptDir, 'mnt')
+  } else {
+    throw new KeptDiskMissingError(diskId)
+  }
+  const release = async () => {
+    if (!mounted) return
+    mounted = false
+    await umountQuietly(readDir)
+    await fsp.rmdir(readDir).catch(() => undefined)
+    await loopDetached(image)
+  }
+  try {
+    // Each node's folders are at <base>/<node>/lab; names the learner cannot choose, checked anyway.
+    const nodes: string[] = []
+    for (const e of await fsp.readdir(base, { withFileTypes: true }).catch(() => [] as fs.Dirent[])) {
+      if (!e.isDirectory() || !/^[a-z][a-z0-9-]{0,15}$/.test(e.name)) continue
+      const lab = await fsp.lstat(path.join(base, e.name, 'lab')).catch(() => null)
+      if (lab?.isDirectory()) nodes.push(`${e.name}/lab`)
+    }
+    // tar never follows the learner's links (no -h); owners as numbers, the archive's paths <node>/...
+    const args = ['-cz', '-f', '-', '--numeric-owner', '--owner=0', '--group=0', '-C', base, '--transform', 's,^\\([a-z][a-z0-9-]*\\)/lab,\\1,S', ...(nodes.length > 0 ? nodes : ['--files-from', '/dev/null'])]
+    const tar = spawn('tar', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const out = new PassThrough()
+    let stderr = ''
+    tar.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)))
+    const timer = setTimeout(() => tar.kill('SIGKILL'), labArchiveTimeoutMs)
+    // The reader went away: tar stops, and the mount goes with it.
+    out.on('close', () => tar.kill('SIGKILL'))
+    tar.stdout.pipe(out, { end: false })
+    tar.on('close', (code, signal) => {
+      clearTimeout(timer)
+      void release().then(() => {
+        if (code === 0) out.end()
+        else out.destroy(new Error(`tar of the lab folders of kept disk ${diskId}: ${signal ?? `exit ${code}`}: ${stderr.trim()}`))
+      })
+    })
+    return out
+  } catch (error) {
+    await release()
+    throw error
+  }
+}
+
+/**
+ * Until no loop device is backed by `image` (the read-only one of a download is released a
+ * moment after its unmount): a resume must not meet a second device holding the same filesystem.
+ */
+async function loopDetached(image: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const devices = (await sh('losetup', ['-n', '-O', 'NAME', '-j', image]).catch(() => '')).split('\n').map((l) => l.trim()).filter(Boolean)
+    if (devices.length === 0) return
+    if (attempt === 10) for (const d of devices) await sh('losetup', ['-d', d]).catch(() => undefined)
+    await new Promise((r) => setTimeout(r, 100))
+  }
 }

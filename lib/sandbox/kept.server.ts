@@ -1,5 +1,6 @@
 import 'server-only'
 import fsp from 'node:fs/promises'
+import { Readable, Transform } from 'node:stream'
 import { getDb, type Db } from '../db/client.server'
 import { getCourse } from '../content/lessons.server'
 import { sandboxConfig, type SandboxConfig } from './config.server'
@@ -8,7 +9,7 @@ import type { RunningContainers } from './placement'
 import { parseRunning, keepSandboxDisk } from './disk-keeping.server'
 import { restoringCutoff } from './node-access.server'
 import { sandboxPlacement } from './state.server'
-import { KeptHostUnavailableError, SandboxError, StepNotFoundError, StepsUnavailableError, SandboxNotRunningError, SandboxNotFoundError, SandboxNotYoursError } from './types'
+import { KeptHostUnavailableError, KeptWorkBusyError, KeptWorkNotFoundError, SandboxError, StepNotFoundError, StepsUnavailableError, SandboxNotRunningError, SandboxNotFoundError, SandboxNotYoursError } from './types'
 
 // A learner's work kept between sandboxes (docs/persistence.md). A SandboxDisk row follows
 // one disk through its life:
@@ -18,6 +19,7 @@ import { KeptHostUnavailableError, SandboxError, StepNotFoundError, StepsUnavail
 //   removing  being removed (retried until its host says it is gone)
 //   stranded  its host was lost while a sandbox ran on it; kept if that host comes back
 //   moving    being moved to another host (kept-move.server.ts); a resume waits
+//   reading   kept, its lab folders being downloaded (openKeptLab); a resume waits
 //   removed | broken   history
 // Every transition is a conditional update, so that two server instances never both act.
 // The placement (local or an agent) does the host side: keep, snapshot, restoreStep, removeKept.
@@ -74,6 +76,7 @@ export async function maintainKeptDisks(now: Date = new Date()): Promise<KeptMai
   const db = await getDb()
   const placement = sandboxPlacement().name
   const result: KeptMaintenance = { expired: [], overUserQuota: [], overHostQuota: [], retried: [] }
+  await releaseStaleReads(db, now)
   for (const d of await db.sandboxDisk.findMany({ where: { placement, status: 'kept', expiresAt: { lte: now } }, select: { id: true } })) {
     if (await removeKeptDisk(db, d.id, 'expired')) result.expired.push(d.id)
   }
@@ -121,7 +124,7 @@ async function hostQuotaKb(config: SandboxConfig): Promise<number> {
  */
 export async function reconcileKeptDisks(onHost: { diskId: string }[], where: { placement: string; agentName?: string }): Promise<{ removed: string[]; broken: string[] }> {
   const db = await getDb()
-  const rows = await db.sandboxDisk.findMany({ where: { ...where, status: { in: [...ACTIVE_DISK, 'removing', 'stranded', 'moving'] } }, select: { id: true, status: true } })
+  const rows = await db.sandboxDisk.findMany({ where: { ...where, status: { in: [...ACTIVE_DISK, 'removing', 'stranded', 'moving', 'reading'] } }, select: { id: true, status: true } })
   const known = new Map(rows.map((r) => [r.id, r.status]))
   const present = new Set(onHost.map((d) => d.diskId))
   const removed: string[] = []
@@ -246,18 +249,22 @@ export type KeptWorkView = {
 export async function keptWorkOf(userId: string, now: Date = new Date()): Promise<KeptWorkView[]> {
   const config = sandboxConfig()
   const db = await getDb()
-  const disks = await db.sandboxDisk.findMany({ where: { userId, status: { in: [...ACTIVE_DISK] } }, orderBy: { lastUsedAt: 'desc' }, include: { _count: { select: { steps: true } } } })
-  return disks.map((d) => ({
-    lessonKey: d.lessonKey,
-    scopeKey: d.scopeKey,
-    status: d.status as KeptWorkView['status'],
-    keptMb: Math.round(d.keptKb / 1024),
-    keptAt: d.keptAt?.toISOString() ?? null,
-    lastUsedAt: d.lastUsedAt.toISOString(),
-    expiresAt: d.status === 'kept' ? (d.expiresAt?.toISOString() ?? null) : null,
-    expiresSoon: d.status === 'kept' && d.expiresAt !== null && d.expiresAt.getTime() - now.getTime() < config.keepWarnDays * 86_400_000,
-    steps: d._count.steps,
-  }))
+  const disks = await db.sandboxDisk.findMany({ where: { userId, status: { in: [...ACTIVE_DISK, 'reading'] } }, orderBy: { lastUsedAt: 'desc' }, include: { _count: { select: { steps: true } } } })
+  return disks.map((d) => {
+    // Being downloaded is still kept, as far as the learner is concerned.
+    const status = (d.status === 'reading' ? 'kept' : d.status) as KeptWorkView['status']
+    return {
+      lessonKey: d.lessonKey,
+      scopeKey: d.scopeKey,
+      status,
+      keptMb: Math.round(d.keptKb / 1024),
+      keptAt: d.keptAt?.toISOString() ?? null,
+      lastUsedAt: d.lastUsedAt.toISOString(),
+      expiresAt: status === 'kept' ? (d.expiresAt?.toISOString() ?? null) : null,
+      expiresSoon: status === 'kept' && d.expiresAt !== null && d.expiresAt.getTime() - now.getTime() < config.keepWarnDays * 86_400_000,
+      steps: d._count.steps,
+    }
+  })
 }
 
 /** The learner's kept work for a lesson's scope, if any. */
@@ -274,3 +281,80 @@ export async function requireKeeperAnswers(db: Db, agentName: string | null): Pr
   if (!agent || agent.lostAt) throw new KeptHostUnavailableError(agentName)
 }
 
+
+// ---------------------------------------------------------------- downloading kept work
+
+/** A download's mark on its disk is over after this long (its instance died; the host stops its read at 20 minutes). */
+const readingMs = 30 * 60_000
+/** The same limit as the running sandbox's folder download (lib/workspace/files.server.ts). */
+const keptLabLimitBytes = 100 * 1024 * 1024
+
+/** Marks of downloads whose instance died, put back to kept. */
+async function releaseStaleReads(db: Db, now: Date): Promise<void> {
+  await db.sandboxDisk.updateMany({ where: { status: 'reading', readingSince: { lt: new Date(now.getTime() - readingMs) } }, data: { status: 'kept', readingSince: null } })
+}
+
+/**
+ * The lab folders of a learner's kept work for a lesson (not running) as a .tar.gz, read from
+ * the kept disk on its host without starting a sandbox. `ownerId` is the learner the work is
+ * kept for (the caller checked who may act for them): anyone else's, or none, is
+ * KeptWorkNotFoundError. The disk is marked "reading" while the stream lasts, so a resume waits
+ * for it (reserve, waitForKeptDisk) and nothing removes or moves it; a disk that is being kept,
+ * resumed, moved, removed or downloaded already is refused with KeptWorkBusyError. Retention is
+ * not renewed: a download is not a use of the sandbox.
+ */
+export async function openKeptLab(ownerId: string, lessonKey: string): Promise<{ name: string; stream: Readable }> {
+  const scopeKey = keptScopeOf(lessonKey)
+  if (!scopeKey) throw new KeptWorkNotFoundError()
+  const db = await getDb()
+  const disk = await db.sandboxDisk.findFirst({
+    where: { userId: ownerId, scopeKey, status: { in: [...ACTIVE_DISK, 'reading', 'moving', 'removing', 'stranded'] } },
+    orderBy: { createdAt: 'desc' },
+    select: { id: true, status: true, agentName: true },
+  })
+  if (!disk) throw new KeptWorkNotFoundError()
+  await requireKeeperAnswers(db, disk.agentName)
+  const since = new Date()
+  const won = await db.sandboxDisk.updateMany({
+    where: { id: disk.id, OR: [{ status: 'kept' }, { status: 'reading', readingSince: { lt: new Date(since.getTime() - readingMs) } }] },
+    data: { status: 'reading', readingSince: since },
+  })
+  if (won.count === 0) throw new KeptWorkBusyError(disk.status)
+  let released = false
+  const release = async () => {
+    if (released) return
+    released = true
+    await db.sandboxDisk.updateMany({ where: { id: disk.id, status: 'reading', readingSince: since }, data: { status: 'kept', readingSince: null } })
+  }
+  let archive: NodeJS.ReadableStream
+  try {
+    archive = await sandboxPlacement().archiveKeptLab(disk.id, disk.agentName)
+  } catch (error) {
+    await release()
+    throw error
+  }
+  const source = archive instanceof Readable ? archive : Readable.from(archive)
+  let sent = 0
+  const limited = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      sent += chunk.length
+      if (sent > keptLabLimitBytes) return done(new Error('the lab folder is larger than 100 MiB compressed: open the lesson and download it part by part from the Files tab'))
+      done(null, chunk)
+    },
+  })
+  source.on('error', (error) => limited.destroy(error))
+  // The mark goes once the host is done with the disk: its stream ends only after the unmount.
+  // A download cut short (the reader left) closes before the host has unmounted: the mark
+  // stays a few seconds more, so that a resume never meets the read-only mount.
+  let ended = false
+  source.once('end', () => (ended = true))
+  const finish = () => void (ended ? release() : new Promise((r) => setTimeout(r, 5000)).then(release)).catch(() => undefined)
+  source.once('close', finish)
+  limited.once('close', () => {
+    source.destroy()
+    finish()
+  })
+  source.pipe(limited)
+  const [, lesson] = lessonKey.split('/')
+  return { name: `${lesson ?? 'lab'}-kept.tar.gz`, stream: limited }
+}

@@ -56,6 +56,7 @@ import {
 } from './host.server'
 import {
   createBtrfsDisk,
+  archiveKeptLab,
   exportKeptDisk,
   importKeptDisk,
   listKeptDisks,
@@ -620,6 +621,11 @@ export class LocalPlacement implements SandboxPlacement {
 
   async listKept(): Promise<{ diskId: string; bytes: number }[]> {
     return listKeptDisks(this.config.keptDir)
+  }
+
+  archiveKeptLab(diskId: string): Promise<NodeJS.ReadableStream> {
+    // Beside the kept folder, not in it: removing a kept disk never walks into this mount.
+    return archiveKeptLab(this.keptDir(diskId), path.join(this.config.keptDir, `${diskId}.lab`), diskId)
   }
 
   /** A kept disk as a (sparse) tar stream, for another host (kept-move.server.ts). */

@@ -117,6 +117,12 @@ export interface SandboxPlacement {
   removeStep(sandboxId: string, step: string): Promise<void>
   /** Remove a kept disk from the host that holds it (`host`: with several hosts). */
   removeKept(diskId: string, host: string | null): Promise<void>
+  /**
+   * The lab folders of a kept disk's nodes as a .tar.gz (`<node>/...`), read from the disk
+   * mounted read-only, without starting it (`host`: with several hosts). The stream ends once
+   * the disk is unmounted. The caller marks the disk first, so that nothing resumes it meanwhile.
+   */
+  archiveKeptLab(diskId: string, host: string | null): Promise<NodeJS.ReadableStream>
   /** The kept disks on the hosts, with the bytes each holds. */
   listKept(): Promise<{ diskId: string; bytes: number }[]>
   /** The nodes' state as the hosts see it (for reconcile and health checks). */

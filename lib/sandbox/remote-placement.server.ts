@@ -48,6 +48,10 @@ export class RemotePlacement implements SandboxPlacement {
     await this.agent.call('removeKept', { diskId })
   }
 
+  archiveKeptLab(diskId: string): Promise<NodeJS.ReadableStream> {
+    return this.agent.keptLab(diskId)
+  }
+
   listKept(): Promise<{ diskId: string; bytes: number }[]> {
     return this.agent.call('listKept', {})
   }

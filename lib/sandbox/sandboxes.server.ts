@@ -126,13 +126,13 @@ export async function reserve(db: Db, config: SandboxConfig, userId: string, lay
       }
 
       // The learner's kept work for this lesson comes back before anything else.
-      const disk = scopeKey ? await tx.sandboxDisk.findFirst({ where: { userId, scopeKey, status: { in: ['attached', 'keeping', 'kept', 'moving'] } }, orderBy: { createdAt: 'desc' } }) : null
+      const disk = scopeKey ? await tx.sandboxDisk.findFirst({ where: { userId, scopeKey, status: { in: ['attached', 'keeping', 'kept', 'moving', 'reading'] } }, orderBy: { createdAt: 'desc' } }) : null
       if (disk?.status === 'kept') resumable = disk
       else if (disk) {
         // Its host was lost under the learner (who was told, and asks for a new sandbox): a fresh
         // one now; the stranded disk is kept if that host comes back (reconcile).
         const keeper = disk.agentName ? await tx.sandboxAgent.findUnique({ where: { name: disk.agentName }, select: { lostAt: true } }) : null
-        if (!keeper?.lostAt || disk.status === 'moving') return { kind: 'wait_disk', diskId: disk.id, agentName: disk.agentName }
+        if (!keeper?.lostAt || disk.status === 'moving' || disk.status === 'reading') return { kind: 'wait_disk', diskId: disk.id, agentName: disk.agentName }
         await tx.sandboxDisk.update({ where: { id: disk.id }, data: { status: 'stranded' } })
       }
     }
@@ -281,10 +281,10 @@ async function waitForKeptDisk(db: Db, diskId: string, agentName: string | null,
   const deadline = Date.now() + 90_000
   while (Date.now() < deadline && !signal?.aborted) {
     const disk = await db.sandboxDisk.findUnique({ where: { id: diskId }, select: { status: true, sandboxId: true } })
-    if (!disk || !['attached', 'keeping', 'moving'].includes(disk.status)) return
+    if (!disk || !['attached', 'keeping', 'moving', 'reading'].includes(disk.status)) return
     const sandbox = disk.sandboxId ? await db.sandbox.findUnique({ where: { id: disk.sandboxId }, select: { status: true, endedAt: true } }) : null
-    if (disk.status === 'moving') {
-      // Between two hosts (an operator's command): back in a moment.
+    if (disk.status === 'moving' || disk.status === 'reading') {
+      // Between two hosts (an operator's command), or its folder being downloaded: back in a moment.
     } else if (disk.sandboxId && (!sandbox || sandbox.status === 'ended' || sandbox.status === 'failed')) {
       // Its sandbox ended without keeping it (its host was lost with it, and answers again): kept now.
       await requireKeeperAnswers(db, agentName)

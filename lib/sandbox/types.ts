@@ -125,6 +125,8 @@ export type SandboxErrorCode =
   | 'sandbox.steps_unavailable'
   | 'sandbox.step_not_found'
   | 'sandbox.restoring'
+  | 'sandbox.kept_not_found'
+  | 'sandbox.kept_busy'
 
 type Params = Record<string, string | number>
 
@@ -197,6 +199,14 @@ const messages: Record<SandboxErrorCode, { en: (p: Params) => string; fr: (p: Pa
     en: () => 'This sandbox is already going back to a step. Wait a few seconds.',
     fr: () => 'Ce bac à sable revient déjà à une étape. Patientez quelques secondes.',
   },
+  'sandbox.kept_not_found': {
+    en: () => 'You have no kept work for this lesson.',
+    fr: () => 'Vous n’avez pas de travail gardé pour cette leçon.',
+  },
+  'sandbox.kept_busy': {
+    en: (p) => (p.state === 'attached' ? 'This work is open in a sandbox: download its folder from the Files tab.' : 'This kept work is busy right now (being saved, resumed, downloaded or removed). Try again in a minute.'),
+    fr: (p) => (p.state === 'attached' ? 'Ce travail est ouvert dans un bac à sable : téléchargez son dossier depuis l’onglet Fichiers.' : 'Ce travail gardé est occupé en ce moment (enregistré, repris, téléchargé ou supprimé). Réessayez dans une minute.'),
+  },
 }
 
 function statusFr(status: string): string {
@@ -234,6 +244,8 @@ const httpStatus: Record<SandboxErrorCode, number> = {
   'sandbox.steps_unavailable': 409,
   'sandbox.step_not_found': 404,
   'sandbox.restoring': 409,
+  'sandbox.kept_not_found': 404,
+  'sandbox.kept_busy': 409,
 }
 
 export class SandboxError extends Error {
@@ -387,6 +399,22 @@ export class StepsUnavailableError extends SandboxError {
   override readonly name = 'StepsUnavailableError'
   constructor() {
     super('sandbox.steps_unavailable')
+  }
+}
+
+/** No kept work of this learner for this lesson (another learner's, or a guess, is not theirs to see). */
+export class KeptWorkNotFoundError extends SandboxError {
+  override readonly name = 'KeptWorkNotFoundError'
+  constructor() {
+    super('sandbox.kept_not_found')
+  }
+}
+
+/** The kept disk is being kept, resumed, moved, downloaded or removed (or runs: `attached`). */
+export class KeptWorkBusyError extends SandboxError {
+  override readonly name = 'KeptWorkBusyError'
+  constructor(readonly state: string) {
+    super('sandbox.kept_busy', { state })
   }
 }
 

@@ -107,6 +107,8 @@ export const sandboxApi = {
   steps: (id: string) => `/api/sandboxes/${encodeURIComponent(id)}/steps`,
   restoreStep: (id: string, step: string) => `/api/sandboxes/${encodeURIComponent(id)}/steps/${encodeURIComponent(step)}/restore`,
   discardKept: (course: string, lesson: string) => `/api/kept-work?course=${encodeURIComponent(course)}&lesson=${encodeURIComponent(lesson)}`,
+  /** The lab folders of kept work (not running) as a .tar.gz, read without resuming it. */
+  keptArchive: (course: string, lesson: string) => `/api/kept-work/archive?course=${encodeURIComponent(course)}&lesson=${encodeURIComponent(lesson)}`,
   openPort: (id: string, node: string, port: number) => `/api/sandboxes/${encodeURIComponent(id)}/ports/${encodeURIComponent(node)}/${port}/open`,
 }
 
@@ -120,3 +122,13 @@ export const portShareSchema = z.object({ shared: z.boolean() })
 
 /** POST /api/sandboxes/<id>/processes/kill */
 export const killedProcessesSchema = z.object({ killed: z.number().int().min(0) })
+
+/**
+ * Kept work of the lesson within QUAI_SANDBOX_KEEP_WARN_DAYS of its removal (the lesson page
+ * asks the learner before resuming it). `keepDays`: how long resuming keeps it again.
+ */
+export type KeptWarning = { keptMb: number; lastUsedAt: string; expiresAt: string; keepDays: number }
+
+/** An instructor's download of a student's kept work for a lesson. */
+export const studentKeptArchive = (classId: string, studentId: string, course: string, lesson: string) =>
+  `/api/classes/${encodeURIComponent(classId)}/students/${encodeURIComponent(studentId)}/kept-work/archive?course=${encodeURIComponent(course)}&lesson=${encodeURIComponent(lesson)}`

@@ -4,7 +4,8 @@ import { dockerClientThroughAgent, type DockerDaemon } from '../../docker/client
 import { DockerProblemError, type DockerProblemCode } from '../../docker/diagnose.server'
 import type { PortRoute } from '../placement'
 import { KeptDiskBrokenError, SandboxError, SandboxHostFullError, StepsUnavailableError, type SandboxErrorCode } from '../types'
-import { agentErrorSchema, agentOperations, dockerPassthroughPrefix, keptExportPath, keptImportPath, keptScope, operationPath, portPassthroughPrefix, scopeOf, type AgentInput, type AgentOperation, type AgentOutput, type DockerTarget } from './protocol'
+import { agentErrorSchema, agentOperations, dockerPassthroughPrefix, keptExportPath, keptLabPath,
+  keptImportPath, keptScope, operationPath, portPassthroughPrefix, scopeOf, type AgentInput, type AgentOperation, type AgentOutput, type DockerTarget } from './protocol'
 import { parseAgentAddress, type AgentAddress } from './address'
 import { authHeader, hashBody, signRequest } from './signing'
 
@@ -99,7 +100,15 @@ export class AgentClient {
 
   /** A kept disk's image as a tar stream (moving it: kept-move.server.ts). */
   exportKept(diskId: string): Promise<http.IncomingMessage> {
-    const path = keptExportPath(diskId)
+    return this.keptStream(diskId, keptExportPath(diskId))
+  }
+
+  /** A kept disk's lab folders as a .tar.gz, read on its host without starting it. */
+  keptLab(diskId: string): Promise<http.IncomingMessage> {
+    return this.keptStream(diskId, keptLabPath(diskId))
+  }
+
+  private keptStream(diskId: string, path: string): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
       const request = http.request({ ...this.target, method: 'GET', path, headers: { [authHeader]: signRequest(this.key, { method: 'GET', path, scope: keptScope(diskId) }) } }, (response) => {
         if (response.statusCode === 200) return resolve(response)

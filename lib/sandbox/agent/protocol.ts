@@ -157,15 +157,17 @@ export const portPassthroughPrefix = (sandbox: string, node: string, port: numbe
 /** A kept disk's image as a stream (moving it to another agent: lib/sandbox/kept-move.server.ts). */
 export const keptExportPath = (diskId: string) => `/v1/kept/${diskId}/export`
 export const keptImportPath = (diskId: string, bytes: number) => `/v1/kept/${diskId}/import?bytes=${Math.max(0, Math.round(bytes))}`
+/** A kept disk's lab folders as a .tar.gz (a download of kept work that is not running). */
+export const keptLabPath = (diskId: string) => `/v1/kept/${diskId}/lab`
 /** The signing scope of a kept disk's streams. */
 export const keptScope = (diskId: string) => `kept:${diskId}`
 
-const keptStreamPattern = new RegExp(`^/v1/kept/(${keptIdChars})/(export|import)(?:\\?bytes=(\\d{1,15}))?$`)
+const keptStreamPattern = new RegExp(`^/v1/kept/(${keptIdChars})/(export|import|lab)(?:\\?bytes=(\\d{1,15}))?$`)
 
-export function parseKeptStreamPath(path: string): { diskId: string; direction: 'export' | 'import'; bytes: number } | null {
+export function parseKeptStreamPath(path: string): { diskId: string; direction: 'export' | 'import' | 'lab'; bytes: number } | null {
   const match = keptStreamPattern.exec(path)
   if (!match) return null
-  return { diskId: match[1]!, direction: match[2] as 'export' | 'import', bytes: Number(match[3] ?? 0) }
+  return { diskId: match[1]!, direction: match[2] as 'export' | 'import' | 'lab', bytes: Number(match[3] ?? 0) }
 }
 
 const passthroughPattern = /^\/v1\/sandboxes\/([A-Za-z0-9_-]{1,64})\/nodes\/([a-z][a-z0-9-]{0,15})\/(engine|inner|port\/(\d{1,5}))(\/[^?#]*)?(\?.*)?$/

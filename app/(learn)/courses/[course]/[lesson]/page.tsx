@@ -29,6 +29,7 @@ import { ExamBanner } from '@/components/lesson/ExamBanner'
 import { activeExamFor, examPublicExercise, examStates } from '@/lib/exams/exams.server'
 import { toPublicOpenQuestion } from '@/lib/content/open-questions'
 import { ownAnswers } from '@/lib/open-questions/answers.server'
+import { keptWarningFor } from '@/lib/workspace/steps.server'
 
 type Props = { params: Promise<{ course: string; lesson: string }> }
 
@@ -82,13 +83,14 @@ export default async function LessonPage({ params }: Props) {
 
   const { frontmatter } = page.lesson
   const sandbox = frontmatter.sandbox
-  const [progress, helpStates, quizPolicy, exam, open] = await Promise.all([
+  const [progress, helpStates, quizPolicy, exam, open, keptWarning] = await Promise.all([
     user ? lessonProgress(user.id, courseSlug, lessonSlug, { markStarted: true }) : null,
     user && sandbox ? getExerciseStates(user.id, courseSlug, lessonSlug, lesson.exercises) : {},
     lesson.quiz ? quizPolicyFor(user?.id ?? null, courseSlug, lesson.quiz) : null,
     user ? activeExamFor(user, courseSlug, lessonSlug) : null,
     // Only lessons with open questions ask (no query on the others).
     user && lesson.openQuestions.length > 0 ? ownAnswers(user, lesson) : null,
+    user && sandbox ? keptWarningFor(user.id, courseSlug, lessonSlug) : null,
   ])
   // In an exam (lib/exams/), the browser gets neither hints nor solutions, nor how many hints
   // there are, and the lesson's code blocks lose their "Exécuter" and "Coller" buttons.
@@ -216,6 +218,7 @@ export default async function LessonPage({ params }: Props) {
                   exercises={publicExercises}
                   exerciseStates={exerciseStates}
                   exam={exam ? { endsAt: exam.endsAt } : null}
+                  keptWarning={keptWarning}
                 />
               </ScopedIntl>
             </div>

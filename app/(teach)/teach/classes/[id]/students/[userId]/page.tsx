@@ -14,6 +14,8 @@ import { lessonHref } from '@/lib/content/paths'
 import { examReviewOf } from '@/lib/exams/review.server'
 import { studentWork } from '@/lib/classes/student-work.server'
 import { colon } from '@/lib/i18n/punctuation'
+import { KeptDownloadButton, type KeptDownloadLabels } from '@/components/workspace/KeptDownloadButton'
+import { studentKeptArchive } from '@/lib/workspace/api'
 
 type Props = { params: Promise<{ id: string; userId: string }> }
 
@@ -210,8 +212,17 @@ export default async function StudentPage({ params }: Props) {
           </h2>
           <ul className="mt-2 space-y-0.5 text-sm">
             {work.kept.map((k) => (
-              <li key={k.scopeKey} data-kept-lesson={k.lessonKey ?? ''}>
-                {k.lessonKey ?? k.scopeKey} · {k.status === 'kept' ? t('student.work.kept', { mb: k.keptMb, date: when(new Date(k.lastUsedAt)) }) : t('student.work.running')}
+              <li key={k.scopeKey} data-kept-lesson={k.lessonKey ?? ''} className="flex flex-wrap items-center gap-2">
+                <span>
+                  {k.lessonKey ?? k.scopeKey} · {k.status === 'kept' ? t('student.work.kept', { mb: k.keptMb, date: when(new Date(k.lastUsedAt)) }) : t('student.work.running')}
+                </span>
+                {k.status === 'kept' && k.lessonKey?.includes('/') && (
+                  <KeptDownloadButton
+                    href={studentKeptArchive(id, userId, ...(k.lessonKey.split('/') as [string, string]))}
+                    labels={{ label: t('student.work.download'), busy: t('student.work.downloading'), errors: t.raw('student.work.downloadErrors') as KeptDownloadLabels['errors'] }}
+                    className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50"
+                  />
+                )}
               </li>
             ))}
           </ul>

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "SandboxDisk" ADD COLUMN "readingSince" DATETIME;
+
