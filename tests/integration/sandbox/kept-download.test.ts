@@ -11,6 +11,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import type * as SessionModule from '../../../lib/auth/session.server'
 import type { SessionUser } from '../../../lib/auth/session.server'
+import { createClass, joinClass } from '../../../lib/classes/classes.server'
 import { getDb } from '../../../lib/db/client.server'
 import { sandboxConfig } from '../../../lib/sandbox/config.server'
 import { readMounts } from '../../../lib/sandbox/host.server'
@@ -25,8 +26,9 @@ vi.mock('../../../lib/auth/session.server', async (importOriginal) => {
   const actual = await importOriginal<typeof SessionModule>()
   return {
     ...actual,
-    requireApiUser: async () => {
+    requireApiUser: async (role?: SessionUser['role']) => {
       if (!session.user) throw new actual.AuthError(401, 'sign-in required')
+      if (role === 'instructor' && session.user.role !== 'instructor') throw new actual.AuthError(403, 'instructors only')
       return session.user
     },
   }
@@ -130,6 +132,45 @@ describe.sequential('downloading kept work without resuming it', () => {
     as('dina')
     expect((await download('docker', 'images')).status).toBe(404)
     expect((await download('docker', '..%2Fetc')).status).toBe(422)
+  })
+
+  it("gives the student's kept work to an instructor of their class, and to nobody else through that route", async () => {
+    for (const u of ['ines', 'olga']) await createUser(u)
+    const instructor = (id: string) => ({ id, role: 'instructor' as const })
+    const classroom = await createClass(instructor('ines'), { name: `Téléchargement ${process.pid}`, courses: ['reseaux-docker'] })
+    await joinClass({ id: 'dina' }, classroom.joinCode)
+    const { GET } = await import('../../../app/api/classes/[id]/students/[userId]/kept-work/archive/route')
+    const asInstructor = (id: string, studentId = 'dina') => {
+      session.user = { id, name: id, email: `${id}@test.quai.invalid`, role: 'instructor' } as SessionUser
+      return GET(new Request(`http://quai.test/api/classes/${classroom.id}/students/${studentId}/kept-work/archive?course=docker&lesson=premiers-pas`), {
+        params: Promise.resolve({ id: classroom.id, userId: studentId }),
+      })
+    }
+
+    // The work is in a course the class does not follow: not the class's to see.
+    const outside = await asInstructor('ines')
+    expect(outside.status).toBe(404)
+    expect(((await outside.json()) as { error: { code: string } }).error.code).toBe('kept_not_found')
+    // The class follows the lesson's course (this test's lesson key is not in content/, hence the row by hand).
+    const db = await getDb()
+    await db.classroomCourse.create({ data: { classroomId: classroom.id, courseSlug: 'docker', position: 1 } })
+
+    const given = await asInstructor('ines')
+    expect(given.status).toBe(200)
+    const dir = untar(Buffer.from(await given.arrayBuffer()))
+    expect(fs.readFileSync(path.join(dir, 'node1', 'premiers-pas', 'sub', 'note.txt'), 'utf8')).toBe(content)
+    fs.rmSync(dir, { recursive: true, force: true })
+    await until('the mark released', async () => (await diskRow('dina')).status === 'kept')
+
+    // Another instructor, a learner who is not in the class, a student of the class: refused.
+    expect((await asInstructor('olga')).status).toBe(403)
+    expect((await asInstructor('ines', 'eli')).status).toBe(404)
+    as('eli')
+    const byStudent = await GET(new Request(`http://quai.test/api/classes/${classroom.id}/students/dina/kept-work/archive?course=docker&lesson=premiers-pas`), {
+      params: Promise.resolve({ id: classroom.id, userId: 'dina' }),
+    })
+    expect(byStudent.status).toBe(403)
+    expect((await diskRow('dina')).status).toBe('kept')
   })
 
   it('makes a resume started during a download wait, refuses a second download, and resumes the work whole', async () => {

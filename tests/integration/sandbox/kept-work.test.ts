@@ -109,11 +109,23 @@ describe.sequential('work kept between sandboxes', () => {
     const db = await getDb()
     await db.user.updateMany({ where: { id: { in: ['tea', 'tom'] } }, data: { role: 'instructor' } })
     const classroom = await db.classroom.create({
-      data: { name: 'Persistance', joinCode: `KW${Math.random().toString(36).slice(2, 10).toUpperCase()}`, instructors: { create: [{ userId: 'tea' }] }, members: { create: [{ userId: 'kim' }] } },
+      data: {
+        name: 'Persistance',
+        joinCode: `KW${Math.random().toString(36).slice(2, 10).toUpperCase()}`,
+        courses: { create: [{ courseSlug: A.split('/')[0]!, position: 0 }] },
+        instructors: { create: [{ userId: 'tea' }] },
+        members: { create: [{ userId: 'kim' }] },
+      },
+    })
+    // A class of kim's that does not follow this course: its instructor sees no step of it, and cannot restore one.
+    const elsewhere = await db.classroom.create({
+      data: { name: 'Ailleurs', joinCode: `KY${Math.random().toString(36).slice(2, 10).toUpperCase()}`, courses: { create: [{ courseSlug: 'swarm', position: 0 }] }, instructors: { create: [{ userId: 'tea' }] }, members: { create: [{ userId: 'kim' }] } },
     })
     const other = await db.classroom.create({ data: { name: 'Autre', joinCode: `KX${Math.random().toString(36).slice(2, 10).toUpperCase()}`, instructors: { create: [{ userId: 'tom' }] } } })
     const teacher = { id: 'tea', role: 'instructor' as const }
     expect((await studentWork(classroom.id, teacher, 'kim')).steps.map((s) => s.id)).toEqual([step!.id])
+    expect((await studentWork(elsewhere.id, teacher, 'kim')).steps).toEqual([])
+    await expect(restoreStudentStep(elsewhere.id, teacher, 'kim', step!.id)).rejects.toBeInstanceOf(StepNotFoundError)
     await sh(first, 'echo helped > /root/lab/note.txt')
     await restoreStudentStep(classroom.id, teacher, 'kim', step!.id)
     expect(await sh(first, 'cat /root/lab/note.txt')).toBe('mine')
