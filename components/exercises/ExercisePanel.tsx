@@ -131,7 +131,7 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
     [announce, update],
   )
 
-  const { live, snapshots, retry: retryLive } = useLiveChecks({ sandboxId, courseSlug, lessonSlug, exerciseId: openId, enabled: liveEnabled }, onLiveResult)
+  const { live, snapshots, retry: retryLive } = useLiveChecks({ sandboxId, courseSlug, lessonSlug, exerciseId: openId, enabled: liveEnabled && !exam }, onLiveResult)
 
   useEffect(() => {
     learned.set(initialState, views)
@@ -209,36 +209,43 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
         <p className="text-sm text-slate-600">{t('panel.progress', { done, total: exercises.length })}</p>
       </header>
 
-      <div className="flex flex-wrap items-center gap-3 text-sm">
-        <label className="inline-flex items-center gap-2">
-          <input type="checkbox" checked={liveEnabled} onChange={(e) => setLiveEnabled(e.target.checked)} disabled={!sandboxId} />
-          {t('panel.live')}
-        </label>
-        <span className={clsx('text-xs', live.state === 'ended' || liveProblem ? 'text-red-700' : live.state === 'reconnecting' ? 'text-amber-800' : 'text-slate-600')}>
-          {!sandboxId
-            ? t('panel.noSandbox')
-            : liveProblem
-              ? t('panel.liveProblem', { message: t.has(`errors.${liveProblem.code}` as never) ? t(`errors.${liveProblem.code}` as never) : liveProblem.message })
-            : live.state === 'off'
-              ? t('panel.liveOff')
-              : live.state === 'checking'
-                ? t('panel.liveChecking')
-                : live.state === 'reconnecting'
-                  ? live.reason === 'offline'
-                    ? t('panel.liveOffline')
-                    : live.reason === 'rate_limited'
-                      ? t('panel.liveRateLimited', { seconds: live.retryInSeconds })
-                      : t('panel.liveReconnecting')
-                  : live.state === 'ended'
-                    ? t('panel.liveLost', { message: t.has(`errors.${live.code}` as never) ? t(`errors.${live.code}` as never) : live.message })
-                    : t('panel.liveOn')}
-        </span>
-        {sandboxId && live.state === 'ended' && (
-          <button type="button" onClick={retryLive} className="text-xs font-medium text-brand-700 underline">
-            {t('panel.liveRetry')}
-          </button>
-        )}
-      </div>
+      {exam ? (
+        // Live mode is help that never stops: not offered in an exam (its route refuses too).
+        <p className="text-xs text-slate-600" data-testid="live-exam">
+          {sandboxId ? t('panel.liveExam') : t('panel.noSandbox')}
+        </p>
+      ) : (
+        <div className="flex flex-wrap items-center gap-3 text-sm">
+          <label className="inline-flex items-center gap-2">
+            <input type="checkbox" checked={liveEnabled} onChange={(e) => setLiveEnabled(e.target.checked)} disabled={!sandboxId} />
+            {t('panel.live')}
+          </label>
+          <span className={clsx('text-xs', live.state === 'ended' || liveProblem ? 'text-red-700' : live.state === 'reconnecting' ? 'text-amber-800' : 'text-slate-600')}>
+            {!sandboxId
+              ? t('panel.noSandbox')
+              : liveProblem
+                ? t('panel.liveProblem', { message: t.has(`errors.${liveProblem.code}` as never) ? t(`errors.${liveProblem.code}` as never) : liveProblem.message })
+              : live.state === 'off'
+                ? t('panel.liveOff')
+                : live.state === 'checking'
+                  ? t('panel.liveChecking')
+                  : live.state === 'reconnecting'
+                    ? live.reason === 'offline'
+                      ? t('panel.liveOffline')
+                      : live.reason === 'rate_limited'
+                        ? t('panel.liveRateLimited', { seconds: live.retryInSeconds })
+                        : t('panel.liveReconnecting')
+                    : live.state === 'ended'
+                      ? t('panel.liveLost', { message: t.has(`errors.${live.code}` as never) ? t(`errors.${live.code}` as never) : live.message })
+                      : t('panel.liveOn')}
+          </span>
+          {sandboxId && live.state === 'ended' && (
+            <button type="button" onClick={retryLive} className="text-xs font-medium text-brand-700 underline">
+              {t('panel.liveRetry')}
+            </button>
+          )}
+        </div>
+      )}
       {sandboxId && liveOutOfProcesses && <ProcessLimitActions sandboxId={sandboxId} onReset={onReset} onKilled={retryLive} />}
 
       <p aria-live="polite" role="status" className="sr-only">

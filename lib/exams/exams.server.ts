@@ -14,8 +14,10 @@ import { ExamError } from './errors'
 // Exam mode. An instructor of a class sets a window (and optionally the lessons it covers); in
 // it, the class's students get no hints, no solution and no "Exécuter" buttons on those lessons:
 // the lesson page sends neither their text nor the buttons (examPublicExercise, examStates), and
-// the hint and solution APIs refuse (refuseDuringExam). Every check run is stored as always
-// (ExerciseAttempt, with its time and score): the grade sheet and the student's page read them.
+// the hint, solution and live APIs refuse (refuseDuringExam): live mode re-checks the sandbox as
+// the learner types, a hint that never stops, so the page does not offer it either. Every click on
+// "Vérifier" is stored as always (ExerciseAttempt, with its time and score): the grade sheet and
+// the student's page read them.
 // Outside the window, for instructors, and for students of other classes, nothing changes.
 
 type Classroomish = { examStartsAt: Date | null; examEndsAt: Date | null; examLessons: string | null }
@@ -108,11 +110,13 @@ export async function activeExamFor(user: Pick<SessionUser, 'id' | 'role'>, cour
   return { classId: row.id, startsAt: row.examStartsAt!.toISOString(), endsAt: row.examEndsAt!.toISOString() }
 }
 
-/** For the hint and solution APIs: 403 exam_in_progress while the learner is in an exam on this lesson. */
-export async function refuseDuringExam(user: Pick<SessionUser, 'id' | 'role'>, ref: { courseSlug: string; lessonSlug: string }): Promise<void> {
+const refusals = { help: 'hints and solutions are off during the exam', live: 'live mode is off during the exam' } as const
+
+/** For the hint, solution and live APIs: 403 exam_in_progress while the learner is in an exam on this lesson. */
+export async function refuseDuringExam(user: Pick<SessionUser, 'id' | 'role'>, ref: { courseSlug: string; lessonSlug: string }, what: keyof typeof refusals = 'help'): Promise<void> {
   const exam = await activeExamFor(user, ref.courseSlug, ref.lessonSlug)
   if (exam) {
-    throw new ExamError('exam_in_progress', 'hints and solutions are off during the exam', { endsAt: exam.endsAt })
+    throw new ExamError('exam_in_progress', refusals[what], { endsAt: exam.endsAt })
   }
 }
 

@@ -13,9 +13,12 @@ import { buildGradeRows, gradePage, type GradeColumn, type GradePage, type Grade
 // when it was stored: lib/progress/grade.ts); the sheet takes each student's best per exercise
 // with one grouped query. With an exam set, only the runs in its window count and only its
 // lessons are columns; without one, every run and every exercise of the class's courses.
-// A stored live run (a complete re-read of the sandbox, lib/checks/live.server.ts) counts
-// for the best grade, as it shows what the sandbox reached; only clicks on "Vérifier" are
-// counted as attempts.
+// Outside an exam, a stored live run (a complete re-read of the sandbox, lib/checks/live.server.ts)
+// counts for the best grade, as it shows what the sandbox reached; only clicks on "Vérifier" are
+// counted as attempts. In an exam, live mode is off (the live route refuses, the panel does not
+// offer it), so the grade is the best click on "Vérifier" in the window: a live run stored in
+// it could only come from a stream opened before the window began, and must not count.
+// lib/exams/review.server.ts still lists such runs, flagged by their trigger.
 
 export type GradeSheet = { exam: ExamView; columns: GradeColumn[]; rows: GradeRow[]; generatedAt: Date }
 
@@ -55,7 +58,7 @@ async function sheetOf(classId: string, user: Pick<SessionUser, 'id' | 'role'>, 
   const [best, attempts] = students.length === 0 || columns.length === 0
     ? [[], []]
     : await Promise.all([
-        db.exerciseAttempt.groupBy({ by: [...by], where, _max: { score: true } }),
+        db.exerciseAttempt.groupBy({ by: [...by], where: exam ? { ...where, trigger: 'manual' } : where, _max: { score: true } }),
         db.exerciseAttempt.groupBy({ by: [...by], where: { ...where, trigger: 'manual' }, _count: { _all: true } }),
       ])
   const runs = [

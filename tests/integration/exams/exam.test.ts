@@ -9,6 +9,7 @@ import type * as ExamRoute from '../../../app/api/classes/[id]/exam/route'
 import type * as GradesRoute from '../../../app/api/classes/[id]/grades/export/route'
 import type * as CheckRoute from '../../../app/api/exercises/check/route'
 import type * as HintRoute from '../../../app/api/exercises/hint/route'
+import type * as LiveRoute from '../../../app/api/sandboxes/[sandboxId]/live/route'
 import type * as SolutionRoute from '../../../app/api/exercises/solution/route'
 import type * as SessionModule from '../../../lib/auth/session.server'
 import type * as ExamsModule from '../../../lib/exams/exams.server'
@@ -37,7 +38,7 @@ vi.mock('../../../lib/auth/session.server', async (importOriginal) => {
 })
 vi.mock('../../../lib/classes/locale.server', () => ({ readerLocale: async () => 'fr' }))
 
-type Routes = { exam: typeof ExamRoute; hint: typeof HintRoute; solution: typeof SolutionRoute; check: typeof CheckRoute; grades: typeof GradesRoute }
+type Routes = { exam: typeof ExamRoute; hint: typeof HintRoute; solution: typeof SolutionRoute; check: typeof CheckRoute; grades: typeof GradesRoute; live: typeof LiveRoute }
 let routes: Routes
 let exams: typeof ExamsModule
 let progress: typeof ProgressModule
@@ -70,6 +71,18 @@ const check = () =>
   as<{ result: { assertions: { check: number; passed: boolean }[] }; attempt: { attempts: number } }>(ada, () =>
     routes.check.POST(body('POST', { ...lesson, exerciseId: 'network-and-member', sandboxId })),
   )
+/** Opens Ada's live stream on the exam's lesson: its status and content type; an opened stream is closed at once. */
+async function openLive(): Promise<{ status: number; type: string | null; json: unknown }> {
+  session.user = ada
+  const abort = new AbortController()
+  const query = new URLSearchParams({ ...lesson, exerciseId: 'network-and-member' })
+  const response = await routes.live.GET(new Request(`http://localhost/api/sandboxes/${sandboxId}/live?${query}`, { signal: abort.signal }), { params: Promise.resolve({ sandboxId }) })
+  const type = response.headers.get('content-type')
+  const json: unknown = type?.includes('json') ? await response.json() : null
+  abort.abort()
+  await response.body?.cancel().catch(() => {})
+  return { status: response.status, type, json }
+}
 const minutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString()
 const sh = async (script: string) => {
   const r = await execInNode(sandboxId, 'node1', ['bash', '-c', script], { timeoutMs: 120_000 })
@@ -83,6 +96,7 @@ beforeAll(async () => {
     solution: await import('../../../app/api/exercises/solution/route'),
     check: await import('../../../app/api/exercises/check/route'),
     grades: await import('../../../app/api/classes/[id]/grades/export/route'),
+    live: await import('../../../app/api/sandboxes/[sandboxId]/live/route'),
   }
   exams = await import('../../../lib/exams/exams.server')
   progress = await import('../../../lib/progress/exercises.server')
@@ -156,6 +170,9 @@ describe.sequential('exam mode and grades through the APIs', () => {
     const refusedSolution = await solution(ada)
     expect([refusedSolution.status, refusedSolution.json.error.code]).toEqual([403, 'exam_in_progress'])
     expect(JSON.stringify(refusedSolution.json)).not.toContain('qck-live-net')
+    // Live mode (automatic checks as the learner types) is help too: its route refuses to open.
+    const refusedLive = await openLive()
+    expect([refusedLive.status, (refusedLive.json as Refusal | null)?.error.code]).toEqual([403, 'exam_in_progress'])
 
     // What the lesson page sends: the hints Ada opened before the exam are not in it, nor their number.
     const exam = await exams.activeExamFor(ada, lesson.courseSlug, lesson.lessonSlug)
@@ -231,6 +248,14 @@ describe.sequential('exam mode and grades through the APIs', () => {
     await expect(review.examReviewOf(classId, teacher, bob.id)).rejects.toMatchObject({ code: 'student_not_in_class' })
     await expect(review.examReviewOf(classId, ada, ada.id)).rejects.toMatchObject({ code: 'not_class_instructor' })
 
+    // A live run stored in the window (a stream opened before it began) is not an exam grade:
+    // only clicks on "Vérifier" are.
+    await db.exerciseAttempt.create({
+      data: { userId: ada.id, ...lesson, exerciseId: 'with-command', trigger: 'live', passed: true, passedCount: 2, totalCount: 2, assertions: [], durationMs: 1, score: 1 },
+    })
+    const afterLive = await sheet.getGradeSheet(classId, teacher)
+    expect(afterLive.rows.find((r) => r.student.id === ada.id)!.cells[other]).toEqual({ best: null, attempts: 0 })
+
     const csv = await as<string>(teacher, () => routes.grades.GET(body('GET'), params()))
     expect(csv.status).toBe(200)
     const lines = csv.json.replace(/^\uFEFF/, '').trim().split('\r\n')
@@ -247,6 +272,9 @@ describe.sequential('exam mode and grades through the APIs', () => {
     expect(await exams.activeExamFor(ada, lesson.courseSlug, lesson.lessonSlug)).toBeNull()
     expect((await hint(ada)).status).toBe(200)
     expect((await solution(ada)).status).toBe(200)
+    // Live mode is back: the stream opens.
+    const live = await openLive()
+    expect([live.status, live.type]).toEqual([200, 'text/event-stream; charset=utf-8'])
     const cellOf = async (exerciseId: string) => {
       const grades = await sheet.getGradeSheet(classId, teacher)
       return grades.rows.find((r) => r.student.id === ada.id)!.cells[grades.columns.findIndex((c) => c.exerciseId === exerciseId)]

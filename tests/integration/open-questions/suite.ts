@@ -243,6 +243,28 @@ export function openAnswersSuite(getDatabase: () => Db) {
       expect((await own(ada)).json.lockedReason).toBeNull()
     })
 
+    test("a student's page lists that student's answers of the class's courses only; a draft without its text", async () => {
+      const { studentOpenAnswers } = await import('@/lib/open-questions/student.server')
+      const db = getDatabase()
+      // Ada's answer to a question of a course the class does not follow, and Eve (a draft) joins class A.
+      await db.openAnswer.create({ data: { userId: ada.id, courseSlug: 'autre-cours', lessonSlug: 'lecon', questionId: 'ailleurs', text: 'hors de la classe', status: 'submitted', submittedAt: new Date(), submissions: 1 } })
+      await db.classroomMember.create({ data: { classroomId: classA, userId: eve.id } })
+
+      const adas = await studentOpenAnswers(classA, teacher, ada.id)
+      expect(adas.map((a) => [`${a.courseSlug}/${a.lessonSlug}/${a.questionId}`, a.status, a.grade?.points, a.grade?.feedback])).toEqual([[questionKey, 'submitted', 3, 'Refaites le schéma.']])
+      expect(adas[0]).toMatchObject({ questionTitle: 'Le schéma du réseau de démonstration', lessonTitle: 'Une leçon avec quiz', courseTitle: 'Cours de démonstration' })
+      expect(adas[0]!.submittedAt).toBeInstanceOf(Date)
+      // Eve's draft: that it exists, not what it says.
+      const eves = await studentOpenAnswers(classA, teacher, eve.id)
+      expect(eves).toEqual([expect.objectContaining({ questionId: 'schema-reseau', status: 'draft', submittedAt: null, grade: null })])
+      expect(JSON.stringify(eves)).not.toContain('script')
+      // Bob answered the same question in class B: not a student of class A, and not in Ada's list.
+      await expect(studentOpenAnswers(classA, teacher, bob.id)).rejects.toMatchObject({ code: 'student_not_in_class' })
+      expect(await studentOpenAnswers(classB, otherTeacher, bob.id)).toEqual([expect.objectContaining({ status: 'submitted' })])
+      await expect(studentOpenAnswers(classA, otherTeacher, ada.id)).rejects.toMatchObject({ code: 'not_class_instructor' })
+      await expect(studentOpenAnswers(classA, ada, ada.id)).rejects.toMatchObject({ code: 'not_class_instructor' })
+    })
+
     test('deleting a learner deletes their answers and files', async () => {
       const db = getDatabase()
       await db.user.delete({ where: { id: ada.id } })

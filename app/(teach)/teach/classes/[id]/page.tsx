@@ -19,6 +19,7 @@ import { idParam } from '@/lib/classes/schemas'
 import { getEnv } from '@/lib/env.server'
 import { gradesCsvApi } from '@/lib/exams/api'
 import { examStatus, getClassExam } from '@/lib/exams/exams.server'
+import { classOpenQuestions } from '@/lib/open-questions/grading.server'
 import { sharedPortsOfClass } from '@/lib/workspace/port-access.server'
 
 type Props = { params: Promise<{ id: string }>; searchParams: Promise<{ course?: string | string[] }> }
@@ -57,7 +58,9 @@ export default async function ClassDashboardPage({ params, searchParams }: Props
   }))
   const exercises = data.exercises.filter((e) => !course || e.courseSlug === course)
   const when = (iso: string) => format.dateTime(new Date(iso), { dateStyle: 'long', timeStyle: 'short' })
-  const examLessons = data.lessons.filter((l) => l.exercises.length > 0)
+  // An exam covers graded work: exercises, and open questions (handed in within its window, locked after it).
+  const withOpenQuestions = new Set(classOpenQuestions(classroom.courses.map((c) => c.slug)).map((q) => `${q.courseSlug}/${q.lessonSlug}`))
+  const examLessons = data.lessons.filter((l) => l.exercises.length > 0 || withOpenQuestions.has(l.key))
   const gradedExercises = data.lessons.filter((l) => !exam?.lessons || exam.lessons.includes(l.key)).reduce((n, l) => n + l.exercises.length, 0)
   const status = exam ? examStatus(exam, data.generatedAt) : null
   const examSummary = exam

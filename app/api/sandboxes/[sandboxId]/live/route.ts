@@ -3,6 +3,7 @@ import { liveQuerySchema } from '@/lib/checks/api'
 import { sandboxIdSchema } from '@/lib/sandbox/types'
 import { liveEventStream } from '@/lib/checks/live.server'
 import { getSandboxAccess } from '@/lib/checks/check-targets.server'
+import { refuseDuringExam } from '@/lib/exams/exams.server'
 import { validationError } from '@/lib/http/api.server'
 import { admit, limitedHandler } from '@/lib/http/usage-limits.server'
 
@@ -10,6 +11,8 @@ import { admit, limitedHandler } from '@/lib/http/usage-limits.server'
 // and snapshots of the sandbox, driven by its daemon's events. Session and ownership checked
 // before the stream opens; errors before that are ordinary JSON answers (see the check route).
 // Opening one counts against the user's `liveStreams` limit (429 with Retry-After past it).
+// 403 exam_in_progress while the learner's class is in an exam on the lesson: live results
+// are help, and exam grades count only clicks on "Vérifier" (lib/exams/grades.server.ts).
 export const dynamic = 'force-dynamic'
 
 type Params = { params: Promise<{ sandboxId: string }> }
@@ -21,6 +24,8 @@ export const GET = limitedHandler(async (request: Request, { params }: Params) =
   const query = liveQuerySchema.safeParse(Object.fromEntries(url.searchParams))
   if (!id.success) throw validationError(id.error)
   if (!query.success) throw validationError(query.error)
+  // Before admit(): a refusal must not hold one of the learner's stream slots.
+  await refuseDuringExam(user, query.data, 'live')
   const release = await admit('liveStreams', user.id)
   const stream = await liveEventStream(id.data, { userId: user.id, ...query.data }, getSandboxAccess(), request.signal, { onEnd: release })
   return new Response(stream, {

@@ -13,6 +13,8 @@ import { attemptsPerExercise, getStudentReport, type ExerciseReport, type Lesson
 import { lessonHref } from '@/lib/content/paths'
 import { examReviewOf } from '@/lib/exams/review.server'
 import { studentWork } from '@/lib/classes/student-work.server'
+import { percentOf } from '@/lib/open-questions/rules'
+import { studentOpenAnswers } from '@/lib/open-questions/student.server'
 import { colon } from '@/lib/i18n/punctuation'
 import { KeptDownloadButton, type KeptDownloadLabels } from '@/components/workspace/KeptDownloadButton'
 import { studentKeptArchive } from '@/lib/workspace/api'
@@ -29,8 +31,13 @@ export default async function StudentPage({ params }: Props) {
   const { id, userId } = await params
   const user = await requirePageUser(`/teach/classes/${id}/students/${userId}`, 'instructor')
   const locale = await readerLocale()
-  const [report, review, work] = await orPage(
-    Promise.all([getStudentReport(safeId(id), user, safeId(userId), locale), examReviewOf(safeId(id), user, safeId(userId)), studentWork(safeId(id), user, safeId(userId))]),
+  const [report, review, work, openAnswers] = await orPage(
+    Promise.all([
+      getStudentReport(safeId(id), user, safeId(userId), locale),
+      examReviewOf(safeId(id), user, safeId(userId)),
+      studentWork(safeId(id), user, safeId(userId)),
+      studentOpenAnswers(safeId(id), user, safeId(userId)),
+    ]),
   )
   const [t, tt, format] = await Promise.all([getTranslations('teach'), getTranslations('teach.time'), getFormatter()])
   const when = (date: Date) => format.dateTime(date, { dateStyle: 'medium', timeStyle: 'short' })
@@ -203,6 +210,46 @@ export default async function StudentPage({ params }: Props) {
               ))}
             </ol>
           )}
+        </section>
+      )}
+      {openAnswers.length > 0 && (
+        <section className="mt-6 rounded-xl border border-slate-200 p-5" aria-labelledby="open-answers" data-testid="student-open-answers">
+          <h2 id="open-answers" className="text-lg font-semibold">
+            {t('student.openAnswers.title')}
+          </h2>
+          <ul className="mt-2 space-y-3 text-sm">
+            {openAnswers.map((a) => (
+              <li key={`${a.courseSlug}/${a.lessonSlug}/${a.questionId}`} data-open-answer={`${a.courseSlug}/${a.lessonSlug}/${a.questionId}`}>
+                <p>
+                  <span className="font-medium">{a.questionTitle}</span>
+                  <span className="text-slate-600">
+                    {' '}
+                    · {a.lessonTitle} · {a.courseTitle}
+                  </span>
+                </p>
+                <p className="text-slate-700" data-testid="open-answer-status">
+                  {a.status === 'draft'
+                    ? t('student.openAnswers.status.draft')
+                    : t(a.status === 'graded' ? 'student.openAnswers.status.graded' : 'student.openAnswers.status.submitted', { date: a.submittedAt ? when(a.submittedAt) : '—' })}
+                </p>
+                {a.grade && (
+                  <>
+                    <p className="font-medium" data-testid="open-answer-grade">
+                      {t('student.openAnswers.grade', { points: a.grade.points, max: a.grade.maxPoints, percent: percentOf(a.grade.points, a.grade.maxPoints) })}
+                    </p>
+                    <p className="whitespace-pre-wrap text-slate-700" data-testid="open-answer-feedback">
+                      {a.grade.feedback ? t('student.openAnswers.feedback', { feedback: a.grade.feedback }) : t('student.openAnswers.noFeedback')}
+                    </p>
+                  </>
+                )}
+                {a.status !== 'draft' && (
+                  <Link href={`/teach/classes/${report.classroom.id}/open-answers?question=${encodeURIComponent(`${a.courseSlug}/${a.lessonSlug}/${a.questionId}`)}`} className="text-brand-700 underline">
+                    {a.status === 'graded' ? t('student.openAnswers.regradeLink') : t('student.openAnswers.gradeLink')}
+                  </Link>
+                )}
+              </li>
+            ))}
+          </ul>
         </section>
       )}
       {(work.kept.length > 0 || work.steps.length > 0) && (
