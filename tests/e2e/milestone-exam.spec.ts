@@ -115,7 +115,7 @@ test('a project milestone in exam mode, start to finish: no help, partial then f
     expect([live.status(), ((await live.json()) as { error: { code: string } }).error.code]).toEqual([403, 'exam_in_progress'])
 
     // Part of the work: the .dockerignore, no image yet. The check gives partial credit.
-    await run(page, terminal, "cd /root/lab/jalon-1-image && printf '%s\\n' node_modules .env '.env.*' '*.log' .git Dockerfile .dockerignore > app/.dockerignore", 'IGNORE', 30_000)
+    await run(page, terminal, "cd /root/lab/projet-escales && printf '%s\\n' node_modules .env '.env.*' '*.log' .git Dockerfile .dockerignore > app/.dockerignore", 'IGNORE', 30_000)
     await check(page, image)
     await expect(image.getByText(/^\d+\/\d+ vérification\(s\) réussie\(s\)$/)).toBeVisible({ timeout: 30_000 })
     await expect(image.getByTestId('exam-attempts')).toHaveText('1 vérification pendant l’épreuve')
