@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto'
+import fs from 'node:fs'
+import path from 'node:path'
 import { expect, request, test, type Locator, type Page } from '@playwright/test'
+import { parse } from 'yaml'
 import { curriculumURL } from '../../playwright.config'
 import { mintSetupToken, newStudent, signUp } from './support/accounts'
 import { watchIntlErrors } from './support/intl-guard'
@@ -178,8 +181,10 @@ test('a project milestone in exam mode, start to finish: no help, partial then f
     const csv = await teacher.request.get(`/api/classes/${id}/grades/export`)
     expect(csv.status()).toBe(200)
     const lines = (await csv.body()).toString('utf8').replace(/^\uFEFF/, '').trim().split('\r\n')
-    // The course's title has a comma: quoted in the CSV.
-    const courseTitle = '"Projet : l\'infrastructure des escales, de l\'image à la supervision"'
+    // The course's title (it has a comma: quoted in the CSV).
+    const { title } = parse(fs.readFileSync(path.join('content/courses', course, 'course.yaml'), 'utf8')) as { title: string }
+    expect(title).toContain(',')
+    const courseTitle = `"${title}"`
     expect(lines.slice(1).sort()).toEqual(
       [
         `${student.name};${student.email};${courseTitle};Jalon 1 : l'image de l'API;${imageTitle};100;2`,
