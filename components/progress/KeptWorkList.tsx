@@ -4,7 +4,7 @@ import { lessonHref } from '@/lib/content/paths'
 import type { KeptWorkView } from '@/lib/sandbox/kept.server'
 import { sandboxApi } from '@/lib/workspace/api'
 import { KeptDownloadButton, type KeptDownloadLabels } from '@/components/workspace/KeptDownloadButton'
-import { DiscardKeptWork } from './DiscardKeptWork'
+import { DiscardKeptWork, type DiscardKeptWorkLabels } from './DiscardKeptWork'
 
 /** The learner's kept sandboxes (docs/persistence.md): space per lesson, and when each goes. */
 export async function KeptWorkList({ items, titles }: { items: KeptWorkView[]; titles: Record<string, string> }) {
@@ -13,6 +13,7 @@ export async function KeptWorkList({ items, titles }: { items: KeptWorkView[]; t
   const now = new Date()
   const errors = t.raw('downloadErrors') as KeptDownloadLabels['errors']
   const labels: KeptDownloadLabels = { label: t('download'), busy: t('downloading'), errors }
+  const discardLabels: DiscardKeptWorkLabels = { discard: t('discard'), confirm: t('confirm'), errors: t.raw('discardErrors') as DiscardKeptWorkLabels['errors'] }
   return (
     <section aria-labelledby="kept-work" className="mt-8 rounded-xl border border-slate-200 p-5" data-kept-work>
       <h2 id="kept-work" className="text-lg font-semibold">
@@ -46,7 +47,7 @@ export async function KeptWorkList({ items, titles }: { items: KeptWorkView[]; t
                   className="rounded border border-slate-300 px-2 py-0.5 text-xs hover:bg-slate-50 focus-visible:outline focus-visible:outline-2 focus-visible:outline-brand-600"
                 />
               )}
-              {item.status === 'kept' && course && lesson && <DiscardKeptWork courseSlug={course} lessonSlug={lesson} />}
+              {item.status === 'kept' && course && lesson && <DiscardKeptWork courseSlug={course} lessonSlug={lesson} labels={discardLabels} />}
             </li>
           )
         })}

@@ -105,4 +105,16 @@ test('a learner goes back to a passed step, finds the work again after a stop, a
   await expect(fresh.locator('.xterm-rows > div', { hasText: /^files-0\s*$/ })).toBeVisible({ timeout: 30_000 })
   await again.workspace.getByRole('button', { name: 'Arrêter' }).click()
   await page.getByRole('dialog').getByRole('button', { name: 'Arrêter' }).click()
+
+  // Kept again once stopped: the progress page removes it, after the browser's confirmation.
+  const list = await page.context().newPage()
+  const row = list.locator('[data-kept-lesson="demo/labo"]')
+  await expect(async () => {
+    await list.goto('/progress')
+    await expect(row.getByRole('button', { name: 'Supprimer' })).toBeVisible({ timeout: 2000 })
+  }).toPass({ timeout: 60_000 })
+  list.once('dialog', (dialog) => void dialog.accept())
+  await row.getByRole('button', { name: 'Supprimer' }).click()
+  await expect(row).toHaveCount(0, { timeout: 15_000 })
+  await list.close()
 })
