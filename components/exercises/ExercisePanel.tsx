@@ -11,6 +11,7 @@ import { Checklist, type ClientAssertion } from './Checklist'
 import { Markdown } from './Markdown'
 import { SandboxDiagram } from './SandboxDiagram'
 import { ProcessLimitActions } from './ProcessLimitActions'
+import { RefreshPage } from './RefreshPage'
 import { useLiveChecks } from './useLiveChecks'
 import { copyText } from '@/lib/browser/secure-context'
 
@@ -132,6 +133,9 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
   )
 
   const { live, snapshots, retry: retryLive } = useLiveChecks({ sandboxId, courseSlug, lessonSlug, exerciseId: openId, enabled: liveEnabled && !exam }, onLiveResult)
+  // An exam began on this lesson while the page was open (its live stream was ended, and the
+  // reconnect refused): the page is rendered again, in exam mode (no help, the clock).
+  const examBegan = !exam && live.state === 'ended' && live.code === 'exam_in_progress'
 
   useEffect(() => {
     learned.set(initialState, views)
@@ -246,6 +250,7 @@ export function ExercisePanel({ courseSlug, lessonSlug, sandboxId, exercises, in
           )}
         </div>
       )}
+      {examBegan && <RefreshPage />}
       {sandboxId && liveOutOfProcesses && <ProcessLimitActions sandboxId={sandboxId} onReset={onReset} onKilled={retryLive} />}
 
       <p aria-live="polite" role="status" className="sr-only">

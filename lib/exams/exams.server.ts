@@ -120,6 +120,37 @@ export async function refuseDuringExam(user: Pick<SessionUser, 'id' | 'role'>, r
   }
 }
 
+/** How often an open live stream asks whether an exam began on its lesson (tests shorten it). */
+let examWatchMs = 15_000
+export function setExamWatchMsForTests(ms: number | null): void {
+  examWatchMs = ms ?? 15_000
+}
+
+/**
+ * Calls `onStart` once an exam on the lesson is under way for the user: a live stream opened
+ * before the window must not go on into it (the learner's page then reloads into exam mode).
+ * Returns the function that stops watching.
+ */
+export function watchForExam(user: Pick<SessionUser, 'id' | 'role'>, ref: { courseSlug: string; lessonSlug: string }, onStart: () => void): () => void {
+  if (user.role !== 'student') return () => undefined
+  let stopped = false
+  const timer = setInterval(() => {
+    void activeExamFor(user, ref.courseSlug, ref.lessonSlug)
+      .then((exam) => {
+        if (!exam || stopped) return
+        stop()
+        onStart()
+      })
+      .catch(() => undefined)
+  }, examWatchMs)
+  timer.unref()
+  const stop = () => {
+    stopped = true
+    clearInterval(timer)
+  }
+  return stop
+}
+
 /** An exercise as the browser gets it during an exam: not even how many hints there are. */
 export function examPublicExercise(exercise: PublicExercise): PublicExercise {
   return { ...exercise, hintCount: 0 }

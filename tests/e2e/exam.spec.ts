@@ -135,3 +135,40 @@ test('an exam: no help for the student, a clock, a check graded on the sheet and
     await teacherContext.close()
   }
 })
+
+test('an exam that begins while the lesson is open turns the page to exam mode by itself', async ({ page, browser }) => {
+  test.setTimeout(180_000)
+  const teacherContext = await browser.newContext({ storageState: instructorState })
+  const teacher = await teacherContext.newPage()
+  const created = await teacher.request.post('/api/classes', { data: { name: `Épreuve en cours de route ${randomUUID().slice(0, 6)}`, courses: ['demo'] }, headers: sameOrigin })
+  const { id } = (await created.json()) as { id: string }
+  const { joinCode } = (await (await teacher.request.get(`/api/classes/${id}`)).json()) as { joinCode: string }
+  await signUp(page)
+  expect((await page.request.post('/api/classes/join', { data: { code: joinCode }, headers: sameOrigin })).status()).toBe(201)
+  try {
+    // Reading, live mode on, help offered.
+    const { workspace } = await openLab(page)
+    const panel = workspace.getByRole('region', { name: 'Exercices' }).first()
+    await expect(panel.getByRole('checkbox', { name: 'Suivi en direct' })).toBeChecked()
+    await expect(page.getByRole('button', { name: 'Exécuter' }).first()).toBeVisible()
+    await expect(page.getByRole('region', { name: 'Épreuve en cours' })).toHaveCount(0)
+
+    // The instructor starts an exam on the lesson: the open live stream ends (the server looks
+    // every 15 s), its reconnect is refused, and the page renders again without help, with the clock.
+    const now = Date.now()
+    const set = await teacher.request.put(`/api/classes/${id}/exam`, {
+      data: { startsAt: new Date(now - 60_000).toISOString(), endsAt: new Date(now + 3_600_000).toISOString(), lessons: ['demo/labo'] },
+      headers: sameOrigin,
+    })
+    expect(set.status()).toBe(200)
+    await expect(page.getByRole('region', { name: 'Épreuve en cours' })).toBeVisible({ timeout: 60_000 })
+    await expect(page.getByRole('button', { name: 'Exécuter' })).toHaveCount(0)
+    await expect(panel.getByRole('checkbox', { name: 'Suivi en direct' })).toHaveCount(0)
+    // The terminal is the same one: the page was not reloaded.
+    await expect(workspace.locator('[data-terminal-node="node1"]')).toHaveAttribute('data-terminal-state', 'open')
+  } finally {
+    await stopLabSandbox(page)
+    await teacher.request.delete(`/api/classes/${id}/exam`, { headers: sameOrigin })
+    await teacherContext.close()
+  }
+})

@@ -159,6 +159,31 @@ describe.sequential('exam mode and grades through the APIs', () => {
     expect((await hint(ada, 1)).json.hints).toHaveLength(2)
   })
 
+  test('a live stream opened before the window ends when the exam begins, and is refused from then on', async () => {
+    exams.setExamWatchMsForTests(200)
+    try {
+      session.user = ada
+      const query = new URLSearchParams({ ...lesson, exerciseId: 'network-and-member' })
+      const response = await routes.live.GET(new Request(`http://localhost/api/sandboxes/${sandboxId}/live?${query}`), { params: Promise.resolve({ sandboxId }) })
+      expect(response.status).toBe(200)
+      const reader = response.body!.getReader()
+      // Open (the first events arrive), until the instructor's exam begins.
+      expect((await reader.read()).done).toBe(false)
+      expect((await putExam(teacher, { startsAt: minutes(-1), endsAt: minutes(60), lessons: ['checks-lab/live'] })).status).toBe(200)
+      const closed = (async () => {
+        for (;;) if ((await reader.read()).done) return true
+      })()
+      expect(await Promise.race([closed, new Promise((r) => setTimeout(() => r(false), 10_000))])).toBe(true)
+      const again = await openLive()
+      expect([again.status, (again.json as Refusal).error.code]).toEqual([403, 'exam_in_progress'])
+    } finally {
+      exams.setExamWatchMsForTests(null)
+      // The live run the stream stored when it opened (the tests below count the window's runs).
+      const db = await getDb()
+      await db.exerciseAttempt.deleteMany({ where: { userId: ada.id, trigger: 'live' } })
+    }
+  })
+
   test("during the window the class's students get no hint nor solution, from the page or the APIs; others are unaffected", async () => {
     const set = await putExam(teacher, { startsAt: minutes(-1), endsAt: minutes(60), lessons: ['checks-lab/live'] })
     expect(set.status).toBe(200)
