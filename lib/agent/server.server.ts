@@ -9,6 +9,7 @@ import type { NodeRef } from '../sandbox/placement'
 import { SandboxError, SandboxHostFullError } from '../sandbox/types'
 import {
   agentOperations,
+  agentConnectionIdle,
   allowedEngineCall,
   isAgentOperation,
   parsePassthroughPath,
@@ -327,6 +328,8 @@ export function createAgentServer(options: AgentServerOptions): http.Server {
       else response.destroy()
     })
   })
+  server.keepAliveTimeout = agentConnectionIdle.serverMs
+  server.headersTimeout = agentConnectionIdle.serverMs + 1000
   server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     handleUpgrade(request, socket, head).catch((error: unknown) => {
       const answer = errorAnswer(error)

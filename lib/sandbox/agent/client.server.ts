@@ -4,7 +4,7 @@ import { dockerClientThroughAgent, type DockerDaemon } from '../../docker/client
 import { DockerProblemError, type DockerProblemCode } from '../../docker/diagnose.server'
 import type { PortRoute } from '../placement'
 import { KeptDiskBrokenError, SandboxError, SandboxHostFullError, StepsUnavailableError, type SandboxErrorCode } from '../types'
-import { agentErrorSchema, agentOperations, dockerPassthroughPrefix, keptExportPath, keptLabPath,
+import { agentConnectionIdle, agentErrorSchema, agentOperations, dockerPassthroughPrefix, keptExportPath, keptLabPath,
   keptImportPath, keptScope, operationPath, portPassthroughPrefix, scopeOf, type AgentInput, type AgentOperation, type AgentOutput, type DockerTarget } from './protocol'
 import { parseAgentAddress, type AgentAddress } from './address'
 import { authHeader, hashBody, signRequest } from './signing'
@@ -17,6 +17,9 @@ export class AgentUnreachableError extends Error {
   override readonly name = 'AgentUnreachableError'
 }
 
+/** Operations and kept-disk streams: kept-alive sockets, dropped while idle before the agent drops them. */
+const operationsAgent = new http.Agent({ keepAlive: true, timeout: agentConnectionIdle.clientMs })
+
 /** An http.Agent that sends each request to one node's passthrough, signed for its sandbox. */
 class PassthroughAgent extends http.Agent {
   constructor(
@@ -24,7 +27,7 @@ class PassthroughAgent extends http.Agent {
     private readonly prefix: string,
     private readonly sandboxId: string,
   ) {
-    super({ keepAlive: true, maxFreeSockets: 4 })
+    super({ keepAlive: true, maxFreeSockets: 4, timeout: agentConnectionIdle.clientMs })
   }
 
   // Called by http.ClientRequest before its head is written: the path and headers can still change.
@@ -110,7 +113,7 @@ export class AgentClient {
 
   private keptStream(diskId: string, path: string): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const request = http.request({ ...this.target, method: 'GET', path, headers: { [authHeader]: signRequest(this.key, { method: 'GET', path, scope: keptScope(diskId) }) } }, (response) => {
+      const request = http.request({ ...this.target, agent: operationsAgent, method: 'GET', path, headers: { [authHeader]: signRequest(this.key, { method: 'GET', path, scope: keptScope(diskId) }) } }, (response) => {
         if (response.statusCode === 200) return resolve(response)
         void readAll(response).then((text) => reject(this.answerError(response.statusCode ?? 0, text)), reject)
       })
@@ -124,7 +127,7 @@ export class AgentClient {
     const path = keptImportPath(diskId, bytes)
     return new Promise((resolve, reject) => {
       const request = http.request(
-        { ...this.target, method: 'PUT', path, headers: { 'content-type': 'application/x-tar', [authHeader]: signRequest(this.key, { method: 'PUT', path, scope: keptScope(diskId) }) } },
+        { ...this.target, agent: operationsAgent, method: 'PUT', path, headers: { 'content-type': 'application/x-tar', [authHeader]: signRequest(this.key, { method: 'PUT', path, scope: keptScope(diskId) }) } },
         (response) => {
           void readAll(response).then((text) => {
             if (response.statusCode !== 200) return reject(this.answerError(response.statusCode ?? 0, text))
@@ -162,7 +165,7 @@ export class AgentClient {
   private post(path: string, body: string, auth: string): Promise<{ status: number; text: string }> {
     return new Promise((resolve, reject) => {
       const request = http.request(
-        { ...this.target, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [authHeader]: auth } },
+        { ...this.target, agent: operationsAgent, method: 'POST', path, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), [authHeader]: auth } },
         (response) => {
           const chunks: Buffer[] = []
           response.on('data', (chunk: Buffer) => chunks.push(chunk))

@@ -207,3 +207,10 @@ export function allowedEngineCall(method: string, apiPath: string, containerId: 
   }
   return { ok: false }
 }
+
+/**
+ * Idle keep-alive connections between quai-web and an agent: the client drops its idle sockets
+ * before the agent closes them, so that a request never goes out on a socket the agent is closing
+ * (Node's keep-alive race: write EPIPE or ECONNRESET, a 500 on a sandbox's open).
+ */
+export const agentConnectionIdle = { clientMs: 55_000, serverMs: 65_000 } as const

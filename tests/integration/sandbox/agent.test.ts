@@ -8,7 +8,7 @@ import { putEntries, readFileFromArchive } from '../../../lib/docker/archive.ser
 import { followEvents } from '../../../lib/docker/events.server'
 import { openExecStream } from '../../../lib/docker/exec-stream.server'
 import { listImageTags } from '../../../lib/docker/reads.server'
-import { dockerPassthroughPrefix, operationPath } from '../../../lib/sandbox/agent/protocol'
+import { agentConnectionIdle, dockerPassthroughPrefix, operationPath } from '../../../lib/sandbox/agent/protocol'
 import { authHeader, hashBody, hostScope, signRequest, signatureWindowMs } from '../../../lib/sandbox/agent/signing'
 import { execInNode, innerDocker, nodeAddress, nodeExecTarget, portRoute } from '../../../lib/sandbox/node-access.server'
 import { endSandbox, openSandbox } from '../../../lib/sandbox/sandboxes.server'
@@ -51,6 +51,32 @@ describe.sequential('sandboxes through quai-agent', () => {
     await cleanUpNamespace()
     await agent?.stop()
     setSandboxPlacementForTests(null)
+  })
+
+  it('keeps an idle connection open longer than quai-web keeps it in its pool (no request sent on a socket the agent is closing)', async () => {
+    // The keep-alive race itself (a request written as the agent closes the socket: EPIPE) depends
+    // on timing; what prevents it is checked here: an idle socket outlives Node's default 5 s
+    // server timeout, and the client's pool drops sockets before the agent would.
+    expect(agentConnectionIdle.clientMs).toBeLessThan(agentConnectionIdle.serverMs)
+    const pool = new http.Agent({ keepAlive: true, maxSockets: 1 })
+    const ask = () =>
+      new Promise<{ status: number; reused: boolean }>((resolve, reject) => {
+        const request = http.request({ socketPath: agent.socketPath, method: 'GET', path: '/v1/nothing-here', agent: pool }, (response) => {
+          response.resume()
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, reused: request.reusedSocket }))
+        })
+        request.on('error', reject)
+        request.end()
+      })
+    try {
+      expect((await ask()).reused).toBe(false)
+      await new Promise((r) => setTimeout(r, 6500))
+      const again = await ask()
+      expect(again.status).toBeGreaterThanOrEqual(400)
+      expect(again.reused, 'the same socket, still open after 6.5 s idle').toBe(true)
+    } finally {
+      pool.destroy()
+    }
   })
 
   it('starts a sandbox, runs Docker in it, reads its daemon, opens a shell and moves files, all through the agent', async () => {
