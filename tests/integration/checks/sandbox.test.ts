@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { CheckError } from '../../../lib/checks/errors'
 import type { LiveEvent } from '../../../lib/checks/live.server'
 import { checkSchema } from '../../../lib/content/check-kinds'
+import { lessonWorkdir } from '../../../lib/content/paths'
 import { renderAssertion } from '../../../lib/checks/render'
 import { runChecks } from '../../../lib/checks/run.server'
 import { getDb } from '../../../lib/db/client.server'
@@ -70,7 +71,7 @@ describe.sequential('checks on a real sandbox', () => {
         { kind: 'file', path: 'compose.yaml', parse: 'yaml', keys: ['services.web.image'] },
         { kind: 'command', run: 'pwd; docker ps --format "{{.Names}}"', stdout: { matches: '^/root/lab/live$[\\s\\S]*qck-live-web' } },
       ].map((c) => checkSchema.parse(c)),
-      (node) => access.target(sandboxId, node, 'live'),
+      (node) => access.target(sandboxId, node, lessonWorkdir('live')),
       { defaultNode: 'node1', timeoutSeconds: 20 },
     )
     expect(result.assertions.filter((a) => !a.passed).map((a) => renderAssertion(a))).toEqual([])
