@@ -7,9 +7,11 @@
 // WebSocket and wait until the shell answers an echo. Ready time: from the learner's open to that
 // answer.
 //   class_burst_ready_ms_p95          no pool: the start queue (QUAI_SANDBOX_START_CONCURRENCY)
-//   class_burst_pooled_ready_ms_p95   a class session of those 30 is scheduled: the pool tick
-//                                     (fillPool, run here as the runtime loop runs it) warms 30
-//                                     sandboxes first, and the opens claim them
+//   class_burst_pooled_ready_ms_p95   a class session of 30 other learners is scheduled: the
+//                                     pool tick (fillPool, run here as the runtime loop runs it)
+//                                     warms 30 sandboxes first, and the opens claim them. Other
+//                                     learners: the first 30 have kept work for the lesson now,
+//                                     which an open resumes rather than claim a warm sandbox
 // 30 sandboxes exceed the default capacity settings: this run raises them (QUAI_SANDBOX_MAX_CONCURRENT,
 // smaller disks) for its own server only. Prints, never asserts.
 import { randomUUID } from 'node:crypto'
@@ -177,20 +179,22 @@ export async function benchClassBurst(options: { log?: (line: string) => void } 
     const coldP95 = report('no pool', cold, log, quai.output())
     await stopAll(quai.url, people, cold)
 
-    // The same class with a session scheduled: the pool tick warms their sandboxes first.
+    // Another class of 30 with a session scheduled: the pool tick warms their sandboxes first.
+    const classmates: Learner[] = []
+    for (let i = 0; i < learners; i++) classmates.push(await signUp(quai.url))
     const db = await getDb()
     const classroom = await db.classroom.create({
-      data: { name: 'Burst', joinCode: `B${randomUUID().slice(0, 9)}`, courses: { create: [{ courseSlug: lesson.course }] }, members: { create: people.map((p) => ({ userId: p.id })) } },
+      data: { name: 'Burst', joinCode: `B${randomUUID().slice(0, 9)}`, courses: { create: [{ courseSlug: lesson.course }] }, members: { create: classmates.map((p) => ({ userId: p.id })) } },
     })
     await db.classSession.create({ data: { classroomId: classroom.id, courseSlug: lesson.course, lessonSlug: lesson.lesson, startsAt: new Date(Date.now() + 60_000) } })
     const warmStart = performance.now()
     const warmed = await fillPool()
     log(`pool tick: ${warmed} sandboxes warmed in ${Math.round(performance.now() - warmStart)} ms`)
-    const pooled = await burst(quai.url, people, lesson)
+    const pooled = await burst(quai.url, classmates, lesson)
     const pooledP95 = report('scheduled session', pooled, log, quai.output())
     const fromPool = await db.sandbox.count({ where: { id: { in: pooled.flatMap((o) => (o.sandboxId ? [o.sandboxId] : [])) }, fromPool: true } })
     log(`${fromPool} of ${learners} sandboxes came from the warm pool`)
-    await stopAll(quai.url, people, pooled)
+    await stopAll(quai.url, classmates, pooled)
 
     return { class_burst_ready_ms_p95: coldP95, class_burst_pooled_ready_ms_p95: pooledP95 }
   } finally {
