@@ -46,7 +46,7 @@ async function until(what: string, test: () => Promise<boolean>, ms = 60_000): P
 describe.sequential('work kept between sandboxes', () => {
   let first = ''
   beforeAll(async () => {
-    for (const u of ['kim', 'lou', 'max', 'ned', 'tea', 'tom']) await createUser(u)
+    for (const u of ['kim', 'lou', 'max', 'nia', 'ned', 'tea', 'tom']) await createUser(u)
   })
   afterAll(async () => {
     await cleanUpNamespace()
@@ -172,7 +172,7 @@ describe.sequential('work kept between sandboxes', () => {
     await stopSandbox('lou', again.id)
   })
 
-  it('removes kept disks past their retention, then the least recently used past a learner\'s quota', async () => {
+  it('removes kept disks past their retention, then the least recently used past a learner\'s quota, then past the host\'s', async () => {
     const db = await getDb()
     const a = await openSandbox('max', { lessonKey: A })
     const b = await openSandbox('max', { lessonKey: B })
@@ -188,6 +188,20 @@ describe.sequential('work kept between sandboxes', () => {
     setConfig({ keepUserMb: 20_480 })
     expect(quota.overUserQuota).toEqual([(await diskOf(a.id)).id])
     expect((await diskOf(a.id)).removeReason).toBe('quota_user')
+
+    // The host's quota, across learners: another learner's older kept work goes first.
+    const c = await openSandbox('nia', { lessonKey: A })
+    await stopSandbox('nia', c.id)
+    await until('nia\'s kept', async () => (await diskOf(c.id)).status === 'kept')
+    await db.sandboxDisk.update({ where: { id: (await diskOf(c.id)).id }, data: { lastUsedAt: new Date(Date.now() - 3_600_000), keptKb: 40 * 1024 } })
+    setConfig({ keepHostMb: 64 })
+    const host = await maintainKeptDisks()
+    setConfig({ keepHostMb: null })
+    expect(host.overUserQuota).toEqual([])
+    expect(host.overHostQuota).toEqual([(await diskOf(c.id)).id])
+    expect((await diskOf(c.id)).removeReason).toBe('quota_host')
+    expect((await sandboxPlacement().listKept()).map((d) => d.diskId)).not.toContain((await diskOf(c.id)).id)
+    expect((await diskOf(b.id)).status).toBe('kept')
 
     // Within the warning days it says so; past its retention it is removed from its host.
     const bDisk = await diskOf(b.id)
