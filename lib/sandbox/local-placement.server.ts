@@ -421,23 +421,21 @@ export class LocalPlacement implements SandboxPlacement {
   }
 
   /**
-   * Stop nodes: the learner's containers first (`cleanly`: each through its node's API, with
-   * its own stop signal, as `docker stop -t 5` does), then each inner daemon is asked to
-   * shut down, and the node container is stopped. A daemon left to stop containers itself is
-   * ended with its node before it has released their network sandboxes, which its next start
-   * spends seconds removing (a resume's main cost); without `cleanly` (a state about to be
-   * replaced by a step) that is what happens.
+   * Stop nodes: the learner's containers in `cleanly` first (each through its node's API, with
+   * its own stop signal, as `docker stop -t 5` does), then each inner daemon is asked to shut
+   * down, and the node container is stopped. A daemon left to stop containers itself is ended
+   * with its node before it has released their network sandboxes, which its next start spends
+   * seconds removing (a resume's main cost); with `cleanly` null (a state about to be replaced
+   * by a step) that is what happens.
    */
-  private async stopNodes(nodes: NodeRef[], { cleanly }: { cleanly: boolean }): Promise<void> {
+  private async stopNodes(nodes: NodeRef[], cleanly: RunningContainers | null): Promise<void> {
     await Promise.all(
       nodes.map(async (node) => {
         if (cleanly && node.socketPath) {
           const daemon = nodeDaemonAt(node.socketPath)
-          const running = await listRunningContainers(daemon).catch(() => [])
-          // Swarm tasks are left to their daemon: stopped through the API, Swarm would replace them.
           // At most keepStopSeconds each: a `sh -c` that ignores SIGTERM must not hold a learner
-          // who reopens the lesson for Docker's 10 s.
-          await Promise.all(running.filter((c) => !c.labels['com.docker.swarm.task.id']).map((c) => stopContainer(daemon, c.id, keepStopSeconds).catch(() => undefined)))
+          // who reopens the lesson for Docker's 10 s. (Swarm tasks are not in it: recordRunning.)
+          await Promise.all((cleanly[node.name] ?? []).map((id) => stopContainer(daemon, id, keepStopSeconds).catch(() => undefined)))
         }
         await execInContainer(this.docker, node.containerId, learnerCommand(['sh', '-c', 'kill -TERM "$(cat /var/run/docker.pid)"']), { timeoutMs: 5000 }).catch(() => undefined)
         await stopContainer(this.docker, node.containerId, 20)
@@ -557,8 +555,10 @@ export class LocalPlacement implements SandboxPlacement {
     if (nodes.length > 0 && !fs.existsSync(runningFile) && fs.existsSync(stateDir)) {
       await fsp.writeFile(runningFile, JSON.stringify(await this.recordRunning(nodes)), { mode: 0o600 })
     }
+    const running = JSON.parse(await fsp.readFile(runningFile, 'utf8').catch(() => '{}')) as RunningContainers
     const trace = tracer(sandboxId)
-    if (nodes.length > 0) await this.stopNodes(nodes, { cleanly: true })
+    // The containers stopped cleanly are the ones recorded: those a resume starts again.
+    if (nodes.length > 0) await this.stopNodes(nodes, running)
     trace('nodes stopped')
     await this.removeAllButDisk(sandboxId)
     trace('containers, network and cgroup removed')
@@ -570,7 +570,6 @@ export class LocalPlacement implements SandboxPlacement {
     } else {
       bytes = (await listKeptDisks(this.config.keptDir)).find((d) => d.diskId === diskId)?.bytes ?? 0
     }
-    const running = JSON.parse(await fsp.readFile(runningFile, 'utf8').catch(() => '{}')) as RunningContainers
     await fsp.rm(runningFile, { force: true })
     return { bytes, running }
   }
@@ -596,7 +595,7 @@ export class LocalPlacement implements SandboxPlacement {
     if (!(await listStepsOnDisk(stateDir)).includes(step)) throw new Error(`step ${step} is not on the disk of sandbox ${sandboxId}`)
     const trace = tracer(sandboxId)
     const nodes = await this.findNodes(sandboxId)
-    await this.stopNodes(nodes, { cleanly: false })
+    await this.stopNodes(nodes, null)
     trace('nodes stopped')
     const socketDir = this.socketDir(sandboxId)
     for (const f of await fsp.readdir(socketDir).catch(() => [] as string[])) forgetDaemon(path.join(socketDir, f))
