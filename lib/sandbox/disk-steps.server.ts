@@ -4,6 +4,7 @@ import { PassThrough } from 'node:stream'
 import fs from 'node:fs'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
+import { nodeNameSchema } from '../content/slug'
 import { diskRoomLeft, isMountPoint, LOOP_MOUNT_OPTIONS, reserveDiskImage, sh, umountQuietly, type DiskRoom, type SandboxDisk } from './host.server'
 import { KeptDiskBrokenError, KeptDiskMissingError, keptIdPattern, SandboxHostFullError, StepsUnavailableError } from './types'
 
@@ -332,7 +333,7 @@ export async function archiveKeptLab(keptDir: string, readDir: string, diskId: s
     // Each node's folders are at <base>/<node>/lab; names the learner cannot choose, checked anyway.
     const nodes: string[] = []
     for (const e of await fsp.readdir(base, { withFileTypes: true }).catch(() => [] as fs.Dirent[])) {
-      if (!e.isDirectory() || !/^[a-z][a-z0-9-]{0,15}$/.test(e.name)) continue
+      if (!e.isDirectory() || !nodeNameSchema.safeParse(e.name).success) continue
       const lab = await fsp.lstat(path.join(base, e.name, 'lab')).catch(() => null)
       if (lab?.isDirectory()) nodes.push(`${e.name}/lab`)
     }
