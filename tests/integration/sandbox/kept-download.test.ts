@@ -17,7 +17,7 @@ import { sandboxConfig } from '../../../lib/sandbox/config.server'
 import { readMounts } from '../../../lib/sandbox/host.server'
 import { execInNode } from '../../../lib/sandbox/node-access.server'
 import { openSandbox, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
-import { cleanUpNamespace, createUser, withTestNamespace } from './support'
+import { cleanUpNamespace, createUser, until, withTestNamespace } from './support'
 
 withTestNamespace('keptdl')
 
@@ -41,15 +41,6 @@ async function sh(sandboxId: string, script: string): Promise<string> {
   const r = await execInNode(sandboxId, 'node1', ['sh', '-ec', script], { timeoutMs: 60_000 })
   if (r.exitCode !== 0) throw new Error(`${script}: exit ${r.exitCode}: ${r.stderr || r.stdout}`)
   return r.stdout.trim()
-}
-
-async function until(what: string, test: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    if (await test()) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 async function download(course = 'docker', lesson = 'premiers-pas'): Promise<Response> {

@@ -15,7 +15,7 @@ import { endSandboxesWithDeadNodes, reapExpiredSandboxes, reconcileSandboxes } f
 import { openSandbox, resetSandbox, stopSandbox } from '../../../lib/sandbox/sandboxes.server'
 import { sandboxPlacement } from '../../../lib/sandbox/state.server'
 import { SandboxNotYoursError, StepNotFoundError } from '../../../lib/sandbox/types'
-import { cleanUpNamespace, createUser, leftovers, nothingLeft, setConfig, withTestNamespace } from './support'
+import { cleanUpNamespace, createUser, leftovers, nothingLeft, setConfig, until, withTestNamespace } from './support'
 
 withTestNamespace('keptwork')
 
@@ -32,15 +32,6 @@ async function diskOf(sandboxId: string) {
   const db = await getDb()
   const row = await db.sandbox.findUniqueOrThrow({ where: { id: sandboxId }, select: { diskId: true } })
   return db.sandboxDisk.findUniqueOrThrow({ where: { id: row.diskId ?? '' } })
-}
-
-async function until(what: string, test: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    if (await test()) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 describe.sequential('work kept between sandboxes', () => {

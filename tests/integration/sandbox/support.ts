@@ -82,3 +82,13 @@ export async function cleanUpNamespace() {
 }
 
 export const dockerAvailable = fs.existsSync('/var/run/docker.sock')
+
+/** Polls `test` every 200 ms until it holds; fails with `what` after `ms`. */
+export async function until(what: string, test: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline) {
+    if (await test()) return
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
