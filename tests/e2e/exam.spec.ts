@@ -3,6 +3,7 @@ import { expect, test } from '@playwright/test'
 import { baseURL } from '../../playwright.config'
 import { instructorState, signUp } from './support/accounts'
 import { watchIntlErrors } from './support/intl-guard'
+import { activateExam } from './support/exam'
 import { checkExercise, openLab, stopLabSandbox } from './support/lab'
 import { gotoLoaded } from './support/navigation'
 
@@ -38,16 +39,7 @@ test('an exam: no help for the student, a clock, a check graded on the sheet and
     await gotoLoaded(teacher, `/teach/classes/${id}`)
     const section = teacher.getByRole('region', { name: 'Mode épreuve' })
     await expect(section.getByTestId('exam-summary')).toHaveText("Aucune épreuve n'est réglée.")
-    const local = await teacher.evaluate(() => {
-      const two = (n: number) => String(n).padStart(2, '0')
-      const f = (d: Date) => `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`
-      return { start: f(new Date(Date.now() - 120_000)), end: f(new Date(Date.now() + 3_600_000)) }
-    })
-    const form = section.getByRole('form', { name: 'Régler le mode épreuve' })
-    await form.getByLabel('Début').fill(local.start)
-    await form.getByLabel('Fin').fill(local.end)
-    await form.getByRole('checkbox', { name: 'Cours de démonstration — Un TP' }).check()
-    await form.getByRole('button', { name: "Activer l'épreuve" }).click()
+    await activateExam(teacher, section, ['Cours de démonstration — Un TP'])
     await expect(section.getByTestId('exam-summary')).toContainText('(en cours) · 1 leçon : Un TP')
 
     // The student's lesson: the clock, no Exécuter or Coller, no hint nor solution, and not even their text in the page.

@@ -6,6 +6,7 @@ import { parse } from 'yaml'
 import { curriculumURL } from '../../playwright.config'
 import { mintSetupToken, newStudent, signUp } from './support/accounts'
 import { watchIntlErrors } from './support/intl-guard'
+import { activateExam } from './support/exam'
 import { stopLabSandbox } from './support/lab'
 import { gotoLoaded } from './support/navigation'
 
@@ -76,17 +77,7 @@ test('a project milestone in exam mode, start to finish: no help, partial then f
     // The instructor sets the exam on the milestone and the synthesis, from two minutes ago for an hour.
     await gotoLoaded(teacher, `/teach/classes/${id}`)
     const section = teacher.getByRole('region', { name: 'Mode épreuve' })
-    const local = await teacher.evaluate(() => {
-      const two = (n: number) => String(n).padStart(2, '0')
-      const f = (d: Date) => `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}`
-      return { start: f(new Date(Date.now() - 120_000)), end: f(new Date(Date.now() + 3_600_000)) }
-    })
-    const form = section.getByRole('form', { name: 'Régler le mode épreuve' })
-    await form.getByLabel('Début').fill(local.start)
-    await form.getByLabel('Fin').fill(local.end)
-    await form.getByRole('checkbox', { name: /Jalon 1 : l'image de l'API$/ }).check()
-    await form.getByRole('checkbox', { name: /Synthèse : expliquer l'architecture du projet$/ }).check()
-    await form.getByRole('button', { name: "Activer l'épreuve" }).click()
+    await activateExam(teacher, section, [/Jalon 1 : l'image de l'API$/, /Synthèse : expliquer l'architecture du projet$/])
     await expect(section.getByTestId('exam-summary')).toContainText('(en cours) · 2 leçons')
 
     // The student's milestone: the clock; no Exécuter, hint, solution nor live mode, and not their text in the page.
