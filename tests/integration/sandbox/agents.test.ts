@@ -21,7 +21,7 @@ import { endSandbox, getOwnedSandbox, openSandbox } from '../../../lib/sandbox/s
 import { setSandboxPlacementForTests } from '../../../lib/sandbox/state.server'
 import { sandboxErrorMessage } from '../../../lib/sandbox/types'
 import { namespaceConfig, startTestAgent, writeTestKeyFile, type TestAgent } from '../../../scripts/split/agent-process'
-import { cleanUpNamespace, createUser, setConfig, withTestNamespace } from './support'
+import { cleanUpNamespace, createUser, setConfig, until, withTestNamespace } from './support'
 
 withTestNamespace('agents')
 const namespaceB = `quai-it-agb-${process.pid}`.slice(0, 30)
@@ -262,10 +262,15 @@ describe.sequential('sandboxes placed across two quai-agents', () => {
     await setDraining('alpha', false)
     expect(await agentOf(view.id)).toBe('beta')
     expect((await execInNode(view.id, 'node1', ['sh', '-c', 'echo survived > /root/lab/note.txt'])).exitCode).toBe(0)
+    // A container that ignores SIGTERM (sleep as PID 1) holds the keep in its 5-second stop,
+    // so the kill below lands during the keep however fast the machine is.
+    const stubborn = await execInNode(view.id, 'node1', ['docker', 'run', '-d', '--name', 'stubborn', 'busybox', 'sleep', '3600'])
+    expect(stubborn.exitCode, stubborn.stderr).toBe(0)
 
     // The web asks beta to keep the disk; beta dies in the middle of it.
     const ending = endSandbox(view.id, 'stopped').catch(() => undefined)
-    await new Promise((r) => setTimeout(r, 400))
+    await until('the keep to begin', async () => (await db.sandboxDisk.findFirst({ where: { sandboxId: view.id } }))?.status === 'keeping')
+    await new Promise((r) => setTimeout(r, 1_500))
     const killed = new Promise((r) => beta!.process.once('exit', r))
     beta!.process.kill('SIGKILL')
     await killed
