@@ -4,9 +4,10 @@ import { CodeBlock } from './CodeBlock'
 import { ExerciseRef } from './ExerciseRef'
 import { Mermaid } from './Mermaid'
 import { OpenQuestion } from '@/components/open-questions/OpenQuestion'
+import { StaticHtml } from './StaticHtml'
 import { Tab, Tabs } from './Tabs'
 
-const components = { Callout, Tabs, Tab, Exercise: ExerciseRef, OpenQuestion, Mermaid, pre: CodeBlock }
+const components = { Callout, Tabs, Tab, Exercise: ExerciseRef, OpenQuestion, Mermaid, StaticHtml, pre: CodeBlock }
 
 // Evaluating a bundle is cheap but not free: keep one component per compiled code string.
 const rendered = new Map<string, ReturnType<typeof getMDXComponent>>()

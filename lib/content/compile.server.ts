@@ -5,7 +5,7 @@ import { bundleMDX } from 'mdx-bundler'
 import rehypePrettyCode from 'rehype-pretty-code'
 import rehypeSlug from 'rehype-slug'
 import remarkGfm from 'remark-gfm'
-import { newReport, rehypeCollectToc, rehypeEmptyCodeLines, remarkLessonRules, type CompileReport, type TocEntry } from './mdx-plugins'
+import { newReport, rehypeCollectToc, rehypeEmptyCodeLines, rehypeStaticHtml, remarkLessonRules, type CompileReport, type TocEntry } from './mdx-plugins'
 
 export type CompiledLesson = {
   code: string
@@ -44,6 +44,7 @@ async function compileSource(file: string, source: string, mtimeMs: number): Pro
           // The copy and run buttons read the highlighted block's text in the page (CodeBlock).
           [rehypePrettyCode, { theme: 'github-light', keepBackground: false, defaultLang: { block: 'text' } }],
           rehypeEmptyCodeLines,
+          rehypeStaticHtml,
         ]
         return options
       },

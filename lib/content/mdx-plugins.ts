@@ -1,3 +1,4 @@
+import { toHtml } from 'hast-util-to-html'
 import { toString as hastToString } from 'hast-util-to-string'
 import { visit } from 'unist-util-visit'
 import type { Element, Root as HastRoot } from 'hast'
@@ -160,3 +161,64 @@ export function rehypeCollectToc(report: CompileReport) {
 }
 
 export const knownComponents = [...authorComponents, ...generatedComponents]
+
+/** The component a run of plain markup becomes (components/mdx/StaticHtml.tsx). */
+const staticHtmlComponent = 'StaticHtml'
+
+type AnyNode = { type: string; tagName?: string; children?: AnyNode[]; properties?: Record<string, unknown> }
+
+const isWhitespace = (node: AnyNode) => node.type === 'text' && /^\s*$/.test((node as { value?: string }).value ?? '')
+/** Markup React would only copy into the page: no component, no expression, no code block. */
+const isPlainMarkup = (node: AnyNode): boolean =>
+  node.type === 'text' || node.type === 'comment' || (node.type === 'element' && node.tagName !== 'pre' && (node.children ?? []).every(isPlainMarkup))
+
+/**
+ * Hands React HTML strings where it has nothing to do: a highlighted block's lines become its
+ * `pre`'s `html` prop (one string instead of an element per token), and each run of plain blocks
+ * between components becomes one StaticHtml. A lesson page's server render, its flight data and
+ * the browser's hydration then walk a few dozen elements instead of thousands.
+ * Runs are formed only where blocks are (the document, and inside block components), so inline
+ * markup is never wrapped in a block.
+ */
+export function rehypeStaticHtml() {
+  return (tree: HastRoot) => collapse(tree as unknown as AnyNode)
+}
+
+function collapse(parent: AnyNode): void {
+  const children = parent.children ?? []
+  if (parent.type === 'element' && parent.tagName === 'pre') {
+    parent.properties = { ...parent.properties, html: toHtml(children as never) }
+    parent.children = []
+    return
+  }
+  const blockLevel = parent.type === 'root' || parent.type === 'mdxJsxFlowElement'
+  const result: AnyNode[] = []
+  let run: AnyNode[] = []
+  const flush = () => {
+    const end = run.findLastIndex((n) => !isWhitespace(n))
+    const start = run.findIndex((n) => !isWhitespace(n))
+    if (start === -1) result.push(...run)
+    else {
+      result.push(...run.slice(0, start))
+      result.push({
+        type: 'mdxJsxFlowElement',
+        name: staticHtmlComponent,
+        attributes: [{ type: 'mdxJsxAttribute', name: 'html', value: toHtml(run.slice(start, end + 1) as never) }],
+        children: [],
+      } as AnyNode)
+      result.push(...run.slice(end + 1))
+    }
+    run = []
+  }
+  for (const child of children) {
+    if (blockLevel && isPlainMarkup(child)) {
+      run.push(child)
+      continue
+    }
+    flush()
+    if (child.children) collapse(child)
+    result.push(child)
+  }
+  flush()
+  parent.children = result
+}

@@ -6,6 +6,7 @@ import { createElement } from 'react'
 import { renderToStaticMarkup } from 'react-dom/server'
 import { afterAll, describe, expect, it } from 'vitest'
 import { compileLesson } from '@/lib/content/compile.server'
+import { StaticHtml } from '@/components/mdx/StaticHtml'
 
 // A code block's copy and run buttons send the text of the highlighted block as the page shows
 // it (components/mdx/CodeBlock.tsx reads its <pre>'s textContent), not a copy of the source
@@ -24,7 +25,11 @@ const blocks = [
 
 /** The text content of each <code> in the HTML, as the browser's textContent reads it. */
 function codeTexts(html: string): string[] {
-  const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#x27;|&#39;/g, "'").replace(/&amp;/g, '&')
+  const decode = (s: string) =>
+    s
+      .replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
+      .replace(/&#(\d+);/g, (_, dec: string) => String.fromCodePoint(Number(dec)))
+      .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#x27;|&#39;/g, "'").replace(/&amp;/g, '&')
   return [...html.matchAll(/<code[^>]*>([\s\S]*?)<\/code>/g)].map((m) => decode(m[1]!.replace(/<[^>]+>/g, '')))
 }
 
@@ -34,7 +39,9 @@ describe('code blocks', () => {
     const file = path.join(dir, 'lesson.mdx')
     fs.writeFileSync(file, source)
     const compiled = await compileLesson(file, source)
-    const html = renderToStaticMarkup(createElement(getMDXComponent(compiled.code)))
+    // The compiler hands each block's lines to its <pre> as an HTML string (CodeBlock puts it in).
+    const pre = ({ html, ...rest }: { html: string }) => createElement('pre', { ...rest, dangerouslySetInnerHTML: { __html: html } })
+    const html = renderToStaticMarkup(createElement(getMDXComponent(compiled.code), { components: { pre, StaticHtml } }))
     expect(codeTexts(html)).toEqual(blocks.map(([, code]) => code.replace(/\n$/, '')))
     expect(compiled.code).not.toMatch(/dataRaw|"data-raw"/)
   })
