@@ -8,8 +8,10 @@ import { gradePercent } from '../progress/grade'
 import type { ExamView } from './api'
 import { examViewOf } from './exams.server'
 
-// What a student did during the class's exam, for its review: every check run stored in the
-// window (clicks on "Vérifier" and live runs), oldest first, with its time, result and grade.
+// What a student did during the class's exam, for its review: every click on "Vérifier" in the
+// window, oldest first, with its time, result and grade. Live runs are not what the student did
+// (live mode is off in an exam; a stream opened before the window stores a few runs until it
+// ends), and they are not graded: they are left out, as from the grade sheet.
 // Each run's assertions are on the student page's exercise list. Quai keeps no record of the
 // terminal's commands, so there is none to show here.
 
@@ -18,7 +20,6 @@ export type ExamRunView = {
   at: Date
   lessonTitle: string
   exerciseTitle: string
-  trigger: 'manual' | 'live'
   passed: boolean
   passedCount: number
   totalCount: number
@@ -43,11 +44,12 @@ export async function examReviewOf(classId: string, user: Pick<SessionUser, 'id'
     where: {
       userId: studentId,
       courseSlug: { in: classroom.courses.map((c) => c.slug) },
+      trigger: 'manual',
       createdAt: { gte: new Date(exam.startsAt), lt: new Date(exam.endsAt) },
     },
     orderBy: { createdAt: 'asc' },
     take: maxReviewRuns,
-    select: { id: true, createdAt: true, courseSlug: true, lessonSlug: true, exerciseId: true, trigger: true, passed: true, passedCount: true, totalCount: true, score: true },
+    select: { id: true, createdAt: true, courseSlug: true, lessonSlug: true, exerciseId: true, passed: true, passedCount: true, totalCount: true, score: true },
   })
   return {
     exam,
@@ -60,7 +62,6 @@ export async function examReviewOf(classId: string, user: Pick<SessionUser, 'id'
           at: r.createdAt,
           lessonTitle: lesson?.frontmatter?.title ?? r.lessonSlug,
           exerciseTitle: lesson?.exercises.find((e) => e.id === r.exerciseId)?.title ?? r.exerciseId,
-          trigger: r.trigger === 'live' ? 'live' : 'manual',
           passed: r.passed,
           passedCount: r.passedCount,
           totalCount: r.totalCount,

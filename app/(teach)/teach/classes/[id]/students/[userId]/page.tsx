@@ -205,7 +205,6 @@ export default async function StudentPage({ params }: Props) {
                     total: r.totalCount,
                     grade: r.grade ?? 0,
                   })}
-                  <span className="text-slate-600"> · {r.trigger === 'live' ? t('student.trigger.live') : t('student.trigger.manual')}</span>
                 </li>
               ))}
             </ol>
