@@ -201,10 +201,11 @@ test('a project milestone in exam mode, start to finish: no help, partial then f
     await expect(item.getByTestId('answer-text')).toHaveText(answer)
     const grading = item.getByRole('form', { name: `Correction de la réponse de ${student.name}` })
     for (const [label, points] of [
-      ['Le schéma est complet et juste (sur 5)', '3'],
-      ['Le cloisonnement est justifié (sur 5)', '4.5'],
-      ['TLS et surface exposée (sur 4)', '3'],
-      ["La chronologie de l'incident (sur 4)", '1'],
+      ['Les deux schémas sont complets et justes (sur 4)', '3'],
+      ['Le cloisonnement est justifié (sur 4)', '3.5'],
+      ['TLS et surface exposée (sur 3)', '2'],
+      ['Ce que Swarm change (sur 4)', '2'],
+      ["La chronologie d'une panne de l'API (sur 3)", '1'],
       ['Précision et clarté (sur 2)', '2'],
     ] as const) {
       await grading.getByLabel(label).fill(points)
@@ -228,10 +229,11 @@ test('a project milestone in exam mode, start to finish: no help, partial then f
     await expect(card.getByTestId('open-answer-status')).toHaveText('Corrigée : 13,5 / 20.')
     const grade = card.getByTestId('open-answer-grade')
     await expect(grade.getByRole('listitem')).toHaveText([
-      'Le schéma est complet et juste : 3 / 5',
-      'Le cloisonnement est justifié : 4,5 / 5',
-      'TLS et surface exposée : 3 / 4',
-      "La chronologie de l'incident : 1 / 4",
+      'Les deux schémas sont complets et justes : 3 / 4',
+      'Le cloisonnement est justifié : 3,5 / 4',
+      'TLS et surface exposée : 2 / 3',
+      'Ce que Swarm change : 2 / 4',
+      "La chronologie d'une panne de l'API : 1 / 3",
       'Précision et clarté : 2 / 2',
     ])
     await expect(grade.getByTestId('open-answer-feedback')).toHaveText(feedback)
