@@ -12,7 +12,9 @@ import { withExerciseId, type ContentProblem } from './problems'
 import { lessonWorkspace, overlayWorkspace } from './workspace'
 import { imageMentions, isPinnedFamily, unpinnedImages, type ImageMention } from './pinned-images'
 
-export type ContentSummary = { courses: number; lessons: number; exercises: number; questions: number; openQuestions: number }
+/** A project: a course whose lessons share one sandbox (course.yaml sharedSandbox), its milestones graded. */
+export type ProjectSummary = { slug: string; lessons: number; exercises: number; openQuestions: number }
+export type ContentSummary = { courses: number; lessons: number; exercises: number; questions: number; openQuestions: number; projects: ProjectSummary[] }
 export type ContentReport = { problems: ContentProblem[]; summary: ContentSummary }
 
 /** Where an internal link points, or null for external links and anchors. */
@@ -246,9 +248,20 @@ export async function validateContent(tree: ContentTree): Promise<ContentReport>
       exercises: lessons.reduce((n, l) => n + l.exercises.length, 0),
       questions: lessons.reduce((n, l) => n + (l.quiz?.questions.length ?? 0), 0),
       openQuestions: lessons.reduce((n, l) => n + l.openQuestions.length, 0),
+      projects: tree.courses
+        .filter((c) => c.index?.sharedSandbox)
+        .map((c) => ({
+          slug: c.slug,
+          lessons: c.lessons.length,
+          exercises: c.lessons.reduce((n, l) => n + l.exercises.length, 0),
+          openQuestions: c.lessons.reduce((n, l) => n + l.openQuestions.length, 0),
+        })),
     },
   }
 }
 
 export const summaryLine = (s: ContentSummary) =>
-  `content: ${s.courses} courses, ${s.lessons} lessons, ${s.exercises} exercises, ${s.questions} quiz questions, ${s.openQuestions} open questions`
+  [
+    `content: ${s.courses} courses, ${s.lessons} lessons, ${s.exercises} exercises, ${s.questions} quiz questions, ${s.openQuestions} open questions`,
+    ...s.projects.map((p) => `  project ${p.slug}: ${p.lessons} lessons, ${p.exercises} graded exercises, ${p.openQuestions} open questions`),
+  ].join('\n')

@@ -20,6 +20,11 @@ describe('content validation', () => {
     const { problems, summary } = await validateContent(loadContentTree(path.join(fixtures, 'content')))
     expect(problems.map((p) => formatProblem(p))).toEqual([])
     expect(summaryLine(summary)).toBe('content: 1 courses, 3 lessons, 2 exercises, 5 quiz questions, 1 open questions')
+    // A course whose lessons share a sandbox is a project: its own line.
+    expect(summaryLine({ ...summary, projects: [{ slug: 'projet-demo', lessons: 3, exercises: 4, openQuestions: 1 }] }).split('\n')).toEqual([
+      'content: 1 courses, 3 lessons, 2 exercises, 5 quiz questions, 1 open questions',
+      '  project projet-demo: 3 lessons, 4 graded exercises, 1 open questions',
+    ])
   })
 
   it('names the file and the field of every problem in broken content', async () => {
