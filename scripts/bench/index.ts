@@ -66,7 +66,7 @@ const parts: Part[] = [
     name: 'load',
     file: 'load.ts',
     fn: 'benchLoad',
-    keys: ['load_learners', 'load_p95_ms', 'load_check_p95_ms', 'load_errors', 'load_page_p95_ms', 'load_heartbeat_p95_ms', 'load_quiz_p95_ms', 'load_requests'],
+    keys: ['load_learners', 'load_p95_ms', 'load_check_p95_ms', 'load_errors', 'load_page_p95_ms', 'load_heartbeat_p95_ms', 'load_quiz_p95_ms', 'load_requests', 'load_stress_p95_ms', 'load_stress_check_p95_ms', 'load_stress_errors', 'load_stress_requests'],
   },
 ]
 
