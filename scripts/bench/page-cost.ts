@@ -1,6 +1,7 @@
 // Server CPU and bytes per page, measured against a production server on a throwaway database.
 //   npx tsx --import ./scripts/node/register.mjs scripts/bench/page-cost.ts [runs] [--save DIR]
-// (--save: also writes each page's HTML to DIR, to look at what its flight data carries)
+// (--save: also writes each page's HTML to DIR, to look at what its flight data carries;
+//  QUAI_BENCH_CPU_PROF=DIR: the server writes a V8 CPU profile there when it stops)
 // Starts server.ts itself (needs `npx next build` first) so it can read the server's own CPU
 // time from /proc/<pid>/stat (utime + stime) before and after `runs` sequential GETs of each
 // page, after 20 warm-up requests. CPU time rather than latency: on a busy 2-core machine the
@@ -63,7 +64,8 @@ if (!fs.existsSync(path.join(root, '.next/BUILD_ID'))) throw new Error('no produ
 const db = await openThrowawayDatabase('page-cost')
 const port = await freePort()
 const url = `http://127.0.0.1:${port}`
-const server = startProcess(process.execPath, ['--import', 'tsx', '--import', './scripts/node/register.mjs', 'server.ts'], {
+const profile = process.env.QUAI_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.QUAI_BENCH_CPU_PROF}`] : []
+const server = startProcess(process.execPath, [...profile, '--import', 'tsx', '--import', './scripts/node/register.mjs', 'server.ts'], {
   NODE_ENV: 'production',
   PORT: String(port),
   HOST: '127.0.0.1',
@@ -82,10 +84,17 @@ try {
   })
   const cookie = signUp.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ')
   if (!signUp.ok || !cookie) throw new Error(`could not sign up: ${signUp.status}`)
-  const pages = ['/courses/reseaux-docker/sous-reseaux-et-dns', '/courses', '/api/health']
+  const lesson = '/courses/reseaux-docker/sous-reseaux-et-dns'
+  const pages = [lesson, '/courses', '/progress', '/api/health']
   const results: PageCost[] = []
   for (const page of pages) results.push(await measure(`${url}${page}`, { cookie }, server.child.pid!))
-  console.log(`${runs} sequential signed-in GETs per page after 20 warm-up (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}):`)
+  // What the signed-in lesson page's cost is made of: the same page signed out (no session, no
+  // learner's data), its RSC payload alone (a client navigation: no HTML rendering), and the
+  // smallest page (what any page costs).
+  results.push({ ...(await measure(`${url}${lesson}`, {}, server.child.pid!)), page: `${lesson} (signed out)` })
+  results.push({ ...(await measure(`${url}${lesson}`, { cookie, rsc: '1' }, server.child.pid!)), page: `${lesson} (RSC payload only)` })
+  results.push({ ...(await measure(`${url}/sign-in`, {}, server.child.pid!)), page: '/sign-in (signed out)' })
+  console.log(`${runs} sequential GETs per page after 20 warm-up, signed in unless said (${os.cpus().length} cores, load ${os.loadavg()[0]!.toFixed(1)}):`)
   for (const r of results) console.log(`  ${r.page}: ${r.cpu_ms_per_request} ms CPU/request, ${(r.html_bytes / 1024).toFixed(1)} KiB (flight ${(r.flight_bytes / 1024).toFixed(1)} KiB), ${r.status}`)
   console.log(JSON.stringify(results))
 } finally {
