@@ -55,6 +55,9 @@ const expectations: Record<string, Expectation> = {
   'monitoring/prometheus-et-exporters#ajouter-cadvisor': {
     nearMiss: { failing: [0, 1, 2], says: /cadvisor/ },
   },
+  'projet-logstream/jalon-4-elastic#elastic-en-route': {
+    nearMiss: { failing: [1], says: /Elasticsearch publie des ports sur node1/ },
+  },
   'securite-conteneurs/secrets-et-analyse-d-images#scanner-avec-trivy': {
     nearMiss: { failing: [0], says: /^dans rapports\/trivy\.json, ArtifactName vaut node:20-slim, attendu quai\/fournisseur-api:1\.4$/ },
   },
@@ -69,6 +72,8 @@ const registryOnly: { key: string; lesson: LessonRecord; exercise: Exercise }[] 
 const images: [hostTag: string, name: string][] = [
   ['quai/lesson-nginx:latest', 'nginx:latest'],
   ['quai/lesson-prometheus:latest', 'prom/prometheus:latest'],
+  // LogStream's collector and the Elasticsearch stand-in are Python (jalon-4-elastic).
+  ['quai/lesson-python-flask:latest', 'quai/python-flask:3.13'],
 ]
 
 let lab: Lab
