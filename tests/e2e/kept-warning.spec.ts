@@ -13,7 +13,8 @@ import { callFromPage } from './support/page-api'
 // server's database, close to the end of its retention.
 
 const database = '.cache/e2e/fixtures/quai.db'
-const sql = (query: string) => execFileSync('sqlite3', [database, query], { encoding: 'utf8' }).trim()
+// The server writes to the same file meanwhile: wait for its lock as the app does (busy timeout), never fail on it.
+const sql = (query: string) => execFileSync('sqlite3', ['-cmd', '.timeout 10000', database, query], { encoding: 'utf8' }).trim()
 const at = (modifier: string) => `strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now', '${modifier}')`
 
 test('kept work about to be removed is shown, downloaded without starting a sandbox, then resumed', async ({ page, browser }) => {
