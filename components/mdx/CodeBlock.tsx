@@ -13,8 +13,8 @@ const shellLanguages = new Set(['bash', 'sh', 'shell', 'zsh', 'console'])
  * highlighted lines are text joined by newlines, so the code need not travel a second time in
  * the page's flight data as a prop.
  */
-export function CodeBlock(props: React.ComponentProps<'pre'> & { 'data-language'?: string; html?: string }) {
-  const { children, html, ...rest } = props
+export function CodeBlock(props: Omit<React.ComponentProps<'pre'>, 'children'> & { 'data-language'?: string; html: string }) {
+  const { html, ...rest } = props
   const t = useTranslations('learn.code')
   const { handsOn, runButtons } = useLessonContext()
   const [copied, setCopied] = useState(false)
@@ -30,7 +30,7 @@ export function CodeBlock(props: React.ComponentProps<'pre'> & { 'data-language'
   const language = props['data-language']
   return (
     <div>
-      {(children || html) && (
+      {html && (
         <div className="flex items-center justify-between gap-2 border-b border-slate-200 px-3 py-1">
           <span className="font-mono text-xs text-slate-600">{language && language !== 'text' ? language : ''}</span>
           <div className="flex gap-1">
@@ -59,7 +59,7 @@ export function CodeBlock(props: React.ComponentProps<'pre'> & { 'data-language'
         </div>
       )}
       {/* The highlighted lines, as the compiler wrote them (rehypeStaticHtml in lib/content/mdx-plugins.ts). */}
-      {html !== undefined ? <pre ref={pre} {...rest} dangerouslySetInnerHTML={{ __html: html }} /> : <pre ref={pre} {...rest}>{children}</pre>}
+      <pre ref={pre} {...rest} dangerouslySetInnerHTML={{ __html: html }} />
     </div>
   )
 }
