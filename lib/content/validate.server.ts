@@ -244,21 +244,19 @@ export async function validateContent(tree: ContentTree): Promise<ContentReport>
     problems,
     summary: {
       courses: tree.courses.length,
-      lessons: lessons.length,
-      exercises: lessons.reduce((n, l) => n + l.exercises.length, 0),
+      ...workOf(lessons),
       questions: lessons.reduce((n, l) => n + (l.quiz?.questions.length ?? 0), 0),
-      openQuestions: lessons.reduce((n, l) => n + l.openQuestions.length, 0),
-      projects: tree.courses
-        .filter((c) => c.index?.sharedSandbox)
-        .map((c) => ({
-          slug: c.slug,
-          lessons: c.lessons.length,
-          exercises: c.lessons.reduce((n, l) => n + l.exercises.length, 0),
-          openQuestions: c.lessons.reduce((n, l) => n + l.openQuestions.length, 0),
-        })),
+      projects: tree.courses.filter((c) => c.index?.sharedSandbox).map((c) => ({ slug: c.slug, ...workOf(c.lessons) })),
     },
   }
 }
+
+/** How many lessons, exercises and open questions `lessons` hold. */
+const workOf = (lessons: LessonRecord[]) => ({
+  lessons: lessons.length,
+  exercises: lessons.reduce((n, l) => n + l.exercises.length, 0),
+  openQuestions: lessons.reduce((n, l) => n + l.openQuestions.length, 0),
+})
 
 export const summaryLine = (s: ContentSummary) =>
   [
