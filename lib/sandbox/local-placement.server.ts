@@ -552,10 +552,9 @@ export class LocalPlacement implements SandboxPlacement {
     // crash finds it there, whatever it had already stopped.
     const runningFile = path.join(keptDir, 'running.json')
     const nodes = await this.findNodes(sandboxId)
-    if (nodes.length > 0 && !fs.existsSync(runningFile) && fs.existsSync(stateDir)) {
-      await fsp.writeFile(runningFile, JSON.stringify(await this.recordRunning(nodes)), { mode: 0o600 })
-    }
-    const running = JSON.parse(await fsp.readFile(runningFile, 'utf8').catch(() => '{}')) as RunningContainers
+    const recorded = nodes.length > 0 && !fs.existsSync(runningFile) && fs.existsSync(stateDir) ? await this.recordRunning(nodes) : null
+    if (recorded) await fsp.writeFile(runningFile, JSON.stringify(recorded), { mode: 0o600 })
+    const running = recorded ?? (JSON.parse(await fsp.readFile(runningFile, 'utf8').catch(() => '{}')) as RunningContainers)
     const trace = tracer(sandboxId)
     // The containers stopped cleanly are the ones recorded: those a resume starts again.
     if (nodes.length > 0) await this.stopNodes(nodes, running)
