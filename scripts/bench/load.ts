@@ -66,10 +66,12 @@ const heartbeatEveryMs = 30_000 // components/lesson/LessonHeartbeat.tsx
 
 /** How often each learner does what (page intervals are jittered ±50 %). */
 type Workload = { name: 'class' | 'stress'; seconds: number; pageEveryMs: number; quizEveryMs: number; typeEveryMs: number; checkEveryMs: number }
-const workloads: Workload[] = [
+const workloadRates: Workload[] = [
   { name: 'class', seconds: 120, pageEveryMs: 60_000, quizEveryMs: 180_000, typeEveryMs: 10_000, checkEveryMs: 30_000 },
   { name: 'stress', seconds: 60, pageEveryMs: 10_000, quizEveryMs: 30_000, typeEveryMs: 3_000, checkEveryMs: 5_000 },
-].map((w) => ({ ...w, seconds: Number(process.env.QUAI_BENCH_LOAD_SECONDS ?? w.seconds) }) as Workload)
+]
+const workloads = workloadRates
+  .map((w) => ({ ...w, seconds: Number(process.env.QUAI_BENCH_LOAD_SECONDS ?? w.seconds) }))
   .filter((w) => !process.env.QUAI_BENCH_LOAD_MODEL || w.name === process.env.QUAI_BENCH_LOAD_MODEL)
 const benchEnv = benchSandboxEnv(namespace)
 

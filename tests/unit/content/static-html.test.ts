@@ -44,6 +44,10 @@ docker run --rm busybox echo "a < b & c"
 Le dernier paragraphe.
 `
 
+// Stand-ins for the lesson's components (components/mdx/): what each renders is all these tests read.
+const Callout = ({ children }: { children?: ReactNode }) => createElement('aside', null, children)
+const pre = ({ html, ...rest }: { html: string }) => createElement('pre', { ...rest, dangerouslySetInnerHTML: { __html: html } })
+
 async function compile() {
   const file = path.join(dir, 'lesson.mdx')
   fs.writeFileSync(file, source)
@@ -59,9 +63,9 @@ describe('static markup', () => {
         seen.push('StaticHtml')
         return StaticHtml(props)
       },
-      Callout: ({ children }: { children?: ReactNode }) => createElement('aside', null, children),
+      Callout,
       Exercise: ({ id }: { id: string }) => createElement('section', { 'data-exercise': id }),
-      pre: ({ html, ...rest }: { html: string }) => createElement('pre', { ...rest, dangerouslySetInnerHTML: { __html: html } }),
+      pre,
     }
     const html = renderToStaticMarkup(createElement(getMDXComponent(compiled.code), { components }))
     // Heading, paragraph, list; the callout's paragraph; table; last paragraph.
@@ -86,9 +90,9 @@ describe('static markup', () => {
     const compiled = await compileLesson(file, inline)
     const components = {
       StaticHtml,
-      Callout: ({ children }: { children?: ReactNode }) => createElement('aside', null, children),
+      Callout,
       Exercise: ({ id }: { id: string }) => createElement('span', { 'data-exercise': id }),
-      pre: ({ html, ...rest }: { html: string }) => createElement('pre', { ...rest, dangerouslySetInnerHTML: { __html: html } }),
+      pre,
     }
     const html = renderToStaticMarkup(createElement(getMDXComponent(compiled.code), { components }))
     expect(html).toContain('<p>Avant <span data-exercise="dedans"></span> après.</p>')
