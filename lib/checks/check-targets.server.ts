@@ -39,15 +39,21 @@ export function getSandboxAccess(): SandboxAccess {
           docker,
           async exec(command, opts) {
             try {
-              const result = await execInNode(sandboxId, node, ['bash', '-c', command], { workingDir, timeoutMs: opts.timeoutMs, maxOutputBytes: checkLimits.execOutputBytes }).catch(
+              const result = await execInNode(sandboxId, node, ['bash', '-c', command], { workingDir, timeoutMs: opts.timeoutMs, maxOutputBytes: checkLimits.execOutputBytes, resident: true }).catch(
                 async (error: unknown) => {
                   throw (await processLimitReached(sandboxId)) ? new ProcessLimitError(node) : error
                 },
               )
-              // Out of processes, the command never ran: not the learner's answer, and no attempt.
-              if (result.exitCode !== 0 && (isForkFailure(result.stderr) || (await processLimitReached(sandboxId)))) throw new ProcessLimitError(node)
-              // A command that fails on a full disk says something else (often a registry or DNS error).
-              if (result.exitCode !== 0 && (isNoSpaceError(result.stderr) || (await sandboxDiskFull(sandboxId)))) throw new DiskFullError(node)
+              if (result.exitCode !== 0) {
+                const [outOfProcesses, diskFull] = await Promise.all([
+                  isForkFailure(result.stderr) || processLimitReached(sandboxId),
+                  isNoSpaceError(result.stderr) || sandboxDiskFull(sandboxId),
+                ])
+                // Out of processes, the command never ran: not the learner's answer, and no attempt.
+                if (outOfProcesses) throw new ProcessLimitError(node)
+                // A command that fails on a full disk says something else (often a registry or DNS error).
+                if (diskFull) throw new DiskFullError(node)
+              }
               if (result.timedOut) return { exitCode: 124, stdout: result.stdout, stderr: result.stderr }
               // No exit code: the exec was lost with its node (removed, or its daemon gone), not
               // a command that failed. The run stops here and nothing is recorded.

@@ -88,6 +88,7 @@ import {
   type SandboxPlacement,
 } from './placement'
 import { nodeProcessPids } from './node-processes'
+import { NodeRunners, RunnerUnavailableError } from './node-runner.server'
 import { LABEL } from './local-labels'
 import { BRIDGE_PREFIX, ensureFirewall, firewallGap, prepareLocalHost, type LocalPlacementStatus } from './local-setup.server'
 import { listMirrorImages, REGISTRY_ALIAS } from './registry-mirror.server'
@@ -121,11 +122,15 @@ const nodeDaemonAt = (socketPath: string) => dockerClientForSocket(socketPath, {
 /** "local", or "local-<namespace>" outside the default namespace. */
 export const localPlacementName = (config: SandboxConfig) => (config.namespace === 'quai' ? 'local' : `local-${config.namespace}`)
 
+/** An exec that ended with its node: no exit code (callers ask whether the node died). */
+const lostExec: ExecResult = { exitCode: null, stdout: '', stderr: '', timedOut: false, truncated: false, durationMs: 0 }
+
 export class LocalPlacement implements SandboxPlacement {
   /** "local" (or "local-<namespace>" outside the default namespace), stored in Sandbox.placement. */
   readonly name: string
   private prepared: Promise<LocalPlacementStatus> | null = null
   private engine: EngineInfo | null = null
+  private readonly runners = new NodeRunners()
 
   constructor(
     private readonly config: SandboxConfig,
@@ -361,6 +366,7 @@ export class LocalPlacement implements SandboxPlacement {
     // cgroup v1 throttles I/O flatly: the cgroups the nodes made below the sandbox's get the limits too.
     if (cgroupParent && diskIo) await throttleSandboxDiskTree(this.config.cgroupParent, id, diskIo)
     await registryJoined
+    for (const node of placed) this.runners.warm({ docker: this.docker, containerId: node.containerId }, this.runnerCommand)
     return { sandboxId: id, networkId, isolation, nodes: placed, subnet, steps: diskHasSteps(stateDir) }
   }
 
@@ -522,6 +528,7 @@ export class LocalPlacement implements SandboxPlacement {
     }
     await step('containers', async () => {
       const containers = await listContainersByLabel(this.docker, { [LABEL.sandbox]: sandboxId })
+      for (const c of containers) this.runners.forget(c.id)
       await Promise.all(containers.map((c) => removeContainer(this.docker, c.id)))
     })
     await step('network', async () => {
@@ -779,12 +786,32 @@ export class LocalPlacement implements SandboxPlacement {
       // Bound the process itself (Docker cannot kill an exec): TERM, then KILL a second later.
       argv = ['timeout', '-k', '1', String(Math.max(1, Math.ceil(options.timeoutMs / 1000))), ...cmd]
     }
-    return execInContainer(this.docker, node.containerId, this.execCommand(argv, options.workingDir), {
+    if (options.resident && options.stdin === undefined && options.env === undefined) {
+      const ref = { docker: this.docker, containerId: node.containerId }
+      const command = { argv, workingDir: options.workingDir, deadlineMs: (options.timeoutMs ?? 60_000) + 3000, maxOutputBytes: options.maxOutputBytes ?? 1024 * 1024 }
+      try {
+        return await this.runners.run(ref, this.runnerCommand, command)
+      } catch (error) {
+        if (!(error instanceof RunnerUnavailableError)) throw error
+        // Gone with its node: the command is lost, as a plain exec's would be. Otherwise the
+        // learner killed it, and the command runs again as a plain exec.
+        if (error.whileRunning && !(await inspectContainer(this.docker, node.containerId))?.running) return lostExec
+      }
+    }
+    const result = await execInContainer(this.docker, node.containerId, this.execCommand(argv, options.workingDir), {
       env: options.env,
       stdin: options.stdin,
       timeoutMs: options.timeoutMs ? options.timeoutMs + 3000 : undefined,
       maxOutputBytes: options.maxOutputBytes,
     })
+    // runc could not start quai-enter (the node is stopping): the command never ran, its exit code is not its own.
+    if (result.exitCode === 126 && [result.stderr, result.stdout].some((text) => text.startsWith('OCI runtime exec failed'))) return { ...result, exitCode: null }
+    return result
+  }
+
+  /** The node's resident runner (images/sandbox/quai-runner), entered into the learner's world. */
+  private get runnerCommand(): string[] {
+    return this.execCommand(['quai-runner'], '/')
   }
 
   nodeContainer(node: NodeRef) {

@@ -87,6 +87,12 @@ export type ExecInNodeOptions = {
   /** Kill the command after this long (the result says timedOut). */
   timeoutMs?: number
   maxOutputBytes?: number
+  /**
+   * Through the node's resident runner (node-runner.server.ts) rather than a new docker exec:
+   * for the short commands of checks (without `timeoutMs`, a minute at most). Ignored with
+   * `stdin` or `env`.
+   */
+  resident?: boolean
 }
 
 export interface SandboxPlacement {

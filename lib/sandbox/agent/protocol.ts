@@ -119,6 +119,7 @@ export const agentOperations = {
           stdin: z.string().optional(),
           timeoutMs: z.number().int().positive().optional(),
           maxOutputBytes: z.number().int().positive().optional(),
+          resident: z.boolean().optional(),
         })
         .strict(),
     }),
