@@ -156,7 +156,13 @@ function quizLessons(): { course: string; lesson: string; answers: Record<string
 }
 
 type Kind = 'page' | 'heartbeat' | 'quiz' | 'check'
-type Sample = { kind: Kind; ms: number; status: number; error?: string }
+/** `runMs`: a check's own run as its answer says (result.durationMs), without HTTP, session, limits and storing. */
+type Sample = { kind: Kind; ms: number; status: number; error?: string; runMs?: number }
+
+function checkRunMs(kind: Kind, answer: Answer): number | undefined {
+  if (kind !== 'check' || answer.status !== 200) return undefined
+  return (JSON.parse(answer.body) as { result?: { durationMs?: number } }).result?.durationMs
+}
 
 /** Records each request: its time, or its failure (a network error counts as status 0). */
 function recorder(samples: Sample[]) {
@@ -164,7 +170,7 @@ function recorder(samples: Sample[]) {
     const started = performance.now()
     try {
       const answer = await run()
-      samples.push({ kind, ms: answer.ms, status: answer.status, ...(answer.status >= 300 ? { error: answer.body.slice(0, 200) } : {}) })
+      samples.push({ kind, ms: answer.ms, status: answer.status, runMs: checkRunMs(kind, answer), ...(answer.status >= 300 ? { error: answer.body.slice(0, 200) } : {}) })
       return answer
     } catch (error) {
       samples.push({ kind, ms: performance.now() - started, status: 0, error: (error as Error).message })
@@ -431,7 +437,12 @@ async function ceiling(
     .map((kind) => `${kind} p50 ${percentile(of(kind).map((s) => s.ms), 50)} / p95 ${percentile(of(kind).map((s) => s.ms), 95)} ms (${of(kind).length})`)
     .join(', ')
   const failed = samples.filter((s) => s.status < 200 || s.status >= 300)
-  log(`ceiling (ONE learner, nothing else, one request at a time): ${line}${failed.length ? `; ${failed.length} failed, first: ${failed[0]?.status} ${failed[0]?.error}` : ''}`)
+  const failures = failed.length ? `; ${failed.length} failed, first: ${failed[0]?.status} ${failed[0]?.error}` : ''
+  if (!lab) log(`ceiling (ONE learner, nothing else, one request at a time): ${line}${failures}`)
+  else {
+    const runs = of('check').flatMap((s) => (s.runMs === undefined ? [] : [s.runMs]))
+    log(`ceiling: ${of('check').length} checks of one learner, one at a time: p50 ${percentile(of('check').map((s) => s.ms), 50)} ms, the runs alone (durationMs) p50 ${percentile(runs, 50)} / max ${percentile(runs, 100)} ms${failures}`)
+  }
   return { page: percentile(of('page').map((s) => s.ms), 95), all: percentile(samples.filter((s) => s.kind !== 'check').map((s) => s.ms), 95), check: percentile(of('check').map((s) => s.ms), 95) }
 }
 
@@ -495,6 +506,8 @@ async function runWindow(options: {
     const bad = list.filter((s) => s.status < 200 || s.status >= 300)
     log(`${kind.padEnd(9)} ${String(list.length).padStart(6)} requests (${Math.round((list.length / elapsed) * 10) / 10}/s), p50 ${percentile(ms([kind]), 50)} ms, p95 ${percentile(ms([kind]), 95)} ms, p99 ${percentile(ms([kind]), 99)} ms, max ${percentile(ms([kind]), 100)} ms, ${bad.length} errors`)
   }
+  const runs = of(['check']).flatMap((s) => (s.runMs === undefined ? [] : [s.runMs]))
+  log(`check runs alone (the answer's durationMs: reading the sandbox, without HTTP, session, limits and storing): p50 ${percentile(runs, 50)} ms, p95 ${percentile(runs, 95)} ms`)
   const statuses = new Map<string, number>()
   for (const s of failed) statuses.set(`${s.kind} ${s.status}`, (statuses.get(`${s.kind} ${s.status}`) ?? 0) + 1)
   if (failed.length > 0) log(`errors: ${[...statuses].map(([k, v]) => `${k} ×${v}`).join(', ')}; first: ${failed[0]?.kind} ${failed[0]?.status} ${failed[0]?.error}`)
@@ -627,7 +640,7 @@ export async function benchLoad(options: { log?: (line: string) => void } = {}):
       return (ticks.get('web A') ?? 0) + (ticks.get('web B') ?? 0)
     }
     const ceil = await ceiling(url, ceilingLearner, null, lessons, check, log, webTicks)
-    const ceilCheck = await ceiling(url, learners[0]!, labs[0] ?? null, lessons, check, () => undefined, webTicks)
+    const ceilCheck = await ceiling(url, learners[0]!, labs[0] ?? null, lessons, check, log, webTicks)
     const ceilingMachineAfter = machineTicks()
     const ceilingBusy = Math.round(((ceilingMachineAfter.busy - ceilingMachine.busy) / (ceilingMachineAfter.total - ceilingMachine.total)) * os.cpus().length * 100) / 100
     log(`ceiling: check p95 ${ceilCheck.check} ms with one learner checking, nothing else of this run; meanwhile the machine was ${ceilingBusy} of ${os.cpus().length} cores busy (other work on it included)`)
