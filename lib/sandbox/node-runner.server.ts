@@ -34,6 +34,8 @@ const greetingTimeoutMs = 5_000
 const maxLineBytes = 32 * 1024 * 1024
 /** After a runner failed to start on a node (an image without one), plain execs for this long. */
 const retryStartAfterMs = 60_000
+/** How long after a sandbox is placed its runners start (warm). */
+const warmAfterMs = 10_000
 
 const hexOf = (text: string) => `x${Buffer.from(text, 'utf8').toString('hex')}`
 const textOf = (field: string) => Buffer.from(field.slice(1), 'hex').toString('utf8')
@@ -152,6 +154,7 @@ class NodeRunner {
 export class NodeRunners {
   private readonly runners = new Map<string, Promise<NodeRunner>>()
   private readonly failedAt = new Map<string, number>()
+  private readonly warming = new Map<string, NodeJS.Timeout>()
 
   /**
    * Runs `command` in the node through its runner. Throws RunnerUnavailableError when there is
@@ -163,15 +166,25 @@ export class NodeRunners {
   }
 
   /**
-   * Starts the node's runner now, in the background, so that the learner's first check does
-   * not pay for its exec (tens of milliseconds); a failure is left for the first run to meet.
+   * Starts the node's runner in the background a few seconds from now, so that the learner's
+   * first check does not pay for its exec (tens of milliseconds), and the exec does not take
+   * CPU from what the learner waits for meanwhile (the sandbox's start, a resumed stack's
+   * containers). A failure is left for the first run to meet.
    */
   warm(ref: ContainerRef, runnerCommand: string[]): void {
-    this.runnerOf(ref, runnerCommand).catch(() => undefined)
+    clearTimeout(this.warming.get(ref.containerId))
+    const timer = setTimeout(() => {
+      this.warming.delete(ref.containerId)
+      this.runnerOf(ref, runnerCommand).catch(() => undefined)
+    }, warmAfterMs)
+    timer.unref()
+    this.warming.set(ref.containerId, timer)
   }
 
   /** Closes the node's runner (its container is going away). */
   forget(containerId: string): void {
+    clearTimeout(this.warming.get(containerId))
+    this.warming.delete(containerId)
     const runner = this.runners.get(containerId)
     this.runners.delete(containerId)
     this.failedAt.delete(containerId)
