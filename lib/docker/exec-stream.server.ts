@@ -12,8 +12,8 @@ import { apiOf, type DockerDaemon } from './client.server'
 export type ExecStream = {
   /** Bytes for the process's stdin; false when the socket's buffer is over its high-water mark. */
   write: (data: Uint8Array) => boolean
-  /** Bytes of stdout and stderr, in order, as they arrive (subarrays of the socket's chunks). */
-  onOutput: (listener: (chunk: Buffer) => void) => void
+  /** Bytes of stdout (1) and stderr (2), in order, as they arrive (subarrays of the socket's chunks). */
+  onOutput: (listener: (chunk: Buffer, stream: 1 | 2) => void) => void
   /** The stream ended (process exited, or the connection to the daemon broke). */
   onEnd: (listener: (error?: Error) => void) => void
   onDrain: (listener: () => void) => void
@@ -124,11 +124,11 @@ export async function openExecStream(ref: ContainerRef, options: ExecStreamOptio
   // Keystrokes go out at once (a remote daemon's TCP connection; a no-op on unix sockets).
   ;(socket as Partial<Socket>).setNoDelay?.(true)
 
-  const outputListeners: ((chunk: Buffer) => void)[] = []
+  const outputListeners: ((chunk: Buffer, stream: 1 | 2) => void)[] = []
   const endListeners: ((error?: Error) => void)[] = []
   const drainListeners: (() => void)[] = []
-  const demux = new ExecDemuxer((chunk) => {
-    for (const l of outputListeners) l(chunk)
+  const demux = new ExecDemuxer((chunk, stream) => {
+    for (const l of outputListeners) l(chunk, stream)
   })
   let ended = false
   let paused = false

@@ -47,7 +47,7 @@ class NodeRunner {
   private nextId = 1
   private line = ''
   private closed = false
-  /** What the exec printed before its greeting, when it never greeted (quai-enter's or the shell's error). */
+  /** The first line the exec printed on stderr: why it never greeted (quai-enter's or the shell's error). */
   private firstLine = ''
 
   private constructor(private readonly stream: ExecStream) {}
@@ -71,18 +71,17 @@ class NodeRunner {
           onEnd()
           if (!greeted) fail(new RunnerUnavailableError(`it ended before its greeting${opened.firstLine ? `: ${opened.firstLine}` : ''}`))
         })
-        stream.onOutput((chunk) =>
+        stream.onOutput((chunk, from) => {
+          // Its stderr is for people (quai-enter's or Perl's complaint), never the protocol.
+          if (from === 2) return void (opened.firstLine ||= chunk.toString('utf8').split('\n')[0]!.slice(0, 300))
           opened.receive(chunk, (line) => {
             if (greeted) return opened.answer(line)
-            if (line !== 'quai-runner 1') {
-              opened.firstLine ||= line.slice(0, 300)
-              return
-            }
+            if (line !== 'quai-runner 1') return
             greeted = true
             clearTimeout(timer)
             resolve(opened)
-          }),
-        )
+          })
+        })
       }, fail)
     })
   }
