@@ -19,9 +19,11 @@ export type ExecOptions = {
   stdin?: string | Buffer
   /** Stop waiting after this long (the stream is cut; the caller should also bound the process). */
   timeoutMs?: number
-  /** Output kept per stream (default 1 MiB); the rest is counted but dropped. */
+  /** Output kept per stream (default defaultMaxOutputBytes); the rest is counted but dropped. */
   maxOutputBytes?: number
 }
+
+export const defaultMaxOutputBytes = 1024 * 1024
 
 export type ExecResult = {
   /** null when unknown (timed out, or the daemon went away). */
@@ -87,7 +89,7 @@ async function runExec(
   } catch (error) {
     throw mapError(error, 'start')
   }
-  const max = options.maxOutputBytes ?? 1024 * 1024
+  const max = options.maxOutputBytes ?? defaultMaxOutputBytes
   const out = new Collector(max)
   const err = new Collector(max)
   const stdout = new PassThrough()

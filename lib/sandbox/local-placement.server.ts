@@ -24,7 +24,7 @@ import {
   type ContainerSpec,
   type EngineInfo,
 } from '../docker/engine.server'
-import { execInContainer, type ExecResult } from '../docker/exec.server'
+import { defaultMaxOutputBytes, execInContainer, type ExecResult } from '../docker/exec.server'
 import { listImageTags } from '../docker/reads.server'
 import type { IsolationMode } from '../env.server'
 import type { SandboxConfig } from './config.server'
@@ -786,9 +786,11 @@ export class LocalPlacement implements SandboxPlacement {
       // Bound the process itself (Docker cannot kill an exec): TERM, then KILL a second later.
       argv = ['timeout', '-k', '1', String(Math.max(1, Math.ceil(options.timeoutMs / 1000))), ...cmd]
     }
+    // How long to wait for the answer: the command's timeout (timeout -k 1 above) and a margin.
+    const waitMs = options.timeoutMs ? options.timeoutMs + 3000 : undefined
     if (options.resident && options.stdin === undefined && options.env === undefined) {
       const ref = { docker: this.docker, containerId: node.containerId }
-      const command = { argv, workingDir: options.workingDir, deadlineMs: (options.timeoutMs ?? 60_000) + 3000, maxOutputBytes: options.maxOutputBytes ?? 1024 * 1024 }
+      const command = { argv, workingDir: options.workingDir, deadlineMs: waitMs ?? 63_000, maxOutputBytes: options.maxOutputBytes ?? defaultMaxOutputBytes }
       try {
         return await this.runners.run(ref, this.runnerCommand, command)
       } catch (error) {
@@ -801,7 +803,7 @@ export class LocalPlacement implements SandboxPlacement {
     const result = await execInContainer(this.docker, node.containerId, this.execCommand(argv, options.workingDir), {
       env: options.env,
       stdin: options.stdin,
-      timeoutMs: options.timeoutMs ? options.timeoutMs + 3000 : undefined,
+      timeoutMs: waitMs,
       maxOutputBytes: options.maxOutputBytes,
     })
     // runc could not start quai-enter (the node is stopping): the command never ran, its exit code is not its own.
