@@ -61,10 +61,14 @@ step "security tests" env QUAI_SECURITY_BUILT=1 npm run -s test:security
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then
-  # The end of each failed step again, so that the last lines of the run name what failed.
+  # Each failed step's failing tests and its end again, so that the last lines of the run name
+  # what failed (a step can run several tools: the security step's vitest failures come before
+  # its Playwright output).
   for index in "${!failures[@]}"; do
+    echo "━━━ failed tests of the step: ${failures[$index]}"
+    sed 's/\x1b\[[0-9;]*m//g' "${failure_logs[$index]}" | grep -E '^ *(×|✘|FAIL) |^ +[0-9]+\) \[' | head -n 40
     echo "━━━ end of the failed step: ${failures[$index]}"
-    tail -n 40 "${failure_logs[$index]}"
+    tail -n 25 "${failure_logs[$index]}"
   done
   echo "FAILED: ${failures[*]}"
   exit 1
