@@ -40,7 +40,8 @@ function network4(ip: string, bits: number): string {
 }
 
 // A LAN the host is attached to: a veth into a network namespace of its own, with a service on it.
-const tag = process.pid % 250
+// From 1: with a 0, ip6tables prints 2001:db8:0::/64 back as 2001:db8::/64 (one run in 250 failed).
+const tag = 1 + (process.pid % 250)
 const lan = {
   ns: `qlan${process.pid}`,
   hostIf: `qlh${process.pid}`.slice(0, 15),
