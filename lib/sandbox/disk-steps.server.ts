@@ -214,12 +214,13 @@ export async function moveFromKept(keptDir: string, sandboxDir: string, diskId: 
   }
   if (!fs.existsSync(image)) throw new KeptDiskMissingError(diskId)
   await fsp.rename(image, path.join(sandboxDir, IMAGE))
-  await fsp.rm(keptDir, { recursive: true, force: true })
   const left = await diskRoomLeft(room)
   if (left < 0) {
+    // Back into its kept folder, still there: the learner is told the host is full, not ENOENT.
     await fsp.rename(path.join(sandboxDir, IMAGE), image)
     throw new SandboxHostFullError(sizeMb, 0, `free space on the filesystem of ${room.stateDir}: fewer kept disks (QUAI_SANDBOX_KEEP_DAYS, _KEEP_HOST_MB) or move some to another host (npm run agents -- move-disks)`)
   }
+  await fsp.rm(keptDir, { recursive: true, force: true })
 }
 
 /** Every kept disk of this host: its id and the bytes it holds. */
