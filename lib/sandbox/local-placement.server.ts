@@ -109,6 +109,11 @@ const LAB = '/root/lab'
 /** How long a learner's container may take to stop cleanly when its sandbox is kept. */
 const keepStopSeconds = 5
 
+/** How long past a command's own timeout an exec's answer is awaited (`timeout -k 1` kills it a second after). */
+const answerMarginMs = 3000
+/** How long the resident runner is awaited for a command given no timeout. */
+const untimedRunnerWaitMs = 60_000
+
 /** QUAI_SANDBOX_TRACE=1 logs how long each step of a start takes. */
 function tracer(id: string): (step: string) => void {
   if (envNow('QUAI_SANDBOX_TRACE') !== '1') return () => undefined
@@ -787,10 +792,10 @@ export class LocalPlacement implements SandboxPlacement {
       argv = ['timeout', '-k', '1', String(Math.max(1, Math.ceil(options.timeoutMs / 1000))), ...cmd]
     }
     // How long to wait for the answer: the command's timeout (timeout -k 1 above) and a margin.
-    const waitMs = options.timeoutMs ? options.timeoutMs + 3000 : undefined
+    const waitMs = options.timeoutMs ? options.timeoutMs + answerMarginMs : undefined
     if (options.resident && options.stdin === undefined && options.env === undefined) {
       const ref = { docker: this.docker, containerId: node.containerId }
-      const command = { argv, workingDir: options.workingDir, deadlineMs: waitMs ?? 63_000, maxOutputBytes: options.maxOutputBytes ?? defaultMaxOutputBytes }
+      const command = { argv, workingDir: options.workingDir, deadlineMs: waitMs ?? untimedRunnerWaitMs + answerMarginMs, maxOutputBytes: options.maxOutputBytes ?? defaultMaxOutputBytes }
       try {
         return await this.runners.run(ref, this.runnerCommand, command)
       } catch (error) {
