@@ -117,6 +117,8 @@ export async function endEveryBenchSandbox(): Promise<void> {
   const rows = await db.sandbox.findMany({ where: { placement: placement.name, status: { in: ['starting', 'running', 'stopping'] } }, select: { id: true } })
   for (const r of rows) await endSandbox(r.id, 'stopped').catch(() => undefined)
   for (const id of await placement.listPlaced().catch(() => [] as string[])) await placement.destroy(id).catch(() => undefined)
+  // The bench's database goes with it, and nothing else would ever resume these.
+  for (const { diskId } of await placement.listKept().catch(() => [])) await placement.removeKept(diskId, null).catch(() => undefined)
 }
 
 /** The placement a benchmark's own process uses to reach the sandboxes of a split server: its agent. */
