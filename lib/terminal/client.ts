@@ -13,7 +13,7 @@ import {
   encodeResize,
   terminalPath,
 } from './protocol'
-import { OutputFeed } from './unseen-output'
+import { acknowledgeOnArrivalBytes, learnerScrollback, OutputFeed } from './unseen-output'
 
 // The browser terminal: one class owns the xterm Terminal, its addons, the WebSocket and every
 // listener and timer, registered in one list and disposed together (the ttyd/wetty habit).
@@ -41,8 +41,6 @@ export type TerminalClientOptions = {
   baseUrl?: string
 }
 
-/** Output is acknowledged on arrival while less than this waits to be parsed. */
-const parseBacklogBytes = 512 * 1024
 /** Ctrl-C, Ctrl-\ and Ctrl-Z (INTR, QUIT, SUSP): the learner stops the program and waits for the prompt. */
 const interruptKeys = [0x03, 0x1c, 0x1a]
 const hasInterruptKey = (data: string | Uint8Array) =>
@@ -57,7 +55,7 @@ export const terminalOptions: ITerminalOptions = {
   cursorBlink: true,
   fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
   fontSize: 14,
-  scrollback: 5000,
+  scrollback: learnerScrollback,
   allowProposedApi: false,
   theme: { background: '#020617', foreground: '#e2e8f0', cursor: '#f8fafc', selectionBackground: '#334155' },
 }
@@ -308,10 +306,10 @@ export class TerminalClient {
 
   /**
    * Flow control, browser side (the xterm.js guidance: watch the parser's backlog). Output is
-   * acknowledged as soon as it arrives while less than parseBacklogBytes waits to be parsed, and
-   * only once parsed (or dropped unseen) when xterm falls behind. The server pauses the shell
-   * above flowHighWater unacknowledged bytes, so the page never holds more than about
-   * parseBacklogBytes + flowHighWater, and the pipe does not drain on every round trip. Acks are
+   * acknowledged as soon as it arrives while less than acknowledgeOnArrivalBytes waits to be
+   * parsed, and only once parsed (or dropped unseen) when xterm falls behind. The server pauses
+   * the shell above flowHighWater unacknowledged bytes, so the page never holds more than about
+   * acknowledgeOnArrivalBytes + flowHighWater, and the pipe does not drain on every round trip. Acks are
    * batched (in Chromium each WebSocket.send is an IPC hop, 0.5 ms per ack in a profile): on
    * arrival, one per ackEveryBytes and a quiet tail after 50 ms; after parsing, one per parse
    * slice, at once, since the server may be paused.
@@ -319,7 +317,7 @@ export class TerminalClient {
   private writeOutput(data: Uint8Array) {
     const size = data.byteLength
     const socket = this.socket
-    const early = this.feed.backlog < parseBacklogBytes
+    const early = this.feed.backlog < acknowledgeOnArrivalBytes
     if (early) {
       // Batched: one ack per ackEveryBytes arriving; a quiet tail goes out after a moment.
       this.pendingAck += size

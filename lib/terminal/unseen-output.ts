@@ -161,6 +161,16 @@ export const feedSliceBytes = 128 * 1024
  */
 export const floodFeedEveryMs = 16
 export const floodWaitBytes = 1024 * 1024
+/**
+ * The browser acknowledges output on arrival while less than this waits (lib/terminal/client.ts),
+ * and only once parsed or dropped beyond. A flood waits up to floodWaitBytes for a scrollback's
+ * worth of lines before its head can be dropped (370 kB of 73-byte lines, 620 kB at 120
+ * columns): acks that stopped before that would pause the server while the page waits for the
+ * very lines the pause holds back.
+ */
+export const acknowledgeOnArrivalBytes = floodWaitBytes + feedSliceBytes
+/** The learner's terminal keeps this many lines above the screen (terminalOptions in lib/terminal/client.ts). */
+export const learnerScrollback = 5000
 /** After an interrupt key, xterm is fed as fast as it parses (no frame pacing) for this long. */
 export const interruptUnpacedMs = 1000
 

@@ -1,6 +1,14 @@
-import type { Terminal } from '@xterm/headless'
+import { Terminal } from '@xterm/headless'
 import { describe, expect, it } from 'vitest'
-import { feedSliceBytes, floodFeedEveryMs, interruptUnpacedMs, OutputFeed, type FeedTimers } from '../../../lib/terminal/unseen-output'
+import {
+  acknowledgeOnArrivalBytes,
+  feedSliceBytes,
+  floodFeedEveryMs,
+  interruptUnpacedMs,
+  learnerScrollback,
+  OutputFeed,
+  type FeedTimers,
+} from '../../../lib/terminal/unseen-output'
 import { chunksOf, encoder, newTerminal, random, size, snapshot, stream, write } from './xterm-streams'
 
 // The browser terminal's queue (OutputFeed, lib/terminal/unseen-output.ts) in front of a real
@@ -122,6 +130,52 @@ describe('output feed', () => {
     expect(snapshot(term)).toEqual(snapshot(everything))
     const buffer = term.buffer.active
     expect(buffer.getLine(buffer.baseY + buffer.cursorY)?.translateToString(true).trimEnd()).toBe('root@node1:~#')
+    feed.dispose()
+  })
+
+  it('can drop a flood of terminal-wide lines before the browser stops acknowledging it on arrival', async () => {
+    // The learner's terminal, 120 columns wide. Frames come in faster than one slice per frame
+    // (a flood): the head can be dropped once a scrollback's worth of lines waits behind it
+    // (620 kB here). Were acks on arrival to stop before that, the server would pause at its
+    // window and wait for acks that come only once the page has the lines the pause holds back.
+    const term = new Terminal({ cols: 120, rows: 30, scrollback: learnerScrollback, allowProposedApi: true })
+    const counts = { handed: 0, parsed: 0, done: 0 }
+    const parser = Object.assign(term, {
+      write: (data: Uint8Array, callback: () => void) => {
+        counts.handed += data.byteLength
+        Terminal.prototype.write.call(term, data, () => {
+          counts.parsed += data.byteLength
+          callback()
+        })
+      },
+    }) as Terminal & { write: (data: Uint8Array, callback: () => void) => void }
+    // The frame pacing by hand: the test decides when the next frame comes.
+    let nextFrame: (() => void) | null = null
+    const timers: FeedTimers = { set: (callback) => (nextFrame = callback), clear: () => (nextFrame = null), now: () => 0 }
+    const feed = new OutputFeed(parser, (_tag, bytes) => (counts.done += bytes), timers)
+    const settle = async () => {
+      for (let i = 0; counts.parsed < counts.handed; i++) {
+        if (i > 1000) throw new Error('xterm never finished parsing')
+        await sleep(1)
+      }
+    }
+    const frame = lines('y'.repeat(120), Math.floor((64 * 1024) / 122))
+    let largestBacklog = 0
+    for (let i = 0; i < 40 && counts.done === counts.parsed; i++) {
+      // 512 kB per frame, more than xterm is given (its slice: three of these 64 kB frames): a flood.
+      for (let k = 0; k < 8; k++) {
+        feed.push(frame, null)
+        largestBacklog = Math.max(largestBacklog, feed.backlog)
+      }
+      await settle()
+      const frameDue = nextFrame as (() => void) | null
+      nextFrame = null
+      frameDue?.()
+      await settle()
+    }
+    const dropped = counts.done - counts.parsed
+    expect(dropped, 'bytes dropped unseen').toBeGreaterThan(0)
+    expect(largestBacklog, 'most output waiting before the first drop').toBeLessThan(acknowledgeOnArrivalBytes)
     feed.dispose()
   })
 
