@@ -154,10 +154,11 @@ export type FeedTerminal = ParsingTerminal & { write: (data: Uint8Array, callbac
 /** Output handed to xterm at once; the rest waits in the feed, where unseen lines can be dropped. */
 export const feedSliceBytes = 128 * 1024
 /**
- * Under a flood of plain lines (more than a slice waiting), xterm gets one slice per frame
- * (what it would parse beyond is never seen) while the rest waits until a scrollback's worth of
- * lines lets the head be dropped; plain text that has not allowed a drop by floodWaitBytes is
- * parsed as fast as xterm can.
+ * Under a flood of plain lines (more than a slice waiting, and more arriving since the last
+ * frame), xterm gets one chunk per frame (what it would parse beyond is dropped at a later
+ * frame, never seen) while the rest waits until a scrollback's worth of lines lets the head be
+ * dropped. Once nothing more arrives, what waits is parsed as fast as xterm can, so the prompt
+ * after a flood shows at once; so is plain text that has not allowed a drop by floodWaitBytes.
  */
 export const floodFeedEveryMs = 16
 export const floodWaitBytes = 1024 * 1024
@@ -198,6 +199,8 @@ export class OutputFeed<Tag> implements Disposable {
   private readonly unseen: UnseenOutput
   private waiting: Waiting<Tag>[] = []
   private waitingBytes = 0
+  /** Bytes pushed since the last feed: none means the output stopped (or the server paused it). */
+  private arrivedSinceFeed = 0
   private parsing = 0
   private timer: unknown = undefined
   private unpacedUntil = -Infinity
@@ -220,6 +223,7 @@ export class OutputFeed<Tag> implements Disposable {
     if (this.disposed) return
     this.waiting.push({ data, summary: summarizeOutput(data), tag })
     this.waitingBytes += data.byteLength
+    this.arrivedSinceFeed += data.byteLength
     if (this.parsing === 0 && this.timer === undefined) this.feed()
   }
 
@@ -241,12 +245,15 @@ export class OutputFeed<Tag> implements Disposable {
   private feed() {
     this.timer = undefined
     if (this.disposed) return
+    const flowing = this.arrivedSinceFeed > 0
+    this.arrivedSinceFeed = 0
     const flood = this.waitingBytes > feedSliceBytes
     const { bytes, more } = this.unseen.droppable(this.waiting)
     if (bytes > 0) this.drop(bytes)
-    const paced = flood && (bytes > 0 || (more && this.waitingBytes < floodWaitBytes))
+    const paced = flood && flowing && (bytes > 0 || (more && this.waitingBytes < floodWaitBytes))
+    const sliceBytes = paced ? 1 : feedSliceBytes
     let handed = 0
-    while (this.waiting.length > 0 && handed < feedSliceBytes) {
+    while (this.waiting.length > 0 && handed < sliceBytes) {
       const output = this.waiting.shift()!
       const size = output.data.byteLength
       this.waitingBytes -= size

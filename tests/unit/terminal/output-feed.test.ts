@@ -133,11 +133,11 @@ describe('output feed', () => {
     feed.dispose()
   })
 
-  it('can drop a flood of terminal-wide lines before the browser stops acknowledging it on arrival', async () => {
-    // The learner's terminal, 120 columns wide. Frames come in faster than one slice per frame
-    // (a flood): the head can be dropped once a scrollback's worth of lines waits behind it
-    // (620 kB here). Were acks on arrival to stop before that, the server would pause at its
-    // window and wait for acks that come only once the page has the lines the pause holds back.
+  it('in the learner terminal, a flood is dropped while still acknowledged on arrival, xterm parses one chunk per frame, and the prompt after it shows at once', async () => {
+    // The learner's terminal, 120 columns wide. The head of a flood can be dropped once a
+    // scrollback's worth of lines waits behind it (620 kB here). Were acks on arrival to stop
+    // before that, the server would pause at its window and wait for acks that come only once
+    // the page has the lines the pause holds back.
     const term = new Terminal({ cols: 120, rows: 30, scrollback: learnerScrollback, allowProposedApi: true })
     const counts = { handed: 0, parsed: 0, done: 0 }
     const parser = Object.assign(term, {
@@ -159,23 +159,51 @@ describe('output feed', () => {
         await sleep(1)
       }
     }
+    /** The next frame: returns what xterm was given to parse in it. */
+    const frameComes = async () => {
+      const frameDue = nextFrame as (() => void) | null
+      nextFrame = null
+      const before = counts.handed
+      frameDue?.()
+      await settle()
+      return counts.handed - before
+    }
     const frame = lines('y'.repeat(120), Math.floor((64 * 1024) / 122))
     let largestBacklog = 0
-    for (let i = 0; i < 40 && counts.done === counts.parsed; i++) {
-      // 512 kB per frame, more than xterm is given (its slice: three of these 64 kB frames): a flood.
-      for (let k = 0; k < 8; k++) {
+    const arrive = (frames: number) => {
+      for (let k = 0; k < frames; k++) {
         feed.push(frame, null)
         largestBacklog = Math.max(largestBacklog, feed.backlog)
       }
-      await settle()
-      const frameDue = nextFrame as (() => void) | null
-      nextFrame = null
-      frameDue?.()
-      await settle()
     }
-    const dropped = counts.done - counts.parsed
-    expect(dropped, 'bytes dropped unseen').toBeGreaterThan(0)
-    expect(largestBacklog, 'most output waiting before the first drop').toBeLessThan(acknowledgeOnArrivalBytes)
+    const parsedPerFrame: number[] = []
+    let waitingBeforeFirstDrop: number | null = null
+    let framesAfterDrop = 0
+    for (let i = 0; i < 40 && framesAfterDrop < 5; i++) {
+      // 512 kB per frame, arriving while xterm parses and before the next frame: a flood.
+      arrive(4)
+      await settle()
+      arrive(4)
+      parsedPerFrame.push(await frameComes())
+      if (counts.done === counts.parsed) continue
+      waitingBeforeFirstDrop ??= largestBacklog
+      framesAfterDrop++
+    }
+    expect(counts.done - counts.parsed, 'bytes dropped unseen').toBeGreaterThan(0)
+    expect(waitingBeforeFirstDrop, 'most output waiting before the first drop').toBeLessThan(acknowledgeOnArrivalBytes)
+    // What xterm would parse beyond one chunk per frame is dropped at the next: it gets one.
+    expect(Math.max(...parsedPerFrame)).toBeLessThanOrEqual(frame.byteLength)
+
+    // The flood ends with the prompt. A scrollback's worth of lines still waits (five slices):
+    // nothing more arrives, so xterm parses it at once instead of a slice per frame.
+    feed.push(encoder.encode('root@node1:~# '), null)
+    await settle()
+    await frameComes()
+    await frameComes()
+    expect(feed.backlog, 'output still waiting two frames after the flood ended').toBe(0)
+    const buffer = term.buffer.active
+    expect(buffer.getLine(buffer.baseY + buffer.cursorY)?.translateToString(true).trimEnd()).toBe('root@node1:~#')
+    expect(buffer.length).toBe(learnerScrollback + 30)
     feed.dispose()
   })
 
