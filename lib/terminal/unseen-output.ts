@@ -251,6 +251,7 @@ export class OutputFeed<Tag> implements Disposable {
     const { bytes, more } = this.unseen.droppable(this.waiting)
     if (bytes > 0) this.drop(bytes)
     const paced = flood && flowing && (bytes > 0 || (more && this.waitingBytes < floodWaitBytes))
+    // Paced: one chunk, whatever its size.
     const sliceBytes = paced ? 1 : feedSliceBytes
     let handed = 0
     while (this.waiting.length > 0 && handed < sliceBytes) {
