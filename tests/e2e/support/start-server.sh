@@ -17,9 +17,6 @@ export QUAI_CONTENT_DIR="$2"
 export QUAI_AUTH_RATE_LIMIT="${QUAI_AUTH_RATE_LIMIT:-off}"
 # Each server reconciles only its own sandboxes: one namespace per server under test.
 export QUAI_SANDBOX_NAMESPACE="quai-e2e-$1"
-# Each sandbox disk is reserved in full on the host (docs/sandbox.md, "Disk"): 2 GiB holds any
-# lesson's images here, and keeps two workers plus a class session's pool within a small VM's disk.
-export QUAI_SANDBOX_DISK_MB="${QUAI_SANDBOX_DISK_MB:-2048}"
 npx tsx --import ./scripts/node/register.mjs scripts/setup-token.ts --write "$state/setup-token" >/dev/null
 # As production runs it (scripts/up.sh as root): quai-agent as root, quai-web as the user quai.
 if [ "$(id -u)" = 0 ] && [ "${QUAI_E2E_SPLIT:-1}" != 0 ]; then exec bash scripts/split/start.sh "$state"; fi
