@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright'
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test, type Page } from './support/test'
 import { instructorState, signUp } from './support/accounts'
 
 // axe-core (WCAG 2.1 A and AA rules: contrast, labels, landmarks, names, ARIA) on the pages a

@@ -1,4 +1,4 @@
-import { expect, request, test } from '@playwright/test'
+import { expect, request, test } from './support/test'
 import { baseURL } from '../../playwright.config'
 import { mintSetupToken, newStudent, signUp } from './support/accounts'
 

@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import { expect, request, test } from '@playwright/test'
+import { expect, request, test } from './support/test'
 import { brokenContentURL } from '../../playwright.config'
 import { newStudent, setupTokenFile } from './support/accounts'
 

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test'
+import { expect, test } from './support/test'
 import { signUp } from './support/accounts'
 
 // The author components as a learner's browser renders them, on the fixtures' reading lesson

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { expect, test } from '@playwright/test'
+import { expect, test } from './support/test'
 import { loadContentTree } from '../../lib/content/load.server'
 import { curriculumURL } from '../../playwright.config'
 import { watchIntlErrors } from './support/intl-guard'

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import path from 'node:path'
-import { expect, test } from '@playwright/test'
+import { expect, test } from './support/test'
 import { signUp } from './support/accounts'
 import { checkExercise, openLab } from './support/lab'
 import { callFromPage } from './support/page-api'

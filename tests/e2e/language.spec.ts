@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test'
+import { expect, test, type Page } from './support/test'
 import { curriculumURL } from '../../playwright.config'
 import { newStudent, signUp } from './support/accounts'
 import { watchIntlErrors } from './support/intl-guard'

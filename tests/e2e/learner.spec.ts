@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test'
+import { expect, test } from './support/test'
 import { instructorState, signUp } from './support/accounts'
 
 test('a new learner answers a quiz wrongly then rightly and sees their progress move', async ({ page }) => {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { promisify } from 'node:util'
-import { expect, test, type APIRequestContext, type Browser, type Page } from '@playwright/test'
+import { expect, test, type APIRequestContext, type Browser, type Page } from './support/test'
 import { baseURL } from '../../playwright.config'
 import { instructorState, newStudent, signUp } from './support/accounts'
 import { checkExercise, openLab } from './support/lab'
