@@ -19,6 +19,7 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   reporter: [['list']],
   globalSetup: './tests/e2e/support/global-setup.ts',
+  globalTeardown: './tests/e2e/support/global-teardown.ts',
   // The security specs (tests/e2e/security) run apart, as `npm run test:security` does.
   projects: [
     // QUAI_E2E_SPLIT=0 runs each server as one process (tests/e2e/support/start-server.sh): then the split's own spec does not apply.

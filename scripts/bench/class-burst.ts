@@ -24,8 +24,9 @@ import { fillPool } from '../../lib/sandbox/runtime.server'
 import { setSandboxPlacementForTests } from '../../lib/sandbox/state.server'
 import { decodeServerMessage, encodeAck, encodeInput, terminalPath } from '../../lib/terminal/protocol'
 import { startProgressSchema } from '../../lib/workspace/api'
+import { endEveryNamespaceSandbox } from '../sandboxes/end-namespace'
 import { openThrowawayDatabase } from './db'
-import { benchSandboxEnv, endEveryBenchSandbox, handsOnLesson, placementThroughAgent, startProductionQuai } from './quai-server'
+import { benchSandboxEnv, handsOnLesson, placementThroughAgent, startProductionQuai } from './quai-server'
 
 export type ClassBurstBench = { class_burst_ready_ms_p95: number; class_burst_pooled_ready_ms_p95: number }
 
@@ -161,14 +162,14 @@ export async function benchClassBurst(options: { log?: (line: string) => void } 
   setSandboxConfigForTests(null)
   setSandboxPlacementForTests(null)
   const database = await openThrowawayDatabase('burst')
-  const cleanup: (() => Promise<unknown>)[] = [database.release, endEveryBenchSandbox]
+  const cleanup: (() => Promise<unknown>)[] = [database.release, endEveryNamespaceSandbox]
   try {
     const quai = await startProductionQuai({ databaseUrl: database.url, env: benchEnv, log })
     cleanup.push(quai.stop)
     // The pool tick below (the server's runtime is off) and the clean-up make sandboxes through its agent, as the runtime would.
     if (quai.agent) {
       setSandboxPlacementForTests(placementThroughAgent(quai.agent))
-      cleanup.push(endEveryBenchSandbox)
+      cleanup.push(endEveryNamespaceSandbox)
     }
     const lesson = handsOnLesson()
     const people: Learner[] = []

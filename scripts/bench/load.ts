@@ -39,9 +39,10 @@ import { migrateDatabase } from '../../lib/db/migrate'
 import { setSandboxConfigForTests } from '../../lib/sandbox/config.server'
 import { setSandboxPlacementForTests } from '../../lib/sandbox/state.server'
 import { decodeServerMessage, encodeAck, encodeInput, terminalPath } from '../../lib/terminal/protocol'
+import { endEveryNamespaceSandbox } from '../sandboxes/end-namespace'
 import { openThrowawayDatabase } from './db'
 import { freePort } from './ports'
-import { benchSandboxEnv, endEveryBenchSandbox, handsOnLesson, placementThroughAgent, startProcess, startQuaiServer, waitForOutput, type BenchAgent, type Proc } from './quai-server'
+import { benchSandboxEnv, handsOnLesson, placementThroughAgent, startProcess, startQuaiServer, waitForOutput, type BenchAgent, type Proc } from './quai-server'
 
 export type LoadBench = {
   load_learners: number | null
@@ -554,7 +555,7 @@ export async function benchLoad(options: { log?: (line: string) => void } = {}):
   const servers: [string, Proc][] = []
   try {
     const database = await openDatabase(log)
-    cleanup.push(database.release, endEveryBenchSandbox)
+    cleanup.push(database.release, endEveryNamespaceSandbox)
 
     // The balancer first, so that both instances know Quai's address (the origin they check).
     const [portA, portB] = [await freePort(), await freePort()]
@@ -587,7 +588,7 @@ export async function benchLoad(options: { log?: (line: string) => void } = {}):
     log(`two web instances (ports ${portA}, ${portB}${first.agent ? ', each as the user quai, one quai-agent as root' : ', one process each (not root: no agent)'}) behind a round-robin balancer at ${url}`)
     if (first.agent) {
       setSandboxPlacementForTests(placementThroughAgent(first.agent))
-      cleanup.push(endEveryBenchSandbox)
+      cleanup.push(endEveryNamespaceSandbox)
     }
 
     const lessons = quizLessons()

@@ -13,9 +13,6 @@ import { parseAgentKey } from '../../lib/sandbox/agent/signing'
 import { sandboxConfig } from '../../lib/sandbox/config.server'
 import { localPlacementName } from '../../lib/sandbox/local-placement.server'
 import { RemotePlacement } from '../../lib/sandbox/remote-placement.server'
-import { endSandbox } from '../../lib/sandbox/sandboxes.server'
-import { sandboxPlacement } from '../../lib/sandbox/state.server'
-import { getDb } from '../../lib/db/client.server'
 import { freePort } from './ports'
 
 const root = path.resolve(import.meta.dirname, '../..')
@@ -108,17 +105,6 @@ export function benchSandboxEnv(namespace: string): Record<string, string> {
     QUAI_SANDBOX_DISK_MB: '512',
     QUAI_SANDBOX_MEMORY_MB: '768',
   }
-}
-
-/** Every sandbox of the benchmark's namespace, whatever its state, ended and removed through the current placement. */
-export async function endEveryBenchSandbox(): Promise<void> {
-  const db = await getDb()
-  const placement = sandboxPlacement()
-  const rows = await db.sandbox.findMany({ where: { placement: placement.name, status: { in: ['starting', 'running', 'stopping'] } }, select: { id: true } })
-  for (const r of rows) await endSandbox(r.id, 'stopped').catch(() => undefined)
-  for (const id of await placement.listPlaced().catch(() => [] as string[])) await placement.destroy(id).catch(() => undefined)
-  // The bench's database goes with it, and nothing else would ever resume these.
-  for (const { diskId } of await placement.listKept().catch(() => [])) await placement.removeKept(diskId, null).catch(() => undefined)
 }
 
 /** The placement a benchmark's own process uses to reach the sandboxes of a split server: its agent. */
