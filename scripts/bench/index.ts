@@ -44,6 +44,7 @@ const parts: Part[] = [
       'browser_xterm_alone_mb_s',
       'browser_websocket_alone_mb_s',
       'browser_throughput_ratio',
+      'browser_times_wetty',
       'interrupt_ms_p50',
     ],
   },

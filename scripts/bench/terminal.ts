@@ -17,7 +17,6 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
-import type { Browser, BrowserContext, Page } from '@playwright/test'
 import { io, type Socket as IoSocket } from 'socket.io-client'
 import WebSocket, { WebSocketServer } from 'ws'
 import { openExecStream } from '../../lib/docker/exec-stream.server'
@@ -38,6 +37,7 @@ import {
   HolderFrameType,
   terminalPath,
 } from '../../lib/terminal/protocol'
+import { connectBareBrowser, type BareBrowser, type BareCookie, type BarePage } from './bare-page'
 import { freePort } from './ports'
 import { handsOnLesson, startProcess, startQuaiServer, waitForOutput, type BenchAgent } from './quai-server'
 import { measureEcho, runIn } from './terminal-line'
@@ -62,6 +62,8 @@ export type TerminalBench = {
   browser_websocket_alone_mb_s: number
   /** browser_throughput_mb_s over browser_unparsed_throughput_mb_s, both of this run. */
   browser_throughput_ratio: number
+  /** browser_throughput_mb_s over browser_wetty_throughput_mb_s, both of this run. */
+  browser_times_wetty: number
   /** Ctrl-C during `yes` in Chromium until the prompt is on screen (median of several runs). */
   interrupt_ms_p50: number
 }
@@ -233,7 +235,7 @@ async function measureThroughput(line: Line, bytes: number, timeoutMs: number): 
  * the bridge's largest) under the bridge's flow control, so that the page's receive loop is
  * measured without a sandbox, dockerd or a terminal.
  */
-async function startBareOutputServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startBareOutputServer(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort()
   const wss = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate: false })
   const frame = encodeOutput(Buffer.alloc(64 * 1024, `${throughputLine}\r\n`))
@@ -267,7 +269,7 @@ async function startBareOutputServer(): Promise<{ url: string; stop: () => Promi
   }
 }
 
-async function bundleBrowserEntry(): Promise<{ js: string; css: string }> {
+export async function bundleBrowserEntry(): Promise<{ js: string; css: string }> {
   const esbuild = await import('esbuild')
   const result = await esbuild.build({
     entryPoints: [path.join(root, 'scripts/bench/terminal-page.ts')],
@@ -285,22 +287,15 @@ async function bundleBrowserEntry(): Promise<{ js: string; css: string }> {
   return { js, css }
 }
 
-/** seconds and unparsedSeconds: the median of the runs (null: timed out), listed in order in the *Runs. */
-type BrowserFigures = {
-  echo: number[]
-  seconds: number | null
-  unparsedSeconds: number | null
-  secondsRuns: (number | null)[]
-  unparsedRuns: (number | null)[]
-  interrupt: InterruptRun[]
-}
+type Runs = (number | null)[]
 
 /**
- * Throughput runs in Chromium, each parsed run followed by its unparsed one (the ratio's two
- * figures alternate, so a burst of load from elsewhere hits both): their medians are reported.
- * QUAI_BENCH_TERMINAL_RUNS=1 for a single pair.
+ * Throughput rounds in Chromium, with both terminals' pages open: each round runs Quai's
+ * terminal, Quai's with xterm parsing nothing, then wetty's, so that a burst of load from
+ * elsewhere hits the three figures alike; their medians are reported.
+ * QUAI_BENCH_TERMINAL_RUNS=1 for a single round.
  */
-const browserRuns = Math.max(1, Number(process.env.QUAI_BENCH_TERMINAL_RUNS ?? 3) || 1)
+const browserRuns = Math.max(1, Number(process.env.QUAI_BENCH_TERMINAL_RUNS ?? 5) || 1)
 
 /** The median of seconds, a timed-out run (null) counting as the slowest. */
 function medianSeconds(runs: (number | null)[]): number | null {
@@ -319,9 +314,7 @@ type InterruptRun = { ms: number; bytesAfterKey: number; floodBytes: number }
  * counts the output bytes that arrived after the key (what was in flight), and how much the
  * flood had sent before it (to see that it was running at full speed).
  */
-async function measureInterrupt(page: Page, runs: number): Promise<InterruptRun[]> {
-  // tsx (esbuild, keepNames) wraps the helpers declared below in __name(), which the page lacks.
-  await page.evaluate('globalThis.__name ??= (fn) => fn')
+async function measureInterrupt(page: BarePage, runs: number): Promise<InterruptRun[]> {
   return page.evaluate(async (n) => {
     type Term = {
       input: (d: string, u?: boolean) => void
@@ -376,34 +369,36 @@ async function measureInterrupt(page: Page, runs: number): Promise<InterruptRun[
   }, runs)
 }
 
-async function measureInBrowser(
+/** The page-side helpers of terminal-page.ts. */
+type PageBench = {
+  run: (w: string, c: string, t?: number) => Promise<boolean>
+  typeAndWait: (w: string, text: string, needle: string, t?: number) => Promise<boolean>
+  echo: (w: string, n: number) => Promise<number[]>
+  throughput: (w: string, b: number, t: number) => Promise<number | null>
+  skipParsing: () => void
+  parseAgain: () => void
+}
+
+/** A terminal's page, open, its shell answering, its echo (and for Quai, Ctrl-C) measured. */
+type TerminalPage = { which: 'quai' | 'wetty'; page: BarePage; echo: number[]; interrupt: InterruptRun[] }
+
+async function openTerminalPage(
   which: 'quai' | 'wetty',
-  open: (page: Page) => Promise<void>,
-  bytes: number,
-  browser: Browser,
-  cookies: Parameters<BrowserContext['addCookies']>[0],
-  options: { thenUnparsed?: boolean; interruptRuns?: number } = {},
-): Promise<BrowserFigures> {
+  open: (page: BarePage) => Promise<void>,
+  browser: BareBrowser,
+  cookies: BareCookie[],
+  options: { interruptRuns?: number } = {},
+): Promise<TerminalPage> {
   // Both terminals at the size of the lesson's panel on a laptop: wetty fills its page, ours its div.
-  const context = await browser.newContext({ viewport: { width: 680, height: 440 } })
-  await context.addCookies(cookies)
-  const page = await context.newPage()
+  const page = await browser.newPage({ viewport: { width: 680, height: 440 }, cookies })
   try {
     await open(page)
-    type Bench = {
-      run: (w: string, c: string, t?: number) => Promise<boolean>
-      typeAndWait: (w: string, text: string, needle: string, t?: number) => Promise<boolean>
-      echo: (w: string, n: number) => Promise<number[]>
-      throughput: (w: string, b: number, t: number) => Promise<number | null>
-      skipParsing: () => void
-      parseAgain: () => void
-    }
     // cat in raw mode: every key is read and written back by a process, one byte each way.
-    const ready = await page.evaluate(async (w) => (window as unknown as { quaiBench: Bench }).quaiBench.typeAndWait(w, 'stty raw -echo isig; echo ECHO-READY-$((1+1)); cat\r', 'ECHO-READY-2', 90_000), which)
+    const ready = await page.evaluate(async (w) => (window as unknown as { quaiBench: PageBench }).quaiBench.typeAndWait(w, 'stty raw -echo isig; echo ECHO-READY-$((1+1)); cat\r', 'ECHO-READY-2', 90_000), which)
     if (!ready) throw new Error(`${which}: the shell did not answer in the browser`)
     await page.waitForTimeout(500)
     const echo = await page.evaluate(async ([w, n]) => {
-      const b = (window as unknown as { quaiBench: Bench }).quaiBench
+      const b = (window as unknown as { quaiBench: PageBench }).quaiBench
       await b.echo(w as string, 20)
       return b.echo(w as string, n as number)
     }, [which, echoes.browser] as const)
@@ -412,41 +407,45 @@ async function measureInBrowser(
       term.input('\x03', true)
     }, which)
     await page.waitForTimeout(300)
-    await page.evaluate(async (w) => (window as unknown as { quaiBench: Bench }).quaiBench.run(w, 'stty sane; clear'), which)
+    await page.evaluate(async (w) => (window as unknown as { quaiBench: PageBench }).quaiBench.run(w, 'stty sane; clear'), which)
     const interrupt = options.interruptRuns ? await measureInterrupt(page, options.interruptRuns) : []
-    // QUAI_BENCH_PROFILE=1: a CPU profile of the page during the flood, summed by function.
-    const cdp = process.env.QUAI_BENCH_PROFILE === '1' ? await context.newCDPSession(page) : null
-    if (cdp) {
-      await cdp.send('Profiler.enable')
-      await cdp.send('Profiler.setSamplingInterval', { interval: 200 })
-      await cdp.send('Profiler.start')
-    }
-    const throughput = () => page.evaluate(async ([w, b]) => (window as unknown as { quaiBench: Bench }).quaiBench.throughput(w as string, b as number, 120_000), [which, bytes] as const)
-    const clear = () => page.evaluate(async (w) => (window as unknown as { quaiBench: Bench }).quaiBench.run(w, 'clear'), which)
-    const secondsRuns: (number | null)[] = []
-    const unparsedRuns: (number | null)[] = []
-    for (let i = 0; i < browserRuns; i++) {
-      if (i > 0) await clear()
-      secondsRuns.push(await throughput())
-      // The profile covers the first parsed run only.
-      if (cdp && i === 0) printProfile(which, (await cdp.send('Profiler.stop')).profile)
-      if (options.thenUnparsed) {
-        await clear()
-        await page.evaluate(() => (window as unknown as { quaiBench: Bench }).quaiBench.skipParsing())
-        unparsedRuns.push(await throughput())
-        await page.evaluate(() => (window as unknown as { quaiBench: Bench }).quaiBench.parseAgain())
-      }
-    }
-    return { echo, seconds: medianSeconds(secondsRuns), unparsedSeconds: options.thenUnparsed ? medianSeconds(unparsedRuns) : null, secondsRuns, unparsedRuns, interrupt }
-  } finally {
-    await context.close()
+    return { which, page, echo, interrupt }
+  } catch (error) {
+    await page.close()
+    throw error
   }
 }
 
+/** Seconds for `bytes` of `yes` through the page's terminal (null: timed out), after a `clear`. */
+async function timeThroughput(t: TerminalPage, bytes: number, options: { unparsed?: boolean; profile?: boolean } = {}): Promise<number | null> {
+  await t.page.evaluate(`quaiBench.run(${JSON.stringify(t.which)}, 'clear')`)
+  if (options.unparsed) await t.page.evaluate('quaiBench.skipParsing()')
+  // QUAI_BENCH_PROFILE=1: a CPU profile of the page during the flood, summed by function.
+  if (options.profile) {
+    await t.page.send('Profiler.enable')
+    await t.page.send('Profiler.setSamplingInterval', { interval: 200 })
+    await t.page.send('Profiler.start')
+  }
+  const seconds = (await t.page.evaluate(async ([w, b]) => (window as unknown as { quaiBench: PageBench }).quaiBench.throughput(w as string, b as number, 120_000), [t.which, bytes] as const)) as number | null
+  if (options.profile) printProfile(t.which, (await t.page.send('Profiler.stop')).profile as CpuProfile)
+  if (options.unparsed) await t.page.evaluate('quaiBench.parseAgain()')
+  return seconds
+}
+
+async function throughputRounds(quai: TerminalPage, wetty: TerminalPage): Promise<{ quai: Runs; unparsed: Runs; wetty: Runs }> {
+  const runs = { quai: [] as Runs, unparsed: [] as Runs, wetty: [] as Runs }
+  const profile = process.env.QUAI_BENCH_PROFILE === '1'
+  for (let i = 0; i < browserRuns; i++) {
+    runs.quai.push(await timeThroughput(quai, sizes.browser, { profile: profile && i === 0 }))
+    runs.unparsed.push(await timeThroughput(quai, sizes.browser, { unparsed: true }))
+    runs.wetty.push(await timeThroughput(wetty, sizes.browserWetty, { profile: profile && i === 0 }))
+  }
+  return runs
+}
+
 /** xterm alone and Chromium's WebSocket alone, in a page of their own: MB/s each. */
-async function measureCeilings(browser: Browser, js: string, css: string, websocketUrl: string): Promise<{ xterm: number; websocket: number }> {
-  const context = await browser.newContext({ viewport: { width: 680, height: 440 } })
-  const page = await context.newPage()
+async function measureCeilings(browser: BareBrowser, js: string, css: string, websocketUrl: string): Promise<{ xterm: number; websocket: number }> {
+  const page = await browser.newPage({ viewport: { width: 680, height: 440 } })
   try {
     await page.setContent('<!doctype html><html><body style="margin:0;background:#000"></body></html>')
     await page.addStyleTag({ content: css })
@@ -466,7 +465,7 @@ async function measureCeilings(browser: Browser, js: string, css: string, websoc
     }, [websocketUrl, bytes] as const)
     return { xterm: bytes / 1e6 / xtermSeconds, websocket: bytes / 1e6 / websocketSeconds }
   } finally {
-    await context.close()
+    await page.close()
   }
 }
 
@@ -553,17 +552,21 @@ export async function benchTerminal(options: { log?: (line: string) => void } = 
     log(`node   wetty: echo p50 ${percentile(wettyEcho, 50)} ms, p99 ${percentile(wettyEcho, 99)} ms; throughput ${round1(wettyMbs)} MB/s`)
 
     // Chromium.
+    // Playwright starts Chromium; the pages are bare ones (bare-page.ts): no DevTools Network domain copying every frame.
     const { chromium } = await import('@playwright/test')
-    const browser = await chromium.launch({ executablePath: process.env.QUAI_CHROMIUM ?? '/usr/bin/chromium', args: chromiumArgs })
-    cleanup.push(() => browser.close())
+    const devtoolsPort = await freePort()
+    const launched = await chromium.launch({ executablePath: process.env.QUAI_CHROMIUM ?? '/usr/bin/chromium', args: [...chromiumArgs, `--remote-debugging-port=${devtoolsPort}`] })
+    cleanup.push(() => launched.close())
+    const browser = await connectBareBrowser(devtoolsPort)
+    cleanup.push(async () => browser.close())
     const page = await bundleBrowserEntry()
     const quaiHost = new URL(quai.url)
     const cookies = setCookies.map((c) => {
       const [pair = ''] = c.split(';')
       const i = pair.indexOf('=')
-      return { name: pair.slice(0, i), value: pair.slice(i + 1), domain: quaiHost.hostname, path: '/', httpOnly: true, sameSite: 'Lax' as const }
+      return { name: pair.slice(0, i), value: pair.slice(i + 1), domain: quaiHost.hostname, path: '/', httpOnly: true, sameSite: 'Lax' as const } satisfies BareCookie
     })
-    const quaiBrowser = await measureInBrowser(
+    const quaiPage = await openTerminalPage(
       'quai',
       async (p) => {
         // Any page of Quai's origin: the terminal's WebSocket must come from it.
@@ -580,16 +583,14 @@ export async function benchTerminal(options: { log?: (line: string) => void } = 
         })
         await p.waitForFunction(() => (window as unknown as { quaiBench: { client: { currentState: { kind: string } } } }).quaiBench.client.currentState.kind === 'open', null, { timeout: 90_000 })
       },
-      sizes.browser,
       browser,
       cookies,
-      { thenUnparsed: true, interruptRuns },
+      { interruptRuns },
     )
-    const interruptMs = quaiBrowser.interrupt.map((r) => r.ms)
-    log(`chrome quai : Ctrl-C during yes until the prompt, p50 ${percentile(interruptMs, 50)} ms, max ${percentile(interruptMs, 100)} ms (${quaiBrowser.interrupt.map((r) => `${Math.round(r.ms)} ms/${Math.round(r.bytesAfterKey / 1024)} KiB after the key`).join(', ')})`)
-    log(`chrome quai : echo p50 ${percentile(quaiBrowser.echo, 50)} ms, p99 ${percentile(quaiBrowser.echo, 99)} ms; throughput ${quaiBrowser.seconds ? round1(sizes.browser / 1e6 / quaiBrowser.seconds) : 'timed out'} MB/s (median of ${mbsList(sizes.browser, quaiBrowser.secondsRuns)})`)
-
-    const wettyBrowser = await measureInBrowser(
+    cleanup.push(() => quaiPage.page.close())
+    const interruptMs = quaiPage.interrupt.map((r) => r.ms)
+    log(`chrome quai : Ctrl-C during yes until the prompt, p50 ${percentile(interruptMs, 50)} ms, max ${percentile(interruptMs, 100)} ms (${quaiPage.interrupt.map((r) => `${Math.round(r.ms)} ms/${Math.round(r.bytesAfterKey / 1024)} KiB after the key`).join(', ')})`)
+    const wettyPage = await openTerminalPage(
       'wetty',
       async (p) => {
         await p.goto(`http://127.0.0.1:${wettyPort}/wetty`)
@@ -597,20 +598,28 @@ export async function benchTerminal(options: { log?: (line: string) => void } = 
         await p.waitForTimeout(1500)
         await p.addScriptTag({ content: page.js })
       },
-      sizes.browserWetty,
       browser,
       [],
     )
-    log(`chrome wetty: echo p50 ${percentile(wettyBrowser.echo, 50)} ms, p99 ${percentile(wettyBrowser.echo, 99)} ms; throughput ${wettyBrowser.seconds ? round1(sizes.browserWetty / 1e6 / wettyBrowser.seconds) : 'timed out'} MB/s (median of ${mbsList(sizes.browserWetty, wettyBrowser.secondsRuns)})`)
+    cleanup.push(() => wettyPage.page.close())
+    const rounds = await throughputRounds(quaiPage, wettyPage)
+    const mbs = (bytes: number, runs: Runs) => {
+      const seconds = medianSeconds(runs)
+      return seconds ? round1(bytes / 1e6 / seconds) : 0
+    }
+    const browserMbs = mbs(sizes.browser, rounds.quai)
+    const unparsedMbs = mbs(sizes.browser, rounds.unparsed)
+    const browserWettyMbs = mbs(sizes.browserWetty, rounds.wetty)
+    log(`chrome quai : echo p50 ${percentile(quaiPage.echo, 50)} ms, p99 ${percentile(quaiPage.echo, 99)} ms; throughput ${browserMbs || 'timed out'} MB/s (median of ${mbsList(sizes.browser, rounds.quai)})`)
+    log(`chrome wetty: echo p50 ${percentile(wettyPage.echo, 50)} ms, p99 ${percentile(wettyPage.echo, 99)} ms; throughput ${browserWettyMbs || 'timed out'} MB/s (median of ${mbsList(sizes.browserWetty, rounds.wetty)})`)
 
     const bare = await startBareOutputServer()
     cleanup.push(bare.stop)
     const ceilings = await measureCeilings(browser, page.js, page.css, bare.url)
-    const unparsedMbs = quaiBrowser.unparsedSeconds ? sizes.browser / 1e6 / quaiBrowser.unparsedSeconds : 0
-    log(`chrome ceilings: Quai's path with xterm parsing nothing ${round1(unparsedMbs)} MB/s (median of ${mbsList(sizes.browser, quaiBrowser.unparsedRuns)}); xterm alone ${round1(ceilings.xterm)} MB/s; WebSocket alone ${round1(ceilings.websocket)} MB/s`)
-    const browserMbs = quaiBrowser.seconds ? round1(sizes.browser / 1e6 / quaiBrowser.seconds) : 0
-    const browserRatio = unparsedMbs > 0 ? Math.round((browserMbs / round1(unparsedMbs)) * 100) / 100 : 0
-    log(`chrome quai : throughput ${browserMbs} MB/s is ${browserRatio} of the path with xterm parsing nothing`)
+    log(`chrome ceilings: Quai's path with xterm parsing nothing ${unparsedMbs} MB/s (median of ${mbsList(sizes.browser, rounds.unparsed)}); xterm alone ${round1(ceilings.xterm)} MB/s; WebSocket alone ${round1(ceilings.websocket)} MB/s`)
+    const browserRatio = unparsedMbs > 0 ? Math.round((browserMbs / unparsedMbs) * 100) / 100 : 0
+    const timesWetty = browserWettyMbs > 0 ? Math.round((browserMbs / browserWettyMbs) * 10) / 10 : 0
+    log(`chrome quai : throughput ${browserMbs} MB/s is ${browserRatio} of the path with xterm parsing nothing, and ${timesWetty}× wetty's`)
 
     return {
       echo_ms_p50: percentile(quaiEcho, 50),
@@ -619,14 +628,15 @@ export async function benchTerminal(options: { log?: (line: string) => void } = 
       throughput_mb_s: round1(quaiMbs),
       wetty_echo_ms_p50: percentile(wettyEcho, 50),
       wetty_throughput_mb_s: round1(wettyMbs),
-      browser_echo_ms_p50: percentile(quaiBrowser.echo, 50),
+      browser_echo_ms_p50: percentile(quaiPage.echo, 50),
       browser_throughput_mb_s: browserMbs,
-      browser_wetty_echo_ms_p50: percentile(wettyBrowser.echo, 50),
-      browser_wetty_throughput_mb_s: wettyBrowser.seconds ? round1(sizes.browserWetty / 1e6 / wettyBrowser.seconds) : 0,
-      browser_unparsed_throughput_mb_s: round1(unparsedMbs),
+      browser_wetty_echo_ms_p50: percentile(wettyPage.echo, 50),
+      browser_wetty_throughput_mb_s: browserWettyMbs,
+      browser_unparsed_throughput_mb_s: unparsedMbs,
       browser_xterm_alone_mb_s: round1(ceilings.xterm),
       browser_websocket_alone_mb_s: round1(ceilings.websocket),
       browser_throughput_ratio: browserRatio,
+      browser_times_wetty: timesWetty,
       interrupt_ms_p50: Math.round(percentile(interruptMs, 50)),
     }
   } finally {
