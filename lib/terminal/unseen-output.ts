@@ -161,6 +161,11 @@ export const feedSliceBytes = 128 * 1024
  * after a flood shows at once; so is plain text that has not allowed a drop by floodWaitBytes.
  */
 export const floodFeedEveryMs = 16
+/**
+ * What xterm parses per frame under such a flood: more than a screen of lines, far less than a
+ * 64 kB chunk (876 lines of `yes`, dropped unseen a frame later anyway).
+ */
+export const floodFrameBytes = 16 * 1024
 export const floodWaitBytes = 1024 * 1024
 /**
  * The browser acknowledges output on arrival while less than this waits (lib/terminal/client.ts),
@@ -251,10 +256,10 @@ export class OutputFeed<Tag> implements Disposable {
     const { bytes, more } = this.unseen.droppable(this.waiting)
     if (bytes > 0) this.drop(bytes)
     const paced = flood && flowing && (bytes > 0 || (more && this.waitingBytes < floodWaitBytes))
-    // Paced: one chunk, whatever its size.
-    const sliceBytes = paced ? 1 : feedSliceBytes
+    const sliceBytes = paced ? floodFrameBytes : feedSliceBytes
     let handed = 0
     while (this.waiting.length > 0 && handed < sliceBytes) {
+      if (paced) this.splitHead(floodFrameBytes)
       const output = this.waiting.shift()!
       const size = output.data.byteLength
       this.waitingBytes -= size
@@ -268,6 +273,16 @@ export class OutputFeed<Tag> implements Disposable {
         else this.feed()
       })
     }
+  }
+
+  /** The head of the waiting output cut after `bytes`, the rest left waiting behind it. */
+  private splitHead(bytes: number) {
+    const head = this.waiting[0]!
+    if (head.data.byteLength <= bytes) return
+    const rest = head.data.subarray(bytes)
+    head.data = head.data.subarray(0, bytes)
+    head.summary = summarizeOutput(head.data)
+    this.waiting.splice(1, 0, { data: rest, summary: summarizeOutput(rest), tag: head.tag })
   }
 
   private drop(bytes: number) {
