@@ -229,7 +229,12 @@ export class OutputFeed<Tag> implements Disposable {
     this.waiting.push({ data, summary: summarizeOutput(data), tag })
     this.waitingBytes += data.byteLength
     this.arrivedSinceFeed += data.byteLength
-    if (this.parsing === 0 && this.timer === undefined) this.feed()
+    if (this.parsing !== 0) return
+    if (this.timer === undefined) this.feed()
+    // Between two frames of a flood xterm has parsed all it was given, so its state is that of
+    // the head of the waiting output: what can never be seen goes now, and is acknowledged now,
+    // rather than at the next frame (the server would wait for those acks meanwhile).
+    else if (this.waitingBytes > feedSliceBytes) this.dropUnseen()
   }
 
   /** The learner typed an interrupt key: the rest of the flood and the prompt are fed at once. */
@@ -253,13 +258,13 @@ export class OutputFeed<Tag> implements Disposable {
     const flowing = this.arrivedSinceFeed > 0
     this.arrivedSinceFeed = 0
     const flood = this.waitingBytes > feedSliceBytes
-    const { bytes, more } = this.unseen.droppable(this.waiting)
-    if (bytes > 0) this.drop(bytes)
+    const { bytes, more } = this.dropUnseen()
     const paced = flood && flowing && (bytes > 0 || (more && this.waitingBytes < floodWaitBytes))
     const sliceBytes = paced ? floodFrameBytes : feedSliceBytes
     let handed = 0
     while (this.waiting.length > 0 && handed < sliceBytes) {
-      if (paced) this.splitHead(floodFrameBytes)
+      // Paced: at most floodFrameBytes, cut at a line end; a head with none goes whole (alone).
+      if (paced && !this.splitHead(sliceBytes - handed) && handed > 0) break
       const output = this.waiting.shift()!
       const size = output.data.byteLength
       this.waitingBytes -= size
@@ -275,14 +280,27 @@ export class OutputFeed<Tag> implements Disposable {
     }
   }
 
-  /** The head of the waiting output cut after `bytes`, the rest left waiting behind it. */
-  private splitHead(bytes: number) {
+  /**
+   * The head of the waiting output cut after its last line end within `bytes` (in its plain
+   * text: never inside an escape sequence), the rest left waiting behind it. False when the
+   * head is longer and has no such line end.
+   */
+  private splitHead(bytes: number): boolean {
     const head = this.waiting[0]!
-    if (head.data.byteLength <= bytes) return
-    const rest = head.data.subarray(bytes)
-    head.data = head.data.subarray(0, bytes)
+    if (head.data.byteLength <= bytes) return true
+    const cut = head.data.subarray(0, Math.min(bytes, head.summary.plain)).lastIndexOf(LF) + 1
+    if (cut === 0) return false
+    const rest = head.data.subarray(cut)
+    head.data = head.data.subarray(0, cut)
     head.summary = summarizeOutput(head.data)
     this.waiting.splice(1, 0, { data: rest, summary: summarizeOutput(rest), tag: head.tag })
+    return true
+  }
+
+  private dropUnseen(): { bytes: number; more: boolean } {
+    const droppable = this.unseen.droppable(this.waiting)
+    if (droppable.bytes > 0) this.drop(droppable.bytes)
+    return droppable
   }
 
   private drop(bytes: number) {

@@ -198,6 +198,12 @@ describe('output feed', () => {
     // slice of the chunk at the head, not the whole 64 kB (530 lines here, a frame's work wasted).
     expect(Math.max(...parsedPerFrame)).toBeLessThanOrEqual(floodFrameBytes)
     expect(floodFrameBytes).toBeLessThan(frame.byteLength)
+    // Between two frames (xterm idle, the next frame not come yet), what arrives beyond a
+    // scrollback's worth is dropped and acknowledged at once, not at the next frame.
+    await settle()
+    const doneBeforeArrivals = counts.done
+    arrive(8)
+    expect(counts.done - doneBeforeArrivals, 'bytes dropped on arrival, between frames').toBeGreaterThanOrEqual(7 * frame.byteLength)
 
     // The flood ends with the prompt. A scrollback's worth of lines still waits (five slices):
     // nothing more arrives, so xterm parses it at once instead of a slice per frame.
