@@ -56,6 +56,25 @@ export function summarizeOutput(data: Uint8Array): OutputSummary {
   return { plain: i, lines, startsWithLF: data[0] === LF, plainEndsWithCR: i > 0 && data[i - 1] === CR }
 }
 
+/** Complete lines (CR LF) whose LF is in data[from + 1, to). */
+function countLines(data: Uint8Array, from: number, to: number): number {
+  let lines = 0
+  for (let i = data.indexOf(LF, from + 1); i !== -1 && i < to; i = data.indexOf(LF, i + 1)) if (data[i - 1] === CR) lines++
+  return lines
+}
+
+/**
+ * The summaries of data[0, cut) and data[cut, end) from the whole's, for a cut right after a
+ * line feed in its plain text, scanning only the shorter side: what summarizeOutput would give.
+ */
+export function splitSummary(data: Uint8Array, summary: OutputSummary, cut: number): [OutputSummary, OutputSummary] {
+  const headLines = cut <= summary.plain - cut ? countLines(data, 0, cut) : summary.lines - countLines(data, cut, summary.plain)
+  return [
+    { plain: cut, lines: headLines, startsWithLF: summary.startsWithLF, plainEndsWithCR: false },
+    { plain: summary.plain - cut, lines: summary.lines - headLines, startsWithLF: data[cut] === LF, plainEndsWithCR: summary.plainEndsWithCR },
+  ]
+}
+
 /** xterm's default scrollback, when the terminal sets none. */
 const defaultScrollback = 1000
 
@@ -290,10 +309,11 @@ export class OutputFeed<Tag> implements Disposable {
     if (head.data.byteLength <= bytes) return true
     const cut = head.data.subarray(0, Math.min(bytes, head.summary.plain)).lastIndexOf(LF) + 1
     if (cut === 0) return false
+    const [headSummary, restSummary] = splitSummary(head.data, head.summary, cut)
     const rest = head.data.subarray(cut)
     head.data = head.data.subarray(0, cut)
-    head.summary = summarizeOutput(head.data)
-    this.waiting.splice(1, 0, { data: rest, summary: summarizeOutput(rest), tag: head.tag })
+    head.summary = headSummary
+    this.waiting.splice(1, 0, { data: rest, summary: restSummary, tag: head.tag })
     return true
   }
 
@@ -312,8 +332,9 @@ export class OutputFeed<Tag> implements Disposable {
       this.onDone(head.tag, taken)
       if (taken === size) this.waiting.shift()
       else {
+        // droppable cuts right after a line feed in the plain text.
+        head.summary = splitSummary(head.data, head.summary, taken)[1]
         head.data = head.data.subarray(taken)
-        head.summary = summarizeOutput(head.data)
       }
       this.waitingBytes -= taken
       cut -= taken

@@ -1,6 +1,6 @@
 import type { Terminal } from '@xterm/headless'
 import { describe, expect, it } from 'vitest'
-import { summarizeOutput, UnseenOutput } from '../../../lib/terminal/unseen-output'
+import { splitSummary, summarizeOutput, UnseenOutput } from '../../../lib/terminal/unseen-output'
 import { chunksOf, encoder, newTerminal, random, size, snapshot, stream, write } from './xterm-streams'
 
 // The claim of lib/terminal/unseen-output.ts, checked on a real xterm (the headless build of the
@@ -121,5 +121,19 @@ describe('unseen output', () => {
     expect(droppableBytes(unseen, flood)).toBe(0)
     await write(term, encoder.encode('\x1bc'))
     expect(droppableBytes(unseen, flood)).toBeGreaterThan(0)
+  })
+
+  it('splits a summary at every line feed of the plain text as summarizing each side would, over 40 generated shell streams', () => {
+    let cuts = 0
+    for (let seed = 1; seed <= 40; seed++) {
+      for (const chunk of chunksOf(encoder.encode(stream(seed)), random(seed * 31))) {
+        const summary = summarizeOutput(chunk)
+        for (let cut = chunk.indexOf(0x0a) + 1; cut > 0 && cut <= summary.plain; cut = chunk.indexOf(0x0a, cut) + 1) {
+          expect(splitSummary(chunk, summary, cut)).toEqual([summarizeOutput(chunk.subarray(0, cut)), summarizeOutput(chunk.subarray(cut))])
+          cuts++
+        }
+      }
+    }
+    expect(cuts).toBeGreaterThan(1000)
   })
 })
