@@ -295,7 +295,7 @@ type Runs = (number | null)[]
  * elsewhere hits the three figures alike; their medians are reported.
  * QUAI_BENCH_TERMINAL_RUNS=1 for a single round.
  */
-const browserRuns = Math.max(1, Number(process.env.QUAI_BENCH_TERMINAL_RUNS ?? 5) || 1)
+const browserRuns = Math.max(1, Number(process.env.QUAI_BENCH_TERMINAL_RUNS ?? 9) || 1)
 
 /** The median of seconds, a timed-out run (null) counting as the slowest. */
 function medianSeconds(runs: (number | null)[]): number | null {
@@ -427,7 +427,7 @@ async function timeThroughput(t: TerminalPage, bytes: number, options: { unparse
     await t.page.send('Profiler.start')
   }
   const seconds = (await t.page.evaluate(async ([w, b]) => (window as unknown as { quaiBench: PageBench }).quaiBench.throughput(w as string, b as number, 120_000), [t.which, bytes] as const)) as number | null
-  if (options.profile) printProfile(t.which, (await t.page.send('Profiler.stop')).profile as CpuProfile)
+  if (options.profile) printProfile(`${t.which}${options.unparsed ? ' (xterm parsing nothing)' : ''}`, (await t.page.send('Profiler.stop')).profile as CpuProfile)
   if (options.unparsed) await t.page.evaluate('quaiBench.parseAgain()')
   return seconds
 }
@@ -437,7 +437,7 @@ async function throughputRounds(quai: TerminalPage, wetty: TerminalPage): Promis
   const profile = process.env.QUAI_BENCH_PROFILE === '1'
   for (let i = 0; i < browserRuns; i++) {
     runs.quai.push(await timeThroughput(quai, sizes.browser, { profile: profile && i === 0 }))
-    runs.unparsed.push(await timeThroughput(quai, sizes.browser, { unparsed: true }))
+    runs.unparsed.push(await timeThroughput(quai, sizes.browser, { unparsed: true, profile: profile && i === 0 }))
     runs.wetty.push(await timeThroughput(wetty, sizes.browserWetty, { profile: profile && i === 0 }))
   }
   return runs
