@@ -225,6 +225,8 @@ export class OutputFeed<Tag> implements Disposable {
   private waitingBytes = 0
   /** Bytes pushed since the last feed: none means the output stopped (or the server paused it). */
   private arrivedSinceFeed = 0
+  /** Output was dropped since the last feed (as it arrived, or at that feed). */
+  private droppedSinceFeed = false
   private parsing = 0
   private timer: unknown = undefined
   private unpacedUntil = -Infinity
@@ -277,8 +279,10 @@ export class OutputFeed<Tag> implements Disposable {
     const flowing = this.arrivedSinceFeed > 0
     this.arrivedSinceFeed = 0
     const flood = this.waitingBytes > feedSliceBytes
-    const { bytes, more } = this.dropUnseen()
-    const paced = flood && flowing && (bytes > 0 || (more && this.waitingBytes < floodWaitBytes))
+    const { more } = this.dropUnseen()
+    const dropped = this.droppedSinceFeed
+    this.droppedSinceFeed = false
+    const paced = flood && flowing && (dropped || (more && this.waitingBytes < floodWaitBytes))
     const sliceBytes = paced ? floodFrameBytes : feedSliceBytes
     let handed = 0
     while (this.waiting.length > 0 && handed < sliceBytes) {
@@ -319,7 +323,10 @@ export class OutputFeed<Tag> implements Disposable {
 
   private dropUnseen(): { bytes: number; more: boolean } {
     const droppable = this.unseen.droppable(this.waiting)
-    if (droppable.bytes > 0) this.drop(droppable.bytes)
+    if (droppable.bytes > 0) {
+      this.drop(droppable.bytes)
+      this.droppedSinceFeed = true
+    }
     return droppable
   }
 

@@ -54,6 +54,42 @@ async function idle(feed: { backlog: number }) {
   }
 }
 
+/**
+ * The learner's terminal (120 columns, its scrollback) behind a feed whose frames come when the
+ * test says (frameComes: returns what xterm was given to parse in that frame).
+ */
+function learnerTerminalByFrames() {
+  const term = new Terminal({ cols: 120, rows: 30, scrollback: learnerScrollback, allowProposedApi: true })
+  const counts = { handed: 0, parsed: 0, done: 0 }
+  const parser = Object.assign(term, {
+    write: (data: Uint8Array, callback: () => void) => {
+      counts.handed += data.byteLength
+      Terminal.prototype.write.call(term, data, () => {
+        counts.parsed += data.byteLength
+        callback()
+      })
+    },
+  }) as Terminal & { write: (data: Uint8Array, callback: () => void) => void }
+  let nextFrame: (() => void) | null = null
+  const timers: FeedTimers = { set: (callback) => (nextFrame = callback), clear: () => (nextFrame = null), now: () => 0 }
+  const feed = new OutputFeed(parser, (_tag, bytes) => (counts.done += bytes), timers)
+  const settle = async () => {
+    for (let i = 0; counts.parsed < counts.handed; i++) {
+      if (i > 1000) throw new Error('xterm never finished parsing')
+      await sleep(1)
+    }
+  }
+  const frameComes = async () => {
+    const frameDue = nextFrame as (() => void) | null
+    nextFrame = null
+    const before = counts.handed
+    frameDue?.()
+    await settle()
+    return counts.handed - before
+  }
+  return { term, feed, counts, settle, frameComes }
+}
+
 const lines = (text: string, count: number) => encoder.encode(`${text}\r\n`.repeat(count))
 const keep = size.scrollback + 2 * size.rows + 1
 
@@ -139,36 +175,7 @@ describe('output feed', () => {
     // scrollback's worth of lines waits behind it (620 kB here). Were acks on arrival to stop
     // before that, the server would pause at its window and wait for acks that come only once
     // the page has the lines the pause holds back.
-    const term = new Terminal({ cols: 120, rows: 30, scrollback: learnerScrollback, allowProposedApi: true })
-    const counts = { handed: 0, parsed: 0, done: 0 }
-    const parser = Object.assign(term, {
-      write: (data: Uint8Array, callback: () => void) => {
-        counts.handed += data.byteLength
-        Terminal.prototype.write.call(term, data, () => {
-          counts.parsed += data.byteLength
-          callback()
-        })
-      },
-    }) as Terminal & { write: (data: Uint8Array, callback: () => void) => void }
-    // The frame pacing by hand: the test decides when the next frame comes.
-    let nextFrame: (() => void) | null = null
-    const timers: FeedTimers = { set: (callback) => (nextFrame = callback), clear: () => (nextFrame = null), now: () => 0 }
-    const feed = new OutputFeed(parser, (_tag, bytes) => (counts.done += bytes), timers)
-    const settle = async () => {
-      for (let i = 0; counts.parsed < counts.handed; i++) {
-        if (i > 1000) throw new Error('xterm never finished parsing')
-        await sleep(1)
-      }
-    }
-    /** The next frame: returns what xterm was given to parse in it. */
-    const frameComes = async () => {
-      const frameDue = nextFrame as (() => void) | null
-      nextFrame = null
-      const before = counts.handed
-      frameDue?.()
-      await settle()
-      return counts.handed - before
-    }
+    const { term, feed, counts, settle, frameComes } = learnerTerminalByFrames()
     const frame = lines('y'.repeat(120), Math.floor((64 * 1024) / 122))
     let largestBacklog = 0
     let framesArrived = 0
@@ -236,6 +243,23 @@ describe('output feed', () => {
     await idle(feed)
     expect(paces.length).toBeGreaterThan(0)
     expect(paces.every((ms) => ms === floodFeedEveryMs)).toBe(true)
+    feed.dispose()
+  })
+
+  it('paces a flood of long lines too, though a scrollback of them is more than the feed waits for, once their head is dropped as it arrives', async () => {
+    // 5,061 lines of 400 bytes (2 MB) must stay behind a cut, more than floodWaitBytes.
+    const { feed, counts, settle, frameComes } = learnerTerminalByFrames()
+    const chunk = lines('z'.repeat(398), Math.floor((64 * 1024) / 400))
+    const parsedPerFrame: number[] = []
+    for (let i = 0; i < 20; i++) {
+      // Output arrives while xterm parses, and again before the next frame: a flood.
+      for (let k = 0; k < 40; k++) feed.push(chunk, null)
+      await settle()
+      for (let k = 0; k < 40; k++) feed.push(chunk, null)
+      parsedPerFrame.push(await frameComes())
+    }
+    expect(counts.done - counts.parsed, 'bytes dropped unseen').toBeGreaterThan(0)
+    expect(Math.max(...parsedPerFrame.slice(-10))).toBeLessThanOrEqual(floodFrameBytes)
     feed.dispose()
   })
 })
