@@ -6,7 +6,8 @@
 // Echo: one keystroke's round trip (WebSocket -> server -> docker exec -> shell -> back), with
 // the shell in `stty raw -echo; cat` so each key comes back as one byte from a process.
 // Throughput: MB/s of `yes ... | head -c N` through the terminal, flow control on.
-// Measured from a Node client and from Chromium (xterm parsing included). Then the ceilings of
+// Measured from a Node client and from Chromium (xterm parsing included), in pages with no
+// DevTools Network domain, as a learner's browser runs them (bare-page.ts). Then the ceilings of
 // the Chromium figure on this machine: the same path with xterm parsing (almost) nothing, xterm
 // alone fed in the page, and Chromium alone receiving from a bare WebSocket server. Prints, never asserts.
 import { execFile } from 'node:child_process'
