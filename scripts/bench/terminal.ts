@@ -236,7 +236,7 @@ async function measureThroughput(line: Line, bytes: number, timeoutMs: number): 
  * the bridge's largest) under the bridge's flow control, so that the page's receive loop is
  * measured without a sandbox, dockerd or a terminal.
  */
-export async function startBareOutputServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+async function startBareOutputServer(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort()
   const wss = new WebSocketServer({ host: '127.0.0.1', port, perMessageDeflate: false })
   const frame = encodeOutput(Buffer.alloc(64 * 1024, `${throughputLine}\r\n`))
@@ -270,7 +270,7 @@ export async function startBareOutputServer(): Promise<{ url: string; stop: () =
   }
 }
 
-export async function bundleBrowserEntry(): Promise<{ js: string; css: string }> {
+async function bundleBrowserEntry(): Promise<{ js: string; css: string }> {
   const esbuild = await import('esbuild')
   const result = await esbuild.build({
     entryPoints: [path.join(root, 'scripts/bench/terminal-page.ts')],
